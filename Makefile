@@ -1,0 +1,45 @@
+# Synod's developer entry points. `make help` lists them.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+GO ?= go
+BUF := $(GO) tool -modfile=tools/go.mod buf
+EXAMPLES := $(notdir $(wildcard examples/*))
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: dev
+dev: ## Run a three-host cluster and the gateway in one process (synod dev)
+	$(GO) run ./cmd/synod dev
+
+.PHONY: test
+test: checkgenerate lint ## Run every check and test (what CI runs)
+	$(GO) test -race -timeout 15m ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet and buf lint
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(BUF) lint
+
+.PHONY: generate
+generate: ## Regenerate code from proto/
+	$(BUF) generate
+
+.PHONY: checkgenerate
+checkgenerate: generate ## Fail if generated code is stale
+	@git add -N proto >/dev/null 2>&1 || true
+	@if ! git diff --quiet -- proto; then echo "generated code is stale: run make generate and commit"; git diff --stat -- proto; exit 1; fi
+
+.PHONY: examples
+examples: ## Build every example module to examples/<name>/<name>.wasm
+	@for e in $(EXAMPLES); do \
+		echo "building examples/$$e/$$e.wasm"; \
+		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o examples/$$e/$$e.wasm ./examples/$$e || exit 1; \
+	done
+
+.PHONY: bench
+bench: ## Benchmark Propose and Query through the gateway over HTTP
+	$(GO) test -run '^$$' -bench . -benchtime 5s ./gateway/...

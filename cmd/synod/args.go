@@ -1,0 +1,45 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+// parseArgs parses flags that may come before, between or after positional
+// arguments, and checks that exactly want positional arguments remain.
+func parseArgs(fs *flag.FlagSet, args []string, want int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != want {
+		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d", errUsage, fs.Name(), want, len(pos))
+	}
+	return pos, nil
+}
+
+// clientFlags are the flags of every client command.
+type clientFlags struct {
+	addr string
+	json bool
+}
+
+func addClientFlags(fs *flag.FlagSet) *clientFlags {
+	cf := &clientFlags{}
+	addr := os.Getenv("SYNOD_ADDR")
+	if addr == "" {
+		addr = "http://127.0.0.1:7070"
+	}
+	fs.StringVar(&cf.addr, "addr", addr, "gateway URL (env SYNOD_ADDR)")
+	fs.BoolVar(&cf.json, "json", false, "print JSON for scripts")
+	return cf
+}

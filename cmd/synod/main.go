@@ -1,0 +1,73 @@
+// Command synod runs Synod and talks to it.
+//
+//	synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+//	synod module upload FILE | list | get HASH | delete HASH
+//	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+//	synod propose NAME DATA
+//	synod query NAME DATA [--consistency linearizable|stale]
+//
+// Client commands take --addr URL (default http://127.0.0.1:7070, or
+// $SYNOD_ADDR) and --json. DATA "-" reads standard input. Errors go to
+// standard error with a non-zero exit status.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage:
+  synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+  synod module upload FILE | list | get HASH | delete HASH
+  synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+  synod propose NAME DATA
+  synod query NAME DATA [--consistency linearizable|stale]
+
+Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR)
+and --json for machine-readable output. DATA "-" reads standard input.
+`
+
+// errUsage reports a command line that does not parse; the usage is shown.
+var errUsage = errors.New("bad usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(os.Stderr, usage)
+		}
+		fmt.Fprintln(os.Stderr, "synod:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches one command line.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: no command", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runDev(ctx, rest, stdout, stderr)
+	case "module":
+		return runModule(ctx, rest, stdout)
+	case "shard":
+		return runShard(ctx, rest, stdout)
+	case "propose":
+		return runPropose(ctx, rest, stdin, stdout)
+	case "query":
+		return runQuery(ctx, rest, stdin, stdout)
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}

@@ -1,0 +1,57 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// dataService implements synod.v1.DataService.
+type dataService struct{ g *Gateway }
+
+func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.ProposeRequest]) (*connect.Response[synodv1.ProposeResponse], error) {
+	if req.Msg.GetShard() == "" {
+		return nil, invalid("shard name is required")
+	}
+	r := s.g.router
+	res, err := r.onShard(ctx, req.Msg.GetShard(), false, r.leader,
+		func(h Host, sh host.ShardInfo) (host.Result, error) {
+			return h.Propose(ctx, sh.ID, req.Msg.GetCommand())
+		})
+	if err != nil {
+		if errors.Is(err, host.ErrUnavailable) && !errors.Is(err, host.ErrNotApplied) {
+			err = fmt.Errorf("%w; the command may or may not have been applied", err)
+		}
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index}), nil
+}
+
+func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
+	if req.Msg.GetShard() == "" {
+		return nil, invalid("shard name is required")
+	}
+	r := s.g.router
+	consistency := host.Linearizable
+	pick := r.leader
+	switch req.Msg.GetConsistency() {
+	case synodv1.Consistency_CONSISTENCY_UNSPECIFIED, synodv1.Consistency_CONSISTENCY_LINEARIZABLE:
+	case synodv1.Consistency_CONSISTENCY_STALE:
+		consistency, pick = host.Stale, r.spread
+	default:
+		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
+	}
+	res, err := r.onShard(ctx, req.Msg.GetShard(), true, pick,
+		func(h Host, sh host.ShardInfo) (host.Result, error) {
+			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
+		})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index}), nil
+}

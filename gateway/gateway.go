@@ -1,0 +1,106 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
+)
+
+// Config configures a [Gateway].
+type Config struct {
+	// Hosts tells the gateway which hosts it can route to.
+	Hosts Directory
+	// MaxRequestBytes caps a request message; default 20 MiB (a module of
+	// the largest allowed size, plus framing).
+	MaxRequestBytes int
+	// DefaultTimeout bounds a call that carries no deadline; default 10 s.
+	DefaultTimeout time.Duration
+	// CreateShardTimeout bounds how long CreateShard waits for the new
+	// shard's first leader; default 10 s.
+	CreateShardTimeout time.Duration
+	// Logger receives the gateway's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports the first field that is wrong.
+func (c Config) Validate() error {
+	switch {
+	case c.Hosts == nil:
+		return errors.New("gateway config: Hosts is required")
+	case c.MaxRequestBytes < 0:
+		return errors.New("gateway config: MaxRequestBytes must not be negative")
+	case c.DefaultTimeout < 0:
+		return errors.New("gateway config: DefaultTimeout must not be negative")
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxRequestBytes == 0 {
+		c.MaxRequestBytes = 20 << 20
+	}
+	if c.DefaultTimeout == 0 {
+		c.DefaultTimeout = 10 * time.Second
+	}
+	if c.CreateShardTimeout == 0 {
+		c.CreateShardTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Gateway serves the public API.
+type Gateway struct {
+	cfg    Config
+	router *router
+}
+
+// New returns a gateway over the given hosts.
+func New(cfg Config) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}, nil
+}
+
+// Handler returns the HTTP handler of every public service. Serve it with
+// HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
+func (g *Gateway) Handler() http.Handler {
+	opts := []connect.HandlerOption{
+		connect.WithReadMaxBytes(g.cfg.MaxRequestBytes),
+		connect.WithInterceptors(g.deadlines()),
+	}
+	mux := http.NewServeMux()
+	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
+	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))
+	mux.Handle(synodv1connect.NewDataServiceHandler(&dataService{g}, opts...))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// deadlines gives every call a deadline (the client's, else the default)
+// and maps its error to a Connect error in one place.
+func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if _, ok := ctx.Deadline(); !ok {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, g.cfg.DefaultTimeout)
+				defer cancel()
+			}
+			res, err := next(ctx, req)
+			return res, toConnect(g.cfg.Logger, err)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/synodhq/synod/host"
+)
+
+// Retry backoff bounds; a retry never outlives the caller's deadline.
+const (
+	firstBackoff = 10 * time.Millisecond
+	maxBackoff   = 500 * time.Millisecond
+)
+
+// shardCacheTTL bounds how long a cached shard record is trusted without a
+// failure to invalidate it.
+const shardCacheTTL = 30 * time.Second
+
+// router finds the host to call for each shard and caches what it learns.
+type router struct {
+	dir Directory
+
+	mu      sync.Mutex
+	shards  map[string]cachedShard
+	leaders map[uint64]uint64 // shard id → host id
+}
+
+type cachedShard struct {
+	info    host.ShardInfo
+	expires time.Time
+}
+
+func newRouter(dir Directory) *router {
+	return &router{
+		dir:     dir,
+		shards:  make(map[string]cachedShard),
+		leaders: make(map[uint64]uint64),
+	}
+}
+
+// host returns the host with the given id, if the directory has it.
+func (r *router) host(id uint64) (Host, bool) {
+	for _, h := range r.dir.Hosts() {
+		if h.ID() == id {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
+// catalogue runs fn on one host after another until one answers, moving on
+// only when the host could not have done anything (or, for a read, could
+// not answer).
+func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) error {
+	start := rand.IntN(1 << 16)
+	return retry(ctx, read, func(attempt int) error {
+		hosts := r.dir.Hosts()
+		if len(hosts) == 0 {
+			return fmt.Errorf("%w: no host is reachable", host.ErrClosed)
+		}
+		return fn(hosts[(start+attempt)%len(hosts)])
+	})
+}
+
+// shard returns a shard's catalogue record, cached.
+func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error) {
+	r.mu.Lock()
+	c, ok := r.shards[name]
+	r.mu.Unlock()
+	if ok && time.Now().Before(c.expires) {
+		return c.info, nil
+	}
+	var info host.ShardInfo
+	err := r.catalogue(ctx, true, func(h Host) error {
+		var err error
+		info, err = h.GetShard(ctx, name)
+		return err
+	})
+	if err != nil {
+		return host.ShardInfo{}, err
+	}
+	r.mu.Lock()
+	r.shards[name] = cachedShard{info: info, expires: time.Now().Add(shardCacheTTL)}
+	r.mu.Unlock()
+	return info, nil
+}
+
+// leader returns the host that leads a shard, asking the shard's hosts when
+// the cache has no answer; if none knows, it picks a replica's host by
+// attempt, so that retries walk the replicas.
+func (r *router) leader(s host.ShardInfo, attempt int) Host {
+	r.mu.Lock()
+	id, ok := r.leaders[s.ID]
+	r.mu.Unlock()
+	if ok && attempt == 0 {
+		if h, ok := r.host(id); ok {
+			return h
+		}
+	}
+	for _, rep := range s.Replicas {
+		h, ok := r.host(rep.HostID)
+		if !ok {
+			continue
+		}
+		if lid, ok := h.Leader(s.ID); ok {
+			if lh, ok := r.host(s.HostOf(lid)); ok {
+				r.mu.Lock()
+				r.leaders[s.ID] = lh.ID()
+				r.mu.Unlock()
+				return lh
+			}
+		}
+	}
+	return r.replica(s, attempt)
+}
+
+// replica returns the host of one of a shard's replicas, by attempt; if
+// none is reachable, any host (which answers ErrNotReplica, so the call is
+// retried).
+func (r *router) replica(s host.ShardInfo, attempt int) Host {
+	for i := range s.Replicas {
+		rep := s.Replicas[(attempt+i)%len(s.Replicas)]
+		if h, ok := r.host(rep.HostID); ok {
+			return h
+		}
+	}
+	hosts := r.dir.Hosts()
+	if len(hosts) == 0 {
+		return closedHost{}
+	}
+	return hosts[attempt%len(hosts)]
+}
+
+// spread returns the host of a replica chosen at random, so that stale
+// reads share the load.
+func (r *router) spread(s host.ShardInfo, attempt int) Host {
+	return r.replica(s, attempt+rand.IntN(len(s.Replicas)+1))
+}
+
+// forget drops what the router believes about a shard after a failure.
+func (r *router) forget(name string, s host.ShardInfo, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.leaders, s.ID)
+	if errors.Is(err, host.ErrNotReplica) {
+		delete(r.shards, name)
+	}
+}
+
+// forgetShard drops a shard's record (after it was deleted).
+func (r *router) forgetShard(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.shards[name]; ok {
+		delete(r.leaders, c.info.ID)
+	}
+	delete(r.shards, name)
+}
+
+// onShard runs call against the right host for a shard, retrying where
+// safe. pick chooses the host for an attempt.
+func (r *router) onShard(ctx context.Context, name string, read bool,
+	pick func(s host.ShardInfo, attempt int) Host,
+	call func(h Host, s host.ShardInfo) (host.Result, error)) (host.Result, error) {
+	var res host.Result
+	err := retry(ctx, read, func(attempt int) error {
+		s, err := r.shard(ctx, name)
+		if err != nil {
+			return err
+		}
+		res, err = call(pick(s, attempt), s)
+		if err != nil {
+			r.forget(name, s, err)
+		}
+		return err
+	})
+	return res, err
+}
+
+// retryable reports whether a failed call may be sent again.
+func retryable(err error, read bool) bool {
+	switch {
+	case errors.Is(err, host.ErrNotReplica), errors.Is(err, host.ErrNotApplied), errors.Is(err, host.ErrClosed):
+		return true
+	case read:
+		return errors.Is(err, host.ErrUnavailable)
+	}
+	return false
+}
+
+// retry runs fn until it succeeds, fails with an error that is not
+// retryable, or the context ends; it backs off between attempts.
+func retry(ctx context.Context, read bool, fn func(attempt int) error) error {
+	backoff := firstBackoff
+	for attempt := 0; ; attempt++ {
+		err := fn(attempt)
+		if err == nil || !retryable(err, read) {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (gave up after %d attempts: %w)", err, attempt+1, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}

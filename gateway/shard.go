@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// shardService implements synod.v1.ShardService.
+type shardService struct{ g *Gateway }
+
+func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[synodv1.CreateShardRequest]) (*connect.Response[synodv1.CreateShardResponse], error) {
+	if req.Msg.GetName() == "" {
+		return nil, invalid("shard name is required")
+	}
+	if err := checkHash(req.Msg.GetModuleHash()); err != nil {
+		return nil, err
+	}
+	var info host.ShardInfo
+	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+		var err error
+		info, err = h.CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	shard, err := s.waitForLeader(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.CreateShardResponse{Shard: shard}), nil
+}
+
+// waitForLeader polls until a new shard has elected a leader, so that the
+// first Propose after CreateShard does not race the election.
+func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo) (*synodv1.Shard, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.g.cfg.CreateShardTimeout)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if shard := s.g.describe(info); shard.GetLeaderReplicaId() != 0 {
+			return shard, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("shard %q was created but has no leader yet: %w: %w", info.Name, host.ErrUnavailable, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv1.GetShardRequest]) (*connect.Response[synodv1.GetShardResponse], error) {
+	if req.Msg.GetName() == "" {
+		return nil, invalid("shard name is required")
+	}
+	var info host.ShardInfo
+	err := s.g.router.catalogue(ctx, true, func(h Host) error {
+		var err error
+		info, err = h.GetShard(ctx, req.Msg.GetName())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.GetShardResponse{Shard: s.g.describe(info)}), nil
+}
+
+func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv1.ListShardsRequest]) (*connect.Response[synodv1.ListShardsResponse], error) {
+	var shards []host.ShardInfo
+	var hosts []host.HostInfo
+	err := s.g.router.catalogue(ctx, true, func(h Host) error {
+		var err error
+		if shards, err = h.ListShards(ctx); err != nil {
+			return err
+		}
+		hosts, err = h.ListHosts(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &synodv1.ListShardsResponse{}
+	for _, sh := range shards {
+		out.Shards = append(out.Shards, shardProto(sh, hosts))
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[synodv1.DeleteShardRequest]) (*connect.Response[synodv1.DeleteShardResponse], error) {
+	if req.Msg.GetName() == "" {
+		return nil, invalid("shard name is required")
+	}
+	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+		return h.DeleteShard(ctx, req.Msg.GetName())
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.g.router.forgetShard(req.Msg.GetName())
+	return connect.NewResponse(&synodv1.DeleteShardResponse{}), nil
+}
+
+// describe fills in a shard's live status (leader, applied index) from its
+// replicas' hosts.
+func (g *Gateway) describe(info host.ShardInfo) *synodv1.Shard {
+	out := shardProto(info, nil)
+	for _, rep := range info.Replicas {
+		h, ok := g.router.host(rep.HostID)
+		if !ok {
+			continue
+		}
+		if lid, ok := h.Leader(info.ID); ok && out.LeaderReplicaId == 0 {
+			out.LeaderReplicaId = lid
+		}
+		if idx, ok := h.AppliedIndex(info.ID); ok && idx > out.AppliedIndex {
+			out.AppliedIndex = idx
+		}
+	}
+	return out
+}
+
+func shardProto(s host.ShardInfo, hosts []host.HostInfo) *synodv1.Shard {
+	names := make(map[uint64]string, len(hosts))
+	for _, h := range hosts {
+		names[h.ID] = h.Name
+	}
+	out := &synodv1.Shard{
+		Name:         s.Name,
+		Id:           s.ID,
+		ModuleHash:   s.Module,
+		ReplicaCount: uint32(len(s.Replicas)),
+	}
+	for _, r := range s.Replicas {
+		out.Replicas = append(out.Replicas, &synodv1.Replica{ReplicaId: r.ReplicaID, HostId: r.HostID, HostName: names[r.HostID]})
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/synodhq/synod/host"
+)
+
+// Host is the gateway's view of one host. *host.Host implements it in
+// process; a network client implements it between processes. Every method
+// may be called concurrently, and must return the host package's errors
+// (wrapped as needed) so the gateway can tell what is safe to retry.
+type Host interface {
+	// ID returns the host's id.
+	ID() uint64
+	// Propose commits a command to a shard through the host's replica.
+	Propose(ctx context.Context, shardID uint64, payload []byte) (host.Result, error)
+	// Query runs a read-only query on a shard through the host's replica.
+	Query(ctx context.Context, shardID uint64, payload []byte, c host.Consistency) (host.Result, error)
+	// Leader returns the replica id of the shard's leader as the host knows it.
+	Leader(shardID uint64) (replicaID uint64, ok bool)
+	// AppliedIndex returns the index the host's replica has applied.
+	AppliedIndex(shardID uint64) (index uint64, ok bool)
+
+	// UploadModule validates and records a module.
+	UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error)
+	// GetModule returns a module's catalogue entry.
+	GetModule(ctx context.Context, hash string) (host.ModuleInfo, error)
+	// ListModules returns every module.
+	ListModules(ctx context.Context) ([]host.ModuleInfo, error)
+	// DeleteModule deletes an unused module.
+	DeleteModule(ctx context.Context, hash string) error
+	// CreateShard records a shard and places its replicas.
+	CreateShard(ctx context.Context, name, module string, replicas int) (host.ShardInfo, error)
+	// GetShard returns a shard's catalogue entry.
+	GetShard(ctx context.Context, name string) (host.ShardInfo, error)
+	// ListShards returns every shard.
+	ListShards(ctx context.Context) ([]host.ShardInfo, error)
+	// DeleteShard deletes a shard.
+	DeleteShard(ctx context.Context, name string) error
+	// ListHosts returns every registered host.
+	ListHosts(ctx context.Context) ([]host.HostInfo, error)
+}
+
+var _ Host = (*host.Host)(nil)
+
+// Directory tells the gateway which hosts it can reach right now. Hosts is
+// called on every routing decision, from any goroutine.
+type Directory interface {
+	Hosts() []Host
+}
+
+// StaticHosts is a [Directory] of a fixed set of hosts.
+type StaticHosts []Host
+
+// Hosts implements [Directory].
+func (s StaticHosts) Hosts() []Host { return s }
+
+// closedHost stands in for a host when none is reachable: every call fails
+// with [host.ErrClosed], which the router retries.
+type closedHost struct{ Host }
+
+func (closedHost) ID() uint64 { return 0 }
+
+func (closedHost) Leader(uint64) (uint64, bool) { return 0, false }
+
+func (closedHost) AppliedIndex(uint64) (uint64, bool) { return 0, false }
+
+func (closedHost) Propose(context.Context, uint64, []byte) (host.Result, error) {
+	return host.Result{}, host.ErrClosed
+}
+
+func (closedHost) Query(context.Context, uint64, []byte, host.Consistency) (host.Result, error) {
+	return host.Result{}, host.ErrClosed
+}

@@ -1,0 +1,86 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Config configures a [Host]. Zero values take the defaults documented on
+// each field.
+type Config struct {
+	// ID is the host's id, unique in the cluster and never reused. It is
+	// also the host's replica id in the meta shard.
+	ID uint64
+	// Name is the host's human-readable name; default "host-<ID>".
+	Name string
+	// DataDir holds everything the host persists: the Raft logs, the state
+	// DB and the compilation cache.
+	DataDir string
+	// RaftAddr is the host:port other hosts reach this host's Raft on.
+	RaftAddr string
+	// MetaMembers are the initial members of the meta shard, host id to Raft
+	// address. A host in this map runs a meta replica.
+	MetaMembers map[uint64]string
+
+	// RTTMillisecond is the expected round trip between hosts; default 10.
+	RTTMillisecond uint64
+	// ElectionRTT is the election timeout in RTTs; default 20 (200 ms).
+	ElectionRTT uint64
+	// HeartbeatRTT is the heartbeat interval in RTTs; default 2 (20 ms).
+	HeartbeatRTT uint64
+	// SnapshotEntries is how many entries a shard applies between
+	// snapshots; default 10000.
+	SnapshotEntries uint64
+	// CompactionOverhead is how many entries are kept in the log behind a
+	// snapshot, for slow followers; default 5000.
+	CompactionOverhead uint64
+
+	// Logger receives the host's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Name == "" {
+		c.Name = fmt.Sprintf("host-%d", c.ID)
+	}
+	if c.RTTMillisecond == 0 {
+		c.RTTMillisecond = 10
+	}
+	if c.ElectionRTT == 0 {
+		c.ElectionRTT = 20
+	}
+	if c.HeartbeatRTT == 0 {
+		c.HeartbeatRTT = 2
+	}
+	if c.SnapshotEntries == 0 {
+		c.SnapshotEntries = 10000
+	}
+	if c.CompactionOverhead == 0 {
+		c.CompactionOverhead = 5000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate reports the first field that is wrong.
+func (c Config) Validate() error {
+	switch {
+	case c.ID == 0:
+		return errors.New("host config: ID must be positive")
+	case c.DataDir == "":
+		return errors.New("host config: DataDir is required")
+	case c.RaftAddr == "":
+		return errors.New("host config: RaftAddr is required")
+	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
+		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
+	}
+	for id, addr := range c.MetaMembers {
+		if id == 0 || addr == "" {
+			return fmt.Errorf("host config: MetaMembers has an invalid entry %d=%q", id, addr)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+var (
+	// ErrUnavailable means the shard cannot serve right now (no leader yet,
+	// busy, starting or moving); the call may be retried. For a Propose it
+	// does not say whether the command was applied.
+	ErrUnavailable = errors.New("shard unavailable")
+	// ErrNotApplied marks a Propose failure that certainly did not apply
+	// the command (it never reached the log): retrying is safe.
+	ErrNotApplied = errors.New("command not applied")
+	// ErrClosed means the host has shut down.
+	ErrClosed = errors.New("host closed")
+	// ErrNotReplica means this host runs no replica of the shard; ask
+	// another host. Nothing was proposed.
+	ErrNotReplica = errors.New("no replica of the shard on this host")
+	// ErrTooLarge means a command or query is over the size a shard accepts.
+	ErrTooLarge = errors.New("payload too large")
+	// ErrInvalidModule means an uploaded module cannot be run; the wrapped
+	// message names the problem.
+	ErrInvalidModule = wasm.ErrInvalidModule
+	// ErrModuleTooLarge means an uploaded module is over the size limit.
+	ErrModuleTooLarge = wasm.ErrModuleTooLarge
+)
+
+// Catalogue errors, returned wrapped by the catalogue methods.
+var (
+	ErrModuleNotFound  = meta.ErrModuleNotFound
+	ErrShardNotFound   = meta.ErrShardNotFound
+	ErrShardExists     = meta.ErrShardExists
+	ErrModuleInUse     = meta.ErrModuleInUse
+	ErrInvalidArgument = meta.ErrInvalidArgument
+	ErrNotEnoughHosts  = meta.ErrNotEnoughHosts
+)
+
+// AppError is an application error a module reported. The command's writes
+// were rolled back on every replica.
+type AppError = wasm.AppError
+
+// Trap is a module call that ended abnormally. The command's writes were
+// rolled back on every replica.
+type Trap = wasm.Trap
+
+// MaxPayloadBytes is the largest command or query a shard accepts.
+const MaxPayloadBytes = 4 << 20
+
+// raftError translates a dragonboat error for a call on shardID.
+func raftError(ctx context.Context, shardID uint64, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, dragonboat.ErrShardNotFound):
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	case errors.Is(err, dragonboat.ErrPayloadTooBig):
+		return fmt.Errorf("shard %d: %w", shardID, ErrTooLarge)
+	case errors.Is(err, dragonboat.ErrTimeout), errors.Is(err, dragonboat.ErrCanceled):
+		if ctx.Err() != nil {
+			return fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		}
+	}
+	return fmt.Errorf("shard %d: %w: %w", shardID, ErrUnavailable, err)
+}

@@ -1,0 +1,314 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+	"github.com/lni/dragonboat/v4/config"
+	"github.com/lni/dragonboat/v4/logger"
+	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// LogDBShards is the number of pebble shards of each host's Raft log.
+const LogDBShards = 4
+
+// Host is one running Synod host. Its methods are safe for concurrent use.
+type Host struct {
+	cfg Config
+	nh  *dragonboat.NodeHost
+	db  *store.DB
+	rt  *wasm.Runtime
+
+	wake      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
+	// life guards the resources against Close: calls hold it for reading.
+	life   sync.RWMutex
+	closed bool
+
+	mu      sync.Mutex
+	running map[uint64]meta.Shard // user shards with a replica started here
+}
+
+func init() {
+	for _, name := range []string{"config", "dragonboat", "gossip", "logdb", "pebblekv", "raft",
+		"raftpb", "registry", "rsm", "server", "settings", "tan", "tools", "transport"} {
+		logger.GetLogger(name).SetLevel(logger.ERROR)
+	}
+}
+
+// New starts a host: it opens the state DB and the Raft NodeHost, starts
+// the meta replica if the host is a meta member, and starts reconciling.
+func New(ctx context.Context, cfg Config) (*Host, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	db, err := store.Open(filepath.Join(cfg.DataDir, "state"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: filepath.Join(cfg.DataDir, "wasm-cache")})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	h := &Host{
+		cfg: cfg, db: db, rt: rt,
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		running: make(map[uint64]meta.Shard),
+	}
+	if err := h.startNodeHost(); err != nil {
+		_ = rt.Close(ctx)
+		_ = db.Close()
+		return nil, err
+	}
+	go h.reconcileLoop()
+	return h, nil
+}
+
+func (h *Host) startNodeHost() error {
+	logdb := config.GetTinyMemLogDBConfig()
+	logdb.Shards = LogDBShards
+	nh, err := dragonboat.NewNodeHost(config.NodeHostConfig{
+		NodeHostDir:    filepath.Join(h.cfg.DataDir, "raft"),
+		RTTMillisecond: h.cfg.RTTMillisecond,
+		RaftAddress:    h.cfg.RaftAddr,
+		Expert:         config.ExpertConfig{LogDB: logdb},
+	})
+	if err != nil {
+		return fmt.Errorf("start raft node host at %s: %w", h.cfg.RaftAddr, err)
+	}
+	h.nh = nh
+	if _, ok := h.cfg.MetaMembers[h.cfg.ID]; !ok {
+		return nil
+	}
+	members := make(map[uint64]dragonboat.Target, len(h.cfg.MetaMembers))
+	for id, addr := range h.cfg.MetaMembers {
+		members[id] = addr
+	}
+	exec := meta.NewExecutor(h.poke)
+	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
+	if err := nh.StartOnDiskReplica(members, false, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
+		nh.Close()
+		return fmt.Errorf("start meta replica: %w", err)
+	}
+	return nil
+}
+
+func (h *Host) raftConfig(shardID, replicaID uint64) config.Config {
+	return config.Config{
+		ShardID:            shardID,
+		ReplicaID:          replicaID,
+		ElectionRTT:        h.cfg.ElectionRTT,
+		HeartbeatRTT:       h.cfg.HeartbeatRTT,
+		CheckQuorum:        true,
+		PreVote:            true,
+		SnapshotEntries:    h.cfg.SnapshotEntries,
+		CompactionOverhead: h.cfg.CompactionOverhead,
+	}
+}
+
+// ID returns the host's id.
+func (h *Host) ID() uint64 { return h.cfg.ID }
+
+// Name returns the host's name.
+func (h *Host) Name() string { return h.cfg.Name }
+
+// RaftAddr returns the host's Raft address.
+func (h *Host) RaftAddr() string { return h.cfg.RaftAddr }
+
+// Close stops every replica and releases the host's resources.
+func (h *Host) Close() error {
+	var err error
+	h.closeOnce.Do(func() {
+		close(h.stop)
+		<-h.done
+		h.life.Lock()
+		defer h.life.Unlock()
+		h.closed = true
+		h.nh.Close()
+		err = h.rt.Close(context.Background())
+		if cerr := h.db.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}
+
+// acquire read-locks the host's resources for one call; the caller
+// releases with h.life.RUnlock.
+func (h *Host) acquire() error {
+	h.life.RLock()
+	if h.closed {
+		h.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// Result is the outcome of a successful Propose or Query.
+type Result struct {
+	// Output is what the module returned.
+	Output []byte
+	// Index is the log index the command committed at, or the applied index
+	// the query read at.
+	Index uint64
+}
+
+// Consistency is the consistency level of a query.
+type Consistency int
+
+const (
+	// Linearizable reads see every command committed before they started.
+	Linearizable Consistency = iota
+	// Stale reads run on the local replica with no round trip.
+	Stale
+)
+
+// defaultTimeout bounds a call whose context has no deadline (dragonboat
+// needs one).
+const defaultTimeout = 10 * time.Second
+
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, defaultTimeout)
+}
+
+// Propose commits a command to a shard through this host's replica and
+// returns the module's result. A module failure is returned as an
+// [*AppError] or a [*Trap]. [ErrNotReplica] and [ErrNotApplied] mean the
+// command was certainly not applied; [ErrUnavailable] alone leaves it open.
+func (h *Host) Propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+	if len(payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+	}
+	return h.propose(ctx, shardID, payload)
+}
+
+// propose is Propose without the payload limit, which catalogue commands
+// (carrying whole modules) are not subject to.
+func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+	if err := h.acquire(); err != nil {
+		return Result{}, err
+	}
+	defer h.life.RUnlock()
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), payload)
+	rs, err := h.nh.Propose(h.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrNotApplied, raftError(ctx, shardID, err))
+	}
+	defer rs.Release()
+	select {
+	case r := <-rs.ResultC():
+		if !r.Completed() {
+			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, outcomeName(r))
+		}
+		index, out, err := fsm.DecodeResult(r.GetResult())
+		return Result{Output: out, Index: index}, err
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+	}
+}
+
+func outcomeName(r dragonboat.RequestResult) string {
+	switch {
+	case r.Timeout():
+		return "timed out"
+	case r.Dropped():
+		return "dropped (no leader)"
+	case r.Terminated():
+		return "terminated (shard stopping)"
+	case r.Rejected():
+		return "rejected"
+	case r.Aborted():
+		return "aborted"
+	}
+	return "failed"
+}
+
+// Query runs a read-only query on a shard through this host's replica.
+func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
+	if len(payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("query of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+	}
+	if err := h.acquire(); err != nil {
+		return Result{}, err
+	}
+	defer h.life.RUnlock()
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	req := &fsm.QueryRequest{Payload: payload}
+	var v any
+	var err error
+	if c == Stale {
+		v, err = h.nh.StaleRead(shardID, req)
+	} else {
+		v, err = h.nh.SyncRead(ctx, shardID, req)
+	}
+	if err != nil {
+		return Result{}, raftError(ctx, shardID, err)
+	}
+	qr, ok := v.(*fsm.QueryResult)
+	if !ok {
+		return Result{}, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
+	}
+	return Result{Output: qr.Output, Index: qr.Index}, qr.Err
+}
+
+// Leader returns the replica id of the shard's leader as this host's
+// replica knows it; ok is false when it knows none or runs no replica.
+func (h *Host) Leader(shardID uint64) (replicaID uint64, ok bool) {
+	if h.acquire() != nil {
+		return 0, false
+	}
+	defer h.life.RUnlock()
+	id, _, valid, err := h.nh.GetLeaderID(shardID)
+	if err != nil || !valid {
+		return 0, false
+	}
+	return id, true
+}
+
+// AppliedIndex returns the index this host's replica of a shard has
+// applied, or ok=false if it runs none.
+func (h *Host) AppliedIndex(shardID uint64) (index uint64, ok bool) {
+	if h.acquire() != nil {
+		return 0, false
+	}
+	defer h.life.RUnlock()
+	if !h.hasReplica(shardID) {
+		return 0, false
+	}
+	index, err := h.db.AppliedIndex(shardID)
+	return index, err == nil
+}
+
+func (h *Host) hasReplica(shardID uint64) bool {
+	if shardID == meta.ShardID {
+		_, ok := h.cfg.MetaMembers[h.cfg.ID]
+		return ok
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.running[shardID]
+	return ok
+}

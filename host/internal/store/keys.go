@@ -1,0 +1,81 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+const (
+	tagShard   = 's'
+	subUser    = 'u'
+	subSystem  = 'y'
+	prefixSize = 1 + 8 + 1
+)
+
+// System key names.
+const (
+	sysApplied = "applied"
+	sysClock   = "clock"
+)
+
+// ErrEmptyKey is returned for an empty key. Size limits belong to the
+// callers (the guest ABI has its own); the store only needs a key.
+var ErrEmptyKey = errors.New("store: empty key")
+
+func shardPrefix(shardID uint64) []byte {
+	b := make([]byte, 9, prefixSize)
+	b[0] = tagShard
+	binary.BigEndian.PutUint64(b[1:], shardID)
+	return b
+}
+
+// shardBounds returns the range [lo, hi) holding every key of a shard.
+func shardBounds(shardID uint64) (lo, hi []byte) {
+	lo = shardPrefix(shardID)
+	if shardID == ^uint64(0) {
+		return lo, []byte{tagShard + 1}
+	}
+	return lo, shardPrefix(shardID + 1)
+}
+
+func userPrefix(shardID uint64) []byte {
+	return append(shardPrefix(shardID), subUser)
+}
+
+func userKey(shardID uint64, key []byte) []byte {
+	return append(userPrefix(shardID), key...)
+}
+
+func sysKey(shardID uint64, name string) []byte {
+	return append(append(shardPrefix(shardID), subSystem), name...)
+}
+
+// userBounds maps a module's range [start, end) into the store's keyspace;
+// an empty end means the end of the shard's user keys.
+func userBounds(shardID uint64, start, end []byte) (lo, hi []byte) {
+	lo = userKey(shardID, start)
+	if len(end) == 0 {
+		hi = append(shardPrefix(shardID), subUser+1)
+	} else {
+		hi = userKey(shardID, end)
+	}
+	return lo, hi
+}
+
+func checkKey(key []byte) error {
+	if len(key) == 0 {
+		return ErrEmptyKey
+	}
+	return nil
+}
+
+func putUint64(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, v)
+}
+
+func getUint64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

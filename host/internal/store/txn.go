@@ -1,0 +1,150 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// Txn collects the writes of a run of log entries of one shard into one
+// atomic batch. Each entry is bracketed by [Txn.Begin] and either
+// [Txn.Rollback], which undoes exactly that entry's writes, or nothing (its
+// writes stay). [Txn.Commit] writes everything, with the applied index, at
+// once.
+type Txn struct {
+	batch   *pebble.Batch
+	shardID uint64
+	undo    []undoRecord
+}
+
+// undoRecord restores one key to the value it had before an entry wrote it.
+type undoRecord struct {
+	key    []byte
+	value  []byte
+	absent bool
+}
+
+// Txn starts a transaction on a shard.
+func (d *DB) Txn(shardID uint64) *Txn {
+	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID}
+}
+
+// Begin marks the start of one entry's writes.
+func (t *Txn) Begin() {
+	t.undo = t.undo[:0]
+}
+
+// Rollback undoes every write since the last [Txn.Begin].
+func (t *Txn) Rollback() error {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		u := t.undo[i]
+		var err error
+		if u.absent {
+			err = t.batch.Delete(u.key, nil)
+		} else {
+			err = t.batch.Set(u.key, u.value, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
+		}
+	}
+	t.undo = t.undo[:0]
+	return nil
+}
+
+// Get returns the value of a user key as the transaction sees it.
+func (t *Txn) Get(key []byte) (value []byte, ok bool, err error) {
+	if err := checkKey(key); err != nil {
+		return nil, false, err
+	}
+	val, err := get(t.batch, userKey(t.shardID, key))
+	if err != nil {
+		return nil, false, fmt.Errorf("get from shard %d: %w", t.shardID, err)
+	}
+	return val, val != nil, nil
+}
+
+// Scan returns up to limit user entries in [start, end) as the transaction
+// sees them; an empty end means no upper bound.
+func (t *Txn) Scan(start, end []byte, limit int) ([]KV, error) {
+	return scan(t.batch, t.shardID, start, end, limit)
+}
+
+// Set writes a user key.
+func (t *Txn) Set(key, value []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	k := userKey(t.shardID, key)
+	if err := t.remember(k); err != nil {
+		return err
+	}
+	if err := t.batch.Set(k, value, nil); err != nil {
+		return fmt.Errorf("set in shard %d: %w", t.shardID, err)
+	}
+	return nil
+}
+
+// Delete deletes a user key; deleting an absent key is not an error.
+func (t *Txn) Delete(key []byte) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	k := userKey(t.shardID, key)
+	if err := t.remember(k); err != nil {
+		return err
+	}
+	if err := t.batch.Delete(k, nil); err != nil {
+		return fmt.Errorf("delete in shard %d: %w", t.shardID, err)
+	}
+	return nil
+}
+
+func (t *Txn) remember(k []byte) error {
+	old, err := get(t.batch, k)
+	if err != nil {
+		return fmt.Errorf("read before write in shard %d: %w", t.shardID, err)
+	}
+	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
+	return nil
+}
+
+// SetClock records the shard's clock: the timestamp of the last applied
+// command, in Unix nanoseconds.
+func (t *Txn) SetClock(ns int64) error {
+	return t.setSys(sysClock, putUint64(uint64(ns)))
+}
+
+// Clock returns the shard's clock as the transaction sees it.
+func (t *Txn) Clock() (int64, error) {
+	b, err := get(t.batch, sysKey(t.shardID, sysClock))
+	if err != nil {
+		return 0, fmt.Errorf("read clock of shard %d: %w", t.shardID, err)
+	}
+	return int64(getUint64(b)), nil
+}
+
+func (t *Txn) setSys(name string, v []byte) error {
+	if err := t.batch.Set(sysKey(t.shardID, name), v, nil); err != nil {
+		return fmt.Errorf("set %s of shard %d: %w", name, t.shardID, err)
+	}
+	return nil
+}
+
+// Commit records index as the applied index and writes the batch. It does
+// not wait for the disk: the Raft log is the durable record, and
+// [DB.Sync] makes the state durable when dragonboat asks.
+func (t *Txn) Commit(index uint64) error {
+	if err := t.setSys(sysApplied, putUint64(index)); err != nil {
+		return err
+	}
+	if err := t.batch.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)
+	}
+	return nil
+}
+
+// Close releases the transaction; writes not committed are discarded.
+func (t *Txn) Close() {
+	_ = t.batch.Close()
+}

@@ -1,0 +1,186 @@
+package wasm
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/synodhq/synod/host/internal/store"
+)
+
+// ABIVersion is the guest ABI version this host speaks.
+const ABIVersion = 1
+
+// Limits of the guest ABI v1 (docs/abi.md).
+const (
+	// MaxKeyBytes is the largest key a guest may use.
+	MaxKeyBytes = 4 << 10
+	// MaxValueBytes is the largest value a guest may store.
+	MaxValueBytes = 1 << 20
+	// MaxOutputBytes is the largest result or error message.
+	MaxOutputBytes = 4 << 20
+	// MaxScanEntries is the most entries one kv_scan returns.
+	MaxScanEntries = 1000
+	// MaxScanBytes bounds the encoding one kv_scan returns: entries stop
+	// once it is reached (at least one entry is always returned).
+	MaxScanBytes = 4 << 20
+)
+
+// hostModuleName is the import module of Synod's host functions.
+const hostModuleName = "synod"
+
+// KV is the key space a call reads and writes: the calling shard's user
+// keys. Implementations report storage failures as errors; they are not
+// called concurrently within one call.
+type KV interface {
+	Get(key []byte) (value []byte, ok bool, err error)
+	Scan(start, end []byte, limit int) ([]store.KV, error)
+	Set(key, value []byte) error
+	Delete(key []byte) error
+}
+
+// callState is what the host functions of one call share; it travels in
+// the call's context.
+type callState struct {
+	kv       KV
+	readOnly bool
+	output   []byte
+	appErr   *AppError
+}
+
+type callKey struct{}
+
+func stateOf(ctx context.Context) *callState {
+	st, _ := ctx.Value(callKey{}).(*callState)
+	if st == nil {
+		violate("host function called outside an entry point")
+	}
+	return st
+}
+
+// hostFunction is one import of the synod module.
+type hostFunction struct {
+	name    string
+	fn      api.GoModuleFunc
+	params  []api.ValueType
+	results []api.ValueType
+}
+
+var i32 = api.ValueTypeI32
+
+func hostFunctions() []hostFunction {
+	return []hostFunction{
+		{"kv_get", kvGet, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"kv_set", kvSet, []api.ValueType{i32, i32, i32, i32}, nil},
+		{"kv_delete", kvDelete, []api.ValueType{i32, i32}, nil},
+		{"kv_scan", kvScan, []api.ValueType{i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"set_output", setOutput, []api.ValueType{i32, i32}, nil},
+		{"set_error", setError, []api.ValueType{i32, i32, i32}, nil},
+	}
+}
+
+func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(hostModuleName)
+	for _, f := range hostFunctions() {
+		b = b.NewFunctionBuilder().WithGoModuleFunction(f.fn, f.params, f.results).Export(f.name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// read copies len bytes at ptr out of the guest's memory, or traps.
+func read(mod api.Module, ptr, length uint32, what string, limit int) []byte {
+	if int(length) > limit {
+		violate("%s of %d bytes is over the limit of %d", what, length, limit)
+	}
+	b, ok := mod.Memory().Read(ptr, length)
+	if !ok {
+		violate("%s at [%d, %d) is outside memory", what, ptr, uint64(ptr)+uint64(length))
+	}
+	return append([]byte(nil), b...)
+}
+
+func readKey(mod api.Module, ptr, length uint32) []byte {
+	if length == 0 {
+		violate("empty key")
+	}
+	return read(mod, ptr, length, "key", MaxKeyBytes)
+}
+
+// copyOut writes b to the guest's buffer when it fits and returns len(b).
+func copyOut(mod api.Module, b []byte, ptr, capacity uint32) uint64 {
+	if len(b) <= int(capacity) && !mod.Memory().Write(ptr, b) {
+		violate("buffer at [%d, %d) is outside memory", ptr, uint64(ptr)+uint64(len(b)))
+	}
+	return uint64(uint32(len(b)))
+}
+
+func must(err error) {
+	if err != nil {
+		panic(&hostFailure{err: err})
+	}
+}
+
+func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
+	st := stateOf(ctx)
+	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
+	v, ok, err := st.kv.Get(key)
+	must(err)
+	if !ok {
+		stack[0] = uint64(uint32(0xFFFFFFFF)) // -1 as i32
+		return
+	}
+	stack[0] = copyOut(mod, v, uint32(stack[2]), uint32(stack[3]))
+}
+
+func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
+	st := stateOf(ctx)
+	if st.readOnly {
+		violate("kv_set called from a query: queries are read-only")
+	}
+	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
+	val := read(mod, uint32(stack[2]), uint32(stack[3]), "value", MaxValueBytes)
+	must(st.kv.Set(key, val))
+}
+
+func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
+	st := stateOf(ctx)
+	if st.readOnly {
+		violate("kv_delete called from a query: queries are read-only")
+	}
+	must(st.kv.Delete(readKey(mod, uint32(stack[0]), uint32(stack[1]))))
+}
+
+func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
+	st := stateOf(ctx)
+	start := read(mod, uint32(stack[0]), uint32(stack[1]), "scan start", MaxKeyBytes)
+	end := read(mod, uint32(stack[2]), uint32(stack[3]), "scan end", MaxKeyBytes)
+	limit := int(int32(uint32(stack[4])))
+	if limit <= 0 || limit > MaxScanEntries {
+		limit = MaxScanEntries
+	}
+	kvs, err := st.kv.Scan(start, end, limit)
+	must(err)
+	var buf []byte
+	for _, kv := range kvs {
+		if len(buf) >= MaxScanBytes {
+			break
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(kv.Key)))
+		buf = append(buf, kv.Key...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(kv.Value)))
+		buf = append(buf, kv.Value...)
+	}
+	stack[0] = copyOut(mod, buf, uint32(stack[5]), uint32(stack[6]))
+}
+
+func setOutput(ctx context.Context, mod api.Module, stack []uint64) {
+	stateOf(ctx).output = read(mod, uint32(stack[0]), uint32(stack[1]), "output", MaxOutputBytes)
+}
+
+func setError(ctx context.Context, mod api.Module, stack []uint64) {
+	msg := read(mod, uint32(stack[1]), uint32(stack[2]), "error message", MaxOutputBytes)
+	stateOf(ctx).appErr = &AppError{Code: uint32(stack[0]), Message: string(msg)}
+}

@@ -1,0 +1,260 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Config configures a [Runtime].
+type Config struct {
+	// CacheDir holds compiled modules across restarts; empty means no
+	// on-disk cache.
+	CacheDir string
+	// MaxModuleBytes is the largest module accepted; 0 means 16 MiB.
+	MaxModuleBytes int
+	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages;
+	// 0 means 4096 (256 MiB).
+	MemoryLimitPages uint32
+	// PoolSize is how many idle instances are kept per module; 0 means 8.
+	PoolSize int
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxModuleBytes == 0 {
+		c.MaxModuleBytes = 16 << 20
+	}
+	if c.MemoryLimitPages == 0 {
+		c.MemoryLimitPages = 4096
+	}
+	if c.PoolSize == 0 {
+		c.PoolSize = 8
+	}
+	return c
+}
+
+// Runtime compiles modules and keeps them, with their instance pools, for
+// the life of a host. It is safe for concurrent use.
+type Runtime struct {
+	cfg Config
+	rt  wazero.Runtime
+
+	mu      sync.Mutex
+	modules map[string]*Module
+}
+
+// NewRuntime starts a runtime with Synod's host functions and the
+// deterministic WASI subset.
+func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
+	cfg = cfg.withDefaults()
+	rc := wazero.NewRuntimeConfigCompiler().
+		WithMemoryLimitPages(cfg.MemoryLimitPages).
+		WithCloseOnContextDone(true)
+	if cfg.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open compilation cache %s: %w", cfg.CacheDir, err)
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("instantiate wasi: %w", err)
+	}
+	if err := instantiateHostModule(ctx, rt); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("instantiate host module: %w", err)
+	}
+	return &Runtime{cfg: cfg, rt: rt, modules: make(map[string]*Module)}, nil
+}
+
+// Close releases every module and instance.
+func (r *Runtime) Close(ctx context.Context) error {
+	return r.rt.Close(ctx)
+}
+
+// Hash returns the content address of a module: its lowercase hex SHA-256.
+func Hash(wasm []byte) string {
+	sum := sha256.Sum256(wasm)
+	return hex.EncodeToString(sum[:])
+}
+
+// Info describes a validated module.
+type Info struct {
+	// Hash is the module's content address.
+	Hash string
+	// ABIVersion is the version its synod_abi_version export returned.
+	ABIVersion uint32
+}
+
+// Validate checks that wasm is a module this host can run: a well-formed
+// binary under the size limit, with the required exports and signatures,
+// imports only from the synod and WASI modules, that instantiates and
+// declares ABI version 1. A valid module is compiled into the cache, so
+// that later loads are fast. Errors wrap [ErrInvalidModule] or
+// [ErrModuleTooLarge] and name the problem.
+func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
+	m, err := r.Load(ctx, Hash(wasm), wasm)
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Hash: m.hash, ABIVersion: m.abiVersion}, nil
+}
+
+// Load returns the module with the given hash, compiling wasm if the
+// runtime does not hold it yet. hash must be [Hash](wasm).
+func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
+	r.mu.Lock()
+	m, ok := r.modules[hash]
+	r.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := r.compile(ctx, hash, wasm)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev, ok := r.modules[hash]; ok {
+		_ = m.compiled.Close(ctx)
+		return prev, nil
+	}
+	r.modules[hash] = m
+	return m, nil
+}
+
+// Loaded returns a module already loaded, if any.
+func (r *Runtime) Loaded(hash string) (*Module, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.modules[hash]
+	return m, ok
+}
+
+func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Module, error) {
+	if len(wasm) > r.cfg.MaxModuleBytes {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrModuleTooLarge, len(wasm), r.cfg.MaxModuleBytes)
+	}
+	compiled, err := r.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
+	}
+	if err := checkImports(compiled); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, err
+	}
+	if err := checkExports(compiled); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, err
+	}
+	m := &Module{hash: hash, rt: r, compiled: compiled}
+	inst, err := m.instantiate(ctx)
+	if err != nil {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
+	}
+	defer m.put(inst)
+	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
+	if err != nil {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: %s failed: %s", ErrInvalidModule, exportABIVersion, firstLine(err))
+	}
+	if v := uint32(res[0]); v != ABIVersion {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: module speaks ABI version %d, this host speaks %d", ErrInvalidModule, v, ABIVersion)
+	}
+	m.abiVersion = ABIVersion
+	return m, nil
+}
+
+const (
+	exportMemory     = "memory"
+	exportABIVersion = "synod_abi_version"
+	exportAlloc      = "synod_alloc"
+	exportUpdate     = "synod_update"
+	exportQuery      = "synod_query"
+)
+
+type signature struct {
+	params, results []api.ValueType
+}
+
+var requiredExports = map[string]signature{
+	exportABIVersion: {nil, []api.ValueType{i32}},
+	exportAlloc:      {[]api.ValueType{i32}, []api.ValueType{i32}},
+	exportUpdate:     {[]api.ValueType{i32, i32}, []api.ValueType{i32}},
+	exportQuery:      {[]api.ValueType{i32, i32}, []api.ValueType{i32}},
+}
+
+func checkExports(c wazero.CompiledModule) error {
+	if _, ok := c.ExportedMemories()[exportMemory]; !ok {
+		return fmt.Errorf("%w: it does not export its memory as %q", ErrInvalidModule, exportMemory)
+	}
+	funcs := c.ExportedFunctions()
+	for _, name := range []string{exportABIVersion, exportAlloc, exportUpdate, exportQuery} {
+		want := requiredExports[name]
+		def, ok := funcs[name]
+		if !ok {
+			return fmt.Errorf("%w: required export %q is missing (see docs/abi.md)", ErrInvalidModule, name)
+		}
+		if !slices.Equal(def.ParamTypes(), want.params) || !slices.Equal(def.ResultTypes(), want.results) {
+			return fmt.Errorf("%w: export %q has signature %s, want %s", ErrInvalidModule, name,
+				formatSig(def.ParamTypes(), def.ResultTypes()), formatSig(want.params, want.results))
+		}
+	}
+	return nil
+}
+
+func checkImports(c wazero.CompiledModule) error {
+	hostSigs := make(map[string]signature)
+	for _, f := range hostFunctions() {
+		hostSigs[f.name] = signature{f.params, f.results}
+	}
+	for _, def := range c.ImportedFunctions() {
+		module, name, _ := def.Import()
+		switch module {
+		case wasi_snapshot_preview1.ModuleName:
+			continue
+		case hostModuleName:
+			want, ok := hostSigs[name]
+			if !ok {
+				return fmt.Errorf("%w: it imports %s.%s, which the host does not provide", ErrInvalidModule, module, name)
+			}
+			if !slices.Equal(def.ParamTypes(), want.params) || !slices.Equal(def.ResultTypes(), want.results) {
+				return fmt.Errorf("%w: import %s.%s has signature %s, want %s", ErrInvalidModule, module, name,
+					formatSig(def.ParamTypes(), def.ResultTypes()), formatSig(want.params, want.results))
+			}
+		default:
+			return fmt.Errorf("%w: it imports %s.%s; only the %q and %q modules are allowed",
+				ErrInvalidModule, module, name, hostModuleName, wasi_snapshot_preview1.ModuleName)
+		}
+	}
+	for _, def := range c.ImportedMemories() {
+		module, name, _ := def.Import()
+		return fmt.Errorf("%w: it imports memory %s.%s; a module must define its own", ErrInvalidModule, module, name)
+	}
+	return nil
+}
+
+func formatSig(params, results []api.ValueType) string {
+	name := func(ts []api.ValueType) string {
+		s := "("
+		for i, t := range ts {
+			if i > 0 {
+				s += ", "
+			}
+			s += api.ValueTypeName(t)
+		}
+		return s + ")"
+	}
+	return name(params) + " -> " + name(results)
+}

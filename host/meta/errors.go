@@ -1,0 +1,70 @@
+package meta
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/synodhq/synod/host/internal/wasm"
+)
+
+// Sentinel errors of the catalogue. A command that fails returns one of
+// them, wrapped with detail, through [FromResult].
+var (
+	// ErrModuleNotFound is returned for an unknown module hash.
+	ErrModuleNotFound = errors.New("module not found")
+	// ErrShardNotFound is returned for an unknown shard name.
+	ErrShardNotFound = errors.New("shard not found")
+	// ErrShardExists is returned when creating a shard whose name is taken.
+	ErrShardExists = errors.New("shard already exists")
+	// ErrModuleInUse is returned when deleting a module a shard runs.
+	ErrModuleInUse = errors.New("module in use")
+	// ErrInvalidArgument is returned for a malformed request.
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrNotEnoughHosts is returned when a shard needs more hosts than the
+	// cluster has.
+	ErrNotEnoughHosts = errors.New("not enough hosts")
+)
+
+// codes maps each sentinel to the application error code the meta shard
+// records; the code, not the Go value, crosses the log.
+var codes = []error{
+	1: ErrModuleNotFound,
+	2: ErrShardNotFound,
+	3: ErrShardExists,
+	4: ErrModuleInUse,
+	5: ErrInvalidArgument,
+	6: ErrNotEnoughHosts,
+}
+
+func fail(sentinel error, format string, args ...any) error {
+	for code, e := range codes {
+		if e == sentinel {
+			return &wasm.AppError{Code: uint32(code), Message: fmt.Sprintf(format, args...)}
+		}
+	}
+	return &wasm.AppError{Message: fmt.Sprintf(format, args...)}
+}
+
+// FromResult turns the application error of a meta command back into its
+// sentinel, wrapped with the message; other errors pass through.
+func FromResult(err error) error {
+	var ae *wasm.AppError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if int(ae.Code) < len(codes) && codes[ae.Code] != nil {
+		return &catalogueError{sentinel: codes[ae.Code], msg: ae.Message}
+	}
+	return errors.New(ae.Message)
+}
+
+// catalogueError reads as the meta shard's message and matches its
+// sentinel with errors.Is.
+type catalogueError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *catalogueError) Error() string { return e.msg }
+
+func (e *catalogueError) Unwrap() error { return e.sentinel }

@@ -1,0 +1,314 @@
+package meta
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/store"
+)
+
+// Keys of the catalogue in the meta shard's key space.
+const (
+	keyModule      = "module/"
+	keyWasm        = "wasm/"
+	keyShard       = "shard/"
+	keyHost        = "host/"
+	keyNextShardID = "next-shard-id"
+)
+
+// MaxReplicas is the largest replica count of a shard.
+const MaxReplicas = 5
+
+var shardName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+
+// Executor is the meta shard's state machine logic.
+type Executor struct {
+	onCommit func()
+}
+
+var _ fsm.Executor = (*Executor)(nil)
+
+// NewExecutor returns the meta executor. onCommit, if not nil, is called
+// after every applied batch (from the apply goroutine; it must not block).
+func NewExecutor(onCommit func()) *Executor {
+	return &Executor{onCommit: onCommit}
+}
+
+// Committed implements fsm.Committer.
+func (x *Executor) Committed() {
+	if x.onCommit != nil {
+		x.onCommit()
+	}
+}
+
+// kv is what the catalogue reads: a transaction or a view.
+type kv interface {
+	Get(key []byte) ([]byte, bool, error)
+	Scan(start, end []byte, limit int) ([]store.KV, error)
+}
+
+// Update applies one catalogue command.
+func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
+	req, err := decodeRequest(payload)
+	if err != nil {
+		return nil, fail(ErrInvalidArgument, "%v", err)
+	}
+	switch req.Op {
+	case OpPutModule:
+		return putModule(c, req, txn)
+	case OpDeleteModule:
+		return deleteModule(req, txn)
+	case OpCreateShard:
+		return createShard(c, req, txn)
+	case OpDeleteShard:
+		return deleteShard(req, txn)
+	case OpPutHost:
+		return putHost(req, txn)
+	}
+	return nil, fail(ErrInvalidArgument, "unknown meta command %q", req.Op)
+}
+
+// Query answers one catalogue query.
+func (x *Executor) Query(_ context.Context, _ fsm.Call, payload []byte, view *store.View) ([]byte, error) {
+	req, err := decodeRequest(payload)
+	if err != nil {
+		return nil, fail(ErrInvalidArgument, "%v", err)
+	}
+	switch req.Op {
+	case OpGetModule:
+		return getJSON(view, keyModule+req.Hash, ErrModuleNotFound, "module %s not found", req.Hash)
+	case OpGetWasm:
+		b, ok, err := view.Get([]byte(keyWasm + req.Hash))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
+		}
+		return b, nil
+	case OpListModules:
+		return listJSON(view, keyModule)
+	case OpGetShard:
+		return getJSON(view, keyShard+req.Name, ErrShardNotFound, "shard %q not found", req.Name)
+	case OpListShards:
+		return listJSON(view, keyShard)
+	case OpListHosts:
+		return listJSON(view, keyHost)
+	}
+	return nil, fail(ErrInvalidArgument, "unknown meta query %q", req.Op)
+}
+
+func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
+	if req.Module == nil || req.Module.Hash == "" {
+		return nil, fail(ErrInvalidArgument, "put_module needs a module")
+	}
+	key := []byte(keyModule + req.Module.Hash)
+	if old, ok, err := txn.Get(key); err != nil || ok {
+		return old, err
+	}
+	m := *req.Module
+	m.CreateNanos = c.TimeNanos
+	if err := txn.Set([]byte(keyWasm+m.Hash), req.Wasm); err != nil {
+		return nil, err
+	}
+	return putJSON(txn, key, m)
+}
+
+func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
+	key := []byte(keyModule + req.Hash)
+	if _, ok, err := txn.Get(key); err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
+	}
+	shards, err := list[Shard](txn, keyShard)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, s := range shards {
+		if s.Module == req.Hash {
+			users = append(users, s.Name)
+		}
+	}
+	if len(users) > 0 {
+		return nil, fail(ErrModuleInUse, "module %s is used by shards %q: delete them first", req.Hash, users)
+	}
+	if err := txn.Delete(key); err != nil {
+		return nil, err
+	}
+	return nil, txn.Delete([]byte(keyWasm + req.Hash))
+}
+
+func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
+	if !shardName.MatchString(req.Name) {
+		return nil, fail(ErrInvalidArgument, "invalid shard name %q: use 1 to 63 lowercase letters, digits and '-', starting with a letter", req.Name)
+	}
+	key := []byte(keyShard + req.Name)
+	if _, ok, err := txn.Get(key); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fail(ErrShardExists, "shard %q already exists", req.Name)
+	}
+	if _, ok, err := txn.Get([]byte(keyModule + req.Hash)); err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
+	}
+	hosts, err := list[Host](txn, keyHost)
+	if err != nil {
+		return nil, err
+	}
+	shards, err := list[Shard](txn, keyShard)
+	if err != nil {
+		return nil, err
+	}
+	n, err := replicaCount(req.Replicas, len(hosts))
+	if err != nil {
+		return nil, err
+	}
+	id, err := nextShardID(txn)
+	if err != nil {
+		return nil, err
+	}
+	s := Shard{Name: req.Name, ID: id, Module: req.Hash, CreateNanos: c.TimeNanos}
+	for i, h := range place(hosts, shards, n) {
+		s.Replicas = append(s.Replicas, Replica{ReplicaID: uint64(i + 1), HostID: h})
+	}
+	return putJSON(txn, key, s)
+}
+
+func replicaCount(asked, hosts int) (int, error) {
+	if asked == 0 {
+		if hosts >= 3 {
+			return 3, nil
+		}
+		return 1, nil
+	}
+	if asked != 1 && asked != 3 && asked != MaxReplicas {
+		return 0, fail(ErrInvalidArgument, "invalid replica count %d: use 1, 3 or 5", asked)
+	}
+	if asked > hosts {
+		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d hosts; the cluster has %d", asked, asked, hosts)
+	}
+	return asked, nil
+}
+
+// place picks n distinct hosts for a new shard's replicas: the least loaded
+// first, ties broken by host id, so replicas (and, since Raft tends to elect
+// early members, leaders) spread evenly.
+func place(hosts []Host, shards []Shard, n int) []uint64 {
+	load := make(map[uint64]int)
+	for _, s := range shards {
+		for _, r := range s.Replicas {
+			load[r.HostID]++
+		}
+	}
+	ids := make([]uint64, 0, len(hosts))
+	for _, h := range hosts {
+		ids = append(ids, h.ID)
+	}
+	slices.SortFunc(ids, func(a, b uint64) int {
+		return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b))
+	})
+	return ids[:n]
+}
+
+func nextShardID(txn *store.Txn) (uint64, error) {
+	key := []byte(keyNextShardID)
+	b, ok, err := txn.Get(key)
+	if err != nil {
+		return 0, err
+	}
+	id := FirstUserShardID
+	if ok && len(b) == 8 {
+		id = binary.BigEndian.Uint64(b)
+	}
+	return id, txn.Set(key, binary.BigEndian.AppendUint64(nil, id+1))
+}
+
+func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
+	key := []byte(keyShard + req.Name)
+	if _, ok, err := txn.Get(key); err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fail(ErrShardNotFound, "shard %q not found", req.Name)
+	}
+	return nil, txn.Delete(key)
+}
+
+func putHost(req Request, txn *store.Txn) ([]byte, error) {
+	if req.Host == nil || req.Host.ID == 0 || req.Host.RaftAddr == "" {
+		return nil, fail(ErrInvalidArgument, "put_host needs a host id and a raft address")
+	}
+	return putJSON(txn, []byte(fmt.Sprintf("%s%020d", keyHost, req.Host.ID)), *req.Host)
+}
+
+func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", key, err)
+	}
+	return b, txn.Set(key, b)
+}
+
+func getJSON(r kv, key string, notFound error, format string, args ...any) ([]byte, error) {
+	b, ok, err := r.Get([]byte(key))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fail(notFound, format, args...)
+	}
+	return b, nil
+}
+
+// prefixEnd returns the first key after every key with the prefix.
+func prefixEnd(prefix string) []byte {
+	b := []byte(prefix)
+	b[len(b)-1]++
+	return b
+}
+
+func list[T any](r kv, prefix string) ([]T, error) {
+	var out []T
+	start := []byte(prefix)
+	for {
+		kvs, err := r.Scan(start, prefixEnd(prefix), 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range kvs {
+			var v T
+			if err := json.Unmarshal(e.Value, &v); err != nil {
+				return nil, fmt.Errorf("decode %s: %w", e.Key, err)
+			}
+			out = append(out, v)
+		}
+		if len(kvs) < 1000 {
+			return out, nil
+		}
+		start = append(kvs[len(kvs)-1].Key, 0)
+	}
+}
+
+func listJSON(r kv, prefix string) ([]byte, error) {
+	raw, err := list[json.RawMessage](r, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		raw = []json.RawMessage{}
+	}
+	return json.Marshal(raw)
+}

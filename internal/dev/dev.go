@@ -1,0 +1,306 @@
+// Package dev runs a complete Synod cluster in one process — N hosts on
+// loopback and a gateway — with all data under one directory. It is what
+// `synod dev` runs, and what end-to-end tests drive.
+//
+// Every host runs a replica of the meta shard (so dev clusters are limited
+// to 5 hosts). The hosts' Raft ports are chosen on first start and kept in
+// DataDir/cluster.json, because a Raft member's address is part of its
+// identity: a restart reuses them.
+package dev
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/synodhq/synod/gateway"
+	"github.com/synodhq/synod/host"
+)
+
+// MaxHosts is the most hosts a dev cluster runs.
+const MaxHosts = 5
+
+// Config configures a dev cluster.
+type Config struct {
+	// DataDir holds every host's data and the cluster layout.
+	DataDir string
+	// Listen is the gateway's address; default 127.0.0.1:7070. Port 0
+	// picks a free port.
+	Listen string
+	// Hosts is the number of hosts, 1 to 5; default 3. A restart must use
+	// the number the directory was created with.
+	Hosts int
+	// Host is applied to every host's config (timing, snapshots); the dev
+	// cluster fills in identity and addresses.
+	Host host.Config
+	// Logger receives the cluster's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports the first field that is wrong.
+func (c Config) Validate() error {
+	switch {
+	case c.DataDir == "":
+		return errors.New("dev config: DataDir is required")
+	case c.Hosts < 0 || c.Hosts > MaxHosts:
+		return fmt.Errorf("dev config: Hosts must be between 1 and %d, not %d", MaxHosts, c.Hosts)
+	}
+	return nil
+}
+
+// Cluster is a running dev cluster.
+type Cluster struct {
+	cfg    Config
+	layout layout
+	srv    *http.Server
+	ln     net.Listener
+
+	mu    sync.Mutex
+	hosts []*host.Host // nil while a host is stopped
+}
+
+type layout struct {
+	Hosts []hostLayout `json:"hosts"`
+}
+
+type hostLayout struct {
+	ID       uint64 `json:"id"`
+	Name     string `json:"name"`
+	RaftAddr string `json:"raft_addr"`
+}
+
+// Start starts the hosts, waits for the meta shard, registers the hosts
+// and starts serving the gateway.
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Hosts == 0 {
+		cfg.Hosts = 3
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:7070"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	lay, err := loadLayout(cfg.DataDir, cfg.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, layout: lay, hosts: make([]*host.Host, len(lay.Hosts))}
+	if err := c.startHosts(ctx); err != nil {
+		c.closeHosts()
+		return nil, err
+	}
+	if err := c.register(ctx); err != nil {
+		c.closeHosts()
+		return nil, err
+	}
+	if err := c.serve(); err != nil {
+		c.closeHosts()
+		return nil, err
+	}
+	return c, nil
+}
+
+func loadLayout(dir string, n int) (layout, error) {
+	path := filepath.Join(dir, "cluster.json")
+	var lay layout
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &lay); err != nil {
+			return layout{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if len(lay.Hosts) != n {
+			return layout{}, fmt.Errorf("%s holds a cluster of %d hosts; start it with --hosts %d", dir, len(lay.Hosts), len(lay.Hosts))
+		}
+		return lay, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return layout{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	for i := 1; i <= n; i++ {
+		port, err := freePort()
+		if err != nil {
+			return layout{}, err
+		}
+		lay.Hosts = append(lay.Hosts, hostLayout{
+			ID:       uint64(i),
+			Name:     fmt.Sprintf("host-%d", i),
+			RaftAddr: fmt.Sprintf("127.0.0.1:%d", port),
+		})
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return layout{}, fmt.Errorf("create %s: %w", dir, err)
+	}
+	b, err = json.MarshalIndent(lay, "", "  ")
+	if err != nil {
+		return layout{}, fmt.Errorf("encode layout: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return layout{}, fmt.Errorf("write %s: %w", path, err)
+	}
+	return lay, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (c *Cluster) hostConfig(i int) host.Config {
+	hc := c.cfg.Host
+	hl := c.layout.Hosts[i]
+	hc.ID, hc.Name, hc.RaftAddr = hl.ID, hl.Name, hl.RaftAddr
+	hc.DataDir = filepath.Join(c.cfg.DataDir, hl.Name)
+	hc.MetaMembers = make(map[uint64]string, len(c.layout.Hosts))
+	for _, m := range c.layout.Hosts {
+		hc.MetaMembers[m.ID] = m.RaftAddr
+	}
+	if hc.Logger == nil {
+		hc.Logger = c.cfg.Logger
+	}
+	return hc
+}
+
+func (c *Cluster) startHosts(ctx context.Context) error {
+	errs := make([]error, len(c.hosts))
+	var wg sync.WaitGroup
+	for i := range c.hosts {
+		wg.Go(func() {
+			c.hosts[i], errs[i] = host.New(ctx, c.hostConfig(i))
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// register records every host in the catalogue, retrying until the meta
+// shard has a leader.
+func (c *Cluster) register(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for i, hl := range c.layout.Hosts {
+		info := host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr}
+		for {
+			callCtx, callCancel := context.WithTimeout(ctx, 2*time.Second)
+			err := c.hosts[i].RegisterHost(callCtx, info)
+			callCancel()
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("register %s: the meta shard elected no leader: %w", hl.Name, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) serve() error {
+	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, Logger: c.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.cfg.Listen, err)
+	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	c.ln = ln
+	c.srv = &http.Server{
+		Handler:           gw.Handler(),
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.cfg.Logger.Error("gateway stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// directory lists the cluster's running hosts to the gateway.
+type directory struct{ c *Cluster }
+
+func (d directory) Hosts() []gateway.Host {
+	d.c.mu.Lock()
+	defer d.c.mu.Unlock()
+	out := make([]gateway.Host, 0, len(d.c.hosts))
+	for _, h := range d.c.hosts {
+		if h != nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// URL returns the gateway's base URL.
+func (c *Cluster) URL() string {
+	return "http://" + c.ln.Addr().String()
+}
+
+// Host returns the i-th host (0-based), or nil while it is stopped.
+func (c *Cluster) Host(i int) *host.Host {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hosts[i]
+}
+
+// StopHost stops the i-th host, as a crash of its process would (its data
+// stays); the gateway keeps routing around it.
+func (c *Cluster) StopHost(i int) error {
+	c.mu.Lock()
+	h := c.hosts[i]
+	c.hosts[i] = nil
+	c.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	return h.Close()
+}
+
+// RestartHost starts the i-th host again from its data.
+func (c *Cluster) RestartHost(ctx context.Context, i int) error {
+	h, err := host.New(ctx, c.hostConfig(i))
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.hosts[i] = h
+	c.mu.Unlock()
+	return nil
+}
+
+// Close stops the gateway and every host.
+func (c *Cluster) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.srv.Shutdown(ctx)
+	return errors.Join(err, c.closeHosts())
+}
+
+func (c *Cluster) closeHosts() error {
+	var errs []error
+	for i := range c.hosts {
+		errs = append(errs, c.StopHost(i))
+	}
+	return errors.Join(errs...)
+}
