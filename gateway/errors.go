@@ -28,6 +28,7 @@ var errorCodes = []struct {
 	{host.ErrModuleTooLarge, connect.CodeResourceExhausted},
 	{host.ErrTooLarge, connect.CodeResourceExhausted},
 	{host.ErrNotReplica, connect.CodeUnavailable},
+	{host.ErrNotLeader, connect.CodeUnavailable},
 	{host.ErrUnavailable, connect.CodeUnavailable},
 	{host.ErrNotApplied, connect.CodeUnavailable},
 	{host.ErrClosed, connect.CodeUnavailable},

@@ -21,6 +21,9 @@ type Config struct {
 	MaxRequestBytes int
 	// DefaultTimeout bounds a call that carries no deadline; default 10 s.
 	DefaultTimeout time.Duration
+	// UploadTimeout bounds an UploadModule call that carries no deadline;
+	// default 2 min, since an upload compiles the module.
+	UploadTimeout time.Duration
 	// CreateShardTimeout bounds how long CreateShard waits for the new
 	// shard's first leader; default 10 s.
 	CreateShardTimeout time.Duration
@@ -47,6 +50,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DefaultTimeout == 0 {
 		c.DefaultTimeout = 10 * time.Second
+	}
+	if c.UploadTimeout == 0 {
+		c.UploadTimeout = 2 * time.Minute
 	}
 	if c.CreateShardTimeout == 0 {
 		c.CreateShardTimeout = 10 * time.Second
@@ -95,8 +101,12 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			if _, ok := ctx.Deadline(); !ok {
+				timeout := g.cfg.DefaultTimeout
+				if req.Spec().Procedure == synodv1connect.ModuleServiceUploadModuleProcedure {
+					timeout = g.cfg.UploadTimeout
+				}
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, g.cfg.DefaultTimeout)
+				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
 			}
 			res, err := next(ctx, req)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/meta"
 )
 
 // Retry backoff bounds; a retry never outlives the caller's deadline.
@@ -53,18 +54,30 @@ func (r *router) host(id uint64) (Host, bool) {
 	return nil, false
 }
 
-// catalogue runs fn on one host after another until one answers, moving on
-// only when the host could not have done anything (or, for a read, could
-// not answer).
+// catalogue runs fn on the meta shard's leader, or another host when that
+// one could not have done anything (or, for a read, could not answer).
 func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) error {
-	start := rand.IntN(1 << 16)
 	return retry(ctx, read, func(attempt int) error {
-		hosts := r.dir.Hosts()
-		if len(hosts) == 0 {
+		m := r.metaShard()
+		if len(m.Replicas) == 0 {
 			return fmt.Errorf("%w: no host is reachable", host.ErrClosed)
 		}
-		return fn(hosts[(start+attempt)%len(hosts)])
+		err := fn(r.leader(m, attempt))
+		if err != nil && retryable(err, read) {
+			r.forget("", m, err)
+		}
+		return err
 	})
+}
+
+// metaShard describes the meta shard: a replica on every host, whose
+// replica id is the host id.
+func (r *router) metaShard() host.ShardInfo {
+	m := host.ShardInfo{ID: meta.ShardID}
+	for _, h := range r.dir.Hosts() {
+		m.Replicas = append(m.Replicas, meta.Replica{ReplicaID: h.ID(), HostID: h.ID()})
+	}
+	return m
 }
 
 // shard returns a shard's catalogue record, cached.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 )
 
 // Config configures a [Host]. Zero values take the defaults documented on
@@ -19,6 +20,9 @@ type Config struct {
 	DataDir string
 	// RaftAddr is the host:port other hosts reach this host's Raft on.
 	RaftAddr string
+	// CacheDir holds compiled modules; default DataDir/wasm-cache. Hosts of
+	// one machine may share it.
+	CacheDir string
 	// MetaMembers are the initial members of the meta shard, host id to Raft
 	// address. A host in this map runs a meta replica.
 	MetaMembers map[uint64]string
@@ -43,6 +47,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
 		c.Name = fmt.Sprintf("host-%d", c.ID)
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = filepath.Join(c.DataDir, "wasm-cache")
 	}
 	if c.RTTMillisecond == 0 {
 		c.RTTMillisecond = 10

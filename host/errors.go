@@ -19,6 +19,9 @@ var (
 	// ErrNotApplied marks a Propose failure that certainly did not apply
 	// the command (it never reached the log): retrying is safe.
 	ErrNotApplied = errors.New("command not applied")
+	// ErrNotLeader means this host's replica does not lead the shard; ask
+	// the leader. Nothing was proposed.
+	ErrNotLeader = errors.New("not the leader")
 	// ErrClosed means the host has shut down.
 	ErrClosed = errors.New("host closed")
 	// ErrNotReplica means this host runs no replica of the shard; ask

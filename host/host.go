@@ -59,7 +59,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: filepath.Join(cfg.DataDir, "wasm-cache")})
+	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: cfg.CacheDir})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -208,6 +208,9 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 		return Result{}, err
 	}
 	defer h.life.RUnlock()
+	if err := h.checkLeader(shardID); err != nil {
+		return Result{}, err
+	}
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -262,6 +265,9 @@ func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Cons
 	if c == Stale {
 		v, err = h.nh.StaleRead(shardID, req)
 	} else {
+		if err := h.checkLeader(shardID); err != nil {
+			return Result{}, err
+		}
 		v, err = h.nh.SyncRead(ctx, shardID, req)
 	}
 	if err != nil {
@@ -302,13 +308,56 @@ func (h *Host) AppliedIndex(shardID uint64) (index uint64, ok bool) {
 	return index, err == nil
 }
 
-func (h *Host) hasReplica(shardID uint64) bool {
+// checkLeader returns nil if this host's replica leads the shard, and else
+// an error saying who does, if known. Proposals and linearizable reads are
+// only made on the leader: one made on a follower would be forwarded, and
+// would hang until its deadline if the leader it knows is gone.
+func (h *Host) checkLeader(shardID uint64) error {
+	self, ok := h.replicaID(shardID)
+	if !ok {
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	}
+	leader, _, valid, err := h.nh.GetLeaderID(shardID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrNotApplied, raftError(context.Background(), shardID, err))
+	case !valid:
+		return fmt.Errorf("shard %d: %w: %w: no leader elected yet", shardID, ErrNotApplied, ErrUnavailable)
+	case leader != self:
+		return fmt.Errorf("shard %d: %w: %w: replica %d leads, not this host's %d", shardID, ErrNotApplied, ErrNotLeader, leader, self)
+	}
+	return nil
+}
+
+// replicaID returns the id of this host's replica of a shard.
+func (h *Host) replicaID(shardID uint64) (uint64, bool) {
 	if shardID == meta.ShardID {
 		_, ok := h.cfg.MetaMembers[h.cfg.ID]
-		return ok
+		return h.cfg.ID, ok
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.running[shardID]
+	s, ok := h.running[shardID]
+	return s.ReplicaOn(h.cfg.ID), ok
+}
+
+// LogRange returns the first and last index of the Raft log this host's
+// replica of a shard still holds; entries before first were compacted
+// behind a snapshot.
+func (h *Host) LogRange(shardID uint64) (first, last uint64, err error) {
+	if err := h.acquire(); err != nil {
+		return 0, 0, err
+	}
+	defer h.life.RUnlock()
+	lr, err := h.nh.GetLogReader(shardID)
+	if err != nil {
+		return 0, 0, raftError(context.Background(), shardID, err)
+	}
+	first, last = lr.GetRange()
+	return first, last, nil
+}
+
+func (h *Host) hasReplica(shardID uint64) bool {
+	_, ok := h.replicaID(shardID)
 	return ok
 }

@@ -38,6 +38,9 @@ type Config struct {
 	// Hosts is the number of hosts, 1 to 5; default 3. A restart must use
 	// the number the directory was created with.
 	Hosts int
+	// CacheDir holds compiled modules, shared by the hosts; default
+	// DataDir/wasm-cache.
+	CacheDir string
 	// Host is applied to every host's config (timing, snapshots); the dev
 	// cluster fills in identity and addresses.
 	Host host.Config
@@ -91,6 +94,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = filepath.Join(cfg.DataDir, "wasm-cache")
 	}
 	lay, err := loadLayout(cfg.DataDir, cfg.Hosts)
 	if err != nil {
@@ -166,6 +172,7 @@ func (c *Cluster) hostConfig(i int) host.Config {
 	hl := c.layout.Hosts[i]
 	hc.ID, hc.Name, hc.RaftAddr = hl.ID, hl.Name, hl.RaftAddr
 	hc.DataDir = filepath.Join(c.cfg.DataDir, hl.Name)
+	hc.CacheDir = c.cfg.CacheDir
 	hc.MetaMembers = make(map[uint64]string, len(c.layout.Hosts))
 	for _, m := range c.layout.Hosts {
 		hc.MetaMembers[m.ID] = m.RaftAddr
@@ -193,19 +200,28 @@ func (c *Cluster) startHosts(ctx context.Context) error {
 func (c *Cluster) register(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	for i, hl := range c.layout.Hosts {
-		info := host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr}
-		for {
-			callCtx, callCancel := context.WithTimeout(ctx, 2*time.Second)
-			err := c.hosts[i].RegisterHost(callCtx, info)
-			callCancel()
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("register %s: the meta shard elected no leader: %w", hl.Name, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+	for attempt := 0; ; attempt++ {
+		// Any host will do once it leads the meta shard.
+		h := c.hosts[attempt%len(c.hosts)]
+		err := c.registerAll(ctx, h)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("register hosts: the meta shard elected no leader: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// registerAll records every host through h.
+func (c *Cluster) registerAll(ctx context.Context, h *host.Host) error {
+	for _, hl := range c.layout.Hosts {
+		callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := h.RegisterHost(callCtx, host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr})
+		cancel()
+		if err != nil {
+			return err
 		}
 	}
 	return nil

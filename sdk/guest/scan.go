@@ -8,20 +8,18 @@ import (
 
 // Paging parameters for kv_scan. A page starts small, because many scans
 // stop after a few entries, and doubles up to the ABI's limit of 1000
-// entries. A page whose encoding would exceed maxPageBytes is asked for again
-// with half the entries, so that a scan over large values does not make the
-// guest allocate up to 1000 values at once. (Synod's host already ends a page
-// once it holds 4 MiB; maxPageBytes accepts such a page, whose last entry
-// may cross that mark.)
+// entries. Synod's host also ends a page once its encoding reaches 4 MiB, so
+// a page of large values stays small; the guest reserves room for pages up
+// to that size.
 const (
 	firstPageLimit = 64
 	maxPageLimit   = 1000
-	maxPageBytes   = 4<<20 + 8 + MaxKeySize + MaxValueSize
+	maxPageReserve = 4 << 20
 )
 
 // Range returns the entries with start <= key < end in ascending key order.
-// A nil or empty end means no upper bound. The key and value slices are the
-// caller's to keep.
+// A nil or empty end means no upper bound; start and end must be at most
+// [MaxKeySize] bytes. The key and value slices are the caller's to keep.
 //
 // The iterator reads the store lazily, a page at a time, so breaking out of
 // the loop early is cheap. Writes made while iterating may or may not be seen
@@ -31,7 +29,7 @@ func Range(start, end []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
 		from, limit := start, int32(firstPageLimit)
 		for {
-			page, used := scanPage(from, end, limit)
+			page := scanPage(from, end, limit)
 			if len(page) == 0 {
 				return
 			}
@@ -46,9 +44,9 @@ func Range(start, end []byte) iter.Seq2[[]byte, []byte] {
 			if from = after(key); from == nil {
 				return
 			}
-			limit = min(2*used, maxPageLimit)
+			limit = min(2*limit, maxPageLimit)
 			// The next page is likely up to twice as large.
-			reserve(min(2*size, maxPageBytes))
+			reserve(min(2*size, maxPageReserve))
 		}
 	}
 }
@@ -84,25 +82,19 @@ func prefixEnd(prefix []byte) []byte {
 }
 
 // scanPage fetches the encoding of at most limit entries from [start, end)
-// into a fresh slice, and returns it with the limit it used, which is smaller
-// than limit when the page would have exceeded maxPageBytes.
-func scanPage(start, end []byte, limit int32) (page []byte, used int32) {
-	for {
-		n := hostScan(start, end, limit, buf)
-		switch {
-		case n < 0:
-			panic("guest: kv_scan returned a negative length")
-		case int(n) > len(buf) && n > maxPageBytes && limit > 1:
-			limit /= 2
-			continue
-		case int(n) > len(buf):
-			reserve(int(n))
-			if m := hostScan(start, end, limit, buf); m != n {
-				panic("guest: kv_scan returned a different length on retry")
-			}
-		}
-		return bytes.Clone(buf[:n]), limit
+// into a fresh slice.
+func scanPage(start, end []byte, limit int32) []byte {
+	n := hostScan(start, end, limit, buf)
+	if n < 0 {
+		panic("guest: kv_scan returned a negative length")
 	}
+	if int(n) > len(buf) {
+		reserve(int(n))
+		if m := hostScan(start, end, limit, buf); m != n {
+			panic("guest: kv_scan returned a different length on retry")
+		}
+	}
+	return bytes.Clone(buf[:n])
 }
 
 // nextEntry decodes the first entry of a kv_scan page, encoded as u32le

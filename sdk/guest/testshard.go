@@ -24,6 +24,10 @@ import (
 // [TestShard] returns errors that wrap it; test for it with [errors.Is].
 var ErrTrap = errors.New("guest: module trapped")
 
+// hostPageBytes is where Synod's host ends a kv_scan page: once the encoding
+// reaches it, after at least one entry.
+const hostPageBytes = 4 << 20
+
 var (
 	// mu serialises every call on every TestShard: the handlers reach their
 	// shard through package-level functions, as in a module, where calls
@@ -238,7 +242,7 @@ func hostScan(start, end []byte, limit int32, buf []byte) int32 {
 	i, _ := slices.BinarySearch(c.shard.keys, string(start))
 	var enc []byte
 	for _, k := range c.shard.keys[i:] {
-		if limit == 0 || (len(end) > 0 && k >= string(end)) {
+		if limit == 0 || (len(end) > 0 && k >= string(end)) || len(enc) >= hostPageBytes {
 			break
 		}
 		limit--

@@ -1,0 +1,265 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+func TestKVThroughGateway(t *testing.T) {
+	c := startCluster(t, host.Config{})
+	s := c.kvShard(t, "kv", 3)
+	if got := len(s.GetReplicas()); got != 3 {
+		t.Fatalf("shard has %d replicas, want 3", got)
+	}
+	if s.GetLeaderReplicaId() == 0 {
+		t.Fatalf("CreateShard returned before the shard had a leader: %+v", s)
+	}
+
+	put := c.mustPropose(t, "kv", kvCmd{Op: "put", Key: "user/1", Value: "ada"})
+	if !decodeKV(t, put.GetResult()).OK || put.GetIndex() == 0 {
+		t.Fatalf("put: result %q index %d", put.GetResult(), put.GetIndex())
+	}
+	c.mustPropose(t, "kv", kvCmd{Op: "put", Key: "user/2", Value: "grace"})
+	c.mustPropose(t, "kv", kvCmd{Op: "put", Key: "zzz", Value: "other"})
+
+	if got := c.mustQuery(t, "kv", kvCmd{Op: "get", Key: "user/1"}, synodv1.Consistency_CONSISTENCY_UNSPECIFIED); !got.Found || got.Value != "ada" {
+		t.Fatalf("get user/1 = %+v, want ada", got)
+	}
+	if got := c.mustQuery(t, "kv", kvCmd{Op: "get", Key: "nope"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Found {
+		t.Fatalf("get nope = %+v, want not found", got)
+	}
+
+	// cas: a mismatch is an application error and changes nothing; a match
+	// swaps.
+	_, err := c.propose(t.Context(), "kv", kvCmd{Op: "cas", Key: "user/1", Expect: ptr("wrong"), Value: "x"})
+	if code := connectCode(t, err); code != connect.CodeFailedPrecondition {
+		t.Fatalf("cas mismatch: code %v, want failed_precondition (%v)", code, err)
+	}
+	var ce *connect.Error
+	errors.As(err, &ce)
+	if details := ce.Details(); len(details) != 1 {
+		t.Fatalf("cas mismatch: %d error details, want 1 ApplicationError", len(details))
+	} else if v, derr := details[0].Value(); derr != nil {
+		t.Fatalf("decode detail: %v", derr)
+	} else if ae, ok := v.(*synodv1.ApplicationError); !ok || ae.GetCode() != 409 {
+		t.Fatalf("cas mismatch detail = %v, want ApplicationError code 409", v)
+	}
+	c.mustPropose(t, "kv", kvCmd{Op: "cas", Key: "user/1", Expect: ptr("ada"), Value: "lovelace"})
+
+	list := c.mustQuery(t, "kv", kvCmd{Op: "list", Prefix: "user/"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE)
+	want := []kvItem{{"user/1", "lovelace"}, {"user/2", "grace"}}
+	if !slices.Equal(list.Items, want) {
+		t.Fatalf("list user/ = %+v, want %+v", list.Items, want)
+	}
+	if got := c.mustQuery(t, "kv", kvCmd{Op: "list", Limit: 1}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); len(got.Items) != 1 {
+		t.Fatalf("list limit 1 = %+v", got.Items)
+	}
+
+	// A stale read answers from some replica, at an index it reports.
+	del := c.mustPropose(t, "kv", kvCmd{Op: "delete", Key: "user/2"})
+	c.waitApplied(t, s.GetId(), del.GetIndex())
+	res, err := c.data.Query(t.Context(), connect.NewRequest(&synodv1.QueryRequest{
+		Shard: "kv", Query: kvCmd{Op: "get", Key: "user/2"}.bytes(), Consistency: synodv1.Consistency_CONSISTENCY_STALE,
+	}))
+	if err != nil {
+		t.Fatalf("stale get: %v", err)
+	}
+	if got := decodeKV(t, res.Msg.GetResult()); got.Found || res.Msg.GetIndex() < del.GetIndex() {
+		t.Fatalf("stale get after delete = %+v at index %d, want absent at >= %d", got, res.Msg.GetIndex(), del.GetIndex())
+	}
+
+	// The shard reports its leader and applied index.
+	got, err := c.shards.GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: "kv"}))
+	if err != nil {
+		t.Fatalf("get shard: %v", err)
+	}
+	if got.Msg.GetShard().GetAppliedIndex() < del.GetIndex() || got.Msg.GetShard().GetLeaderReplicaId() == 0 {
+		t.Fatalf("get shard = %+v, want applied >= %d and a leader", got.Msg.GetShard(), del.GetIndex())
+	}
+}
+
+// TestRollbackOnEveryReplica checks that an application error and a trap
+// roll back the command's writes on every replica, and that the shard
+// keeps serving.
+func TestRollbackOnEveryReplica(t *testing.T) {
+	c := startCluster(t, host.Config{})
+	s := c.kvShard(t, "rb", 3)
+	c.mustPropose(t, "rb", kvCmd{Op: "put", Key: "b", Value: "before"})
+
+	tests := []struct {
+		name string
+		op   string
+		code connect.Code
+	}{
+		{name: "application error", op: "put_then_fail", code: connect.CodeFailedPrecondition},
+		{name: "trap", op: "put_then_trap", code: connect.CodeAborted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.propose(t.Context(), "rb", kvCmd{Op: tt.op, Key: "b", Value: "after-" + tt.op})
+			if code := connectCode(t, err); code != tt.code {
+				t.Fatalf("%s: code %v, want %v (%v)", tt.op, code, tt.code, err)
+			}
+			next := c.mustPropose(t, "rb", kvCmd{Op: "put", Key: "next-" + tt.op, Value: "ok"})
+			c.waitApplied(t, s.GetId(), next.GetIndex())
+			for i := 0; i < 3; i++ {
+				items := localList(t, c.Host(i), s.GetId())
+				if !slices.Contains(items, kvItem{"b", "before"}) || !slices.Contains(items, kvItem{"next-" + tt.op, "ok"}) {
+					t.Fatalf("host %d state after %s = %+v: want b=before kept and the next put applied", i+1, tt.op, items)
+				}
+			}
+		})
+	}
+}
+
+// TestLeaderFailover stops the host that leads a shard while writers run:
+// a new leader is elected, writes succeed again within seconds, and every
+// acknowledged write is still readable.
+func TestLeaderFailover(t *testing.T) {
+	c := startCluster(t, host.Config{})
+	s := c.kvShard(t, "fo", 3)
+	c.mustPropose(t, "fo", kvCmd{Op: "put", Key: "warm", Value: "up"})
+
+	var mu sync.Mutex
+	acked := make(map[string]string)
+	var lastFailure time.Time
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	const writers, maxWrites = 4, 900 // a kv list returns up to 1000 keys
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil && i < maxWrites; i++ {
+				time.Sleep(2 * time.Millisecond)
+				key, val := fmt.Sprintf("w%d/%05d", w, i), fmt.Sprint(i)
+				callCtx, callCancel := context.WithTimeout(ctx, 2*time.Second)
+				_, err := c.propose(callCtx, "fo", kvCmd{Op: "put", Key: key, Value: val})
+				callCancel()
+				mu.Lock()
+				if err == nil {
+					acked[key] = val
+				} else {
+					lastFailure = time.Now()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	leader := c.leaderIndex(t, s)
+	stopped := time.Now()
+	if err := c.StopHost(leader); err != nil {
+		t.Fatalf("stop leader host %d: %v", leader+1, err)
+	}
+	// Writes must flow again: wait for a successful write that started
+	// after the stop, then let the writers run a little longer.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := c.propose(ctx, "fo", kvCmd{Op: "put", Key: "probe", Value: "x"})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no write succeeded within 10 s of stopping the leader: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("writes flowed again %v after the leader stopped", time.Since(stopped).Round(time.Millisecond))
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	if newLeader := c.leaderIndex(t, s); newLeader == leader {
+		t.Fatalf("leader is still host %d", leader+1)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged")
+	}
+	t.Logf("%d acknowledged writes; last failure %v after the stop", len(acked), lastFailure.Sub(stopped).Round(time.Millisecond))
+	got := make(map[string]string)
+	for w := 0; w < writers; w++ {
+		prefix := fmt.Sprintf("w%d/", w)
+		for _, it := range c.mustQuery(t, "fo", kvCmd{Op: "list", Prefix: prefix, Limit: 1000}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE).Items {
+			got[it.Key] = it.Value
+		}
+	}
+	for k, v := range acked {
+		if got[k] != v {
+			t.Errorf("acknowledged %s=%s reads back as %q", k, v, got[k])
+		}
+	}
+}
+
+// TestRestartCatchesUpBySnapshot stops a follower, writes far past the
+// point where the log is compacted, restarts it, and checks that it catches
+// up (which then needs a snapshot) to the same state as the others.
+func TestRestartCatchesUpBySnapshot(t *testing.T) {
+	c := startCluster(t, host.Config{SnapshotEntries: 20, CompactionOverhead: 5})
+	s := c.kvShard(t, "snap", 3)
+	c.mustPropose(t, "snap", kvCmd{Op: "put", Key: "first", Value: "1"})
+	leader := c.leaderIndex(t, s)
+	follower := (leader + 1) % 3
+	stoppedAt, _ := c.Host(follower).AppliedIndex(s.GetId())
+	if err := c.StopHost(follower); err != nil {
+		t.Fatalf("stop follower: %v", err)
+	}
+	var last uint64
+	for i := 0; i < 150; i++ {
+		last = c.mustPropose(t, "snap", kvCmd{Op: "put", Key: fmt.Sprintf("k%03d", i), Value: fmt.Sprint(i)}).GetIndex()
+	}
+	// Wait for the leader to compact its log past where the follower stopped.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		first, _, err := c.Host(c.leaderIndex(t, s)).LogRange(s.GetId())
+		if err != nil {
+			t.Fatalf("log range: %v", err)
+		}
+		if first > stoppedAt+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leader log still starts at %d; the follower stopped at %d", first, stoppedAt)
+		}
+		c.mustPropose(t, "snap", kvCmd{Op: "put", Key: "filler", Value: "x"})
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.RestartHost(t.Context(), follower); err != nil {
+		t.Fatalf("restart follower: %v", err)
+	}
+	c.waitApplied(t, s.GetId(), last)
+	want := localList(t, c.Host(leader), s.GetId())
+	if len(want) < 150 {
+		t.Fatalf("leader holds %d keys, want >= 150", len(want))
+	}
+	waitFor(t, 20*time.Second, func() bool {
+		a, _ := c.Host(follower).AppliedIndex(s.GetId())
+		b, _ := c.Host(leader).AppliedIndex(s.GetId())
+		return a == b
+	})
+	for i := 0; i < 3; i++ {
+		if got := localList(t, c.Host(i), s.GetId()); !slices.Equal(got, want) {
+			t.Fatalf("host %d state differs from the leader's: %d keys vs %d", i+1, len(got), len(want))
+		}
+	}
+}
+
+func waitFor(tb testing.TB, d time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("condition not met within %v", d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

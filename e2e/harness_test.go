@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/testwasm"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
+)
+
+// cluster is a dev cluster under test with clients for its gateway.
+type cluster struct {
+	*dev.Cluster
+	modules synodv1connect.ModuleServiceClient
+	shards  synodv1connect.ShardServiceClient
+	data    synodv1connect.DataServiceClient
+}
+
+// startCluster starts a 3-host dev cluster in a temp dir, closed when the
+// test ends.
+func startCluster(tb testing.TB, hc host.Config) *cluster {
+	tb.Helper()
+	cfg := dev.Config{
+		DataDir:  tb.TempDir(),
+		CacheDir: testwasm.CacheDir(tb),
+		Listen:   "127.0.0.1:0",
+		Hosts:    3,
+		Host:     hc,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	c, err := dev.Start(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("start dev cluster: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			tb.Errorf("close dev cluster: %v", err)
+		}
+	})
+	return newClients(c)
+}
+
+func newClients(c *dev.Cluster) *cluster {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	return &cluster{
+		Cluster: c,
+		modules: synodv1connect.NewModuleServiceClient(hc, c.URL()),
+		shards:  synodv1connect.NewShardServiceClient(hc, c.URL()),
+		data:    synodv1connect.NewDataServiceClient(hc, c.URL()),
+	}
+}
+
+// kvShard uploads the kv example and creates a shard of it.
+func (c *cluster) kvShard(tb testing.TB, name string, replicas uint32) *synodv1.Shard {
+	tb.Helper()
+	ctx := context.Background()
+	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(tb, testwasm.KV)}))
+	if err != nil {
+		tb.Fatalf("upload kv: %v", err)
+	}
+	res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
+		Name: name, ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: replicas,
+	}))
+	if err != nil {
+		tb.Fatalf("create shard %s: %v", name, err)
+	}
+	return res.Msg.GetShard()
+}
+
+// kvCmd is a command or query of the kv example.
+type kvCmd struct {
+	Op     string  `json:"op"`
+	Key    string  `json:"key,omitempty"`
+	Value  string  `json:"value,omitempty"`
+	Expect *string `json:"expect,omitempty"`
+	Prefix string  `json:"prefix,omitempty"`
+	Limit  int     `json:"limit,omitempty"`
+}
+
+func (k kvCmd) bytes() []byte {
+	b, _ := json.Marshal(k)
+	return b
+}
+
+// kvItem is one entry of a kv list result.
+type kvItem struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// kvResult is the union of the kv example's results.
+type kvResult struct {
+	OK    bool     `json:"ok"`
+	Key   string   `json:"key"`
+	Value string   `json:"value"`
+	Found bool     `json:"found"`
+	Items []kvItem `json:"items"`
+}
+
+func decodeKV(tb testing.TB, b []byte) kvResult {
+	tb.Helper()
+	var r kvResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		tb.Fatalf("decode kv result %q: %v", b, err)
+	}
+	return r
+}
+
+func (c *cluster) propose(ctx context.Context, shard string, cmd kvCmd) (*synodv1.ProposeResponse, error) {
+	res, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: shard, Command: cmd.bytes()}))
+	if err != nil {
+		return nil, err
+	}
+	return res.Msg, nil
+}
+
+func (c *cluster) mustPropose(tb testing.TB, shard string, cmd kvCmd) *synodv1.ProposeResponse {
+	tb.Helper()
+	res, err := c.propose(context.Background(), shard, cmd)
+	if err != nil {
+		tb.Fatalf("propose %+v: %v", cmd, err)
+	}
+	return res
+}
+
+func (c *cluster) mustQuery(tb testing.TB, shard string, cmd kvCmd, level synodv1.Consistency) kvResult {
+	tb.Helper()
+	res, err := c.data.Query(context.Background(), connect.NewRequest(&synodv1.QueryRequest{
+		Shard: shard, Query: cmd.bytes(), Consistency: level,
+	}))
+	if err != nil {
+		tb.Fatalf("query %+v: %v", cmd, err)
+	}
+	return decodeKV(tb, res.Msg.GetResult())
+}
+
+// localList reads every key of a shard from one host's own replica.
+func localList(tb testing.TB, h *host.Host, shardID uint64) []kvItem {
+	tb.Helper()
+	res, err := h.Query(context.Background(), shardID, kvCmd{Op: "list", Limit: 1000}.bytes(), host.Stale)
+	if err != nil {
+		tb.Fatalf("local list on host %d: %v", h.ID(), err)
+	}
+	return decodeKV(tb, res.Output).Items
+}
+
+// waitApplied waits until every running host's replica of a shard has
+// applied index.
+func (c *cluster) waitApplied(tb testing.TB, shardID, index uint64) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < 3; i++ {
+		h := c.Host(i)
+		if h == nil {
+			continue
+		}
+		for {
+			got, ok := h.AppliedIndex(shardID)
+			if ok && got >= index {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("host %d applied %d of shard %d, want %d", h.ID(), got, shardID, index)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// leaderIndex returns the cluster index of the host that leads a shard.
+func (c *cluster) leaderIndex(tb testing.TB, s *synodv1.Shard) int {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for i := 0; i < 3; i++ {
+			h := c.Host(i)
+			if h == nil {
+				continue
+			}
+			if lid, ok := h.Leader(s.GetId()); ok {
+				for _, r := range s.GetReplicas() {
+					if r.GetReplicaId() == lid && r.GetHostId() == h.ID() {
+						return i
+					}
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.Fatalf("shard %s has no leader", s.GetName())
+	return -1
+}
+
+// connectCode returns the Connect code of err, or fails.
+func connectCode(tb testing.TB, err error) connect.Code {
+	tb.Helper()
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		tb.Fatalf("error %v is not a Connect error", err)
+	}
+	return ce.Code()
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,147 @@
+package wasm_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
+)
+
+// probe is the test guest of testdata/probe.
+const probe = "github.com/synodhq/synod/host/internal/wasm/testdata/probe"
+
+// cacheDir is the compilation cache of every runtime of the tests. It
+// outlives the test process, like Go's build cache, because compiling a Go
+// guest to machine code takes about ten seconds under the race detector;
+// wazero keys its entries by the module's hash, the wazero version and the
+// CPU, and writes them atomically, so test processes can share it.
+var cacheDir = filepath.Join(os.TempDir(), "synod-test-wazero-cache")
+
+// newRuntime returns a runtime closed at the end of the test, with the
+// shared compilation cache unless cfg names another.
+func newRuntime(t *testing.T, cfg wasm.Config) *wasm.Runtime {
+	t.Helper()
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = cacheDir
+	}
+	rt, err := wasm.NewRuntime(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("NewRuntime: %v", err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
+}
+
+// load loads bin into rt.
+func load(t *testing.T, rt *wasm.Runtime, bin []byte) *wasm.Module {
+	t.Helper()
+	m, err := rt.Load(t.Context(), wasm.Hash(bin), bin)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return m
+}
+
+// memKV is the test's store: a map with sorted scans, implementing
+// [wasm.KV] with the store's semantics.
+type memKV struct {
+	data map[string]string
+	// onGet, if set, runs at the start of every Get; an error it returns
+	// is Get's.
+	onGet func(key string) error
+}
+
+func newMemKV(kvs ...string) *memKV {
+	m := &memKV{data: make(map[string]string)}
+	for i := 0; i+1 < len(kvs); i += 2 {
+		m.data[kvs[i]] = kvs[i+1]
+	}
+	return m
+}
+
+func (m *memKV) Get(key []byte) ([]byte, bool, error) {
+	if m.onGet != nil {
+		if err := m.onGet(string(key)); err != nil {
+			return nil, false, err
+		}
+	}
+	v, ok := m.data[string(key)]
+	if !ok {
+		return nil, false, nil
+	}
+	return []byte(v), true, nil
+}
+
+func (m *memKV) Scan(start, end []byte, limit int) ([]store.KV, error) {
+	var keys []string
+	for k := range m.data {
+		if k >= string(start) && (len(end) == 0 || k < string(end)) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []store.KV
+	for _, k := range keys[:min(limit, len(keys))] {
+		out = append(out, store.KV{Key: []byte(k), Value: []byte(m.data[k])})
+	}
+	return out, nil
+}
+
+func (m *memKV) Set(key, value []byte) error {
+	m.data[string(key)] = string(value)
+	return nil
+}
+
+func (m *memKV) Delete(key []byte) error {
+	delete(m.data, string(key))
+	return nil
+}
+
+// outcome describes what a call must return: exactly one of the fields
+// that are set, or success with out when neither appErr nor trap is set.
+type outcome struct {
+	out    string
+	appErr *wasm.AppError
+	// trap is a substring of the trap's reason.
+	trap string
+}
+
+// check compares a call's result with want.
+func (want outcome) check(t *testing.T, out []byte, err error) {
+	t.Helper()
+	var ae *wasm.AppError
+	var trap *wasm.Trap
+	switch {
+	case want.appErr != nil:
+		if !errors.As(err, &ae) {
+			t.Fatalf("got (%q, %v), want application error %+v", out, err, *want.appErr)
+		}
+		if *ae != *want.appErr {
+			t.Errorf("got application error %+v, want %+v", *ae, *want.appErr)
+		}
+	case want.trap != "":
+		if !errors.As(err, &trap) {
+			t.Fatalf("got (%q, %v), want a trap saying %q", out, err, want.trap)
+		}
+		if !strings.Contains(trap.Reason, want.trap) {
+			t.Errorf("got trap %q, want it to say %q", trap.Reason, want.trap)
+		}
+	default:
+		if err != nil {
+			t.Fatalf("got error %v, want %q", err, want.out)
+		}
+		if string(out) != want.out {
+			t.Errorf("got output %q, want %q", out, want.out)
+		}
+		return
+	}
+	if out != nil {
+		t.Errorf("got output %q with error %v, want none", out, err)
+	}
+}

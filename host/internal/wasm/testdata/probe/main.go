@@ -1,0 +1,98 @@
+// Command probe is a test guest for package wasm: each op exercises one
+// property of the host that the example modules cannot reach, such as a
+// write from a query, the deterministic clock and random stream, a call that
+// never ends, or instance reuse. The input is the op name, optionally
+// followed by a space and an argument.
+//
+// Update ops:
+//
+//	env          output: time.Now().UnixNano() (8 bytes, big endian), 16 bytes
+//	             of crypto/rand, then 8 bytes of math/rand/v2 (big endian)
+//	count KEY    increments a global counter, reads KEY, outputs the counter
+//	             (decimal): the counter shows whether the instance was reused
+//	spin         loops forever
+//	exit         calls os.Exit(3), that is proc_exit
+//	bigkey       writes a key of MaxKeySize+1 bytes
+//	bigvalue     writes a value of MaxValueSize+1 bytes
+//	put KEY      writes KEY = "v"
+//
+// Query ops:
+//
+//	set          writes a key (queries are read-only: a trap)
+//	delete       deletes a key (a trap too)
+//	env          as for update
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	mrand "math/rand/v2"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/synodhq/synod/sdk/guest"
+)
+
+var counter int
+
+func init() {
+	guest.Register(guest.Handlers{Update: update, Query: query})
+}
+
+func main() {}
+
+func split(in []byte) (op string, arg []byte) {
+	name, rest, _ := bytes.Cut(in, []byte(" "))
+	return string(name), rest
+}
+
+func update(in []byte) ([]byte, error) {
+	op, arg := split(in)
+	switch op {
+	case "env":
+		return env(), nil
+	case "count":
+		counter++
+		guest.Get(arg)
+		return strconv.AppendInt(nil, int64(counter), 10), nil
+	case "spin":
+		for {
+			counter++
+		}
+	case "exit":
+		os.Exit(3)
+	case "bigkey":
+		guest.Set(bytes.Repeat([]byte("k"), guest.MaxKeySize+1), []byte("v"))
+	case "bigvalue":
+		guest.Set([]byte("k"), make([]byte, guest.MaxValueSize+1))
+	case "put":
+		guest.Set(arg, []byte("v"))
+		return nil, nil
+	}
+	return nil, guest.Errorf(400, "unknown update op %q", op)
+}
+
+func query(in []byte) ([]byte, error) {
+	op, _ := split(in)
+	switch op {
+	case "set":
+		guest.Set([]byte("k"), []byte("v"))
+		return nil, nil
+	case "delete":
+		guest.Delete([]byte("k"))
+		return nil, nil
+	case "env":
+		return env(), nil
+	}
+	return nil, guest.Errorf(400, "unknown query op %q", op)
+}
+
+func env() []byte {
+	out := binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano()))
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	out = append(out, b[:]...)
+	return binary.BigEndian.AppendUint64(out, mrand.Uint64())
+}
