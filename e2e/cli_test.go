@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// synodBinary builds cmd/synod once per test process.
+func synodBinary(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "synod-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "synod")
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binPath, "github.com/synodhq/synod/cmd/synod").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("%w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatalf("build synod: %v", buildErr)
+	}
+	return binPath
+}
+
+// devProcess is a `synod dev` process under test.
+type devProcess struct {
+	cmd  *exec.Cmd
+	addr string
+	out  *bytes.Buffer
+	mu   *sync.Mutex
+}
+
+// startDev runs `synod dev` and waits until it prints that it serves.
+func startDev(tb testing.TB, dataDir, listen string) *devProcess {
+	tb.Helper()
+	cmd := exec.Command(synodBinary(tb), "dev", "--data-dir", dataDir, "--listen", listen)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start synod dev: %v", err)
+	}
+	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.out.WriteString(line + "\n")
+			p.mu.Unlock()
+			if _, url, ok := strings.Cut(line, "serving on "); ok {
+				ready <- url
+			}
+		}
+	}()
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	select {
+	case p.addr = <-ready:
+	case <-time.After(60 * time.Second):
+		tb.Fatal("synod dev did not print its URL within 60 s")
+	}
+	return p
+}
+
+// stop sends SIGINT and waits for a clean exit.
+func (p *devProcess) stop(tb testing.TB) {
+	tb.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		tb.Fatalf("signal synod dev: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			tb.Fatalf("synod dev exited with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		tb.Fatal("synod dev did not exit within 30 s of SIGINT")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !strings.Contains(p.out.String(), "shutting down") {
+		tb.Fatalf("synod dev output %q does not report its shutdown", p.out.String())
+	}
+}
+
+// synod runs a client command against addr and returns its stdout, stderr
+// and whether it succeeded.
+func synod(tb testing.TB, addr, stdin string, args ...string) (stdout, stderr string, ok bool) {
+	tb.Helper()
+	cmd := exec.Command(synodBinary(tb), args...)
+	cmd.Env = append(os.Environ(), "SYNOD_ADDR="+addr)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err == nil
+}
+
+func mustSynod(tb testing.TB, addr string, args ...string) string {
+	tb.Helper()
+	out, errOut, ok := synod(tb, addr, "", args...)
+	if !ok {
+		tb.Fatalf("synod %s failed: %s", strings.Join(args, " "), errOut)
+	}
+	return out
+}
+
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestCLIAgainstDevProcess drives the built binary: synod dev as a real
+// process, every client command, errors, a SIGINT shutdown, and a restart
+// that keeps the data.
+func TestCLIAgainstDevProcess(t *testing.T) {
+	dataDir := t.TempDir()
+	listen := freeAddr(t)
+	dev := startDev(t, dataDir, listen)
+	addr := dev.addr
+	kvPath := testwasm.Path(t, testwasm.KV)
+
+	hash := strings.TrimSpace(mustSynod(t, addr, "module", "upload", kvPath))
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(hash) {
+		t.Fatalf("module upload printed %q, want a hash", hash)
+	}
+	if out := mustSynod(t, addr, "module", "list"); !strings.Contains(out, hash) {
+		t.Fatalf("module list = %q, want %s", out, hash)
+	}
+	if out := mustSynod(t, addr, "shard", "create", "cli", "--module", hash, "--replicas", "3"); !strings.Contains(out, "cli") {
+		t.Fatalf("shard create = %q", out)
+	}
+	if out := mustSynod(t, addr, "propose", "cli", `{"op":"put","key":"a","value":"1"}`); strings.TrimSpace(out) != `{"ok":true}` {
+		t.Fatalf("propose put = %q", out)
+	}
+	out, errOut, ok := synod(t, addr, `{"op":"get","key":"a"}`, "query", "cli", "-")
+	if !ok || strings.TrimSpace(out) != `{"key":"a","value":"1","found":true}` {
+		t.Fatalf("query from stdin = %q, %q", out, errOut)
+	}
+	if out := mustSynod(t, addr, "query", "cli", `{"op":"list"}`, "--consistency", "stale"); !strings.Contains(out, `"key":"a"`) {
+		t.Fatalf("stale list = %q", out)
+	}
+	var got struct {
+		Shard struct {
+			Name            string `json:"name"`
+			LeaderReplicaID string `json:"leaderReplicaId"`
+			Replicas        []any  `json:"replicas"`
+		} `json:"shard"`
+	}
+	if err := json.Unmarshal([]byte(mustSynod(t, addr, "shard", "get", "cli", "--json")), &got); err != nil {
+		t.Fatalf("shard get --json: %v", err)
+	}
+	if got.Shard.Name != "cli" || len(got.Shard.Replicas) != 3 || got.Shard.LeaderReplicaID == "" {
+		t.Fatalf("shard get --json = %+v", got)
+	}
+	if out := mustSynod(t, addr, "shard", "list"); !strings.Contains(out, "cli") {
+		t.Fatalf("shard list = %q", out)
+	}
+
+	errorCases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown shard", args: []string{"propose", "nope", "x"}, want: "not_found"},
+		{name: "unknown command", args: []string{"frobnicate"}, want: `unknown command "frobnicate"`},
+		{name: "missing argument", args: []string{"propose", "cli"}, want: "propose takes 2 argument(s), got 1"},
+		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable or stale"},
+		{name: "application error", args: []string{"propose", "cli", `{"op":"cas","key":"a","expect":"9","value":"2"}`}, want: "module error 409"},
+	}
+	for _, tt := range errorCases {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, ok := synod(t, addr, "", tt.args...)
+			if ok {
+				t.Fatalf("synod %v succeeded, want a failure", tt.args)
+			}
+			if !strings.Contains(errOut, tt.want) {
+				t.Fatalf("stderr %q does not contain %q", errOut, tt.want)
+			}
+		})
+	}
+
+	dev.stop(t)
+	dev = startDev(t, dataDir, listen)
+	if out := mustSynod(t, dev.addr, "query", "cli", `{"op":"get","key":"a"}`); strings.TrimSpace(out) != `{"key":"a","value":"1","found":true}` {
+		t.Fatalf("after a restart, get a = %q", out)
+	}
+	dev.stop(t)
+}
