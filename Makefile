@@ -22,6 +22,7 @@ test: checkgenerate lint ## Run every check and test (what CI runs)
 lint: ## gofmt, go vet and buf lint
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./sdk/guest/... ./examples/...
 	$(BUF) lint
 
 .PHONY: generate
@@ -41,5 +42,6 @@ examples: ## Build every example module to examples/<name>/<name>.wasm
 	done
 
 .PHONY: bench
-bench: ## Benchmark Propose and Query through the gateway over HTTP
-	$(GO) test -run '^$$' -bench . -benchtime 5s ./gateway/...
+bench: ## Benchmark Propose and Query through the gateway over HTTP (docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchtime 10000x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench . ./host/internal/wasm/

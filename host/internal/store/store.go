@@ -85,7 +85,9 @@ type getter interface {
 	Get(key []byte) ([]byte, io.Closer, error)
 }
 
-// get returns a copy of the value of key, or nil if absent.
+// get returns a copy of the value of key, or nil if absent. The copy of an
+// empty value is empty but not nil, so that callers can tell it from an
+// absent key.
 func get(g getter, key []byte) ([]byte, error) {
 	v, closer, err := g.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -94,7 +96,8 @@ func get(g getter, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := append([]byte(nil), v...)
+	out := make([]byte, len(v))
+	copy(out, v)
 	return out, closer.Close()
 }
 

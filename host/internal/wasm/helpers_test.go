@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/store"
@@ -38,10 +39,18 @@ func newRuntime(t *testing.T, cfg wasm.Config) *wasm.Runtime {
 	return rt
 }
 
+// loading serialises the loads of one module (by hash) across runtimes,
+// so that parallel tests compile it once and then read the cache.
+var loading sync.Map
+
 // load loads bin into rt.
 func load(t *testing.T, rt *wasm.Runtime, bin []byte) *wasm.Module {
 	t.Helper()
-	m, err := rt.Load(t.Context(), wasm.Hash(bin), bin)
+	hash := wasm.Hash(bin)
+	mu, _ := loading.LoadOrStore(hash, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	m, err := rt.Load(t.Context(), hash, bin)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

@@ -68,6 +68,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 		return nil, err
 	}
 	inst.env.set(env)
+	inst.stderr.reset()
 	st := &callState{kv: kv, readOnly: entry == Query}
 	out, err := inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
 	if err != nil && ctx.Err() != nil {
@@ -77,7 +78,13 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 		return nil, fmt.Errorf("guest call interrupted: %w", ctx.Err())
 	}
 	var trap *Trap
-	if errors.As(err, &trap) || (err != nil && !isAppError(err)) {
+	if errors.As(err, &trap) {
+		// A Go guest's panic message is on its stderr: the best reason.
+		if line := inst.stderr.firstLine(); line != "" {
+			trap.Reason += " (" + line + ")"
+		}
+	}
+	if trap != nil || (err != nil && !isAppError(err)) {
 		_ = inst.mod.Close(ctx)
 		return nil, err
 	}
@@ -122,6 +129,7 @@ func (m *Module) put(inst *instance) {
 type instance struct {
 	mod    api.Module
 	env    *detEnv
+	stderr *stderrTail
 	alloc  api.Function
 	update api.Function
 	query  api.Function
@@ -129,11 +137,12 @@ type instance struct {
 
 func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 	env := newDetEnv()
+	stderr := &stderrTail{}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions("_initialize").
 		WithStdout(io.Discard).
-		WithStderr(io.Discard).
+		WithStderr(stderr).
 		WithWalltime(env.walltime, 1).
 		WithNanotime(env.nanotime, 1).
 		WithNanosleep(func(int64) {}).
@@ -146,6 +155,7 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 	return &instance{
 		mod:    mod,
 		env:    env,
+		stderr: stderr,
 		alloc:  mod.ExportedFunction(exportAlloc),
 		update: mod.ExportedFunction(exportUpdate),
 		query:  mod.ExportedFunction(exportQuery),
@@ -240,4 +250,29 @@ func (e *detEnv) nanotime() int64 { return e.nanos }
 // Read implements io.Reader for the WASI random source.
 func (e *detEnv) Read(p []byte) (int, error) {
 	return e.rng.Read(p)
+}
+
+// stderrTailBytes bounds what is kept of a call's stderr.
+const stderrTailBytes = 1 << 10
+
+// stderrTail keeps the start of what a guest writes to stderr during one
+// call, so that a trap can say why (a Go panic prints its message there).
+// Its content depends only on the guest's execution, so it is as
+// deterministic as the trap itself.
+type stderrTail struct {
+	buf []byte
+}
+
+func (s *stderrTail) Write(p []byte) (int, error) {
+	if room := stderrTailBytes - len(s.buf); room > 0 {
+		s.buf = append(s.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (s *stderrTail) reset() { s.buf = s.buf[:0] }
+
+func (s *stderrTail) firstLine() string {
+	line, _, _ := strings.Cut(strings.TrimSpace(string(s.buf)), "\n")
+	return line
 }

@@ -196,6 +196,9 @@ var requiredExports = map[string]signature{
 }
 
 func checkExports(c wazero.CompiledModule) error {
+	if _, ok := c.ExportedFunctions()["_start"]; ok {
+		return fmt.Errorf("%w: it exports _start, so it is a WASI command; build a reactor instead (standard Go: -buildmode=c-shared)", ErrInvalidModule)
+	}
 	if _, ok := c.ExportedMemories()[exportMemory]; !ok {
 		return fmt.Errorf("%w: it does not export its memory as %q", ErrInvalidModule, exportMemory)
 	}

@@ -1,0 +1,286 @@
+package wasm_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+// TestProbeOutcomes runs the probe guest's ops that end in a trap, through
+// the Go guest SDK: each names its problem, writes nothing the caller must
+// keep, and leaves the module able to serve the next call.
+func TestProbeOutcomes(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, wasm.Config{})
+	m := load(t, rt, testwasm.Build(t, probe))
+	tests := []struct {
+		name  string
+		entry wasm.Entry
+		in    string
+		want  outcome
+	}{
+		{name: "a query that writes", entry: wasm.Query, in: "set", want: outcome{trap: "kv_set called from a query: queries are read-only"}},
+		{name: "a query that deletes", entry: wasm.Query, in: "delete", want: outcome{trap: "kv_delete called from a query: queries are read-only"}},
+		{name: "proc_exit", in: "exit", want: outcome{trap: "exit_code(3)"}},
+		{name: "a key over the limit", in: "bigkey", want: outcome{trap: "key of 4097 bytes is over the limit of 4096"}},
+		{name: "a value over the limit", in: "bigvalue", want: outcome{trap: "value of 1048577 bytes is over the limit of 1048576"}},
+		{name: "an unknown op", in: "nope", want: outcome{appErr: &wasm.AppError{Code: 400, Message: `unknown update op "nope"`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			kv := newMemKV("k", "old")
+			out, err := m.Call(t.Context(), tt.entry, []byte(tt.in), wasm.Env{}, kv)
+			tt.want.check(t, out, err)
+			if want := map[string]string{"k": "old"}; !maps.Equal(kv.data, want) {
+				t.Errorf("store afterwards: got %q, want %q", kv.data, want)
+			}
+			out, err = m.Call(t.Context(), wasm.Update, []byte("put x"), wasm.Env{}, kv)
+			outcome{}.check(t, out, err)
+		})
+	}
+}
+
+// envResult is what the probe's env op reports.
+type envResult struct {
+	timeNanos int64
+	crypto    []byte // 16 bytes of crypto/rand
+	mrand     uint64 // math/rand/v2.Uint64
+}
+
+func callEnv(t *testing.T, m *wasm.Module, entry wasm.Entry, env wasm.Env) envResult {
+	t.Helper()
+	out, err := m.Call(t.Context(), entry, []byte("env"), env, newMemKV())
+	if err != nil {
+		t.Fatalf("env: %v", err)
+	}
+	if len(out) != 32 {
+		t.Fatalf("env: got %d bytes, want 32", len(out))
+	}
+	return envResult{
+		timeNanos: int64(binary.BigEndian.Uint64(out)),
+		crypto:    out[8:24],
+		mrand:     binary.BigEndian.Uint64(out[24:]),
+	}
+}
+
+// TestDeterministicEnvironment checks that a guest's clock and random
+// stream (WASI random_get, which crypto/rand reads) come from the call's Env
+// alone: the same Env gives the same values on a reused instance and on
+// another runtime (another replica), and another seed gives other random
+// bytes.
+//
+// The probe also reports math/rand/v2.Uint64, which this test does not
+// check: Go's runtime seeds that generator from random_get once, while the
+// instance starts, so it ignores Env.Seed and differs between a fresh and a
+// reused instance.
+func TestDeterministicEnvironment(t *testing.T) {
+	t.Parallel()
+	bin := testwasm.Build(t, probe)
+	replicaA := load(t, newRuntime(t, wasm.Config{}), bin)
+	replicaB := load(t, newRuntime(t, wasm.Config{}), bin)
+	const now = 1_700_000_000_123_456_789
+	env := wasm.Env{TimeNanos: now, Seed: wasm.Seed(1024, 7)}
+
+	first := callEnv(t, replicaA, wasm.Update, env)
+	if first.timeNanos != now {
+		t.Errorf("time.Now: got %d, want %d", first.timeNanos, now)
+	}
+	// B's instance has served other calls first.
+	callEnv(t, replicaB, wasm.Update, wasm.Env{TimeNanos: 5, Seed: wasm.Seed(1, 1)})
+	for _, tc := range []struct {
+		name  string
+		m     *wasm.Module
+		entry wasm.Entry
+	}{
+		{"same instance again", replicaA, wasm.Update},
+		{"as a query", replicaA, wasm.Query},
+		{"another replica", replicaB, wasm.Update},
+	} {
+		got := callEnv(t, tc.m, tc.entry, env)
+		if got.timeNanos != now || !bytes.Equal(got.crypto, first.crypto) {
+			t.Errorf("%s: got time %d and random %x, want %d and %x", tc.name, got.timeNanos, got.crypto, now, first.crypto)
+		}
+	}
+
+	for _, seed := range [][32]byte{wasm.Seed(1024, 8), wasm.Seed(1025, 7), {}} {
+		got := callEnv(t, replicaA, wasm.Update, wasm.Env{TimeNanos: now + 1, Seed: seed})
+		if bytes.Equal(got.crypto, first.crypto) {
+			t.Errorf("seed %x gave the same random bytes %x as seed %x", seed, got.crypto, env.Seed)
+		}
+		if got.timeNanos != now+1 {
+			t.Errorf("time.Now: got %d, want %d", got.timeNanos, now+1)
+		}
+	}
+}
+
+func TestSeed(t *testing.T) {
+	t.Parallel()
+	seeds := map[[32]byte]string{}
+	for _, c := range []struct {
+		name         string
+		shard, index uint64
+	}{
+		{"shard 1 index 2", 1, 2},
+		{"shard 2 index 1", 2, 1},
+		{"shard 1 index 3", 1, 3},
+		{"shard 0 index 0", 0, 0},
+		{"max", ^uint64(0), ^uint64(0)},
+	} {
+		s := wasm.Seed(c.shard, c.index)
+		if s != wasm.Seed(c.shard, c.index) {
+			t.Errorf("%s: Seed is not a function of its arguments", c.name)
+		}
+		if prev, ok := seeds[s]; ok {
+			t.Errorf("%s and %s have the same seed", c.name, prev)
+		}
+		seeds[s] = c.name
+	}
+}
+
+// TestPool checks instance reuse through a guest global that counts the
+// calls an instance served: it grows while the pool reuses the instance,
+// survives an application error, and starts over after a trap, after an
+// interrupted call, and when the pool is full.
+func TestPool(t *testing.T) {
+	t.Parallel()
+	bin := testwasm.Build(t, probe)
+	for _, tc := range []struct {
+		name     string
+		poolSize int
+		// afterConcurrent is the count of the call after two concurrent
+		// calls, which need two instances: a pool of one keeps the
+		// instance that came back first (the new one, count 1); a larger
+		// pool hands out the instance that came back last (count 2).
+		afterConcurrent string
+	}{
+		{name: "pool of one", poolSize: 1, afterConcurrent: "2"},
+		{name: "pool of two", poolSize: 2, afterConcurrent: "3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := load(t, newRuntime(t, wasm.Config{PoolSize: tc.poolSize}), bin)
+			count := func(kv *memKV) string {
+				t.Helper()
+				out, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, kv)
+				if err != nil {
+					t.Fatalf("count: %v", err)
+				}
+				return string(out)
+			}
+			expect := func(what, want string) {
+				t.Helper()
+				if got := count(newMemKV()); got != want {
+					t.Errorf("%s: got count %s, want %s", what, got, want)
+				}
+			}
+			expect("first call", "1")
+			expect("second call", "2")
+			if _, err := m.Call(t.Context(), wasm.Update, []byte("nope"), wasm.Env{}, newMemKV()); err == nil {
+				t.Fatal("an unknown op succeeded")
+			}
+			expect("after an application error", "3")
+			if _, err := m.Call(t.Context(), wasm.Update, []byte("exit"), wasm.Env{}, newMemKV()); err == nil {
+				t.Fatal("exit succeeded")
+			}
+			expect("after a trap", "1")
+
+			// A takes the instance and blocks in kv_get until B, which
+			// needs a new instance, is done.
+			entered, release := make(chan struct{}), make(chan struct{})
+			blocking := newMemKV()
+			blocking.onGet = func(string) error {
+				close(entered)
+				<-release
+				return nil
+			}
+			resA := make(chan string)
+			go func() {
+				out, err := m.Call(context.Background(), wasm.Update, []byte("count k"), wasm.Env{}, blocking)
+				if err != nil {
+					out = []byte(err.Error())
+				}
+				resA <- string(out)
+			}()
+			<-entered
+			if got := count(newMemKV()); got != "1" {
+				t.Errorf("concurrent call B: got count %s, want 1 (a new instance)", got)
+			}
+			close(release)
+			if got := <-resA; got != "2" {
+				t.Errorf("concurrent call A: got count %s, want 2", got)
+			}
+			expect("after two concurrent calls", tc.afterConcurrent)
+		})
+	}
+}
+
+// TestInterrupt checks that a call the host interrupts (its context ends)
+// is neither a trap nor an application error, since it says nothing about
+// the entry, and that the instance is not reused.
+func TestInterrupt(t *testing.T) {
+	t.Parallel()
+	bin := testwasm.Build(t, probe)
+	tests := []struct {
+		name string
+		ctx  func(context.Context) (context.Context, context.CancelFunc)
+		want error
+	}{
+		{
+			name: "cancelled before the call",
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(ctx)
+				cancel()
+				return ctx, cancel
+			},
+			want: context.Canceled,
+		},
+		{
+			name: "cancelled during the call",
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(ctx)
+				time.AfterFunc(50*time.Millisecond, cancel)
+				return ctx, cancel
+			},
+			want: context.Canceled,
+		},
+		{
+			name: "deadline",
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(ctx, 50*time.Millisecond)
+			},
+			want: context.DeadlineExceeded,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := load(t, newRuntime(t, wasm.Config{}), bin)
+			if out, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
+				t.Fatalf("count: got (%s, %v), want 1", out, err)
+			}
+			ctx, cancel := tt.ctx(t.Context())
+			defer cancel()
+			out, err := m.Call(ctx, wasm.Update, []byte("spin"), wasm.Env{}, newMemKV())
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got (%q, %v), want an error wrapping %v", out, err, tt.want)
+			}
+			var ae *wasm.AppError
+			var trap *wasm.Trap
+			if errors.As(err, &ae) || errors.As(err, &trap) {
+				t.Errorf("an interrupted call was reported as a guest outcome: %v", err)
+			}
+			out, err = m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV())
+			if err != nil || string(out) != "1" {
+				t.Errorf("after the interrupted call: got (%s, %v), want count 1 (a new instance)", out, err)
+			}
+		})
+	}
+}
