@@ -188,19 +188,21 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 }
 
 func replicaCount(asked, hosts int) (int, error) {
-	if asked == 0 {
-		if hosts >= 3 {
-			return 3, nil
-		}
-		return 1, nil
-	}
-	if asked != 1 && asked != 3 && asked != MaxReplicas {
+	n := asked
+	switch {
+	case asked == 0 && hosts >= 3:
+		n = 3
+	case asked == 0:
+		// Even the default needs a host: with none registered yet, place
+		// would have nothing to choose from.
+		n = 1
+	case asked != 1 && asked != 3 && asked != MaxReplicas:
 		return 0, fail(ErrInvalidArgument, "invalid replica count %d: use 1, 3 or 5", asked)
 	}
-	if asked > hosts {
-		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d hosts; the cluster has %d", asked, asked, hosts)
+	if n > hosts {
+		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d hosts; the cluster has %d", n, n, hosts)
 	}
-	return asked, nil
+	return n, nil
 }
 
 // place picks n distinct hosts for a new shard's replicas: the least loaded

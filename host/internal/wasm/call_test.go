@@ -96,8 +96,8 @@ func TestCallKV(t *testing.T) {
 			name: "put_then_trap traps and the next call works",
 			steps: []step{
 				{in: `{"op":"put","key":"a","value":"1"}`, want: ok},
-				{in: `{"op":"put_then_trap","key":"a","value":"2"}`, want: outcome{trap: "unreachable"}},
-				{in: `{"op":"put_then_trap","key":"b","value":"2"}`, want: outcome{trap: "unreachable"}},
+				{in: `{"op":"put_then_trap","key":"a","value":"2"}`, want: outcome{trap: "put_then_trap: trapping after the write, as asked"}},
+				{in: `{"op":"put_then_trap","key":"b","value":"2"}`, want: outcome{trap: "put_then_trap: trapping after the write, as asked"}},
 				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: outcome{out: `{"key":"a","value":"1","found":true}`}},
 				{in: `{"op":"put","key":"b","value":"3"}`, want: ok},
 			},

@@ -3,8 +3,6 @@ package wasm_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,24 +10,18 @@ import (
 
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/testwasm"
 )
 
 // probe is the test guest of testdata/probe.
 const probe = "github.com/synodhq/synod/host/internal/wasm/testdata/probe"
 
-// cacheDir is the compilation cache of every runtime of the tests. It
-// outlives the test process, like Go's build cache, because compiling a Go
-// guest to machine code takes about ten seconds under the race detector;
-// wazero keys its entries by the module's hash, the wazero version and the
-// CPU, and writes them atomically, so test processes can share it.
-var cacheDir = filepath.Join(os.TempDir(), "synod-test-wazero-cache")
-
 // newRuntime returns a runtime closed at the end of the test, with the
-// shared compilation cache unless cfg names another.
+// compilation cache that every test shares unless cfg names another.
 func newRuntime(t *testing.T, cfg wasm.Config) *wasm.Runtime {
 	t.Helper()
 	if cfg.CacheDir == "" {
-		cfg.CacheDir = cacheDir
+		cfg.CacheDir = testwasm.CacheDir(t)
 	}
 	rt, err := wasm.NewRuntime(t.Context(), cfg)
 	if err != nil {

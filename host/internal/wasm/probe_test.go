@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ func TestProbeOutcomes(t *testing.T) {
 		{name: "proc_exit", in: "exit", want: outcome{trap: "exit_code(3)"}},
 		{name: "a key over the limit", in: "bigkey", want: outcome{trap: "key of 4097 bytes is over the limit of 4096"}},
 		{name: "a value over the limit", in: "bigvalue", want: outcome{trap: "value of 1048577 bytes is over the limit of 1048576"}},
+		{name: "a panic", in: "panic at the disco", want: outcome{trap: "panic: at the disco"}},
 		{name: "an unknown op", in: "nope", want: outcome{appErr: &wasm.AppError{Code: 400, Message: `unknown update op "nope"`}}},
 	}
 	for _, tt := range tests {
@@ -45,6 +47,28 @@ func TestProbeOutcomes(t *testing.T) {
 			out, err = m.Call(t.Context(), wasm.Update, []byte("put x"), wasm.Env{}, kv)
 			outcome{}.check(t, out, err)
 		})
+	}
+}
+
+// TestTrapReasonIsTheCallsOwn checks that a trap's reason carries what
+// the trapping call wrote to stderr, never what an earlier call of the same
+// instance wrote.
+func TestTrapReasonIsTheCallsOwn(t *testing.T) {
+	t.Parallel()
+	m := load(t, newRuntime(t, wasm.Config{PoolSize: 1}), testwasm.Build(t, probe))
+	steps := []step{
+		{in: "stderr noise from an earlier call", want: outcome{}},
+		{in: "exit", want: outcome{trap: "exit_code(3)"}},
+		{in: "stderr noise from an earlier call", want: outcome{}},
+		{in: "panic second", want: outcome{trap: "panic: second"}},
+	}
+	for _, s := range steps {
+		out, err := m.Call(t.Context(), wasm.Update, []byte(s.in), wasm.Env{}, newMemKV())
+		s.want.check(t, out, err)
+		var trap *wasm.Trap
+		if errors.As(err, &trap) && strings.Contains(trap.Reason, "noise") {
+			t.Errorf("%s: the trap reason %q has an earlier call's stderr", s.in, trap.Reason)
+		}
 	}
 }
 

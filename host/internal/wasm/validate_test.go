@@ -123,6 +123,15 @@ func TestValidate(t *testing.T) {
 			want: "synod_abi_version failed",
 		},
 		{
+			name: "a WASI command",
+			wasm: func() []byte {
+				m := valid
+				m.funcs = append(m.funcs[:len(m.funcs):len(m.funcs)], wfunc{export: "_start"})
+				return m.bytes()
+			}(),
+			want: "it exports _start, so it is a WASI command",
+		},
+		{
 			name: "_initialize traps",
 			wasm: func() []byte {
 				m := valid
@@ -216,7 +225,7 @@ func TestValidateBoundedByContext(t *testing.T) {
 func TestValidateExamples(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{})
-	for _, pkg := range []string{testwasm.KV, testwasm.Counter, probe} {
+	for _, pkg := range []string{testwasm.KV, probe} {
 		t.Run(pkg[strings.LastIndexByte(pkg, '/')+1:], func(t *testing.T) {
 			bin := testwasm.Build(t, pkg)
 			info, err := rt.Validate(t.Context(), bin)

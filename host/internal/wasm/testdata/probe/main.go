@@ -15,6 +15,8 @@
 //	bigkey       writes a key of MaxKeySize+1 bytes
 //	bigvalue     writes a value of MaxValueSize+1 bytes
 //	put KEY      writes KEY = "v"
+//	stderr MSG   writes MSG to stderr and succeeds
+//	panic MSG    panics with MSG
 //
 // Query ops:
 //
@@ -70,6 +72,11 @@ func update(in []byte) ([]byte, error) {
 	case "put":
 		guest.Set(arg, []byte("v"))
 		return nil, nil
+	case "stderr":
+		_, _ = os.Stderr.Write(append(arg, '\n'))
+		return nil, nil
+	case "panic":
+		panic(string(arg))
 	}
 	return nil, guest.Errorf(400, "unknown update op %q", op)
 }

@@ -1,0 +1,539 @@
+package meta_test
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// catalogue drives the meta executor through the real state machine and
+// store, as the meta shard's replicas do.
+type catalogue struct {
+	t       *testing.T
+	sm      *fsm.StateMachine
+	index   uint64
+	stamp   int64
+	commits int
+}
+
+func newCatalogue(t *testing.T) *catalogue {
+	t.Helper()
+	db, err := store.Open(t.TempDir(), store.Options{CacheBytes: 1 << 20, MemTableBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	c := &catalogue{t: t, stamp: 1000}
+	c.sm = fsm.New(meta.ShardID, db, meta.NewExecutor(func() { c.commits++ }))
+	return c
+}
+
+// result is an entry's outcome, with a catalogue error mapped back to its
+// sentinel by meta.FromResult.
+type result struct {
+	out []byte
+	err error
+}
+
+// apply runs requests as one batch of entries.
+func (c *catalogue) apply(reqs ...meta.Request) []result {
+	c.t.Helper()
+	es := make([]sm.Entry, len(reqs))
+	for i, r := range reqs {
+		c.index++
+		c.stamp++
+		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, r.Encode())}
+	}
+	got, err := c.sm.Update(es)
+	if err != nil {
+		c.t.Fatalf("Update: %v", err)
+	}
+	rs := make([]result, len(got))
+	for i, e := range got {
+		index, out, err := fsm.DecodeResult(e.Result)
+		if index != es[i].Index {
+			c.t.Errorf("entry %d: result has index %d", es[i].Index, index)
+		}
+		rs[i] = result{out, meta.FromResult(err)}
+	}
+	return rs
+}
+
+// do runs one request as its own batch.
+func (c *catalogue) do(r meta.Request) result {
+	c.t.Helper()
+	return c.apply(r)[0]
+}
+
+// must runs one request that must succeed and decodes its result into out.
+func (c *catalogue) must(r meta.Request, out any) {
+	c.t.Helper()
+	res := c.do(r)
+	if res.err != nil {
+		c.t.Fatalf("%s: %v", r.Op, res.err)
+	}
+	if out != nil {
+		if err := meta.Decode(res.out, out); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+}
+
+// query runs a query and returns its output and mapped error.
+func (c *catalogue) query(r meta.Request) ([]byte, error) {
+	c.t.Helper()
+	q, err := c.sm.Lookup(&fsm.QueryRequest{Payload: r.Encode()})
+	if err != nil {
+		c.t.Fatalf("Lookup: %v", err)
+	}
+	res := q.(*fsm.QueryResult)
+	if res.Index != c.index {
+		c.t.Errorf("query read at index %d, want the applied index %d", res.Index, c.index)
+	}
+	return res.Output, meta.FromResult(res.Err)
+}
+
+func (c *catalogue) addHosts(ids ...uint64) {
+	c.t.Helper()
+	for _, id := range ids {
+		c.must(meta.Request{Op: meta.OpPutHost, Host: &meta.Host{ID: id, Name: fmt.Sprint("h", id), RaftAddr: fmt.Sprintf("127.0.0.1:%d", 9000+id)}}, nil)
+	}
+}
+
+func (c *catalogue) addModule(hash string) {
+	c.t.Helper()
+	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: hash, Size: 4, ABIVersion: 1}, Wasm: []byte("wasm")}, nil)
+}
+
+func (c *catalogue) createShard(name, module string, replicas int) (meta.Shard, error) {
+	c.t.Helper()
+	res := c.do(meta.Request{Op: meta.OpCreateShard, Name: name, Hash: module, Replicas: replicas})
+	var s meta.Shard
+	if res.err == nil {
+		if err := meta.Decode(res.out, &s); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	return s, res.err
+}
+
+func (c *catalogue) shards() []meta.Shard {
+	c.t.Helper()
+	out, err := c.query(meta.Request{Op: meta.OpListShards})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var ss []meta.Shard
+	if err := meta.Decode(out, &ss); err != nil {
+		c.t.Fatal(err)
+	}
+	return ss
+}
+
+func TestShardNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		shard string
+		valid bool
+	}{
+		{name: "one letter", shard: "a", valid: true},
+		{name: "letters, digits and dashes", shard: "orders-2024-eu", valid: true},
+		{name: "63 characters", shard: "a" + strings.Repeat("b", 62), valid: true},
+		{name: "64 characters", shard: "a" + strings.Repeat("b", 63)},
+		{name: "empty", shard: ""},
+		{name: "upper case", shard: "Orders"},
+		{name: "leading digit", shard: "1a"},
+		{name: "leading dash", shard: "-a"},
+		{name: "underscore", shard: "a_b"},
+		{name: "dot", shard: "a.b"},
+		{name: "slash", shard: "a/b"},
+		{name: "space", shard: "a b"},
+		{name: "newline", shard: "a\n"},
+		{name: "non-ASCII", shard: "café"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newCatalogue(t)
+			c.addHosts(1)
+			c.addModule("m1")
+			s, err := c.createShard(tt.shard, "m1", 1)
+			if tt.valid {
+				if err != nil || s.Name != tt.shard {
+					t.Fatalf("got (%+v, %v), want shard %q", s, err, tt.shard)
+				}
+				return
+			}
+			if !errors.Is(err, meta.ErrInvalidArgument) || !strings.Contains(err.Error(), "invalid shard name") {
+				t.Fatalf("got %v, want ErrInvalidArgument naming the shard name", err)
+			}
+			if ss := c.shards(); len(ss) != 0 {
+				t.Errorf("an invalid create left shards %+v", ss)
+			}
+		})
+	}
+}
+
+func TestReplicaCounts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		hosts, asked int
+		want         int   // replicas placed, when err is nil
+		err          error // a sentinel
+	}{
+		{hosts: 0, asked: 0, err: meta.ErrNotEnoughHosts},
+		{hosts: 0, asked: 1, err: meta.ErrNotEnoughHosts},
+		{hosts: 1, asked: 0, want: 1},
+		{hosts: 1, asked: 1, want: 1},
+		{hosts: 1, asked: 2, err: meta.ErrInvalidArgument},
+		{hosts: 1, asked: 3, err: meta.ErrNotEnoughHosts},
+		{hosts: 1, asked: 5, err: meta.ErrNotEnoughHosts},
+		{hosts: 1, asked: 7, err: meta.ErrInvalidArgument},
+		{hosts: 2, asked: 0, want: 1},
+		{hosts: 3, asked: 0, want: 3},
+		{hosts: 3, asked: 1, want: 1},
+		{hosts: 3, asked: 2, err: meta.ErrInvalidArgument},
+		{hosts: 3, asked: 3, want: 3},
+		{hosts: 3, asked: 5, err: meta.ErrNotEnoughHosts},
+		{hosts: 3, asked: 7, err: meta.ErrInvalidArgument},
+		{hosts: 5, asked: -1, err: meta.ErrInvalidArgument},
+		{hosts: 5, asked: 0, want: 3},
+		{hosts: 5, asked: 1, want: 1},
+		{hosts: 5, asked: 2, err: meta.ErrInvalidArgument},
+		{hosts: 5, asked: 3, want: 3},
+		{hosts: 5, asked: 5, want: 5},
+		{hosts: 5, asked: 7, err: meta.ErrInvalidArgument},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d replicas on %d hosts", tt.asked, tt.hosts), func(t *testing.T) {
+			t.Parallel()
+			c := newCatalogue(t)
+			for i := range tt.hosts {
+				c.addHosts(uint64(i + 1))
+			}
+			c.addModule("m1")
+			s, err := c.createShard("s", "m1", tt.asked)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("got (%+v, %v), want %v", s, err, tt.err)
+				}
+				if ss := c.shards(); len(ss) != 0 {
+					t.Errorf("a failed create left shards %+v", ss)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("CreateShard: %v", err)
+			}
+			if len(s.Replicas) != tt.want {
+				t.Errorf("got %d replicas, want %d", len(s.Replicas), tt.want)
+			}
+			hosts := map[uint64]bool{}
+			for i, r := range s.Replicas {
+				if r.ReplicaID != uint64(i+1) {
+					t.Errorf("replica %d has id %d, want %d", i, r.ReplicaID, i+1)
+				}
+				if r.HostID < 1 || r.HostID > uint64(tt.hosts) || hosts[r.HostID] {
+					t.Errorf("replica %d is on host %d: unknown or taken", i, r.HostID)
+				}
+				hosts[r.HostID] = true
+			}
+		})
+	}
+}
+
+// TestPlacement checks placement against a model: each new shard's
+// replicas go to the least-loaded hosts, ties broken by the lower host id,
+// where a host's load is the replicas of the shards that exist.
+func TestPlacement(t *testing.T) {
+	t.Parallel()
+	hostIDs := []uint64{50, 10, 40, 20, 30}
+	type step struct {
+		create   string
+		replicas int
+		del      string
+	}
+	steps := []step{
+		{create: "s1", replicas: 3},
+		{create: "s2", replicas: 3},
+		{create: "s3", replicas: 1},
+		{create: "s4", replicas: 5},
+		{del: "s2"},
+		{create: "s5", replicas: 3},
+		{create: "s6", replicas: 1},
+		{del: "s1"},
+		{del: "s4"},
+		{create: "s7", replicas: 3},
+		{create: "s8", replicas: 0},
+		{create: "s9", replicas: 1},
+	}
+	// model places as documented.
+	model := map[string][]uint64{}
+	place := func(n int) []uint64 {
+		load := map[uint64]int{}
+		for _, hs := range model {
+			for _, h := range hs {
+				load[h]++
+			}
+		}
+		ids := slices.Clone(hostIDs)
+		slices.SortFunc(ids, func(a, b uint64) int { return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b)) })
+		return ids[:n]
+	}
+
+	run := func(c *catalogue) []meta.Shard {
+		c.addHosts(hostIDs...)
+		c.addModule("m1")
+		var created []meta.Shard
+		for _, st := range steps {
+			if st.del != "" {
+				c.must(meta.Request{Op: meta.OpDeleteShard, Name: st.del}, nil)
+				continue
+			}
+			s, err := c.createShard(st.create, "m1", st.replicas)
+			if err != nil {
+				t.Fatalf("create %s: %v", st.create, err)
+			}
+			created = append(created, s)
+		}
+		return created
+	}
+	c := newCatalogue(t)
+	created := run(c)
+	i := 0
+	for _, st := range steps {
+		if st.del != "" {
+			delete(model, st.del)
+			continue
+		}
+		n := st.replicas
+		if n == 0 {
+			n = 3
+		}
+		want := place(n)
+		model[st.create] = want
+		var got []uint64
+		for _, r := range created[i].Replicas {
+			got = append(got, r.HostID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: placed on hosts %v, want %v", st.create, got, want)
+		}
+		i++
+	}
+	// Another replica of the meta shard, applying the same log, decides
+	// the same.
+	again := run(newCatalogue(t))
+	if fmt.Sprint(again) != fmt.Sprint(created) {
+		t.Errorf("two runs placed differently:\n%+v\n%+v", created, again)
+	}
+}
+
+func TestShardIDs(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1)
+	c.addModule("m1")
+	var ids []uint64
+	create := func(name string) {
+		t.Helper()
+		s, err := c.createShard(name, "m1", 1)
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		ids = append(ids, s.ID)
+	}
+	create("a")
+	create("b")
+	// Failed creates take no id.
+	if _, err := c.createShard("a", "m1", 1); !errors.Is(err, meta.ErrShardExists) {
+		t.Errorf("duplicate name: got %v, want ErrShardExists", err)
+	}
+	if _, err := c.createShard("c", "nope", 1); !errors.Is(err, meta.ErrModuleNotFound) {
+		t.Errorf("unknown module: got %v, want ErrModuleNotFound", err)
+	}
+	if _, err := c.createShard("c", "m1", 3); !errors.Is(err, meta.ErrNotEnoughHosts) {
+		t.Errorf("too many replicas: got %v, want ErrNotEnoughHosts", err)
+	}
+	create("c")
+	// A deleted shard's id is not reused, even by a shard of the same name.
+	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "b"}, nil)
+	create("b")
+	want := []uint64{meta.FirstUserShardID, meta.FirstUserShardID + 1, meta.FirstUserShardID + 2, meta.FirstUserShardID + 3}
+	if !slices.Equal(ids, want) {
+		t.Errorf("got ids %v, want %v", ids, want)
+	}
+	if meta.FirstUserShardID <= meta.ShardID {
+		t.Errorf("user shard ids start at %d, not above the meta shard's %d", meta.FirstUserShardID, meta.ShardID)
+	}
+}
+
+func TestCatalogueErrors(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1)
+	c.addModule("m1")
+	c.addModule("m2")
+	if _, err := c.createShard("orders", "m1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.createShard("users", "m1", 1); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  meta.Request
+		want error
+		msg  string
+	}{
+		{name: "duplicate shard", req: meta.Request{Op: meta.OpCreateShard, Name: "orders", Hash: "m2"}, want: meta.ErrShardExists, msg: `shard "orders" already exists`},
+		{name: "shard of an unknown module", req: meta.Request{Op: meta.OpCreateShard, Name: "x", Hash: "m9"}, want: meta.ErrModuleNotFound, msg: "module m9 not found"},
+		{name: "delete a module in use", req: meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}, want: meta.ErrModuleInUse, msg: `module m1 is used by shards ["orders" "users"]`},
+		{name: "delete an unknown module", req: meta.Request{Op: meta.OpDeleteModule, Hash: "m9"}, want: meta.ErrModuleNotFound},
+		{name: "delete an unknown shard", req: meta.Request{Op: meta.OpDeleteShard, Name: "nope"}, want: meta.ErrShardNotFound},
+		{name: "put_module without a module", req: meta.Request{Op: meta.OpPutModule}, want: meta.ErrInvalidArgument},
+		{name: "put_host without an address", req: meta.Request{Op: meta.OpPutHost, Host: &meta.Host{ID: 2}}, want: meta.ErrInvalidArgument},
+		{name: "put_host without an id", req: meta.Request{Op: meta.OpPutHost, Host: &meta.Host{RaftAddr: "x:1"}}, want: meta.ErrInvalidArgument},
+		{name: "unknown command", req: meta.Request{Op: "launch_missiles"}, want: meta.ErrInvalidArgument, msg: `unknown meta command "launch_missiles"`},
+		{name: "a query as a command", req: meta.Request{Op: meta.OpListShards}, want: meta.ErrInvalidArgument},
+	}
+	for _, tt := range tests {
+		res := c.do(tt.req)
+		if !errors.Is(res.err, tt.want) {
+			t.Errorf("%s: got (%s, %v), want %v", tt.name, res.out, res.err, tt.want)
+			continue
+		}
+		if tt.msg != "" && !strings.Contains(res.err.Error(), tt.msg) {
+			t.Errorf("%s: got %q, want it to say %q", tt.name, res.err, tt.msg)
+		}
+	}
+	// A command that is not JSON.
+	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, []byte("{"))}}
+	c.index++
+	got, err := c.sm.Update(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fsm.DecodeResult(got[0].Result); !errors.Is(meta.FromResult(err), meta.ErrInvalidArgument) {
+		t.Errorf("malformed JSON: got %v, want ErrInvalidArgument", err)
+	}
+	// Nothing above changed the catalogue.
+	if ss := c.shards(); len(ss) != 2 {
+		t.Errorf("got %d shards, want 2", len(ss))
+	}
+	for _, q := range []struct {
+		req  meta.Request
+		want error
+	}{
+		{meta.Request{Op: meta.OpGetModule, Hash: "m1"}, nil},
+		{meta.Request{Op: meta.OpGetModule, Hash: "m9"}, meta.ErrModuleNotFound},
+		{meta.Request{Op: meta.OpGetWasm, Hash: "m9"}, meta.ErrModuleNotFound},
+		{meta.Request{Op: meta.OpGetShard, Name: "nope"}, meta.ErrShardNotFound},
+		{meta.Request{Op: meta.OpPutHost}, meta.ErrInvalidArgument},
+	} {
+		if _, err := c.query(q.req); !errors.Is(err, q.want) && (q.want != nil || err != nil) {
+			t.Errorf("query %s: got %v, want %v", q.req.Op, err, q.want)
+		}
+	}
+}
+
+// TestModuleLifecycle follows a module from upload to deletion.
+func TestModuleLifecycle(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1)
+	var m meta.Module
+	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: "m1", Size: 4, ABIVersion: 1}, Wasm: []byte("wasm")}, &m)
+	created := m.CreateNanos
+	if created != c.stamp {
+		t.Errorf("CreateNanos %d, want the entry's stamp %d", created, c.stamp)
+	}
+	// Uploading again returns the first entry.
+	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: "m1", Size: 4, ABIVersion: 1}, Wasm: []byte("other")}, &m)
+	if m.CreateNanos != created {
+		t.Errorf("a second upload changed CreateNanos to %d", m.CreateNanos)
+	}
+	if b, err := c.query(meta.Request{Op: meta.OpGetWasm, Hash: "m1"}); err != nil || string(b) != "wasm" {
+		t.Errorf("get_wasm: got (%q, %v), want the first upload's bytes", b, err)
+	}
+	if _, err := c.createShard("s", "m1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.do(meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}).err; !errors.Is(err, meta.ErrModuleInUse) {
+		t.Fatalf("got %v, want ErrModuleInUse", err)
+	}
+	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "s"}, nil)
+	c.must(meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}, nil)
+	for _, op := range []meta.Op{meta.OpGetModule, meta.OpGetWasm} {
+		if _, err := c.query(meta.Request{Op: op, Hash: "m1"}); !errors.Is(err, meta.ErrModuleNotFound) {
+			t.Errorf("%s after delete: got %v, want ErrModuleNotFound", op, err)
+		}
+	}
+	if out, err := c.query(meta.Request{Op: meta.OpListModules}); err != nil || string(out) != "[]" {
+		t.Errorf("list_modules: got (%s, %v), want []", out, err)
+	}
+}
+
+// TestBatch checks that in one batch of catalogue commands a failed one
+// changes nothing and the others apply in order, and that the clock the
+// commands see never goes backwards.
+func TestBatch(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	c.addModule("m1")
+	commits := c.commits
+	rs := c.apply(
+		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: "m1"},
+		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: "m1"},
+		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m9"},
+		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m1", Replicas: 1},
+	)
+	if c.commits != commits+1 {
+		t.Errorf("Committed ran %d times for one batch", c.commits-commits)
+	}
+	wantErr := []error{nil, meta.ErrShardExists, meta.ErrModuleNotFound, nil}
+	for i, r := range rs {
+		if !errors.Is(r.err, wantErr[i]) || (wantErr[i] == nil && r.err != nil) {
+			t.Errorf("entry %d: got %v, want %v", i, r.err, wantErr[i])
+		}
+	}
+	ss := c.shards()
+	if len(ss) != 2 || ss[0].ID != meta.FirstUserShardID || ss[1].ID != meta.FirstUserShardID+1 || len(ss[0].Replicas) != 3 || len(ss[1].Replicas) != 1 {
+		t.Errorf("got shards %+v", ss)
+	}
+
+	// Stamps that go backwards: the shards' CreateNanos do not.
+	before := c.stamp
+	c.stamp -= 500
+	c.apply(
+		meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: "m1", Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "d", Hash: "m1", Replicas: 1},
+	)
+	for _, s := range c.shards() {
+		if (s.Name == "c" || s.Name == "d") && s.CreateNanos != before {
+			t.Errorf("shard %s: CreateNanos %d, want the clock %d", s.Name, s.CreateNanos, before)
+		}
+	}
+}
+
+func TestFromResult(t *testing.T) {
+	t.Parallel()
+	other := errors.New("not a catalogue error")
+	if got := meta.FromResult(other); got != other {
+		t.Errorf("FromResult changed a foreign error: %v", got)
+	}
+	if got := meta.FromResult(nil); got != nil {
+		t.Errorf("FromResult(nil) = %v", got)
+	}
+}
