@@ -65,6 +65,11 @@
 // command. Do not depend on Go's map iteration order (sort keys first) or on
 // anything kept in globals between calls. The clock and random numbers that
 // WASI gives a guest are deterministic, and goroutines must not outlive a call.
+// For random numbers read crypto/rand (or seed a generator from it in each
+// call): it is reseeded for every command. The top-level generators of
+// math/rand and math/rand/v2 are seeded once when an instance starts, so
+// what they return depends on the instance's history and differs between
+// replicas.
 //
 // # Testing
 //
