@@ -263,3 +263,38 @@ func waitFor(tb testing.TB, d time.Duration, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestDeleteShardAndModule deletes a shard (its replicas stop and its state
+// goes) and then its module, which was refused while the shard used it.
+func TestDeleteShardAndModule(t *testing.T) {
+	c := startCluster(t, host.Config{})
+	s := c.kvShard(t, "doomed", 3)
+	c.mustPropose(t, "doomed", kvCmd{Op: "put", Key: "k", Value: "v"})
+
+	if _, err := c.shards.DeleteShard(t.Context(), connect.NewRequest(&synodv1.DeleteShardRequest{Name: "doomed"})); err != nil {
+		t.Fatalf("delete shard: %v", err)
+	}
+	if _, err := c.propose(t.Context(), "doomed", kvCmd{Op: "get", Key: "k"}); connectCode(t, err) != connect.CodeNotFound {
+		t.Fatalf("propose to a deleted shard: %v, want not_found", err)
+	}
+	waitFor(t, 10*time.Second, func() bool {
+		for i := 0; i < 3; i++ {
+			if _, ok := c.Host(i).AppliedIndex(s.GetId()); ok {
+				return false
+			}
+		}
+		return true
+	})
+	if _, err := c.modules.DeleteModule(t.Context(), connect.NewRequest(&synodv1.DeleteModuleRequest{Hash: s.GetModuleHash()})); err != nil {
+		t.Fatalf("delete module: %v", err)
+	}
+	list, err := c.modules.ListModules(t.Context(), connect.NewRequest(&synodv1.ListModulesRequest{}))
+	if err != nil || len(list.Msg.GetModules()) != 0 {
+		t.Fatalf("modules after delete = %v, %v; want none", list.Msg.GetModules(), err)
+	}
+	// The name is free again, and the new shard starts empty.
+	c.kvShard(t, "doomed", 1)
+	if got := c.mustQuery(t, "doomed", kvCmd{Op: "get", Key: "k"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Found {
+		t.Fatalf("recreated shard still holds k: %+v", got)
+	}
+}
