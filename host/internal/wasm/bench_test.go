@@ -71,3 +71,16 @@ func BenchmarkCallGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrecheck measures the structural pre-check of an upload, on the
+// kv example (a few MB, as Go guests are).
+func BenchmarkPrecheck(b *testing.B) {
+	bin := testwasm.Build(b, testwasm.KV)
+	b.SetBytes(int64(len(bin)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := precheck(bin); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,4 +8,8 @@
 // by the caller, so that every replica computes the same result for the same
 // entry. Instances are scratch: they are reused across calls and shards of
 // the same module, and discarded after a trap.
+//
+// A module is untrusted: before wazero decodes one, the runtime checks its
+// structure (precheck.go), so that the counts and lengths it declares
+// cannot make the decoder allocate more than in proportion to its size.
 package wasm

@@ -144,6 +144,10 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	if len(wasm) > r.cfg.MaxModuleBytes {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrModuleTooLarge, len(wasm), r.cfg.MaxModuleBytes)
 	}
+	// Before wazero sees the bytes: see precheck.
+	if err := precheck(wasm); err != nil {
+		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
+	}
 	compiled, err := r.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)

@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,25 +271,39 @@ func TestHash(t *testing.T) {
 	}
 }
 
-// FuzzValidate checks that no input makes Validate panic or fail with
-// anything but the two documented errors.
+// FuzzValidate checks that no input makes Validate panic, fail with
+// anything but the two documented errors, or allocate much; and it checks
+// precheck against wazero's decoder (see [checkPrecheck]).
 func FuzzValidate(f *testing.F) {
 	f.Add(guestModule(nil, nil, nil).bytes())
 	f.Add(guestModule([]wimport{impKVGet, impSetError}, nil, nil).bytes())
 	f.Add(wmodule{noMemory: true}.bytes())
 	f.Add([]byte("\x00asm"))
-	rt, err := wasm.NewRuntime(context.Background(), wasm.Config{MaxModuleBytes: 1 << 16})
+	f.Add(kitchenSink())
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x02\x05\xff\xff\xff\xff\x0f"))
+	// A small memory limit, so that an instance costs little.
+	rt, err := wasm.NewRuntime(context.Background(), wasm.Config{MaxModuleBytes: 1 << 16, MemoryLimitPages: 16})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = rt.Close(context.Background()) })
+	ref := refRuntime(f)
 	f.Fuzz(func(t *testing.T, bin []byte) {
+		if len(bin) <= 1<<16 {
+			checkPrecheck(t, ref, bin)
+		}
 		// A fuzzed start function may loop: the context bounds it.
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		defer cancel()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		_, err := rt.Validate(ctx, bin)
+		runtime.ReadMemStats(&after)
 		if err != nil && !errors.Is(err, wasm.ErrInvalidModule) && !errors.Is(err, wasm.ErrModuleTooLarge) {
 			t.Fatalf("Validate: %v does not wrap ErrInvalidModule or ErrModuleTooLarge", err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; len(bin) < 1<<10 && alloc > 64<<20 {
+			t.Fatalf("Validate allocated %d MiB for a module of %d bytes", alloc>>20, len(bin))
 		}
 	})
 }
