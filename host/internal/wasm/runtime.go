@@ -148,7 +148,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	if err := precheck(wasm); err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
-	compiled, err := r.rt.CompileModule(ctx, wasm)
+	compiled, err := compileGuarded(ctx, r.rt, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
@@ -178,6 +178,18 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	}
 	m.abiVersion = ABIVersion
 	return m, nil
+}
+
+// compileGuarded compiles a module, turning a panic inside wazero into an
+// error: a module wazero has a bug for must be refused, not crash the host.
+// The compiler's state for this module is discarded with it.
+func compileGuarded(ctx context.Context, rt wazero.Runtime, wasm []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c, err = nil, fmt.Errorf("the compiler failed on it: %v", v)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
 }
 
 const (
