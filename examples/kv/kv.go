@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 
 	"github.com/synodhq/synod/sdk/guest"
 )
@@ -22,32 +19,44 @@ const (
 	maxLimit     = 1000
 )
 
-// command is one JSON command. Pointer fields tell absent (or null) from
-// empty.
+// command is one JSON command, as decodeCommand reads it.
+//
+// Its strings are slices of the command's bytes. Key, Value and Expect are
+// nil when the command does not have them (or has null), which tells them
+// from an empty string: the decoder never returns a nil string.
 type command struct {
-	Op     string  `json:"op"`
-	Key    *string `json:"key"`
-	Value  *string `json:"value"`
-	Expect *string `json:"expect"`
-	Prefix string  `json:"prefix"`
-	Limit  int     `json:"limit"`
+	Op     []byte
+	Key    []byte
+	Value  []byte
+	Expect []byte
+	Prefix []byte
+	Limit  int
 }
 
+// The results. The handlers do not build these: they write them directly
+// with the functions of encode.go, byte for byte as encoding/json writes
+// these types, which the tests check. (In a guest, every allocation and
+// every loop iteration costs: see README.md, "Why not encoding/json".)
+
+// okResult is the result of put, delete and cas.
 type okResult struct {
 	OK bool `json:"ok"`
 }
 
+// getResult is the result of get.
 type getResult struct {
 	Key   string  `json:"key"`
 	Value *string `json:"value,omitempty"`
 	Found bool    `json:"found"`
 }
 
+// item is one entry of a listResult.
 type item struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
+// listResult is the result of list.
 type listResult struct {
 	Items []item `json:"items"`
 	More  bool   `json:"more,omitempty"`
@@ -59,24 +68,24 @@ func update(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch c.Op {
+	switch string(c.Op) {
 	case "get":
-		return get(c)
+		return get(&c)
 	case "list":
-		return list(c)
+		return list(&c)
 	case "put":
-		return put(c)
+		return put(&c)
 	case "delete":
-		return del(c)
+		return del(&c)
 	case "cas":
-		return cas(c)
+		return cas(&c)
 	case "put_then_fail":
-		if _, err := put(c); err != nil {
+		if _, err := put(&c); err != nil {
 			return nil, err
 		}
 		return nil, guest.Errorf(codeFailed, "put_then_fail: failing after the write, as asked")
 	case "put_then_trap":
-		if _, err := put(c); err != nil {
+		if _, err := put(&c); err != nil {
 			return nil, err
 		}
 		panic("put_then_trap: trapping after the write, as asked")
@@ -90,11 +99,11 @@ func query(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch c.Op {
+	switch string(c.Op) {
 	case "get":
-		return get(c)
+		return get(&c)
 	case "list":
-		return list(c)
+		return list(&c)
 	case "put", "delete", "cas", "put_then_fail", "put_then_trap":
 		return nil, guest.Errorf(codeBadCommand, "op %q writes: propose it as an update, not a query", c.Op)
 	}
@@ -102,32 +111,27 @@ func query(b []byte) ([]byte, error) {
 }
 
 // parse decodes exactly one JSON command with no unknown fields.
-func parse(b []byte) (*command, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var c command
-	if err := dec.Decode(&c); err != nil {
-		return nil, guest.Errorf(codeBadCommand, "bad command: %v", err)
+func parse(b []byte) (command, error) {
+	c, err := decodeCommand(b)
+	if err != nil {
+		return command{}, guest.Errorf(codeBadCommand, "bad command: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, guest.Errorf(codeBadCommand, "bad command: data after the JSON object")
+	if len(c.Op) == 0 {
+		return command{}, guest.Errorf(codeBadCommand, "bad command: missing op")
 	}
-	if c.Op == "" {
-		return nil, guest.Errorf(codeBadCommand, "bad command: missing op")
-	}
-	return &c, nil
+	return c, nil
 }
 
 // key returns the command's key, or an application error if it is missing,
 // empty or too long.
 func (c *command) key() ([]byte, error) {
 	switch {
-	case c.Key == nil || *c.Key == "":
+	case len(c.Key) == 0:
 		return nil, guest.Errorf(codeBadCommand, "%s: missing or empty key", c.Op)
-	case len(*c.Key) > guest.MaxKeySize:
-		return nil, guest.Errorf(codeBadCommand, "%s: key of %d bytes exceeds %d", c.Op, len(*c.Key), guest.MaxKeySize)
+	case len(c.Key) > guest.MaxKeySize:
+		return nil, guest.Errorf(codeBadCommand, "%s: key of %d bytes exceeds %d", c.Op, len(c.Key), guest.MaxKeySize)
 	}
-	return []byte(*c.Key), nil
+	return c.Key, nil
 }
 
 // value returns the command's value, or an application error if it is
@@ -136,10 +140,10 @@ func (c *command) value() ([]byte, error) {
 	switch {
 	case c.Value == nil:
 		return nil, guest.Errorf(codeBadCommand, "%s: missing value", c.Op)
-	case len(*c.Value) > guest.MaxValueSize:
-		return nil, guest.Errorf(codeBadCommand, "%s: value of %d bytes exceeds %d", c.Op, len(*c.Value), guest.MaxValueSize)
+	case len(c.Value) > guest.MaxValueSize:
+		return nil, guest.Errorf(codeBadCommand, "%s: value of %d bytes exceeds %d", c.Op, len(c.Value), guest.MaxValueSize)
 	}
-	return []byte(*c.Value), nil
+	return c.Value, nil
 }
 
 func get(c *command) ([]byte, error) {
@@ -147,12 +151,8 @@ func get(c *command) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := getResult{Key: *c.Key}
-	if v, ok := guest.Get(k); ok {
-		s := string(v)
-		r.Value, r.Found = &s, true
-	}
-	return json.Marshal(r)
+	v, found := guest.Get(k)
+	return appendGetResult(make([]byte, 0, 32+len(k)+len(v)), k, v, found), nil
 }
 
 func list(c *command) ([]byte, error) {
@@ -163,15 +163,24 @@ func list(c *command) ([]byte, error) {
 	case limit == 0:
 		limit = defaultLimit
 	}
-	r := listResult{Items: []item{}}
-	for k, v := range guest.Prefix([]byte(c.Prefix)) {
-		if len(r.Items) == limit {
-			r.More = true
+	out := append(make([]byte, 0, 256), `{"items":[`...)
+	n, more := 0, false
+	for k, v := range guest.Prefix(c.Prefix) {
+		if n == limit {
+			more = true
 			break
 		}
-		r.Items = append(r.Items, item{Key: string(k), Value: string(v)})
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = appendItem(out, k, v)
+		n++
 	}
-	return json.Marshal(r)
+	out = append(out, ']')
+	if more {
+		out = append(out, `,"more":true`...)
+	}
+	return append(out, '}'), nil
 }
 
 func put(c *command) ([]byte, error) {
@@ -184,7 +193,7 @@ func put(c *command) ([]byte, error) {
 		return nil, err
 	}
 	guest.Set(k, v)
-	return json.Marshal(okResult{OK: true})
+	return okJSON, nil
 }
 
 func del(c *command) ([]byte, error) {
@@ -193,7 +202,7 @@ func del(c *command) ([]byte, error) {
 		return nil, err
 	}
 	guest.Delete(k)
-	return json.Marshal(okResult{OK: true})
+	return okJSON, nil
 }
 
 // cas sets the key to value if its current value is expect, or if expect is
@@ -213,9 +222,9 @@ func cas(c *command) ([]byte, error) {
 		return nil, guest.Errorf(codeCASMismatch, "cas %q: key exists", k)
 	case c.Expect != nil && !found:
 		return nil, guest.Errorf(codeCASMismatch, "cas %q: key does not exist", k)
-	case c.Expect != nil && string(cur) != *c.Expect:
+	case c.Expect != nil && !bytes.Equal(cur, c.Expect):
 		return nil, guest.Errorf(codeCASMismatch, "cas %q: value differs from expect", k)
 	}
 	guest.Set(k, v)
-	return json.Marshal(okResult{OK: true})
+	return okJSON, nil
 }

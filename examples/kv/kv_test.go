@@ -81,6 +81,26 @@ func TestKV(t *testing.T) {
 			state: map[string]string{"a": "3"},
 		},
 		{
+			name: "cas with an empty expect",
+			steps: []step{
+				{in: `{"op":"put","key":"a","value":""}`, want: `{"ok":true}`},
+				{in: `{"op":"cas","key":"a","expect":"","value":"1"}`, want: `{"ok":true}`},
+				{in: `{"op":"cas","key":"a","expect":"","value":"2"}`, wantCode: codeCASMismatch},
+			},
+			state: map[string]string{"a": "1"},
+		},
+		{
+			name: "JSON as encoding/json reads and writes it",
+			steps: []step{
+				{in: ` { "OP" : "put", "Key": "a<b", "value": "\u00e9\ud83d\ude00\n\u2028" } `, want: `{"ok":true}`},
+				{query: true, in: `{"op":"get","key":"a\u003cb"}`, want: `{"key":"a\u003cb","value":"é😀\n\u2028","found":true}`},
+				{in: "{\"op\":\"put\",\"key\":\"b\",\"value\":\"\xff\"}", want: `{"ok":true}`},
+				// Invalid UTF-8 in a command is stored as U+FFFD.
+				{query: true, in: `{"op":"list","prefix":"b"}`, want: `{"items":[{"key":"b","value":"�"}]}`},
+			},
+			state: map[string]string{"a<b": "é😀\n\u2028", "b": "\ufffd"},
+		},
+		{
 			name: "list by prefix",
 			steps: []step{
 				{in: `{"op":"put","key":"user/2","value":"alan"}`, want: `{"ok":true}`},
@@ -103,6 +123,9 @@ func TestKV(t *testing.T) {
 				{in: `{"op":"put","key":1,"value":"1"}`, wantCode: codeBadCommand},
 				{in: `{"op":"frobnicate"}`, wantCode: codeBadCommand},
 				{in: `{}`, wantCode: codeBadCommand},
+				{in: `null`, wantCode: codeBadCommand},
+				{in: `{"op":"put","key":"a","value":"1","value":null}`, wantCode: codeBadCommand},
+				{in: `{"op":"put","key":"a","value":"1","expect":1}`, wantCode: codeBadCommand},
 				{in: `{"op":"list","limit":1001}`, wantCode: codeBadCommand},
 				{in: `{"op":"list","limit":-1}`, wantCode: codeBadCommand},
 				{query: true, in: `{"op":"frobnicate"}`, wantCode: codeBadCommand},

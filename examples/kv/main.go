@@ -36,6 +36,10 @@
 //	{"op":"put_then_trap","key":"a","value":"1"}  writes, then panics (a trap)
 //
 // In both cases the write must be rolled back.
+//
+// kv reads commands and writes results with a small JSON codec of its own
+// (decode.go, encode.go) that behaves as encoding/json did but costs far
+// less in a guest: README.md says why and how.
 package main
 
 import "github.com/synodhq/synod/sdk/guest"
