@@ -63,6 +63,10 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// compressMinBytes is the smallest response the gateway compresses (when
+// the client accepts it).
+const compressMinBytes = 4 << 10
+
 // Gateway serves the public API.
 type Gateway struct {
 	cfg    Config
@@ -83,6 +87,8 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) Handler() http.Handler {
 	opts := []connect.HandlerOption{
 		connect.WithReadMaxBytes(g.cfg.MaxRequestBytes),
+		// Compressing small responses costs more CPU than it saves bytes.
+		connect.WithCompressMinBytes(compressMinBytes),
 		connect.WithInterceptors(g.deadlines()),
 	}
 	mux := http.NewServeMux()
