@@ -16,7 +16,7 @@ dev: ## Run a three-host cluster and the gateway in one process (synod dev)
 
 .PHONY: test
 test: checkgenerate lint ## Run every check and test (what CI runs)
-	$(GO) test -race -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet and buf lint

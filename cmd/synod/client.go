@@ -46,70 +46,141 @@ func printJSON(w io.Writer, m proto.Message) error {
 	return err
 }
 
-func subcommand(args []string, group string) (string, []string, error) {
-	if len(args) == 0 {
-		return "", nil, fmt.Errorf("%w: %s needs a subcommand", errUsage, group)
-	}
-	return args[0], args[1:], nil
+// output is what a client command prints: msg as JSON with --json, and
+// else what human writes.
+type output struct {
+	msg   proto.Message
+	human func(w io.Writer) error
 }
 
-func runModule(ctx context.Context, args []string, stdout io.Writer) error {
-	sub, args, err := subcommand(args, "module")
-	if err != nil {
-		return err
-	}
-	fs := flag.NewFlagSet("module "+sub, flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	want := map[string]int{"upload": 1, "list": 0, "get": 1, "delete": 1}
-	n, ok := want[sub]
+// action runs a client command with its positional arguments.
+type action func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error)
+
+// clientCommand is one client command: how many positional arguments it
+// takes, and setup, which adds its own flags and returns the action that
+// reads them.
+type clientCommand struct {
+	args  int
+	setup func(fs *flag.FlagSet) action
+}
+
+func noFlags(a action) func(*flag.FlagSet) action {
+	return func(*flag.FlagSet) action { return a }
+}
+
+// clientCommands are the client commands, by name.
+var clientCommands = map[string]clientCommand{
+	"module upload": {1, noFlags(moduleUpload)},
+	"module list":   {0, noFlags(moduleList)},
+	"module get":    {1, noFlags(moduleGet)},
+	"module delete": {1, noFlags(moduleDelete)},
+	"shard create":  {1, shardCreate},
+	"shard list":    {0, noFlags(shardList)},
+	"shard get":     {1, noFlags(shardGet)},
+	"shard delete":  {1, noFlags(shardDelete)},
+	"propose":       {2, noFlags(propose)},
+	"query":         {2, query},
+}
+
+// runClient parses and runs the client command called name.
+func runClient(ctx context.Context, name string, args []string, stdin io.Reader, stdout io.Writer) error {
+	cmd, ok := clientCommands[name]
 	if !ok {
-		return fmt.Errorf("%w: unknown module subcommand %q", errUsage, sub)
+		return fmt.Errorf("%w: unknown command %q", errUsage, name)
 	}
-	pos, err := parseArgs(fs, args, n)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cf := addClientFlags(fs)
+	act := cmd.setup(fs)
+	pos, err := parseArgs(fs, args, cmd.args)
 	if err != nil {
 		return err
 	}
-	c := newClients(cf.addr)
-	switch sub {
-	case "upload":
-		m, err := uploadFile(ctx, c, pos[0])
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, m)
-		}
-		_, err = fmt.Fprintln(stdout, m.GetHash())
-		return err
-	case "list":
-		res, err := c.modules.ListModules(ctx, connect.NewRequest(&synodv1.ListModulesRequest{}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		return printModules(stdout, res.Msg.GetModules())
-	case "get":
-		res, err := c.modules.GetModule(ctx, connect.NewRequest(&synodv1.GetModuleRequest{Hash: pos[0]}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		return printModules(stdout, []*synodv1.Module{res.Msg.GetModule()})
-	default: // delete
-		res, err := c.modules.DeleteModule(ctx, connect.NewRequest(&synodv1.DeleteModuleRequest{Hash: pos[0]}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		_, err = fmt.Fprintf(stdout, "deleted module %s\n", pos[0])
+	out, err := act(ctx, newClients(cf.addr), pos, stdin)
+	if err != nil {
 		return err
 	}
+	if cf.json {
+		return printJSON(stdout, out.msg)
+	}
+	return out.human(stdout)
+}
+
+func moduleUpload(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	m, err := uploadFile(ctx, c, pos[0])
+	if err != nil {
+		return output{}, err
+	}
+	return output{m, func(w io.Writer) error { _, err := fmt.Fprintln(w, m.GetHash()); return err }}, nil
+}
+
+func moduleList(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
+	res, err := c.modules.ListModules(ctx, connect.NewRequest(&synodv1.ListModulesRequest{}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error { return printModules(w, res.Msg.GetModules()) }}, nil
+}
+
+func moduleGet(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	res, err := c.modules.GetModule(ctx, connect.NewRequest(&synodv1.GetModuleRequest{Hash: pos[0]}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error { return printModules(w, []*synodv1.Module{res.Msg.GetModule()}) }}, nil
+}
+
+func moduleDelete(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	res, err := c.modules.DeleteModule(ctx, connect.NewRequest(&synodv1.DeleteModuleRequest{Hash: pos[0]}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, deleted("module", pos[0])}, nil
+}
+
+func deleted(kind, name string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := fmt.Fprintf(w, "deleted %s %s\n", kind, name); return err }
+}
+
+func shardCreate(fs *flag.FlagSet) action {
+	module := fs.String("module", "", "module hash, or a .wasm file to upload first")
+	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
+	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+		hash, err := moduleHash(ctx, c, *module)
+		if err != nil {
+			return output{}, err
+		}
+		res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
+			Name: pos[0], ModuleHash: hash, ReplicaCount: uint32(*replicas),
+		}))
+		if err != nil {
+			return output{}, err
+		}
+		return output{res.Msg, func(w io.Writer) error { return printShards(w, []*synodv1.Shard{res.Msg.GetShard()}) }}, nil
+	}
+}
+
+func shardList(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
+	res, err := c.shards.ListShards(ctx, connect.NewRequest(&synodv1.ListShardsRequest{}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error { return printShards(w, res.Msg.GetShards()) }}, nil
+}
+
+func shardGet(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	res, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: pos[0]}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error { return printShards(w, []*synodv1.Shard{res.Msg.GetShard()}) }}, nil
+}
+
+func shardDelete(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	res, err := c.shards.DeleteShard(ctx, connect.NewRequest(&synodv1.DeleteShardRequest{Name: pos[0]}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, deleted("shard", pos[0])}, nil
 }
 
 func uploadFile(ctx context.Context, c clients, path string) (*synodv1.Module, error) {
@@ -132,72 +203,6 @@ func printModules(w io.Writer, mods []*synodv1.Module) error {
 			m.GetCreateTime().AsTime().Format(time.RFC3339), strings.Join(m.GetShards(), ","))
 	}
 	return tw.Flush()
-}
-
-func runShard(ctx context.Context, args []string, stdout io.Writer) error {
-	sub, args, err := subcommand(args, "shard")
-	if err != nil {
-		return err
-	}
-	fs := flag.NewFlagSet("shard "+sub, flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	module := fs.String("module", "", "module hash, or a .wasm file to upload first (create)")
-	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (create; default 3, or 1 on a smaller cluster)")
-	want := map[string]int{"create": 1, "list": 0, "get": 1, "delete": 1}
-	n, ok := want[sub]
-	if !ok {
-		return fmt.Errorf("%w: unknown shard subcommand %q", errUsage, sub)
-	}
-	pos, err := parseArgs(fs, args, n)
-	if err != nil {
-		return err
-	}
-	c := newClients(cf.addr)
-	switch sub {
-	case "create":
-		hash, err := moduleHash(ctx, c, *module)
-		if err != nil {
-			return err
-		}
-		res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-			Name: pos[0], ModuleHash: hash, ReplicaCount: uint32(*replicas),
-		}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		return printShards(stdout, []*synodv1.Shard{res.Msg.GetShard()})
-	case "list":
-		res, err := c.shards.ListShards(ctx, connect.NewRequest(&synodv1.ListShardsRequest{}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		return printShards(stdout, res.Msg.GetShards())
-	case "get":
-		res, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: pos[0]}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		return printShards(stdout, []*synodv1.Shard{res.Msg.GetShard()})
-	default: // delete
-		res, err := c.shards.DeleteShard(ctx, connect.NewRequest(&synodv1.DeleteShardRequest{Name: pos[0]}))
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(stdout, res.Msg)
-		}
-		_, err = fmt.Fprintf(stdout, "deleted shard %s\n", pos[0])
-		return err
-	}
 }
 
 // moduleHash returns arg if it is a module hash, else uploads the file it
@@ -250,26 +255,21 @@ func readData(arg string, stdin io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-func runPropose(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("propose", flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	pos, err := parseArgs(fs, args, 2)
-	if err != nil {
-		return err
-	}
+// rawResult prints a module's result bytes as they are.
+func rawResult(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := fmt.Fprintf(w, "%s\n", b); return err }
+}
+
+func propose(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
 	data, err := readData(pos[1], stdin)
 	if err != nil {
-		return err
+		return output{}, err
 	}
-	res, err := newClients(cf.addr).data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: pos[0], Command: data}))
+	res, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: pos[0], Command: data}))
 	if err != nil {
-		return err
+		return output{}, err
 	}
-	if cf.json {
-		return printJSON(stdout, res.Msg)
-	}
-	_, err = fmt.Fprintf(stdout, "%s\n", res.Msg.GetResult())
-	return err
+	return output{res.Msg, rawResult(res.Msg.GetResult())}, nil
 }
 
 var consistencies = map[string]synodv1.Consistency{
@@ -277,29 +277,21 @@ var consistencies = map[string]synodv1.Consistency{
 	"stale":        synodv1.Consistency_CONSISTENCY_STALE,
 }
 
-func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+func query(fs *flag.FlagSet) action {
 	level := fs.String("consistency", "linearizable", "linearizable or stale")
-	pos, err := parseArgs(fs, args, 2)
-	if err != nil {
-		return err
+	return func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
+		consistency, ok := consistencies[*level]
+		if !ok {
+			return output{}, fmt.Errorf("%w: --consistency must be linearizable or stale, not %q", errUsage, *level)
+		}
+		data, err := readData(pos[1], stdin)
+		if err != nil {
+			return output{}, err
+		}
+		res, err := c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: pos[0], Query: data, Consistency: consistency}))
+		if err != nil {
+			return output{}, err
+		}
+		return output{res.Msg, rawResult(res.Msg.GetResult())}, nil
 	}
-	c, ok := consistencies[*level]
-	if !ok {
-		return fmt.Errorf("%w: --consistency must be linearizable or stale, not %q", errUsage, *level)
-	}
-	data, err := readData(pos[1], stdin)
-	if err != nil {
-		return err
-	}
-	res, err := newClients(cf.addr).data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: pos[0], Query: data, Consistency: c}))
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(stdout, res.Msg)
-	}
-	_, err = fmt.Fprintf(stdout, "%s\n", res.Msg.GetResult())
-	return err
 }

@@ -57,14 +57,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "dev":
 		return runDev(ctx, rest, stdout, stderr)
-	case "module":
-		return runModule(ctx, rest, stdout)
-	case "shard":
-		return runShard(ctx, rest, stdout)
-	case "propose":
-		return runPropose(ctx, rest, stdin, stdout)
-	case "query":
-		return runQuery(ctx, rest, stdin, stdout)
+	case "module", "shard":
+		if len(rest) == 0 {
+			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)
+		}
+		return runClient(ctx, cmd+" "+rest[0], rest[1:], stdin, stdout)
+	case "propose", "query":
+		return runClient(ctx, cmd, rest, stdin, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
 		return err
