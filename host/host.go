@@ -219,9 +219,11 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %w", ErrNotApplied, raftError(ctx, shardID, err))
 	}
-	defer rs.Release()
 	select {
 	case r := <-rs.ResultC():
+		// Released only once dragonboat has delivered the result: it may
+		// still write to a request it has not finished with.
+		rs.Release()
 		if !r.Completed() {
 			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, outcomeName(r))
 		}
