@@ -59,10 +59,11 @@ func (r *router) host(id uint64) (Host, bool) {
 func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) error {
 	return retry(ctx, read, func(attempt int) error {
 		m := r.metaShard()
-		if len(m.Replicas) == 0 {
-			return fmt.Errorf("%w: no host is reachable", host.ErrClosed)
+		h := r.leader(m, attempt)
+		if h == nil {
+			return errNoHost
 		}
-		err := fn(r.leader(m, attempt))
+		err := fn(h)
 		if err != nil && retryable(err, read) {
 			r.forget("", m, err)
 		}
@@ -105,7 +106,8 @@ func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error)
 
 // leader returns the host that leads a shard, asking the shard's hosts when
 // the cache has no answer; if none knows, it picks a replica's host by
-// attempt, so that retries walk the replicas.
+// attempt, so that retries walk the replicas. It returns nil if no replica's
+// host is reachable.
 func (r *router) leader(s host.ShardInfo, attempt int) Host {
 	r.mu.Lock()
 	id, ok := r.leaders[s.ID]
@@ -132,9 +134,8 @@ func (r *router) leader(s host.ShardInfo, attempt int) Host {
 	return r.replica(s, attempt)
 }
 
-// replica returns the host of one of a shard's replicas, by attempt; if
-// none is reachable, any host (which answers ErrNotReplica, so the call is
-// retried).
+// replica returns the host of one of a shard's replicas, by attempt, or
+// nil if none is reachable.
 func (r *router) replica(s host.ShardInfo, attempt int) Host {
 	for i := range s.Replicas {
 		rep := s.Replicas[(attempt+i)%len(s.Replicas)]
@@ -142,12 +143,12 @@ func (r *router) replica(s host.ShardInfo, attempt int) Host {
 			return h
 		}
 	}
-	hosts := r.dir.Hosts()
-	if len(hosts) == 0 {
-		return closedHost{}
-	}
-	return hosts[attempt%len(hosts)]
+	return nil
 }
+
+// errNoHost is returned (and retried) when no host that could answer is
+// reachable right now.
+var errNoHost = fmt.Errorf("%w: no host that could answer is reachable", host.ErrClosed)
 
 // spread returns the host of a replica chosen at random, so that stale
 // reads share the load.
@@ -186,7 +187,11 @@ func (r *router) onShard(ctx context.Context, name string, read bool,
 		if err != nil {
 			return err
 		}
-		res, err = call(pick(s, attempt), s)
+		h := pick(s, attempt)
+		if h == nil {
+			return errNoHost
+		}
+		res, err = call(h, s)
 		if err != nil {
 			r.forget(name, s, err)
 		}

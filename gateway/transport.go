@@ -55,21 +55,3 @@ type StaticHosts []Host
 
 // Hosts implements [Directory].
 func (s StaticHosts) Hosts() []Host { return s }
-
-// closedHost stands in for a host when none is reachable: every call fails
-// with [host.ErrClosed], which the router retries.
-type closedHost struct{ Host }
-
-func (closedHost) ID() uint64 { return 0 }
-
-func (closedHost) Leader(uint64) (uint64, bool) { return 0, false }
-
-func (closedHost) AppliedIndex(uint64) (uint64, bool) { return 0, false }
-
-func (closedHost) Propose(context.Context, uint64, []byte) (host.Result, error) {
-	return host.Result{}, host.ErrClosed
-}
-
-func (closedHost) Query(context.Context, uint64, []byte, host.Consistency) (host.Result, error) {
-	return host.Result{}, host.ErrClosed
-}
