@@ -313,10 +313,14 @@ func (c *Cluster) Close() error {
 	return errors.Join(err, c.closeHosts())
 }
 
+// closeHosts stops every host at once, so that none spends its shutdown
+// reaching for peers that are already gone.
 func (c *Cluster) closeHosts() error {
-	var errs []error
+	errs := make([]error, len(c.hosts))
+	var wg sync.WaitGroup
 	for i := range c.hosts {
-		errs = append(errs, c.StopHost(i))
+		wg.Go(func() { errs[i] = c.StopHost(i) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
