@@ -39,10 +39,10 @@ func (s *moduleService) GetModule(ctx context.Context, req *connect.Request[syno
 	var shards []host.ShardInfo
 	err := s.g.router.catalogue(ctx, true, func(h Host) error {
 		var err error
-		if m, err = h.GetModule(ctx, req.Msg.GetHash()); err != nil {
+		if m, err = catalogueOf(h).GetModule(ctx, req.Msg.GetHash()); err != nil {
 			return err
 		}
-		shards, err = h.ListShards(ctx)
+		shards, err = catalogueOf(h).ListShards(ctx)
 		return err
 	})
 	if err != nil {
@@ -56,10 +56,10 @@ func (s *moduleService) ListModules(ctx context.Context, _ *connect.Request[syno
 	var shards []host.ShardInfo
 	err := s.g.router.catalogue(ctx, true, func(h Host) error {
 		var err error
-		if mods, err = h.ListModules(ctx); err != nil {
+		if mods, err = catalogueOf(h).ListModules(ctx); err != nil {
 			return err
 		}
-		shards, err = h.ListShards(ctx)
+		shards, err = catalogueOf(h).ListShards(ctx)
 		return err
 	})
 	if err != nil {
@@ -77,7 +77,7 @@ func (s *moduleService) DeleteModule(ctx context.Context, req *connect.Request[s
 		return nil, err
 	}
 	err := s.g.router.catalogue(ctx, false, func(h Host) error {
-		return h.DeleteModule(ctx, req.Msg.GetHash())
+		return catalogueOf(h).DeleteModule(ctx, req.Msg.GetHash())
 	})
 	if err != nil {
 		return nil, err

@@ -71,6 +71,11 @@ func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) 
 	})
 }
 
+// catalogueOf returns the typed catalogue API through h.
+func catalogueOf(h Host) meta.Catalogue {
+	return meta.Catalogue{Runner: h}
+}
+
 // metaShard describes the meta shard: a replica on every host, whose
 // replica id is the host id.
 func (r *router) metaShard() host.ShardInfo {
@@ -92,7 +97,7 @@ func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error)
 	var info host.ShardInfo
 	err := r.catalogue(ctx, true, func(h Host) error {
 		var err error
-		info, err = h.GetShard(ctx, name)
+		info, err = catalogueOf(h).GetShard(ctx, name)
 		return err
 	})
 	if err != nil {

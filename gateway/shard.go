@@ -24,7 +24,7 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, false, func(h Host) error {
 		var err error
-		info, err = h.CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()))
+		info, err = catalogueOf(h).CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()))
 		return err
 	})
 	if err != nil {
@@ -63,7 +63,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, true, func(h Host) error {
 		var err error
-		info, err = h.GetShard(ctx, req.Msg.GetName())
+		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
 		return err
 	})
 	if err != nil {
@@ -77,10 +77,10 @@ func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv
 	var hosts []host.HostInfo
 	err := s.g.router.catalogue(ctx, true, func(h Host) error {
 		var err error
-		if shards, err = h.ListShards(ctx); err != nil {
+		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
 			return err
 		}
-		hosts, err = h.ListHosts(ctx)
+		hosts, err = catalogueOf(h).ListHosts(ctx)
 		return err
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[syn
 		return nil, invalid("shard name is required")
 	}
 	err := s.g.router.catalogue(ctx, false, func(h Host) error {
-		return h.DeleteShard(ctx, req.Msg.GetName())
+		return catalogueOf(h).DeleteShard(ctx, req.Msg.GetName())
 	})
 	if err != nil {
 		return nil, err

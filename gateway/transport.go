@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/meta"
 )
 
 // Host is the gateway's view of one host. *host.Host implements it in
@@ -22,24 +23,11 @@ type Host interface {
 	// AppliedIndex returns the index the host's replica has applied.
 	AppliedIndex(shardID uint64) (index uint64, ok bool)
 
-	// UploadModule validates and records a module.
+	// UploadModule validates a module on the host and records it.
 	UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error)
-	// GetModule returns a module's catalogue entry.
-	GetModule(ctx context.Context, hash string) (host.ModuleInfo, error)
-	// ListModules returns every module.
-	ListModules(ctx context.Context) ([]host.ModuleInfo, error)
-	// DeleteModule deletes an unused module.
-	DeleteModule(ctx context.Context, hash string) error
-	// CreateShard records a shard and places its replicas.
-	CreateShard(ctx context.Context, name, module string, replicas int) (host.ShardInfo, error)
-	// GetShard returns a shard's catalogue entry.
-	GetShard(ctx context.Context, name string) (host.ShardInfo, error)
-	// ListShards returns every shard.
-	ListShards(ctx context.Context) ([]host.ShardInfo, error)
-	// DeleteShard deletes a shard.
-	DeleteShard(ctx context.Context, name string) error
-	// ListHosts returns every registered host.
-	ListHosts(ctx context.Context) ([]host.HostInfo, error)
+	// RunCatalogue runs a catalogue request through the host's meta replica
+	// (see [meta.Runner]); the gateway sends writes to the meta leader.
+	RunCatalogue(ctx context.Context, req meta.Request, write bool) ([]byte, error)
 }
 
 var _ Host = (*host.Host)(nil)

@@ -10,7 +10,8 @@
 // [Host] is the surface a gateway calls, in process (synod dev) or through
 // the internal API: the data plane ([Host.Propose], [Host.Query]), leader
 // information ([Host.Leader]) and the catalogue ([Host.UploadModule],
-// [Host.CreateShard], ...), which any host forwards to the meta shard.
+// [Host.RunCatalogue], typed by [meta.Catalogue]), served by the meta
+// shard.
 //
 // # Memory
 //

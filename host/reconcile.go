@@ -51,12 +51,18 @@ func (h *Host) reconcileLoop() {
 // those it no longer does, as read from the local meta replica.
 func (h *Host) reconcile(ctx context.Context) error {
 	var shards []meta.Shard
-	if err := h.queryMeta(ctx, meta.Request{Op: meta.OpListShards}, Stale, &shards); err != nil {
-		return err
-	}
 	var hosts []meta.Host
-	if err := h.queryMeta(ctx, meta.Request{Op: meta.OpListHosts}, Stale, &hosts); err != nil {
-		return err
+	for _, read := range []struct {
+		op  meta.Op
+		out any
+	}{{meta.OpListShards, &shards}, {meta.OpListHosts, &hosts}} {
+		b, err := h.localCatalogue(ctx, meta.Request{Op: read.op})
+		if err != nil {
+			return err
+		}
+		if err := meta.Decode(b, read.out); err != nil {
+			return err
+		}
 	}
 	addrs := make(map[uint64]string, len(hosts))
 	for _, hi := range hosts {

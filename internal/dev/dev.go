@@ -218,7 +218,7 @@ func (c *Cluster) register(ctx context.Context) error {
 func (c *Cluster) registerAll(ctx context.Context, h *host.Host) error {
 	for _, hl := range c.layout.Hosts {
 		callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := h.RegisterHost(callCtx, host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr})
+		err := h.Catalogue().PutHost(callCtx, host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr})
 		cancel()
 		if err != nil {
 			return err

@@ -1,0 +1,92 @@
+package meta
+
+import "context"
+
+// Runner runs one catalogue request: a command through the meta shard's
+// log when write is true, else a linearizable query. It returns the
+// request's result bytes, or an error that matches this package's sentinels
+// for catalogue failures (see [FromResult]). A host implements it, and so
+// does a client of a remote host.
+type Runner interface {
+	RunCatalogue(ctx context.Context, req Request, write bool) ([]byte, error)
+}
+
+// Catalogue is the typed catalogue API over a [Runner].
+type Catalogue struct {
+	Runner Runner
+}
+
+func (c Catalogue) call(ctx context.Context, req Request, write bool, out any) error {
+	b, err := c.Runner.RunCatalogue(ctx, req, write)
+	if err != nil || out == nil {
+		return err
+	}
+	return Decode(b, out)
+}
+
+// PutModule records a validated module and its bytes; putting the same
+// module again returns the existing entry.
+func (c Catalogue) PutModule(ctx context.Context, m Module, wasm []byte) (Module, error) {
+	var out Module
+	err := c.call(ctx, Request{Op: OpPutModule, Module: &m, Wasm: wasm}, true, &out)
+	return out, err
+}
+
+// GetModule returns a module's entry.
+func (c Catalogue) GetModule(ctx context.Context, hash string) (Module, error) {
+	var out Module
+	err := c.call(ctx, Request{Op: OpGetModule, Hash: hash}, false, &out)
+	return out, err
+}
+
+// ListModules returns every module, ordered by hash.
+func (c Catalogue) ListModules(ctx context.Context) ([]Module, error) {
+	var out []Module
+	err := c.call(ctx, Request{Op: OpListModules}, false, &out)
+	return out, err
+}
+
+// DeleteModule deletes a module no shard uses.
+func (c Catalogue) DeleteModule(ctx context.Context, hash string) error {
+	return c.call(ctx, Request{Op: OpDeleteModule, Hash: hash}, true, nil)
+}
+
+// CreateShard records a new shard and places its replicas; replicas 0
+// means the default.
+func (c Catalogue) CreateShard(ctx context.Context, name, module string, replicas int) (Shard, error) {
+	var out Shard
+	err := c.call(ctx, Request{Op: OpCreateShard, Name: name, Hash: module, Replicas: replicas}, true, &out)
+	return out, err
+}
+
+// GetShard returns a shard's entry.
+func (c Catalogue) GetShard(ctx context.Context, name string) (Shard, error) {
+	var out Shard
+	err := c.call(ctx, Request{Op: OpGetShard, Name: name}, false, &out)
+	return out, err
+}
+
+// ListShards returns every shard, ordered by name.
+func (c Catalogue) ListShards(ctx context.Context) ([]Shard, error) {
+	var out []Shard
+	err := c.call(ctx, Request{Op: OpListShards}, false, &out)
+	return out, err
+}
+
+// DeleteShard removes a shard; its hosts stop its replicas and delete its
+// state.
+func (c Catalogue) DeleteShard(ctx context.Context, name string) error {
+	return c.call(ctx, Request{Op: OpDeleteShard, Name: name}, true, nil)
+}
+
+// PutHost records (or updates) a host.
+func (c Catalogue) PutHost(ctx context.Context, h Host) error {
+	return c.call(ctx, Request{Op: OpPutHost, Host: &h}, true, nil)
+}
+
+// ListHosts returns every registered host, ordered by id.
+func (c Catalogue) ListHosts(ctx context.Context) ([]Host, error) {
+	var out []Host
+	err := c.call(ctx, Request{Op: OpListHosts}, false, &out)
+	return out, err
+}
