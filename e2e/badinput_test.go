@@ -18,8 +18,10 @@ import (
 
 // TestBadInput sends every kind of bad input and checks the documented
 // Connect code, a message that names the problem, and that nothing changed.
-func TestBadInput(t *testing.T) {
-	c := startCluster(t, host.Config{})
+func TestBadInput(t *testing.T) { forEachTransport(t, testBadInput) }
+
+func testBadInput(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
 	s := c.kvShard(t, "good", 3)
 	c.mustPropose(t, "good", kvCmd{Op: "put", Key: "k", Value: "v"})
 	before := snapshot(t, c)

@@ -15,8 +15,10 @@ import (
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
-func TestKVThroughGateway(t *testing.T) {
-	c := startCluster(t, host.Config{})
+func TestKVThroughGateway(t *testing.T) { forEachTransport(t, testKVThroughGateway) }
+
+func testKVThroughGateway(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
 	s := c.kvShard(t, "kv", 3)
 	if got := len(s.GetReplicas()); got != 3 {
 		t.Fatalf("shard has %d replicas, want 3", got)
@@ -91,8 +93,10 @@ func TestKVThroughGateway(t *testing.T) {
 // TestRollbackOnEveryReplica checks that an application error and a trap
 // roll back the command's writes on every replica, and that the shard
 // keeps serving.
-func TestRollbackOnEveryReplica(t *testing.T) {
-	c := startCluster(t, host.Config{})
+func TestRollbackOnEveryReplica(t *testing.T) { forEachTransport(t, testRollbackOnEveryReplica) }
+
+func testRollbackOnEveryReplica(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
 	s := c.kvShard(t, "rb", 3)
 	c.mustPropose(t, "rb", kvCmd{Op: "put", Key: "b", Value: "before"})
 
@@ -125,8 +129,10 @@ func TestRollbackOnEveryReplica(t *testing.T) {
 // TestLeaderFailover stops the host that leads a shard while writers run:
 // a new leader is elected, writes succeed again within seconds, and every
 // acknowledged write is still readable.
-func TestLeaderFailover(t *testing.T) {
-	c := startCluster(t, host.Config{})
+func TestLeaderFailover(t *testing.T) { forEachTransport(t, testLeaderFailover) }
+
+func testLeaderFailover(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
 	s := c.kvShard(t, "fo", 3)
 	c.mustPropose(t, "fo", kvCmd{Op: "put", Key: "warm", Value: "up"})
 
@@ -204,7 +210,7 @@ func TestLeaderFailover(t *testing.T) {
 // point where the log is compacted, restarts it, and checks that it catches
 // up (which then needs a snapshot) to the same state as the others.
 func TestRestartCatchesUpBySnapshot(t *testing.T) {
-	c := startCluster(t, host.Config{SnapshotEntries: 20, CompactionOverhead: 5})
+	c := startCluster(t, host.Config{SnapshotEntries: 20, CompactionOverhead: 5}, false)
 	s := c.kvShard(t, "snap", 3)
 	c.mustPropose(t, "snap", kvCmd{Op: "put", Key: "first", Value: "1"})
 	leader := c.leaderIndex(t, s)
@@ -267,7 +273,7 @@ func waitFor(tb testing.TB, d time.Duration, cond func() bool) {
 // TestDeleteShardAndModule deletes a shard (its replicas stop and its state
 // goes) and then its module, which was refused while the shard used it.
 func TestDeleteShardAndModule(t *testing.T) {
-	c := startCluster(t, host.Config{})
+	c := startCluster(t, host.Config{}, false)
 	s := c.kvShard(t, "doomed", 3)
 	c.mustPropose(t, "doomed", kvCmd{Op: "put", Key: "k", Value: "v"})
 

@@ -28,10 +28,12 @@ type cluster struct {
 }
 
 // startCluster starts a 3-host dev cluster in a temp dir, closed when the
-// test ends.
-func startCluster(tb testing.TB, hc host.Config) *cluster {
+// test ends. With network, the gateway reaches the hosts through their
+// internal API over loopback HTTP, as separate processes would.
+func startCluster(tb testing.TB, hc host.Config, network bool) *cluster {
 	tb.Helper()
 	cfg := dev.Config{
+		Network:  network,
 		DataDir:  tb.TempDir(),
 		CacheDir: testwasm.CacheDir(tb),
 		Listen:   "127.0.0.1:0",
@@ -58,6 +60,17 @@ func newClients(c *dev.Cluster) *cluster {
 		modules: synodv1connect.NewModuleServiceClient(hc, c.URL()),
 		shards:  synodv1connect.NewShardServiceClient(hc, c.URL()),
 		data:    synodv1connect.NewDataServiceClient(hc, c.URL()),
+	}
+}
+
+// forEachTransport runs a test against a cluster reached in process and
+// against one reached over the hosts' internal API.
+func forEachTransport(t *testing.T, test func(t *testing.T, network bool)) {
+	for _, tr := range []struct {
+		name    string
+		network bool
+	}{{"in-process", false}, {"network", true}} {
+		t.Run(tr.name, func(t *testing.T) { test(t, tr.network) })
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 // gateway serves: Connect (binary and JSON, POST and GET), gRPC over
 // cleartext HTTP/2, and gRPC-Web.
 func TestProtocols(t *testing.T) {
-	c := startCluster(t, host.Config{})
+	c := startCluster(t, host.Config{}, false)
 	c.kvShard(t, "proto", 3)
 	h1 := &http.Client{}
 	h2c := &http.Client{Transport: &http2.Transport{

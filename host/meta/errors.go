@@ -58,6 +58,21 @@ func FromResult(err error) error {
 	return errors.New(ae.Message)
 }
 
+// CodeOf returns the code of a catalogue error made by [FromResult], so that
+// it can cross a wire and be made again there.
+func CodeOf(err error) (uint32, bool) {
+	var ce *catalogueError
+	if !errors.As(err, &ce) {
+		return 0, false
+	}
+	for code, e := range codes {
+		if e == ce.sentinel {
+			return uint32(code), true
+		}
+	}
+	return 0, false
+}
+
 // catalogueError reads as the meta shard's message and matches its
 // sentinel with errors.Is.
 type catalogueError struct {

@@ -44,6 +44,10 @@ type Config struct {
 	// Host is applied to every host's config (timing, snapshots); the dev
 	// cluster fills in identity and addresses.
 	Host host.Config
+	// Network, if set, makes each host serve its internal API on a loopback
+	// port and the gateway reach hosts only through it, as separate
+	// processes would.
+	Network bool
 	// Logger receives the cluster's logs; default slog.Default().
 	Logger *slog.Logger
 }
@@ -67,7 +71,7 @@ type Cluster struct {
 	ln     net.Listener
 
 	mu    sync.Mutex
-	hosts []*host.Host // nil while a host is stopped
+	hosts []*running // nil while a host is stopped
 }
 
 type layout struct {
@@ -102,7 +106,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, layout: lay, hosts: make([]*host.Host, len(lay.Hosts))}
+	c := &Cluster{cfg: cfg, layout: lay, hosts: make([]*running, len(lay.Hosts))}
 	if err := c.startHosts(ctx); err != nil {
 		c.closeHosts()
 		return nil, err
@@ -188,7 +192,7 @@ func (c *Cluster) startHosts(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range c.hosts {
 		wg.Go(func() {
-			c.hosts[i], errs[i] = host.New(ctx, c.hostConfig(i))
+			c.hosts[i], errs[i] = c.launch(ctx, i)
 		})
 	}
 	wg.Wait()
@@ -202,7 +206,7 @@ func (c *Cluster) register(ctx context.Context) error {
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		// Any host will do once it leads the meta shard.
-		h := c.hosts[attempt%len(c.hosts)]
+		h := c.hosts[attempt%len(c.hosts)].h
 		err := c.registerAll(ctx, h)
 		if err == nil {
 			return nil
@@ -260,9 +264,9 @@ func (d directory) Hosts() []gateway.Host {
 	d.c.mu.Lock()
 	defer d.c.mu.Unlock()
 	out := make([]gateway.Host, 0, len(d.c.hosts))
-	for _, h := range d.c.hosts {
-		if h != nil {
-			out = append(out, h)
+	for _, r := range d.c.hosts {
+		if r != nil {
+			out = append(out, r.via)
 		}
 	}
 	return out
@@ -277,30 +281,33 @@ func (c *Cluster) URL() string {
 func (c *Cluster) Host(i int) *host.Host {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.hosts[i]
+	if c.hosts[i] == nil {
+		return nil
+	}
+	return c.hosts[i].h
 }
 
 // StopHost stops the i-th host, as a crash of its process would (its data
 // stays); the gateway keeps routing around it.
 func (c *Cluster) StopHost(i int) error {
 	c.mu.Lock()
-	h := c.hosts[i]
+	r := c.hosts[i]
 	c.hosts[i] = nil
 	c.mu.Unlock()
-	if h == nil {
+	if r == nil {
 		return nil
 	}
-	return h.Close()
+	return r.stop()
 }
 
 // RestartHost starts the i-th host again from its data.
 func (c *Cluster) RestartHost(ctx context.Context, i int) error {
-	h, err := host.New(ctx, c.hostConfig(i))
+	r, err := c.launch(ctx, i)
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.hosts[i] = h
+	c.hosts[i] = r
 	c.mu.Unlock()
 	return nil
 }

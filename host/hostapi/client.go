@@ -1,0 +1,101 @@
+package hostapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/meta"
+	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
+	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
+)
+
+// statusTimeout bounds the status calls (Leader, AppliedIndex), which the
+// gateway makes while routing and which take no context.
+const statusTimeout = time.Second
+
+// Client calls one host's internal API. It has the methods of the
+// gateway's view of a host (gateway.Host), and is safe for concurrent use.
+type Client struct {
+	id  uint64
+	api hostv1connect.HostServiceClient
+}
+
+// NewClient returns a client of the host with the given id, whose internal
+// API is served at baseURL (e.g. "http://10.0.0.1:7171").
+func NewClient(id uint64, baseURL string, hc *http.Client) *Client {
+	return &Client{id: id, api: hostv1connect.NewHostServiceClient(hc, baseURL, connect.WithSendMaxBytes(maxMessageBytes))}
+}
+
+// ID returns the host's id.
+func (c *Client) ID() uint64 { return c.id }
+
+// Propose commits a command through the host's replica.
+func (c *Client) Propose(ctx context.Context, shardID uint64, payload []byte) (host.Result, error) {
+	res, err := c.api.Propose(ctx, connect.NewRequest(&hostv1.ProposeRequest{ShardId: shardID, Payload: payload}))
+	if err != nil {
+		return host.Result{}, decodeError(err)
+	}
+	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex()}, nil
+}
+
+// Query runs a read-only query through the host's replica.
+func (c *Client) Query(ctx context.Context, shardID uint64, payload []byte, level host.Consistency) (host.Result, error) {
+	res, err := c.api.Query(ctx, connect.NewRequest(&hostv1.QueryRequest{ShardId: shardID, Payload: payload, Stale: level == host.Stale}))
+	if err != nil {
+		return host.Result{}, decodeError(err)
+	}
+	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex()}, nil
+}
+
+func (c *Client) status(shardID uint64) (*hostv1.ShardStatusResponse, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
+	defer cancel()
+	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID}))
+	if err != nil {
+		return nil, false
+	}
+	return res.Msg, true
+}
+
+// Leader returns the shard's leader as the host knows it; ok is false when
+// it knows none or cannot be reached.
+func (c *Client) Leader(shardID uint64) (replicaID uint64, ok bool) {
+	st, ok := c.status(shardID)
+	if !ok || !st.GetHasLeader() {
+		return 0, false
+	}
+	return st.GetLeaderReplicaId(), true
+}
+
+// AppliedIndex returns the index the host's replica has applied; ok is
+// false when it runs none or cannot be reached.
+func (c *Client) AppliedIndex(shardID uint64) (index uint64, ok bool) {
+	st, ok := c.status(shardID)
+	if !ok || !st.GetHasReplica() {
+		return 0, false
+	}
+	return st.GetAppliedIndex(), true
+}
+
+// UploadModule validates a module on the host and records it.
+func (c *Client) UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error) {
+	res, err := c.api.UploadModule(ctx, connect.NewRequest(&hostv1.UploadModuleRequest{Wasm: wasm}))
+	if err != nil {
+		return host.ModuleInfo{}, decodeError(err)
+	}
+	var m host.ModuleInfo
+	return m, meta.Decode(res.Msg.GetModule(), &m)
+}
+
+// RunCatalogue implements [meta.Runner] through the host.
+func (c *Client) RunCatalogue(ctx context.Context, req meta.Request, write bool) ([]byte, error) {
+	res, err := c.api.RunCatalogue(ctx, connect.NewRequest(&hostv1.RunCatalogueRequest{Request: req.Encode(), Write: write}))
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return res.Msg.GetResult(), nil
+}

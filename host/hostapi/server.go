@@ -1,0 +1,93 @@
+package hostapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/meta"
+	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
+	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
+)
+
+// maxMessageBytes bounds a request to a host: a module of the largest size
+// allowed, plus framing.
+const maxMessageBytes = 20 << 20
+
+// NewHandler returns the path and handler that serve h's internal API.
+func NewHandler(h *host.Host) (string, http.Handler) {
+	return hostv1connect.NewHostServiceHandler(&server{h: h},
+		connect.WithReadMaxBytes(maxMessageBytes),
+		connect.WithInterceptors(errorEncoder()),
+	)
+}
+
+// errorEncoder attaches a HostError detail to every error.
+func errorEncoder() connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			res, err := next(ctx, req)
+			return res, encodeError(err)
+		}
+	}
+}
+
+// server implements hostv1connect.HostServiceHandler over a host.
+type server struct {
+	h *host.Host
+}
+
+func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.ProposeRequest]) (*connect.Response[hostv1.ProposeResponse], error) {
+	res, err := s.h.Propose(ctx, req.Msg.GetShardId(), req.Msg.GetPayload())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index}), nil
+}
+
+func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
+	level := host.Linearizable
+	if req.Msg.GetStale() {
+		level = host.Stale
+	}
+	res, err := s.h.Query(ctx, req.Msg.GetShardId(), req.Msg.GetPayload(), level)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.QueryResponse{Output: res.Output, Index: res.Index}), nil
+}
+
+func (s *server) ShardStatus(_ context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {
+	out := &hostv1.ShardStatusResponse{}
+	out.LeaderReplicaId, out.HasLeader = s.h.Leader(req.Msg.GetShardId())
+	out.AppliedIndex, out.HasReplica = s.h.AppliedIndex(req.Msg.GetShardId())
+	return connect.NewResponse(out), nil
+}
+
+func (s *server) UploadModule(ctx context.Context, req *connect.Request[hostv1.UploadModuleRequest]) (*connect.Response[hostv1.UploadModuleResponse], error) {
+	m, err := s.h.UploadModule(ctx, req.Msg.GetWasm())
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode module entry: %w", err)
+	}
+	return connect.NewResponse(&hostv1.UploadModuleResponse{Module: b}), nil
+}
+
+func (s *server) RunCatalogue(ctx context.Context, req *connect.Request[hostv1.RunCatalogueRequest]) (*connect.Response[hostv1.RunCatalogueResponse], error) {
+	var r meta.Request
+	if err := meta.Decode(req.Msg.GetRequest(), &r); err != nil {
+		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	b, err := s.h.RunCatalogue(ctx, r, req.Msg.GetWrite())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.RunCatalogueResponse{Result: b}), nil
+}

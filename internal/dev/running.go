@@ -1,0 +1,64 @@
+package dev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/synodhq/synod/gateway"
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
+)
+
+var _ gateway.Host = (*hostapi.Client)(nil)
+
+// running is a started host and what the gateway calls to reach it: the
+// host itself, or a client of its internal API.
+type running struct {
+	h   *host.Host
+	srv *http.Server // the internal API, when Config.Network
+	via gateway.Host
+}
+
+// apiClient is shared by the clients of every host's internal API.
+var apiClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+// launch starts the i-th host and, with Config.Network, its internal API.
+func (c *Cluster) launch(ctx context.Context, i int) (*running, error) {
+	h, err := host.New(ctx, c.hostConfig(i))
+	if err != nil {
+		return nil, err
+	}
+	r := &running{h: h, via: h}
+	if !c.cfg.Network {
+		return r, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = h.Close()
+		return nil, fmt.Errorf("listen for the internal API of %s: %w", h.Name(), err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(hostapi.NewHandler(h))
+	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.cfg.Logger.Error("internal API stopped", "host", h.Name(), "err", err)
+		}
+	}()
+	r.via = hostapi.NewClient(h.ID(), "http://"+ln.Addr().String(), apiClient)
+	return r, nil
+}
+
+// stop stops the internal API (its connections drop, as a dead process's
+// would) and then the host.
+func (r *running) stop() error {
+	var err error
+	if r.srv != nil {
+		err = r.srv.Close()
+	}
+	return errors.Join(err, r.h.Close())
+}
