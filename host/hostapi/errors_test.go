@@ -10,8 +10,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
-	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/host/meta"
 )
 
 // TestErrorsCrossTheWire checks that an error decoded on the client
