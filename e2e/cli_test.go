@@ -47,7 +47,7 @@ func synodBinary(tb testing.TB) string {
 	return binPath
 }
 
-// devProcess is a `synod dev` process under test.
+// devProcess is a synod process under test (dev, host or gateway).
 type devProcess struct {
 	cmd  *exec.Cmd
 	addr string
@@ -58,14 +58,21 @@ type devProcess struct {
 // startDev runs `synod dev` and waits until it prints that it serves.
 func startDev(tb testing.TB, dataDir, listen string) *devProcess {
 	tb.Helper()
-	cmd := exec.Command(synodBinary(tb), "dev", "--data-dir", dataDir, "--listen", listen)
+	return startSynod(tb, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
+}
+
+// startSynod runs the synod binary with args and waits for a line with
+// marker; the rest of that line is the process's URL.
+func startSynod(tb testing.TB, marker string, args ...string) *devProcess {
+	tb.Helper()
+	cmd := exec.Command(synodBinary(tb), args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start synod dev: %v", err)
+		tb.Fatalf("start synod %s: %v", args[0], err)
 	}
 	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	ready := make(chan string, 1)
@@ -76,8 +83,11 @@ func startDev(tb testing.TB, dataDir, listen string) *devProcess {
 			p.mu.Lock()
 			p.out.WriteString(line + "\n")
 			p.mu.Unlock()
-			if _, url, ok := strings.Cut(line, "serving on "); ok {
-				ready <- url
+			if _, url, ok := strings.Cut(line, marker); ok {
+				select {
+				case ready <- url:
+				default:
+				}
 			}
 		}
 	}()
@@ -85,9 +95,18 @@ func startDev(tb testing.TB, dataDir, listen string) *devProcess {
 	select {
 	case p.addr = <-ready:
 	case <-time.After(60 * time.Second):
-		tb.Fatal("synod dev did not print its URL within 60 s")
+		tb.Fatalf("synod %s did not print %q within 60 s", args[0], marker)
 	}
 	return p
+}
+
+// kill ends the process with SIGKILL, as a crash would.
+func (p *devProcess) kill(tb testing.TB) {
+	tb.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		tb.Fatalf("kill: %v", err)
+	}
+	_ = p.cmd.Wait()
 }
 
 // stop sends SIGINT and waits for a clean exit.

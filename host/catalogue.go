@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
@@ -53,6 +54,28 @@ func (h *Host) UploadModule(ctx context.Context, bin []byte) (ModuleInfo, error)
 		return ModuleInfo{}, fmt.Errorf("record module %s: %w", info.Hash, err)
 	}
 	return out, nil
+}
+
+// Register records this host (id, name and addresses) in the catalogue,
+// retrying until it succeeds or ctx ends. Unlike other catalogue commands it
+// need not run on the meta leader: dragonboat forwards it there, which is
+// what a host that has just started, and knows no leader's API yet, needs.
+func (h *Host) Register(ctx context.Context) error {
+	req := meta.Request{Op: meta.OpPutHost, Host: &meta.Host{
+		ID: h.cfg.ID, Name: h.cfg.Name, RaftAddr: h.cfg.RaftAddr, APIAddr: h.cfg.APIAddr,
+	}}
+	cmd := req.Encode()
+	for {
+		err := h.proposeForwarded(ctx, meta.ShardID, cmd)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("register host %s: %w (last error: %w)", h.cfg.Name, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // localCatalogue reads the catalogue from this host's own meta replica,

@@ -20,6 +20,10 @@ type Config struct {
 	DataDir string
 	// RaftAddr is the host:port other hosts reach this host's Raft on.
 	RaftAddr string
+	// APIAddr is the host:port of this host's internal API, as other
+	// processes reach it; recorded in the catalogue by [Host.Register].
+	// Empty for a host reached only in process.
+	APIAddr string
 	// CacheDir holds compiled modules; default DataDir/wasm-cache. Hosts of
 	// one machine may share it.
 	CacheDir string

@@ -234,6 +234,24 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 	}
 }
 
+// proposeForwarded proposes through this host's replica whether or not it
+// leads, letting dragonboat forward the proposal, with a short deadline:
+// for the few commands a host makes on its own behalf.
+func (h *Host) proposeForwarded(ctx context.Context, shardID uint64, cmd []byte) error {
+	if err := h.acquire(); err != nil {
+		return err
+	}
+	defer h.life.RUnlock()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	res, err := h.nh.SyncPropose(ctx, h.nh.GetNoOPSession(shardID), fsm.EncodeCommand(time.Now().UnixNano(), cmd))
+	if err != nil {
+		return raftError(ctx, shardID, err)
+	}
+	_, _, err = fsm.DecodeResult(res)
+	return meta.FromResult(err)
+}
+
 func outcomeName(r dragonboat.RequestResult) string {
 	switch {
 	case r.Timeout():

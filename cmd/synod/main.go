@@ -1,6 +1,8 @@
 // Command synod runs Synod and talks to it.
 //
 //	synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+//	synod host --name NAME --data-dir DIR --listen ADDR --initial-cluster NAME=RAFTADDR,... [--gateway-listen ADDR]
+//	synod gateway --listen ADDR --hosts URL,...
 //	synod module upload FILE | list | get HASH | delete HASH
 //	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
 //	synod propose NAME DATA
@@ -23,6 +25,8 @@ import (
 
 const usage = `usage:
   synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+  synod host --name NAME --data-dir DIR --listen ADDR --initial-cluster NAME=RAFTADDR,... [--gateway-listen ADDR]
+  synod gateway --listen ADDR --hosts URL,...
   synod module upload FILE | list | get HASH | delete HASH
   synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
   synod propose NAME DATA
@@ -57,6 +61,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "dev":
 		return runDev(ctx, rest, stdout, stderr)
+	case "host":
+		return runHost(ctx, rest, stdout, stderr)
+	case "gateway":
+		return runGateway(ctx, rest, stdout, stderr)
 	case "module", "shard":
 		if len(rest) == 0 {
 			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)

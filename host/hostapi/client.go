@@ -21,14 +21,18 @@ const statusTimeout = time.Second
 // gateway's view of a host (gateway.Host), and is safe for concurrent use.
 type Client struct {
 	id  uint64
+	url string
 	api hostv1connect.HostServiceClient
 }
 
 // NewClient returns a client of the host with the given id, whose internal
 // API is served at baseURL (e.g. "http://10.0.0.1:7171").
 func NewClient(id uint64, baseURL string, hc *http.Client) *Client {
-	return &Client{id: id, api: hostv1connect.NewHostServiceClient(hc, baseURL, connect.WithSendMaxBytes(maxMessageBytes))}
+	return &Client{id: id, url: baseURL, api: hostv1connect.NewHostServiceClient(hc, baseURL, connect.WithSendMaxBytes(maxMessageBytes))}
 }
+
+// URL returns the base URL of the host's internal API.
+func (c *Client) URL() string { return c.url }
 
 // ID returns the host's id.
 func (c *Client) ID() uint64 { return c.id }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/server"
 )
 
 // MaxHosts is the most hosts a dev cluster runs.
@@ -199,32 +200,13 @@ func (c *Cluster) startHosts(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// register records every host in the catalogue, retrying until the meta
+// register records every host in the catalogue, waiting until the meta
 // shard has a leader.
 func (c *Cluster) register(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	for attempt := 0; ; attempt++ {
-		// Any host will do once it leads the meta shard.
-		h := c.hosts[attempt%len(c.hosts)].h
-		err := c.registerAll(ctx, h)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("register hosts: the meta shard elected no leader: %w", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// registerAll records every host through h.
-func (c *Cluster) registerAll(ctx context.Context, h *host.Host) error {
-	for _, hl := range c.layout.Hosts {
-		callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := h.Catalogue().PutHost(callCtx, host.HostInfo{ID: hl.ID, Name: hl.Name, RaftAddr: hl.RaftAddr})
-		cancel()
-		if err != nil {
+	for _, r := range c.hosts {
+		if err := r.h.Register(ctx); err != nil {
 			return err
 		}
 	}
@@ -240,20 +222,8 @@ func (c *Cluster) serve() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.cfg.Listen, err)
 	}
-	var protocols http.Protocols
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
 	c.ln = ln
-	c.srv = &http.Server{
-		Handler:           gw.Handler(),
-		Protocols:         &protocols,
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() {
-		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			c.cfg.Logger.Error("gateway stopped", "err", err)
-		}
-	}()
+	c.srv = server.Serve(ln, gw.Handler(), c.cfg.Logger)
 	return nil
 }
 

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/server"
 )
 
 var _ gateway.Host = (*hostapi.Client)(nil)
@@ -22,9 +22,6 @@ type running struct {
 	srv *http.Server // the internal API, when Config.Network
 	via gateway.Host
 }
-
-// apiClient is shared by the clients of every host's internal API.
-var apiClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 // launch starts the i-th host and, with Config.Network, its internal API.
 func (c *Cluster) launch(ctx context.Context, i int) (*running, error) {
@@ -43,13 +40,8 @@ func (c *Cluster) launch(ctx context.Context, i int) (*running, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(hostapi.NewHandler(h))
-	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			c.cfg.Logger.Error("internal API stopped", "host", h.Name(), "err", err)
-		}
-	}()
-	r.via = hostapi.NewClient(h.ID(), "http://"+ln.Addr().String(), apiClient)
+	r.srv = server.Serve(ln, mux, c.cfg.Logger)
+	r.via = hostapi.NewClient(h.ID(), "http://"+ln.Addr().String(), server.APIClient)
 	return r, nil
 }
 

@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+// TestClusterOfProcesses runs three `synod host` processes and a `synod
+// gateway` process on loopback, kills the host that leads a shard with
+// SIGKILL while writing, and restarts it.
+func TestClusterOfProcesses(t *testing.T) {
+	dir := t.TempDir()
+	const n = 3
+	var members []string
+	for i := 1; i <= n; i++ {
+		members = append(members, fmt.Sprintf("h%d=%s", i, freeAddr(t)))
+	}
+	initial := strings.Join(members, ",")
+	apiAddrs := make([]string, n)
+	hosts := make([]*devProcess, n)
+	startHost := func(i int) {
+		hosts[i] = startSynod(t, "internal API on ", "host", "--name", fmt.Sprintf("h%d", i+1),
+			"--data-dir", filepath.Join(dir, fmt.Sprintf("h%d", i+1)), "--listen", apiAddrs[i], "--initial-cluster", initial)
+	}
+	var urls []string
+	for i := range n {
+		apiAddrs[i] = freeAddr(t)
+		startHost(i)
+		urls = append(urls, hosts[i].addr)
+	}
+	gw := startSynod(t, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
+
+	// Hosts register in the background: retry until the shard can be placed.
+	kv := testwasm.Path(t, testwasm.KV)
+	waitFor(t, 30*time.Second, func() bool {
+		_, _, ok := synod(t, gw.addr, "", "shard", "create", "proc", "--module", kv, "--replicas", "3")
+		return ok
+	})
+	acked := map[string]bool{}
+	put := func(key string) bool {
+		_, _, ok := synod(t, gw.addr, "", "propose", "proc", fmt.Sprintf(`{"op":"put","key":%q,"value":"v"}`, key))
+		if ok {
+			acked[key] = true
+		}
+		return ok
+	}
+	for i := range 20 {
+		if !put(fmt.Sprintf("before-%02d", i)) {
+			t.Fatalf("put before-%02d failed", i)
+		}
+	}
+
+	var shard struct {
+		Shard struct {
+			ID       string `json:"id"`
+			Leader   string `json:"leaderReplicaId"`
+			Replicas []struct {
+				ReplicaID string `json:"replicaId"`
+				HostID    string `json:"hostId"`
+			} `json:"replicas"`
+		} `json:"shard"`
+	}
+	if err := json.Unmarshal([]byte(mustSynod(t, gw.addr, "shard", "get", "proc", "--json")), &shard); err != nil {
+		t.Fatalf("shard get: %v", err)
+	}
+	leader := -1
+	for _, r := range shard.Shard.Replicas {
+		if r.ReplicaID == shard.Shard.Leader {
+			fmt.Sscan(r.HostID, &leader)
+		}
+	}
+	if leader < 1 || leader > n {
+		t.Fatalf("no leader host in %+v", shard)
+	}
+	hosts[leader-1].kill(t)
+	killed := time.Now()
+	waitFor(t, 10*time.Second, func() bool { return put("after-kill") })
+	t.Logf("writes flowed again %v after SIGKILL of the leader's host h%d", time.Since(killed).Round(time.Millisecond), leader)
+	for i := range 20 {
+		if !put(fmt.Sprintf("after-%02d", i)) {
+			t.Fatalf("put after-%02d failed", i)
+		}
+	}
+	out := mustSynod(t, gw.addr, "query", "proc", `{"op":"list","limit":1000}`)
+	for key := range acked {
+		if !strings.Contains(out, fmt.Sprintf("%q", key)) {
+			t.Errorf("acknowledged key %s is missing after the kill", key)
+		}
+	}
+
+	// The killed host restarts from its data and catches up.
+	startHost(leader - 1)
+	var id uint64
+	fmt.Sscan(shard.Shard.ID, &id)
+	restarted := hostapi.NewClient(uint64(leader), hosts[leader-1].addr, http.DefaultClient)
+	other := hostapi.NewClient(uint64(leader%n+1), urls[leader%n], http.DefaultClient)
+	waitFor(t, 30*time.Second, func() bool {
+		a, ok1 := restarted.AppliedIndex(id)
+		b, ok2 := other.AppliedIndex(id)
+		return ok1 && ok2 && a == b
+	})
+}

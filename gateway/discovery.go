@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// Discovery is a [Directory] of hosts in other processes, learnt from the
+// catalogue: given the internal API URL of any host, it finds every host
+// that registered an API address, and refreshes that list periodically.
+// It keeps no state that a restart would miss.
+type Discovery struct {
+	seeds []string
+	hc    *http.Client
+
+	mu    sync.Mutex
+	hosts []Host
+}
+
+// NewDiscovery returns a directory seeded with hosts' internal API URLs
+// (e.g. "http://10.0.0.1:7171"). Call [Discovery.Refresh] or
+// [Discovery.Run] to fill it.
+func NewDiscovery(seeds []string, hc *http.Client) *Discovery {
+	return &Discovery{seeds: seeds, hc: hc}
+}
+
+// Hosts implements [Directory].
+func (d *Discovery) Hosts() []Host {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.hosts
+}
+
+// Refresh reads the host list from the catalogue through the first seed or
+// known host that answers (a catalogue read needs the meta leader, so
+// several may be tried).
+func (d *Discovery) Refresh(ctx context.Context) error {
+	var errs []error
+	for _, url := range d.candidates() {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		infos, err := meta.Catalogue{Runner: hostapi.NewClient(0, url, d.hc)}.ListHosts(ctx)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", url, err))
+			continue
+		}
+		hosts := make([]Host, 0, len(infos))
+		for _, info := range infos {
+			if info.APIAddr != "" {
+				hosts = append(hosts, hostapi.NewClient(info.ID, "http://"+info.APIAddr, d.hc))
+			}
+		}
+		d.mu.Lock()
+		d.hosts = hosts
+		d.mu.Unlock()
+		return nil
+	}
+	return fmt.Errorf("discover hosts: %w", errors.Join(errs...))
+}
+
+// candidates are the URLs to ask: the seeds, then every known host.
+func (d *Discovery) candidates() []string {
+	urls := append([]string(nil), d.seeds...)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, h := range d.hosts {
+		if c, ok := h.(*hostapi.Client); ok {
+			urls = append(urls, c.URL())
+		}
+	}
+	return urls
+}
+
+// Run refreshes the list every interval until ctx ends.
+func (d *Discovery) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = d.Refresh(ctx)
+		}
+	}
+}

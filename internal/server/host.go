@@ -1,0 +1,198 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/synodhq/synod/gateway"
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
+)
+
+// Member is one entry of a cluster's initial member list.
+type Member struct {
+	// Name is the host's name.
+	Name string
+	// RaftAddr is the host's Raft address.
+	RaftAddr string
+}
+
+// ParseInitialCluster parses "NAME=RAFTADDR,NAME=RAFTADDR,...". The order
+// matters: the n-th member gets host id n, so every host must be given the
+// same list, as with etcd's --initial-cluster.
+func ParseInitialCluster(s string) ([]Member, error) {
+	var out []Member
+	seen := make(map[string]bool)
+	for _, part := range strings.Split(s, ",") {
+		name, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || name == "" || addr == "" {
+			return nil, fmt.Errorf("initial cluster: %q is not NAME=RAFTADDR", part)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("initial cluster: member %s: raft address %q: %w", name, addr, err)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("initial cluster: member %s appears twice", name)
+		}
+		seen[name] = true
+		out = append(out, Member{Name: name, RaftAddr: addr})
+	}
+	return out, nil
+}
+
+// HostConfig configures a host process.
+type HostConfig struct {
+	// Name is the host's name; it must appear in InitialCluster.
+	Name string
+	// DataDir holds the host's data.
+	DataDir string
+	// Listen is the address of the host's internal API.
+	Listen string
+	// InitialCluster are the cluster's first members, in the same order on
+	// every host; each runs a replica of the meta shard.
+	InitialCluster []Member
+	// GatewayListen, if set, also serves the public API from this process.
+	GatewayListen string
+	// Logger receives the process's logs.
+	Logger *slog.Logger
+}
+
+// Validate reports the first field that is wrong.
+func (c HostConfig) Validate() error {
+	switch {
+	case c.Name == "":
+		return errors.New("host: --name is required")
+	case c.DataDir == "":
+		return errors.New("host: --data-dir is required")
+	case c.Listen == "":
+		return errors.New("host: --listen is required")
+	case len(c.InitialCluster) == 0:
+		return errors.New("host: --initial-cluster is required")
+	}
+	if _, ok := c.self(); !ok {
+		return fmt.Errorf("host: --name %s is not a member of --initial-cluster", c.Name)
+	}
+	return nil
+}
+
+// self returns this host's id (its position in the member list, from 1)
+// and its member entry.
+func (c HostConfig) self() (uint64, bool) {
+	for i, m := range c.InitialCluster {
+		if m.Name == c.Name {
+			return uint64(i + 1), true
+		}
+	}
+	return 0, false
+}
+
+// RunHost runs a host until ctx ends: the host itself, its internal API,
+// its entry in the catalogue and, if asked, a gateway.
+//
+// ready is called once the host serves, with its internal API's URL and the
+// gateway's ("" without one).
+func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL string)) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	id, _ := cfg.self()
+	members := make(map[uint64]string, len(cfg.InitialCluster))
+	for i, m := range cfg.InitialCluster {
+		members[uint64(i+1)] = m.RaftAddr
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	h, err := host.New(ctx, host.Config{
+		ID: id, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: members[id],
+		APIAddr: ln.Addr().String(), MetaMembers: members, Logger: cfg.Logger,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer h.Close()
+	mux := http.NewServeMux()
+	mux.Handle(hostapi.NewHandler(h))
+	api := Serve(ln, mux, cfg.Logger)
+	defer api.Close()
+	go func() {
+		if err := h.Register(ctx); err != nil {
+			cfg.Logger.Error("register host", "err", err)
+		}
+	}()
+	apiURL := "http://" + ln.Addr().String()
+	gatewayURL := ""
+	if cfg.GatewayListen != "" {
+		url, stop, err := startGateway(ctx, cfg.GatewayListen, []string{apiURL}, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		gatewayURL = url
+	}
+	ready(apiURL, gatewayURL)
+	<-ctx.Done()
+	return nil
+}
+
+// GatewayConfig configures a gateway process.
+type GatewayConfig struct {
+	// Listen is the public API's address.
+	Listen string
+	// Hosts are internal API URLs of one or more hosts; the gateway finds
+	// the rest from the catalogue.
+	Hosts []string
+	// Logger receives the process's logs.
+	Logger *slog.Logger
+}
+
+// RunGateway runs a gateway until ctx ends.
+func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) error {
+	if cfg.Listen == "" || len(cfg.Hosts) == 0 {
+		return errors.New("gateway: --listen and --hosts are required")
+	}
+	url, stop, err := startGateway(ctx, cfg.Listen, cfg.Hosts, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ready(url)
+	<-ctx.Done()
+	return nil
+}
+
+// discoveryInterval is how often a gateway re-reads the host list.
+const discoveryInterval = 2 * time.Second
+
+// APIClient is shared by a process's clients of hosts' internal APIs.
+var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+// startGateway serves the public API over the hosts found from seeds.
+func startGateway(ctx context.Context, listen string, seeds []string, log *slog.Logger) (url string, stop func(), err error) {
+	disc := gateway.NewDiscovery(seeds, APIClient)
+	if err := disc.Refresh(ctx); err != nil {
+		log.Warn("gateway: no host answered yet; retrying in the background", "err", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	go disc.Run(ctx, discoveryInterval)
+	gw, err := gateway.New(gateway.Config{Hosts: disc, Logger: log})
+	if err != nil {
+		cancel()
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		cancel()
+		return "", nil, fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	srv := Serve(ln, gw.Handler(), log)
+	return "http://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
+}
