@@ -58,14 +58,16 @@ type devProcess struct {
 // startDev runs `synod dev` and waits until it prints that it serves.
 func startDev(tb testing.TB, dataDir, listen string) *devProcess {
 	tb.Helper()
-	return startSynod(tb, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
+	return startSynod(tb, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
 }
 
-// startSynod runs the synod binary with args and waits for a line with
-// marker; the rest of that line is the process's URL.
-func startSynod(tb testing.TB, marker string, args ...string) *devProcess {
+// startSynod runs the synod binary with args (and env added to the
+// environment) and waits for a line with marker; the rest of that line is
+// the process's URL.
+func startSynod(tb testing.TB, env []string, marker string, args ...string) *devProcess {
 	tb.Helper()
 	cmd := exec.Command(synodBinary(tb), args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)

@@ -26,9 +26,17 @@ func TestClusterOfProcesses(t *testing.T) {
 	initial := strings.Join(members, ",")
 	apiAddrs := make([]string, n)
 	hosts := make([]*devProcess, n)
+	// The first hosts take their settings from flags, the last from the
+	// environment, as a container would give them.
 	startHost := func(i int) {
-		hosts[i] = startSynod(t, "internal API on ", "host", "--name", fmt.Sprintf("h%d", i+1),
-			"--data-dir", filepath.Join(dir, fmt.Sprintf("h%d", i+1)), "--listen", apiAddrs[i], "--initial-cluster", initial)
+		name, data := fmt.Sprintf("h%d", i+1), filepath.Join(dir, fmt.Sprintf("h%d", i+1))
+		if i < n-1 {
+			hosts[i] = startSynod(t, nil, "internal API on ", "host", "--name", name,
+				"--data-dir", data, "--listen", apiAddrs[i], "--initial-cluster", initial)
+			return
+		}
+		env := []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + initial}
+		hosts[i] = startSynod(t, env, "internal API on ", "host")
 	}
 	var urls []string
 	for i := range n {
@@ -36,7 +44,7 @@ func TestClusterOfProcesses(t *testing.T) {
 		startHost(i)
 		urls = append(urls, hosts[i].addr)
 	}
-	gw := startSynod(t, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
+	gw := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
 
 	// Hosts register in the background: retry until the shard can be placed.
 	kv := testwasm.Path(t, testwasm.KV)

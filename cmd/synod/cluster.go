@@ -20,7 +20,11 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "address of the host's internal API")
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
 	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... the same list, in the same order, on every host")
+	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
 	if _, err := parseArgs(fs, args, 0); err != nil {
+		return err
+	}
+	if err := settle(fs, *config); err != nil {
 		return err
 	}
 	members, err := server.ParseInitialCluster(*initial)
@@ -43,7 +47,11 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg server.GatewayConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
 	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
+	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
 	if _, err := parseArgs(fs, args, 0); err != nil {
+		return err
+	}
+	if err := settle(fs, *config); err != nil {
 		return err
 	}
 	if *hosts != "" {

@@ -67,13 +67,13 @@ type HostConfig struct {
 func (c HostConfig) Validate() error {
 	switch {
 	case c.Name == "":
-		return errors.New("host: --name is required")
+		return errors.New("host: --name (or SYNOD_NAME) is required")
 	case c.DataDir == "":
-		return errors.New("host: --data-dir is required")
+		return errors.New("host: --data-dir (or SYNOD_DATA_DIR) is required")
 	case c.Listen == "":
-		return errors.New("host: --listen is required")
+		return errors.New("host: --listen (or SYNOD_LISTEN) is required")
 	case len(c.InitialCluster) == 0:
-		return errors.New("host: --initial-cluster is required")
+		return errors.New("host: --initial-cluster (or SYNOD_INITIAL_CLUSTER) is required")
 	}
 	if _, ok := c.self(); !ok {
 		return fmt.Errorf("host: --name %s is not a member of --initial-cluster", c.Name)
@@ -157,7 +157,7 @@ type GatewayConfig struct {
 // RunGateway runs a gateway until ctx ends.
 func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) error {
 	if cfg.Listen == "" || len(cfg.Hosts) == 0 {
-		return errors.New("gateway: --listen and --hosts are required")
+		return errors.New("gateway: --listen and --hosts (or SYNOD_LISTEN and SYNOD_HOSTS) are required")
 	}
 	url, stop, err := startGateway(ctx, cfg.Listen, cfg.Hosts, cfg.Logger)
 	if err != nil {
