@@ -104,6 +104,18 @@ func TestClusterOfProcesses(t *testing.T) {
 		}
 	}
 
+	// Gateways hold no state: with one killed, another serves, and a new
+	// one serves at once.
+	gw2 := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", urls[leader%n])
+	gw.kill(t)
+	if out := mustSynod(t, gw2.addr, "query", "proc", `{"op":"get","key":"after-kill"}`); !strings.Contains(out, `"found":true`) {
+		t.Fatalf("second gateway: get after-kill = %q", out)
+	}
+	gw3 := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
+	if _, errOut, ok := synod(t, gw3.addr, "", "propose", "proc", `{"op":"put","key":"fresh-gateway","value":"v"}`); !ok {
+		t.Fatalf("a fresh gateway did not serve at once: %s", errOut)
+	}
+
 	// The killed host restarts from its data and catches up.
 	startHost(leader - 1)
 	var id uint64

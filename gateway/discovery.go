@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host/hostapi"
-	"github.com/synodhq/synod/host/meta"
 )
 
 // Discovery is a [Directory] of hosts in other processes, learnt from the
@@ -38,14 +37,13 @@ func (d *Discovery) Hosts() []Host {
 	return d.hosts
 }
 
-// Refresh reads the host list from the catalogue through the first seed or
-// known host that answers (a catalogue read needs the meta leader, so
-// several may be tried).
+// Refresh reads the host list from the catalogue replica of the first seed
+// or known host that answers.
 func (d *Discovery) Refresh(ctx context.Context) error {
 	var errs []error
 	for _, url := range d.candidates() {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		infos, err := meta.Catalogue{Runner: hostapi.NewClient(0, url, d.hc)}.ListHosts(ctx)
+		infos, err := hostapi.NewClient(0, url, d.hc).LocalHosts(ctx)
 		cancel()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", url, err))

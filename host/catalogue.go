@@ -78,9 +78,10 @@ func (h *Host) Register(ctx context.Context) error {
 	}
 }
 
-// localCatalogue reads the catalogue from this host's own meta replica,
-// without a round trip: what the reconciler acts on.
-func (h *Host) localCatalogue(ctx context.Context, req meta.Request) ([]byte, error) {
+// LocalCatalogue answers a catalogue query from this host's own meta
+// replica, without a round trip: possibly behind, but available on any host
+// that runs a meta replica. The reconciler and discovery use it.
+func (h *Host) LocalCatalogue(ctx context.Context, req meta.Request) ([]byte, error) {
 	res, err := h.Query(ctx, meta.ShardID, req.Encode(), Stale)
 	if err != nil {
 		return nil, meta.FromResult(err)
@@ -94,7 +95,7 @@ func (h *Host) loadModule(ctx context.Context, hash string) (*wasm.Module, error
 	if m, ok := h.rt.Loaded(hash); ok {
 		return m, nil
 	}
-	bin, err := h.localCatalogue(ctx, meta.Request{Op: meta.OpGetWasm, Hash: hash})
+	bin, err := h.LocalCatalogue(ctx, meta.Request{Op: meta.OpGetWasm, Hash: hash})
 	if err != nil {
 		return nil, fmt.Errorf("fetch module %s: %w", hash, err)
 	}

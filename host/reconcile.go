@@ -56,7 +56,7 @@ func (h *Host) reconcile(ctx context.Context) error {
 		op  meta.Op
 		out any
 	}{{meta.OpListShards, &shards}, {meta.OpListHosts, &hosts}} {
-		b, err := h.localCatalogue(ctx, meta.Request{Op: read.op})
+		b, err := h.LocalCatalogue(ctx, meta.Request{Op: read.op})
 		if err != nil {
 			return err
 		}

@@ -103,3 +103,16 @@ func (c *Client) RunCatalogue(ctx context.Context, req meta.Request, write bool)
 	}
 	return res.Msg.GetResult(), nil
 }
+
+// LocalHosts lists the registered hosts as the host's own meta replica
+// knows them: any host with a meta replica answers, without a round trip.
+func (c *Client) LocalHosts(ctx context.Context) ([]meta.Host, error) {
+	res, err := c.api.RunCatalogue(ctx, connect.NewRequest(&hostv1.RunCatalogueRequest{
+		Request: meta.Request{Op: meta.OpListHosts}.Encode(), Stale: true,
+	}))
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	var out []meta.Host
+	return out, meta.Decode(res.Msg.GetResult(), &out)
+}

@@ -85,7 +85,13 @@ func (s *server) RunCatalogue(ctx context.Context, req *connect.Request[hostv1.R
 	if err := meta.Decode(req.Msg.GetRequest(), &r); err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	b, err := s.h.RunCatalogue(ctx, r, req.Msg.GetWrite())
+	var b []byte
+	var err error
+	if req.Msg.GetStale() && !req.Msg.GetWrite() {
+		b, err = s.h.LocalCatalogue(ctx, r)
+	} else {
+		b, err = s.h.RunCatalogue(ctx, r, req.Msg.GetWrite())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -562,7 +562,11 @@ type RunCatalogueRequest struct {
 	Request []byte `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
 	// Whether the request is a command (through the meta shard's log) rather
 	// than a query.
-	Write         bool `protobuf:"varint,2,opt,name=write,proto3" json:"write,omitempty"`
+	Write bool `protobuf:"varint,2,opt,name=write,proto3" json:"write,omitempty"`
+	// For a query: whether the host's own meta replica may answer, with no
+	// round trip and possibly behind (any host can answer; used for
+	// discovery). Otherwise a query is linearizable and needs the meta leader.
+	Stale         bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -607,6 +611,13 @@ func (x *RunCatalogueRequest) GetRequest() []byte {
 func (x *RunCatalogueRequest) GetWrite() bool {
 	if x != nil {
 		return x.Write
+	}
+	return false
+}
+
+func (x *RunCatalogueRequest) GetStale() bool {
+	if x != nil {
+		return x.Stale
 	}
 	return false
 }
@@ -752,10 +763,11 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x13UploadModuleRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\".\n" +
 	"\x14UploadModuleResponse\x12\x16\n" +
-	"\x06module\x18\x01 \x01(\fR\x06module\"E\n" +
+	"\x06module\x18\x01 \x01(\fR\x06module\"[\n" +
 	"\x13RunCatalogueRequest\x12\x18\n" +
 	"\arequest\x18\x01 \x01(\fR\arequest\x12\x14\n" +
-	"\x05write\x18\x02 \x01(\bR\x05write\".\n" +
+	"\x05write\x18\x02 \x01(\bR\x05write\x12\x14\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\".\n" +
 	"\x14RunCatalogueResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\"i\n" +
 	"\tHostError\x12.\n" +
