@@ -16,35 +16,62 @@ import (
 // TestClusterOfProcesses runs three `synod host` processes and a `synod
 // gateway` process on loopback, kills the host that leads a shard with
 // SIGKILL while writing, and restarts it.
-func TestClusterOfProcesses(t *testing.T) {
-	dir := t.TempDir()
-	const n = 3
+// processCluster is a cluster of `synod host` processes on loopback.
+type processCluster struct {
+	dir      string
+	initial  string
+	apiAddrs []string
+	urls     []string
+	hosts    []*devProcess
+}
+
+// startProcessCluster starts n host processes with a shared initial member
+// list. The first hosts take their settings from flags, the last from the
+// environment, as a container would give them.
+func startProcessCluster(t *testing.T, n int) *processCluster {
+	pc := &processCluster{dir: t.TempDir(), apiAddrs: make([]string, n), hosts: make([]*devProcess, n)}
 	var members []string
 	for i := 1; i <= n; i++ {
 		members = append(members, fmt.Sprintf("h%d=%s", i, freeAddr(t)))
 	}
-	initial := strings.Join(members, ",")
-	apiAddrs := make([]string, n)
-	hosts := make([]*devProcess, n)
-	// The first hosts take their settings from flags, the last from the
-	// environment, as a container would give them.
-	startHost := func(i int) {
-		name, data := fmt.Sprintf("h%d", i+1), filepath.Join(dir, fmt.Sprintf("h%d", i+1))
-		if i < n-1 {
-			hosts[i] = startSynod(t, nil, "internal API on ", "host", "--name", name,
-				"--data-dir", data, "--listen", apiAddrs[i], "--initial-cluster", initial)
-			return
-		}
-		env := []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + initial}
-		hosts[i] = startSynod(t, env, "internal API on ", "host")
-	}
-	var urls []string
+	pc.initial = strings.Join(members, ",")
 	for i := range n {
-		apiAddrs[i] = freeAddr(t)
-		startHost(i)
-		urls = append(urls, hosts[i].addr)
+		pc.apiAddrs[i] = freeAddr(t)
+		pc.start(t, i)
+		pc.urls = append(pc.urls, pc.hosts[i].addr)
 	}
-	gw := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
+	return pc
+}
+
+// start starts (or restarts) the i-th host from its data dir.
+func (pc *processCluster) start(t *testing.T, i int) {
+	n := len(pc.hosts)
+	name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
+	if i < n-1 {
+		pc.hosts[i] = startSynod(t, nil, "internal API on ", "host", "--name", name,
+			"--data-dir", data, "--listen", pc.apiAddrs[i], "--initial-cluster", pc.initial)
+		return
+	}
+	env := []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + pc.apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + pc.initial}
+	pc.hosts[i] = startSynod(t, env, "internal API on ", "host")
+}
+
+// gateway starts a gateway process seeded with the given hosts' URLs.
+func (pc *processCluster) gateway(t *testing.T, seeds ...string) *devProcess {
+	if len(seeds) == 0 {
+		seeds = pc.urls
+	}
+	return startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(seeds, ","))
+}
+
+// TestClusterOfProcesses runs three `synod host` processes and a `synod
+// gateway` process on loopback, kills the host that leads a shard with
+// SIGKILL while writing, and restarts it.
+func TestClusterOfProcesses(t *testing.T) {
+	const n = 3
+	pc := startProcessCluster(t, n)
+	hosts, urls := pc.hosts, pc.urls
+	gw := pc.gateway(t)
 
 	// Hosts register in the background: retry until the shard can be placed.
 	kv := testwasm.Path(t, testwasm.KV)
@@ -106,18 +133,18 @@ func TestClusterOfProcesses(t *testing.T) {
 
 	// Gateways hold no state: with one killed, another serves, and a new
 	// one serves at once.
-	gw2 := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", urls[leader%n])
+	gw2 := pc.gateway(t, urls[leader%n])
 	gw.kill(t)
 	if out := mustSynod(t, gw2.addr, "query", "proc", `{"op":"get","key":"after-kill"}`); !strings.Contains(out, `"found":true`) {
 		t.Fatalf("second gateway: get after-kill = %q", out)
 	}
-	gw3 := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(urls, ","))
+	gw3 := pc.gateway(t)
 	if _, errOut, ok := synod(t, gw3.addr, "", "propose", "proc", `{"op":"put","key":"fresh-gateway","value":"v"}`); !ok {
 		t.Fatalf("a fresh gateway did not serve at once: %s", errOut)
 	}
 
 	// The killed host restarts from its data and catches up.
-	startHost(leader - 1)
+	pc.start(t, leader-1)
 	var id uint64
 	fmt.Sscan(shard.Shard.ID, &id)
 	restarted := hostapi.NewClient(uint64(leader), hosts[leader-1].addr, http.DefaultClient)

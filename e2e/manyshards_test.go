@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/internal/testwasm"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
+)
+
+// TestManyShardsAcrossProcesses runs traffic on 20 shards through two
+// gateway processes, kills (SIGKILL) the host process that leads the most
+// shards, and checks that every shard serves again and lost no
+// acknowledged write. It reports the unavailability window.
+func TestManyShardsAcrossProcesses(t *testing.T) {
+	const shards, maxWrites = 20, 900
+	pc := startProcessCluster(t, 3)
+	gateways := []*devProcess{pc.gateway(t), pc.gateway(t, pc.urls[1])}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	data := make([]synodv1connect.DataServiceClient, len(gateways))
+	for i, g := range gateways {
+		data[i] = synodv1connect.NewDataServiceClient(hc, g.addr)
+	}
+	shardAPI := synodv1connect.NewShardServiceClient(hc, gateways[0].addr)
+	up, err := synodv1connect.NewModuleServiceClient(hc, gateways[0].addr).UploadModule(t.Context(),
+		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	name := func(i int) string { return fmt.Sprintf("s%02d", i) }
+	for i := range shards {
+		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
+			_, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
+				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
+			}))
+			return err == nil
+		})
+	}
+
+	var mu sync.Mutex
+	acked := make([][]string, shards)
+	var killed time.Time
+	recovered := make([]time.Duration, shards) // first success that started after the kill
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for s := range shards {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil && i < maxWrites; i++ {
+				key := fmt.Sprintf("k%04d", i)
+				mu.Lock()
+				after := !killed.IsZero()
+				mu.Unlock()
+				callCtx, callCancel := context.WithTimeout(ctx, time.Second)
+				_, err := data[i%len(data)].Propose(callCtx, connect.NewRequest(&synodv1.ProposeRequest{
+					Shard: name(s), Command: kvCmd{Op: "put", Key: key, Value: "v"}.bytes(),
+				}))
+				callCancel()
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				mu.Lock()
+				acked[s] = append(acked[s], key)
+				if after && recovered[s] == 0 {
+					recovered[s] = time.Since(killed)
+				}
+				mu.Unlock()
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+
+	time.Sleep(time.Second)
+	leads := make(map[string]int) // host id → shards led
+	for i := range shards {
+		res, err := shardAPI.GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: name(i)}))
+		if err != nil {
+			t.Fatalf("get shard: %v", err)
+		}
+		for _, r := range res.Msg.GetShard().GetReplicas() {
+			if r.GetReplicaId() == res.Msg.GetShard().GetLeaderReplicaId() {
+				leads[fmt.Sprint(r.GetHostId())]++
+			}
+		}
+	}
+	victim, most := "", -1
+	for id, n := range leads {
+		if n > most {
+			victim, most = id, n
+		}
+	}
+	var victimIndex int
+	fmt.Sscan(victim, &victimIndex)
+	mu.Lock()
+	killed = time.Now()
+	mu.Unlock()
+	pc.hosts[victimIndex-1].kill(t)
+	t.Logf("killed host h%s, leader of %d of %d shards", victim, most, shards)
+
+	waitFor(t, 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !slices.Contains(recovered, 0)
+	})
+	cancel()
+	wg.Wait()
+	window := slices.Max(recovered)
+	sorted := slices.Clone(recovered)
+	slices.Sort(sorted)
+	t.Logf("after the kill, each shard's first write: median %v, max %v (the unavailability window of the shards the host led) over %d shards",
+		sorted[len(sorted)/2].Round(time.Millisecond), window.Round(time.Millisecond), shards)
+
+	for s := range shards {
+		res, err := data[s%len(data)].Query(t.Context(), connect.NewRequest(&synodv1.QueryRequest{
+			Shard: name(s), Query: kvCmd{Op: "list", Limit: 1000}.bytes(),
+		}))
+		if err != nil {
+			t.Fatalf("list %s: %v", name(s), err)
+		}
+		got := make(map[string]bool)
+		for _, it := range decodeKV(t, res.Msg.GetResult()).Items {
+			got[it.Key] = true
+		}
+		for _, k := range acked[s] {
+			if !got[k] {
+				t.Errorf("shard %s lost acknowledged key %s", name(s), k)
+			}
+		}
+	}
+}
