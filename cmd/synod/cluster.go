@@ -18,6 +18,7 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.Name, "name", "", "this host's name, as in --initial-cluster")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory for the host's data")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "address of the host's internal API")
+	fs.StringVar(&cfg.Advertise, "advertise", "", "address other processes reach the internal API on (default: the --listen address)")
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
 	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... the same list, in the same order, on every host")
 	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")

@@ -54,6 +54,10 @@ type HostConfig struct {
 	DataDir string
 	// Listen is the address of the host's internal API.
 	Listen string
+	// Advertise is the address other processes reach the internal API on;
+	// default the address Listen bound, which must then name a host (not
+	// 0.0.0.0 or [::]).
+	Advertise string
 	// InitialCluster are the cluster's first members, in the same order on
 	// every host; each runs a replica of the meta shard.
 	InitialCluster []Member
@@ -110,9 +114,14 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	advertise, err := advertised(cfg.Advertise, ln.Addr().String())
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	h, err := host.New(ctx, host.Config{
 		ID: id, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: members[id],
-		APIAddr: ln.Addr().String(), MetaMembers: members, Logger: cfg.Logger,
+		APIAddr: advertise, MetaMembers: members, Logger: cfg.Logger,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -128,7 +137,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 			cfg.Logger.Error("register host", "err", err)
 		}
 	}()
-	apiURL := "http://" + ln.Addr().String()
+	apiURL := "http://" + advertise
 	gatewayURL := ""
 	if cfg.GatewayListen != "" {
 		url, stop, err := startGateway(ctx, cfg.GatewayListen, []string{apiURL}, cfg.Logger)
@@ -141,6 +150,23 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	ready(apiURL, gatewayURL)
 	<-ctx.Done()
 	return nil
+}
+
+// advertised returns the internal API address to record in the catalogue:
+// the one asked for, else the bound one, which must name a host.
+func advertised(asked, bound string) (string, error) {
+	addr := asked
+	if addr == "" {
+		addr = bound
+	}
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("host: --advertise %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(h); h == "" || ip != nil && ip.IsUnspecified() {
+		return "", fmt.Errorf("host: the internal API listens on %s, which other processes cannot dial: set --advertise HOST:PORT", addr)
+	}
+	return addr, nil
 }
 
 // GatewayConfig configures a gateway process.
