@@ -124,6 +124,26 @@ func TestClusterOfProcesses(t *testing.T) {
 			t.Fatalf("put after-%02d failed", i)
 		}
 	}
+	// synod status shows the killed host as unreachable, the others as up.
+	var status struct {
+		Hosts []struct {
+			ID        string `json:"id"`
+			Reachable bool   `json:"reachable"`
+		} `json:"hosts"`
+	}
+	if err := json.Unmarshal([]byte(mustSynod(t, gw.addr, "status", "--json")), &status); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	for _, h := range status.Hosts {
+		if h.Reachable == (h.ID == fmt.Sprint(leader)) {
+			t.Errorf("status: host %s reachable = %v after host %d was killed", h.ID, h.Reachable, leader)
+		}
+	}
+	if len(status.Hosts) != n {
+		t.Errorf("status lists %d hosts, want %d", len(status.Hosts), n)
+	}
+	t.Logf("synod status after the kill:\n%s", mustSynod(t, gw.addr, "status"))
+
 	out := mustSynod(t, gw.addr, "query", "proc", `{"op":"list","limit":1000}`)
 	for key := range acked {
 		if !strings.Contains(out, fmt.Sprintf("%q", key)) {

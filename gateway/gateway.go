@@ -95,6 +95,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
 	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))
 	mux.Handle(synodv1connect.NewDataServiceHandler(&dataService{g}, opts...))
+	mux.Handle(synodv1connect.NewClusterServiceHandler(&clusterService{g}, opts...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"flag"
@@ -25,6 +26,7 @@ type clients struct {
 	modules synodv1connect.ModuleServiceClient
 	shards  synodv1connect.ShardServiceClient
 	data    synodv1connect.DataServiceClient
+	cluster synodv1connect.ClusterServiceClient
 }
 
 func newClients(addr string) clients {
@@ -33,6 +35,7 @@ func newClients(addr string) clients {
 		modules: synodv1connect.NewModuleServiceClient(hc, addr),
 		shards:  synodv1connect.NewShardServiceClient(hc, addr),
 		data:    synodv1connect.NewDataServiceClient(hc, addr),
+		cluster: synodv1connect.NewClusterServiceClient(hc, addr),
 	}
 }
 
@@ -80,6 +83,7 @@ var clientCommands = map[string]clientCommand{
 	"shard delete":  {1, noFlags(shardDelete)},
 	"propose":       {2, noFlags(propose)},
 	"query":         {2, query},
+	"status":        {0, noFlags(status)},
 }
 
 // runClient parses and runs the client command called name.
@@ -173,6 +177,37 @@ func shardGet(ctx context.Context, c clients, pos []string, _ io.Reader) (output
 		return output{}, err
 	}
 	return output{res.Msg, func(w io.Writer) error { return printShards(w, []*synodv1.Shard{res.Msg.GetShard()}) }}, nil
+}
+
+func status(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
+	res, err := c.cluster.GetStatus(ctx, connect.NewRequest(&synodv1.GetStatusRequest{}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error { return printStatus(w, res.Msg) }}, nil
+}
+
+func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tID\tRAFT\tAPI\tREACHABLE\tREPLICAS\tLEADERS")
+	for _, h := range st.GetHosts() {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%v\t%d\t%d\n", h.GetName(), h.GetId(), h.GetRaftAddress(),
+			cmp.Or(h.GetApiAddress(), "-"), h.GetReachable(), h.GetReplicas(), h.GetLeaders())
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "SHARD\tID\tLEADER\tREPLICAS (id@host: applied/lag)")
+	for _, s := range st.GetShards() {
+		var reps []string
+		for _, r := range s.GetReplicas() {
+			if !r.GetReachable() {
+				reps = append(reps, fmt.Sprintf("%d@%d: unreachable", r.GetReplicaId(), r.GetHostId()))
+				continue
+			}
+			reps = append(reps, fmt.Sprintf("%d@%d: %d/%d", r.GetReplicaId(), r.GetHostId(), r.GetAppliedIndex(), r.GetLag()))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", s.GetName(), s.GetId(), s.GetLeaderReplicaId(), strings.Join(reps, ", "))
+	}
+	return tw.Flush()
 }
 
 func shardDelete(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {

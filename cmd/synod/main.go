@@ -7,6 +7,7 @@
 //	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
 //	synod propose NAME DATA
 //	synod query NAME DATA [--consistency linearizable|stale]
+//	synod status
 //
 // Client commands take --addr URL (default http://127.0.0.1:7070, or
 // $SYNOD_ADDR) and --json. DATA "-" reads standard input. Errors go to
@@ -31,6 +32,7 @@ const usage = `usage:
   synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
   synod propose NAME DATA
   synod query NAME DATA [--consistency linearizable|stale]
+  synod status
 
 Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR)
 and --json for machine-readable output. DATA "-" reads standard input.
@@ -70,7 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)
 		}
 		return runClient(ctx, cmd+" "+rest[0], rest[1:], stdin, stdout)
-	case "propose", "query":
+	case "propose", "query", "status":
 		return runClient(ctx, cmd, rest, stdin, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)
