@@ -14,16 +14,7 @@ import (
 type clusterService struct{ g *Gateway }
 
 func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synodv1.GetStatusRequest]) (*connect.Response[synodv1.GetStatusResponse], error) {
-	var shards []host.ShardInfo
-	var hosts []host.HostInfo
-	err := s.g.router.catalogue(ctx, true, func(h Host) error {
-		var err error
-		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
-			return err
-		}
-		hosts, err = catalogueOf(h).ListHosts(ctx)
-		return err
-	})
+	shards, hosts, err := s.g.shardsAndHosts(ctx)
 	if err != nil {
 		return nil, err
 	}

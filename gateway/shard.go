@@ -73,16 +73,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 }
 
 func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv1.ListShardsRequest]) (*connect.Response[synodv1.ListShardsResponse], error) {
-	var shards []host.ShardInfo
-	var hosts []host.HostInfo
-	err := s.g.router.catalogue(ctx, true, func(h Host) error {
-		var err error
-		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
-			return err
-		}
-		hosts, err = catalogueOf(h).ListHosts(ctx)
-		return err
-	})
+	shards, hosts, err := s.g.shardsAndHosts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +96,21 @@ func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[syn
 	}
 	s.g.router.forgetShard(req.Msg.GetName())
 	return connect.NewResponse(&synodv1.DeleteShardResponse{}), nil
+}
+
+// shardsAndHosts reads every shard and every host from the catalogue.
+func (g *Gateway) shardsAndHosts(ctx context.Context) ([]host.ShardInfo, []host.HostInfo, error) {
+	var shards []host.ShardInfo
+	var hosts []host.HostInfo
+	err := g.router.catalogue(ctx, true, func(h Host) error {
+		var err error
+		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
+			return err
+		}
+		hosts, err = catalogueOf(h).ListHosts(ctx)
+		return err
+	})
+	return shards, hosts, err
 }
 
 // describe fills in a shard's live status (leader, applied index) from its
