@@ -21,11 +21,7 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.Advertise, "advertise", "", "address other processes reach the internal API on (default: the --listen address)")
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
 	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... the same list, in the same order, on every host")
-	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
-	if _, err := parseArgs(fs, args, 0); err != nil {
-		return err
-	}
-	if err := settle(fs, *config); err != nil {
+	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
 	members, err := server.ParseInitialCluster(*initial)
@@ -48,11 +44,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg server.GatewayConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
 	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
-	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
-	if _, err := parseArgs(fs, args, 0); err != nil {
-		return err
-	}
-	if err := settle(fs, *config); err != nil {
+	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
 	if *hosts != "" {
@@ -62,4 +54,15 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return server.RunGateway(ctx, cfg, func(url string) {
 		fmt.Fprintf(stdout, "synod gateway: serving on %s\n", url)
 	})
+}
+
+// parseServerArgs parses a server command's flags (no positional
+// arguments), then fills what they left unset from the environment and the
+// --config file.
+func parseServerArgs(fs *flag.FlagSet, args []string) error {
+	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
+	if _, err := parseArgs(fs, args, 0); err != nil {
+		return err
+	}
+	return settle(fs, *config)
 }
