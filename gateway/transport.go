@@ -37,9 +37,3 @@ var _ Host = (*host.Host)(nil)
 type Directory interface {
 	Hosts() []Host
 }
-
-// StaticHosts is a [Directory] of a fixed set of hosts.
-type StaticHosts []Host
-
-// Hosts implements [Directory].
-func (s StaticHosts) Hosts() []Host { return s }

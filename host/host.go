@@ -128,9 +128,6 @@ func (h *Host) ID() uint64 { return h.cfg.ID }
 // Name returns the host's name.
 func (h *Host) Name() string { return h.cfg.Name }
 
-// RaftAddr returns the host's Raft address.
-func (h *Host) RaftAddr() string { return h.cfg.RaftAddr }
-
 // Close stops every replica and releases the host's resources.
 func (h *Host) Close() error {
 	var err error
