@@ -30,9 +30,12 @@ generate: ## Regenerate code from proto/
 	$(BUF) generate
 
 .PHONY: checkgenerate
-checkgenerate: generate ## Fail if generated code is stale
-	@git add -N proto >/dev/null 2>&1 || true
-	@if ! git diff --quiet -- proto; then echo "generated code is stale: run make generate and commit"; git diff --stat -- proto; exit 1; fi
+checkgenerate: ## Fail if generated code differs from what proto/ generates
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(BUF) generate -o $$tmp && \
+	for f in $$(cd $$tmp && find . -name '*.go'); do \
+		cmp -s $$tmp/$$f $$f || { echo "generated code is stale: $$f (run make generate)"; exit 1; }; \
+	done
 
 .PHONY: examples
 examples: ## Build every example module to examples/<name>/<name>.wasm

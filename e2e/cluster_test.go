@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -12,6 +16,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -302,5 +308,48 @@ func TestDeleteShardAndModule(t *testing.T) {
 	c.kvShard(t, "doomed", 1)
 	if got := c.mustQuery(t, "doomed", kvCmd{Op: "get", Key: "k"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Found {
 		t.Fatalf("recreated shard still holds k: %+v", got)
+	}
+}
+
+// TestShardDeletedWhileHostDown: a host that was down when a shard was
+// deleted finds its replica of it after restarting, and deletes its data.
+func TestShardDeletedWhileHostDown(t *testing.T) {
+	dir := t.TempDir()
+	dc, err := dev.Start(t.Context(), dev.Config{
+		DataDir: dir, CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 3,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("start dev cluster: %v", err)
+	}
+	t.Cleanup(func() { _ = dc.Close() })
+	c := newClients(dc)
+	s := c.kvShard(t, "gone", 3)
+	c.mustPropose(t, "gone", kvCmd{Op: "put", Key: "k", Value: "v"})
+	var replica uint64
+	for _, r := range s.GetReplicas() {
+		if r.GetHostId() == 3 {
+			replica = r.GetReplicaId()
+		}
+	}
+	mark := filepath.Join(dir, "host-3", "replicas", fmt.Sprintf("%d-%d", s.GetId(), replica))
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("host 3 keeps no record of its replica: %v", err)
+	}
+	if err := dc.StopHost(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.shards.DeleteShard(t.Context(), connect.NewRequest(&synodv1.DeleteShardRequest{Name: "gone"})); err != nil {
+		t.Fatalf("delete shard: %v", err)
+	}
+	if err := dc.RestartHost(t.Context(), 2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, func() bool {
+		_, err := os.Stat(mark)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	if first, last, err := dc.Host(2).LogRange(s.GetId()); err == nil {
+		t.Errorf("host 3 still runs the deleted shard (log %d..%d)", first, last)
 	}
 }

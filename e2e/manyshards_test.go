@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -19,7 +22,9 @@ import (
 // TestManyShardsAcrossProcesses runs traffic on 20 shards through two
 // gateway processes, kills (SIGKILL) the host process that leads the most
 // shards, and checks that every shard serves again and lost no
-// acknowledged write. It reports the unavailability window.
+// acknowledged write. It reports the unavailability window. The killed
+// host then restarts and catches up: every replica of every shard ends
+// with the same keys at the same applied index.
 func TestManyShardsAcrossProcesses(t *testing.T) {
 	const shards, maxWrites = 20, 900
 	pc := startProcessCluster(t, 3)
@@ -36,11 +41,15 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 		t.Fatalf("upload: %v", err)
 	}
 	name := func(i int) string { return fmt.Sprintf("s%02d", i) }
+	ids := make([]uint64, shards)
 	for i := range shards {
 		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
-			_, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
+			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
 				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
 			}))
+			if err == nil {
+				ids[i] = res.Msg.GetShard().GetId()
+			}
 			return err == nil
 		})
 	}
@@ -119,20 +128,48 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 		sorted[len(sorted)/2].Round(time.Millisecond), window.Round(time.Millisecond), shards)
 
 	for s := range shards {
-		res, err := data[s%len(data)].Query(t.Context(), connect.NewRequest(&synodv1.QueryRequest{
-			Shard: name(s), Query: kvCmd{Op: "list", Limit: 1000}.bytes(),
-		}))
-		if err != nil {
-			t.Fatalf("list %s: %v", name(s), err)
-		}
-		got := make(map[string]bool)
-		for _, it := range decodeKV(t, res.Msg.GetResult()).Items {
-			got[it.Key] = true
-		}
-		for _, k := range acked[s] {
-			if !got[k] {
-				t.Errorf("shard %s lost acknowledged key %s", name(s), k)
+		checkAcked(t, data[s%len(data)], name(s), acked[s])
+	}
+
+	pc.start(t, victimIndex-1)
+	start := time.Now()
+	list := kvCmd{Op: "list", Limit: 1000}.bytes()
+	for _, id := range ids {
+		waitFor(t, 60*time.Second, func() bool {
+			var first host.Result
+			for i, url := range pc.urls {
+				res, err := hostapi.NewClient(uint64(i+1), url, hc).Query(t.Context(), id, list, host.Stale)
+				if err != nil || i > 0 && (res.Index != first.Index || !bytes.Equal(res.Output, first.Output)) {
+					return false
+				}
+				if i == 0 {
+					first = res
+				}
 			}
+			return true
+		})
+	}
+	t.Logf("h%s restarted; %v later all %d shards had the same keys at the same applied index on every replica",
+		victim, time.Since(start).Round(time.Millisecond), shards)
+}
+
+// checkAcked checks that a kv shard holds every acknowledged key (at most
+// 1000 keys: one list).
+func checkAcked(t *testing.T, data synodv1connect.DataServiceClient, shard string, acked []string) {
+	t.Helper()
+	res, err := data.Query(t.Context(), connect.NewRequest(&synodv1.QueryRequest{
+		Shard: shard, Query: kvCmd{Op: "list", Limit: 1000}.bytes(),
+	}))
+	if err != nil {
+		t.Fatalf("list %s: %v", shard, err)
+	}
+	got := make(map[string]bool)
+	for _, it := range decodeKV(t, res.Msg.GetResult()).Items {
+		got[it.Key] = true
+	}
+	for _, k := range acked {
+		if !got[k] {
+			t.Errorf("shard %s lost acknowledged key %s", shard, k)
 		}
 	}
 }

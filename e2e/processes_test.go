@@ -13,9 +13,6 @@ import (
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
-// TestClusterOfProcesses runs three `synod host` processes and a `synod
-// gateway` process on loopback, kills the host that leads a shard with
-// SIGKILL while writing, and restarts it.
 // processCluster is a cluster of `synod host` processes on loopback.
 type processCluster struct {
 	dir      string

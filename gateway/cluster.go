@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -20,11 +22,16 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 	}
 	out := &synodv1.GetStatusResponse{}
 	byID := make(map[uint64]*synodv1.HostStatus, len(hosts))
+	now := time.Now().UnixNano()
 	for _, hi := range hosts {
-		st := &synodv1.HostStatus{Id: hi.ID, Name: hi.Name, RaftAddress: hi.RaftAddr, ApiAddress: hi.APIAddr}
-		if h, ok := s.g.router.host(hi.ID); ok {
+		st := &synodv1.HostStatus{Id: hi.ID, Name: hi.Name, RaftAddress: hi.RaftAddr, ApiAddress: hi.APIAddr,
+			Alive: hi.Alive(now), State: string(cmp.Or(hi.State, meta.HostActive))}
+		if h, ok := s.g.router.host(hi.ID); ok && hi.State != meta.HostRemoved {
 			// Every host runs a meta replica: one that answers for it is up.
 			_, st.Reachable = h.AppliedIndex(meta.ShardID)
+			if voting, ok := h.Voting(meta.ShardID); ok {
+				st.MetaRole = map[bool]string{true: "voter", false: "non-voting"}[voting]
+			}
 		}
 		byID[hi.ID] = st
 		out.Hosts = append(out.Hosts, st)
@@ -49,7 +56,7 @@ func (g *Gateway) shardStatus(sh host.ShardInfo) *synodv1.ShardStatus {
 	st := &synodv1.ShardStatus{Name: sh.Name, Id: sh.ID}
 	var newest uint64
 	for _, rep := range sh.Replicas {
-		rs := &synodv1.ReplicaStatus{ReplicaId: rep.ReplicaID, HostId: rep.HostID}
+		rs := &synodv1.ReplicaStatus{ReplicaId: rep.ReplicaID, HostId: rep.HostID, Learning: rep.Learning}
 		if h, ok := g.router.host(rep.HostID); ok {
 			rs.AppliedIndex, rs.Reachable = h.AppliedIndex(sh.ID)
 			if lid, ok := h.Leader(sh.ID); ok && st.LeaderReplicaId == 0 {
@@ -65,4 +72,89 @@ func (g *Gateway) shardStatus(sh host.ShardInfo) *synodv1.ShardStatus {
 		}
 	}
 	return st
+}
+
+func (s *clusterService) AddReplica(ctx context.Context, req *connect.Request[synodv1.AddReplicaRequest]) (*connect.Response[synodv1.AddReplicaResponse], error) {
+	shard, err := s.changeReplicas(ctx, meta.OpAddReplica, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.AddReplicaResponse{Shard: shard}), nil
+}
+
+func (s *clusterService) RemoveReplica(ctx context.Context, req *connect.Request[synodv1.RemoveReplicaRequest]) (*connect.Response[synodv1.RemoveReplicaResponse], error) {
+	shard, err := s.changeReplicas(ctx, meta.OpRemoveReplica, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.RemoveReplicaResponse{Shard: shard}), nil
+}
+
+func (s *clusterService) MoveReplica(ctx context.Context, req *connect.Request[synodv1.MoveReplicaRequest]) (*connect.Response[synodv1.MoveReplicaResponse], error) {
+	if req.Msg.GetToHost() == "" {
+		return nil, invalid("to_host is required")
+	}
+	shard, err := s.changeReplicas(ctx, meta.OpMoveReplica, req.Msg.GetShard(), req.Msg.GetFromHost(), req.Msg.GetToHost())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.MoveReplicaResponse{Shard: shard}), nil
+}
+
+func (s *clusterService) TransferLeader(ctx context.Context, req *connect.Request[synodv1.TransferLeaderRequest]) (*connect.Response[synodv1.TransferLeaderResponse], error) {
+	shard, err := s.changeReplicas(ctx, meta.OpTransferLeader, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.TransferLeaderResponse{Shard: shard}), nil
+}
+
+// changeReplicas runs one replica command through the meta leader and
+// describes the shard as the catalogue now places it.
+func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard, hostName, target string) (*synodv1.Shard, error) {
+	if shard == "" || hostName == "" {
+		return nil, invalid("shard and host are required")
+	}
+	var info host.ShardInfo
+	var hosts []host.HostInfo
+	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+		var err error
+		if info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard, hostName, target); err != nil {
+			return err
+		}
+		hosts, err = catalogueOf(h).ListHosts(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.g.router.forgetShard(shard)
+	return shardProto(info, hosts), nil
+}
+
+func (s *clusterService) DrainHost(ctx context.Context, req *connect.Request[synodv1.DrainHostRequest]) (*connect.Response[synodv1.DrainHostResponse], error) {
+	if req.Msg.GetHost() == "" {
+		return nil, invalid("host is required")
+	}
+	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+		_, err := catalogueOf(h).DrainHost(ctx, req.Msg.GetHost())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.DrainHostResponse{}), nil
+}
+
+func (s *clusterService) RemoveHost(ctx context.Context, req *connect.Request[synodv1.RemoveHostRequest]) (*connect.Response[synodv1.RemoveHostResponse], error) {
+	if req.Msg.GetHost() == "" {
+		return nil, invalid("host is required")
+	}
+	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+		return catalogueOf(h).RemoveHost(ctx, req.Msg.GetHost())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&synodv1.RemoveHostResponse{}), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/host/meta"
 )
 
 // Discovery is a [Directory] of hosts in other processes, learnt from the
@@ -51,7 +52,7 @@ func (d *Discovery) Refresh(ctx context.Context) error {
 		}
 		hosts := make([]Host, 0, len(infos))
 		for _, info := range infos {
-			if info.APIAddr != "" {
+			if info.APIAddr != "" && info.State != meta.HostRemoved {
 				hosts = append(hosts, hostapi.NewClient(info.ID, "http://"+info.APIAddr, d.hc))
 			}
 		}

@@ -22,6 +22,8 @@ type Host interface {
 	Leader(shardID uint64) (replicaID uint64, ok bool)
 	// AppliedIndex returns the index the host's replica has applied.
 	AppliedIndex(shardID uint64) (index uint64, ok bool)
+	// Voting reports whether the host's replica is a voting member.
+	Voting(shardID uint64) (voting, ok bool)
 
 	// UploadModule validates a module on the host and records it.
 	UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error)

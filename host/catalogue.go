@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -56,19 +57,14 @@ func (h *Host) UploadModule(ctx context.Context, bin []byte) (ModuleInfo, error)
 	return out, nil
 }
 
-// Register records this host (id, name and addresses) in the catalogue,
-// retrying until it succeeds or ctx ends. Unlike other catalogue commands it
-// need not run on the meta leader: dragonboat forwards it there, which is
-// what a host that has just started, and knows no leader's API yet, needs.
+// Register records this host (id, name and addresses) in the catalogue
+// with a first heartbeat, retrying until it succeeds or ctx ends. The host
+// heartbeats on its own from then on.
 func (h *Host) Register(ctx context.Context) error {
-	req := meta.Request{Op: meta.OpPutHost, Host: &meta.Host{
-		ID: h.cfg.ID, Name: h.cfg.Name, RaftAddr: h.cfg.RaftAddr, APIAddr: h.cfg.APIAddr,
-	}}
-	cmd := req.Encode()
 	for {
-		err := h.proposeForwarded(ctx, meta.ShardID, cmd)
-		if err == nil {
-			return nil
+		err := h.heartbeat(ctx)
+		if err == nil || errors.Is(err, meta.ErrHostRemoved) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -76,6 +72,55 @@ func (h *Host) Register(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// heartbeat records that this host is up. Unlike other catalogue commands
+// it need not run on the meta leader: dragonboat forwards it there, which
+// is what a host that has just started, and knows no leader's API yet,
+// needs.
+func (h *Host) heartbeat(ctx context.Context) error {
+	_, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{
+		ID: h.cfg.ID, Name: h.cfg.Name, RaftAddr: h.cfg.RaftAddr, APIAddr: h.cfg.APIAddr,
+	}})
+	if errors.Is(err, meta.ErrHostRemoved) && !h.removed.Swap(true) {
+		h.cfg.Logger.Error("this host was removed from the cluster: it stops its replicas and should be shut down",
+			"host", h.cfg.Name, "id", h.cfg.ID)
+		h.poke()
+	}
+	return err
+}
+
+// heartbeatLoop heartbeats every meta.HeartbeatInterval until the host
+// closes or is removed.
+func (h *Host) heartbeatLoop() {
+	ctx, cancel := h.stopContext()
+	defer cancel()
+	tick := time.NewTicker(meta.HeartbeatInterval)
+	defer tick.Stop()
+	for !h.removed.Load() {
+		if err := h.heartbeat(ctx); err != nil && ctx.Err() == nil {
+			h.cfg.Logger.Debug("heartbeat", "host", h.cfg.Name, "err", err)
+		}
+		select {
+		case <-h.stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Admit admits a new host to the cluster on its behalf: the host asks any
+// member, and the member forwards the command to the meta leader. It
+// returns the new host's entry, with its id.
+func (h *Host) Admit(ctx context.Context, name, raftAddr, apiAddr string) (HostInfo, error) {
+	out, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpJoinHost, Host: &meta.Host{
+		Name: name, RaftAddr: raftAddr, APIAddr: apiAddr,
+	}})
+	if err != nil {
+		return HostInfo{}, fmt.Errorf("admit host %s: %w", name, err)
+	}
+	var hi HostInfo
+	return hi, meta.Decode(out, &hi)
 }
 
 // LocalCatalogue answers a catalogue query from this host's own meta

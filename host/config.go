@@ -28,8 +28,13 @@ type Config struct {
 	// one machine may share it.
 	CacheDir string
 	// MetaMembers are the initial members of the meta shard, host id to Raft
-	// address. A host in this map runs a meta replica.
+	// address: the hosts of the initial cluster. Every host runs a meta
+	// replica; the meta leader makes up to 5 of them voters.
 	MetaMembers map[uint64]string
+	// Join is set for a host that joins a running cluster, having been
+	// given its ID by it: its meta replica starts empty and catches up,
+	// rather than bootstrapping from MetaMembers.
+	Join bool
 
 	// RTTMillisecond is the expected round trip between hosts; default 10.
 	RTTMillisecond uint64
@@ -85,6 +90,8 @@ func (c Config) Validate() error {
 		return errors.New("host config: DataDir is required")
 	case c.RaftAddr == "":
 		return errors.New("host config: RaftAddr is required")
+	case !c.Join && c.MetaMembers[c.ID] == "":
+		return fmt.Errorf("host config: host %d is not in MetaMembers, and Join is not set", c.ID)
 	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
 		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
 	}

@@ -44,6 +44,11 @@ var (
 	ErrModuleInUse     = meta.ErrModuleInUse
 	ErrInvalidArgument = meta.ErrInvalidArgument
 	ErrNotEnoughHosts  = meta.ErrNotEnoughHosts
+	ErrHostNotFound    = meta.ErrHostNotFound
+	ErrHostRemoved     = meta.ErrHostRemoved
+	ErrHostInUse       = meta.ErrHostInUse
+	ErrReplicaExists   = meta.ErrReplicaExists
+	ErrReplicaNotFound = meta.ErrReplicaNotFound
 )
 
 // AppError is an application error a module reported. The command's writes

@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
 	"github.com/lni/dragonboat/v4/config"
-	"github.com/lni/dragonboat/v4/logger"
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
 	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/raftlog"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
@@ -23,10 +24,11 @@ const LogDBShards = 4
 
 // Host is one running Synod host. Its methods are safe for concurrent use.
 type Host struct {
-	cfg Config
-	nh  *dragonboat.NodeHost
-	db  *store.DB
-	rt  *wasm.Runtime
+	cfg   Config
+	nh    *dragonboat.NodeHost
+	db    *store.DB
+	rt    *wasm.Runtime
+	marks marks
 
 	wake      chan struct{}
 	stop      chan struct{}
@@ -37,24 +39,23 @@ type Host struct {
 	life   sync.RWMutex
 	closed bool
 
-	mu      sync.Mutex
-	running map[uint64]meta.Shard // user shards with a replica started here
-}
+	// removed is set once the catalogue says this host was removed from
+	// the cluster: it then runs no user replicas.
+	removed atomic.Bool
 
-func init() {
-	for _, name := range []string{"config", "dragonboat", "gossip", "logdb", "pebblekv", "raft",
-		"raftpb", "registry", "rsm", "server", "settings", "tan", "tools", "transport"} {
-		logger.GetLogger(name).SetLevel(logger.ERROR)
-	}
+	mu            sync.Mutex
+	running       map[uint64]meta.Shard // user shards with a replica started here
+	lastTransfers map[uint64]time.Time  // when the reconciler last moved a shard's leadership
 }
 
 // New starts a host: it opens the state DB and the Raft NodeHost, starts
-// the meta replica if the host is a meta member, and starts reconciling.
+// its meta replica, and starts heartbeating and reconciling.
 func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	raftlog.Use(cfg.Logger)
 	db, err := store.Open(filepath.Join(cfg.DataDir, "state"), store.Options{})
 	if err != nil {
 		return nil, err
@@ -65,11 +66,12 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{
-		cfg: cfg, db: db, rt: rt,
-		wake:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-		running: make(map[uint64]meta.Shard),
+		cfg: cfg, db: db, rt: rt, marks: marks{dir: cfg.DataDir},
+		wake:          make(chan struct{}, 1),
+		stop:          make(chan struct{}),
+		done:          make(chan struct{}),
+		running:       make(map[uint64]meta.Shard),
+		lastTransfers: make(map[uint64]time.Time),
 	}
 	if err := h.startNodeHost(); err != nil {
 		_ = rt.Close(ctx)
@@ -77,6 +79,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, err
 	}
 	go h.reconcileLoop()
+	go h.heartbeatLoop()
 	return h, nil
 }
 
@@ -93,20 +96,34 @@ func (h *Host) startNodeHost() error {
 		return fmt.Errorf("start raft node host at %s: %w", h.cfg.RaftAddr, err)
 	}
 	h.nh = nh
-	if _, ok := h.cfg.MetaMembers[h.cfg.ID]; !ok {
-		return nil
-	}
 	members := make(map[uint64]dragonboat.Target, len(h.cfg.MetaMembers))
 	for id, addr := range h.cfg.MetaMembers {
 		members[id] = addr
 	}
+	if h.cfg.Join {
+		members = nil
+	}
 	exec := meta.NewExecutor(h.poke)
 	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
-	if err := nh.StartOnDiskReplica(members, false, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
+	if err := h.startOnDisk(members, h.cfg.Join, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
 		nh.Close()
 		return fmt.Errorf("start meta replica: %w", err)
 	}
 	return nil
+}
+
+// startOnDisk starts a replica: from its own records if it ran here
+// before, else by bootstrapping from the initial members or, with join, as
+// a new member of a running group. Restarting from the records means a
+// host need not remember how a replica first started.
+func (h *Host) startOnDisk(members map[uint64]dragonboat.Target, join bool, factory sm.CreateOnDiskStateMachineFunc, cfg config.Config) error {
+	// A joined replica starts as the non-voting member it was added as,
+	// until this host has seen it promoted (see noteVoting).
+	cfg.IsNonVoting = join && !h.marks.has(markVoting, cfg.ShardID, cfg.ReplicaID)
+	if h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
+		members, join = nil, false
+	}
+	return h.nh.StartOnDiskReplica(members, join, factory, cfg)
 }
 
 func (h *Host) raftConfig(shardID, replicaID uint64) config.Config {
@@ -221,7 +238,12 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 		// Released only once dragonboat has delivered the result: it may
 		// still write to a request it has not finished with.
 		rs.Release()
-		if !r.Completed() {
+		switch {
+		case r.Dropped():
+			// Raft dropped the proposal before it entered the log (no
+			// leader, or leadership moving): it was not applied.
+			return Result{}, fmt.Errorf("shard %d: %w: %w: proposal %s", shardID, ErrNotApplied, ErrUnavailable, outcomeName(r))
+		case !r.Completed():
 			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, outcomeName(r))
 		}
 		index, out, err := fsm.DecodeResult(r.GetResult())
@@ -231,22 +253,24 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 	}
 }
 
-// proposeForwarded proposes through this host's replica whether or not it
-// leads, letting dragonboat forward the proposal, with a short deadline:
-// for the few commands a host makes on its own behalf.
-func (h *Host) proposeForwarded(ctx context.Context, shardID uint64, cmd []byte) error {
+// proposeForwarded proposes a meta command through this host's meta
+// replica whether or not it leads, letting dragonboat forward the proposal,
+// with a short deadline: for the few commands a host makes on its own
+// behalf or for a host that is joining, which know no leader's API.
+func (h *Host) proposeForwarded(ctx context.Context, req meta.Request) ([]byte, error) {
 	if err := h.acquire(); err != nil {
-		return err
+		return nil, err
 	}
 	defer h.life.RUnlock()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	res, err := h.nh.SyncPropose(ctx, h.nh.GetNoOPSession(shardID), fsm.EncodeCommand(time.Now().UnixNano(), cmd))
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), req.Encode())
+	res, err := h.nh.SyncPropose(ctx, h.nh.GetNoOPSession(meta.ShardID), cmd)
 	if err != nil {
-		return raftError(ctx, shardID, err)
+		return nil, raftError(ctx, meta.ShardID, err)
 	}
-	_, _, err = fsm.DecodeResult(res)
-	return meta.FromResult(err)
+	_, out, err := fsm.DecodeResult(res)
+	return out, meta.FromResult(err)
 }
 
 func outcomeName(r dragonboat.RequestResult) string {
@@ -325,6 +349,21 @@ func (h *Host) AppliedIndex(shardID uint64) (index uint64, ok bool) {
 	return index, err == nil
 }
 
+// Voting reports whether this host's replica of a shard is a voting
+// member, as the replica itself knows; ok is false if it runs none.
+func (h *Host) Voting(shardID uint64) (voting, ok bool) {
+	if h.acquire() != nil {
+		return false, false
+	}
+	defer h.life.RUnlock()
+	for _, si := range h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true}).ShardInfoList {
+		if si.ShardID == shardID && !si.Pending {
+			return !si.IsNonVoting, true
+		}
+	}
+	return false, false
+}
+
 // checkLeader returns nil if this host's replica leads the shard, and else
 // an error saying who does, if known. Proposals and linearizable reads are
 // only made on the leader: one made on a follower would be forwarded, and
@@ -349,8 +388,7 @@ func (h *Host) checkLeader(shardID uint64) error {
 // replicaID returns the id of this host's replica of a shard.
 func (h *Host) replicaID(shardID uint64) (uint64, bool) {
 	if shardID == meta.ShardID {
-		_, ok := h.cfg.MetaMembers[h.cfg.ID]
-		return h.cfg.ID, ok
+		return h.cfg.ID, true
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -16,6 +17,19 @@ import (
 // nothing poked it.
 const reconcileInterval = time.Second
 
+// stopContext returns a context that ends when the host stops.
+func (h *Host) stopContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-h.stop:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
+}
+
 // poke asks the reconciler to run soon. It never blocks.
 func (h *Host) poke() {
 	select {
@@ -26,12 +40,8 @@ func (h *Host) poke() {
 
 func (h *Host) reconcileLoop() {
 	defer close(h.done)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := h.stopContext()
 	defer cancel()
-	go func() {
-		<-h.stop
-		cancel()
-	}()
 	tick := time.NewTicker(reconcileInterval)
 	defer tick.Stop()
 	for {
@@ -47,8 +57,11 @@ func (h *Host) reconcileLoop() {
 	}
 }
 
-// reconcile starts the replicas the catalogue places on this host and stops
-// those it no longer does, as read from the local meta replica.
+// reconcile brings this host in line with the catalogue, as read from its
+// own meta replica: it starts the replicas placed here and stops those no
+// longer placed here, reports joined replicas that have caught up, and,
+// for each shard whose replica here leads, changes the shard's membership
+// and leadership towards what the catalogue says.
 func (h *Host) reconcile(ctx context.Context) error {
 	var shards []meta.Shard
 	var hosts []meta.Host
@@ -64,76 +77,175 @@ func (h *Host) reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	addrs := make(map[uint64]string, len(hosts))
+	byID := make(map[uint64]meta.Host, len(hosts))
 	for _, hi := range hosts {
-		addrs[hi.ID] = hi.RaftAddr
+		byID[hi.ID] = hi
 	}
-	want := make(map[uint64]meta.Shard)
+	listed := make(map[uint64]meta.Shard, len(shards))
 	var errs []error
 	for _, s := range shards {
-		if s.ReplicaOn(h.cfg.ID) == 0 {
+		listed[s.ID] = s
+		if err := h.reconcileShard(ctx, s, byID); err != nil {
+			errs = append(errs, fmt.Errorf("shard %s: %w", s.Name, err))
+		}
+	}
+	for _, s := range h.runningShards() {
+		if now, ok := listed[s.ID]; ok && now.Keeps(h.cfg.ID, s.ReplicaOn(h.cfg.ID)) {
 			continue
 		}
-		want[s.ID] = s
-		if h.hasReplica(s.ID) {
-			continue
+		if h.leads(s.ID) {
+			continue // it hands leadership over first (see steer)
 		}
-		if err := h.startReplica(ctx, s, addrs); err != nil {
+		if err := h.removeReplica(s.ID, s.ReplicaOn(h.cfg.ID)); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	h.mu.Lock()
-	var gone []meta.Shard
-	for id, s := range h.running {
-		if _, ok := want[id]; !ok {
-			gone = append(gone, s)
-		}
+	if err := h.removeStale(listed); err != nil {
+		errs = append(errs, err)
 	}
-	h.mu.Unlock()
-	for _, s := range gone {
-		if err := h.removeReplica(s); err != nil {
+	if h.cfg.Join {
+		if err := h.noteVoting(meta.ShardID, h.cfg.ID); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := h.steerMeta(ctx, byID); err != nil {
+		errs = append(errs, fmt.Errorf("meta shard: %w", err))
 	}
 	return errors.Join(errs...)
 }
 
-func (h *Host) startReplica(ctx context.Context, s meta.Shard, addrs map[uint64]string) error {
+// reconcileShard starts this host's replica of s if the catalogue places
+// one here, reports it once it has caught up, and steers s if it leads.
+func (h *Host) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint64]meta.Host) error {
+	rid := s.ReplicaOn(h.cfg.ID)
+	running, ok := h.runningReplica(s.ID)
+	switch {
+	case rid != 0 && !ok && !h.removed.Load():
+		if err := h.startReplica(ctx, s, hosts); err != nil {
+			return err
+		}
+		running = rid
+	case rid != 0 && ok && running != rid:
+		// Moved away and back (which the catalogue allows only once the
+		// old replica has left the group): the old one makes way.
+		return h.removeReplica(s.ID, running)
+	}
+	if running == 0 {
+		return nil
+	}
+	if r, _ := s.Replica(running); r.Joined && r.HostID == h.cfg.ID {
+		if err := h.noteVoting(s.ID, running); err != nil {
+			return err
+		}
+		if r.Learning {
+			if err := h.reportCaughtUp(ctx, s, running); err != nil {
+				return err
+			}
+		}
+	}
+	if h.leads(s.ID) {
+		return h.steer(ctx, s, running, hosts)
+	}
+	return nil
+}
+
+// runningReplica returns the id of this host's running replica of a shard.
+func (h *Host) runningReplica(shardID uint64) (uint64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.running[shardID]
+	return s.ReplicaOn(h.cfg.ID), ok
+}
+
+// runningShards returns the entries of every running replica.
+func (h *Host) runningShards() []meta.Shard {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]meta.Shard, 0, len(h.running))
+	for _, s := range h.running {
+		out = append(out, s)
+	}
+	return out
+}
+
+// leads reports whether this host's replica of a shard is its leader.
+func (h *Host) leads(shardID uint64) bool {
+	return h.checkLeader(shardID) == nil
+}
+
+func (h *Host) startReplica(ctx context.Context, s meta.Shard, hosts map[uint64]meta.Host) error {
 	mod, err := h.loadModule(ctx, s.Module)
 	if err != nil {
 		return err
 	}
-	members := make(map[uint64]dragonboat.Target, len(s.Replicas))
-	for _, r := range s.Replicas {
-		members[r.ReplicaID] = addrs[r.HostID]
+	r, _ := s.Replica(s.ReplicaOn(h.cfg.ID))
+	var members map[uint64]dragonboat.Target
+	if !r.Joined {
+		members = make(map[uint64]dragonboat.Target)
+		for _, m := range s.InitialMembers() {
+			members[m.ReplicaID] = hosts[m.HostID].RaftAddr
+		}
 	}
 	exec := fsm.NewWasmExecutor(mod)
 	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
-	err = h.nh.StartOnDiskReplica(members, false, factory, h.raftConfig(s.ID, s.ReplicaOn(h.cfg.ID)))
+	if err := h.marks.set(markRunning, s.ID, r.ReplicaID); err != nil {
+		return err
+	}
+	err = h.startOnDisk(members, r.Joined, factory, h.raftConfig(s.ID, r.ReplicaID))
 	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
 		return err
 	}
 	h.mu.Lock()
 	h.running[s.ID] = s
 	h.mu.Unlock()
-	h.cfg.Logger.Info("started replica", "host", h.cfg.Name, "shard", s.Name, "id", s.ID)
+	h.cfg.Logger.Info("started replica", "host", h.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID)
 	return nil
 }
 
-func (h *Host) removeReplica(s meta.Shard) error {
-	replicaID := s.ReplicaOn(h.cfg.ID)
-	if err := h.nh.StopShard(s.ID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
+// removeReplica stops a replica and deletes its data.
+func (h *Host) removeReplica(shardID, replicaID uint64) error {
+	if err := h.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
 		return err
 	}
-	if err := h.nh.RemoveData(s.ID, replicaID); err != nil {
+	if err := h.nh.RemoveData(shardID, replicaID); err != nil {
 		return err
 	}
-	if err := h.db.DeleteShard(s.ID); err != nil {
+	if err := h.db.DeleteShard(shardID); err != nil {
 		return err
+	}
+	for _, kind := range []string{markVoting, markRunning} {
+		if err := h.marks.clear(kind, shardID, replicaID); err != nil {
+			return err
+		}
 	}
 	h.mu.Lock()
-	delete(h.running, s.ID)
+	delete(h.running, shardID)
 	h.mu.Unlock()
-	h.cfg.Logger.Info("removed replica", "host", h.cfg.Name, "shard", s.Name, "id", s.ID)
+	h.cfg.Logger.Info("removed replica", "host", h.cfg.Name, "shard", shardID, "replica", replicaID)
 	return nil
+}
+
+// removeStale deletes the data of replicas this host ran before it
+// restarted whose shard was deleted, or which left their group, meanwhile.
+// The local catalogue can be trusted for this: it had applied the shard's
+// creation before the replica first started, and it only moves forward.
+func (h *Host) removeStale(listed map[uint64]meta.Shard) error {
+	marked, err := h.marks.list(markRunning)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range marked {
+		shardID, replicaID := m[0], m[1]
+		if _, running := h.runningReplica(shardID); running {
+			continue
+		}
+		if s, ok := listed[shardID]; ok && s.Keeps(h.cfg.ID, replicaID) {
+			continue
+		}
+		if err := h.removeReplica(shardID, replicaID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

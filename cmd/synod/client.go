@@ -73,17 +73,23 @@ func noFlags(a action) func(*flag.FlagSet) action {
 
 // clientCommands are the client commands, by name.
 var clientCommands = map[string]clientCommand{
-	"module upload": {1, noFlags(moduleUpload)},
-	"module list":   {0, noFlags(moduleList)},
-	"module get":    {1, noFlags(moduleGet)},
-	"module delete": {1, noFlags(moduleDelete)},
-	"shard create":  {1, shardCreate},
-	"shard list":    {0, noFlags(shardList)},
-	"shard get":     {1, noFlags(shardGet)},
-	"shard delete":  {1, noFlags(shardDelete)},
-	"propose":       {2, noFlags(propose)},
-	"query":         {2, query},
-	"status":        {0, noFlags(status)},
+	"module upload":         {1, noFlags(moduleUpload)},
+	"module list":           {0, noFlags(moduleList)},
+	"module get":            {1, noFlags(moduleGet)},
+	"module delete":         {1, noFlags(moduleDelete)},
+	"shard create":          {1, shardCreate},
+	"shard list":            {0, noFlags(shardList)},
+	"shard get":             {1, noFlags(shardGet)},
+	"shard delete":          {1, noFlags(shardDelete)},
+	"shard add-replica":     {2, noFlags(shardAddReplica)},
+	"shard remove-replica":  {2, noFlags(shardRemoveReplica)},
+	"shard move-replica":    {3, noFlags(shardMoveReplica)},
+	"shard transfer-leader": {2, noFlags(shardTransferLeader)},
+	"host drain":            {1, noFlags(hostDrain)},
+	"host remove":           {1, noFlags(hostRemove)},
+	"propose":               {2, noFlags(propose)},
+	"query":                 {2, query},
+	"status":                {0, noFlags(status)},
 }
 
 // runClient parses and runs the client command called name.
@@ -189,10 +195,11 @@ func status(ctx context.Context, c clients, _ []string, _ io.Reader) (output, er
 
 func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tID\tRAFT\tAPI\tREACHABLE\tREPLICAS\tLEADERS")
+	fmt.Fprintln(tw, "HOST\tID\tSTATE\tALIVE\tREACHABLE\tMETA\tREPLICAS\tLEADERS\tRAFT\tAPI")
 	for _, h := range st.GetHosts() {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%v\t%d\t%d\n", h.GetName(), h.GetId(), h.GetRaftAddress(),
-			cmp.Or(h.GetApiAddress(), "-"), h.GetReachable(), h.GetReplicas(), h.GetLeaders())
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%v\t%v\t%s\t%d\t%d\t%s\t%s\n", h.GetName(), h.GetId(), h.GetState(),
+			h.GetAlive(), h.GetReachable(), cmp.Or(h.GetMetaRole(), "-"), h.GetReplicas(), h.GetLeaders(),
+			h.GetRaftAddress(), cmp.Or(h.GetApiAddress(), "-"))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "SHARD\tID\tLEADER\tREPLICAS (id@host: applied/lag)")
@@ -203,7 +210,11 @@ func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
 				reps = append(reps, fmt.Sprintf("%d@%d: unreachable", r.GetReplicaId(), r.GetHostId()))
 				continue
 			}
-			reps = append(reps, fmt.Sprintf("%d@%d: %d/%d", r.GetReplicaId(), r.GetHostId(), r.GetAppliedIndex(), r.GetLag()))
+			learning := ""
+			if r.GetLearning() {
+				learning = " (learning)"
+			}
+			reps = append(reps, fmt.Sprintf("%d@%d: %d/%d%s", r.GetReplicaId(), r.GetHostId(), r.GetAppliedIndex(), r.GetLag(), learning))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", s.GetName(), s.GetId(), s.GetLeaderReplicaId(), strings.Join(reps, ", "))
 	}

@@ -15,21 +15,30 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("host", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg server.HostConfig
-	fs.StringVar(&cfg.Name, "name", "", "this host's name, as in --initial-cluster")
+	fs.StringVar(&cfg.Name, "name", "", "this host's name, unique in the cluster (as in --initial-cluster)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory for the host's data")
+	fs.StringVar(&cfg.RaftAddr, "raft-addr", "", "this host's Raft address HOST:PORT (default: its --initial-cluster entry; required with --join)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "address of the host's internal API")
 	fs.StringVar(&cfg.Advertise, "advertise", "", "address other processes reach the internal API on (default: the --listen address)")
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
-	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... the same list, in the same order, on every host")
+	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... to bootstrap a cluster: the same list, in the same order, on every first host")
+	join := fs.String("join", "", "internal API URLs of hosts of a running cluster to join, comma-separated")
+	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
-	members, err := server.ParseInitialCluster(*initial)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	var err error
+	if *initial != "" {
+		if cfg.InitialCluster, err = server.ParseInitialCluster(*initial); err != nil {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
 	}
-	cfg.InitialCluster = members
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *join != "" {
+		cfg.Join = strings.Split(*join, ",")
+	}
+	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
+		return err
+	}
 	return server.RunHost(ctx, cfg, func(apiURL, gatewayURL string) {
 		fmt.Fprintf(stdout, "synod host %s: internal API on %s\n", cfg.Name, apiURL)
 		if gatewayURL != "" {
@@ -44,13 +53,17 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg server.GatewayConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
 	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
+	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
 	if *hosts != "" {
 		cfg.Hosts = strings.Split(*hosts, ",")
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var err error
+	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
+		return err
+	}
 	return server.RunGateway(ctx, cfg, func(url string) {
 		fmt.Fprintf(stdout, "synod gateway: serving on %s\n", url)
 	})
@@ -65,4 +78,17 @@ func parseServerArgs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	return settle(fs, *config)
+}
+
+func logLevelFlag(fs *flag.FlagSet) *string {
+	return fs.String("log-level", "warn", "least severe log level to print: debug, info, warn or error")
+}
+
+// newLogger returns a text logger to w at the named level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level %q: use debug, info, warn or error", errUsage, level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

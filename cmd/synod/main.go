@@ -1,10 +1,14 @@
 // Command synod runs Synod and talks to it.
 //
 //	synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
-//	synod host --name NAME --data-dir DIR --listen ADDR --initial-cluster NAME=RAFTADDR,... [--gateway-listen ADDR]
+//	synod host --name NAME --data-dir DIR --listen ADDR [--raft-addr ADDR]
+//	      (--initial-cluster NAME=RAFTADDR,... | --join URL,...) [--gateway-listen ADDR]
+//	synod host drain NAME | remove NAME
 //	synod gateway --listen ADDR --hosts URL,...
 //	synod module upload FILE | list | get HASH | delete HASH
 //	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+//	synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
+//	      | transfer-leader NAME HOST
 //	synod propose NAME DATA
 //	synod query NAME DATA [--consistency linearizable|stale]
 //	synod status
@@ -26,10 +30,14 @@ import (
 
 const usage = `usage:
   synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
-  synod host --name NAME --data-dir DIR --listen ADDR --initial-cluster NAME=RAFTADDR,... [--gateway-listen ADDR]
+  synod host --name NAME --data-dir DIR --listen ADDR [--raft-addr ADDR]
+        (--initial-cluster NAME=RAFTADDR,... | --join URL,...) [--gateway-listen ADDR]
+  synod host drain NAME | remove NAME
   synod gateway --listen ADDR --hosts URL,...
   synod module upload FILE | list | get HASH | delete HASH
   synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+  synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
+        | transfer-leader NAME HOST
   synod propose NAME DATA
   synod query NAME DATA [--consistency linearizable|stale]
   synod status
@@ -64,6 +72,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "dev":
 		return runDev(ctx, rest, stdout, stderr)
 	case "host":
+		if len(rest) > 0 && (rest[0] == "drain" || rest[0] == "remove") {
+			return runClient(ctx, cmd+" "+rest[0], rest[1:], stdin, stdout)
+		}
 		return runHost(ctx, rest, stdout, stderr)
 	case "gateway":
 		return runGateway(ctx, rest, stdout, stderr)

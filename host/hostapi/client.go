@@ -85,6 +85,16 @@ func (c *Client) AppliedIndex(shardID uint64) (index uint64, ok bool) {
 	return st.GetAppliedIndex(), true
 }
 
+// Voting reports whether the host's replica is a voting member; ok is
+// false when it runs none or cannot be reached.
+func (c *Client) Voting(shardID uint64) (voting, ok bool) {
+	st, ok := c.status(shardID)
+	if !ok || !st.GetHasReplica() {
+		return false, false
+	}
+	return st.GetVoting(), true
+}
+
 // UploadModule validates a module on the host and records it.
 func (c *Client) UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error) {
 	res, err := c.api.UploadModule(ctx, connect.NewRequest(&hostv1.UploadModuleRequest{Wasm: wasm}))
@@ -102,6 +112,16 @@ func (c *Client) RunCatalogue(ctx context.Context, req meta.Request, write bool)
 		return nil, decodeError(err)
 	}
 	return res.Msg.GetResult(), nil
+}
+
+// Join asks the host to admit a new host to the cluster, and returns the
+// new host's id.
+func (c *Client) Join(ctx context.Context, name, raftAddr, apiAddr string) (uint64, error) {
+	res, err := c.api.Join(ctx, connect.NewRequest(&hostv1.JoinRequest{Name: name, RaftAddress: raftAddr, ApiAddress: apiAddr}))
+	if err != nil {
+		return 0, decodeError(err)
+	}
+	return res.Msg.GetHostId(), nil
 }
 
 // LocalHosts lists the registered hosts as the host's own meta replica

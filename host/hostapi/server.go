@@ -65,6 +65,7 @@ func (s *server) ShardStatus(_ context.Context, req *connect.Request[hostv1.Shar
 	out := &hostv1.ShardStatusResponse{}
 	out.LeaderReplicaId, out.HasLeader = s.h.Leader(req.Msg.GetShardId())
 	out.AppliedIndex, out.HasReplica = s.h.AppliedIndex(req.Msg.GetShardId())
+	out.Voting, _ = s.h.Voting(req.Msg.GetShardId())
 	return connect.NewResponse(out), nil
 }
 
@@ -96,4 +97,12 @@ func (s *server) RunCatalogue(ctx context.Context, req *connect.Request[hostv1.R
 		return nil, err
 	}
 	return connect.NewResponse(&hostv1.RunCatalogueResponse{Result: b}), nil
+}
+
+func (s *server) Join(ctx context.Context, req *connect.Request[hostv1.JoinRequest]) (*connect.Response[hostv1.JoinResponse], error) {
+	hi, err := s.h.Admit(ctx, req.Msg.GetName(), req.Msg.GetRaftAddress(), req.Msg.GetApiAddress())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.JoinResponse{HostId: hi.ID}), nil
 }

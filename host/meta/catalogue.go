@@ -79,9 +79,40 @@ func (c Catalogue) DeleteShard(ctx context.Context, name string) error {
 	return c.call(ctx, Request{Op: OpDeleteShard, Name: name}, true, nil)
 }
 
-// PutHost records (or updates) a host.
-func (c Catalogue) PutHost(ctx context.Context, h Host) error {
-	return c.call(ctx, Request{Op: OpPutHost, Host: &h}, true, nil)
+// Heartbeat records that a host is up, registering a host of the initial
+// cluster the first time.
+func (c Catalogue) Heartbeat(ctx context.Context, h Host) error {
+	return c.call(ctx, Request{Op: OpHeartbeat, Host: &h}, true, nil)
+}
+
+// JoinHost admits a new host (name and addresses) and returns its entry,
+// with the id it is to use.
+func (c Catalogue) JoinHost(ctx context.Context, h Host) (Host, error) {
+	var out Host
+	err := c.call(ctx, Request{Op: OpJoinHost, Host: &h}, true, &out)
+	return out, err
+}
+
+// DrainHost moves every replica off a host and places none there.
+func (c Catalogue) DrainHost(ctx context.Context, name string) (Host, error) {
+	var out Host
+	err := c.call(ctx, Request{Op: OpDrainHost, HostName: name}, true, &out)
+	return out, err
+}
+
+// RemoveHost removes a dead or drained host for good, moving a dead
+// host's replicas to live hosts.
+func (c Catalogue) RemoveHost(ctx context.Context, name string) error {
+	return c.call(ctx, Request{Op: OpRemoveHost, HostName: name}, true, nil)
+}
+
+// ChangeReplicas runs one of OpAddReplica, OpRemoveReplica (shard, host),
+// OpMoveReplica (shard, host, target) and OpTransferLeader (shard, host),
+// and returns the shard's new entry.
+func (c Catalogue) ChangeReplicas(ctx context.Context, op Op, shard, host, target string) (Shard, error) {
+	var out Shard
+	err := c.call(ctx, Request{Op: op, Name: shard, HostName: host, Target: target}, true, &out)
+	return out, err
 }
 
 // ListHosts returns every registered host, ordered by id.

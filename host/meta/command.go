@@ -14,7 +14,30 @@ const (
 	OpDeleteModule Op = "delete_module"
 	OpCreateShard  Op = "create_shard"
 	OpDeleteShard  Op = "delete_shard"
-	OpPutHost      Op = "put_host"
+	// OpHeartbeat records that a host is up, with its addresses; the
+	// first heartbeat of a host of the initial cluster registers it.
+	OpHeartbeat Op = "heartbeat"
+	// OpJoinHost admits a new host and gives it an id. A host that joins
+	// under the name of a dead host replaces it.
+	OpJoinHost Op = "join_host"
+	// OpDrainHost moves every replica off a host and places none there.
+	OpDrainHost Op = "drain_host"
+	// OpRemoveHost removes a dead or drained host, moving its replicas to
+	// live hosts.
+	OpRemoveHost Op = "remove_host"
+	// OpAddReplica adds a replica of a shard on a host.
+	OpAddReplica Op = "add_replica"
+	// OpRemoveReplica removes a shard's replica from a host.
+	OpRemoveReplica Op = "remove_replica"
+	// OpMoveReplica moves a shard's replica from one host to another.
+	OpMoveReplica Op = "move_replica"
+	// OpTransferLeader makes a shard's replica on a host its preferred
+	// leader.
+	OpTransferLeader Op = "transfer_leader"
+	// OpReplicaCaughtUp records that a joined replica has caught up.
+	OpReplicaCaughtUp Op = "replica_caught_up"
+	// OpReplicaLeft records that a leaving replica has left the Raft group.
+	OpReplicaLeft Op = "replica_left"
 )
 
 // Queries.
@@ -38,11 +61,18 @@ type Request struct {
 	// Hash names the module of OpDeleteModule, OpGetModule, OpGetWasm and
 	// OpCreateShard.
 	Hash string `json:"hash,omitempty"`
-	// Name names the shard of OpCreateShard, OpDeleteShard and OpGetShard.
+	// Name names the shard of the shard commands and queries.
 	Name string `json:"name,omitempty"`
+	// HostName names the host of the host and replica commands (for
+	// OpMoveReplica, the host the replica leaves).
+	HostName string `json:"host_name,omitempty"`
+	// Target names the host OpMoveReplica moves the replica to.
+	Target string `json:"target,omitempty"`
+	// ReplicaID names the replica of OpReplicaCaughtUp and OpReplicaLeft.
+	ReplicaID uint64 `json:"replica_id,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).
 	Replicas int `json:"replicas,omitempty"`
-	// Host describes the host of OpPutHost.
+	// Host describes the host of OpHeartbeat and OpJoinHost.
 	Host *Host `json:"host,omitempty"`
 }
 

@@ -23,17 +23,36 @@ var (
 	// ErrNotEnoughHosts is returned when a shard needs more hosts than the
 	// cluster has.
 	ErrNotEnoughHosts = errors.New("not enough hosts")
+	// ErrHostNotFound is returned for an unknown host name.
+	ErrHostNotFound = errors.New("host not found")
+	// ErrHostRemoved is returned to a host that was removed from the
+	// cluster, and when naming one.
+	ErrHostRemoved = errors.New("host removed")
+	// ErrHostInUse is returned when removing or replacing a host that is
+	// alive and still needed.
+	ErrHostInUse = errors.New("host in use")
+	// ErrReplicaExists is returned when adding a replica on a host that
+	// already runs one of the shard.
+	ErrReplicaExists = errors.New("replica already exists")
+	// ErrReplicaNotFound is returned when naming a host that runs no
+	// replica of the shard.
+	ErrReplicaNotFound = errors.New("replica not found")
 )
 
 // codes maps each sentinel to the application error code the meta shard
 // records; the code, not the Go value, crosses the log.
 var codes = []error{
-	1: ErrModuleNotFound,
-	2: ErrShardNotFound,
-	3: ErrShardExists,
-	4: ErrModuleInUse,
-	5: ErrInvalidArgument,
-	6: ErrNotEnoughHosts,
+	1:  ErrModuleNotFound,
+	2:  ErrShardNotFound,
+	3:  ErrShardExists,
+	4:  ErrModuleInUse,
+	5:  ErrInvalidArgument,
+	6:  ErrNotEnoughHosts,
+	7:  ErrHostNotFound,
+	8:  ErrHostRemoved,
+	9:  ErrHostInUse,
+	10: ErrReplicaExists,
+	11: ErrReplicaNotFound,
 }
 
 func fail(sentinel error, format string, args ...any) error {

@@ -1,13 +1,11 @@
 package meta
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
@@ -68,8 +66,16 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 		return createShard(c, req, txn)
 	case OpDeleteShard:
 		return deleteShard(req, txn)
-	case OpPutHost:
-		return putHost(req, txn)
+	case OpHeartbeat:
+		return heartbeat(c, req, txn)
+	case OpJoinHost:
+		return joinHost(c, req, txn)
+	case OpDrainHost:
+		return drainHost(c, req, txn)
+	case OpRemoveHost:
+		return removeHost(c, req, txn)
+	case OpAddReplica, OpRemoveReplica, OpMoveReplica, OpTransferLeader, OpReplicaCaughtUp, OpReplicaLeft:
+		return changeReplicas(c, req, txn)
 	}
 	return nil, fail(ErrInvalidArgument, "unknown meta command %q", req.Op)
 }
@@ -164,15 +170,11 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		}
 		return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
 	}
-	hosts, err := list[Host](txn, keyHost)
+	cl, err := loadCluster(c, txn)
 	if err != nil {
 		return nil, err
 	}
-	shards, err := list[Shard](txn, keyShard)
-	if err != nil {
-		return nil, err
-	}
-	n, err := replicaCount(req.Replicas, len(hosts))
+	n, err := replicaCount(req.Replicas, len(cl.placeable()))
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +182,14 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Shard{Name: req.Name, ID: id, Module: req.Hash, CreateNanos: c.TimeNanos}
-	for i, h := range place(hosts, shards, n) {
-		s.Replicas = append(s.Replicas, Replica{ReplicaID: uint64(i + 1), HostID: h})
+	s := Shard{Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos}
+	for _, h := range cl.place(n, nil) {
+		s.NextReplicaID++
+		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})
 	}
+	s.NextReplicaID++
+	s.Initial = s.Replicas
+	s.Leader = cl.pickLeader(s)
 	return putJSON(txn, key, s)
 }
 
@@ -193,36 +199,16 @@ func replicaCount(asked, hosts int) (int, error) {
 	case asked == 0 && hosts >= 3:
 		n = 3
 	case asked == 0:
-		// Even the default needs a host: with none registered yet, place
-		// would have nothing to choose from.
+		// Even the default needs a host: with none alive, place would have
+		// nothing to choose from.
 		n = 1
 	case asked != 1 && asked != 3 && asked != MaxReplicas:
 		return 0, fail(ErrInvalidArgument, "invalid replica count %d: use 1, 3 or 5", asked)
 	}
 	if n > hosts {
-		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d hosts; the cluster has %d", n, n, hosts)
+		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d live hosts; the cluster has %d", n, n, hosts)
 	}
 	return n, nil
-}
-
-// place picks n distinct hosts for a new shard's replicas: the least loaded
-// first, ties broken by host id, so replicas (and, since Raft tends to elect
-// early members, leaders) spread evenly.
-func place(hosts []Host, shards []Shard, n int) []uint64 {
-	load := make(map[uint64]int)
-	for _, s := range shards {
-		for _, r := range s.Replicas {
-			load[r.HostID]++
-		}
-	}
-	ids := make([]uint64, 0, len(hosts))
-	for _, h := range hosts {
-		ids = append(ids, h.ID)
-	}
-	slices.SortFunc(ids, func(a, b uint64) int {
-		return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b))
-	})
-	return ids[:n]
 }
 
 func nextShardID(txn *store.Txn) (uint64, error) {
@@ -247,13 +233,6 @@ func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
 		return nil, fail(ErrShardNotFound, "shard %q not found", req.Name)
 	}
 	return nil, txn.Delete(key)
-}
-
-func putHost(req Request, txn *store.Txn) ([]byte, error) {
-	if req.Host == nil || req.Host.ID == 0 || req.Host.RaftAddr == "" {
-		return nil, fail(ErrInvalidArgument, "put_host needs a host id and a raft address")
-	}
-	return putJSON(txn, []byte(fmt.Sprintf("%s%020d", keyHost, req.Host.ID)), *req.Host)
 }
 
 func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {

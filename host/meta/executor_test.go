@@ -105,7 +105,7 @@ func (c *catalogue) query(r meta.Request) ([]byte, error) {
 func (c *catalogue) addHosts(ids ...uint64) {
 	c.t.Helper()
 	for _, id := range ids {
-		c.must(meta.Request{Op: meta.OpPutHost, Host: &meta.Host{ID: id, Name: fmt.Sprint("h", id), RaftAddr: fmt.Sprintf("127.0.0.1:%d", 9000+id)}}, nil)
+		c.must(meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{ID: id, Name: fmt.Sprint("h", id), RaftAddr: fmt.Sprintf("127.0.0.1:%d", 9000+id)}}, nil)
 	}
 }
 
@@ -402,8 +402,8 @@ func TestCatalogueErrors(t *testing.T) {
 		{name: "delete an unknown module", req: meta.Request{Op: meta.OpDeleteModule, Hash: "m9"}, want: meta.ErrModuleNotFound},
 		{name: "delete an unknown shard", req: meta.Request{Op: meta.OpDeleteShard, Name: "nope"}, want: meta.ErrShardNotFound},
 		{name: "put_module without a module", req: meta.Request{Op: meta.OpPutModule}, want: meta.ErrInvalidArgument},
-		{name: "put_host without an address", req: meta.Request{Op: meta.OpPutHost, Host: &meta.Host{ID: 2}}, want: meta.ErrInvalidArgument},
-		{name: "put_host without an id", req: meta.Request{Op: meta.OpPutHost, Host: &meta.Host{RaftAddr: "x:1"}}, want: meta.ErrInvalidArgument},
+		{name: "heartbeat without an address", req: meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{ID: 2, Name: "h2"}}, want: meta.ErrInvalidArgument},
+		{name: "heartbeat without an id", req: meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{Name: "h2", RaftAddr: "x:1"}}, want: meta.ErrInvalidArgument},
 		{name: "unknown command", req: meta.Request{Op: "launch_missiles"}, want: meta.ErrInvalidArgument, msg: `unknown meta command "launch_missiles"`},
 		{name: "a query as a command", req: meta.Request{Op: meta.OpListShards}, want: meta.ErrInvalidArgument},
 	}
@@ -439,7 +439,7 @@ func TestCatalogueErrors(t *testing.T) {
 		{meta.Request{Op: meta.OpGetModule, Hash: "m9"}, meta.ErrModuleNotFound},
 		{meta.Request{Op: meta.OpGetWasm, Hash: "m9"}, meta.ErrModuleNotFound},
 		{meta.Request{Op: meta.OpGetShard, Name: "nope"}, meta.ErrShardNotFound},
-		{meta.Request{Op: meta.OpPutHost}, meta.ErrInvalidArgument},
+		{meta.Request{Op: meta.OpHeartbeat}, meta.ErrInvalidArgument},
 	} {
 		if _, err := c.query(q.req); !errors.Is(err, q.want) && (q.want != nil || err != nil) {
 			t.Errorf("query %s: got %v, want %v", q.req.Op, err, q.want)

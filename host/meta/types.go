@@ -1,5 +1,7 @@
 package meta
 
+import "time"
+
 // ShardID is the Raft shard id of the meta shard.
 const ShardID uint64 = 1
 
@@ -22,10 +24,18 @@ type Module struct {
 
 // Replica places one member of a shard on a host.
 type Replica struct {
-	// ReplicaID is the member's id in the shard's Raft group.
+	// ReplicaID is the member's id in the shard's Raft group, never reused
+	// within the shard.
 	ReplicaID uint64 `json:"replica_id"`
 	// HostID is the host that runs it.
 	HostID uint64 `json:"host_id"`
+	// Joined is set for a replica added after the shard was created: it
+	// starts empty and joins the running group.
+	Joined bool `json:"joined,omitempty"`
+	// Learning is set while a joined replica catches up: it runs as a
+	// non-voting member until its host reports it caught up, so that it
+	// never counts towards a quorum it would slow down.
+	Learning bool `json:"learning,omitempty"`
 }
 
 // Shard is the catalogue entry of a shard.
@@ -36,8 +46,26 @@ type Shard struct {
 	ID uint64 `json:"id"`
 	// Module is the hash of the module the shard runs.
 	Module string `json:"module"`
-	// Replicas are the shard's members.
+	// Replicas are the shard's members as they should be. The shard's
+	// leader changes the Raft membership to match.
 	Replicas []Replica `json:"replicas"`
+	// ReplicaCount is how many replicas the shard should have. It can be
+	// short of that for a while after a dead host is removed.
+	ReplicaCount int `json:"replica_count,omitempty"`
+	// Leaving are replicas dropped from Replicas that may still be members
+	// of the Raft group: the leader removes each from the group, and then
+	// from this list. Their hosts stop them only then, so that a group
+	// never loses a member it still needs for its quorum.
+	Leaving []Replica `json:"leaving,omitempty"`
+	// Initial are the members the shard was created with, which a replica
+	// created with the shard bootstraps from.
+	Initial []Replica `json:"initial,omitempty"`
+	// NextReplicaID is the id the next added replica gets.
+	NextReplicaID uint64 `json:"next_replica_id,omitempty"`
+	// Leader is the replica that should lead when it is alive and caught
+	// up: placement spreads leaders with it, and a leadership transfer
+	// sets it.
+	Leader uint64 `json:"leader,omitempty"`
 	// CreateNanos is when the shard was created.
 	CreateNanos int64 `json:"create_nanos"`
 }
@@ -54,13 +82,84 @@ func (s Shard) HostOf(replicaID uint64) uint64 {
 
 // ReplicaOn returns the replica a host runs, or 0.
 func (s Shard) ReplicaOn(hostID uint64) uint64 {
-	for _, r := range s.Replicas {
+	r, _ := s.replicaOn(hostID)
+	return r.ReplicaID
+}
+
+func (s Shard) replicaOn(hostID uint64) (Replica, int) {
+	for i, r := range s.Replicas {
 		if r.HostID == hostID {
-			return r.ReplicaID
+			return r, i
 		}
 	}
-	return 0
+	return Replica{}, -1
 }
+
+// Keeps reports whether a host should keep running its replica of the
+// shard with the given id: it is placed there, or still leaving.
+func (s Shard) Keeps(hostID, replicaID uint64) bool {
+	for _, set := range [][]Replica{s.Replicas, s.Leaving} {
+		for _, r := range set {
+			if r.HostID == hostID && r.ReplicaID == replicaID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Replica returns the replica with the given id.
+func (s Shard) Replica(replicaID uint64) (Replica, bool) {
+	for _, r := range s.Replicas {
+		if r.ReplicaID == replicaID {
+			return r, true
+		}
+	}
+	return Replica{}, false
+}
+
+// InitialMembers returns the members a replica created with the shard
+// bootstraps from.
+func (s Shard) InitialMembers() []Replica {
+	if s.Initial == nil {
+		return s.Replicas
+	}
+	return s.Initial
+}
+
+// Settled reports whether no replica is still catching up.
+func (s Shard) Settled() bool {
+	for _, r := range s.Replicas {
+		if r.Learning {
+			return false
+		}
+	}
+	return true
+}
+
+// HostState is where a host is in its life in the cluster.
+type HostState string
+
+// Host states.
+const (
+	// HostJoining: admitted by a join, not heard from yet.
+	HostJoining HostState = "joining"
+	// HostActive: serving, and a candidate for new replicas.
+	HostActive HostState = "active"
+	// HostDraining: serving, but its replicas are being moved away and it
+	// gets no new ones.
+	HostDraining HostState = "draining"
+	// HostRemoved: gone for good; the entry stays so its id and name are
+	// never mistaken for a new host's.
+	HostRemoved HostState = "removed"
+)
+
+// LivenessTimeout is how long after its last heartbeat a host counts as
+// alive. Hosts heartbeat every [HeartbeatInterval].
+const LivenessTimeout = 10 * time.Second
+
+// HeartbeatInterval is how often a host records its heartbeat.
+const HeartbeatInterval = 2 * time.Second
 
 // Host is the catalogue entry of a host.
 type Host struct {
@@ -72,4 +171,29 @@ type Host struct {
 	RaftAddr string `json:"raft_addr"`
 	// APIAddr is the host's internal API address, if it serves one.
 	APIAddr string `json:"api_addr,omitempty"`
+	// State is the host's state; empty reads as active.
+	State HostState `json:"state,omitempty"`
+	// HeartbeatNanos is the meta shard's clock at the host's last
+	// heartbeat.
+	HeartbeatNanos int64 `json:"heartbeat_nanos,omitempty"`
+	// UpSinceNanos is when the host's current run of heartbeats began:
+	// the first heartbeat after it was last seen dead.
+	UpSinceNanos int64 `json:"up_since_nanos,omitempty"`
+}
+
+// Alive reports whether the host has heartbeated within
+// [LivenessTimeout] of nowNanos and is not removed.
+func (h Host) Alive(nowNanos int64) bool {
+	return h.State != HostRemoved && nowNanos-h.HeartbeatNanos < int64(LivenessTimeout)
+}
+
+// Settled reports whether the host has been alive for at least d at
+// nowNanos: long enough, after a restart, to be given leadership back.
+func (h Host) Settled(nowNanos int64, d time.Duration) bool {
+	return h.Alive(nowNanos) && nowNanos-h.UpSinceNanos >= int64(d)
+}
+
+// Placeable reports whether new replicas may go on the host at nowNanos.
+func (h Host) Placeable(nowNanos int64) bool {
+	return (h.State == HostActive || h.State == "") && h.Alive(nowNanos)
 }

@@ -48,10 +48,13 @@ func ParseInitialCluster(s string) ([]Member, error) {
 
 // HostConfig configures a host process.
 type HostConfig struct {
-	// Name is the host's name; it must appear in InitialCluster.
+	// Name is the host's name.
 	Name string
 	// DataDir holds the host's data.
 	DataDir string
+	// RaftAddr is the host's Raft address; default its entry in
+	// InitialCluster. Required with Join.
+	RaftAddr string
 	// Listen is the address of the host's internal API.
 	Listen string
 	// Advertise is the address other processes reach the internal API on;
@@ -59,8 +62,12 @@ type HostConfig struct {
 	// 0.0.0.0 or [::]).
 	Advertise string
 	// InitialCluster are the cluster's first members, in the same order on
-	// every host; each runs a replica of the meta shard.
+	// every host. Set it (with this host among them) to bootstrap a new
+	// cluster, or Join to join a running one.
 	InitialCluster []Member
+	// Join are internal API URLs of hosts of a running cluster, which the
+	// host asks to admit it.
+	Join []string
 	// GatewayListen, if set, also serves the public API from this process.
 	GatewayListen string
 	// Logger receives the process's logs.
@@ -76,28 +83,50 @@ func (c HostConfig) Validate() error {
 		return errors.New("host: --data-dir (or SYNOD_DATA_DIR) is required")
 	case c.Listen == "":
 		return errors.New("host: --listen (or SYNOD_LISTEN) is required")
-	case len(c.InitialCluster) == 0:
-		return errors.New("host: --initial-cluster (or SYNOD_INITIAL_CLUSTER) is required")
+	case len(c.InitialCluster) == 0 && len(c.Join) == 0:
+		return errors.New("host: --initial-cluster (to bootstrap a cluster) or --join (to join one) is required")
+	case len(c.InitialCluster) > 0 && len(c.Join) > 0:
+		return errors.New("host: give --initial-cluster or --join, not both")
+	case len(c.Join) > 0 && c.RaftAddr == "":
+		return errors.New("host: --raft-addr (or SYNOD_RAFT_ADDR) is required with --join")
 	}
-	if _, ok := c.self(); !ok {
+	if c.RaftAddr != "" {
+		if _, _, err := net.SplitHostPort(c.RaftAddr); err != nil {
+			return fmt.Errorf("host: --raft-addr %q: %w", c.RaftAddr, err)
+		}
+	}
+	if len(c.InitialCluster) == 0 {
+		return nil
+	}
+	_, m, ok := c.self()
+	switch {
+	case !ok:
 		return fmt.Errorf("host: --name %s is not a member of --initial-cluster", c.Name)
+	case c.RaftAddr != "" && c.RaftAddr != m.RaftAddr:
+		return fmt.Errorf("host: --raft-addr %s differs from %s's entry in --initial-cluster (%s)", c.RaftAddr, c.Name, m.RaftAddr)
 	}
 	return nil
 }
 
 // self returns this host's id (its position in the member list, from 1)
 // and its member entry.
-func (c HostConfig) self() (uint64, bool) {
+func (c HostConfig) self() (uint64, Member, bool) {
 	for i, m := range c.InitialCluster {
 		if m.Name == c.Name {
-			return uint64(i + 1), true
+			return uint64(i + 1), m, true
 		}
 	}
-	return 0, false
+	return 0, Member{}, false
 }
 
 // RunHost runs a host until ctx ends: the host itself, its internal API,
 // its entry in the catalogue and, if asked, a gateway.
+//
+// A host's first start settles its identity (its id, and whether it
+// bootstrapped or joined), which it keeps in its data dir: later starts
+// with the same data dir are the same host, whatever the flags. A host
+// with an empty data dir and --join is a new host, or the replacement of a
+// dead one of the same name.
 //
 // ready is called once the host serves, with its internal API's URL and the
 // gateway's ("" without one).
@@ -105,26 +134,28 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	id, _ := cfg.self()
-	members := make(map[uint64]string, len(cfg.InitialCluster))
-	for i, m := range cfg.InitialCluster {
-		members[uint64(i+1)] = m.RaftAddr
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	defer ln.Close()
 	advertise, err := advertised(cfg.Advertise, ln.Addr().String())
 	if err != nil {
-		_ = ln.Close()
 		return err
 	}
+	id, err := settleIdentity(ctx, cfg, advertise)
+	if err != nil {
+		return err
+	}
+	members := make(map[uint64]string, len(cfg.InitialCluster))
+	for i, m := range cfg.InitialCluster {
+		members[uint64(i+1)] = m.RaftAddr
+	}
 	h, err := host.New(ctx, host.Config{
-		ID: id, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: members[id],
-		APIAddr: advertise, MetaMembers: members, Logger: cfg.Logger,
+		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
+		MetaMembers: members, Join: id.Joined, Logger: cfg.Logger,
 	})
 	if err != nil {
-		_ = ln.Close()
 		return err
 	}
 	defer h.Close()

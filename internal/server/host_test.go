@@ -62,3 +62,61 @@ func TestParseInitialCluster(t *testing.T) {
 		})
 	}
 }
+
+func TestHostConfigValidate(t *testing.T) {
+	t.Parallel()
+	initial := []Member{{Name: "h1", RaftAddr: "10.0.0.1:7301"}, {Name: "h2", RaftAddr: "10.0.0.2:7301"}}
+	base := HostConfig{Name: "h1", DataDir: "/d", Listen: "127.0.0.1:7171"}
+	tests := []struct {
+		name    string
+		edit    func(*HostConfig)
+		wantErr string
+	}{
+		{name: "bootstrap", edit: func(c *HostConfig) { c.InitialCluster = initial }},
+		{name: "bootstrap with its own raft address", edit: func(c *HostConfig) { c.InitialCluster, c.RaftAddr = initial, "10.0.0.1:7301" }},
+		{name: "join", edit: func(c *HostConfig) { c.Join, c.RaftAddr = []string{"http://10.0.0.2:7171"}, "10.0.0.3:7301" }},
+		{name: "neither", edit: func(*HostConfig) {}, wantErr: "--initial-cluster (to bootstrap a cluster) or --join"},
+		{name: "both", edit: func(c *HostConfig) { c.InitialCluster, c.Join = initial, []string{"http://x:1"} }, wantErr: "not both"},
+		{name: "join without a raft address", edit: func(c *HostConfig) { c.Join = []string{"http://x:1"} }, wantErr: "--raft-addr"},
+		{name: "bad raft address", edit: func(c *HostConfig) { c.Join, c.RaftAddr = []string{"http://x:1"}, "nope" }, wantErr: `--raft-addr "nope"`},
+		{name: "not in the initial cluster", edit: func(c *HostConfig) { c.InitialCluster, c.Name = initial, "h9" }, wantErr: "not a member"},
+		{name: "raft address differs", edit: func(c *HostConfig) { c.InitialCluster, c.RaftAddr = initial, "10.0.0.9:7301" }, wantErr: "differs"},
+		{name: "no name", edit: func(c *HostConfig) { c.InitialCluster, c.Name = initial, "" }, wantErr: "--name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := base
+			tt.edit(&c)
+			err := c.Validate()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestIdentityIsKept(t *testing.T) {
+	t.Parallel()
+	initial := []Member{{Name: "h1", RaftAddr: "10.0.0.1:7301"}, {Name: "h2", RaftAddr: "10.0.0.2:7301"}}
+	cfg := HostConfig{Name: "h2", DataDir: t.TempDir(), Listen: "x:1", InitialCluster: initial}
+	id, err := settleIdentity(t.Context(), cfg, "x:1")
+	if err != nil || id.ID != 2 || id.RaftAddr != "10.0.0.2:7301" || id.Joined {
+		t.Fatalf("first start: identity %+v, %v; want id 2 at 10.0.0.2:7301, bootstrapped", id, err)
+	}
+	// Later starts keep it, even with other flags.
+	cfg.InitialCluster = []Member{initial[1], initial[0]}
+	if again, err := settleIdentity(t.Context(), cfg, "x:1"); err != nil || again != id {
+		t.Fatalf("restart: identity %+v, %v; want %+v", again, err, id)
+	}
+	cfg.Name = "h1"
+	if _, err := settleIdentity(t.Context(), cfg, "x:1"); err == nil || !strings.Contains(err.Error(), "belongs to host h2") {
+		t.Fatalf("another host's data dir: got %v, want a refusal", err)
+	}
+}

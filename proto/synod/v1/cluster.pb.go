@@ -21,6 +21,588 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AddReplicaRequest names a shard and the host for its new replica.
+type AddReplicaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The host's name.
+	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddReplicaRequest) Reset() {
+	*x = AddReplicaRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddReplicaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddReplicaRequest) ProtoMessage() {}
+
+func (x *AddReplicaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddReplicaRequest.ProtoReflect.Descriptor instead.
+func (*AddReplicaRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *AddReplicaRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *AddReplicaRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+// AddReplicaResponse describes the shard's replicas after the change.
+type AddReplicaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard, as the catalogue now places it.
+	Shard         *Shard `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddReplicaResponse) Reset() {
+	*x = AddReplicaResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddReplicaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddReplicaResponse) ProtoMessage() {}
+
+func (x *AddReplicaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddReplicaResponse.ProtoReflect.Descriptor instead.
+func (*AddReplicaResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AddReplicaResponse) GetShard() *Shard {
+	if x != nil {
+		return x.Shard
+	}
+	return nil
+}
+
+// RemoveReplicaRequest names a shard and the host to remove its replica
+// from.
+type RemoveReplicaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The host's name.
+	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveReplicaRequest) Reset() {
+	*x = RemoveReplicaRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveReplicaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveReplicaRequest) ProtoMessage() {}
+
+func (x *RemoveReplicaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveReplicaRequest.ProtoReflect.Descriptor instead.
+func (*RemoveReplicaRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RemoveReplicaRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *RemoveReplicaRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+// RemoveReplicaResponse describes the shard's replicas after the change.
+type RemoveReplicaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard, as the catalogue now places it.
+	Shard         *Shard `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveReplicaResponse) Reset() {
+	*x = RemoveReplicaResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveReplicaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveReplicaResponse) ProtoMessage() {}
+
+func (x *RemoveReplicaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveReplicaResponse.ProtoReflect.Descriptor instead.
+func (*RemoveReplicaResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RemoveReplicaResponse) GetShard() *Shard {
+	if x != nil {
+		return x.Shard
+	}
+	return nil
+}
+
+// MoveReplicaRequest names a shard and the hosts its replica moves
+// between.
+type MoveReplicaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The name of the host the replica leaves.
+	FromHost string `protobuf:"bytes,2,opt,name=from_host,json=fromHost,proto3" json:"from_host,omitempty"`
+	// The name of the host the replica moves to.
+	ToHost        string `protobuf:"bytes,3,opt,name=to_host,json=toHost,proto3" json:"to_host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveReplicaRequest) Reset() {
+	*x = MoveReplicaRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveReplicaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveReplicaRequest) ProtoMessage() {}
+
+func (x *MoveReplicaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveReplicaRequest.ProtoReflect.Descriptor instead.
+func (*MoveReplicaRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MoveReplicaRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *MoveReplicaRequest) GetFromHost() string {
+	if x != nil {
+		return x.FromHost
+	}
+	return ""
+}
+
+func (x *MoveReplicaRequest) GetToHost() string {
+	if x != nil {
+		return x.ToHost
+	}
+	return ""
+}
+
+// MoveReplicaResponse describes the shard's replicas after the change.
+type MoveReplicaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard, as the catalogue now places it.
+	Shard         *Shard `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveReplicaResponse) Reset() {
+	*x = MoveReplicaResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveReplicaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveReplicaResponse) ProtoMessage() {}
+
+func (x *MoveReplicaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveReplicaResponse.ProtoReflect.Descriptor instead.
+func (*MoveReplicaResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MoveReplicaResponse) GetShard() *Shard {
+	if x != nil {
+		return x.Shard
+	}
+	return nil
+}
+
+// TransferLeaderRequest names a shard and the host whose replica should
+// lead it.
+type TransferLeaderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The host's name.
+	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeaderRequest) Reset() {
+	*x = TransferLeaderRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeaderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeaderRequest) ProtoMessage() {}
+
+func (x *TransferLeaderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeaderRequest.ProtoReflect.Descriptor instead.
+func (*TransferLeaderRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TransferLeaderRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *TransferLeaderRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+// TransferLeaderResponse describes the shard after the change.
+type TransferLeaderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard, as the catalogue now places it.
+	Shard         *Shard `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeaderResponse) Reset() {
+	*x = TransferLeaderResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeaderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeaderResponse) ProtoMessage() {}
+
+func (x *TransferLeaderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeaderResponse.ProtoReflect.Descriptor instead.
+func (*TransferLeaderResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TransferLeaderResponse) GetShard() *Shard {
+	if x != nil {
+		return x.Shard
+	}
+	return nil
+}
+
+// DrainHostRequest names the host to drain.
+type DrainHostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The host's name.
+	Host          string `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DrainHostRequest) Reset() {
+	*x = DrainHostRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DrainHostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DrainHostRequest) ProtoMessage() {}
+
+func (x *DrainHostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DrainHostRequest.ProtoReflect.Descriptor instead.
+func (*DrainHostRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DrainHostRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+// DrainHostResponse is empty: GetStatus shows the replicas leaving.
+type DrainHostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DrainHostResponse) Reset() {
+	*x = DrainHostResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DrainHostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DrainHostResponse) ProtoMessage() {}
+
+func (x *DrainHostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DrainHostResponse.ProtoReflect.Descriptor instead.
+func (*DrainHostResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{9}
+}
+
+// RemoveHostRequest names the host to remove.
+type RemoveHostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The host's name.
+	Host          string `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHostRequest) Reset() {
+	*x = RemoveHostRequest{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHostRequest) ProtoMessage() {}
+
+func (x *RemoveHostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHostRequest.ProtoReflect.Descriptor instead.
+func (*RemoveHostRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RemoveHostRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+// RemoveHostResponse is empty.
+type RemoveHostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHostResponse) Reset() {
+	*x = RemoveHostResponse{}
+	mi := &file_synod_v1_cluster_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHostResponse) ProtoMessage() {}
+
+func (x *RemoveHostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_cluster_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHostResponse.ProtoReflect.Descriptor instead.
+func (*RemoveHostResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{11}
+}
+
 // GetStatusRequest asks for the cluster's status.
 type GetStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -30,7 +612,7 @@ type GetStatusRequest struct {
 
 func (x *GetStatusRequest) Reset() {
 	*x = GetStatusRequest{}
-	mi := &file_synod_v1_cluster_proto_msgTypes[0]
+	mi := &file_synod_v1_cluster_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -42,7 +624,7 @@ func (x *GetStatusRequest) String() string {
 func (*GetStatusRequest) ProtoMessage() {}
 
 func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_cluster_proto_msgTypes[0]
+	mi := &file_synod_v1_cluster_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -55,7 +637,7 @@ func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{0}
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{12}
 }
 
 // GetStatusResponse is the cluster's status.
@@ -71,7 +653,7 @@ type GetStatusResponse struct {
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_synod_v1_cluster_proto_msgTypes[1]
+	mi := &file_synod_v1_cluster_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -83,7 +665,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_cluster_proto_msgTypes[1]
+	mi := &file_synod_v1_cluster_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -96,7 +678,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{1}
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetStatusResponse) GetHosts() []*HostStatus {
@@ -129,14 +711,21 @@ type HostStatus struct {
 	// How many shard replicas the catalogue places on the host.
 	Replicas uint32 `protobuf:"varint,6,opt,name=replicas,proto3" json:"replicas,omitempty"`
 	// How many shards the host leads.
-	Leaders       uint32 `protobuf:"varint,7,opt,name=leaders,proto3" json:"leaders,omitempty"`
+	Leaders uint32 `protobuf:"varint,7,opt,name=leaders,proto3" json:"leaders,omitempty"`
+	// Whether the host has heartbeated within the liveness timeout (10 s).
+	Alive bool `protobuf:"varint,8,opt,name=alive,proto3" json:"alive,omitempty"`
+	// The host's state: "joining", "active", "draining" or "removed".
+	State string `protobuf:"bytes,9,opt,name=state,proto3" json:"state,omitempty"`
+	// The host's part in the meta shard, as the meta leader sees it:
+	// "voter", "non-voting", or "" when unknown.
+	MetaRole      string `protobuf:"bytes,10,opt,name=meta_role,json=metaRole,proto3" json:"meta_role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HostStatus) Reset() {
 	*x = HostStatus{}
-	mi := &file_synod_v1_cluster_proto_msgTypes[2]
+	mi := &file_synod_v1_cluster_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -148,7 +737,7 @@ func (x *HostStatus) String() string {
 func (*HostStatus) ProtoMessage() {}
 
 func (x *HostStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_cluster_proto_msgTypes[2]
+	mi := &file_synod_v1_cluster_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -161,7 +750,7 @@ func (x *HostStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostStatus.ProtoReflect.Descriptor instead.
 func (*HostStatus) Descriptor() ([]byte, []int) {
-	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{2}
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *HostStatus) GetId() uint64 {
@@ -213,6 +802,27 @@ func (x *HostStatus) GetLeaders() uint32 {
 	return 0
 }
 
+func (x *HostStatus) GetAlive() bool {
+	if x != nil {
+		return x.Alive
+	}
+	return false
+}
+
+func (x *HostStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *HostStatus) GetMetaRole() string {
+	if x != nil {
+		return x.MetaRole
+	}
+	return ""
+}
+
 // ShardStatus describes one shard.
 type ShardStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -230,7 +840,7 @@ type ShardStatus struct {
 
 func (x *ShardStatus) Reset() {
 	*x = ShardStatus{}
-	mi := &file_synod_v1_cluster_proto_msgTypes[3]
+	mi := &file_synod_v1_cluster_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -242,7 +852,7 @@ func (x *ShardStatus) String() string {
 func (*ShardStatus) ProtoMessage() {}
 
 func (x *ShardStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_cluster_proto_msgTypes[3]
+	mi := &file_synod_v1_cluster_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -255,7 +865,7 @@ func (x *ShardStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStatus.ProtoReflect.Descriptor instead.
 func (*ShardStatus) Descriptor() ([]byte, []int) {
-	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{3}
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ShardStatus) GetName() string {
@@ -298,14 +908,17 @@ type ReplicaStatus struct {
 	// The index the replica has applied, when reachable.
 	AppliedIndex uint64 `protobuf:"varint,4,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// How far the replica is behind the most advanced replica, in entries.
-	Lag           uint64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
+	Lag uint64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
+	// Whether the replica joined after the shard was created and is still
+	// catching up, as a non-voting member.
+	Learning      bool `protobuf:"varint,6,opt,name=learning,proto3" json:"learning,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReplicaStatus) Reset() {
 	*x = ReplicaStatus{}
-	mi := &file_synod_v1_cluster_proto_msgTypes[4]
+	mi := &file_synod_v1_cluster_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -317,7 +930,7 @@ func (x *ReplicaStatus) String() string {
 func (*ReplicaStatus) ProtoMessage() {}
 
 func (x *ReplicaStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_cluster_proto_msgTypes[4]
+	mi := &file_synod_v1_cluster_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -330,7 +943,7 @@ func (x *ReplicaStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaStatus.ProtoReflect.Descriptor instead.
 func (*ReplicaStatus) Descriptor() ([]byte, []int) {
-	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{4}
+	return file_synod_v1_cluster_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReplicaStatus) GetReplicaId() uint64 {
@@ -368,15 +981,49 @@ func (x *ReplicaStatus) GetLag() uint64 {
 	return 0
 }
 
+func (x *ReplicaStatus) GetLearning() bool {
+	if x != nil {
+		return x.Learning
+	}
+	return false
+}
+
 var File_synod_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x16synod/v1/cluster.proto\x12\bsynod.v1\"\x12\n" +
+	"\x16synod/v1/cluster.proto\x12\bsynod.v1\x1a\x14synod/v1/shard.proto\"=\n" +
+	"\x11AddReplicaRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\";\n" +
+	"\x12AddReplicaResponse\x12%\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"@\n" +
+	"\x14RemoveReplicaRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\">\n" +
+	"\x15RemoveReplicaResponse\x12%\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"`\n" +
+	"\x12MoveReplicaRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x1b\n" +
+	"\tfrom_host\x18\x02 \x01(\tR\bfromHost\x12\x17\n" +
+	"\ato_host\x18\x03 \x01(\tR\x06toHost\"<\n" +
+	"\x13MoveReplicaResponse\x12%\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"A\n" +
+	"\x15TransferLeaderRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\"?\n" +
+	"\x16TransferLeaderResponse\x12%\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"&\n" +
+	"\x10DrainHostRequest\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\"\x13\n" +
+	"\x11DrainHostResponse\"'\n" +
+	"\x11RemoveHostRequest\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\"\x14\n" +
+	"\x12RemoveHostResponse\"\x12\n" +
 	"\x10GetStatusRequest\"n\n" +
 	"\x11GetStatusResponse\x12*\n" +
 	"\x05hosts\x18\x01 \x03(\v2\x14.synod.v1.HostStatusR\x05hosts\x12-\n" +
-	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\xc8\x01\n" +
+	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\x91\x02\n" +
 	"\n" +
 	"HostStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x12\n" +
@@ -386,21 +1033,34 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"apiAddress\x12\x1c\n" +
 	"\treachable\x18\x05 \x01(\bR\treachable\x12\x1a\n" +
 	"\breplicas\x18\x06 \x01(\rR\breplicas\x12\x18\n" +
-	"\aleaders\x18\a \x01(\rR\aleaders\"\x92\x01\n" +
+	"\aleaders\x18\a \x01(\rR\aleaders\x12\x14\n" +
+	"\x05alive\x18\b \x01(\bR\x05alive\x12\x14\n" +
+	"\x05state\x18\t \x01(\tR\x05state\x12\x1b\n" +
+	"\tmeta_role\x18\n" +
+	" \x01(\tR\bmetaRole\"\x92\x01\n" +
 	"\vShardStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12*\n" +
 	"\x11leader_replica_id\x18\x03 \x01(\x04R\x0fleaderReplicaId\x123\n" +
-	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\"\x9c\x01\n" +
+	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\"\xb8\x01\n" +
 	"\rReplicaStatus\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x1c\n" +
 	"\treachable\x18\x03 \x01(\bR\treachable\x12#\n" +
 	"\rapplied_index\x18\x04 \x01(\x04R\fappliedIndex\x12\x10\n" +
-	"\x03lag\x18\x05 \x01(\x04R\x03lag2[\n" +
+	"\x03lag\x18\x05 \x01(\x04R\x03lag\x12\x1a\n" +
+	"\blearning\x18\x06 \x01(\bR\blearning2\xb2\x04\n" +
 	"\x0eClusterService\x12I\n" +
-	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x03\x90\x02\x01\x12I\n" +
+	"\n" +
+	"AddReplica\x12\x1b.synod.v1.AddReplicaRequest\x1a\x1c.synod.v1.AddReplicaResponse\"\x00\x12R\n" +
+	"\rRemoveReplica\x12\x1e.synod.v1.RemoveReplicaRequest\x1a\x1f.synod.v1.RemoveReplicaResponse\"\x00\x12L\n" +
+	"\vMoveReplica\x12\x1c.synod.v1.MoveReplicaRequest\x1a\x1d.synod.v1.MoveReplicaResponse\"\x00\x12U\n" +
+	"\x0eTransferLeader\x12\x1f.synod.v1.TransferLeaderRequest\x1a .synod.v1.TransferLeaderResponse\"\x00\x12F\n" +
+	"\tDrainHost\x12\x1a.synod.v1.DrainHostRequest\x1a\x1b.synod.v1.DrainHostResponse\"\x00\x12I\n" +
+	"\n" +
+	"RemoveHost\x12\x1b.synod.v1.RemoveHostRequest\x1a\x1c.synod.v1.RemoveHostResponse\"\x00B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_cluster_proto_rawDescOnce sync.Once
@@ -414,25 +1074,54 @@ func file_synod_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_synod_v1_cluster_proto_rawDescData
 }
 
-var file_synod_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_synod_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_synod_v1_cluster_proto_goTypes = []any{
-	(*GetStatusRequest)(nil),  // 0: synod.v1.GetStatusRequest
-	(*GetStatusResponse)(nil), // 1: synod.v1.GetStatusResponse
-	(*HostStatus)(nil),        // 2: synod.v1.HostStatus
-	(*ShardStatus)(nil),       // 3: synod.v1.ShardStatus
-	(*ReplicaStatus)(nil),     // 4: synod.v1.ReplicaStatus
+	(*AddReplicaRequest)(nil),      // 0: synod.v1.AddReplicaRequest
+	(*AddReplicaResponse)(nil),     // 1: synod.v1.AddReplicaResponse
+	(*RemoveReplicaRequest)(nil),   // 2: synod.v1.RemoveReplicaRequest
+	(*RemoveReplicaResponse)(nil),  // 3: synod.v1.RemoveReplicaResponse
+	(*MoveReplicaRequest)(nil),     // 4: synod.v1.MoveReplicaRequest
+	(*MoveReplicaResponse)(nil),    // 5: synod.v1.MoveReplicaResponse
+	(*TransferLeaderRequest)(nil),  // 6: synod.v1.TransferLeaderRequest
+	(*TransferLeaderResponse)(nil), // 7: synod.v1.TransferLeaderResponse
+	(*DrainHostRequest)(nil),       // 8: synod.v1.DrainHostRequest
+	(*DrainHostResponse)(nil),      // 9: synod.v1.DrainHostResponse
+	(*RemoveHostRequest)(nil),      // 10: synod.v1.RemoveHostRequest
+	(*RemoveHostResponse)(nil),     // 11: synod.v1.RemoveHostResponse
+	(*GetStatusRequest)(nil),       // 12: synod.v1.GetStatusRequest
+	(*GetStatusResponse)(nil),      // 13: synod.v1.GetStatusResponse
+	(*HostStatus)(nil),             // 14: synod.v1.HostStatus
+	(*ShardStatus)(nil),            // 15: synod.v1.ShardStatus
+	(*ReplicaStatus)(nil),          // 16: synod.v1.ReplicaStatus
+	(*Shard)(nil),                  // 17: synod.v1.Shard
 }
 var file_synod_v1_cluster_proto_depIdxs = []int32{
-	2, // 0: synod.v1.GetStatusResponse.hosts:type_name -> synod.v1.HostStatus
-	3, // 1: synod.v1.GetStatusResponse.shards:type_name -> synod.v1.ShardStatus
-	4, // 2: synod.v1.ShardStatus.replicas:type_name -> synod.v1.ReplicaStatus
-	0, // 3: synod.v1.ClusterService.GetStatus:input_type -> synod.v1.GetStatusRequest
-	1, // 4: synod.v1.ClusterService.GetStatus:output_type -> synod.v1.GetStatusResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	17, // 0: synod.v1.AddReplicaResponse.shard:type_name -> synod.v1.Shard
+	17, // 1: synod.v1.RemoveReplicaResponse.shard:type_name -> synod.v1.Shard
+	17, // 2: synod.v1.MoveReplicaResponse.shard:type_name -> synod.v1.Shard
+	17, // 3: synod.v1.TransferLeaderResponse.shard:type_name -> synod.v1.Shard
+	14, // 4: synod.v1.GetStatusResponse.hosts:type_name -> synod.v1.HostStatus
+	15, // 5: synod.v1.GetStatusResponse.shards:type_name -> synod.v1.ShardStatus
+	16, // 6: synod.v1.ShardStatus.replicas:type_name -> synod.v1.ReplicaStatus
+	12, // 7: synod.v1.ClusterService.GetStatus:input_type -> synod.v1.GetStatusRequest
+	0,  // 8: synod.v1.ClusterService.AddReplica:input_type -> synod.v1.AddReplicaRequest
+	2,  // 9: synod.v1.ClusterService.RemoveReplica:input_type -> synod.v1.RemoveReplicaRequest
+	4,  // 10: synod.v1.ClusterService.MoveReplica:input_type -> synod.v1.MoveReplicaRequest
+	6,  // 11: synod.v1.ClusterService.TransferLeader:input_type -> synod.v1.TransferLeaderRequest
+	8,  // 12: synod.v1.ClusterService.DrainHost:input_type -> synod.v1.DrainHostRequest
+	10, // 13: synod.v1.ClusterService.RemoveHost:input_type -> synod.v1.RemoveHostRequest
+	13, // 14: synod.v1.ClusterService.GetStatus:output_type -> synod.v1.GetStatusResponse
+	1,  // 15: synod.v1.ClusterService.AddReplica:output_type -> synod.v1.AddReplicaResponse
+	3,  // 16: synod.v1.ClusterService.RemoveReplica:output_type -> synod.v1.RemoveReplicaResponse
+	5,  // 17: synod.v1.ClusterService.MoveReplica:output_type -> synod.v1.MoveReplicaResponse
+	7,  // 18: synod.v1.ClusterService.TransferLeader:output_type -> synod.v1.TransferLeaderResponse
+	9,  // 19: synod.v1.ClusterService.DrainHost:output_type -> synod.v1.DrainHostResponse
+	11, // 20: synod.v1.ClusterService.RemoveHost:output_type -> synod.v1.RemoveHostResponse
+	14, // [14:21] is the sub-list for method output_type
+	7,  // [7:14] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_cluster_proto_init() }
@@ -440,13 +1129,14 @@ func file_synod_v1_cluster_proto_init() {
 	if File_synod_v1_cluster_proto != nil {
 		return
 	}
+	file_synod_v1_shard_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_cluster_proto_rawDesc), len(file_synod_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

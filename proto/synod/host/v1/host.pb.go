@@ -400,7 +400,9 @@ type ShardStatusResponse struct {
 	// Whether the host runs a replica of the shard.
 	HasReplica bool `protobuf:"varint,3,opt,name=has_replica,json=hasReplica,proto3" json:"has_replica,omitempty"`
 	// The index the host's replica has applied, when has_replica.
-	AppliedIndex  uint64 `protobuf:"varint,4,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	AppliedIndex uint64 `protobuf:"varint,4,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	// Whether the host's replica is a voting member, as it knows.
+	Voting        bool `protobuf:"varint,5,opt,name=voting,proto3" json:"voting,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -461,6 +463,13 @@ func (x *ShardStatusResponse) GetAppliedIndex() uint64 {
 		return x.AppliedIndex
 	}
 	return 0
+}
+
+func (x *ShardStatusResponse) GetVoting() bool {
+	if x != nil {
+		return x.Voting
+	}
+	return false
 }
 
 // UploadModuleRequest carries a module.
@@ -668,6 +677,117 @@ func (x *RunCatalogueResponse) GetResult() []byte {
 	return nil
 }
 
+// JoinRequest describes the host that joins.
+type JoinRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The host's name; the name of a dead host makes the new host its
+	// replacement.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The host's Raft address.
+	RaftAddress string `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
+	// The address of the host's internal API.
+	ApiAddress    string `protobuf:"bytes,3,opt,name=api_address,json=apiAddress,proto3" json:"api_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinRequest) Reset() {
+	*x = JoinRequest{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRequest) ProtoMessage() {}
+
+func (x *JoinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
+func (*JoinRequest) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *JoinRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetRaftAddress() string {
+	if x != nil {
+		return x.RaftAddress
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetApiAddress() string {
+	if x != nil {
+		return x.ApiAddress
+	}
+	return ""
+}
+
+// JoinResponse gives the joining host its identity.
+type JoinResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The host's id, never used before in the cluster.
+	HostId        uint64 `protobuf:"varint,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinResponse) Reset() {
+	*x = JoinResponse{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinResponse) ProtoMessage() {}
+
+func (x *JoinResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
+func (*JoinResponse) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *JoinResponse) GetHostId() uint64 {
+	if x != nil {
+		return x.HostId
+	}
+	return 0
+}
+
 // HostError is attached to every error a host returns.
 type HostError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -684,7 +804,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +816,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +829,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HostError) GetKinds() []ErrorKind {
@@ -752,14 +872,15 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\"/\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xa6\x01\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xbe\x01\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
 	"\x11leader_replica_id\x18\x02 \x01(\x04R\x0fleaderReplicaId\x12\x1f\n" +
 	"\vhas_replica\x18\x03 \x01(\bR\n" +
 	"hasReplica\x12#\n" +
-	"\rapplied_index\x18\x04 \x01(\x04R\fappliedIndex\")\n" +
+	"\rapplied_index\x18\x04 \x01(\x04R\fappliedIndex\x12\x16\n" +
+	"\x06voting\x18\x05 \x01(\bR\x06voting\")\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\".\n" +
 	"\x14UploadModuleResponse\x12\x16\n" +
@@ -769,7 +890,14 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x05write\x18\x02 \x01(\bR\x05write\x12\x14\n" +
 	"\x05stale\x18\x03 \x01(\bR\x05stale\".\n" +
 	"\x14RunCatalogueResponse\x12\x16\n" +
-	"\x06result\x18\x01 \x01(\fR\x06result\"i\n" +
+	"\x06result\x18\x01 \x01(\fR\x06result\"e\n" +
+	"\vJoinRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
+	"\fraft_address\x18\x02 \x01(\tR\vraftAddress\x12\x1f\n" +
+	"\vapi_address\x18\x03 \x01(\tR\n" +
+	"apiAddress\"'\n" +
+	"\fJoinResponse\x12\x17\n" +
+	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"i\n" +
 	"\tHostError\x12.\n" +
 	"\x05kinds\x18\x01 \x03(\x0e2\x18.synod.host.v1.ErrorKindR\x05kinds\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
@@ -787,13 +915,14 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x16ERROR_KIND_APPLICATION\x10\t\x12\x13\n" +
 	"\x0fERROR_KIND_TRAP\x10\n" +
 	"\x12\x18\n" +
-	"\x14ERROR_KIND_CATALOGUE\x10\v2\xb3\x03\n" +
+	"\x14ERROR_KIND_CATALOGUE\x10\v2\xf6\x03\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12G\n" +
 	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\vShardStatus\x12!.synod.host.v1.ShardStatusRequest\x1a\".synod.host.v1.ShardStatusResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\fUploadModule\x12\".synod.host.v1.UploadModuleRequest\x1a#.synod.host.v1.UploadModuleResponse\"\x00\x12Y\n" +
-	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00B5Z3github.com/synodhq/synod/proto/synod/host/v1;hostv1b\x06proto3"
+	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00\x12A\n" +
+	"\x04Join\x12\x1a.synod.host.v1.JoinRequest\x1a\x1b.synod.host.v1.JoinResponse\"\x00B5Z3github.com/synodhq/synod/proto/synod/host/v1;hostv1b\x06proto3"
 
 var (
 	file_synod_host_v1_host_proto_rawDescOnce sync.Once
@@ -808,7 +937,7 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 }
 
 var file_synod_host_v1_host_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(ErrorKind)(0),               // 0: synod.host.v1.ErrorKind
 	(*ProposeRequest)(nil),       // 1: synod.host.v1.ProposeRequest
@@ -821,7 +950,9 @@ var file_synod_host_v1_host_proto_goTypes = []any{
 	(*UploadModuleResponse)(nil), // 8: synod.host.v1.UploadModuleResponse
 	(*RunCatalogueRequest)(nil),  // 9: synod.host.v1.RunCatalogueRequest
 	(*RunCatalogueResponse)(nil), // 10: synod.host.v1.RunCatalogueResponse
-	(*HostError)(nil),            // 11: synod.host.v1.HostError
+	(*JoinRequest)(nil),          // 11: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 12: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 13: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
 	0,  // 0: synod.host.v1.HostError.kinds:type_name -> synod.host.v1.ErrorKind
@@ -830,13 +961,15 @@ var file_synod_host_v1_host_proto_depIdxs = []int32{
 	5,  // 3: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
 	7,  // 4: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
 	9,  // 5: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	2,  // 6: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	4,  // 7: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	6,  // 8: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	8,  // 9: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	10, // 10: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	6,  // [6:11] is the sub-list for method output_type
-	1,  // [1:6] is the sub-list for method input_type
+	11, // 6: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	2,  // 7: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	4,  // 8: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	6,  // 9: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	8,  // 10: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	10, // 11: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	12, // 12: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	7,  // [7:13] is the sub-list for method output_type
+	1,  // [1:7] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -853,7 +986,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,14 +36,51 @@ const (
 	// ClusterServiceGetStatusProcedure is the fully-qualified name of the ClusterService's GetStatus
 	// RPC.
 	ClusterServiceGetStatusProcedure = "/synod.v1.ClusterService/GetStatus"
+	// ClusterServiceAddReplicaProcedure is the fully-qualified name of the ClusterService's AddReplica
+	// RPC.
+	ClusterServiceAddReplicaProcedure = "/synod.v1.ClusterService/AddReplica"
+	// ClusterServiceRemoveReplicaProcedure is the fully-qualified name of the ClusterService's
+	// RemoveReplica RPC.
+	ClusterServiceRemoveReplicaProcedure = "/synod.v1.ClusterService/RemoveReplica"
+	// ClusterServiceMoveReplicaProcedure is the fully-qualified name of the ClusterService's
+	// MoveReplica RPC.
+	ClusterServiceMoveReplicaProcedure = "/synod.v1.ClusterService/MoveReplica"
+	// ClusterServiceTransferLeaderProcedure is the fully-qualified name of the ClusterService's
+	// TransferLeader RPC.
+	ClusterServiceTransferLeaderProcedure = "/synod.v1.ClusterService/TransferLeader"
+	// ClusterServiceDrainHostProcedure is the fully-qualified name of the ClusterService's DrainHost
+	// RPC.
+	ClusterServiceDrainHostProcedure = "/synod.v1.ClusterService/DrainHost"
+	// ClusterServiceRemoveHostProcedure is the fully-qualified name of the ClusterService's RemoveHost
+	// RPC.
+	ClusterServiceRemoveHostProcedure = "/synod.v1.ClusterService/RemoveHost"
 )
 
 // ClusterServiceClient is a client for the synod.v1.ClusterService service.
 type ClusterServiceClient interface {
-	// GetStatus describes every host (reachable, replicas, leaders) and every
-	// shard (leader, and each replica's applied index and lag), as the
+	// GetStatus describes every host (alive, state, replicas, leaders) and
+	// every shard (leader, and each replica's applied index and lag), as the
 	// gateway sees them now.
 	GetStatus(context.Context, *connect.Request[v1.GetStatusRequest]) (*connect.Response[v1.GetStatusResponse], error)
+	// AddReplica adds a replica of a shard on a live host that has none.
+	AddReplica(context.Context, *connect.Request[v1.AddReplicaRequest]) (*connect.Response[v1.AddReplicaResponse], error)
+	// RemoveReplica removes a shard's replica from a host; the last replica
+	// of a shard cannot be removed.
+	RemoveReplica(context.Context, *connect.Request[v1.RemoveReplicaRequest]) (*connect.Response[v1.RemoveReplicaResponse], error)
+	// MoveReplica moves a shard's replica from one host to another.
+	MoveReplica(context.Context, *connect.Request[v1.MoveReplicaRequest]) (*connect.Response[v1.MoveReplicaResponse], error)
+	// TransferLeader makes a shard's replica on a host its preferred leader;
+	// leadership moves there as soon as that replica is caught up.
+	TransferLeader(context.Context, *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error)
+	// DrainHost stops placing replicas on a host and moves every replica it
+	// has to other live hosts. It fails, changing nothing, if some replica
+	// has nowhere to go.
+	DrainHost(context.Context, *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error)
+	// RemoveHost removes a host from the cluster for good. A live host must
+	// be drained first; a dead host's replicas move to live hosts (a shard
+	// runs short of replicas while no live host can take one, and gets it
+	// back when a host joins). The host's name may then be used again.
+	RemoveHost(context.Context, *connect.Request[v1.RemoveHostRequest]) (*connect.Response[v1.RemoveHostResponse], error)
 }
 
 // NewClusterServiceClient constructs a client for the synod.v1.ClusterService service. By default,
@@ -64,12 +101,54 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		addReplica: connect.NewClient[v1.AddReplicaRequest, v1.AddReplicaResponse](
+			httpClient,
+			baseURL+ClusterServiceAddReplicaProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("AddReplica")),
+			connect.WithClientOptions(opts...),
+		),
+		removeReplica: connect.NewClient[v1.RemoveReplicaRequest, v1.RemoveReplicaResponse](
+			httpClient,
+			baseURL+ClusterServiceRemoveReplicaProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("RemoveReplica")),
+			connect.WithClientOptions(opts...),
+		),
+		moveReplica: connect.NewClient[v1.MoveReplicaRequest, v1.MoveReplicaResponse](
+			httpClient,
+			baseURL+ClusterServiceMoveReplicaProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("MoveReplica")),
+			connect.WithClientOptions(opts...),
+		),
+		transferLeader: connect.NewClient[v1.TransferLeaderRequest, v1.TransferLeaderResponse](
+			httpClient,
+			baseURL+ClusterServiceTransferLeaderProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("TransferLeader")),
+			connect.WithClientOptions(opts...),
+		),
+		drainHost: connect.NewClient[v1.DrainHostRequest, v1.DrainHostResponse](
+			httpClient,
+			baseURL+ClusterServiceDrainHostProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("DrainHost")),
+			connect.WithClientOptions(opts...),
+		),
+		removeHost: connect.NewClient[v1.RemoveHostRequest, v1.RemoveHostResponse](
+			httpClient,
+			baseURL+ClusterServiceRemoveHostProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("RemoveHost")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // clusterServiceClient implements ClusterServiceClient.
 type clusterServiceClient struct {
-	getStatus *connect.Client[v1.GetStatusRequest, v1.GetStatusResponse]
+	getStatus      *connect.Client[v1.GetStatusRequest, v1.GetStatusResponse]
+	addReplica     *connect.Client[v1.AddReplicaRequest, v1.AddReplicaResponse]
+	removeReplica  *connect.Client[v1.RemoveReplicaRequest, v1.RemoveReplicaResponse]
+	moveReplica    *connect.Client[v1.MoveReplicaRequest, v1.MoveReplicaResponse]
+	transferLeader *connect.Client[v1.TransferLeaderRequest, v1.TransferLeaderResponse]
+	drainHost      *connect.Client[v1.DrainHostRequest, v1.DrainHostResponse]
+	removeHost     *connect.Client[v1.RemoveHostRequest, v1.RemoveHostResponse]
 }
 
 // GetStatus calls synod.v1.ClusterService.GetStatus.
@@ -77,12 +156,61 @@ func (c *clusterServiceClient) GetStatus(ctx context.Context, req *connect.Reque
 	return c.getStatus.CallUnary(ctx, req)
 }
 
+// AddReplica calls synod.v1.ClusterService.AddReplica.
+func (c *clusterServiceClient) AddReplica(ctx context.Context, req *connect.Request[v1.AddReplicaRequest]) (*connect.Response[v1.AddReplicaResponse], error) {
+	return c.addReplica.CallUnary(ctx, req)
+}
+
+// RemoveReplica calls synod.v1.ClusterService.RemoveReplica.
+func (c *clusterServiceClient) RemoveReplica(ctx context.Context, req *connect.Request[v1.RemoveReplicaRequest]) (*connect.Response[v1.RemoveReplicaResponse], error) {
+	return c.removeReplica.CallUnary(ctx, req)
+}
+
+// MoveReplica calls synod.v1.ClusterService.MoveReplica.
+func (c *clusterServiceClient) MoveReplica(ctx context.Context, req *connect.Request[v1.MoveReplicaRequest]) (*connect.Response[v1.MoveReplicaResponse], error) {
+	return c.moveReplica.CallUnary(ctx, req)
+}
+
+// TransferLeader calls synod.v1.ClusterService.TransferLeader.
+func (c *clusterServiceClient) TransferLeader(ctx context.Context, req *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error) {
+	return c.transferLeader.CallUnary(ctx, req)
+}
+
+// DrainHost calls synod.v1.ClusterService.DrainHost.
+func (c *clusterServiceClient) DrainHost(ctx context.Context, req *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error) {
+	return c.drainHost.CallUnary(ctx, req)
+}
+
+// RemoveHost calls synod.v1.ClusterService.RemoveHost.
+func (c *clusterServiceClient) RemoveHost(ctx context.Context, req *connect.Request[v1.RemoveHostRequest]) (*connect.Response[v1.RemoveHostResponse], error) {
+	return c.removeHost.CallUnary(ctx, req)
+}
+
 // ClusterServiceHandler is an implementation of the synod.v1.ClusterService service.
 type ClusterServiceHandler interface {
-	// GetStatus describes every host (reachable, replicas, leaders) and every
-	// shard (leader, and each replica's applied index and lag), as the
+	// GetStatus describes every host (alive, state, replicas, leaders) and
+	// every shard (leader, and each replica's applied index and lag), as the
 	// gateway sees them now.
 	GetStatus(context.Context, *connect.Request[v1.GetStatusRequest]) (*connect.Response[v1.GetStatusResponse], error)
+	// AddReplica adds a replica of a shard on a live host that has none.
+	AddReplica(context.Context, *connect.Request[v1.AddReplicaRequest]) (*connect.Response[v1.AddReplicaResponse], error)
+	// RemoveReplica removes a shard's replica from a host; the last replica
+	// of a shard cannot be removed.
+	RemoveReplica(context.Context, *connect.Request[v1.RemoveReplicaRequest]) (*connect.Response[v1.RemoveReplicaResponse], error)
+	// MoveReplica moves a shard's replica from one host to another.
+	MoveReplica(context.Context, *connect.Request[v1.MoveReplicaRequest]) (*connect.Response[v1.MoveReplicaResponse], error)
+	// TransferLeader makes a shard's replica on a host its preferred leader;
+	// leadership moves there as soon as that replica is caught up.
+	TransferLeader(context.Context, *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error)
+	// DrainHost stops placing replicas on a host and moves every replica it
+	// has to other live hosts. It fails, changing nothing, if some replica
+	// has nowhere to go.
+	DrainHost(context.Context, *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error)
+	// RemoveHost removes a host from the cluster for good. A live host must
+	// be drained first; a dead host's replicas move to live hosts (a shard
+	// runs short of replicas while no live host can take one, and gets it
+	// back when a host joins). The host's name may then be used again.
+	RemoveHost(context.Context, *connect.Request[v1.RemoveHostRequest]) (*connect.Response[v1.RemoveHostResponse], error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -99,10 +227,58 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	clusterServiceAddReplicaHandler := connect.NewUnaryHandler(
+		ClusterServiceAddReplicaProcedure,
+		svc.AddReplica,
+		connect.WithSchema(clusterServiceMethods.ByName("AddReplica")),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceRemoveReplicaHandler := connect.NewUnaryHandler(
+		ClusterServiceRemoveReplicaProcedure,
+		svc.RemoveReplica,
+		connect.WithSchema(clusterServiceMethods.ByName("RemoveReplica")),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceMoveReplicaHandler := connect.NewUnaryHandler(
+		ClusterServiceMoveReplicaProcedure,
+		svc.MoveReplica,
+		connect.WithSchema(clusterServiceMethods.ByName("MoveReplica")),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceTransferLeaderHandler := connect.NewUnaryHandler(
+		ClusterServiceTransferLeaderProcedure,
+		svc.TransferLeader,
+		connect.WithSchema(clusterServiceMethods.ByName("TransferLeader")),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceDrainHostHandler := connect.NewUnaryHandler(
+		ClusterServiceDrainHostProcedure,
+		svc.DrainHost,
+		connect.WithSchema(clusterServiceMethods.ByName("DrainHost")),
+		connect.WithHandlerOptions(opts...),
+	)
+	clusterServiceRemoveHostHandler := connect.NewUnaryHandler(
+		ClusterServiceRemoveHostProcedure,
+		svc.RemoveHost,
+		connect.WithSchema(clusterServiceMethods.ByName("RemoveHost")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/synod.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceGetStatusProcedure:
 			clusterServiceGetStatusHandler.ServeHTTP(w, r)
+		case ClusterServiceAddReplicaProcedure:
+			clusterServiceAddReplicaHandler.ServeHTTP(w, r)
+		case ClusterServiceRemoveReplicaProcedure:
+			clusterServiceRemoveReplicaHandler.ServeHTTP(w, r)
+		case ClusterServiceMoveReplicaProcedure:
+			clusterServiceMoveReplicaHandler.ServeHTTP(w, r)
+		case ClusterServiceTransferLeaderProcedure:
+			clusterServiceTransferLeaderHandler.ServeHTTP(w, r)
+		case ClusterServiceDrainHostProcedure:
+			clusterServiceDrainHostHandler.ServeHTTP(w, r)
+		case ClusterServiceRemoveHostProcedure:
+			clusterServiceRemoveHostHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -114,4 +290,28 @@ type UnimplementedClusterServiceHandler struct{}
 
 func (UnimplementedClusterServiceHandler) GetStatus(context.Context, *connect.Request[v1.GetStatusRequest]) (*connect.Response[v1.GetStatusResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.GetStatus is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) AddReplica(context.Context, *connect.Request[v1.AddReplicaRequest]) (*connect.Response[v1.AddReplicaResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.AddReplica is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) RemoveReplica(context.Context, *connect.Request[v1.RemoveReplicaRequest]) (*connect.Response[v1.RemoveReplicaResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.RemoveReplica is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) MoveReplica(context.Context, *connect.Request[v1.MoveReplicaRequest]) (*connect.Response[v1.MoveReplicaResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.MoveReplica is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) TransferLeader(context.Context, *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.TransferLeader is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) DrainHost(context.Context, *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.DrainHost is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) RemoveHost(context.Context, *connect.Request[v1.RemoveHostRequest]) (*connect.Response[v1.RemoveHostResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ClusterService.RemoveHost is not implemented"))
 }

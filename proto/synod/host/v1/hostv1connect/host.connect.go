@@ -48,6 +48,8 @@ const (
 	// HostServiceRunCatalogueProcedure is the fully-qualified name of the HostService's RunCatalogue
 	// RPC.
 	HostServiceRunCatalogueProcedure = "/synod.host.v1.HostService/RunCatalogue"
+	// HostServiceJoinProcedure is the fully-qualified name of the HostService's Join RPC.
+	HostServiceJoinProcedure = "/synod.host.v1.HostService/Join"
 )
 
 // HostServiceClient is a client for the synod.host.v1.HostService service.
@@ -63,6 +65,9 @@ type HostServiceClient interface {
 	UploadModule(context.Context, *connect.Request[v1.UploadModuleRequest]) (*connect.Response[v1.UploadModuleResponse], error)
 	// RunCatalogue runs one catalogue request (host/meta's JSON encoding).
 	RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error)
+	// Join admits a new host to the cluster and gives it its id. Any host
+	// answers: it forwards the command to the meta leader.
+	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
 }
 
 // NewHostServiceClient constructs a client for the synod.host.v1.HostService service. By default,
@@ -108,6 +113,12 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(hostServiceMethods.ByName("RunCatalogue")),
 			connect.WithClientOptions(opts...),
 		),
+		join: connect.NewClient[v1.JoinRequest, v1.JoinResponse](
+			httpClient,
+			baseURL+HostServiceJoinProcedure,
+			connect.WithSchema(hostServiceMethods.ByName("Join")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -118,6 +129,7 @@ type hostServiceClient struct {
 	shardStatus  *connect.Client[v1.ShardStatusRequest, v1.ShardStatusResponse]
 	uploadModule *connect.Client[v1.UploadModuleRequest, v1.UploadModuleResponse]
 	runCatalogue *connect.Client[v1.RunCatalogueRequest, v1.RunCatalogueResponse]
+	join         *connect.Client[v1.JoinRequest, v1.JoinResponse]
 }
 
 // Propose calls synod.host.v1.HostService.Propose.
@@ -145,6 +157,11 @@ func (c *hostServiceClient) RunCatalogue(ctx context.Context, req *connect.Reque
 	return c.runCatalogue.CallUnary(ctx, req)
 }
 
+// Join calls synod.host.v1.HostService.Join.
+func (c *hostServiceClient) Join(ctx context.Context, req *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error) {
+	return c.join.CallUnary(ctx, req)
+}
+
 // HostServiceHandler is an implementation of the synod.host.v1.HostService service.
 type HostServiceHandler interface {
 	// Propose commits a command through the host's replica, which must lead
@@ -158,6 +175,9 @@ type HostServiceHandler interface {
 	UploadModule(context.Context, *connect.Request[v1.UploadModuleRequest]) (*connect.Response[v1.UploadModuleResponse], error)
 	// RunCatalogue runs one catalogue request (host/meta's JSON encoding).
 	RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error)
+	// Join admits a new host to the cluster and gives it its id. Any host
+	// answers: it forwards the command to the meta leader.
+	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
 }
 
 // NewHostServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -199,6 +219,12 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(hostServiceMethods.ByName("RunCatalogue")),
 		connect.WithHandlerOptions(opts...),
 	)
+	hostServiceJoinHandler := connect.NewUnaryHandler(
+		HostServiceJoinProcedure,
+		svc.Join,
+		connect.WithSchema(hostServiceMethods.ByName("Join")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/synod.host.v1.HostService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case HostServiceProposeProcedure:
@@ -211,6 +237,8 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 			hostServiceUploadModuleHandler.ServeHTTP(w, r)
 		case HostServiceRunCatalogueProcedure:
 			hostServiceRunCatalogueHandler.ServeHTTP(w, r)
+		case HostServiceJoinProcedure:
+			hostServiceJoinHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -238,4 +266,8 @@ func (UnimplementedHostServiceHandler) UploadModule(context.Context, *connect.Re
 
 func (UnimplementedHostServiceHandler) RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.RunCatalogue is not implemented"))
+}
+
+func (UnimplementedHostServiceHandler) Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Join is not implemented"))
 }

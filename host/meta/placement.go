@@ -1,0 +1,220 @@
+package meta
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/store"
+)
+
+// cluster is the catalogue's hosts and shards as one command sees them,
+// at the command's time: everything placement decides from. Every replica
+// decides the same, since the time is the entry's, not the clock's.
+type cluster struct {
+	now    int64
+	hosts  []Host
+	shards []Shard
+}
+
+func loadCluster(c fsm.Call, txn *store.Txn) (*cluster, error) {
+	hosts, err := list[Host](txn, keyHost)
+	if err != nil {
+		return nil, err
+	}
+	shards, err := list[Shard](txn, keyShard)
+	if err != nil {
+		return nil, err
+	}
+	return &cluster{now: c.TimeNanos, hosts: hosts, shards: shards}, nil
+}
+
+// placeable returns the hosts new replicas may go on.
+func (cl *cluster) placeable() []Host {
+	var out []Host
+	for _, h := range cl.hosts {
+		if h.Placeable(cl.now) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// host returns the host with the given name, which must not be removed.
+func (cl *cluster) host(name string) (Host, error) {
+	for _, h := range cl.hosts {
+		if h.Name != name {
+			continue
+		}
+		if h.State == HostRemoved {
+			return Host{}, fail(ErrHostRemoved, "host %s was removed from the cluster", name)
+		}
+		return h, nil
+	}
+	return Host{}, fail(ErrHostNotFound, "host %s not found", name)
+}
+
+// load counts the replicas and preferred leaders on each host.
+func (cl *cluster) load() (replicas, leaders map[uint64]int) {
+	replicas, leaders = make(map[uint64]int), make(map[uint64]int)
+	for _, s := range cl.shards {
+		for _, r := range s.Replicas {
+			replicas[r.HostID]++
+			if r.ReplicaID == s.Leader {
+				leaders[r.HostID]++
+			}
+		}
+	}
+	return replicas, leaders
+}
+
+// place picks n distinct placeable hosts not in exclude: the least loaded
+// first, ties broken by host id, so replicas spread evenly. It returns
+// fewer when there are not enough.
+func (cl *cluster) place(n int, exclude []uint64) []uint64 {
+	load, _ := cl.load()
+	var ids []uint64
+	for _, h := range cl.placeable() {
+		if !slices.Contains(exclude, h.ID) {
+			ids = append(ids, h.ID)
+		}
+	}
+	slices.SortFunc(ids, func(a, b uint64) int {
+		return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b))
+	})
+	return ids[:min(n, len(ids))]
+}
+
+// pickLeader returns the replica of s whose host prefers the fewest
+// shards, so leaders spread as replicas do.
+func (cl *cluster) pickLeader(s Shard) uint64 {
+	_, leaders := cl.load()
+	best := s.Replicas[0]
+	for _, r := range s.Replicas[1:] {
+		if leaders[r.HostID] < leaders[best.HostID] {
+			best = r
+		}
+	}
+	return best.ReplicaID
+}
+
+// moveReplica replaces the replica of s on host from with a new, joining
+// replica on host to (or, when to is 0, on the least loaded placeable host
+// that has none). With no host to move to, a lenient move just drops the
+// replica, leaving the shard short until [cluster.repair] finds a host; a
+// strict one fails.
+func (cl *cluster) moveReplica(s *Shard, from, to uint64, strict bool) error {
+	old, i := s.replicaOn(from)
+	if i < 0 {
+		return fail(ErrReplicaNotFound, "shard %q has no replica on host %d", s.Name, from)
+	}
+	if to == 0 {
+		picked := cl.place(1, hostsOf(*s))
+		switch {
+		case len(picked) > 0:
+			to = picked[0]
+		case strict:
+			return fail(ErrNotEnoughHosts, "shard %q: no live host without a replica of it to move its replica on host %d to", s.Name, from)
+		case len(s.Replicas) == 1:
+			return fail(ErrHostInUse, "shard %q has its only replica on host %d and no live host to move it to: removing the host would lose the shard", s.Name, from)
+		}
+	}
+	if to != 0 {
+		if err := cl.addReplica(s, to); err != nil {
+			return err
+		}
+	}
+	s.drop(i)
+	if s.Leader == old.ReplicaID {
+		s.Leader = cl.pickLeader(*s)
+	}
+	return nil
+}
+
+// drop moves the i-th replica to Leaving.
+func (s *Shard) drop(i int) {
+	s.Leaving = append(s.Leaving, s.Replicas[i])
+	s.Replicas = slices.Delete(s.Replicas, i, i+1)
+}
+
+// addReplica adds a joining replica of s on host to.
+func (cl *cluster) addReplica(s *Shard, to uint64) error {
+	if _, i := s.replicaOn(to); i >= 0 {
+		return fail(ErrReplicaExists, "shard %q already has a replica on host %d", s.Name, to)
+	}
+	for _, r := range s.Leaving {
+		if r.HostID == to {
+			return fail(ErrReplicaExists, "shard %q has a replica still leaving host %d: try again once it has left", s.Name, to)
+		}
+	}
+	if len(s.Replicas) >= MaxReplicas {
+		return fail(ErrInvalidArgument, "shard %q already has %d replicas, the most a shard may have", s.Name, MaxReplicas)
+	}
+	if s.NextReplicaID == 0 {
+		// Shards created before replica ids were counted got 1..n.
+		s.NextReplicaID = uint64(len(s.InitialMembers())) + 1
+	}
+	s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: to, Joined: true, Learning: true})
+	s.NextReplicaID++
+	return nil
+}
+
+// evacuate moves every replica off a host (see moveReplica for strict).
+func (cl *cluster) evacuate(txn *store.Txn, hostID uint64, strict bool) error {
+	for i := range cl.shards {
+		s := &cl.shards[i]
+		if _, j := s.replicaOn(hostID); j < 0 {
+			continue
+		}
+		if err := cl.moveReplica(s, hostID, 0, strict); err != nil {
+			return err
+		}
+		if err := putShard(txn, *s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// repair gives every shard that has fewer replicas than it should a new
+// replica on a placeable host, where there is one.
+func (cl *cluster) repair(txn *store.Txn) error {
+	for i := range cl.shards {
+		s := &cl.shards[i]
+		changed := false
+		for len(s.Replicas) < s.ReplicaCount {
+			picked := cl.place(1, hostsOf(*s))
+			if len(picked) == 0 {
+				break
+			}
+			if err := cl.addReplica(s, picked[0]); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if changed {
+			if err := putShard(txn, *s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func putShard(txn *store.Txn, s Shard) error {
+	_, err := putJSON(txn, []byte(keyShard+s.Name), s)
+	return err
+}
+
+func hostsOf(s Shard) []uint64 {
+	out := make([]uint64, 0, len(s.Replicas))
+	for _, r := range s.Replicas {
+		out = append(out, r.HostID)
+	}
+	return out
+}
+
+func hostKey(id uint64) []byte {
+	return fmt.Appendf(nil, "%s%020d", keyHost, id)
+}
