@@ -27,9 +27,10 @@ type Config struct {
 	// CacheDir holds compiled modules; default DataDir/wasm-cache. Hosts of
 	// one machine may share it.
 	CacheDir string
-	// MetaMembers are the initial members of the meta shard, host id to Raft
-	// address: the hosts of the initial cluster. Every host runs a meta
-	// replica; the meta leader makes up to 5 of them voters.
+	// MetaMembers are the hosts of the initial cluster, host id to Raft
+	// address. The 3 with the lowest ids (5, with 5 or more) bootstrap the
+	// meta shard as voters, and the others join it. Every host runs a meta
+	// replica; the meta leader keeps 3 (or 5) of them voters.
 	MetaMembers map[uint64]string
 	// Join is set for a host that joins a running cluster, having been
 	// given its ID by it: its meta replica starts empty and catches up,

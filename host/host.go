@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type Host struct {
 	mu            sync.Mutex
 	running       map[uint64]meta.Shard // user shards with a replica started here
 	lastTransfers map[uint64]time.Time  // when the reconciler last moved a shard's leadership
+	steady        map[uint64]steadyMark // shards found in line with the catalogue
 }
 
 // New starts a host: it opens the state DB and the Raft NodeHost, starts
@@ -72,6 +74,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		done:          make(chan struct{}),
 		running:       make(map[uint64]meta.Shard),
 		lastTransfers: make(map[uint64]time.Time),
+		steady:        make(map[uint64]steadyMark),
 	}
 	if err := h.startNodeHost(); err != nil {
 		_ = rt.Close(ctx)
@@ -96,20 +99,32 @@ func (h *Host) startNodeHost() error {
 		return fmt.Errorf("start raft node host at %s: %w", h.cfg.RaftAddr, err)
 	}
 	h.nh = nh
-	members := make(map[uint64]dragonboat.Target, len(h.cfg.MetaMembers))
-	for id, addr := range h.cfg.MetaMembers {
-		members[id] = addr
-	}
-	if h.cfg.Join {
-		members = nil
-	}
+	voters := bootstrapVoters(h.cfg.MetaMembers)
+	_, voter := voters[h.cfg.ID]
 	exec := meta.NewExecutor(h.poke)
 	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
-	if err := h.startOnDisk(members, h.cfg.Join, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
+	if err := h.startOnDisk(voters, !voter, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
 		nh.Close()
 		return fmt.Errorf("start meta replica: %w", err)
 	}
 	return nil
+}
+
+// bootstrapVoters returns the members of the initial cluster that
+// bootstrap the meta shard as voters: the 3 (or, with 5 or more, the 5)
+// with the lowest ids. The others join it as non-voting members, which the
+// meta leader adds (see steerMeta).
+func bootstrapVoters(initial map[uint64]string) map[uint64]dragonboat.Target {
+	ids := make([]uint64, 0, len(initial))
+	for id := range initial {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	voters := make(map[uint64]dragonboat.Target)
+	for _, id := range ids[:metaVoters(len(ids))] {
+		voters[id] = initial[id]
+	}
+	return voters
 }
 
 // startOnDisk starts a replica: from its own records if it ran here
@@ -120,8 +135,11 @@ func (h *Host) startOnDisk(members map[uint64]dragonboat.Target, join bool, fact
 	// A joined replica starts as the non-voting member it was added as,
 	// until this host has seen it promoted (see noteVoting).
 	cfg.IsNonVoting = join && !h.marks.has(markVoting, cfg.ShardID, cfg.ReplicaID)
+	if join || h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
+		members = nil
+	}
 	if h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
-		members, join = nil, false
+		join = false
 	}
 	return h.nh.StartOnDiskReplica(members, join, factory, cfg)
 }

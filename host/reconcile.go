@@ -103,7 +103,7 @@ func (h *Host) reconcile(ctx context.Context) error {
 	if err := h.removeStale(listed); err != nil {
 		errs = append(errs, err)
 	}
-	if h.cfg.Join {
+	if _, voter := bootstrapVoters(h.cfg.MetaMembers)[h.cfg.ID]; !voter {
 		if err := h.noteVoting(meta.ShardID, h.cfg.ID); err != nil {
 			errs = append(errs, err)
 		}
@@ -143,10 +143,36 @@ func (h *Host) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint6
 			}
 		}
 	}
-	if h.leads(s.ID) {
-		return h.steer(ctx, s, running, hosts)
+	if !h.leads(s.ID) {
+		return nil
 	}
-	return nil
+	// A shard found in line with its catalogue entry is checked again
+	// only when the entry changes or steadyRecheck passes, so that idle
+	// shards cost no membership reads.
+	record := fmt.Sprint(s)
+	h.mu.Lock()
+	st, ok := h.steady[s.ID]
+	h.mu.Unlock()
+	if ok && st.record == record && time.Now().Before(st.until) {
+		return nil
+	}
+	acted, err := h.steer(ctx, s, running, hosts)
+	if err == nil && !acted {
+		h.mu.Lock()
+		h.steady[s.ID] = steadyMark{record: record, until: time.Now().Add(steadyRecheck)}
+		h.mu.Unlock()
+	}
+	return err
+}
+
+// steadyRecheck is how long a shard found in line with the catalogue goes
+// without its membership being read again, unless its entry changes.
+const steadyRecheck = 10 * time.Second
+
+// steadyMark records that a shard was found in line with a catalogue entry.
+type steadyMark struct {
+	record string
+	until  time.Time
 }
 
 // runningReplica returns the id of this host's running replica of a shard.

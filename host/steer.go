@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -25,7 +26,8 @@ const steerTimeout = 3 * time.Second
 const transferBackoff = 10 * time.Second
 
 // steer changes the Raft membership of a shard this host leads towards
-// the catalogue's replicas, one step per call:
+// the catalogue's replicas, one step per call, and reports whether it took
+// (or is waiting on) a step:
 //
 //  1. a replica the catalogue adds joins as a non-voting member, so it
 //     catches up without counting towards (and slowing) the quorum;
@@ -36,12 +38,12 @@ const transferBackoff = 10 * time.Second
 //  4. with the membership settled, leadership moves to the preferred
 //     replica: at once for a new shard, else once the preferred host has
 //     been up for rebalanceAfter.
-func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[uint64]meta.Host) error {
+func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[uint64]meta.Host) (acted bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, steerTimeout)
 	defer cancel()
 	m, err := h.nh.SyncGetShardMembership(ctx, s.ID)
 	if err != nil {
-		return fmt.Errorf("read membership: %w", err)
+		return false, fmt.Errorf("read membership: %w", err)
 	}
 	for _, r := range s.Replicas {
 		_, voter := m.Nodes[r.ReplicaID]
@@ -54,23 +56,23 @@ func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[u
 				// is gone; dragonboat admits one member per address, so
 				// the old member goes first.
 				h.cfg.Logger.Info("removing replica of a replaced host", "shard", s.Name, "replica", stale)
-				return h.nh.SyncRequestDeleteReplica(ctx, s.ID, stale, m.ConfigChangeID)
+				return true, h.nh.SyncRequestDeleteReplica(ctx, s.ID, stale, m.ConfigChangeID)
 			}
 			h.cfg.Logger.Info("adding replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
-			return h.nh.SyncRequestAddNonVoting(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
+			return true, h.nh.SyncRequestAddNonVoting(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
 		case learner && !r.Learning:
 			h.cfg.Logger.Info("promoting replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
-			return h.nh.SyncRequestAddReplica(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
+			return true, h.nh.SyncRequestAddReplica(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
 		}
 	}
 	for _, r := range s.Leaving {
 		if _, ok := memberOf(m, r.ReplicaID); !ok {
 			_, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaLeft, Name: s.Name, ReplicaID: r.ReplicaID})
-			return err
+			return true, err
 		}
 	}
 	if !s.Settled() {
-		return nil
+		return true, nil // waiting for a learner to catch up
 	}
 	for _, id := range members(m) {
 		if _, ok := s.Replica(id); ok {
@@ -81,18 +83,18 @@ func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[u
 			if _, ok := s.Replica(to); !ok {
 				to = s.Replicas[0].ReplicaID
 			}
-			return h.transferLeader(s, to)
+			return true, h.transferLeader(s, to)
 		}
 		h.cfg.Logger.Info("removing replica", "shard", s.Name, "replica", id)
-		return h.nh.SyncRequestDeleteReplica(ctx, s.ID, id, m.ConfigChangeID)
+		return true, h.nh.SyncRequestDeleteReplica(ctx, s.ID, id, m.ConfigChangeID)
 	}
 	preferred, ok := s.Replica(s.Leader)
 	now := time.Now().UnixNano()
 	fresh := now-s.CreateNanos < int64(rebalanceAfter) // no host has failed it yet
 	if ok && s.Leader != self && (fresh && hosts[preferred.HostID].Alive(now) || hosts[preferred.HostID].Settled(now, rebalanceAfter)) {
-		return h.transferLeader(s, s.Leader)
+		return true, h.transferLeader(s, s.Leader)
 	}
-	return nil
+	return false, nil
 }
 
 // transferLeader asks the shard's leadership to move to a replica, at most
@@ -186,11 +188,15 @@ func (h *Host) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error 
 	if err != nil {
 		return fmt.Errorf("read membership: %w", err)
 	}
-	ids := make([]uint64, 0, len(hosts))
-	for id := range hosts {
-		ids = append(ids, id)
+	// Hosts of the initial cluster that did not bootstrap as voters join
+	// before they can register: add them from the initial list.
+	hosts = maps.Clone(hosts)
+	for id, addr := range h.cfg.MetaMembers {
+		if _, ok := hosts[id]; !ok {
+			hosts[id] = meta.Host{ID: id, Name: fmt.Sprintf("host %d", id), RaftAddr: addr, State: meta.HostJoining}
+		}
 	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(hosts))
 	now := time.Now().UnixNano()
 	voters, eligible := 0, 0
 	for _, id := range ids {

@@ -27,7 +27,7 @@ import (
 )
 
 // MaxHosts is the most hosts a dev cluster runs.
-const MaxHosts = 5
+const MaxHosts = 7
 
 // Config configures a dev cluster.
 type Config struct {
@@ -36,7 +36,7 @@ type Config struct {
 	// Listen is the gateway's address; default 127.0.0.1:7070. Port 0
 	// picks a free port.
 	Listen string
-	// Hosts is the number of hosts, 1 to 5; default 3. A restart must use
+	// Hosts is the number of hosts, 1 to MaxHosts; default 3. A restart must use
 	// the number the directory was created with.
 	Hosts int
 	// CacheDir holds compiled modules, shared by the hosts; default
