@@ -127,13 +127,23 @@ func (r *router) leader(s host.ShardInfo, attempt int) Host {
 		if !ok {
 			continue
 		}
-		if lid, ok := h.Leader(s.ID); ok {
-			if lh, ok := r.host(s.HostOf(lid)); ok {
-				r.mu.Lock()
-				r.leaders[s.ID] = lh.ID()
-				r.mu.Unlock()
-				return lh
-			}
+		lid, ok := h.Leader(s.ID)
+		if !ok {
+			continue
+		}
+		if s.HostOf(lid) == 0 && s.ID != meta.ShardID {
+			// The leader is a replica the cached record does not list: the
+			// shard's replicas moved. Read the record again next attempt.
+			r.mu.Lock()
+			delete(r.shards, s.Name)
+			r.mu.Unlock()
+			continue
+		}
+		if lh, ok := r.host(s.HostOf(lid)); ok {
+			r.mu.Lock()
+			r.leaders[s.ID] = lh.ID()
+			r.mu.Unlock()
+			return lh
 		}
 	}
 	return r.replica(s, attempt)

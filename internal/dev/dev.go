@@ -139,14 +139,14 @@ func loadLayout(dir string, n int) (layout, error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return layout{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	for i := 1; i <= n; i++ {
-		port, err := freePort()
-		if err != nil {
-			return layout{}, err
-		}
+	ports, err := freePorts(n)
+	if err != nil {
+		return layout{}, err
+	}
+	for i, port := range ports {
 		lay.Hosts = append(lay.Hosts, hostLayout{
-			ID:       uint64(i),
-			Name:     fmt.Sprintf("host-%d", i),
+			ID:       uint64(i + 1),
+			Name:     fmt.Sprintf("host-%d", i+1),
 			RaftAddr: fmt.Sprintf("127.0.0.1:%d", port),
 		})
 	}
@@ -163,13 +163,19 @@ func loadLayout(dir string, n int) (layout, error) {
 	return lay, nil
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+// freePorts returns n distinct free ports, holding each open until all
+// are found so that none is handed out twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 func (c *Cluster) hostConfig(i int) host.Config {
