@@ -116,12 +116,18 @@ func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard, 
 		return nil, invalid("shard and host are required")
 	}
 	var info host.ShardInfo
-	var hosts []host.HostInfo
 	err := s.g.router.catalogue(ctx, false, func(h Host) error {
 		var err error
-		if info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard, hostName, target); err != nil {
-			return err
-		}
+		info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard, hostName, target)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A read of its own, so that a retried read never repeats the write.
+	var hosts []host.HostInfo
+	err = s.g.router.catalogue(ctx, true, func(h Host) error {
+		var err error
 		hosts, err = catalogueOf(h).ListHosts(ctx)
 		return err
 	})

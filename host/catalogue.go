@@ -79,7 +79,7 @@ func (h *Host) Register(ctx context.Context) error {
 // is what a host that has just started, and knows no leader's API yet,
 // needs.
 func (h *Host) heartbeat(ctx context.Context) error {
-	_, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{
+	_, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpHeartbeat, IDFloor: h.idFloor(), Host: &meta.Host{
 		ID: h.cfg.ID, Name: h.cfg.Name, RaftAddr: h.cfg.RaftAddr, APIAddr: h.cfg.APIAddr,
 	}})
 	if errors.Is(err, meta.ErrHostRemoved) && !h.removed.Swap(true) {
@@ -88,6 +88,15 @@ func (h *Host) heartbeat(ctx context.Context) error {
 		h.poke()
 	}
 	return err
+}
+
+// idFloor returns the highest id of the initial cluster this host knows.
+func (h *Host) idFloor() uint64 {
+	var floor uint64
+	for id := range h.cfg.MetaMembers {
+		floor = max(floor, id)
+	}
+	return floor
 }
 
 // heartbeatLoop heartbeats every meta.HeartbeatInterval until the host
@@ -113,7 +122,7 @@ func (h *Host) heartbeatLoop() {
 // member, and the member forwards the command to the meta leader. It
 // returns the new host's entry, with its id.
 func (h *Host) Admit(ctx context.Context, name, raftAddr, apiAddr string) (HostInfo, error) {
-	out, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpJoinHost, Host: &meta.Host{
+	out, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpJoinHost, IDFloor: h.idFloor(), Host: &meta.Host{
 		Name: name, RaftAddr: raftAddr, APIAddr: apiAddr,
 	}})
 	if err != nil {

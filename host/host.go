@@ -132,9 +132,11 @@ func bootstrapVoters(initial map[uint64]string) map[uint64]dragonboat.Target {
 // a new member of a running group. Restarting from the records means a
 // host need not remember how a replica first started.
 func (h *Host) startOnDisk(members map[uint64]dragonboat.Target, join bool, factory sm.CreateOnDiskStateMachineFunc, cfg config.Config) error {
-	// A joined replica starts as the non-voting member it was added as,
-	// until this host has seen it promoted (see noteVoting).
-	cfg.IsNonVoting = join && !h.marks.has(markVoting, cfg.ShardID, cfg.ReplicaID)
+	// A joined replica starts, every time, as the non-voting member it was
+	// added as: dragonboat replays its log (or restores its snapshot)
+	// and promotes it if it was promoted. Starting a promoted replica as a
+	// voter would make the replay of its own AddNonVoting entry panic.
+	cfg.IsNonVoting = join
 	if join || h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
 		members = nil
 	}

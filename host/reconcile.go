@@ -103,11 +103,6 @@ func (h *Host) reconcile(ctx context.Context) error {
 	if err := h.removeStale(listed); err != nil {
 		errs = append(errs, err)
 	}
-	if _, voter := bootstrapVoters(h.cfg.MetaMembers)[h.cfg.ID]; !voter {
-		if err := h.noteVoting(meta.ShardID, h.cfg.ID); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	if err := h.steerMeta(ctx, byID); err != nil {
 		errs = append(errs, fmt.Errorf("meta shard: %w", err))
 	}
@@ -133,14 +128,9 @@ func (h *Host) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint6
 	if running == 0 {
 		return nil
 	}
-	if r, _ := s.Replica(running); r.Joined && r.HostID == h.cfg.ID {
-		if err := h.noteVoting(s.ID, running); err != nil {
+	if r, _ := s.Replica(running); r.Learning && r.HostID == h.cfg.ID {
+		if err := h.reportCaughtUp(ctx, s, running); err != nil {
 			return err
-		}
-		if r.Learning {
-			if err := h.reportCaughtUp(ctx, s, running); err != nil {
-				return err
-			}
 		}
 	}
 	if !h.leads(s.ID) {
@@ -214,7 +204,7 @@ func (h *Host) startReplica(ctx context.Context, s meta.Shard, hosts map[uint64]
 	}
 	exec := fsm.NewWasmExecutor(mod)
 	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
-	if err := h.marks.set(markRunning, s.ID, r.ReplicaID); err != nil {
+	if err := h.marks.set(s.ID, r.ReplicaID); err != nil {
 		return err
 	}
 	err = h.startOnDisk(members, r.Joined, factory, h.raftConfig(s.ID, r.ReplicaID))
@@ -239,10 +229,8 @@ func (h *Host) removeReplica(shardID, replicaID uint64) error {
 	if err := h.db.DeleteShard(shardID); err != nil {
 		return err
 	}
-	for _, kind := range []string{markVoting, markRunning} {
-		if err := h.marks.clear(kind, shardID, replicaID); err != nil {
-			return err
-		}
+	if err := h.marks.clear(shardID, replicaID); err != nil {
+		return err
 	}
 	h.mu.Lock()
 	delete(h.running, shardID)
@@ -256,7 +244,7 @@ func (h *Host) removeReplica(shardID, replicaID uint64) error {
 // The local catalogue can be trusted for this: it had applied the shard's
 // creation before the replica first started, and it only moves forward.
 func (h *Host) removeStale(listed map[uint64]meta.Shard) error {
-	marked, err := h.marks.list(markRunning)
+	marked, err := h.marks.list()
 	if err != nil {
 		return err
 	}

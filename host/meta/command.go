@@ -68,6 +68,11 @@ type Request struct {
 	HostName string `json:"host_name,omitempty"`
 	// Target names the host OpMoveReplica moves the replica to.
 	Target string `json:"target,omitempty"`
+	// IDFloor is the highest host id of the initial cluster as the
+	// proposing host knows it (0 if it joined), sent with OpHeartbeat and
+	// OpJoinHost: a joining host must not get the id of an initial host
+	// that has not registered yet.
+	IDFloor uint64 `json:"id_floor,omitempty"`
 	// ReplicaID names the replica of OpReplicaCaughtUp and OpReplicaLeft.
 	ReplicaID uint64 `json:"replica_id,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).

@@ -18,6 +18,7 @@ const (
 	keyShard       = "shard/"
 	keyHost        = "host/"
 	keyNextShardID = "next-shard-id"
+	keyIDFloor     = "host-id-floor"
 )
 
 // MaxReplicas is the largest replica count of a shard.

@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"encoding/binary"
 	"slices"
 
 	"github.com/synodhq/synod/host/internal/fsm"
@@ -39,6 +40,9 @@ func heartbeat(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		}
 	}
 	h.HeartbeatNanos = c.TimeNanos
+	if err := raiseIDFloor(txn, req.IDFloor); err != nil {
+		return nil, err
+	}
 	out, err := putJSON(txn, hostKey(h.ID), h)
 	if err != nil || !arrived {
 		return out, err
@@ -61,7 +65,14 @@ func joinHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var next uint64 = 1
+	if err := raiseIDFloor(txn, req.IDFloor); err != nil {
+		return nil, err
+	}
+	floor, err := idFloor(txn)
+	if err != nil {
+		return nil, err
+	}
+	next := floor + 1
 	for _, old := range cl.hosts {
 		next = max(next, old.ID+1)
 		if old.Name != req.Host.Name || old.State == HostRemoved {
@@ -103,10 +114,28 @@ func removeHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if load, _ := cl.load(); h.Alive(c.TimeNanos) && load[h.ID] > 0 {
-		return nil, fail(ErrHostInUse, "host %s is alive and runs %d replicas: drain it first", h.Name, load[h.ID])
+	if n := cl.runs(h.ID); h.Alive(c.TimeNanos) && n > 0 {
+		return nil, fail(ErrHostInUse, "host %s is alive and runs %d replicas (counting those still leaving): drain it, and wait for them to leave", h.Name, n)
 	}
 	return nil, retire(cl, txn, h)
+}
+
+// idFloor returns the highest host id of the initial cluster recorded so
+// far; joined hosts get ids above it.
+func idFloor(txn *store.Txn) (uint64, error) {
+	b, ok, err := txn.Get([]byte(keyIDFloor))
+	if err != nil || !ok || len(b) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func raiseIDFloor(txn *store.Txn, floor uint64) error {
+	old, err := idFloor(txn)
+	if err != nil || floor <= old {
+		return err
+	}
+	return txn.Set([]byte(keyIDFloor), binary.BigEndian.AppendUint64(nil, floor))
 }
 
 // loadHost loads the cluster and the host with the given name.
@@ -117,6 +146,17 @@ func loadHost(c fsm.Call, txn *store.Txn, name string) (*cluster, Host, error) {
 	}
 	h, err := cl.host(name)
 	return cl, h, err
+}
+
+// runs counts the replicas a host runs, leaving ones included.
+func (cl *cluster) runs(hostID uint64) int {
+	n := 0
+	for _, s := range cl.shards {
+		if slices.Contains(hostsOf(s), hostID) {
+			n++
+		}
+	}
+	return n
 }
 
 // retire marks a host removed and moves its replicas to live hosts.

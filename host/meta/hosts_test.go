@@ -82,6 +82,13 @@ func TestJoinHost(t *testing.T) {
 	if again, err := c.join("h4"); err != nil || again.ID != 4 {
 		t.Fatalf("join h4 again = %+v, %v; want id 4", again, err)
 	}
+	// The ids of an initial cluster's hosts are kept for them, registered
+	// or not.
+	res := c.do(meta.Request{Op: meta.OpJoinHost, IDFloor: 7, Host: &meta.Host{Name: "h9", RaftAddr: "h9:1"}})
+	var h9 meta.Host
+	if res.err != nil || meta.Decode(res.out, &h9) != nil || h9.ID != 8 {
+		t.Fatalf("join with an initial cluster of 7 = %+v, %v; want id 8", h9, res.err)
+	}
 	c.must(meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{ID: 4, Name: "h4", RaftAddr: "h4:1"}}, nil)
 	if got := c.hosts()["h4"].State; got != meta.HostActive {
 		t.Errorf("after its first heartbeat h4 is %q, want active", got)
@@ -173,6 +180,15 @@ func TestDrainAndRemoveHost(t *testing.T) {
 	if got := c.hosts()["h2"].State; got != meta.HostDraining {
 		t.Errorf("after a heartbeat h2 is %q, want still draining", got)
 	}
+	// Until its replicas have left their groups, h2 still runs them.
+	if err := c.do(meta.Request{Op: meta.OpRemoveHost, HostName: "h2"}).err; !errors.Is(err, meta.ErrHostInUse) {
+		t.Errorf("removing h2 while its replicas are leaving: got %v, want ErrHostInUse", err)
+	}
+	for _, s := range c.shards() {
+		for _, r := range s.Leaving {
+			c.must(meta.Request{Op: meta.OpReplicaLeft, Name: s.Name, ReplicaID: r.ReplicaID}, nil)
+		}
+	}
 	c.must(meta.Request{Op: meta.OpRemoveHost, HostName: "h2"}, nil)
 	if _, ok := c.hosts()["h2"]; ok {
 		t.Errorf("h2 is still listed as a member after its removal")
@@ -193,6 +209,51 @@ func TestDrainAndRemoveHost(t *testing.T) {
 		if got := fmt.Sprint(onHosts(s)); got != "[1 3 5]" {
 			t.Errorf("shard %s after removing dead h4: replicas on %s, want [1 3 5]", s.Name, got)
 		}
+	}
+}
+
+// TestFiveReplicaShardMoves: a shard of the most replicas can still move.
+func TestFiveReplicaShardMoves(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3, 4, 5, 6)
+	c.addModule("m1")
+	if _, err := c.createShard("a", "m1", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.change(meta.OpMoveReplica, "a", "h1", "h6"); err != nil {
+		t.Fatalf("move a replica of a 5-replica shard: %v", err)
+	}
+	// h1 is no room for h2's replica until its own has left.
+	if err := c.do(meta.Request{Op: meta.OpDrainHost, HostName: "h2"}).err; !errors.Is(err, meta.ErrNotEnoughHosts) {
+		t.Fatalf("drain while h1's replica is leaving: got %v, want ErrNotEnoughHosts", err)
+	}
+	c.must(meta.Request{Op: meta.OpReplicaLeft, Name: "a", ReplicaID: c.shard("a").Leaving[0].ReplicaID}, nil)
+	c.must(meta.Request{Op: meta.OpDrainHost, HostName: "h2"}, nil)
+	if got := fmt.Sprint(onHosts(c.shard("a"))); got != "[3 4 5 6 1]" {
+		t.Errorf("after the move and the drain: replicas on %s, want [3 4 5 6 1]", got)
+	}
+}
+
+// TestOnlyReplicaOfDeadHost: removing a dead host that holds a shard's only
+// replica would lose the shard, so it is refused.
+func TestOnlyReplicaOfDeadHost(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1, 2)
+	c.addModule("m1")
+	s, err := c.createShard("a", "m1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.advance(meta.LivenessTimeout)
+	c.addHosts(3 - s.Replicas[0].HostID) // the other host stays alive
+	name := fmt.Sprintf("h%d", s.Replicas[0].HostID)
+	if err := c.do(meta.Request{Op: meta.OpRemoveHost, HostName: name}).err; !errors.Is(err, meta.ErrHostInUse) {
+		t.Fatalf("removing the dead host of a shard's only replica: got %v, want ErrHostInUse", err)
+	}
+	if got := onHosts(c.shard("a")); fmt.Sprint(got) != fmt.Sprint(onHosts(s)) {
+		t.Errorf("the refused removal moved the replica to %v", got)
 	}
 }
 

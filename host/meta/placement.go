@@ -103,7 +103,8 @@ func (cl *cluster) pickLeader(s Shard) uint64 {
 // replica on host to (or, when to is 0, on the least loaded placeable host
 // that has none). With no host to move to, a lenient move just drops the
 // replica, leaving the shard short until [cluster.repair] finds a host; a
-// strict one fails.
+// strict one fails. The only replica of a shard cannot leave a dead host:
+// nothing could copy it.
 func (cl *cluster) moveReplica(s *Shard, from, to uint64, strict bool) error {
 	old, i := s.replicaOn(from)
 	if i < 0 {
@@ -116,20 +117,28 @@ func (cl *cluster) moveReplica(s *Shard, from, to uint64, strict bool) error {
 			to = picked[0]
 		case strict:
 			return fail(ErrNotEnoughHosts, "shard %q: no live host without a replica of it to move its replica on host %d to", s.Name, from)
-		case len(s.Replicas) == 1:
-			return fail(ErrHostInUse, "shard %q has its only replica on host %d and no live host to move it to: removing the host would lose the shard", s.Name, from)
 		}
 	}
+	if len(s.Replicas) == 1 && (to == 0 || !cl.alive(from)) {
+		return fail(ErrHostInUse, "shard %q has its only replica on host %d, which is dead or has nowhere to move it: removing it would lose the shard (delete the shard, or bring the host back)", s.Name, from)
+	}
+	// Drop first, so that a shard of the most replicas can still move.
+	s.drop(i)
 	if to != 0 {
 		if err := cl.addReplica(s, to); err != nil {
 			return err
 		}
 	}
-	s.drop(i)
 	if s.Leader == old.ReplicaID {
 		s.Leader = cl.pickLeader(*s)
 	}
 	return nil
+}
+
+// alive reports whether a host is alive at the command's time.
+func (cl *cluster) alive(id uint64) bool {
+	i := slices.IndexFunc(cl.hosts, func(h Host) bool { return h.ID == id })
+	return i >= 0 && cl.hosts[i].Alive(cl.now)
 }
 
 // drop moves the i-th replica to Leaving.
@@ -207,9 +216,11 @@ func putShard(txn *store.Txn, s Shard) error {
 	return err
 }
 
+// hostsOf returns the hosts that run a replica of s, leaving ones included:
+// a host can run one replica of a shard at a time.
 func hostsOf(s Shard) []uint64 {
-	out := make([]uint64, 0, len(s.Replicas))
-	for _, r := range s.Replicas {
+	out := make([]uint64, 0, len(s.Replicas)+len(s.Leaving))
+	for _, r := range slices.Concat(s.Replicas, s.Leaving) {
 		out = append(out, r.HostID)
 	}
 	return out

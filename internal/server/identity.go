@@ -61,7 +61,12 @@ func settleIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (identi
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return identity{}, fmt.Errorf("create data dir: %w", err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	// Written whole or not at all: a torn identity would keep the host down.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return identity{}, fmt.Errorf("write identity: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		return identity{}, fmt.Errorf("write identity: %w", err)
 	}
 	return id, nil
