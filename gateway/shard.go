@@ -11,6 +11,10 @@ import (
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
+// preferredLeaderWait bounds how long CreateShard waits for leadership to
+// reach a new shard's preferred replica once some replica leads.
+const preferredLeaderWait = 3 * time.Second
+
 // shardService implements synod.v1.ShardService.
 type shardService struct{ g *Gateway }
 
@@ -38,14 +42,19 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 }
 
 // waitForLeader polls until a new shard has elected a leader, so that the
-// first Propose after CreateShard does not race the election.
+// first Propose after CreateShard does not race the election. It waits a
+// little longer for leadership to reach the preferred replica (placement
+// spreads leaders that way), so that the first Proposes do not race the
+// handover either.
 func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo) (*synodv1.Shard, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.g.cfg.CreateShardTimeout)
 	defer cancel()
+	settle := time.Now().Add(preferredLeaderWait)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if shard := s.g.describe(info); shard.GetLeaderReplicaId() != 0 {
+		shard := s.g.describe(info)
+		if l := shard.GetLeaderReplicaId(); l != 0 && (l == info.Leader || info.Leader == 0 || time.Now().After(settle)) {
 			return shard, nil
 		}
 		select {
