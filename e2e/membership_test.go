@@ -189,6 +189,9 @@ func TestMembershipOfProcesses(t *testing.T) {
 		return settled(st, 2, 3)
 	})
 	t.Logf("synod status at the end:\n%s", mustSynod(t, gw.addr, "status"))
+	if out := mustSynod(t, gw.addr, "shard", "check", name(0)); !strings.Contains(out, ": consistent") {
+		t.Errorf("synod shard check after the changes:\n%s", out)
+	}
 	for s := range shards {
 		checkAcked(t, data, name(s), acked[s])
 		if len(acked[s]) == 0 {

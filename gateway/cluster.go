@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"encoding/hex"
 	"time"
 
 	"connectrpc.com/connect"
@@ -58,7 +59,11 @@ func (g *Gateway) shardStatus(sh host.ShardInfo) *synodv1.ShardStatus {
 	for _, rep := range sh.Replicas {
 		rs := &synodv1.ReplicaStatus{ReplicaId: rep.ReplicaID, HostId: rep.HostID, Learning: rep.Learning}
 		if h, ok := g.router.host(rep.HostID); ok {
-			rs.AppliedIndex, rs.Reachable = h.AppliedIndex(sh.ID)
+			var health host.Health
+			health, rs.Reachable = h.Health(sh.ID)
+			rs.AppliedIndex, rs.VerifiedIndex, rs.DivergedIndex = health.AppliedIndex, health.VerifiedIndex, health.DivergedIndex
+			rs.Checksum = hex.EncodeToString(health.Checksum)
+			st.Degraded = st.Degraded || health.DivergedIndex != 0
 			if lid, ok := h.Leader(sh.ID); ok && st.LeaderReplicaId == 0 {
 				st.LeaderReplicaId = lid
 			}

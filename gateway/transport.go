@@ -24,6 +24,11 @@ type Host interface {
 	AppliedIndex(shardID uint64) (index uint64, ok bool)
 	// Voting reports whether the host's replica is a voting member.
 	Voting(shardID uint64) (voting, ok bool)
+	// Health reports the host's replica's checksum and verification.
+	Health(shardID uint64) (host.Health, bool)
+	// Verify proposes a verify entry through the host, which must lead the
+	// shard, and returns the index it compares.
+	Verify(ctx context.Context, shardID uint64) (uint64, error)
 
 	// UploadModule validates a module on the host and records it.
 	UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error)

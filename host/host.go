@@ -48,6 +48,9 @@ type Host struct {
 	running       map[uint64]meta.Shard // user shards with a replica started here
 	lastTransfers map[uint64]time.Time  // when the reconciler last moved a shard's leadership
 	steady        map[uint64]steadyMark // shards found in line with the catalogue
+	machines      map[uint64]*fsm.StateMachine
+	lastVerify    map[uint64]verifyMark
+	divergences   atomic.Uint64
 }
 
 // New starts a host: it opens the state DB and the Raft NodeHost, starts
@@ -75,6 +78,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		running:       make(map[uint64]meta.Shard),
 		lastTransfers: make(map[uint64]time.Time),
 		steady:        make(map[uint64]steadyMark),
+		machines:      make(map[uint64]*fsm.StateMachine),
+		lastVerify:    make(map[uint64]verifyMark),
 	}
 	if err := h.startNodeHost(); err != nil {
 		_ = rt.Close(ctx)
@@ -102,7 +107,7 @@ func (h *Host) startNodeHost() error {
 	voters := bootstrapVoters(h.cfg.MetaMembers)
 	_, voter := voters[h.cfg.ID]
 	exec := meta.NewExecutor(h.poke)
-	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
+	factory := h.machine(exec)
 	if err := h.startOnDisk(voters, !voter, factory, h.raftConfig(meta.ShardID, h.cfg.ID)); err != nil {
 		nh.Close()
 		return fmt.Errorf("start meta replica: %w", err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4"
-	sm "github.com/lni/dragonboat/v4/statemachine"
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/meta"
@@ -103,6 +102,11 @@ func (h *Host) reconcile(ctx context.Context) error {
 	if err := h.removeStale(listed); err != nil {
 		errs = append(errs, err)
 	}
+	if h.leads(meta.ShardID) {
+		if err := h.verifyNow(ctx, meta.ShardID); err != nil {
+			errs = append(errs, fmt.Errorf("verify meta shard: %w", err))
+		}
+	}
 	if err := h.steerMeta(ctx, byID); err != nil {
 		errs = append(errs, fmt.Errorf("meta shard: %w", err))
 	}
@@ -135,6 +139,9 @@ func (h *Host) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint6
 	}
 	if !h.leads(s.ID) {
 		return nil
+	}
+	if err := h.verifyNow(ctx, s.ID); err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	// A shard found in line with its catalogue entry is checked again
 	// only when the entry changes or steadyRecheck passes, so that idle
@@ -203,7 +210,7 @@ func (h *Host) startReplica(ctx context.Context, s meta.Shard, hosts map[uint64]
 		}
 	}
 	exec := fsm.NewWasmExecutor(mod)
-	factory := func(shardID, _ uint64) sm.IOnDiskStateMachine { return fsm.New(shardID, h.db, exec) }
+	factory := h.machine(exec)
 	if err := h.marks.set(s.ID, r.ReplicaID); err != nil {
 		return err
 	}
@@ -234,6 +241,9 @@ func (h *Host) removeReplica(shardID, replicaID uint64) error {
 	}
 	h.mu.Lock()
 	delete(h.running, shardID)
+	delete(h.machines, shardID)
+	delete(h.lastVerify, shardID)
+	delete(h.steady, shardID)
 	h.mu.Unlock()
 	h.cfg.Logger.Info("removed replica", "host", h.cfg.Name, "shard", shardID, "replica", replicaID)
 	return nil

@@ -85,6 +85,7 @@ var clientCommands = map[string]clientCommand{
 	"shard remove-replica":  {2, noFlags(shardRemoveReplica)},
 	"shard move-replica":    {3, noFlags(shardMoveReplica)},
 	"shard transfer-leader": {2, noFlags(shardTransferLeader)},
+	"shard check":           {1, noFlags(shardCheck)},
 	"host drain":            {1, noFlags(hostDrain)},
 	"host remove":           {1, noFlags(hostRemove)},
 	"propose":               {2, noFlags(propose)},
@@ -210,13 +211,20 @@ func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
 				reps = append(reps, fmt.Sprintf("%d@%d: unreachable", r.GetReplicaId(), r.GetHostId()))
 				continue
 			}
-			learning := ""
-			if r.GetLearning() {
-				learning = " (learning)"
+			note := ""
+			switch {
+			case r.GetDivergedIndex() != 0:
+				note = fmt.Sprintf(" (DIVERGED at %d)", r.GetDivergedIndex())
+			case r.GetLearning():
+				note = " (learning)"
 			}
-			reps = append(reps, fmt.Sprintf("%d@%d: %d/%d%s", r.GetReplicaId(), r.GetHostId(), r.GetAppliedIndex(), r.GetLag(), learning))
+			reps = append(reps, fmt.Sprintf("%d@%d: %d/%d%s", r.GetReplicaId(), r.GetHostId(), r.GetAppliedIndex(), r.GetLag(), note))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", s.GetName(), s.GetId(), s.GetLeaderReplicaId(), strings.Join(reps, ", "))
+		name := s.GetName()
+		if s.GetDegraded() {
+			name += " (DEGRADED)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", name, s.GetId(), s.GetLeaderReplicaId(), strings.Join(reps, ", "))
 	}
 	return tw.Flush()
 }

@@ -8,7 +8,7 @@
 //	synod module upload FILE | list | get HASH | delete HASH
 //	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
 //	synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
-//	      | transfer-leader NAME HOST
+//	      | transfer-leader NAME HOST | check NAME
 //	synod propose NAME DATA
 //	synod query NAME DATA [--consistency linearizable|stale]
 //	synod status
@@ -37,7 +37,7 @@ const usage = `usage:
   synod module upload FILE | list | get HASH | delete HASH
   synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
   synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
-        | transfer-leader NAME HOST
+        | transfer-leader NAME HOST | check NAME
   synod propose NAME DATA
   synod query NAME DATA [--consistency linearizable|stale]
   synod status

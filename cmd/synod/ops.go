@@ -71,3 +71,25 @@ func hostRemove(ctx context.Context, c clients, pos []string, _ io.Reader) (outp
 		return err
 	}}, nil
 }
+
+func shardCheck(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+	res, err := c.shards.CheckShard(ctx, connect.NewRequest(&synodv1.CheckShardRequest{Name: pos[0]}))
+	if err != nil {
+		return output{}, err
+	}
+	return output{res.Msg, func(w io.Writer) error {
+		state := "consistent"
+		if !res.Msg.GetConsistent() {
+			state = "NOT consistent"
+		}
+		fmt.Fprintf(w, "shard %s at index %d: %s\n", pos[0], res.Msg.GetIndex(), state)
+		for _, r := range res.Msg.GetReplicas() {
+			fmt.Fprintf(w, "  replica %d on host %d: %s", r.GetReplicaId(), r.GetHostId(), r.GetVerdict())
+			if r.GetDivergedIndex() != 0 {
+				fmt.Fprintf(w, " (since index %d)", r.GetDivergedIndex())
+			}
+			fmt.Fprintln(w)
+		}
+		return nil
+	}}, nil
+}

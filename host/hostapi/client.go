@@ -95,6 +95,17 @@ func (c *Client) Voting(shardID uint64) (voting, ok bool) {
 	return st.GetVoting(), true
 }
 
+// Health reports the host's replica of a shard; ok is false when it runs
+// none or cannot be reached.
+func (c *Client) Health(shardID uint64) (host.Health, bool) {
+	st, ok := c.status(shardID)
+	if !ok || !st.GetHasReplica() {
+		return host.Health{}, false
+	}
+	return host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
+		VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex()}, true
+}
+
 // UploadModule validates a module on the host and records it.
 func (c *Client) UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error) {
 	res, err := c.api.UploadModule(ctx, connect.NewRequest(&hostv1.UploadModuleRequest{Wasm: wasm}))
@@ -112,6 +123,16 @@ func (c *Client) RunCatalogue(ctx context.Context, req meta.Request, write bool)
 		return nil, decodeError(err)
 	}
 	return res.Msg.GetResult(), nil
+}
+
+// Verify has the host, which must lead the shard, propose a verify entry,
+// and returns the index it compares.
+func (c *Client) Verify(ctx context.Context, shardID uint64) (uint64, error) {
+	res, err := c.api.Verify(ctx, connect.NewRequest(&hostv1.VerifyRequest{ShardId: shardID}))
+	if err != nil {
+		return 0, decodeError(err)
+	}
+	return res.Msg.GetIndex(), nil
 }
 
 // Join asks the host to admit a new host to the cluster, and returns the

@@ -66,6 +66,9 @@ func (s *server) ShardStatus(_ context.Context, req *connect.Request[hostv1.Shar
 	out.LeaderReplicaId, out.HasLeader = s.h.Leader(req.Msg.GetShardId())
 	out.AppliedIndex, out.HasReplica = s.h.AppliedIndex(req.Msg.GetShardId())
 	out.Voting, _ = s.h.Voting(req.Msg.GetShardId())
+	if health, ok := s.h.Health(req.Msg.GetShardId()); ok {
+		out.Checksum, out.VerifiedIndex, out.DivergedIndex = health.Checksum, health.VerifiedIndex, health.DivergedIndex
+	}
 	return connect.NewResponse(out), nil
 }
 
@@ -105,4 +108,12 @@ func (s *server) Join(ctx context.Context, req *connect.Request[hostv1.JoinReque
 		return nil, err
 	}
 	return connect.NewResponse(&hostv1.JoinResponse{HostId: hi.ID}), nil
+}
+
+func (s *server) Verify(ctx context.Context, req *connect.Request[hostv1.VerifyRequest]) (*connect.Response[hostv1.VerifyResponse], error) {
+	index, err := s.h.Verify(ctx, req.Msg.GetShardId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.VerifyResponse{Index: index}), nil
 }

@@ -2,8 +2,10 @@ package fsm
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
@@ -69,6 +71,14 @@ type StateMachine struct {
 	shardID uint64
 	db      *store.DB
 	exec    Executor
+
+	recent   recentSums
+	verified atomic.Uint64
+	diverged atomic.Uint64
+
+	// OnDivergence, if set, is called (from the apply goroutine) the first
+	// time this replica's checksum differs from the leader's.
+	OnDivergence func(index uint64, leader, replica []byte)
 }
 
 var _ sm.IOnDiskStateMachine = (*StateMachine)(nil)
@@ -95,28 +105,30 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum, err := txn.Checksum()
+	if err != nil {
+		return nil, err
+	}
 	ctx := context.Background()
 	for i := range entries {
 		e := &entries[i]
-		stamp, payload, err := decodeCommand(e.Cmd)
-		if err != nil {
-			e.Result = encodeResult(e.Index, nil, &wasm.Trap{Reason: err.Error()})
+		if index, want, ok := decodeVerify(e.Cmd); ok {
+			e.Result = sm.Result{Value: resultOK, Data: append(binary.BigEndian.AppendUint64(nil, e.Index), s.verify(index, want)...)}
+			s.recent.put(e.Index, sum) // unchanged, but the state at this index
 			continue
 		}
-		clock = max(clock, stamp)
 		txn.Begin()
-		out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock}, payload, txn)
-		if err != nil && !isOutcome(err) {
-			return nil, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
-		}
+		e.Result, clock, err = s.apply(ctx, e, clock, txn)
 		if err != nil {
-			if rerr := txn.Rollback(); rerr != nil {
-				return nil, rerr
-			}
+			return nil, err
 		}
-		e.Result = encodeResult(e.Index, out, err)
+		sum = fold(sum, e.Index, txn.WritesDigest(), e.Result)
+		s.recent.put(e.Index, sum)
 	}
 	if err := txn.SetClock(clock); err != nil {
+		return nil, err
+	}
+	if err := txn.SetChecksum(sum); err != nil {
 		return nil, err
 	}
 	if err := txn.Commit(entries[len(entries)-1].Index); err != nil {
@@ -126,6 +138,26 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 		c.Committed()
 	}
 	return entries, nil
+}
+
+// apply runs one command entry, rolling back its writes if it fails, and
+// returns its result and the shard's clock after it.
+func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn *store.Txn) (sm.Result, int64, error) {
+	stamp, payload, err := decodeCommand(e.Cmd)
+	if err != nil {
+		return encodeResult(e.Index, nil, &wasm.Trap{Reason: err.Error()}), clock, nil
+	}
+	clock = max(clock, stamp)
+	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock}, payload, txn)
+	if err != nil && !isOutcome(err) {
+		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
+	}
+	if err != nil {
+		if rerr := txn.Rollback(); rerr != nil {
+			return sm.Result{}, clock, rerr
+		}
+	}
+	return encodeResult(e.Index, out, err), clock, nil
 }
 
 // Lookup runs a *QueryRequest against a consistent view of the state.

@@ -16,6 +16,8 @@ const (
 const (
 	sysApplied = "applied"
 	sysClock   = "clock"
+	// sysChecksum is the running checksum of the shard's applied entries.
+	sysChecksum = "checksum"
 )
 
 // ErrEmptyKey is returned for an empty key. Size limits belong to the

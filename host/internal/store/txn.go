@@ -1,7 +1,10 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -15,6 +18,7 @@ type Txn struct {
 	batch   *pebble.Batch
 	shardID uint64
 	undo    []undoRecord
+	writes  hash.Hash // digest of the current entry's writes, in order
 }
 
 // undoRecord restores one key to the value it had before an entry wrote it.
@@ -26,12 +30,30 @@ type undoRecord struct {
 
 // Txn starts a transaction on a shard.
 func (d *DB) Txn(shardID uint64) *Txn {
-	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID}
+	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New()}
 }
 
 // Begin marks the start of one entry's writes.
 func (t *Txn) Begin() {
 	t.undo = t.undo[:0]
+	t.writes.Reset()
+}
+
+// WritesDigest returns the SHA-256 of the writes since the last
+// [Txn.Begin] (none after a [Txn.Rollback]), in the order they were made:
+// what the entry did to the state, for the shard's running checksum.
+func (t *Txn) WritesDigest() []byte {
+	return t.writes.Sum(nil)
+}
+
+// digest adds one write to the entry's digest: an op byte, then each
+// field with its length.
+func (t *Txn) digest(op byte, fields ...[]byte) {
+	t.writes.Write([]byte{op})
+	for _, f := range fields {
+		t.writes.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
+		t.writes.Write(f)
+	}
 }
 
 // Rollback undoes every write since the last [Txn.Begin].
@@ -49,6 +71,7 @@ func (t *Txn) Rollback() error {
 		}
 	}
 	t.undo = t.undo[:0]
+	t.writes.Reset()
 	return nil
 }
 
@@ -82,6 +105,7 @@ func (t *Txn) Set(key, value []byte) error {
 	if err := t.batch.Set(k, value, nil); err != nil {
 		return fmt.Errorf("set in shard %d: %w", t.shardID, err)
 	}
+	t.digest('s', key, value)
 	return nil
 }
 
@@ -97,6 +121,7 @@ func (t *Txn) Delete(key []byte) error {
 	if err := t.batch.Delete(k, nil); err != nil {
 		return fmt.Errorf("delete in shard %d: %w", t.shardID, err)
 	}
+	t.digest('d', key)
 	return nil
 }
 
@@ -122,6 +147,21 @@ func (t *Txn) Clock() (int64, error) {
 		return 0, fmt.Errorf("read clock of shard %d: %w", t.shardID, err)
 	}
 	return int64(getUint64(b)), nil
+}
+
+// SetChecksum records the shard's running checksum (see fsm).
+func (t *Txn) SetChecksum(sum []byte) error {
+	return t.setSys(sysChecksum, sum)
+}
+
+// Checksum returns the shard's running checksum as the transaction sees
+// it; nil before the first entry.
+func (t *Txn) Checksum() ([]byte, error) {
+	b, err := get(t.batch, sysKey(t.shardID, sysChecksum))
+	if err != nil {
+		return nil, fmt.Errorf("read checksum of shard %d: %w", t.shardID, err)
+	}
+	return b, nil
 }
 
 func (t *Txn) setSys(name string, v []byte) error {

@@ -53,6 +53,15 @@ func (v *View) Clock() (int64, error) {
 	return int64(getUint64(b)), nil
 }
 
+// Checksum returns the shard's running checksum as of the view.
+func (v *View) Checksum() ([]byte, error) {
+	b, err := get(v.snap, sysKey(v.shardID, sysChecksum))
+	if err != nil {
+		return nil, fmt.Errorf("read checksum of shard %d: %w", v.shardID, err)
+	}
+	return b, nil
+}
+
 // Close releases the view.
 func (v *View) Close() error {
 	if err := v.snap.Close(); err != nil {

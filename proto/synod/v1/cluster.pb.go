@@ -833,7 +833,9 @@ type ShardStatus struct {
 	// The replica id of the leader; 0 while none is known.
 	LeaderReplicaId uint64 `protobuf:"varint,3,opt,name=leader_replica_id,json=leaderReplicaId,proto3" json:"leader_replica_id,omitempty"`
 	// The replicas.
-	Replicas      []*ReplicaStatus `protobuf:"bytes,4,rep,name=replicas,proto3" json:"replicas,omitempty"`
+	Replicas []*ReplicaStatus `protobuf:"bytes,4,rep,name=replicas,proto3" json:"replicas,omitempty"`
+	// Whether a replica's state diverged from the leader's.
+	Degraded      bool `protobuf:"varint,5,opt,name=degraded,proto3" json:"degraded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -896,6 +898,13 @@ func (x *ShardStatus) GetReplicas() []*ReplicaStatus {
 	return nil
 }
 
+func (x *ShardStatus) GetDegraded() bool {
+	if x != nil {
+		return x.Degraded
+	}
+	return false
+}
+
 // ReplicaStatus describes one replica of a shard.
 type ReplicaStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -911,7 +920,14 @@ type ReplicaStatus struct {
 	Lag uint64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
 	// Whether the replica joined after the shard was created and is still
 	// catching up, as a non-voting member.
-	Learning      bool `protobuf:"varint,6,opt,name=learning,proto3" json:"learning,omitempty"`
+	Learning bool `protobuf:"varint,6,opt,name=learning,proto3" json:"learning,omitempty"`
+	// The running checksum of the replica's state at applied_index (hex).
+	Checksum string `protobuf:"bytes,7,opt,name=checksum,proto3" json:"checksum,omitempty"`
+	// The last index at which the replica's checksum matched the leader's.
+	VerifiedIndex uint64 `protobuf:"varint,8,opt,name=verified_index,json=verifiedIndex,proto3" json:"verified_index,omitempty"`
+	// The first index at which the replica's checksum differed from the
+	// leader's, or 0: its state is not the leader's.
+	DivergedIndex uint64 `protobuf:"varint,9,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -988,6 +1004,27 @@ func (x *ReplicaStatus) GetLearning() bool {
 	return false
 }
 
+func (x *ReplicaStatus) GetChecksum() string {
+	if x != nil {
+		return x.Checksum
+	}
+	return ""
+}
+
+func (x *ReplicaStatus) GetVerifiedIndex() uint64 {
+	if x != nil {
+		return x.VerifiedIndex
+	}
+	return 0
+}
+
+func (x *ReplicaStatus) GetDivergedIndex() uint64 {
+	if x != nil {
+		return x.DivergedIndex
+	}
+	return 0
+}
+
 var File_synod_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_synod_v1_cluster_proto_rawDesc = "" +
@@ -1037,12 +1074,13 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x05alive\x18\b \x01(\bR\x05alive\x12\x14\n" +
 	"\x05state\x18\t \x01(\tR\x05state\x12\x1b\n" +
 	"\tmeta_role\x18\n" +
-	" \x01(\tR\bmetaRole\"\x92\x01\n" +
+	" \x01(\tR\bmetaRole\"\xae\x01\n" +
 	"\vShardStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12*\n" +
 	"\x11leader_replica_id\x18\x03 \x01(\x04R\x0fleaderReplicaId\x123\n" +
-	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\"\xb8\x01\n" +
+	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\x12\x1a\n" +
+	"\bdegraded\x18\x05 \x01(\bR\bdegraded\"\xa2\x02\n" +
 	"\rReplicaStatus\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
@@ -1050,7 +1088,10 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\treachable\x18\x03 \x01(\bR\treachable\x12#\n" +
 	"\rapplied_index\x18\x04 \x01(\x04R\fappliedIndex\x12\x10\n" +
 	"\x03lag\x18\x05 \x01(\x04R\x03lag\x12\x1a\n" +
-	"\blearning\x18\x06 \x01(\bR\blearning2\xb2\x04\n" +
+	"\blearning\x18\x06 \x01(\bR\blearning\x12\x1a\n" +
+	"\bchecksum\x18\a \x01(\tR\bchecksum\x12%\n" +
+	"\x0everified_index\x18\b \x01(\x04R\rverifiedIndex\x12%\n" +
+	"\x0ediverged_index\x18\t \x01(\x04R\rdivergedIndex2\xb2\x04\n" +
 	"\x0eClusterService\x12I\n" +
 	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x03\x90\x02\x01\x12I\n" +
 	"\n" +

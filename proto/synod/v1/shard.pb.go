@@ -555,6 +555,191 @@ func (*DeleteShardResponse) Descriptor() ([]byte, []int) {
 	return file_synod_v1_shard_proto_rawDescGZIP(), []int{9}
 }
 
+// CheckShardRequest names the shard to check.
+type CheckShardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckShardRequest) Reset() {
+	*x = CheckShardRequest{}
+	mi := &file_synod_v1_shard_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckShardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckShardRequest) ProtoMessage() {}
+
+func (x *CheckShardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_shard_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckShardRequest.ProtoReflect.Descriptor instead.
+func (*CheckShardRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_shard_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CheckShardRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// CheckShardResponse is each replica's verdict.
+type CheckShardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index whose state was compared.
+	Index uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// Whether every replica's state matched the leader's.
+	Consistent bool `protobuf:"varint,2,opt,name=consistent,proto3" json:"consistent,omitempty"`
+	// One verdict per replica.
+	Replicas      []*ReplicaCheck `protobuf:"bytes,3,rep,name=replicas,proto3" json:"replicas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckShardResponse) Reset() {
+	*x = CheckShardResponse{}
+	mi := &file_synod_v1_shard_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckShardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckShardResponse) ProtoMessage() {}
+
+func (x *CheckShardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_shard_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckShardResponse.ProtoReflect.Descriptor instead.
+func (*CheckShardResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_shard_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CheckShardResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *CheckShardResponse) GetConsistent() bool {
+	if x != nil {
+		return x.Consistent
+	}
+	return false
+}
+
+func (x *CheckShardResponse) GetReplicas() []*ReplicaCheck {
+	if x != nil {
+		return x.Replicas
+	}
+	return nil
+}
+
+// ReplicaCheck is one replica's verdict.
+type ReplicaCheck struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The replica's id.
+	ReplicaId uint64 `protobuf:"varint,1,opt,name=replica_id,json=replicaId,proto3" json:"replica_id,omitempty"`
+	// The host that runs it.
+	HostId uint64 `protobuf:"varint,2,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	// "ok" (its checksum matched the leader's), "diverged" (it did not, at
+	// this check or before), "unknown" (it had not applied the check within
+	// the deadline, or no longer remembered the index) or "unreachable".
+	Verdict string `protobuf:"bytes,3,opt,name=verdict,proto3" json:"verdict,omitempty"`
+	// The first index at which it diverged, or 0.
+	DivergedIndex uint64 `protobuf:"varint,4,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplicaCheck) Reset() {
+	*x = ReplicaCheck{}
+	mi := &file_synod_v1_shard_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplicaCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplicaCheck) ProtoMessage() {}
+
+func (x *ReplicaCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_shard_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplicaCheck.ProtoReflect.Descriptor instead.
+func (*ReplicaCheck) Descriptor() ([]byte, []int) {
+	return file_synod_v1_shard_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReplicaCheck) GetReplicaId() uint64 {
+	if x != nil {
+		return x.ReplicaId
+	}
+	return 0
+}
+
+func (x *ReplicaCheck) GetHostId() uint64 {
+	if x != nil {
+		return x.HostId
+	}
+	return 0
+}
+
+func (x *ReplicaCheck) GetVerdict() string {
+	if x != nil {
+		return x.Verdict
+	}
+	return ""
+}
+
+func (x *ReplicaCheck) GetDivergedIndex() uint64 {
+	if x != nil {
+		return x.DivergedIndex
+	}
+	return 0
+}
+
 var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
@@ -590,13 +775,29 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\x06shards\x18\x01 \x03(\v2\x0f.synod.v1.ShardR\x06shards\"(\n" +
 	"\x12DeleteShardRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x15\n" +
-	"\x13DeleteShardResponse2\xc0\x02\n" +
+	"\x13DeleteShardResponse\"'\n" +
+	"\x11CheckShardRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"~\n" +
+	"\x12CheckShardResponse\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x1e\n" +
+	"\n" +
+	"consistent\x18\x02 \x01(\bR\n" +
+	"consistent\x122\n" +
+	"\breplicas\x18\x03 \x03(\v2\x16.synod.v1.ReplicaCheckR\breplicas\"\x87\x01\n" +
+	"\fReplicaCheck\x12\x1d\n" +
+	"\n" +
+	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
+	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x18\n" +
+	"\averdict\x18\x03 \x01(\tR\averdict\x12%\n" +
+	"\x0ediverged_index\x18\x04 \x01(\x04R\rdivergedIndex2\x8e\x03\n" +
 	"\fShardService\x12L\n" +
 	"\vCreateShard\x12\x1c.synod.v1.CreateShardRequest\x1a\x1d.synod.v1.CreateShardResponse\"\x00\x12F\n" +
 	"\bGetShard\x12\x19.synod.v1.GetShardRequest\x1a\x1a.synod.v1.GetShardResponse\"\x03\x90\x02\x01\x12L\n" +
 	"\n" +
 	"ListShards\x12\x1b.synod.v1.ListShardsRequest\x1a\x1c.synod.v1.ListShardsResponse\"\x03\x90\x02\x01\x12L\n" +
-	"\vDeleteShard\x12\x1c.synod.v1.DeleteShardRequest\x1a\x1d.synod.v1.DeleteShardResponse\"\x00B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\vDeleteShard\x12\x1c.synod.v1.DeleteShardRequest\x1a\x1d.synod.v1.DeleteShardResponse\"\x00\x12L\n" +
+	"\n" +
+	"CheckShard\x12\x1b.synod.v1.CheckShardRequest\x1a\x1c.synod.v1.CheckShardResponse\"\x03\x90\x02\x02B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_shard_proto_rawDescOnce sync.Once
@@ -610,7 +811,7 @@ func file_synod_v1_shard_proto_rawDescGZIP() []byte {
 	return file_synod_v1_shard_proto_rawDescData
 }
 
-var file_synod_v1_shard_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_synod_v1_shard_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_synod_v1_shard_proto_goTypes = []any{
 	(*Shard)(nil),               // 0: synod.v1.Shard
 	(*Replica)(nil),             // 1: synod.v1.Replica
@@ -622,25 +823,31 @@ var file_synod_v1_shard_proto_goTypes = []any{
 	(*ListShardsResponse)(nil),  // 7: synod.v1.ListShardsResponse
 	(*DeleteShardRequest)(nil),  // 8: synod.v1.DeleteShardRequest
 	(*DeleteShardResponse)(nil), // 9: synod.v1.DeleteShardResponse
+	(*CheckShardRequest)(nil),   // 10: synod.v1.CheckShardRequest
+	(*CheckShardResponse)(nil),  // 11: synod.v1.CheckShardResponse
+	(*ReplicaCheck)(nil),        // 12: synod.v1.ReplicaCheck
 }
 var file_synod_v1_shard_proto_depIdxs = []int32{
-	1, // 0: synod.v1.Shard.replicas:type_name -> synod.v1.Replica
-	0, // 1: synod.v1.CreateShardResponse.shard:type_name -> synod.v1.Shard
-	0, // 2: synod.v1.GetShardResponse.shard:type_name -> synod.v1.Shard
-	0, // 3: synod.v1.ListShardsResponse.shards:type_name -> synod.v1.Shard
-	2, // 4: synod.v1.ShardService.CreateShard:input_type -> synod.v1.CreateShardRequest
-	4, // 5: synod.v1.ShardService.GetShard:input_type -> synod.v1.GetShardRequest
-	6, // 6: synod.v1.ShardService.ListShards:input_type -> synod.v1.ListShardsRequest
-	8, // 7: synod.v1.ShardService.DeleteShard:input_type -> synod.v1.DeleteShardRequest
-	3, // 8: synod.v1.ShardService.CreateShard:output_type -> synod.v1.CreateShardResponse
-	5, // 9: synod.v1.ShardService.GetShard:output_type -> synod.v1.GetShardResponse
-	7, // 10: synod.v1.ShardService.ListShards:output_type -> synod.v1.ListShardsResponse
-	9, // 11: synod.v1.ShardService.DeleteShard:output_type -> synod.v1.DeleteShardResponse
-	8, // [8:12] is the sub-list for method output_type
-	4, // [4:8] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1,  // 0: synod.v1.Shard.replicas:type_name -> synod.v1.Replica
+	0,  // 1: synod.v1.CreateShardResponse.shard:type_name -> synod.v1.Shard
+	0,  // 2: synod.v1.GetShardResponse.shard:type_name -> synod.v1.Shard
+	0,  // 3: synod.v1.ListShardsResponse.shards:type_name -> synod.v1.Shard
+	12, // 4: synod.v1.CheckShardResponse.replicas:type_name -> synod.v1.ReplicaCheck
+	2,  // 5: synod.v1.ShardService.CreateShard:input_type -> synod.v1.CreateShardRequest
+	4,  // 6: synod.v1.ShardService.GetShard:input_type -> synod.v1.GetShardRequest
+	6,  // 7: synod.v1.ShardService.ListShards:input_type -> synod.v1.ListShardsRequest
+	8,  // 8: synod.v1.ShardService.DeleteShard:input_type -> synod.v1.DeleteShardRequest
+	10, // 9: synod.v1.ShardService.CheckShard:input_type -> synod.v1.CheckShardRequest
+	3,  // 10: synod.v1.ShardService.CreateShard:output_type -> synod.v1.CreateShardResponse
+	5,  // 11: synod.v1.ShardService.GetShard:output_type -> synod.v1.GetShardResponse
+	7,  // 12: synod.v1.ShardService.ListShards:output_type -> synod.v1.ListShardsResponse
+	9,  // 13: synod.v1.ShardService.DeleteShard:output_type -> synod.v1.DeleteShardResponse
+	11, // 14: synod.v1.ShardService.CheckShard:output_type -> synod.v1.CheckShardResponse
+	10, // [10:15] is the sub-list for method output_type
+	5,  // [5:10] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_shard_proto_init() }
@@ -654,7 +861,7 @@ func file_synod_v1_shard_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_shard_proto_rawDesc), len(file_synod_v1_shard_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -402,7 +402,13 @@ type ShardStatusResponse struct {
 	// The index the host's replica has applied, when has_replica.
 	AppliedIndex uint64 `protobuf:"varint,4,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// Whether the host's replica is a voting member, as it knows.
-	Voting        bool `protobuf:"varint,5,opt,name=voting,proto3" json:"voting,omitempty"`
+	Voting bool `protobuf:"varint,5,opt,name=voting,proto3" json:"voting,omitempty"`
+	// The running checksum of the replica's state at applied_index.
+	Checksum []byte `protobuf:"bytes,6,opt,name=checksum,proto3" json:"checksum,omitempty"`
+	// The last index at which the replica's checksum matched the leader's.
+	VerifiedIndex uint64 `protobuf:"varint,7,opt,name=verified_index,json=verifiedIndex,proto3" json:"verified_index,omitempty"`
+	// The first index at which it did not, or 0.
+	DivergedIndex uint64 `protobuf:"varint,8,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -470,6 +476,27 @@ func (x *ShardStatusResponse) GetVoting() bool {
 		return x.Voting
 	}
 	return false
+}
+
+func (x *ShardStatusResponse) GetChecksum() []byte {
+	if x != nil {
+		return x.Checksum
+	}
+	return nil
+}
+
+func (x *ShardStatusResponse) GetVerifiedIndex() uint64 {
+	if x != nil {
+		return x.VerifiedIndex
+	}
+	return 0
+}
+
+func (x *ShardStatusResponse) GetDivergedIndex() uint64 {
+	if x != nil {
+		return x.DivergedIndex
+	}
+	return 0
 }
 
 // UploadModuleRequest carries a module.
@@ -677,6 +704,98 @@ func (x *RunCatalogueResponse) GetResult() []byte {
 	return nil
 }
 
+// VerifyRequest names the shard to verify.
+type VerifyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's id.
+	ShardId       uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyRequest) Reset() {
+	*x = VerifyRequest{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyRequest) ProtoMessage() {}
+
+func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
+func (*VerifyRequest) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *VerifyRequest) GetShardId() uint64 {
+	if x != nil {
+		return x.ShardId
+	}
+	return 0
+}
+
+// VerifyResponse gives the index whose state the verify entry compares.
+type VerifyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index; 0 when the shard has applied nothing yet.
+	Index         uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyResponse) Reset() {
+	*x = VerifyResponse{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyResponse) ProtoMessage() {}
+
+func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
+func (*VerifyResponse) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *VerifyResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
 // JoinRequest describes the host that joins.
 type JoinRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -693,7 +812,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +824,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +837,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *JoinRequest) GetName() string {
@@ -753,7 +872,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +884,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +897,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *JoinResponse) GetHostId() uint64 {
@@ -804,7 +923,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +935,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +948,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *HostError) GetKinds() []ErrorKind {
@@ -872,7 +991,7 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\"/\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xbe\x01\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xa8\x02\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
@@ -880,7 +999,10 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\vhas_replica\x18\x03 \x01(\bR\n" +
 	"hasReplica\x12#\n" +
 	"\rapplied_index\x18\x04 \x01(\x04R\fappliedIndex\x12\x16\n" +
-	"\x06voting\x18\x05 \x01(\bR\x06voting\")\n" +
+	"\x06voting\x18\x05 \x01(\bR\x06voting\x12\x1a\n" +
+	"\bchecksum\x18\x06 \x01(\fR\bchecksum\x12%\n" +
+	"\x0everified_index\x18\a \x01(\x04R\rverifiedIndex\x12%\n" +
+	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\")\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\".\n" +
 	"\x14UploadModuleResponse\x12\x16\n" +
@@ -890,7 +1012,11 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x05write\x18\x02 \x01(\bR\x05write\x12\x14\n" +
 	"\x05stale\x18\x03 \x01(\bR\x05stale\".\n" +
 	"\x14RunCatalogueResponse\x12\x16\n" +
-	"\x06result\x18\x01 \x01(\fR\x06result\"e\n" +
+	"\x06result\x18\x01 \x01(\fR\x06result\"*\n" +
+	"\rVerifyRequest\x12\x19\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"&\n" +
+	"\x0eVerifyResponse\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"e\n" +
 	"\vJoinRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress\x12\x1f\n" +
@@ -915,13 +1041,14 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x16ERROR_KIND_APPLICATION\x10\t\x12\x13\n" +
 	"\x0fERROR_KIND_TRAP\x10\n" +
 	"\x12\x18\n" +
-	"\x14ERROR_KIND_CATALOGUE\x10\v2\xf6\x03\n" +
+	"\x14ERROR_KIND_CATALOGUE\x10\v2\xc2\x04\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12G\n" +
 	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\vShardStatus\x12!.synod.host.v1.ShardStatusRequest\x1a\".synod.host.v1.ShardStatusResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\fUploadModule\x12\".synod.host.v1.UploadModuleRequest\x1a#.synod.host.v1.UploadModuleResponse\"\x00\x12Y\n" +
-	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00\x12A\n" +
+	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00\x12J\n" +
+	"\x06Verify\x12\x1c.synod.host.v1.VerifyRequest\x1a\x1d.synod.host.v1.VerifyResponse\"\x03\x90\x02\x02\x12A\n" +
 	"\x04Join\x12\x1a.synod.host.v1.JoinRequest\x1a\x1b.synod.host.v1.JoinResponse\"\x00B5Z3github.com/synodhq/synod/proto/synod/host/v1;hostv1b\x06proto3"
 
 var (
@@ -937,7 +1064,7 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 }
 
 var file_synod_host_v1_host_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(ErrorKind)(0),               // 0: synod.host.v1.ErrorKind
 	(*ProposeRequest)(nil),       // 1: synod.host.v1.ProposeRequest
@@ -950,9 +1077,11 @@ var file_synod_host_v1_host_proto_goTypes = []any{
 	(*UploadModuleResponse)(nil), // 8: synod.host.v1.UploadModuleResponse
 	(*RunCatalogueRequest)(nil),  // 9: synod.host.v1.RunCatalogueRequest
 	(*RunCatalogueResponse)(nil), // 10: synod.host.v1.RunCatalogueResponse
-	(*JoinRequest)(nil),          // 11: synod.host.v1.JoinRequest
-	(*JoinResponse)(nil),         // 12: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 13: synod.host.v1.HostError
+	(*VerifyRequest)(nil),        // 11: synod.host.v1.VerifyRequest
+	(*VerifyResponse)(nil),       // 12: synod.host.v1.VerifyResponse
+	(*JoinRequest)(nil),          // 13: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 14: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 15: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
 	0,  // 0: synod.host.v1.HostError.kinds:type_name -> synod.host.v1.ErrorKind
@@ -961,15 +1090,17 @@ var file_synod_host_v1_host_proto_depIdxs = []int32{
 	5,  // 3: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
 	7,  // 4: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
 	9,  // 5: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	11, // 6: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	2,  // 7: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	4,  // 8: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	6,  // 9: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	8,  // 10: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	10, // 11: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	12, // 12: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	7,  // [7:13] is the sub-list for method output_type
-	1,  // [1:7] is the sub-list for method input_type
+	11, // 6: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
+	13, // 7: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	2,  // 8: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	4,  // 9: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	6,  // 10: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	8,  // 11: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	10, // 12: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	12, // 13: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	14, // 14: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	8,  // [8:15] is the sub-list for method output_type
+	1,  // [1:8] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -986,7 +1117,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

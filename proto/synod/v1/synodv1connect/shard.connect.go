@@ -43,6 +43,8 @@ const (
 	// ShardServiceDeleteShardProcedure is the fully-qualified name of the ShardService's DeleteShard
 	// RPC.
 	ShardServiceDeleteShardProcedure = "/synod.v1.ShardService/DeleteShard"
+	// ShardServiceCheckShardProcedure is the fully-qualified name of the ShardService's CheckShard RPC.
+	ShardServiceCheckShardProcedure = "/synod.v1.ShardService/CheckShard"
 )
 
 // ShardServiceClient is a client for the synod.v1.ShardService service.
@@ -58,6 +60,12 @@ type ShardServiceClient interface {
 	ListShards(context.Context, *connect.Request[v1.ListShardsRequest]) (*connect.Response[v1.ListShardsResponse], error)
 	// DeleteShard stops every replica of a shard and deletes its state.
 	DeleteShard(context.Context, *connect.Request[v1.DeleteShardRequest]) (*connect.Response[v1.DeleteShardResponse], error)
+	// CheckShard compares the replicas' states: the leader proposes a verify
+	// entry carrying the checksum of its state at its applied index, and each
+	// replica, applying it, compares its own checksum at that index. Leaders
+	// also do this every 10 s on their own; a replica found diverged marks
+	// the shard degraded in ClusterService.GetStatus.
+	CheckShard(context.Context, *connect.Request[v1.CheckShardRequest]) (*connect.Response[v1.CheckShardResponse], error)
 }
 
 // NewShardServiceClient constructs a client for the synod.v1.ShardService service. By default, it
@@ -97,6 +105,13 @@ func NewShardServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(shardServiceMethods.ByName("DeleteShard")),
 			connect.WithClientOptions(opts...),
 		),
+		checkShard: connect.NewClient[v1.CheckShardRequest, v1.CheckShardResponse](
+			httpClient,
+			baseURL+ShardServiceCheckShardProcedure,
+			connect.WithSchema(shardServiceMethods.ByName("CheckShard")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -106,6 +121,7 @@ type shardServiceClient struct {
 	getShard    *connect.Client[v1.GetShardRequest, v1.GetShardResponse]
 	listShards  *connect.Client[v1.ListShardsRequest, v1.ListShardsResponse]
 	deleteShard *connect.Client[v1.DeleteShardRequest, v1.DeleteShardResponse]
+	checkShard  *connect.Client[v1.CheckShardRequest, v1.CheckShardResponse]
 }
 
 // CreateShard calls synod.v1.ShardService.CreateShard.
@@ -128,6 +144,11 @@ func (c *shardServiceClient) DeleteShard(ctx context.Context, req *connect.Reque
 	return c.deleteShard.CallUnary(ctx, req)
 }
 
+// CheckShard calls synod.v1.ShardService.CheckShard.
+func (c *shardServiceClient) CheckShard(ctx context.Context, req *connect.Request[v1.CheckShardRequest]) (*connect.Response[v1.CheckShardResponse], error) {
+	return c.checkShard.CallUnary(ctx, req)
+}
+
 // ShardServiceHandler is an implementation of the synod.v1.ShardService service.
 type ShardServiceHandler interface {
 	// CreateShard creates a shard and waits until it has a leader. Names are
@@ -141,6 +162,12 @@ type ShardServiceHandler interface {
 	ListShards(context.Context, *connect.Request[v1.ListShardsRequest]) (*connect.Response[v1.ListShardsResponse], error)
 	// DeleteShard stops every replica of a shard and deletes its state.
 	DeleteShard(context.Context, *connect.Request[v1.DeleteShardRequest]) (*connect.Response[v1.DeleteShardResponse], error)
+	// CheckShard compares the replicas' states: the leader proposes a verify
+	// entry carrying the checksum of its state at its applied index, and each
+	// replica, applying it, compares its own checksum at that index. Leaders
+	// also do this every 10 s on their own; a replica found diverged marks
+	// the shard degraded in ClusterService.GetStatus.
+	CheckShard(context.Context, *connect.Request[v1.CheckShardRequest]) (*connect.Response[v1.CheckShardResponse], error)
 }
 
 // NewShardServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -176,6 +203,13 @@ func NewShardServiceHandler(svc ShardServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(shardServiceMethods.ByName("DeleteShard")),
 		connect.WithHandlerOptions(opts...),
 	)
+	shardServiceCheckShardHandler := connect.NewUnaryHandler(
+		ShardServiceCheckShardProcedure,
+		svc.CheckShard,
+		connect.WithSchema(shardServiceMethods.ByName("CheckShard")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/synod.v1.ShardService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ShardServiceCreateShardProcedure:
@@ -186,6 +220,8 @@ func NewShardServiceHandler(svc ShardServiceHandler, opts ...connect.HandlerOpti
 			shardServiceListShardsHandler.ServeHTTP(w, r)
 		case ShardServiceDeleteShardProcedure:
 			shardServiceDeleteShardHandler.ServeHTTP(w, r)
+		case ShardServiceCheckShardProcedure:
+			shardServiceCheckShardHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -209,4 +245,8 @@ func (UnimplementedShardServiceHandler) ListShards(context.Context, *connect.Req
 
 func (UnimplementedShardServiceHandler) DeleteShard(context.Context, *connect.Request[v1.DeleteShardRequest]) (*connect.Response[v1.DeleteShardResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ShardService.DeleteShard is not implemented"))
+}
+
+func (UnimplementedShardServiceHandler) CheckShard(context.Context, *connect.Request[v1.CheckShardRequest]) (*connect.Response[v1.CheckShardResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.ShardService.CheckShard is not implemented"))
 }

@@ -48,6 +48,8 @@ const (
 	// HostServiceRunCatalogueProcedure is the fully-qualified name of the HostService's RunCatalogue
 	// RPC.
 	HostServiceRunCatalogueProcedure = "/synod.host.v1.HostService/RunCatalogue"
+	// HostServiceVerifyProcedure is the fully-qualified name of the HostService's Verify RPC.
+	HostServiceVerifyProcedure = "/synod.host.v1.HostService/Verify"
 	// HostServiceJoinProcedure is the fully-qualified name of the HostService's Join RPC.
 	HostServiceJoinProcedure = "/synod.host.v1.HostService/Join"
 )
@@ -65,6 +67,9 @@ type HostServiceClient interface {
 	UploadModule(context.Context, *connect.Request[v1.UploadModuleRequest]) (*connect.Response[v1.UploadModuleResponse], error)
 	// RunCatalogue runs one catalogue request (host/meta's JSON encoding).
 	RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error)
+	// Verify proposes a verify entry for a shard the host leads (see
+	// synod.v1.ShardService.CheckShard).
+	Verify(context.Context, *connect.Request[v1.VerifyRequest]) (*connect.Response[v1.VerifyResponse], error)
 	// Join admits a new host to the cluster and gives it its id. Any host
 	// answers: it forwards the command to the meta leader.
 	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
@@ -113,6 +118,13 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(hostServiceMethods.ByName("RunCatalogue")),
 			connect.WithClientOptions(opts...),
 		),
+		verify: connect.NewClient[v1.VerifyRequest, v1.VerifyResponse](
+			httpClient,
+			baseURL+HostServiceVerifyProcedure,
+			connect.WithSchema(hostServiceMethods.ByName("Verify")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		join: connect.NewClient[v1.JoinRequest, v1.JoinResponse](
 			httpClient,
 			baseURL+HostServiceJoinProcedure,
@@ -129,6 +141,7 @@ type hostServiceClient struct {
 	shardStatus  *connect.Client[v1.ShardStatusRequest, v1.ShardStatusResponse]
 	uploadModule *connect.Client[v1.UploadModuleRequest, v1.UploadModuleResponse]
 	runCatalogue *connect.Client[v1.RunCatalogueRequest, v1.RunCatalogueResponse]
+	verify       *connect.Client[v1.VerifyRequest, v1.VerifyResponse]
 	join         *connect.Client[v1.JoinRequest, v1.JoinResponse]
 }
 
@@ -157,6 +170,11 @@ func (c *hostServiceClient) RunCatalogue(ctx context.Context, req *connect.Reque
 	return c.runCatalogue.CallUnary(ctx, req)
 }
 
+// Verify calls synod.host.v1.HostService.Verify.
+func (c *hostServiceClient) Verify(ctx context.Context, req *connect.Request[v1.VerifyRequest]) (*connect.Response[v1.VerifyResponse], error) {
+	return c.verify.CallUnary(ctx, req)
+}
+
 // Join calls synod.host.v1.HostService.Join.
 func (c *hostServiceClient) Join(ctx context.Context, req *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error) {
 	return c.join.CallUnary(ctx, req)
@@ -175,6 +193,9 @@ type HostServiceHandler interface {
 	UploadModule(context.Context, *connect.Request[v1.UploadModuleRequest]) (*connect.Response[v1.UploadModuleResponse], error)
 	// RunCatalogue runs one catalogue request (host/meta's JSON encoding).
 	RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error)
+	// Verify proposes a verify entry for a shard the host leads (see
+	// synod.v1.ShardService.CheckShard).
+	Verify(context.Context, *connect.Request[v1.VerifyRequest]) (*connect.Response[v1.VerifyResponse], error)
 	// Join admits a new host to the cluster and gives it its id. Any host
 	// answers: it forwards the command to the meta leader.
 	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
@@ -219,6 +240,13 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(hostServiceMethods.ByName("RunCatalogue")),
 		connect.WithHandlerOptions(opts...),
 	)
+	hostServiceVerifyHandler := connect.NewUnaryHandler(
+		HostServiceVerifyProcedure,
+		svc.Verify,
+		connect.WithSchema(hostServiceMethods.ByName("Verify")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	hostServiceJoinHandler := connect.NewUnaryHandler(
 		HostServiceJoinProcedure,
 		svc.Join,
@@ -237,6 +265,8 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 			hostServiceUploadModuleHandler.ServeHTTP(w, r)
 		case HostServiceRunCatalogueProcedure:
 			hostServiceRunCatalogueHandler.ServeHTTP(w, r)
+		case HostServiceVerifyProcedure:
+			hostServiceVerifyHandler.ServeHTTP(w, r)
 		case HostServiceJoinProcedure:
 			hostServiceJoinHandler.ServeHTTP(w, r)
 		default:
@@ -266,6 +296,10 @@ func (UnimplementedHostServiceHandler) UploadModule(context.Context, *connect.Re
 
 func (UnimplementedHostServiceHandler) RunCatalogue(context.Context, *connect.Request[v1.RunCatalogueRequest]) (*connect.Response[v1.RunCatalogueResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.RunCatalogue is not implemented"))
+}
+
+func (UnimplementedHostServiceHandler) Verify(context.Context, *connect.Request[v1.VerifyRequest]) (*connect.Response[v1.VerifyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Verify is not implemented"))
 }
 
 func (UnimplementedHostServiceHandler) Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error) {

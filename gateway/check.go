@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// checkWait bounds how long CheckShard waits for replicas to apply the
+// verify entry.
+const checkWait = 10 * time.Second
+
+// Verdicts of CheckShard.
+const (
+	verdictOK          = "ok"
+	verdictDiverged    = "diverged"
+	verdictUnknown     = "unknown"
+	verdictUnreachable = "unreachable"
+)
+
+func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[synodv1.CheckShardRequest]) (*connect.Response[synodv1.CheckShardResponse], error) {
+	if req.Msg.GetName() == "" {
+		return nil, invalid("shard name is required")
+	}
+	res, err := s.g.router.onShard(ctx, req.Msg.GetName(), true, s.g.router.leader,
+		func(h Host, sh host.ShardInfo) (host.Result, error) {
+			index, err := h.Verify(ctx, sh.ID)
+			return host.Result{Index: index}, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	// The replicas as they are now, not as the routing cache last saw them.
+	var info host.ShardInfo
+	err = s.g.router.catalogue(ctx, true, func(h Host) error {
+		var err error
+		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &synodv1.CheckShardResponse{Index: res.Index, Consistent: true}
+	waitCtx, cancel := context.WithTimeout(ctx, checkWait)
+	defer cancel()
+	for _, rep := range info.Replicas {
+		rc := &synodv1.ReplicaCheck{ReplicaId: rep.ReplicaID, HostId: rep.HostID}
+		rc.Verdict, rc.DivergedIndex = s.g.awaitVerdict(waitCtx, rep.HostID, info.ID, res.Index)
+		out.Consistent = out.Consistent && rc.Verdict == verdictOK
+		out.Replicas = append(out.Replicas, rc)
+	}
+	return connect.NewResponse(out), nil
+}
+
+// awaitVerdict polls a replica until it has judged the verify entry for
+// index, or ctx ends.
+func (g *Gateway) awaitVerdict(ctx context.Context, hostID, shardID, index uint64) (string, uint64) {
+	h, ok := g.router.host(hostID)
+	if !ok {
+		return verdictUnreachable, 0
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	verdict := verdictUnreachable
+	for {
+		health, ok := h.Health(shardID)
+		switch {
+		case ok && health.DivergedIndex != 0:
+			return verdictDiverged, health.DivergedIndex
+		case ok && health.VerifiedIndex >= index:
+			return verdictOK, 0
+		case ok:
+			verdict = verdictUnknown
+		}
+		select {
+		case <-ctx.Done():
+			return verdict, 0
+		case <-tick.C:
+		}
+	}
+}
