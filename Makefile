@@ -15,8 +15,22 @@ dev: ## Run a three-host cluster and the gateway in one process (synod dev)
 	$(GO) run ./cmd/synod dev
 
 .PHONY: test
-test: checkgenerate lint ## Run every check and test (what CI runs)
+test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# Every fuzz target, as package:Function.
+FUZZ_TARGETS := ./host/internal/wasm:FuzzPrecheck ./host/internal/wasm:FuzzValidate ./host/internal/wasm:FuzzHostCalls \
+	./host/internal/store:FuzzRecover ./examples/kv:FuzzDecode ./examples/kv:FuzzEncode \
+	./sdk/guest:FuzzScan
+FUZZTIME ?= 1m
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 1m; make test runs 3s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 .PHONY: lint
 lint: ## gofmt, go vet and buf lint

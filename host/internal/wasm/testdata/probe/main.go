@@ -17,6 +17,11 @@
 //	put KEY      writes KEY = "v"
 //	stderr MSG   writes MSG to stderr and succeeds
 //	panic MSG    panics with MSG
+//	raw ARGS     calls a synod host function with raw integer arguments:
+//	             ARGS is one byte naming it (0 kv_get, 1 kv_set,
+//	             2 kv_delete, 3 kv_scan, 4 set_output, 5 set_error) then
+//	             up to seven little-endian uint32 arguments (missing ones
+//	             are 0); outputs nothing of its own
 //
 // Query ops:
 //
@@ -77,6 +82,9 @@ func update(in []byte) ([]byte, error) {
 		return nil, nil
 	case "panic":
 		panic(string(arg))
+	case "raw":
+		raw(arg)
+		return nil, nil
 	}
 	return nil, guest.Errorf(400, "unknown update op %q", op)
 }
@@ -102,4 +110,51 @@ func env() []byte {
 	_, _ = rand.Read(b[:])
 	out = append(out, b[:]...)
 	return binary.BigEndian.AppendUint64(out, mrand.Uint64())
+}
+
+// The host functions, declared with raw integers, so that "raw" can pass
+// any pointer and length.
+
+//go:wasmimport synod kv_get
+func rawGet(keyPtr, keyLen, bufPtr, bufCap uint32) int32
+
+//go:wasmimport synod kv_set
+func rawSet(keyPtr, keyLen, valPtr, valLen uint32)
+
+//go:wasmimport synod kv_delete
+func rawDelete(keyPtr, keyLen uint32)
+
+//go:wasmimport synod kv_scan
+func rawScan(startPtr, startLen, endPtr, endLen uint32, limit int32, bufPtr, bufCap uint32) int32
+
+//go:wasmimport synod set_output
+func rawSetOutput(ptr, n uint32)
+
+//go:wasmimport synod set_error
+func rawSetError(code, msgPtr, msgLen uint32)
+
+func raw(arg []byte) {
+	if len(arg) == 0 {
+		return
+	}
+	var a [7]uint32
+	for i := range a {
+		if off := 1 + 4*i; off+4 <= len(arg) {
+			a[i] = binary.LittleEndian.Uint32(arg[off:])
+		}
+	}
+	switch arg[0] % 6 {
+	case 0:
+		rawGet(a[0], a[1], a[2], a[3])
+	case 1:
+		rawSet(a[0], a[1], a[2], a[3])
+	case 2:
+		rawDelete(a[0], a[1])
+	case 3:
+		rawScan(a[0], a[1], a[2], a[3], int32(a[4]), a[5], a[6])
+	case 4:
+		rawSetOutput(a[0], a[1])
+	case 5:
+		rawSetError(a[0], a[1], a[2])
+	}
 }
