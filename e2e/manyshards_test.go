@@ -34,25 +34,8 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 	for i, g := range gateways {
 		data[i] = synodv1connect.NewDataServiceClient(hc, g.addr)
 	}
-	shardAPI := synodv1connect.NewShardServiceClient(hc, gateways[0].addr)
-	up, err := synodv1connect.NewModuleServiceClient(hc, gateways[0].addr).UploadModule(t.Context(),
-		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
-	if err != nil {
-		t.Fatalf("upload: %v", err)
-	}
 	name := func(i int) string { return fmt.Sprintf("s%02d", i) }
-	ids := make([]uint64, shards)
-	for i := range shards {
-		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
-			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
-				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
-			}))
-			if err == nil {
-				ids[i] = res.Msg.GetShard().GetId()
-			}
-			return err == nil
-		})
-	}
+	ids := createKVShards(t, hc, gateways[0].addr, shards, name)
 
 	var mu sync.Mutex
 	acked := make([][]string, shards)
@@ -88,6 +71,7 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 	}
 
 	time.Sleep(time.Second)
+	shardAPI := synodv1connect.NewShardServiceClient(hc, gateways[0].addr)
 	leads := make(map[string]int) // host id → shards led
 	for i := range shards {
 		res, err := shardAPI.GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: name(i)}))
@@ -172,4 +156,30 @@ func checkAcked(t *testing.T, data synodv1connect.DataServiceClient, shard strin
 			t.Errorf("shard %s lost acknowledged key %s", shard, k)
 		}
 	}
+}
+
+// createKVShards uploads the kv example through a gateway and creates n
+// shards of it with 3 replicas, named by name, retrying while the hosts
+// register. It returns the shards' ids.
+func createKVShards(t *testing.T, hc *http.Client, gateway string, n int, name func(int) string) []uint64 {
+	t.Helper()
+	up, err := synodv1connect.NewModuleServiceClient(hc, gateway).UploadModule(t.Context(),
+		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	shardAPI := synodv1connect.NewShardServiceClient(hc, gateway)
+	ids := make([]uint64, n)
+	for i := range n {
+		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
+			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
+				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
+			}))
+			if err == nil {
+				ids[i] = res.Msg.GetShard().GetId()
+			}
+			return err == nil
+		})
+	}
+	return ids
 }

@@ -14,7 +14,6 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host/hostapi"
-	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -33,25 +32,8 @@ func TestMembershipOfProcesses(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	data := synodv1connect.NewDataServiceClient(hc, gw.addr)
 	clusterAPI := synodv1connect.NewClusterServiceClient(hc, gw.addr)
-	shardAPI := synodv1connect.NewShardServiceClient(hc, gw.addr)
-	up, err := synodv1connect.NewModuleServiceClient(hc, gw.addr).UploadModule(t.Context(),
-		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
-	if err != nil {
-		t.Fatalf("upload: %v", err)
-	}
 	name := func(i int) string { return fmt.Sprintf("m%d", i) }
-	ids := make([]uint64, shards)
-	for i := range shards {
-		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
-			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
-				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
-			}))
-			if err == nil {
-				ids[i] = res.Msg.GetShard().GetId()
-			}
-			return err == nil
-		})
-	}
+	ids := createKVShards(t, hc, gw.addr, shards, name)
 
 	var mu sync.Mutex
 	acked := make([][]string, shards)
