@@ -116,6 +116,10 @@ func (h *Host) verifyNow(ctx context.Context, shardID uint64) error {
 	if !due {
 		return nil
 	}
+	// Short: the reconciler waits for it, and a shard without a quorum
+	// must not hold up the others.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	_, err := h.Verify(ctx, shardID)
 	return err
 }
