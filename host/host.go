@@ -142,11 +142,11 @@ func (h *Host) startOnDisk(members map[uint64]dragonboat.Target, join bool, fact
 	// and promotes it if it was promoted. Starting a promoted replica as a
 	// voter would make the replay of its own AddNonVoting entry panic.
 	cfg.IsNonVoting = join
-	if join || h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
-		members = nil
-	}
 	if h.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
-		join = false
+		members, join = nil, false
+	}
+	if join {
+		members = nil
 	}
 	return h.nh.StartOnDiskReplica(members, join, factory, cfg)
 }
