@@ -9,6 +9,7 @@ require (
 	github.com/lni/dragonboat/v4 v4.0.0-20250723143628-076c7f6497dc
 	github.com/tetratelabs/wazero v1.12.0
 	golang.org/x/net v0.41.0
+	golang.org/x/sys v0.44.0
 	google.golang.org/protobuf v1.36.12
 )
 
@@ -47,7 +48,6 @@ require (
 	github.com/valyala/histogram v1.2.0 // indirect
 	golang.org/x/crypto v0.40.0 // indirect
 	golang.org/x/exp v0.0.0-20200513190911-00229845015e // indirect
-	golang.org/x/sys v0.44.0 // indirect
 	golang.org/x/text v0.27.0 // indirect
 )
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -9,44 +10,30 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
-	"github.com/synodhq/synod/internal/testwasm"
+	"github.com/synodhq/synod/host/hosttest"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
-// leaky is a deliberately non-deterministic module (e2e/testdata/leaky).
-const leaky = "github.com/synodhq/synod/e2e/testdata/leaky"
-
-// TestDivergenceIsDetected runs a module whose replicas disagree once one
-// of them restarts, and checks that the checksums catch it: before the
-// restart CheckShard finds every replica consistent; after it, the
-// restarted replica, and only it, is found diverged, counted, and the
-// shard is degraded in the status.
+// TestDivergenceIsDetected breaks one replica's state and checks that the
+// checksums catch it: before, CheckShard finds every replica consistent;
+// after a key changes under one follower (stopped, its data edited as a
+// bad disk could, restarted) and a command reads that key, the follower,
+// and only it, is found diverged, counted, and the shard is degraded in
+// the status.
 func TestDivergenceIsDetected(t *testing.T) {
 	c := startCluster(t, host.Config{}, false)
 	ctx := context.Background()
-	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, leaky)}))
-	if err != nil {
-		t.Fatalf("upload: %v", err)
-	}
-	res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-		Name: "leaky", ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
-	}))
-	if err != nil {
-		t.Fatalf("create shard: %v", err)
-	}
-	s := res.Msg.GetShard()
-	propose := func(n int) {
-		for range n {
-			if _, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: "leaky", Command: []byte("x")})); err != nil {
-				t.Fatalf("propose: %v", err)
-			}
+	s := c.kvShard(t, "kv", 3)
+	propose := func(cmd kvCmd) {
+		if _, err := c.propose(ctx, "kv", cmd); err != nil {
+			t.Fatalf("propose %+v: %v", cmd, err)
 		}
 	}
 	// check runs CheckShard and returns each host's verdict.
 	check := func() (bool, map[uint64]string) {
 		t.Helper()
-		res, err := c.shards.CheckShard(ctx, connect.NewRequest(&synodv1.CheckShardRequest{Name: "leaky"}))
+		res, err := c.shards.CheckShard(ctx, connect.NewRequest(&synodv1.CheckShardRequest{Name: "kv"}))
 		if err != nil {
 			t.Fatalf("check shard: %v", err)
 		}
@@ -64,7 +51,9 @@ func TestDivergenceIsDetected(t *testing.T) {
 		}
 	}
 
-	propose(5)
+	for i := range 5 {
+		propose(kvCmd{Op: "put", Key: fmt.Sprint("k", i), Value: "v"})
+	}
 	verify()
 	for i := range 3 {
 		if h, _ := c.Host(i).Health(s.GetId()); h.DivergedIndex != 0 {
@@ -76,14 +65,18 @@ func TestDivergenceIsDetected(t *testing.T) {
 	if err := c.StopHost(follower); err != nil {
 		t.Fatal(err)
 	}
+	if err := hosttest.CorruptKey(c.HostDataDir(follower), s.GetId(), []byte("k0"), []byte("tampered")); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.RestartHost(ctx, follower); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, func() bool { _, ok := c.Host(follower).Health(s.GetId()); return ok })
-	propose(5)
+	// The follower fails this compare-and-swap; the others do not.
+	propose(kvCmd{Op: "cas", Key: "k0", Expect: ptr("v"), Value: "w"})
 	consistent, verdicts := check()
 	if consistent {
-		t.Errorf("check after the restart: consistent, want not")
+		t.Errorf("check after the corruption: consistent, want not")
 	}
 	for i := range 3 {
 		want := "ok"
@@ -97,11 +90,11 @@ func TestDivergenceIsDetected(t *testing.T) {
 	for i := range 3 {
 		h, _ := c.Host(i).Health(s.GetId())
 		if (h.DivergedIndex != 0) != (i == follower) {
-			t.Errorf("host %d: %+v; only the restarted host %d should have diverged", i+1, h, follower+1)
+			t.Errorf("host %d: %+v; only the corrupted host %d should have diverged", i+1, h, follower+1)
 		}
 	}
 	if got := c.Host(follower).Divergences(); got != 1 {
-		t.Errorf("the restarted host counted %d divergences, want 1", got)
+		t.Errorf("the corrupted host counted %d divergences, want 1", got)
 	}
 	st, err := synodv1connect.NewClusterServiceClient(http.DefaultClient, c.URL()).GetStatus(ctx, connect.NewRequest(&synodv1.GetStatusRequest{}))
 	if err != nil {

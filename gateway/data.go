@@ -29,7 +29,7 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		}
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index}), nil
+	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), nil
 }
 
 func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
@@ -53,5 +53,5 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index}), nil
+	return connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), nil
 }

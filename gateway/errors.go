@@ -32,6 +32,7 @@ var errorCodes = []struct {
 	{host.ErrInvalidModule, connect.CodeInvalidArgument},
 	{host.ErrModuleTooLarge, connect.CodeResourceExhausted},
 	{host.ErrTooLarge, connect.CodeResourceExhausted},
+	{host.ErrOverFuelRate, connect.CodeResourceExhausted},
 	{host.ErrNotReplica, connect.CodeUnavailable},
 	{host.ErrNotLeader, connect.CodeUnavailable},
 	{host.ErrUnavailable, connect.CodeUnavailable},
@@ -61,7 +62,11 @@ func toConnect(log *slog.Logger, err error) error {
 	}
 	var trap *host.Trap
 	if errors.As(err, &trap) {
-		return connect.NewError(connect.CodeAborted, fmt.Errorf("%s; the command's writes were rolled back", trap.Error()))
+		code := connect.CodeAborted
+		if trap.OutOfFuel {
+			code = connect.CodeResourceExhausted
+		}
+		return connect.NewError(code, fmt.Errorf("%s; the command's writes were rolled back", trap.Error()))
 	}
 	for _, m := range errorCodes {
 		if errors.Is(err, m.err) {

@@ -28,7 +28,7 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, false, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()))
+		info, err = catalogueOf(h).CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()), req.Msg.GetFuelLimit())
 		return err
 	})
 	if err != nil {
@@ -151,6 +151,7 @@ func shardProto(s host.ShardInfo, hosts []host.HostInfo) *synodv1.Shard {
 		Id:           s.ID,
 		ModuleHash:   s.Module,
 		ReplicaCount: uint32(len(s.Replicas)),
+		FuelLimit:    s.FuelLimit(),
 	}
 	for _, r := range s.Replicas {
 		out.Replicas = append(out.Replicas, &synodv1.Replica{ReplicaId: r.ReplicaID, HostId: r.HostID, HostName: names[r.HostID]})

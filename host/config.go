@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 )
 
 // Config configures a [Host]. Zero values take the defaults documented on
@@ -49,6 +50,11 @@ type Config struct {
 	// CompactionOverhead is how many entries are kept in the log behind a
 	// snapshot, for slow followers; default 5000.
 	CompactionOverhead uint64
+
+	// Watchdog is how long a guest call may run by the wall clock before
+	// the replica refuses its outcome and halts; default 30 s. Fuel bounds
+	// every call long before that on a healthy machine.
+	Watchdog time.Duration
 
 	// Logger receives the host's logs; default slog.Default().
 	Logger *slog.Logger

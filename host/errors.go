@@ -29,6 +29,10 @@ var (
 	ErrNotReplica = errors.New("no replica of the shard on this host")
 	// ErrTooLarge means a command or query is over the size a shard accepts.
 	ErrTooLarge = errors.New("payload too large")
+	// ErrOverFuelRate means a shard's calls used more fuel lately than its
+	// rate allows (see throttle): the call was not run, and may be retried
+	// later.
+	ErrOverFuelRate = errors.New("shard over its fuel rate")
 	// ErrInvalidModule means an uploaded module cannot be run; the wrapped
 	// message names the problem.
 	ErrInvalidModule = wasm.ErrInvalidModule

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -50,7 +51,10 @@ type Host struct {
 	steady        map[uint64]steadyMark // shards found in line with the catalogue
 	machines      map[uint64]*fsm.StateMachine
 	lastVerify    map[uint64]verifyMark
+	halted        map[uint64]time.Time // when a shard's replica here last halted
+	throttle      *throttle
 	divergences   atomic.Uint64
+	halts         atomic.Uint64
 }
 
 // New starts a host: it opens the state DB and the Raft NodeHost, starts
@@ -65,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: cfg.CacheDir})
+	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: cfg.CacheDir, Watchdog: cfg.Watchdog})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -80,6 +84,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		steady:        make(map[uint64]steadyMark),
 		machines:      make(map[uint64]*fsm.StateMachine),
 		lastVerify:    make(map[uint64]verifyMark),
+		halted:        make(map[uint64]time.Time),
+		throttle:      newThrottle(),
 	}
 	if err := h.startNodeHost(); err != nil {
 		_ = rt.Close(ctx)
@@ -201,11 +207,13 @@ func (h *Host) acquire() error {
 
 // Result is the outcome of a successful Propose or Query.
 type Result struct {
-	// Output is what the module returned.
-	Output []byte
 	// Index is the log index the command committed at, or the applied index
 	// the query read at.
 	Index uint64
+	// Fuel is the fuel the call used.
+	Fuel uint64
+	// Output is what the module returned.
+	Output []byte
 }
 
 // Consistency is the consistency level of a query.
@@ -242,7 +250,7 @@ func (h *Host) Propose(ctx context.Context, shardID uint64, payload []byte) (Res
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.
-func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (res Result, err error) {
 	if err := h.acquire(); err != nil {
 		return Result{}, err
 	}
@@ -252,8 +260,13 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 	}
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
+	settle, err := h.admit(ctx, shardID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() { settle(res.Fuel) }()
 	deadline, _ := ctx.Deadline()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), payload)
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), h.fuelBudget(shardID), payload)
 	rs, err := h.nh.Propose(h.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %w", ErrNotApplied, raftError(ctx, shardID, err))
@@ -271,8 +284,11 @@ func (h *Host) propose(ctx context.Context, shardID uint64, payload []byte) (Res
 		case !r.Completed():
 			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, outcomeName(r))
 		}
-		index, out, err := fsm.DecodeResult(r.GetResult())
-		return Result{Output: out, Index: index}, err
+		out, err := fsm.DecodeResult(r.GetResult())
+		if errors.Is(err, fsm.ErrHalted) {
+			return Result{}, fmt.Errorf("shard %d: %w: %w", shardID, ErrUnavailable, err)
+		}
+		return Result(out), err
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 	}
@@ -289,13 +305,13 @@ func (h *Host) proposeForwarded(ctx context.Context, req meta.Request) ([]byte, 
 	defer h.life.RUnlock()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), req.Encode())
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), 0, req.Encode())
 	res, err := h.nh.SyncPropose(ctx, h.nh.GetNoOPSession(meta.ShardID), cmd)
 	if err != nil {
 		return nil, raftError(ctx, meta.ShardID, err)
 	}
-	_, out, err := fsm.DecodeResult(res)
-	return out, meta.FromResult(err)
+	out, err := fsm.DecodeResult(res)
+	return out.Output, meta.FromResult(err)
 }
 
 func outcomeName(r dragonboat.RequestResult) string {
@@ -315,7 +331,7 @@ func outcomeName(r dragonboat.RequestResult) string {
 }
 
 // Query runs a read-only query on a shard through this host's replica.
-func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
+func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (res Result, err error) {
 	if len(payload) > MaxPayloadBytes {
 		return Result{}, fmt.Errorf("query of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
 	}
@@ -325,9 +341,13 @@ func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Cons
 	defer h.life.RUnlock()
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
-	req := &fsm.QueryRequest{Payload: payload}
+	settle, err := h.admit(ctx, shardID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() { settle(res.Fuel) }()
+	req := &fsm.QueryRequest{Payload: payload, Fuel: h.fuelBudget(shardID)}
 	var v any
-	var err error
 	if c == Stale {
 		v, err = h.nh.StaleRead(shardID, req)
 	} else {
@@ -343,7 +363,15 @@ func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Cons
 	if !ok {
 		return Result{}, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
 	}
-	return Result{Output: qr.Output, Index: qr.Index}, qr.Err
+	return Result{Output: qr.Output, Index: qr.Index, Fuel: qr.Fuel}, qr.Err
+}
+
+// fuelBudget returns the fuel budget of a call to a shard: the shard's
+// setting as this host last saw it, or 0 for the default.
+func (h *Host) fuelBudget(shardID uint64) uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.running[shardID].Fuel
 }
 
 // Leader returns the replica id of the shard's leader as this host's

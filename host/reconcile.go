@@ -119,6 +119,8 @@ func (h *Host) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint6
 	rid := s.ReplicaOn(h.cfg.ID)
 	running, ok := h.runningReplica(s.ID)
 	switch {
+	case rid != 0 && !ok && h.haltedRecently(s.ID):
+		return nil
 	case rid != 0 && !ok && !h.removed.Load():
 		if err := h.startReplica(ctx, s, hosts); err != nil {
 			return err
@@ -245,6 +247,7 @@ func (h *Host) removeReplica(shardID, replicaID uint64) error {
 	delete(h.lastVerify, shardID)
 	delete(h.steady, shardID)
 	h.mu.Unlock()
+	h.throttle.forget(shardID)
 	h.cfg.Logger.Info("removed replica", "host", h.cfg.Name, "shard", shardID, "replica", replicaID)
 	return nil
 }

@@ -17,8 +17,8 @@ import (
 const verifyInterval = 10 * time.Second
 
 // machine returns a state machine factory for a shard's executor that
-// registers the machine with the host, for its health, and logs a
-// divergence.
+// registers the machine with the host, for its health, logs a divergence
+// and handles a halt.
 func (h *Host) machine(exec fsm.Executor) sm.CreateOnDiskStateMachineFunc {
 	return func(shardID, _ uint64) sm.IOnDiskStateMachine {
 		m := fsm.New(shardID, h.db, exec)
@@ -28,6 +28,7 @@ func (h *Host) machine(exec fsm.Executor) sm.CreateOnDiskStateMachineFunc {
 				"host", h.cfg.Name, "shard", shardID, "index", index,
 				"leader_checksum", hex.EncodeToString(leader), "replica_checksum", hex.EncodeToString(replica))
 		}
+		m.OnHalt = func(index uint64, err error) { h.onHalt(shardID, index, err) }
 		h.mu.Lock()
 		h.machines[shardID] = m
 		h.mu.Unlock()

@@ -155,13 +155,14 @@ func deleted(kind, name string) func(io.Writer) error {
 func shardCreate(fs *flag.FlagSet) action {
 	module := fs.String("module", "", "module hash, or a .wasm file to upload first")
 	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
+	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 10000000000)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
 		hash, err := moduleHash(ctx, c, *module)
 		if err != nil {
 			return output{}, err
 		}
 		res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-			Name: pos[0], ModuleHash: hash, ReplicaCount: uint32(*replicas),
+			Name: pos[0], ModuleHash: hash, ReplicaCount: uint32(*replicas), FuelLimit: *fuel,
 		}))
 		if err != nil {
 			return output{}, err
@@ -277,7 +278,7 @@ func moduleHash(ctx context.Context, c clients, arg string) (string, error) {
 
 func printShards(w io.Writer, shards []*synodv1.Shard) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tMODULE\tREPLICAS\tLEADER\tAPPLIED")
+	fmt.Fprintln(tw, "NAME\tID\tMODULE\tREPLICAS\tLEADER\tAPPLIED\tFUEL")
 	for _, s := range shards {
 		var reps []string
 		for _, r := range s.GetReplicas() {
@@ -291,8 +292,8 @@ func printShards(w io.Writer, shards []*synodv1.Shard) error {
 		if s.GetLeaderReplicaId() != 0 {
 			leader = fmt.Sprint(s.GetLeaderReplicaId())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.12s\t%s\t%s\t%d\n", s.GetName(), s.GetId(), s.GetModuleHash(),
-			strings.Join(reps, ","), leader, s.GetAppliedIndex())
+		fmt.Fprintf(tw, "%s\t%d\t%.12s\t%s\t%s\t%d\t%d\n", s.GetName(), s.GetId(), s.GetModuleHash(),
+			strings.Join(reps, ","), leader, s.GetAppliedIndex(), s.GetFuelLimit())
 	}
 	return tw.Flush()
 }

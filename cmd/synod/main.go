@@ -6,7 +6,7 @@
 //	synod host drain NAME | remove NAME
 //	synod gateway --listen ADDR --hosts URL,...
 //	synod module upload FILE | list | get HASH | delete HASH
-//	synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+//	synod shard create NAME --module HASH|FILE [--replicas N] [--fuel N] | list | get NAME | delete NAME
 //	synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
 //	      | transfer-leader NAME HOST | check NAME
 //	synod propose NAME DATA
@@ -35,7 +35,7 @@ const usage = `usage:
   synod host drain NAME | remove NAME
   synod gateway --listen ADDR --hosts URL,...
   synod module upload FILE | list | get HASH | delete HASH
-  synod shard create NAME --module HASH|FILE [--replicas N] | list | get NAME | delete NAME
+  synod shard create NAME --module HASH|FILE [--replicas N] [--fuel N] | list | get NAME | delete NAME
   synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
         | transfer-leader NAME HOST | check NAME
   synod propose NAME DATA

@@ -43,7 +43,7 @@ func (c *Client) Propose(ctx context.Context, shardID uint64, payload []byte) (h
 	if err != nil {
 		return host.Result{}, decodeError(err)
 	}
-	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex()}, nil
+	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}, nil
 }
 
 // Query runs a read-only query through the host's replica.
@@ -52,7 +52,7 @@ func (c *Client) Query(ctx context.Context, shardID uint64, payload []byte, leve
 	if err != nil {
 		return host.Result{}, decodeError(err)
 	}
-	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex()}, nil
+	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}, nil
 }
 
 func (c *Client) status(shardID uint64) (*hostv1.ShardStatusResponse, bool) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 
 	"connectrpc.com/connect"
 
@@ -27,6 +28,7 @@ var sentinels = []struct {
 	{host.ErrUnavailable, hostv1.ErrorKind_ERROR_KIND_UNAVAILABLE, connect.CodeUnavailable},
 	{host.ErrClosed, hostv1.ErrorKind_ERROR_KIND_CLOSED, connect.CodeUnavailable},
 	{host.ErrTooLarge, hostv1.ErrorKind_ERROR_KIND_TOO_LARGE, connect.CodeResourceExhausted},
+	{host.ErrOverFuelRate, hostv1.ErrorKind_ERROR_KIND_OVER_FUEL_RATE, connect.CodeResourceExhausted},
 	{host.ErrInvalidModule, hostv1.ErrorKind_ERROR_KIND_INVALID_MODULE, connect.CodeInvalidArgument},
 	{host.ErrModuleTooLarge, hostv1.ErrorKind_ERROR_KIND_MODULE_TOO_LARGE, connect.CodeResourceExhausted},
 }
@@ -48,6 +50,10 @@ func encodeError(err error) error {
 	case errors.As(err, &trap):
 		detail.Kinds, detail.Message = []hostv1.ErrorKind{hostv1.ErrorKind_ERROR_KIND_TRAP}, trap.Reason
 		code = connect.CodeAborted
+		if trap.OutOfFuel {
+			detail.Kinds = append(detail.Kinds, hostv1.ErrorKind_ERROR_KIND_OUT_OF_FUEL)
+			code = connect.CodeResourceExhausted
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		code = connect.CodeDeadlineExceeded
 	case errors.Is(err, context.Canceled):
@@ -108,7 +114,7 @@ func fromDetail(he *hostv1.HostError, msg string) error {
 		case hostv1.ErrorKind_ERROR_KIND_APPLICATION:
 			return &host.AppError{Code: he.GetCode(), Message: he.GetMessage()}
 		case hostv1.ErrorKind_ERROR_KIND_TRAP:
-			return &host.Trap{Reason: he.GetMessage()}
+			return &host.Trap{Reason: he.GetMessage(), OutOfFuel: slices.Contains(he.GetKinds(), hostv1.ErrorKind_ERROR_KIND_OUT_OF_FUEL)}
 		case hostv1.ErrorKind_ERROR_KIND_CATALOGUE:
 			return meta.FromResult(&host.AppError{Code: he.GetCode(), Message: he.GetMessage()})
 		}

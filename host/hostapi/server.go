@@ -46,7 +46,7 @@ func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.Propos
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index}), nil
+	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}), nil
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
@@ -58,7 +58,7 @@ func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryReq
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hostv1.QueryResponse{Output: res.Output, Index: res.Index}), nil
+	return connect.NewResponse(&hostv1.QueryResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}), nil
 }
 
 func (s *server) ShardStatus(_ context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {

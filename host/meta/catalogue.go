@@ -51,11 +51,11 @@ func (c Catalogue) DeleteModule(ctx context.Context, hash string) error {
 	return c.call(ctx, Request{Op: OpDeleteModule, Hash: hash}, true, nil)
 }
 
-// CreateShard records a new shard and places its replicas; replicas 0
-// means the default.
-func (c Catalogue) CreateShard(ctx context.Context, name, module string, replicas int) (Shard, error) {
+// CreateShard records a new shard and places its replicas; replicas and
+// fuel 0 mean the defaults.
+func (c Catalogue) CreateShard(ctx context.Context, name, module string, replicas int, fuel uint64) (Shard, error) {
 	var out Shard
-	err := c.call(ctx, Request{Op: OpCreateShard, Name: name, Hash: module, Replicas: replicas}, true, &out)
+	err := c.call(ctx, Request{Op: OpCreateShard, Name: name, Hash: module, Replicas: replicas, Fuel: fuel}, true, &out)
 	return out, err
 }
 

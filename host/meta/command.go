@@ -77,6 +77,8 @@ type Request struct {
 	ReplicaID uint64 `json:"replica_id,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).
 	Replicas int `json:"replicas,omitempty"`
+	// Fuel is the fuel budget of OpCreateShard (0: the default).
+	Fuel uint64 `json:"fuel,omitempty"`
 	// Host describes the host of OpHeartbeat and OpJoinHost.
 	Host *Host `json:"host,omitempty"`
 }

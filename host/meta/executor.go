@@ -9,6 +9,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
 )
 
 // Keys of the catalogue in the meta shard's key space.
@@ -53,7 +54,12 @@ type kv interface {
 }
 
 // Update applies one catalogue command.
-func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
+func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) (fsm.Output, error) {
+	out, err := update(c, payload, txn)
+	return fsm.Output{Data: out}, err
+}
+
+func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 	req, err := decodeRequest(payload)
 	if err != nil {
 		return nil, fail(ErrInvalidArgument, "%v", err)
@@ -82,7 +88,12 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 }
 
 // Query answers one catalogue query.
-func (x *Executor) Query(_ context.Context, _ fsm.Call, payload []byte, view *store.View) ([]byte, error) {
+func (x *Executor) Query(_ context.Context, _ fsm.Call, payload []byte, view *store.View) (fsm.Output, error) {
+	out, err := query(payload, view)
+	return fsm.Output{Data: out}, err
+}
+
+func query(payload []byte, view *store.View) ([]byte, error) {
 	req, err := decodeRequest(payload)
 	if err != nil {
 		return nil, fail(ErrInvalidArgument, "%v", err)
@@ -158,6 +169,9 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if !shardName.MatchString(req.Name) {
 		return nil, fail(ErrInvalidArgument, "invalid shard name %q: use 1 to 63 lowercase letters, digits and '-', starting with a letter", req.Name)
 	}
+	if req.Fuel > wasm.MaxFuel {
+		return nil, fail(ErrInvalidArgument, "fuel limit %d is over the cluster's cap of %d", req.Fuel, uint64(wasm.MaxFuel))
+	}
 	key := []byte(keyShard + req.Name)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
@@ -183,7 +197,7 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Shard{Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos}
+	s := Shard{Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel}
 	for _, h := range cl.place(n, nil) {
 		s.NextReplicaID++
 		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})

@@ -51,7 +51,7 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 	for i, r := range reqs {
 		c.index++
 		c.stamp++
-		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, r.Encode())}
+		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, 0, r.Encode())}
 	}
 	got, err := c.sm.Update(es)
 	if err != nil {
@@ -59,11 +59,11 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 	}
 	rs := make([]result, len(got))
 	for i, e := range got {
-		index, out, err := fsm.DecodeResult(e.Result)
-		if index != es[i].Index {
-			c.t.Errorf("entry %d: result has index %d", es[i].Index, index)
+		res, err := fsm.DecodeResult(e.Result)
+		if res.Index != es[i].Index {
+			c.t.Errorf("entry %d: result has index %d", es[i].Index, res.Index)
 		}
-		rs[i] = result{out, meta.FromResult(err)}
+		rs[i] = result{res.Output, meta.FromResult(err)}
 	}
 	return rs
 }
@@ -418,13 +418,13 @@ func TestCatalogueErrors(t *testing.T) {
 		}
 	}
 	// A command that is not JSON.
-	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, []byte("{"))}}
+	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, 0, []byte("{"))}}
 	c.index++
 	got, err := c.sm.Update(es)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := fsm.DecodeResult(got[0].Result); !errors.Is(meta.FromResult(err), meta.ErrInvalidArgument) {
+	if _, err := fsm.DecodeResult(got[0].Result); !errors.Is(meta.FromResult(err), meta.ErrInvalidArgument) {
 		t.Errorf("malformed JSON: got %v, want ErrInvalidArgument", err)
 	}
 	// Nothing above changed the catalogue.

@@ -1,6 +1,10 @@
 package meta
 
-import "time"
+import (
+	"time"
+
+	"github.com/synodhq/synod/host/internal/wasm"
+)
 
 // ShardID is the Raft shard id of the meta shard.
 const ShardID uint64 = 1
@@ -68,6 +72,18 @@ type Shard struct {
 	Leader uint64 `json:"leader,omitempty"`
 	// CreateNanos is when the shard was created.
 	CreateNanos int64 `json:"create_nanos"`
+	// Fuel is the fuel budget of each call to the shard; 0 means
+	// [wasm.DefaultFuel]. Proposers stamp it on each command, so a change
+	// reaches every replica at the same entry.
+	Fuel uint64 `json:"fuel,omitempty"`
+}
+
+// FuelLimit returns the shard's fuel budget, the default filled in.
+func (s Shard) FuelLimit() uint64 {
+	if s.Fuel == 0 {
+		return wasm.DefaultFuel
+	}
+	return s.Fuel
 }
 
 // HostOf returns the host of a replica, or 0.

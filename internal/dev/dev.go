@@ -182,7 +182,7 @@ func (c *Cluster) hostConfig(i int) host.Config {
 	hc := c.cfg.Host
 	hl := c.layout.Hosts[i]
 	hc.ID, hc.Name, hc.RaftAddr = hl.ID, hl.Name, hl.RaftAddr
-	hc.DataDir = filepath.Join(c.cfg.DataDir, hl.Name)
+	hc.DataDir = c.HostDataDir(i)
 	hc.CacheDir = c.cfg.CacheDir
 	hc.MetaMembers = make(map[uint64]string, len(c.layout.Hosts))
 	for _, m := range c.layout.Hosts {
@@ -261,6 +261,11 @@ func (c *Cluster) Host(i int) *host.Host {
 		return nil
 	}
 	return c.hosts[i].h
+}
+
+// HostDataDir returns the data directory of the i-th host.
+func (c *Cluster) HostDataDir(i int) string {
+	return filepath.Join(c.cfg.DataDir, c.layout.Hosts[i].Name)
 }
 
 // StopHost stops the i-th host, as a crash of its process would (its data

@@ -60,16 +60,16 @@ func (r *checked) checksum(t *testing.T) []byte {
 
 func verdict(t *testing.T, e sm.Entry) string {
 	t.Helper()
-	_, out, err := fsm.DecodeResult(e.Result)
+	res, err := fsm.DecodeResult(e.Result)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(out)
+	return string(res.Output)
 }
 
 func TestChecksumDetectsDivergence(t *testing.T) {
 	t.Parallel()
-	cmd := func(s string) []byte { return fsm.EncodeCommand(1, []byte(s)) }
+	cmd := func(s string) []byte { return fsm.EncodeCommand(1, 0, []byte(s)) }
 	a, b, c := newChecked(t), newChecked(t), newChecked(t)
 	for _, r := range []*checked{a, b, c} {
 		r.run(t, cmd("set k 1"), cmd("set j 2;fail"), cmd("trap"))

@@ -10,45 +10,84 @@ import (
 	"github.com/synodhq/synod/host/internal/wasm"
 )
 
-// commandVersion is the first byte of every encoded command.
-const commandVersion = 1
+// The first byte of an encoded command: version 2 carries the fuel budget,
+// version 1 (logs written before fuel) does not. 2 is [commandVerify].
+const (
+	commandV1 = 1
+	commandV2 = 3
+)
 
-const commandHeader = 1 + 8
+const (
+	commandV1Header = 1 + 8
+	commandV2Header = 1 + 8 + 8
+)
 
 var (
+	// ErrHalted is the outcome of an entry a halted replica did not apply
+	// (see [StateMachine.Update]), and the error of its reads. Other
+	// replicas may have applied the entry: its outcome is unknown.
+	ErrHalted = errors.New("replica halted: a call ran past the watchdog")
+
 	errMalformedCommand = errors.New("malformed command")
 	errReadOnly         = errors.New("write to a read-only view")
 )
 
 // EncodeCommand encodes a command payload with the proposer's timestamp
-// (Unix nanoseconds) into a Raft entry.
-func EncodeCommand(timeNanos int64, payload []byte) []byte {
-	b := make([]byte, commandHeader, commandHeader+len(payload))
-	b[0] = commandVersion
+// (Unix nanoseconds) and the fuel budget of its call (0 for the default)
+// into a Raft entry. The budget travels in the entry so that every replica
+// runs the entry with the same one, whenever it learns of a change to the
+// shard's setting.
+func EncodeCommand(timeNanos int64, fuel uint64, payload []byte) []byte {
+	b := make([]byte, commandV2Header, commandV2Header+len(payload))
+	b[0] = commandV2
 	binary.BigEndian.PutUint64(b[1:], uint64(timeNanos))
+	binary.BigEndian.PutUint64(b[9:], fuel)
 	return append(b, payload...)
 }
 
-func decodeCommand(b []byte) (timeNanos int64, payload []byte, err error) {
-	if len(b) < commandHeader || b[0] != commandVersion {
-		return 0, nil, errMalformedCommand
+// command is a decoded command entry.
+type command struct {
+	timeNanos int64
+	fuel      uint64
+	payload   []byte
+}
+
+func decodeCommand(b []byte) (command, error) {
+	switch {
+	case len(b) >= commandV2Header && b[0] == commandV2:
+		return command{int64(binary.BigEndian.Uint64(b[1:])), binary.BigEndian.Uint64(b[9:]), b[commandV2Header:]}, nil
+	case len(b) >= commandV1Header && b[0] == commandV1:
+		return command{int64(binary.BigEndian.Uint64(b[1:])), 0, b[commandV1Header:]}, nil
 	}
-	return int64(binary.BigEndian.Uint64(b[1:])), b[commandHeader:], nil
+	return command{}, errMalformedCommand
 }
 
 // Outcome codes in sm.Result.Value.
 const (
-	resultOK       = 0
-	resultAppError = 1
-	resultTrap     = 2
+	resultOK        = 0
+	resultAppError  = 1
+	resultTrap      = 2
+	resultOutOfFuel = 3
+	resultHalted    = 4
 )
 
-// encodeResult records an entry's outcome and log index; err is nil, an
-// [*wasm.AppError] or a [*wasm.Trap]. Data is the index (8 bytes, big
-// endian) followed by the output, the error code and message, or the trap
-// reason.
-func encodeResult(index uint64, out []byte, err error) sm.Result {
+// Result is an entry's outcome as the proposer reads it.
+type Result struct {
+	// Index is the entry's log index.
+	Index uint64
+	// Fuel is the fuel the entry's call used.
+	Fuel uint64
+	// Output is what the call returned, when it succeeded.
+	Output []byte
+}
+
+// encodeResult records an entry's outcome, log index and fuel used; err is
+// nil, an [*wasm.AppError] or a [*wasm.Trap]. Data is the index and the
+// fuel (8 bytes each, big endian) followed by the output, the error code
+// and message, or the trap reason.
+func encodeResult(index, fuel uint64, out []byte, err error) sm.Result {
 	data := binary.BigEndian.AppendUint64(nil, index)
+	data = binary.BigEndian.AppendUint64(data, fuel)
 	var ae *wasm.AppError
 	var trap *wasm.Trap
 	switch {
@@ -57,31 +96,37 @@ func encodeResult(index uint64, out []byte, err error) sm.Result {
 	case errors.As(err, &ae):
 		data = binary.BigEndian.AppendUint32(data, ae.Code)
 		return sm.Result{Value: resultAppError, Data: append(data, ae.Message...)}
+	case errors.As(err, &trap) && trap.OutOfFuel:
+		return sm.Result{Value: resultOutOfFuel, Data: append(data, trap.Reason...)}
 	case errors.As(err, &trap):
 		return sm.Result{Value: resultTrap, Data: append(data, trap.Reason...)}
 	}
 	return sm.Result{Value: resultTrap, Data: append(data, err.Error()...)}
 }
 
-// DecodeResult returns an entry's log index and output, or its application
-// error or trap.
-func DecodeResult(r sm.Result) (index uint64, out []byte, err error) {
-	if len(r.Data) < 8 {
-		return 0, nil, fmt.Errorf("decode result: %w", errMalformedCommand)
+// DecodeResult returns an entry's result, and its application error or
+// trap if it failed (the result then has no output).
+func DecodeResult(r sm.Result) (Result, error) {
+	if len(r.Data) < 16 {
+		return Result{}, fmt.Errorf("decode result: %w", errMalformedCommand)
 	}
-	index, data := binary.BigEndian.Uint64(r.Data), r.Data[8:]
+	res := Result{Index: binary.BigEndian.Uint64(r.Data), Fuel: binary.BigEndian.Uint64(r.Data[8:])}
+	data := r.Data[16:]
 	switch r.Value {
 	case resultOK:
-		return index, data, nil
+		res.Output = data
+		return res, nil
 	case resultAppError:
 		if len(data) < 4 {
-			return index, nil, fmt.Errorf("decode result: %w", errMalformedCommand)
+			return res, fmt.Errorf("decode result: %w", errMalformedCommand)
 		}
-		return index, nil, &wasm.AppError{Code: binary.BigEndian.Uint32(data), Message: string(data[4:])}
-	case resultTrap:
-		return index, nil, &wasm.Trap{Reason: string(data)}
+		return res, &wasm.AppError{Code: binary.BigEndian.Uint32(data), Message: string(data[4:])}
+	case resultTrap, resultOutOfFuel:
+		return res, &wasm.Trap{Reason: string(data), OutOfFuel: r.Value == resultOutOfFuel}
+	case resultHalted:
+		return res, ErrHalted
 	}
-	return index, nil, fmt.Errorf("decode result: unknown outcome %d", r.Value)
+	return res, fmt.Errorf("decode result: unknown outcome %d", r.Value)
 }
 
 // isOutcome reports whether err is a deterministic outcome of an entry

@@ -2,7 +2,7 @@ package fsm
 
 import (
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -21,11 +21,22 @@ type Call struct {
 	Index uint64
 	// TimeNanos is the shard's clock for the call.
 	TimeNanos int64
+	// Fuel is the call's fuel budget; 0 means the default.
+	Fuel uint64
 }
 
 // Env returns the guest environment of the call.
 func (c Call) Env() wasm.Env {
-	return wasm.Env{TimeNanos: c.TimeNanos, Seed: wasm.Seed(c.ShardID, c.Index)}
+	return wasm.Env{TimeNanos: c.TimeNanos, Seed: wasm.Seed(c.ShardID, c.Index), Fuel: c.Fuel}
+}
+
+// Output is what an [Executor] returns for a call.
+type Output struct {
+	// Data is the call's output.
+	Data []byte
+	// Fuel is the fuel the call used; 0 for an executor that does not
+	// meter.
+	Fuel uint64
 }
 
 // Executor computes what entries do to a shard's state. Dragonboat calls
@@ -33,13 +44,13 @@ func (c Call) Env() wasm.Env {
 // concurrently with Update.
 //
 // Update must be deterministic: for the same call, payload and state every
-// replica must produce the same output and writes. It returns an
+// replica must produce the same output, fuel and writes. It returns an
 // [*wasm.AppError] or a [*wasm.Trap] for an outcome the client should see
 // (the state machine rolls back the entry's writes); any other error is a
 // host failure.
 type Executor interface {
-	Update(ctx context.Context, c Call, payload []byte, txn *store.Txn) ([]byte, error)
-	Query(ctx context.Context, c Call, payload []byte, view *store.View) ([]byte, error)
+	Update(ctx context.Context, c Call, payload []byte, txn *store.Txn) (Output, error)
+	Query(ctx context.Context, c Call, payload []byte, view *store.View) (Output, error)
 }
 
 // Committer is implemented by an executor that wants to know when a batch
@@ -54,12 +65,16 @@ type Committer interface {
 type QueryRequest struct {
 	// Payload is passed to [Executor.Query].
 	Payload []byte
+	// Fuel is the query's fuel budget; 0 means the default.
+	Fuel uint64
 }
 
 // QueryResult is what Lookup returns.
 type QueryResult struct {
 	// Output is the executor's output when Err is nil.
 	Output []byte
+	// Fuel is the fuel the query used.
+	Fuel uint64
 	// Err is an [*wasm.AppError] or a [*wasm.Trap], or nil.
 	Err error
 	// Index is the applied index of the state the query read.
@@ -75,10 +90,17 @@ type StateMachine struct {
 	recent   recentSums
 	verified atomic.Uint64
 	diverged atomic.Uint64
+	// halted is set once the replica refused an entry's outcome (see
+	// halt).
+	halted atomic.Bool
 
 	// OnDivergence, if set, is called (from the apply goroutine) the first
 	// time this replica's checksum differs from the leader's.
 	OnDivergence func(index uint64, leader, replica []byte)
+	// OnHalt, if set, is called (from the apply goroutine) when the
+	// replica halts. The host should stop the replica: a restart replays
+	// the entries from the last one it recorded.
+	OnHalt func(index uint64, err error)
 }
 
 var _ sm.IOnDiskStateMachine = (*StateMachine)(nil)
@@ -95,8 +117,19 @@ func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
 
 // Update applies committed entries in one batch, with the last entry's
 // index as the applied index.
+//
+// An entry whose call ran past the watchdog ([wasm.ErrWatchdog]) halts the
+// replica instead: nothing of the batch is recorded, and from then on the
+// replica records nothing, serves no reads and takes no snapshots (the
+// state it holds is behind what dragonboat believes it applied), until it
+// is stopped. A restarted replica replays the entries after the last one
+// it recorded. Other host failures are returned, which stops the host.
 func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	if len(entries) == 0 {
+		return entries, nil
+	}
+	if s.halted.Load() {
+		refuse(entries)
 		return entries, nil
 	}
 	txn := s.db.Txn(s.shardID)
@@ -113,12 +146,17 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	for i := range entries {
 		e := &entries[i]
 		if index, want, ok := decodeVerify(e.Cmd); ok {
-			e.Result = sm.Result{Value: resultOK, Data: append(binary.BigEndian.AppendUint64(nil, e.Index), s.verify(index, want)...)}
+			e.Result = encodeResult(e.Index, 0, []byte(s.verify(index, want)), nil)
 			s.recent.put(e.Index, sum) // unchanged, but the state at this index
 			continue
 		}
 		txn.Begin()
 		e.Result, clock, err = s.apply(ctx, e, clock, txn)
+		if errors.Is(err, wasm.ErrWatchdog) {
+			s.halt(e.Index, err)
+			refuse(entries[i:])
+			return entries, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -143,12 +181,12 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 // apply runs one command entry, rolling back its writes if it fails, and
 // returns its result and the shard's clock after it.
 func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn *store.Txn) (sm.Result, int64, error) {
-	stamp, payload, err := decodeCommand(e.Cmd)
+	cmd, err := decodeCommand(e.Cmd)
 	if err != nil {
-		return encodeResult(e.Index, nil, &wasm.Trap{Reason: err.Error()}), clock, nil
+		return encodeResult(e.Index, 0, nil, &wasm.Trap{Reason: err.Error()}), clock, nil
 	}
-	clock = max(clock, stamp)
-	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock}, payload, txn)
+	clock = max(clock, cmd.timeNanos)
+	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.fuel}, cmd.payload, txn)
 	if err != nil && !isOutcome(err) {
 		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
 	}
@@ -157,7 +195,23 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 			return sm.Result{}, clock, rerr
 		}
 	}
-	return encodeResult(e.Index, out, err), clock, nil
+	return encodeResult(e.Index, out.Fuel, out.Data, err), clock, nil
+}
+
+// halt stops the replica from recording anything more; see Update.
+func (s *StateMachine) halt(index uint64, err error) {
+	s.halted.Store(true)
+	if s.OnHalt != nil {
+		s.OnHalt(index, err)
+	}
+}
+
+// refuse gives entries the result that says this replica did not apply
+// them.
+func refuse(entries []sm.Entry) {
+	for i := range entries {
+		entries[i].Result = sm.Result{Value: resultHalted, Data: encodeResult(entries[i].Index, 0, nil, nil).Data}
+	}
 }
 
 // Lookup runs a *QueryRequest against a consistent view of the state.
@@ -165,6 +219,9 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	req, ok := q.(*QueryRequest)
 	if !ok {
 		return nil, fmt.Errorf("shard %d: unexpected query type %T", s.shardID, q)
+	}
+	if s.halted.Load() {
+		return nil, fmt.Errorf("shard %d: %w", s.shardID, ErrHalted)
 	}
 	view := s.db.View(s.shardID)
 	defer view.Close()
@@ -176,11 +233,11 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.exec.Query(context.Background(), Call{ShardID: s.shardID, Index: index, TimeNanos: clock}, req.Payload, view)
+	out, err := s.exec.Query(context.Background(), Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
 	if err != nil && !isOutcome(err) {
 		return nil, fmt.Errorf("query shard %d: %w", s.shardID, err)
 	}
-	return &QueryResult{Output: out, Err: err, Index: index}, nil
+	return &QueryResult{Output: out.Data, Fuel: out.Fuel, Err: err, Index: index}, nil
 }
 
 // Sync makes the applied state durable.
@@ -190,6 +247,9 @@ func (s *StateMachine) Sync() error {
 
 // PrepareSnapshot captures the shard's state.
 func (s *StateMachine) PrepareSnapshot() (any, error) {
+	if s.halted.Load() {
+		return nil, fmt.Errorf("shard %d: %w: %w", s.shardID, ErrHalted, sm.ErrSnapshotAborted)
+	}
 	return s.db.Snapshot(s.shardID), nil
 }
 
@@ -204,6 +264,9 @@ func (s *StateMachine) SaveSnapshot(ctx any, w io.Writer, stop <-chan struct{}) 
 
 // RecoverFromSnapshot replaces the shard's state with a snapshot stream.
 func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) error {
+	if s.halted.Load() {
+		return fmt.Errorf("shard %d: %w: %w", s.shardID, ErrHalted, sm.ErrSnapshotStopped)
+	}
 	return s.db.Recover(s.shardID, r, stop)
 }
 

@@ -24,6 +24,7 @@ import (
 //	fail       returns an application error (code 7)
 //	trap       returns a trap
 //	hostfail   returns an error that is neither (a failure of the host)
+//	slow       returns wasm.ErrWatchdog, as a call that ran too long
 //
 // Queries take "get K" and "call".
 type script struct {
@@ -32,7 +33,12 @@ type script struct {
 
 var errDisk = errors.New("disk on fire")
 
-func (x *script) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
+func (x *script) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) (fsm.Output, error) {
+	out, err := x.update(c, payload, txn)
+	return fsm.Output{Data: out}, err
+}
+
+func (x *script) update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 	var out []byte
 	for cmd := range strings.SplitSeq(string(payload), ";") {
 		f := strings.Fields(cmd)
@@ -50,6 +56,8 @@ func (x *script) Update(_ context.Context, c fsm.Call, payload []byte, txn *stor
 			return nil, &wasm.Trap{Reason: "trapped as asked"}
 		case "hostfail":
 			return nil, errDisk
+		case "slow":
+			return nil, fmt.Errorf("call: %w", wasm.ErrWatchdog)
 		default:
 			return nil, fmt.Errorf("script: unknown command %q", cmd)
 		}
@@ -60,7 +68,12 @@ func (x *script) Update(_ context.Context, c fsm.Call, payload []byte, txn *stor
 	return out, nil
 }
 
-func (x *script) Query(_ context.Context, c fsm.Call, payload []byte, view *store.View) ([]byte, error) {
+func (x *script) Query(_ context.Context, c fsm.Call, payload []byte, view *store.View) (fsm.Output, error) {
+	out, err := query(c, payload, view)
+	return fsm.Output{Data: out}, err
+}
+
+func query(c fsm.Call, payload []byte, view *store.View) ([]byte, error) {
 	f := strings.Fields(string(payload))
 	switch f[0] {
 	case "get":
@@ -100,7 +113,7 @@ type cmd struct {
 func entries(first uint64, cmds ...cmd) []sm.Entry {
 	es := make([]sm.Entry, len(cmds))
 	for i, c := range cmds {
-		es[i] = sm.Entry{Index: first + uint64(i), Cmd: fsm.EncodeCommand(c.stamp, []byte(c.payload))}
+		es[i] = sm.Entry{Index: first + uint64(i), Cmd: fsm.EncodeCommand(c.stamp, 0, []byte(c.payload))}
 	}
 	return es
 }
@@ -123,10 +136,10 @@ func update(t *testing.T, s *fsm.StateMachine, es []sm.Entry) []result {
 	}
 	rs := make([]result, len(got))
 	for i, e := range got {
-		index, out, err := fsm.DecodeResult(e.Result)
-		rs[i] = result{index, string(out), err}
-		if index != es[i].Index {
-			t.Errorf("entry %d: result has index %d", es[i].Index, index)
+		res, err := fsm.DecodeResult(e.Result)
+		rs[i] = result{res.Index, string(res.Output), err}
+		if res.Index != es[i].Index {
+			t.Errorf("entry %d: result has index %d", es[i].Index, res.Index)
 		}
 	}
 	return rs
@@ -359,6 +372,56 @@ func TestHostFailure(t *testing.T) {
 	}
 }
 
+// TestHalt checks that an entry whose call ran past the watchdog halts the
+// replica: nothing of its batch is recorded, its entries and every later
+// one come back as not applied, reads and snapshots are refused, and a
+// restarted replica replays from the last entry it recorded.
+func TestHalt(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(5, db, &script{})
+	var halts []uint64
+	s.OnHalt = func(index uint64, err error) {
+		if !errors.Is(err, wasm.ErrWatchdog) {
+			t.Errorf("OnHalt: got %v, want the watchdog", err)
+		}
+		halts = append(halts, index)
+	}
+	update(t, s, entries(1, cmd{1, "set a 1"}))
+	rs := update(t, s, entries(2, cmd{1, "set b 2"}, cmd{1, "set c 3;slow"}, cmd{1, "set d 4"}))
+	if rs[0].err != nil || !errors.Is(rs[1].err, fsm.ErrHalted) || !errors.Is(rs[2].err, fsm.ErrHalted) {
+		t.Errorf("results: got %+v, want entry 2 applied, 3 and 4 halted", rs)
+	}
+	rs = update(t, s, entries(5, cmd{1, "set e 5"}))
+	if !errors.Is(rs[0].err, fsm.ErrHalted) {
+		t.Errorf("entry after the halt: got %+v, want halted", rs[0])
+	}
+	if len(halts) != 1 || halts[0] != 3 {
+		t.Errorf("OnHalt calls: got %v, want one, for entry 3", halts)
+	}
+	if got, want := userState(t, db, 5), map[string]string{"a": "1"}; !mapsEqual(got, want) {
+		t.Errorf("state: got %q, want %q", got, want)
+	}
+	if i, _ := db.AppliedIndex(5); i != 1 {
+		t.Errorf("applied index %d, want 1", i)
+	}
+	if _, err := s.Lookup(&fsm.QueryRequest{Payload: []byte("get a")}); !errors.Is(err, fsm.ErrHalted) {
+		t.Errorf("Lookup: got %v, want ErrHalted", err)
+	}
+	if _, err := s.PrepareSnapshot(); !errors.Is(err, sm.ErrSnapshotAborted) {
+		t.Errorf("PrepareSnapshot: got %v, want ErrSnapshotAborted", err)
+	}
+
+	restarted := fsm.New(5, db, &script{})
+	if i, err := restarted.Open(nil); err != nil || i != 1 {
+		t.Fatalf("Open after the halt: got (%d, %v), want 1", i, err)
+	}
+	update(t, restarted, entries(2, cmd{1, "set b 2"}, cmd{1, "set c 3"}, cmd{1, "set d 4"}))
+	if got, want := userState(t, db, 5), map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}; !mapsEqual(got, want) {
+		t.Errorf("state after the replay: got %q, want %q", got, want)
+	}
+}
+
 // TestSnapshot moves a shard's state through the state machine's snapshot
 // path into another state machine under another shard id.
 func TestSnapshot(t *testing.T) {
@@ -402,16 +465,17 @@ func TestDecodeResult(t *testing.T) {
 		ok   bool
 	}{
 		{name: "too short", r: sm.Result{Data: []byte{1, 2}}},
-		{name: "application error without a code", r: sm.Result{Value: 1, Data: make([]byte, 10)}},
-		{name: "unknown outcome", r: sm.Result{Value: 9, Data: make([]byte, 8)}},
-		{name: "success", r: sm.Result{Data: append(make([]byte, 8), 'x')}, ok: true},
+		{name: "no fuel", r: sm.Result{Data: make([]byte, 12)}},
+		{name: "application error without a code", r: sm.Result{Value: 1, Data: make([]byte, 18)}},
+		{name: "unknown outcome", r: sm.Result{Value: 9, Data: make([]byte, 16)}},
+		{name: "success", r: sm.Result{Data: append(make([]byte, 16), 'x')}, ok: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, out, err := fsm.DecodeResult(tt.r)
+			res, err := fsm.DecodeResult(tt.r)
 			if tt.ok != (err == nil) {
-				t.Errorf("got (%q, %v)", out, err)
+				t.Errorf("got (%q, %v)", res.Output, err)
 			}
 			var ae *wasm.AppError
 			var trap *wasm.Trap

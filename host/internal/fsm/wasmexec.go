@@ -18,13 +18,15 @@ func NewWasmExecutor(m *wasm.Module) *WasmExecutor {
 }
 
 // Update runs the guest's synod_update.
-func (x *WasmExecutor) Update(ctx context.Context, c Call, payload []byte, txn *store.Txn) ([]byte, error) {
-	return x.module.Call(ctx, wasm.Update, payload, c.Env(), txn)
+func (x *WasmExecutor) Update(ctx context.Context, c Call, payload []byte, txn *store.Txn) (Output, error) {
+	out, fuel, err := x.module.Call(ctx, wasm.Update, payload, c.Env(), txn)
+	return Output{Data: out, Fuel: fuel}, err
 }
 
 // Query runs the guest's synod_query.
-func (x *WasmExecutor) Query(ctx context.Context, c Call, payload []byte, view *store.View) ([]byte, error) {
-	return x.module.Call(ctx, wasm.Query, payload, c.Env(), readOnly{view})
+func (x *WasmExecutor) Query(ctx context.Context, c Call, payload []byte, view *store.View) (Output, error) {
+	out, fuel, err := x.module.Call(ctx, wasm.Query, payload, c.Env(), readOnly{view})
+	return Output{Data: out, Fuel: fuel}, err
 }
 
 // readOnly adapts a view to [wasm.KV]; the ABI layer traps a query's writes

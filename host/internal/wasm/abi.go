@@ -46,6 +46,7 @@ type KV interface {
 type callState struct {
 	kv       KV
 	readOnly bool
+	fuel     fuelGauge
 	output   []byte
 	appErr   *AppError
 }
@@ -125,6 +126,7 @@ func must(err error) {
 
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
+	st.fuel.charge(storeCallFuel, int(uint32(stack[1])))
 	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
 	v, ok, err := st.kv.Get(key)
 	must(err)
@@ -132,6 +134,7 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = uint64(uint32(0xFFFFFFFF)) // -1 as i32
 		return
 	}
+	st.fuel.charge(0, len(v))
 	stack[0] = copyOut(mod, v, uint32(stack[2]), uint32(stack[3]))
 }
 
@@ -140,6 +143,7 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if st.readOnly {
 		violate("kv_set called from a query: queries are read-only")
 	}
+	st.fuel.charge(storeCallFuel, int(uint32(stack[1]))+int(uint32(stack[3])))
 	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
 	val := read(mod, uint32(stack[2]), uint32(stack[3]), "value", MaxValueBytes)
 	must(st.kv.Set(key, val))
@@ -150,11 +154,13 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	if st.readOnly {
 		violate("kv_delete called from a query: queries are read-only")
 	}
+	st.fuel.charge(storeCallFuel, int(uint32(stack[1])))
 	must(st.kv.Delete(readKey(mod, uint32(stack[0]), uint32(stack[1]))))
 }
 
 func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
+	st.fuel.charge(storeCallFuel, int(uint32(stack[1]))+int(uint32(stack[3])))
 	start := read(mod, uint32(stack[0]), uint32(stack[1]), "scan start", MaxKeyBytes)
 	end := read(mod, uint32(stack[2]), uint32(stack[3]), "scan end", MaxKeyBytes)
 	limit := int(int32(uint32(stack[4])))
@@ -173,14 +179,19 @@ func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(kv.Value)))
 		buf = append(buf, kv.Value...)
 	}
+	st.fuel.charge(scanEntryFuel*uint64(len(kvs)), len(buf))
 	stack[0] = copyOut(mod, buf, uint32(stack[5]), uint32(stack[6]))
 }
 
 func setOutput(ctx context.Context, mod api.Module, stack []uint64) {
-	stateOf(ctx).output = read(mod, uint32(stack[0]), uint32(stack[1]), "output", MaxOutputBytes)
+	st := stateOf(ctx)
+	st.fuel.charge(hostCallFuel, int(uint32(stack[1])))
+	st.output = read(mod, uint32(stack[0]), uint32(stack[1]), "output", MaxOutputBytes)
 }
 
 func setError(ctx context.Context, mod api.Module, stack []uint64) {
+	st := stateOf(ctx)
+	st.fuel.charge(hostCallFuel, int(uint32(stack[2])))
 	msg := read(mod, uint32(stack[1]), uint32(stack[2]), "error message", MaxOutputBytes)
-	stateOf(ctx).appErr = &AppError{Code: uint32(stack[0]), Message: string(msg)}
+	st.appErr = &AppError{Code: uint32(stack[0]), Message: string(msg)}
 }

@@ -337,7 +337,7 @@ func TestABI(t *testing.T) {
 			mod := load(t, rt, m.bytes())
 			kv := newMemKV(tt.kv...)
 			before := maps.Clone(kv.data)
-			out, err := mod.Call(t.Context(), tt.entry, []byte(tt.in), wasm.Env{}, kv)
+			out, _, err := mod.Call(t.Context(), tt.entry, []byte(tt.in), wasm.Env{}, kv)
 			tt.want.check(t, out, err)
 			want := tt.wantKV
 			if want == nil {

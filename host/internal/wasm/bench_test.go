@@ -50,7 +50,7 @@ func BenchmarkCallPut(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cmd := fmt.Appendf(nil, `{"op":"put","key":"key-%08d","value":%q}`, i%1000, val)
-		if _, err := m.Call(ctx, Update, cmd, Env{TimeNanos: int64(i + 1)}, kv); err != nil {
+		if _, _, err := m.Call(ctx, Update, cmd, Env{TimeNanos: int64(i + 1)}, kv); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -66,7 +66,7 @@ func BenchmarkCallGet(b *testing.B) {
 	cmd := []byte(`{"op":"get","key":"a"}`)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := m.Call(ctx, Query, cmd, Env{TimeNanos: 1}, kv); err != nil {
+		if _, _, err := m.Call(ctx, Query, cmd, Env{TimeNanos: 1}, kv); err != nil {
 			b.Fatal(err)
 		}
 	}

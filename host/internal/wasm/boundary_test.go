@@ -58,7 +58,7 @@ func FuzzHostCalls(f *testing.F) {
 		var stores [2]map[string]string
 		for i, m := range mods {
 			kv := newMemKV("a", "1", "b", "2")
-			out, err := m.Call(t.Context(), wasm.Update, append([]byte("raw "), in...), wasm.Env{}, kv)
+			out, _, err := m.Call(t.Context(), wasm.Update, append([]byte("raw "), in...), wasm.Env{}, kv)
 			var ae *wasm.AppError
 			var trap *wasm.Trap
 			if err != nil && !errors.As(err, &ae) && !errors.As(err, &trap) {

@@ -24,7 +24,7 @@ func run(t *testing.T, m *wasm.Module, kv *memKV, steps []step) {
 	t.Helper()
 	for i, s := range steps {
 		before := maps.Clone(kv.data)
-		out, err := m.Call(t.Context(), s.entry, []byte(s.in), wasm.Env{}, kv)
+		out, _, err := m.Call(t.Context(), s.entry, []byte(s.in), wasm.Env{}, kv)
 		if err != nil {
 			kv.data = before
 		}
@@ -152,7 +152,7 @@ func TestCallFailureLeavesRollbackToCaller(t *testing.T) {
 	}
 	for _, c := range calls {
 		txn.Begin()
-		out, err := m.Call(t.Context(), wasm.Update, []byte(c.in), wasm.Env{}, txn)
+		out, _, err := m.Call(t.Context(), wasm.Update, []byte(c.in), wasm.Env{}, txn)
 		if !c.wantErr(err) {
 			t.Fatalf("%s: unexpected error %v", c.in, err)
 		}
@@ -197,7 +197,7 @@ func TestCallHostFailure(t *testing.T) {
 	errDisk := errors.New("disk on fire")
 	kv := newMemKV()
 	kv.onGet = func(string) error { return errDisk }
-	_, err := m.Call(t.Context(), wasm.Update, []byte(`{"op":"get","key":"a"}`), wasm.Env{}, kv)
+	_, _, err := m.Call(t.Context(), wasm.Update, []byte(`{"op":"get","key":"a"}`), wasm.Env{}, kv)
 	if !errors.Is(err, errDisk) {
 		t.Fatalf("got %v, want an error wrapping %v", err, errDisk)
 	}
@@ -207,7 +207,7 @@ func TestCallHostFailure(t *testing.T) {
 		t.Errorf("a host failure was reported as a guest outcome: %v", err)
 	}
 	kv.onGet = nil
-	out, err := m.Call(t.Context(), wasm.Update, []byte(`{"op":"get","key":"a"}`), wasm.Env{}, kv)
+	out, _, err := m.Call(t.Context(), wasm.Update, []byte(`{"op":"get","key":"a"}`), wasm.Env{}, kv)
 	outcome{out: `{"key":"a","found":false}`}.check(t, out, err)
 }
 
@@ -224,12 +224,12 @@ func TestCallConcurrent(t *testing.T) {
 			kv := newMemKV()
 			for i := range calls {
 				key := string(rune('a'+w)) + string(rune('0'+i))
-				if _, err := m.Call(context.Background(), wasm.Update, []byte(`{"op":"put","key":"`+key+`","value":"v"}`), wasm.Env{}, kv); err != nil {
+				if _, _, err := m.Call(context.Background(), wasm.Update, []byte(`{"op":"put","key":"`+key+`","value":"v"}`), wasm.Env{}, kv); err != nil {
 					errs <- err
 					return
 				}
 			}
-			out, err := m.Call(context.Background(), wasm.Query, []byte(`{"op":"list"}`), wasm.Env{}, kv)
+			out, _, err := m.Call(context.Background(), wasm.Query, []byte(`{"op":"list"}`), wasm.Env{}, kv)
 			if err == nil && len(kv.data) != calls {
 				err = errors.New("wrong number of keys: " + string(out))
 			}

@@ -10,6 +10,12 @@ var (
 	ErrInvalidModule = errors.New("invalid module")
 	// ErrModuleTooLarge is returned for a module over [Config.MaxModuleBytes].
 	ErrModuleTooLarge = errors.New("module too large")
+	// ErrWatchdog is returned for a call that ran longer than
+	// [Config.Watchdog] by the wall clock. Whatever the guest computed is
+	// dropped: another machine might have run the same call in time, so
+	// its outcome is not a property of the entry. It is a host failure,
+	// not a guest outcome.
+	ErrWatchdog = errors.New("guest call ran past the watchdog")
 )
 
 // AppError is an application error a guest reported through set_error.
@@ -31,6 +37,8 @@ func (e *AppError) Error() string {
 type Trap struct {
 	// Reason says why, in one line.
 	Reason string
+	// OutOfFuel is set when the call used its whole fuel budget.
+	OutOfFuel bool
 }
 
 // Error implements error.

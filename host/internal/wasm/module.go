@@ -10,9 +10,13 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 )
 
 // Module is a compiled, validated module with a pool of idle instances.
@@ -21,6 +25,9 @@ type Module struct {
 	abiVersion uint32
 	rt         *Runtime
 	compiled   wazero.CompiledModule
+	// image is the state each call starts from, taken from the first
+	// instance (see image).
+	image *image
 
 	mu   sync.Mutex
 	idle []*instance
@@ -37,6 +44,16 @@ type Env struct {
 	TimeNanos int64
 	// Seed seeds the guest's random stream.
 	Seed [32]byte
+	// Fuel is the call's fuel budget: 0 means [DefaultFuel], and more than
+	// [MaxFuel] means MaxFuel.
+	Fuel uint64
+}
+
+func (e Env) budget() uint64 {
+	if e.Fuel == 0 {
+		return DefaultFuel
+	}
+	return min(e.Fuel, MaxFuel)
 }
 
 // Seed derives the random seed of a call from the shard and the log index.
@@ -58,38 +75,50 @@ const (
 )
 
 // Call runs one entry point with input against kv and returns the guest's
-// output. A guest failure is returned as an [*AppError] or a [*Trap]; any
-// other error is the host's own (for example a storage failure) and says
-// nothing about the guest. On any error the caller must discard the call's
-// writes.
-func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) ([]byte, error) {
+// output and the fuel the call used (see package meter). A guest failure
+// is returned as an [*AppError] or a [*Trap], running out of fuel
+// included; any other error is the host's own (for example a storage
+// failure) and says nothing about the guest. On any error the caller must
+// discard the call's writes.
+//
+// A call cannot be interrupted: fuel bounds it. A call that nonetheless
+// runs past the watchdog returns [ErrWatchdog], whatever the guest did.
+func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
 	inst, err := m.get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	budget := env.budget()
 	inst.env.set(env)
 	inst.stderr.reset()
-	st := &callState{kv: kv, readOnly: entry == Query}
-	out, err := inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
-	if err != nil && ctx.Err() != nil {
-		// Interrupted by the host (shutdown or the caller's deadline): not a
-		// property of the entry, so it must not be recorded as its outcome.
+	inst.fuel.fill(budget)
+	st := &callState{kv: kv, readOnly: entry == Query, fuel: inst.fuel}
+	start := time.Now()
+	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
+	fuel, exhausted := inst.fuel.used(budget)
+	if took := time.Since(start); took > m.rt.cfg.Watchdog {
 		_ = inst.mod.Close(ctx)
-		return nil, fmt.Errorf("guest call interrupted: %w", ctx.Err())
+		return nil, fuel, fmt.Errorf("%w: it took %s, the limit is %s (fuel used: %d)", ErrWatchdog, took.Round(time.Millisecond), m.rt.cfg.Watchdog, fuel)
 	}
 	var trap *Trap
-	if errors.As(err, &trap) {
+	if exhausted && (err == nil || isAppError(err) || errors.As(err, &trap)) {
+		// Even without a trap: the guest may overdraw its fuel a little
+		// before a check notices (see meter).
+		out, err = nil, outOfFuel(budget)
+	}
+	if errors.As(err, &trap) && !trap.OutOfFuel {
 		// A Go guest's panic message is on its stderr: the best reason.
 		if line := inst.stderr.firstLine(); line != "" {
 			trap.Reason += " (" + line + ")"
 		}
 	}
-	if trap != nil || (err != nil && !isAppError(err)) {
-		_ = inst.mod.Close(ctx)
-		return nil, err
-	}
+	// Whatever happened, the instance goes back to the image, unless the
+	// guest exited (which closed it).
 	m.put(inst)
-	return out, err
+	if err != nil {
+		return nil, fuel, err
+	}
+	return out, fuel, nil
 }
 
 func isAppError(err error) bool {
@@ -113,7 +142,16 @@ func (m *Module) get(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
+// put resets an instance that ran a call and keeps it for the next, or
+// closes it.
 func (m *Module) put(inst *instance) {
+	if inst.mod.IsClosed() {
+		return
+	}
+	if err := m.image.reset(inst); err != nil {
+		_ = inst.mod.Close(context.Background())
+		return
+	}
 	m.mu.Lock()
 	if len(m.idle) < m.rt.cfg.PoolSize {
 		m.idle = append(m.idle, inst)
@@ -127,20 +165,26 @@ func (m *Module) put(inst *instance) {
 
 // instance is one instantiated module. It serves one call at a time.
 type instance struct {
-	mod    api.Module
-	env    *detEnv
-	stderr *stderrTail
-	alloc  api.Function
-	update api.Function
-	query  api.Function
+	mod     api.Module
+	lm      *linearMemory
+	globals []api.MutableGlobal
+	env     *detEnv
+	stderr  *stderrTail
+	fuel    fuelGauge
+	alloc   api.Function
+	update  api.Function
+	query   api.Function
 }
 
-func (m *Module) instantiate(ctx context.Context) (*instance, error) {
+// instantiate returns an instance in the module's image state. The first
+// instance of a module starts it (_initialize, with a budget of its own),
+// and the image is taken from it.
+func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	env := newDetEnv()
 	stderr := &stderrTail{}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
-		WithStartFunctions("_initialize").
+		WithStartFunctions(). // _initialize runs below, with a budget
 		WithStdout(io.Discard).
 		WithStderr(stderr).
 		WithWalltime(env.walltime, 1).
@@ -148,18 +192,68 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 		WithNanosleep(func(int64) {}).
 		WithOsyield(func() {}).
 		WithRandSource(env)
-	mod, err := m.rt.rt.InstantiateModule(ctx, m.compiled, cfg)
+	var lm *linearMemory
+	mod, err := instantiateGuarded(experimental.WithMemoryAllocator(ctx, allocator(&lm)), m.rt.rt, m.compiled, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &instance{
-		mod:    mod,
-		env:    env,
-		stderr: stderr,
-		alloc:  mod.ExportedFunction(exportAlloc),
-		update: mod.ExportedFunction(exportUpdate),
-		query:  mod.ExportedFunction(exportQuery),
-	}, nil
+	defer func() {
+		if err != nil {
+			_ = mod.Close(ctx)
+		}
+	}()
+	g, ok := mod.ExportedGlobal(meter.Export).(api.MutableGlobal)
+	if !ok {
+		return nil, fmt.Errorf("instrumented module has no %s global", meter.Export)
+	}
+	inst = &instance{
+		mod:     mod,
+		lm:      lm,
+		globals: mutableGlobals(mod),
+		env:     env,
+		stderr:  stderr,
+		fuel:    fuelGauge{g},
+		alloc:   mod.ExportedFunction(exportAlloc),
+		update:  mod.ExportedFunction(exportUpdate),
+		query:   mod.ExportedFunction(exportQuery),
+	}
+	if m.image != nil {
+		return inst, m.image.apply(inst)
+	}
+	if err := inst.start(ctx); err != nil {
+		return nil, err
+	}
+	if m.image, err = capture(inst); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// start runs a new module's _initialize, if it exports one.
+func (inst *instance) start(ctx context.Context) error {
+	init := inst.mod.ExportedFunction("_initialize")
+	if init == nil {
+		return nil
+	}
+	inst.fuel.fill(startFuel)
+	if _, err := init.Call(ctx); err != nil {
+		if _, exhausted := inst.fuel.used(startFuel); exhausted {
+			return fmt.Errorf("_initialize: %w", outOfFuel(startFuel))
+		}
+		return fmt.Errorf("_initialize: %w", err)
+	}
+	return nil
+}
+
+// instantiateGuarded instantiates a module, turning a panic (the memory
+// allocator's, when it cannot reserve the memory) into an error.
+func instantiateGuarded(ctx context.Context, rt wazero.Runtime, c wazero.CompiledModule, cfg wazero.ModuleConfig) (mod api.Module, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			mod, err = nil, fmt.Errorf("instantiate: %v", v)
+		}
+	}()
+	return rt.InstantiateModule(ctx, c, cfg)
 }
 
 func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *callState) (out []byte, err error) {

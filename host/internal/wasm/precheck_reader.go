@@ -1,6 +1,10 @@
 package wasm
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/synodhq/synod/host/internal/wasm/leb"
+)
 
 // reader reads a module's bytes for [precheck]. Its first error sticks:
 // after it, reads return zeros and consume nothing, so that a walk can read
@@ -40,26 +44,21 @@ func (r *reader) peek() byte {
 	return r.buf[r.pos]
 }
 
-// u32 reads an unsigned LEB128 of at most 32 bits, as wazero does: at most
-// five bytes, the unused bits of the fifth zero.
+// u32 reads an unsigned LEB128 of at most 32 bits, as wazero does.
 func (r *reader) u32() uint32 {
-	at := r.pos
-	var v uint32
-	for i := 0; i < 5; i++ {
-		b := r.byte()
-		if r.err != nil {
-			return 0
-		}
-		v |= uint32(b&0x7f) << (7 * i)
-		if b < 0x80 {
-			if i == 4 && b > 0x0f {
-				break
-			}
-			return v
-		}
+	if r.err != nil {
+		return 0
 	}
-	r.fail(at, "integer overflows 32 bits")
-	return 0
+	v, n := leb.U32(r.buf[r.pos:r.end])
+	switch {
+	case n == 0:
+		r.fail(r.end, "unexpected end of %s", r.region)
+	case n < 0:
+		r.fail(r.pos, "integer overflows 32 bits")
+	default:
+		r.pos += n
+	}
+	return v
 }
 
 func (r *reader) skipU32() { r.u32() }

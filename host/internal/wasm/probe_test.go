@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/internal/testwasm"
@@ -39,12 +39,12 @@ func TestProbeOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			kv := newMemKV("k", "old")
-			out, err := m.Call(t.Context(), tt.entry, []byte(tt.in), wasm.Env{}, kv)
+			out, _, err := m.Call(t.Context(), tt.entry, []byte(tt.in), wasm.Env{}, kv)
 			tt.want.check(t, out, err)
 			if want := map[string]string{"k": "old"}; !maps.Equal(kv.data, want) {
 				t.Errorf("store afterwards: got %q, want %q", kv.data, want)
 			}
-			out, err = m.Call(t.Context(), wasm.Update, []byte("put x"), wasm.Env{}, kv)
+			out, _, err = m.Call(t.Context(), wasm.Update, []byte("put x"), wasm.Env{}, kv)
 			outcome{}.check(t, out, err)
 		})
 	}
@@ -63,7 +63,7 @@ func TestTrapReasonIsTheCallsOwn(t *testing.T) {
 		{in: "panic second", want: outcome{trap: "panic: second"}},
 	}
 	for _, s := range steps {
-		out, err := m.Call(t.Context(), wasm.Update, []byte(s.in), wasm.Env{}, newMemKV())
+		out, _, err := m.Call(t.Context(), wasm.Update, []byte(s.in), wasm.Env{}, newMemKV())
 		s.want.check(t, out, err)
 		var trap *wasm.Trap
 		if errors.As(err, &trap) && strings.Contains(trap.Reason, "noise") {
@@ -81,7 +81,7 @@ type envResult struct {
 
 func callEnv(t *testing.T, m *wasm.Module, entry wasm.Entry, env wasm.Env) envResult {
 	t.Helper()
-	out, err := m.Call(t.Context(), entry, []byte("env"), env, newMemKV())
+	out, _, err := m.Call(t.Context(), entry, []byte("env"), env, newMemKV())
 	if err != nil {
 		t.Fatalf("env: %v", err)
 	}
@@ -169,55 +169,49 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-// TestPool checks instance reuse through a guest global that counts the
-// calls an instance served: it grows while the pool reuses the instance,
-// survives an application error, and starts over after a trap, after an
-// interrupted call, and when the pool is full.
-func TestPool(t *testing.T) {
+// TestEveryCallStartsAfresh checks that every call starts from the same
+// instance state, whichever instance runs it and whatever that instance
+// ran before: a guest global that counts calls reads 1 every time, and the
+// same call uses the same fuel, after a success, an application error, a
+// trap, a call that grew the memory, and beside a concurrent call that
+// needs a second instance.
+func TestEveryCallStartsAfresh(t *testing.T) {
 	t.Parallel()
 	bin := testwasm.Build(t, probe)
-	for _, tc := range []struct {
-		name     string
-		poolSize int
-		// afterConcurrent is the count of the call after two concurrent
-		// calls, which need two instances: a pool of one keeps the
-		// instance that came back first (the new one, count 1); a larger
-		// pool hands out the instance that came back last (count 2).
-		afterConcurrent string
-	}{
-		{name: "pool of one", poolSize: 1, afterConcurrent: "2"},
-		{name: "pool of two", poolSize: 2, afterConcurrent: "3"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, poolSize := range []int{1, 2} {
+		t.Run(fmt.Sprintf("pool of %d", poolSize), func(t *testing.T) {
 			t.Parallel()
-			m := load(t, newRuntime(t, wasm.Config{PoolSize: tc.poolSize}), bin)
-			count := func(kv *memKV) string {
+			m := load(t, newRuntime(t, wasm.Config{PoolSize: poolSize}), bin)
+			var firstFuel uint64
+			expect := func(what string, kv *memKV) {
 				t.Helper()
-				out, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, kv)
-				if err != nil {
-					t.Fatalf("count: %v", err)
+				out, fuel, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, kv)
+				if err != nil || string(out) != "1" {
+					t.Errorf("%s: got (%s, %v), want count 1", what, out, err)
 				}
-				return string(out)
-			}
-			expect := func(what, want string) {
-				t.Helper()
-				if got := count(newMemKV()); got != want {
-					t.Errorf("%s: got count %s, want %s", what, got, want)
+				if firstFuel == 0 {
+					firstFuel = fuel
+				} else if fuel != firstFuel {
+					t.Errorf("%s: used %d fuel, the first call %d", what, fuel, firstFuel)
 				}
 			}
-			expect("first call", "1")
-			expect("second call", "2")
-			if _, err := m.Call(t.Context(), wasm.Update, []byte("nope"), wasm.Env{}, newMemKV()); err == nil {
+			expect("first call", newMemKV())
+			expect("second call", newMemKV())
+			if _, _, err := m.Call(t.Context(), wasm.Update, []byte("nope"), wasm.Env{}, newMemKV()); err == nil {
 				t.Fatal("an unknown op succeeded")
 			}
-			expect("after an application error", "3")
-			if _, err := m.Call(t.Context(), wasm.Update, []byte("exit"), wasm.Env{}, newMemKV()); err == nil {
+			expect("after an application error", newMemKV())
+			if _, _, err := m.Call(t.Context(), wasm.Update, []byte("exit"), wasm.Env{}, newMemKV()); err == nil {
 				t.Fatal("exit succeeded")
 			}
-			expect("after a trap", "1")
+			expect("after a trap", newMemKV())
+			if _, _, err := m.Call(t.Context(), wasm.Update, []byte("grow"), wasm.Env{}, newMemKV()); err != nil {
+				t.Fatalf("grow: %v", err)
+			}
+			expect("after the memory grew", newMemKV())
 
-			// A takes the instance and blocks in kv_get until B, which
-			// needs a new instance, is done.
+			// A takes an instance and blocks in kv_get until B, which
+			// needs another instance, is done.
 			entered, release := make(chan struct{}), make(chan struct{})
 			blocking := newMemKV()
 			blocking.onGet = func(string) error {
@@ -225,86 +219,43 @@ func TestPool(t *testing.T) {
 				<-release
 				return nil
 			}
-			resA := make(chan string)
+			done := make(chan struct{})
 			go func() {
-				out, err := m.Call(context.Background(), wasm.Update, []byte("count k"), wasm.Env{}, blocking)
-				if err != nil {
-					out = []byte(err.Error())
-				}
-				resA <- string(out)
+				defer close(done)
+				expect("concurrent call A", blocking)
 			}()
 			<-entered
-			if got := count(newMemKV()); got != "1" {
-				t.Errorf("concurrent call B: got count %s, want 1 (a new instance)", got)
-			}
+			expect("concurrent call B", newMemKV())
 			close(release)
-			if got := <-resA; got != "2" {
-				t.Errorf("concurrent call A: got count %s, want 2", got)
-			}
-			expect("after two concurrent calls", tc.afterConcurrent)
+			<-done
+			expect("after two concurrent calls", newMemKV())
 		})
 	}
 }
 
-// TestInterrupt checks that a call the host interrupts (its context ends)
-// is neither a trap nor an application error, since it says nothing about
-// the entry, and that the instance is not reused.
-func TestInterrupt(t *testing.T) {
+// TestOutOfFuel checks that a call that never ends runs out of fuel: a
+// trap that says so, with the whole budget used, after which the instance
+// is not reused. A call cannot be interrupted, so a cancelled context does
+// not end it early either.
+func TestOutOfFuel(t *testing.T) {
 	t.Parallel()
-	bin := testwasm.Build(t, probe)
-	tests := []struct {
-		name string
-		ctx  func(context.Context) (context.Context, context.CancelFunc)
-		want error
-	}{
-		{
-			name: "cancelled before the call",
-			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
-				ctx, cancel := context.WithCancel(ctx)
-				cancel()
-				return ctx, cancel
-			},
-			want: context.Canceled,
-		},
-		{
-			name: "cancelled during the call",
-			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
-				ctx, cancel := context.WithCancel(ctx)
-				time.AfterFunc(50*time.Millisecond, cancel)
-				return ctx, cancel
-			},
-			want: context.Canceled,
-		},
-		{
-			name: "deadline",
-			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
-				return context.WithTimeout(ctx, 50*time.Millisecond)
-			},
-			want: context.DeadlineExceeded,
-		},
+	m := load(t, newRuntime(t, wasm.Config{}), testwasm.Build(t, probe))
+	if out, _, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
+		t.Fatalf("count: got (%s, %v), want 1", out, err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			m := load(t, newRuntime(t, wasm.Config{}), bin)
-			if out, err := m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
-				t.Fatalf("count: got (%s, %v), want 1", out, err)
-			}
-			ctx, cancel := tt.ctx(t.Context())
-			defer cancel()
-			out, err := m.Call(ctx, wasm.Update, []byte("spin"), wasm.Env{}, newMemKV())
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("got (%q, %v), want an error wrapping %v", out, err, tt.want)
-			}
-			var ae *wasm.AppError
-			var trap *wasm.Trap
-			if errors.As(err, &ae) || errors.As(err, &trap) {
-				t.Errorf("an interrupted call was reported as a guest outcome: %v", err)
-			}
-			out, err = m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV())
-			if err != nil || string(out) != "1" {
-				t.Errorf("after the interrupted call: got (%s, %v), want count 1 (a new instance)", out, err)
-			}
-		})
+	const budget = 5_000_000
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	out, fuel, err := m.Call(ctx, wasm.Update, []byte("spin"), wasm.Env{Fuel: budget}, newMemKV())
+	var trap *wasm.Trap
+	if !errors.As(err, &trap) || !trap.OutOfFuel || !strings.Contains(trap.Reason, "out of fuel") {
+		t.Fatalf("spin: got (%q, %v), want an out-of-fuel trap", out, err)
+	}
+	if fuel != budget {
+		t.Errorf("spin used %d fuel, want all of its %d", fuel, budget)
+	}
+	out, _, err = m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV())
+	if err != nil || string(out) != "1" {
+		t.Errorf("after running out: got (%s, %v), want count 1 (a new instance)", out, err)
 	}
 }

@@ -5,12 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 )
 
 // Config configures a [Runtime].
@@ -21,10 +26,16 @@ type Config struct {
 	// MaxModuleBytes is the largest module accepted; 0 means 16 MiB.
 	MaxModuleBytes int
 	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages;
-	// 0 means 4096 (256 MiB).
+	// 0 means 4096 (256 MiB). It is built into each module (see meter), so
+	// every host of a cluster must use the same value.
 	MemoryLimitPages uint32
 	// PoolSize is how many idle instances are kept per module; 0 means 8.
 	PoolSize int
+	// Watchdog is how long a call may run by the wall clock before its
+	// outcome is refused with [ErrWatchdog]; 0 means 30 s. Fuel bounds
+	// every call long before that on a healthy machine: the watchdog is
+	// the last line of defence.
+	Watchdog time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -36,6 +47,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PoolSize == 0 {
 		c.PoolSize = 8
+	}
+	if c.Watchdog == 0 {
+		c.Watchdog = 30 * time.Second
 	}
 	return c
 }
@@ -55,8 +69,8 @@ type Runtime struct {
 func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	cfg = cfg.withDefaults()
 	rc := wazero.NewRuntimeConfigCompiler().
-		WithMemoryLimitPages(cfg.MemoryLimitPages).
-		WithCloseOnContextDone(true)
+		WithCoreFeatures(api.CoreFeaturesV2 &^ api.CoreFeatureSIMD). // see meter
+		WithMemoryLimitPages(cfg.MemoryLimitPages)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -65,7 +79,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		rc = rc.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	if err := instantiateWASI(ctx, rt); err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate wasi: %w", err)
 	}
@@ -148,7 +162,11 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	if err := precheck(wasm); err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
-	compiled, err := compileGuarded(ctx, r.rt, wasm)
+	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
+	}
+	compiled, err := compileGuarded(ctx, r.rt, metered)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
@@ -167,6 +185,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
 	}
 	defer m.put(inst)
+	inst.fuel.fill(startFuel)
 	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
 	if err != nil {
 		_ = compiled.Close(ctx)
@@ -233,6 +252,30 @@ func checkExports(c wazero.CompiledModule) error {
 	return nil
 }
 
+// wasiFunctions are the WASI functions a module may import: what the
+// standard Go and Rust toolchains' runtimes use, without files or sockets.
+var wasiFunctions = map[string]bool{
+	"args_get": true, "args_sizes_get": true, "environ_get": true, "environ_sizes_get": true,
+	"clock_res_get": true, "clock_time_get": true, "random_get": true,
+	"fd_write": true, "fd_read": true, "fd_close": true, "fd_seek": true,
+	"fd_fdstat_get": true, "fd_fdstat_set_flags": true, "fd_prestat_get": true, "fd_prestat_dir_name": true,
+	"poll_oneoff": true, "sched_yield": true, "proc_exit": true,
+}
+
+// instantiateWASI provides wazero's WASI, except that the functions that
+// would change an instance's file descriptors do nothing: the host resets
+// an instance's memory and globals between calls (see image), not the
+// descriptors, which must therefore never change.
+func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	success := api.GoFunc(func(_ context.Context, stack []uint64) { stack[0] = 0 })
+	b.NewFunctionBuilder().WithGoFunction(success, []api.ValueType{i32}, []api.ValueType{i32}).Export("fd_close")
+	b.NewFunctionBuilder().WithGoFunction(success, []api.ValueType{i32, i32}, []api.ValueType{i32}).Export("fd_fdstat_set_flags")
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
 func checkImports(c wazero.CompiledModule) error {
 	hostSigs := make(map[string]signature)
 	for _, f := range hostFunctions() {
@@ -242,7 +285,10 @@ func checkImports(c wazero.CompiledModule) error {
 		module, name, _ := def.Import()
 		switch module {
 		case wasi_snapshot_preview1.ModuleName:
-			continue
+			if !wasiFunctions[name] {
+				return fmt.Errorf("%w: it imports %s.%s; guests have no files or network, and only these WASI functions are provided: %s",
+					ErrInvalidModule, module, name, strings.Join(slices.Sorted(maps.Keys(wasiFunctions)), ", "))
+			}
 		case hostModuleName:
 			want, ok := hostSigs[name]
 			if !ok {

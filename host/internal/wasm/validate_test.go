@@ -292,7 +292,7 @@ func FuzzValidate(f *testing.F) {
 		if len(bin) <= 1<<16 {
 			checkPrecheck(t, ref, bin)
 		}
-		// A fuzzed start function may loop: the context bounds it.
+		// A fuzzed start function may loop: its fuel bounds it.
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		defer cancel()
 		var before, after runtime.MemStats

@@ -4,7 +4,7 @@ package wasm_test
 // and ABI tests can build exactly the module they need (a missing export, a
 // wrong signature, a guest that passes a bad pointer) without a toolchain.
 // It covers the binary format's type, import, function, memory, export and
-// code sections, and nothing else.
+// code sections, and takes the table and data sections as raw bytes.
 
 import "encoding/binary"
 
@@ -50,6 +50,9 @@ type wmodule struct {
 	// memExport is the export name of the memory; empty means "memory".
 	memExport string
 	funcs     []wfunc
+	// tables and data, if set, are the contents of the table and data
+	// sections.
+	tables, data []byte
 }
 
 func (m wmodule) bytes() []byte {
@@ -86,6 +89,9 @@ func (m wmodule) bytes() []byte {
 	if len(funcs) > 0 {
 		out = section(out, 3, vec(funcs))
 	}
+	if m.tables != nil {
+		out = section(out, 4, m.tables)
+	}
 
 	if !m.noMemory && m.memImport == "" {
 		out = section(out, 5, vec([][]byte{{0x00, 0x01}})) // one page, no maximum
@@ -117,6 +123,9 @@ func (m wmodule) bytes() []byte {
 	}
 	if len(code) > 0 {
 		out = section(out, 10, vec(code))
+	}
+	if m.data != nil {
+		out = section(out, 11, m.data)
 	}
 	return out
 }

@@ -137,7 +137,10 @@ type ProposeResponse struct {
 	// The bytes the module returned.
 	Result []byte `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
 	// The log index the command was committed at.
-	Index         uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the command used (docs/abi.md, "Fuel"). Every replica counted
+	// the same.
+	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +185,13 @@ func (x *ProposeResponse) GetResult() []byte {
 func (x *ProposeResponse) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
 	}
 	return 0
 }
@@ -256,7 +266,9 @@ type QueryResponse struct {
 	// The bytes the module returned.
 	Result []byte `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
 	// The applied index of the state the query read.
-	Index         uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the query used (docs/abi.md, "Fuel").
+	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -301,6 +313,13 @@ func (x *QueryResponse) GetResult() []byte {
 func (x *QueryResponse) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
+	}
+	return 0
+}
+
+func (x *QueryResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
 	}
 	return 0
 }
@@ -369,17 +388,19 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x13synod/v1/data.proto\x12\bsynod.v1\"F\n" +
 	"\x0eProposeRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x18\n" +
-	"\acommand\x18\x02 \x01(\fR\acommandJ\x04\b\x03\x10\x04\"E\n" +
+	"\acommand\x18\x02 \x01(\fR\acommandJ\x04\b\x03\x10\x04\"\\\n" +
 	"\x0fProposeResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05indexJ\x04\b\x03\x10\x04\"y\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"y\n" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\fR\x05query\x127\n" +
-	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistencyJ\x04\b\x04\x10\x05\"C\n" +
+	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistencyJ\x04\b\x04\x10\x05\"Z\n" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05indexJ\x04\b\x03\x10\x04\"@\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"@\n" +
 	"\x10ApplicationError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage*_\n" +

@@ -37,7 +37,9 @@ type Shard struct {
 	// The replica id of the current leader; 0 while there is none.
 	LeaderReplicaId uint64 `protobuf:"varint,6,opt,name=leader_replica_id,json=leaderReplicaId,proto3" json:"leader_replica_id,omitempty"`
 	// The last log index applied by the replica that answered.
-	AppliedIndex  uint64 `protobuf:"varint,7,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	AppliedIndex uint64 `protobuf:"varint,7,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	// The fuel budget of each call to the shard.
+	FuelLimit     uint64 `protobuf:"varint,8,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -121,6 +123,13 @@ func (x *Shard) GetAppliedIndex() uint64 {
 	return 0
 }
 
+func (x *Shard) GetFuelLimit() uint64 {
+	if x != nil {
+		return x.FuelLimit
+	}
+	return 0
+}
+
 // Replica is one member of a shard's Raft group.
 type Replica struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -194,7 +203,10 @@ type CreateShardRequest struct {
 	ModuleHash string `protobuf:"bytes,2,opt,name=module_hash,json=moduleHash,proto3" json:"module_hash,omitempty"`
 	// The number of replicas: 1, 3 or 5; 0 means 3 (capped at the number of
 	// hosts in a smaller cluster).
-	ReplicaCount  uint32 `protobuf:"varint,3,opt,name=replica_count,json=replicaCount,proto3" json:"replica_count,omitempty"`
+	ReplicaCount uint32 `protobuf:"varint,3,opt,name=replica_count,json=replicaCount,proto3" json:"replica_count,omitempty"`
+	// The fuel budget of each call to the shard (docs/abi.md, "Fuel"); 0
+	// means the default, 10,000,000. The cap is 10,000,000,000.
+	FuelLimit     uint64 `protobuf:"varint,4,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -246,6 +258,13 @@ func (x *CreateShardRequest) GetModuleHash() string {
 func (x *CreateShardRequest) GetReplicaCount() uint32 {
 	if x != nil {
 		return x.ReplicaCount
+	}
+	return 0
+}
+
+func (x *CreateShardRequest) GetFuelLimit() uint64 {
+	if x != nil {
+		return x.FuelLimit
 	}
 	return 0
 }
@@ -744,7 +763,7 @@ var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
 	"\n" +
-	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\xf1\x01\n" +
+	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\x90\x02\n" +
 	"\x05Shard\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12\x1f\n" +
@@ -753,17 +772,21 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\rreplica_count\x18\x04 \x01(\rR\freplicaCount\x12-\n" +
 	"\breplicas\x18\x05 \x03(\v2\x11.synod.v1.ReplicaR\breplicas\x12*\n" +
 	"\x11leader_replica_id\x18\x06 \x01(\x04R\x0fleaderReplicaId\x12#\n" +
-	"\rapplied_index\x18\a \x01(\x04R\fappliedIndex\"^\n" +
+	"\rapplied_index\x18\a \x01(\x04R\fappliedIndex\x12\x1d\n" +
+	"\n" +
+	"fuel_limit\x18\b \x01(\x04R\tfuelLimit\"^\n" +
 	"\aReplica\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x1b\n" +
-	"\thost_name\x18\x03 \x01(\tR\bhostName\"n\n" +
+	"\thost_name\x18\x03 \x01(\tR\bhostName\"\x8d\x01\n" +
 	"\x12CreateShardRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmodule_hash\x18\x02 \x01(\tR\n" +
 	"moduleHash\x12#\n" +
-	"\rreplica_count\x18\x03 \x01(\rR\freplicaCount\"<\n" +
+	"\rreplica_count\x18\x03 \x01(\rR\freplicaCount\x12\x1d\n" +
+	"\n" +
+	"fuel_limit\x18\x04 \x01(\x04R\tfuelLimit\"<\n" +
 	"\x13CreateShardResponse\x12%\n" +
 	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"%\n" +
 	"\x0fGetShardRequest\x12\x12\n" +

@@ -53,6 +53,11 @@ const (
 	ErrorKind_ERROR_KIND_TRAP ErrorKind = 10
 	// The catalogue refused a request (its code in HostError.code).
 	ErrorKind_ERROR_KIND_CATALOGUE ErrorKind = 11
+	// The module trapped because the call used its whole fuel budget; sent
+	// with ERROR_KIND_TRAP.
+	ErrorKind_ERROR_KIND_OUT_OF_FUEL ErrorKind = 12
+	// The shard used more fuel lately than its rate allows; nothing was run.
+	ErrorKind_ERROR_KIND_OVER_FUEL_RATE ErrorKind = 13
 )
 
 // Enum value maps for ErrorKind.
@@ -70,6 +75,8 @@ var (
 		9:  "ERROR_KIND_APPLICATION",
 		10: "ERROR_KIND_TRAP",
 		11: "ERROR_KIND_CATALOGUE",
+		12: "ERROR_KIND_OUT_OF_FUEL",
+		13: "ERROR_KIND_OVER_FUEL_RATE",
 	}
 	ErrorKind_value = map[string]int32{
 		"ERROR_KIND_UNSPECIFIED":      0,
@@ -84,6 +91,8 @@ var (
 		"ERROR_KIND_APPLICATION":      9,
 		"ERROR_KIND_TRAP":             10,
 		"ERROR_KIND_CATALOGUE":        11,
+		"ERROR_KIND_OUT_OF_FUEL":      12,
+		"ERROR_KIND_OVER_FUEL_RATE":   13,
 	}
 )
 
@@ -175,7 +184,9 @@ type ProposeResponse struct {
 	// What the module returned.
 	Output []byte `protobuf:"bytes,1,opt,name=output,proto3" json:"output,omitempty"`
 	// The log index the command committed at.
-	Index         uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the command used.
+	Fuel          uint64 `protobuf:"varint,3,opt,name=fuel,proto3" json:"fuel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +231,13 @@ func (x *ProposeResponse) GetOutput() []byte {
 func (x *ProposeResponse) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeResponse) GetFuel() uint64 {
+	if x != nil {
+		return x.Fuel
 	}
 	return 0
 }
@@ -295,7 +313,9 @@ type QueryResponse struct {
 	// What the module returned.
 	Output []byte `protobuf:"bytes,1,opt,name=output,proto3" json:"output,omitempty"`
 	// The applied index the query read at.
-	Index         uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the query used.
+	Fuel          uint64 `protobuf:"varint,3,opt,name=fuel,proto3" json:"fuel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -340,6 +360,13 @@ func (x *QueryResponse) GetOutput() []byte {
 func (x *QueryResponse) GetIndex() uint64 {
 	if x != nil {
 		return x.Index
+	}
+	return 0
+}
+
+func (x *QueryResponse) GetFuel() uint64 {
+	if x != nil {
+		return x.Fuel
 	}
 	return 0
 }
@@ -979,17 +1006,19 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x18synod/host/v1/host.proto\x12\rsynod.host.v1\"E\n" +
 	"\x0eProposeRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
-	"\apayload\x18\x02 \x01(\fR\apayload\"?\n" +
+	"\apayload\x18\x02 \x01(\fR\apayload\"S\n" +
 	"\x0fProposeResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05index\"Y\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"Y\n" +
 	"\fQueryRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x14\n" +
-	"\x05stale\x18\x03 \x01(\bR\x05stale\"=\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\"Q\n" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05index\"/\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"/\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xa8\x02\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
@@ -1027,7 +1056,7 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\tHostError\x12.\n" +
 	"\x05kinds\x18\x01 \x03(\x0e2\x18.synod.host.v1.ErrorKindR\x05kinds\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage*\xd2\x02\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage*\x8d\x03\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_KIND_NOT_REPLICA\x10\x01\x12\x19\n" +
@@ -1041,7 +1070,9 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x16ERROR_KIND_APPLICATION\x10\t\x12\x13\n" +
 	"\x0fERROR_KIND_TRAP\x10\n" +
 	"\x12\x18\n" +
-	"\x14ERROR_KIND_CATALOGUE\x10\v2\xc2\x04\n" +
+	"\x14ERROR_KIND_CATALOGUE\x10\v\x12\x1a\n" +
+	"\x16ERROR_KIND_OUT_OF_FUEL\x10\f\x12\x1d\n" +
+	"\x19ERROR_KIND_OVER_FUEL_RATE\x10\r2\xc2\x04\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12G\n" +
 	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +

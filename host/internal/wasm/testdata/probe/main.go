@@ -15,6 +15,8 @@
 //	bigkey       writes a key of MaxKeySize+1 bytes
 //	bigvalue     writes a value of MaxValueSize+1 bytes
 //	put KEY      writes KEY = "v"
+//	grow         allocates and touches 64 MiB, which grows the memory, and
+//	             increments the counter
 //	stderr MSG   writes MSG to stderr and succeeds
 //	panic MSG    panics with MSG
 //	raw ARGS     calls a synod host function with raw integer arguments:
@@ -77,6 +79,11 @@ func update(in []byte) ([]byte, error) {
 	case "put":
 		guest.Set(arg, []byte("v"))
 		return nil, nil
+	case "grow":
+		b := make([]byte, 64<<20)
+		b[len(b)-1] = 1
+		counter++
+		return []byte{b[len(b)-1]}, nil
 	case "stderr":
 		_, _ = os.Stderr.Write(append(arg, '\n'))
 		return nil, nil

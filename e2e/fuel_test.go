@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// TestFuel checks fuel through the public API: responses report the fuel
+// each call used; a shard's fuel limit bounds its calls, and a command over
+// it fails with ResourceExhausted on every replica alike, its writes rolled
+// back; a limit over the cluster's cap is refused.
+func TestFuel(t *testing.T) {
+	forEachTransport(t, testFuel)
+}
+
+func testFuel(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
+	ctx := context.Background()
+	s := c.kvShard(t, "roomy", 3)
+	if s.GetFuelLimit() != 10_000_000 {
+		t.Errorf("default fuel limit: got %d, want 10000000", s.GetFuelLimit())
+	}
+	put := c.mustPropose(t, "roomy", kvCmd{Op: "put", Key: "k", Value: "v"})
+	q, err := c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: "roomy", Query: kvCmd{Op: "get", Key: "k"}.bytes()}))
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	if put.GetFuelUsed() == 0 || q.Msg.GetFuelUsed() == 0 {
+		t.Errorf("fuel used: propose %d, query %d; want both above 0", put.GetFuelUsed(), q.Msg.GetFuelUsed())
+	}
+
+	t.Logf("fuel used: put %d, get %d", put.GetFuelUsed(), q.Msg.GetFuelUsed())
+
+	// Enough fuel for a put, measured above, but not for a put of a value
+	// that takes more fuel to decode and store.
+	limit := put.GetFuelUsed() * 2
+	hash := s.GetModuleHash()
+	tight, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
+		Name: "tight", ModuleHash: hash, ReplicaCount: 3, FuelLimit: limit,
+	}))
+	if err != nil {
+		t.Fatalf("create tight shard: %v", err)
+	}
+	if tight.Msg.GetShard().GetFuelLimit() != limit {
+		t.Errorf("tight shard's fuel limit: got %d, want %d", tight.Msg.GetShard().GetFuelLimit(), limit)
+	}
+	c.mustPropose(t, "tight", kvCmd{Op: "put", Key: "small", Value: "v"})
+	_, err = c.propose(ctx, "tight", kvCmd{Op: "put", Key: "big", Value: strings.Repeat("v", 256<<10)})
+	if connectCode(t, err) != connect.CodeResourceExhausted || !strings.Contains(err.Error(), "out of fuel") {
+		t.Fatalf("put over the limit: got %v, want ResourceExhausted, out of fuel", err)
+	}
+	got := c.mustQuery(t, "tight", kvCmd{Op: "get", Key: "big"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE)
+	if got.Found {
+		t.Errorf("the put that ran out of fuel was kept")
+	}
+	check, err := c.shards.CheckShard(ctx, connect.NewRequest(&synodv1.CheckShardRequest{Name: "tight"}))
+	if err != nil || !check.Msg.GetConsistent() {
+		t.Errorf("check after running out of fuel: got (%v, %v), want every replica consistent", check, err)
+	}
+
+	_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
+		Name: "greedy", ModuleHash: hash, FuelLimit: 10_000_000_001,
+	}))
+	if connectCode(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "cap") {
+		t.Errorf("fuel limit over the cap: got %v, want InvalidArgument naming the cap", err)
+	}
+}

@@ -1,0 +1,158 @@
+package wasm
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirtyTracker finds the pages of a memory region written since it last
+// looked, with the kernel's asynchronous userfaultfd write protection and
+// the PAGEMAP_SCAN ioctl of /proc/self/pagemap (Linux 6.7 and later). A
+// write to a protected page is resolved by the kernel alone, which only
+// marks the page written; clean pages keep their mappings, so a call that
+// reads much and writes little costs little to undo.
+type dirtyTracker struct {
+	uffd   int
+	mem    []byte
+	start  uintptr
+	length uintptr
+	ranges []pageRegion
+}
+
+// The kernel's ABI (include/uapi/linux/userfaultfd.h and fs.h).
+const (
+	uffdAPI                = 0xAA
+	uffdioAPI              = 0xC018AA3F
+	uffdioRegister         = 0xC020AA00
+	uffdioWriteprotect     = 0xC018AA06
+	uffdFeatureWPAsync     = 1 << 15
+	uffdRegisterModeWP     = 1 << 1
+	uffdWriteprotectModeWP = 1 << 0
+	uffdUserModeOnly       = 1
+	pagemapScan            = 0xC0606610
+	pmScanWPMatching       = 1 << 0
+	pmScanCheckWPAsync     = 1 << 1
+	pageIsWritten          = 1 << 1
+)
+
+type uffdioAPIArg struct{ api, features, ioctls uint64 }
+
+type uffdioRegisterArg struct{ start, length, mode, ioctls uint64 }
+
+type uffdioWriteprotectArg struct{ start, length, mode uint64 }
+
+type pageRegion struct{ start, end, categories uint64 }
+
+type pmScanArg struct {
+	size, flags, start, end, walkEnd, vec, vecLen, maxPages       uint64
+	categoryInverted, categoryMask, categoryAnyofMask, returnMask uint64
+}
+
+// pagemap is this process's /proc/self/pagemap, opened once and kept
+// open for the life of the process.
+var pagemap = sync.OnceValues(func() (*os.File, error) {
+	return os.Open("/proc/self/pagemap")
+})
+
+// newDirtyTracker write-protects b, whose pages must all be present, and
+// starts tracking writes to it.
+func newDirtyTracker(b []byte) (*dirtyTracker, error) {
+	if _, err := pagemap(); err != nil {
+		return nil, fmt.Errorf("open pagemap: %w", err)
+	}
+	fd, _, errno := unix.Syscall(unix.SYS_USERFAULTFD, unix.O_CLOEXEC|unix.O_NONBLOCK|uffdUserModeOnly, 0, 0)
+	if errno != 0 {
+		return nil, fmt.Errorf("userfaultfd: %w", errno)
+	}
+	t := &dirtyTracker{uffd: int(fd), mem: b, start: uintptr(unsafe.Pointer(&b[0])), length: uintptr(len(b)), ranges: make([]pageRegion, 64)}
+	api := uffdioAPIArg{api: uffdAPI, features: uffdFeatureWPAsync}
+	reg := uffdioRegisterArg{start: uint64(t.start), length: uint64(t.length), mode: uffdRegisterModeWP}
+	for _, step := range []struct {
+		name string
+		req  uintptr
+		arg  unsafe.Pointer
+	}{
+		{"UFFDIO_API", uffdioAPI, unsafe.Pointer(&api)},
+		{"UFFDIO_REGISTER", uffdioRegister, unsafe.Pointer(&reg)},
+	} {
+		if err := ioctl(t.uffd, step.req, step.arg); err != nil {
+			t.close()
+			return nil, fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	if err := t.protect(uint64(t.start), uint64(t.start+t.length)); err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(arg)); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// protect write-protects [start, end) again.
+func (t *dirtyTracker) protect(start, end uint64) error {
+	wp := uffdioWriteprotectArg{start: start, length: end - start, mode: uffdWriteprotectModeWP}
+	if err := ioctl(t.uffd, uffdioWriteprotect, unsafe.Pointer(&wp)); err != nil {
+		return fmt.Errorf("UFFDIO_WRITEPROTECT: %w", err)
+	}
+	return nil
+}
+
+// restore copies image over every page written since the last restore (or
+// since tracking started), and write-protects those pages again. image
+// must be as long as the tracked region.
+func (t *dirtyTracker) restore(image []byte) error {
+	first, last := uint64(t.start+t.length), uint64(t.start)
+	for from := uint64(t.start); from < uint64(t.start+t.length); {
+		n, walkEnd, err := t.scan(from, uint64(t.start+t.length), false)
+		if err != nil {
+			return err
+		}
+		for _, r := range t.ranges[:n] {
+			lo, hi := r.start-uint64(t.start), r.end-uint64(t.start)
+			copy(t.mem[lo:hi], image[lo:hi])
+			first, last = min(first, r.start), max(last, r.end)
+		}
+		from = walkEnd
+	}
+	if first >= last {
+		return nil
+	}
+	// The copies marked the pages written again: protect every written
+	// page of the span in one call.
+	_, _, err := t.scan(first, last, true)
+	return err
+}
+
+// scan lists into t.ranges the written pages of [start, end), or, with
+// protect, write-protects them and lists nothing. It returns how many
+// ranges it listed and where it stopped.
+func (t *dirtyTracker) scan(start, end uint64, protect bool) (n int, walkEnd uint64, err error) {
+	f, _ := pagemap()
+	arg := pmScanArg{
+		size: uint64(unsafe.Sizeof(pmScanArg{})), flags: pmScanCheckWPAsync,
+		start: start, end: end,
+		categoryMask: pageIsWritten, returnMask: pageIsWritten,
+	}
+	if protect {
+		arg.flags |= pmScanWPMatching
+	} else {
+		arg.vec, arg.vecLen = uint64(uintptr(unsafe.Pointer(&t.ranges[0]))), uint64(len(t.ranges))
+	}
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), pagemapScan, uintptr(unsafe.Pointer(&arg)))
+	if errno != 0 {
+		return 0, 0, fmt.Errorf("PAGEMAP_SCAN: %w", errno)
+	}
+	return int(r), arg.walkEnd, nil
+}
+
+func (t *dirtyTracker) close() { _ = unix.Close(t.uffd) }

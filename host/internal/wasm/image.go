@@ -1,0 +1,94 @@
+package wasm
+
+import (
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/synodhq/synod/host/internal/wasm/meter"
+)
+
+// image is the state every call of a module starts from: its memory and
+// mutable globals right after it started (its start function and
+// _initialize ran). Resetting an instance to it after each call makes a
+// call's execution, and so its fuel, depend on nothing but the call: not
+// on which instance ran it, nor on what that instance ran before, which
+// differ between replicas. A guest's heap allocator, for one, does more
+// work on a fresh heap than on a warm one.
+//
+// Tables and segments are not reset: the meter refuses the instructions
+// that change them.
+type image struct {
+	memory  *memoryImage
+	size    uint64 // the memory's size, in bytes
+	globals []uint64
+}
+
+// capture takes the image of a started instance, and applies it to the
+// instance.
+func capture(inst *instance) (*image, error) {
+	mem := inst.mod.Memory()
+	mi, err := newMemoryImage(mem, inst.lm)
+	if err != nil {
+		return nil, err
+	}
+	img := &image{memory: mi, size: uint64(mem.Size())}
+	for _, g := range inst.globals {
+		img.globals = append(img.globals, g.Get())
+	}
+	return img, img.memory.apply(mem, inst.lm)
+}
+
+// apply gives a new instance the image's state.
+func (img *image) apply(inst *instance) error {
+	mem := inst.mod.Memory()
+	if grow := (img.size - uint64(mem.Size())) / pageBytes; grow > 0 {
+		if _, ok := mem.Grow(uint32(grow)); !ok {
+			return fmt.Errorf("grow memory to the image's %d bytes", img.size)
+		}
+	}
+	if uint64(mem.Size()) != img.size {
+		return fmt.Errorf("memory of %d bytes for an image of %d", mem.Size(), img.size)
+	}
+	if err := img.memory.apply(mem, inst.lm); err != nil {
+		return err
+	}
+	img.setGlobals(inst)
+	return nil
+}
+
+// reset gives an instance that ran a call the image's state again. It
+// fails for an instance whose memory grew, which must be discarded:
+// memory cannot shrink.
+func (img *image) reset(inst *instance) error {
+	mem := inst.mod.Memory()
+	if uint64(mem.Size()) != img.size {
+		return fmt.Errorf("memory grew from %d to %d bytes", img.size, mem.Size())
+	}
+	if err := img.memory.reset(mem, inst.lm); err != nil {
+		return err
+	}
+	img.setGlobals(inst)
+	return nil
+}
+
+func (img *image) setGlobals(inst *instance) {
+	for i, g := range inst.globals {
+		g.Set(img.globals[i])
+	}
+}
+
+const pageBytes = 64 << 10
+
+// mutableGlobals returns the mutable globals an instrumented module
+// exports for resetting (see meter.GlobalExport).
+func mutableGlobals(mod api.Module) []api.MutableGlobal {
+	var out []api.MutableGlobal
+	for i := 0; ; i++ {
+		g, ok := mod.ExportedGlobal(meter.GlobalExport(i)).(api.MutableGlobal)
+		if !ok {
+			return out
+		}
+		out = append(out, g)
+	}
+}

@@ -1,0 +1,56 @@
+package wasm
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+// TestResetRestoresMemory checks, byte for byte, that an instance that ran
+// calls (which wrote to its memory, grew it, trapped) goes back to the
+// memory and globals it started with.
+func TestResetRestoresMemory(t *testing.T) {
+	t.Parallel()
+	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(t.Context())
+	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
+	m, err := rt.Load(t.Context(), Hash(bin), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() ([]byte, []uint64) {
+		inst, err := m.get(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.put(inst)
+		b, _ := inst.mod.Memory().Read(0, inst.mod.Memory().Size())
+		var globals []uint64
+		for _, g := range inst.globals {
+			globals = append(globals, g.Get())
+		}
+		return bytes.Clone(b), globals
+	}
+	wantMem, wantGlobals := state()
+	if len(wantGlobals) == 0 {
+		t.Fatal("the probe exports no mutable globals to reset")
+	}
+	for _, in := range []string{"count k", "put k", "count k", "panic boom", "grow", "env"} {
+		if _, _, err := m.Call(t.Context(), Update, []byte(in), Env{TimeNanos: 7}, mapKV{}); err != nil {
+			t.Logf("%s: %v", in, err)
+		}
+		gotMem, gotGlobals := state()
+		if !bytes.Equal(gotMem, wantMem) {
+			t.Errorf("after %q: memory differs from the image", in)
+		}
+		for i := range wantGlobals {
+			if gotGlobals[i] != wantGlobals[i] {
+				t.Errorf("after %q: global %d is %d, want %d", in, i, gotGlobals[i], wantGlobals[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package wasm
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/sys/unix"
+)
+
+// linearMemory is an instance's linear memory: an anonymous mapping of
+// its maximum size (reserved, not committed), so that it never moves.
+type linearMemory struct {
+	region []byte
+	// tracker finds the pages a call wrote, when dirty tracking works.
+	tracker *dirtyTracker
+}
+
+func newLinearMemory(max uint64) (*linearMemory, error) {
+	region, err := unix.Mmap(-1, 0, int(max), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("reserve %d bytes of linear memory: %w", max, err)
+	}
+	// Write tracking works page by page: no huge pages.
+	_ = unix.Madvise(region, unix.MADV_NOHUGEPAGE)
+	return &linearMemory{region: region}, nil
+}
+
+// Reallocate implements experimental.LinearMemory: the memory never moves.
+func (m *linearMemory) Reallocate(size uint64) []byte {
+	if size > uint64(len(m.region)) {
+		return nil
+	}
+	return m.region[:size:size]
+}
+
+// Free implements experimental.LinearMemory.
+func (m *linearMemory) Free() {
+	if m.tracker != nil {
+		m.tracker.close()
+	}
+	_ = unix.Munmap(m.region)
+}
+
+// allocator returns a memory allocator for one instantiation that records
+// the memory it allocates in *lm. It panics if it cannot reserve the
+// memory; the caller recovers.
+func allocator(lm **linearMemory) experimental.MemoryAllocator {
+	return experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
+		m, err := newLinearMemory(max)
+		if err != nil {
+			panic(err)
+		}
+		*lm = m
+		return m
+	})
+}
+
+// memoryImage is memory contents that an instance's memory is given and
+// reset to. Where the kernel tracks writes (see dirtyTracker), a reset
+// copies back only the pages a call wrote. Elsewhere the image is a memory
+// file mapped privately over the instance's memory, and a reset discards
+// the instance's private pages: every page the next call touches then
+// faults again, which costs several times more.
+type memoryImage struct {
+	b  []byte // the contents, when tracking writes
+	fd int    // the memory file, when not
+}
+
+// tracking reports whether this kernel tracks writes as dirtyTracker
+// needs, trying it once on a scratch page.
+var tracking = sync.OnceValue(func() bool {
+	page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = unix.Munmap(page) }()
+	page[0] = 1
+	t, err := newDirtyTracker(page)
+	if err != nil {
+		return false
+	}
+	defer t.close()
+	image := make([]byte, len(page))
+	image[0] = 1
+	page[0] = 2
+	return t.restore(image) == nil && page[0] == 1
+})
+
+func newMemoryImage(mem api.Memory, _ *linearMemory) (*memoryImage, error) {
+	b, _ := mem.Read(0, mem.Size())
+	if tracking() {
+		return &memoryImage{b: bytes.Clone(b), fd: -1}, nil
+	}
+	fd, err := unix.MemfdCreate("synod-memory-image", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("create memory image: %w", err)
+	}
+	for written := 0; written < len(b); {
+		n, err := unix.Pwrite(fd, b[written:], int64(written))
+		if err != nil {
+			_ = unix.Close(fd)
+			return nil, fmt.Errorf("write memory image: %w", err)
+		}
+		written += n
+	}
+	return &memoryImage{fd: fd}, nil
+}
+
+// apply gives an instance's memory, already grown to the image's size,
+// the image's contents.
+func (im *memoryImage) apply(mem api.Memory, lm *linearMemory) error {
+	size := int(mem.Size())
+	if size == 0 {
+		return nil
+	}
+	if im.fd < 0 {
+		copy(lm.region[:size], im.b)
+		t, err := newDirtyTracker(lm.region[:size])
+		if err != nil {
+			return fmt.Errorf("track memory writes: %w", err)
+		}
+		lm.tracker = t
+		return nil
+	}
+	_, err := unix.MmapPtr(im.fd, 0, unsafe.Pointer(&lm.region[0]), uintptr(size),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	if err != nil {
+		return fmt.Errorf("map memory image: %w", err)
+	}
+	return nil
+}
+
+// reset undoes what a call wrote to a memory the image was applied to.
+func (im *memoryImage) reset(mem api.Memory, lm *linearMemory) error {
+	size := int(mem.Size())
+	if size == 0 {
+		return nil
+	}
+	if im.fd < 0 {
+		return lm.tracker.restore(im.b)
+	}
+	if err := unix.Madvise(lm.region[:size], unix.MADV_DONTNEED); err != nil {
+		return fmt.Errorf("reset memory: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,285 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// instrumentCode rewrites every function body of a code section.
+func (m *module) instrumentCode(content []byte) ([]byte, error) {
+	r := &reader{buf: content}
+	n := r.count(2)
+	if r.err == nil && n != len(m.funcTypes) {
+		return nil, fmt.Errorf("code section: %d bodies for %d functions", n, len(m.funcTypes))
+	}
+	out := appendU32(nil, uint32(n))
+	for i := 0; i < n && r.err == nil; i++ {
+		body := r.name()
+		if r.err != nil {
+			break
+		}
+		index := m.importedFuncs + i
+		typ := m.funcTypes[i]
+		if int(typ) >= len(m.params) {
+			return nil, fmt.Errorf("function %d: type %d does not exist", index, typ)
+		}
+		rewritten, err := instrumentBody(body, m.params[typ], m.globals)
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", index, err)
+		}
+		out = appendU32(out, uint32(len(rewritten)))
+		out = append(out, rewritten...)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("code section: %w", r.err)
+	}
+	return out, nil
+}
+
+// instrumentBody rewrites one function body. fuel is the fuel global's
+// index. The body gets one or two more locals, declared last so that no
+// existing local changes index: an i64 that holds the fuel left while the
+// function runs, and an i32 scratch if a bulk instruction needs one.
+func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
+	r := &reader{buf: body}
+	groups := r.count(2)
+	declStart := r.pos
+	locals := uint64(params)
+	for range groups {
+		locals += uint64(r.u32())
+		if err := checkValType(r.byte()); err != nil && r.err == nil {
+			return nil, fmt.Errorf("local declarations: %w", err)
+		}
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("local declarations: %w", r.err)
+	}
+	if locals >= 1<<32-2 {
+		return nil, fmt.Errorf("local declarations: %d locals", locals)
+	}
+	w := &rewriter{r: reader{buf: body, pos: r.pos}, fuel: fuel, local: uint32(locals), scratch: uint32(locals) + 1}
+	w.load()
+	if err := w.run(); err != nil {
+		return nil, err
+	}
+	decls := body[declStart:r.pos]
+	added := []byte{1, valI64}
+	if w.usedScratch {
+		added = append(added, 1, valI32)
+	}
+	out := appendU32(nil, uint32(groups+len(added)/2))
+	out = append(append(out, decls...), added...)
+	return append(out, w.out...), nil
+}
+
+// Value types.
+const (
+	valI32       = 0x7f
+	valI64       = 0x7e
+	valF32       = 0x7d
+	valF64       = 0x7c
+	valV128      = 0x7b
+	valFuncref   = 0x70
+	valExternref = 0x6f
+)
+
+func checkValType(t byte) error {
+	switch t {
+	case valI32, valI64, valF32, valF64, valFuncref, valExternref:
+		return nil
+	case valV128:
+		return errSIMD
+	}
+	return fmt.Errorf("value type %#x is not supported", t)
+}
+
+var errSIMD = errors.New("it uses SIMD (v128), which Synod does not run: its floating-point results may differ between machines")
+
+// class says how an instruction is metered.
+type class int
+
+const (
+	// plain instructions cost 1, charged with the run they belong to.
+	plain class = iota
+	// forward instructions (if, else, a branch out of blocks, a loop's
+	// start) end a run: the run is charged before them. Control cannot
+	// return to the run without passing a check, so the charge need not
+	// check.
+	forward
+	// backward instructions (a branch that may go back to a loop's start)
+	// end a run: the run is charged and checked before them.
+	backward
+	// exits (return, the function's end) end a run and leave the
+	// function: the run is charged and the fuel left stored.
+	exit
+	// calls end a run: the run is charged and the fuel left stored
+	// before them, for the callee to check, and loaded after.
+	call
+	// Bulk instructions cost 1 plus an amount that depends on the count on
+	// top of the stack, charged and checked before them.
+	bulkBytes // 1 per 64 bytes
+	growPages // PageFuel per page
+)
+
+// rewriter copies a function's instructions, inserting fuel charges.
+//
+// Fuel is kept in a local while the function runs, and in the global
+// across calls. Only charges that can repeat without passing another check
+// test for exhaustion: those before a backward branch and a bulk
+// instruction, and the one at function entry, which also catches what
+// callers spent. Between two checks a function runs at most its own length
+// in instructions, so it can overdraw its fuel only by that much; the host
+// counts a call that ends with the global negative as out of fuel, trap or
+// not.
+type rewriter struct {
+	r           reader
+	out         []byte
+	fuel        uint32 // the fuel global
+	local       uint32 // the local that holds the fuel left
+	scratch     uint32 // the scratch local, if used
+	usedScratch bool
+	// pending is the cost of the instructions since the last charge.
+	pending int64
+	// labels holds, for each open block, loop and if, whether it is a
+	// loop, whose label branches go back to.
+	labels []bool
+}
+
+func (w *rewriter) run() error {
+	w.enter()
+	for {
+		start := w.r.pos
+		op := w.r.byte()
+		c, err := w.decode(op)
+		if w.r.err != nil {
+			return fmt.Errorf("instruction at offset %d: %w", start, w.r.err)
+		}
+		if err != nil {
+			return fmt.Errorf("instruction %#x at offset %d: %w", op, start, err)
+		}
+		w.pending++
+		switch c {
+		case forward:
+			w.charge(false)
+		case backward:
+			w.charge(true)
+		case exit:
+			w.charge(false)
+			w.store()
+		case call:
+			w.charge(false)
+			w.store()
+		case bulkBytes:
+			w.chargeDynamic(0x88, BulkByteShift) // i64.shr_u
+		case growPages:
+			w.chargeDynamic(0x86, pageShift) // i64.shl
+		}
+		w.out = append(w.out, w.r.buf[start:w.r.pos]...)
+		if c == call {
+			w.load()
+		}
+		switch op {
+		case opBlock, opIf:
+			w.labels = append(w.labels, false)
+		case opLoop:
+			w.labels = append(w.labels, true)
+		case opEnd:
+			if len(w.labels) == 0 {
+				if !w.r.done() {
+					return fmt.Errorf("%d bytes follow the function's end", len(w.r.buf)-w.r.pos)
+				}
+				return nil
+			}
+			w.labels = w.labels[:len(w.labels)-1]
+		}
+	}
+}
+
+// branch returns the class of a branch to the label depth labels out.
+func (w *rewriter) branch(depth uint32) class {
+	if int(depth) < len(w.labels) && w.labels[len(w.labels)-1-int(depth)] {
+		return backward
+	}
+	return forward
+}
+
+// Opcodes the rewriter emits or needs to recognise.
+const (
+	opUnreachable = 0x00
+	opBlock       = 0x02
+	opLoop        = 0x03
+	opIf          = 0x04
+	opEnd         = 0x0b
+	opLocalGet    = 0x20
+	opLocalSet    = 0x21
+	opLocalTee    = 0x22
+	opGlobalGet   = 0x23
+	opGlobalSet   = 0x24
+	opI64Const    = 0x42
+	opI64LtS      = 0x53
+	opI64Sub      = 0x7d
+	opI64Extend   = 0xad // i64.extend_i32_u
+	blockEmpty    = 0x40
+)
+
+// enter loads the fuel global into the function's fuel local and checks
+// it: a caller may have overdrawn it.
+func (w *rewriter) enter() {
+	w.out = appendU32(append(w.out, opGlobalGet), w.fuel)
+	w.out = appendU32(append(w.out, opLocalTee), w.local)
+	w.trapIfNegative()
+}
+
+// load copies the fuel global into the function's fuel local.
+func (w *rewriter) load() {
+	w.out = appendU32(append(w.out, opGlobalGet), w.fuel)
+	w.out = appendU32(append(w.out, opLocalSet), w.local)
+}
+
+// store copies the function's fuel local into the fuel global.
+func (w *rewriter) store() {
+	w.out = appendU32(append(w.out, opLocalGet), w.local)
+	w.out = appendU32(append(w.out, opGlobalSet), w.fuel)
+}
+
+// charge subtracts the pending cost from the fuel local and, if check is
+// set, traps if that leaves it negative.
+func (w *rewriter) charge(check bool) {
+	w.out = appendU32(append(w.out, opLocalGet), w.local)
+	w.out = appendS64(append(w.out, opI64Const), w.pending)
+	w.out = append(w.out, opI64Sub)
+	w.pending = 0
+	if !check {
+		w.out = appendU32(append(w.out, opLocalSet), w.local)
+		return
+	}
+	w.out = appendU32(append(w.out, opLocalTee), w.local)
+	w.trapIfNegative()
+}
+
+// chargeDynamic charges and checks the pending cost and the count on top
+// of the stack (an i32, left in place) shifted by shift with the i64 shift
+// instruction shiftOp.
+func (w *rewriter) chargeDynamic(shiftOp byte, shift int64) {
+	w.usedScratch = true
+	w.out = appendU32(append(w.out, opLocalTee), w.scratch)
+	w.out = appendU32(append(w.out, opLocalGet), w.local)
+	w.out = appendS64(append(w.out, opI64Const), w.pending)
+	w.out = append(w.out, opI64Sub)
+	w.out = appendU32(append(w.out, opLocalGet), w.scratch)
+	w.out = append(w.out, opI64Extend)
+	w.out = appendS64(append(w.out, opI64Const), shift)
+	w.out = append(w.out, shiftOp, opI64Sub)
+	w.out = appendU32(append(w.out, opLocalTee), w.local)
+	w.pending = 0
+	w.trapIfNegative()
+}
+
+// trapIfNegative consumes the fuel left, on top of the stack, and traps if
+// it is negative, storing it in the global first so that the host sees
+// the exhaustion.
+func (w *rewriter) trapIfNegative() {
+	w.out = append(w.out, opI64Const, 0, opI64LtS, opIf, blockEmpty)
+	w.store()
+	w.out = append(w.out, opUnreachable, opEnd)
+}

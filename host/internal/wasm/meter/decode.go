@@ -1,0 +1,156 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// decode reads the immediates of the instruction op, whose opcode byte was
+// just read, and returns how it is metered. It accepts exactly the
+// instructions of WebAssembly 2.0 without SIMD, reading every immediate as
+// wazero does, so that the rewriter and the compiler agree on where each
+// instruction ends. An instruction it does not accept is an error: an
+// instruction misread would let the rewriter put a charge inside another
+// instruction.
+func (w *rewriter) decode(op byte) (class, error) {
+	r := &w.r
+	switch {
+	case op == 0x00 || op == 0x01: // unreachable, nop
+	case op == opBlock:
+		return plain, w.blockType()
+	case op == opLoop || op == opIf:
+		return forward, w.blockType()
+	case op == 0x05: // else
+		return forward, nil
+	case op == 0x0f: // return
+		return exit, nil
+	case op == opEnd:
+		// A block's end is where branches land, not where they leave: it
+		// needs no charge.
+		if len(w.labels) == 0 {
+			return exit, nil
+		}
+	case op == 0x0c || op == 0x0d: // br, br_if
+		return w.branch(r.u32()), nil
+	case op == 0x0e: // br_table: labels, then the default
+		c := forward
+		for n := r.count(1) + 1; n > 0 && r.err == nil; n-- {
+			c = max(c, w.branch(r.u32()))
+		}
+		return c, nil
+	case op == 0x10: // call
+		r.u32()
+		return call, nil
+	case op == 0x11: // call_indirect: type, table
+		r.u32()
+		r.u32()
+		return call, nil
+	case op == 0x1a || op == 0x1b: // drop, select
+	case op == 0x1c: // select with types
+		for n := r.count(1); n > 0 && r.err == nil; n-- {
+			if err := checkValType(r.byte()); err != nil {
+				return plain, err
+			}
+		}
+	case 0x20 <= op && op <= 0x22: // local.get, local.set, local.tee
+		r.u32()
+	case op == opGlobalGet || op == opGlobalSet:
+		if g := r.u32(); g >= w.fuel && r.err == nil {
+			return plain, fmt.Errorf("global %d does not exist", g)
+		}
+	case op == 0x25: // table.get
+		r.u32()
+	case op == 0x26: // table.set
+		return plain, errInstanceState
+	case 0x28 <= op && op <= 0x3e: // loads and stores: align, offset
+		r.u32()
+		r.u32()
+	case op == 0x3f: // memory.size
+		r.u32()
+	case op == 0x40: // memory.grow
+		r.u32()
+		return growPages, nil
+	case op == 0x41: // i32.const
+		r.sleb(5)
+	case op == opI64Const:
+		r.sleb(10)
+	case op == 0x43: // f32.const
+		r.bytes(4)
+	case op == 0x44: // f64.const
+		r.bytes(8)
+	case 0x45 <= op && op <= 0xc4: // numeric, including sign extension
+	case op == 0xd0: // ref.null
+		if t := r.byte(); t != valFuncref && t != valExternref && r.err == nil {
+			return plain, fmt.Errorf("ref.null of type %#x is not supported", t)
+		}
+	case op == 0xd1: // ref.is_null
+	case op == 0xd2: // ref.func
+		r.u32()
+	case op == 0xfc:
+		return w.decodeMisc()
+	case op == 0xfd:
+		return plain, errSIMD
+	case op == 0xfe:
+		return plain, errors.New("it uses threads (atomic instructions), which Synod does not run")
+	case op == 0x12 || op == 0x13:
+		return plain, errors.New("it uses tail calls, which Synod does not support")
+	default:
+		return plain, errors.New("unknown or unsupported instruction")
+	}
+	return plain, nil
+}
+
+// decodeMisc reads an instruction with the 0xfc prefix.
+func (w *rewriter) decodeMisc() (class, error) {
+	r := &w.r
+	switch sub := r.u32(); sub {
+	case 0, 1, 2, 3, 4, 5, 6, 7: // saturating truncation
+	case 8: // memory.init: data, memory
+		r.u32()
+		r.u32()
+		return bulkBytes, nil
+	case 10: // memory.copy: two memories
+		r.u32()
+		r.u32()
+		return bulkBytes, nil
+	case 11: // memory.fill
+		r.u32()
+		return bulkBytes, nil
+	case 16: // table.size
+		r.u32()
+	case 9, 12, 13, 14, 15, 17:
+		if r.err == nil {
+			return plain, errInstanceState
+		}
+	default:
+		if r.err == nil {
+			return plain, fmt.Errorf("unknown instruction 0xfc %d", sub)
+		}
+	}
+	return plain, nil
+}
+
+// errInstanceState refuses the instructions that change an instance's
+// tables or segments: the host resets memory and globals before each call
+// (so that every call starts from the same state on every replica), and
+// nothing else.
+var errInstanceState = errors.New("it changes a table or drops a segment (table.set, table.grow, table.fill, table.copy, table.init, elem.drop or data.drop), which Synod does not allow: each call must start from the same instance state, and only memory and globals are reset")
+
+// blockType reads a block type: empty, a value type, or a type index (a
+// signed 33-bit LEB128, as wazero reads it).
+func (w *rewriter) blockType() error {
+	r := &w.r
+	at := r.pos
+	v := r.sleb(5)
+	if r.err != nil || v >= 0 {
+		return nil
+	}
+	if r.pos-at == 1 {
+		if t := r.buf[at]; t == blockEmpty || checkValType(t) == nil {
+			return nil
+		} else if t == valV128 {
+			return errSIMD
+		}
+	}
+	return fmt.Errorf("block type %d is not supported", v)
+}

@@ -1,0 +1,235 @@
+package meter_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/synodhq/synod/host/internal/wasm/meter"
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+const compute = "github.com/synodhq/synod/host/internal/wasm/meter/testdata/compute"
+
+// instance is a module instantiated in its own runtime, metered or not.
+type instance struct {
+	mod  api.Module
+	fuel api.MutableGlobal // nil when not metered
+}
+
+func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
+	tb.Helper()
+	ctx := context.Background()
+	if metered {
+		var err error
+		if bin, err = meter.Instrument(bin, meter.Options{StartFuel: 1 << 40, MaxMemoryPages: 4096}); err != nil {
+			tb.Fatalf("instrument: %v", err)
+		}
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().
+		WithCoreFeatures(api.CoreFeaturesV2&^api.CoreFeatureSIMD).
+		WithCompilationCache(cache))
+	tb.Cleanup(func() { _ = rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	mod, err := rt.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
+	if err != nil {
+		tb.Fatalf("instantiate: %v", err)
+	}
+	inst := &instance{mod: mod}
+	if metered {
+		inst.fuel = mod.ExportedGlobal(meter.Export).(api.MutableGlobal)
+	}
+	return inst
+}
+
+var cache = wazero.NewCompilationCache()
+
+// call runs the export name with a budget and returns its results and
+// the fuel it used.
+func (inst *instance) call(tb testing.TB, budget uint64, name string, args ...uint64) ([]uint64, uint64, error) {
+	tb.Helper()
+	if inst.fuel != nil {
+		inst.fuel.Set(budget)
+	}
+	res, err := inst.mod.ExportedFunction(name).Call(context.Background(), args...)
+	if inst.fuel == nil {
+		return res, 0, err
+	}
+	return res, budget - inst.fuel.Get(), err
+}
+
+// TestCompute checks, on a real Go guest, that metering changes no result,
+// that two runtimes count the same fuel, that fuel grows with the work,
+// and that a budget too small ends the call with the fuel gauge negative.
+func TestCompute(t *testing.T) {
+	t.Parallel()
+	bin := testwasm.Build(t, compute)
+	plain := instantiate(t, bin, false)
+	a, b := instantiate(t, bin, true), instantiate(t, bin, true)
+	want, _, err := plain.call(t, 0, "work", 3)
+	if err != nil {
+		t.Fatalf("plain work(3): %v", err)
+	}
+	got, fuelA, err := a.call(t, 1<<40, "work", 3)
+	if err != nil || got[0] != want[0] {
+		t.Fatalf("metered work(3): got (%v, %v), want %v", got, err, want)
+	}
+	_, fuelB, _ := b.call(t, 1<<40, "work", 3)
+	if fuelA != fuelB || fuelA == 0 {
+		t.Errorf("two runtimes used %d and %d fuel for the same call; want the same, not 0", fuelA, fuelB)
+	}
+	_, fuel6, _ := a.call(t, 1<<40, "work", 6)
+	if fuel6 < fuelA*3/2 {
+		t.Errorf("work(6) used %d fuel, work(3) %d: want fuel to grow with the work", fuel6, fuelA)
+	}
+	_, _, err = b.call(t, fuelA/2, "work", 3)
+	if err == nil || !strings.Contains(err.Error(), "unreachable") || int64(b.fuel.Get()) >= 0 {
+		t.Errorf("work(3) with half its fuel: got %v with %d fuel left, want a trap with the gauge negative", err, int64(b.fuel.Get()))
+	}
+}
+
+// TestSchedule checks exact fuel counts of hand-written functions against
+// the schedule in the package documentation.
+func TestSchedule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body []byte // of (func (param i32)), without the final end
+		arg  uint64
+		want uint64
+	}{
+		{
+			name: "empty function: its end",
+			want: 1,
+		},
+		{
+			// loop(1) + 5 per iteration + the loop's end(1) + the function's end(1)
+			name: "count down from 10",
+			body: []byte{0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b},
+			arg:  10,
+			want: 1 + 5*10 + 1 + 1,
+		},
+		{
+			// three constants and the fill, 1 per 64 of 4096 bytes, the end
+			name: "memory.fill",
+			body: []byte{0x41, 0, 0x41, 0, 0x20, 0, 0xfc, 11, 0},
+			arg:  4096,
+			want: 4 + 4096/64 + 1,
+		},
+		{
+			// the argument, the grow, PageFuel per page, the drop, the end
+			name: "memory.grow",
+			body: []byte{0x20, 0, 0x40, 0, 0x1a},
+			arg:  3,
+			want: 2 + 3*meter.PageFuel + 1 + 1,
+		},
+		{
+			// local.get and if, charged before the if; nop and else,
+			// charged before the else; then the else branch's nop, the
+			// if's end and the function's end, charged together at the
+			// function's end although the nop was skipped.
+			name: "if taken",
+			body: []byte{0x20, 0, 0x04, 0x40, 0x01, 0x05, 0x01, 0x0b},
+			arg:  1,
+			want: 2 + 2 + 3,
+		},
+		{
+			// local.get and if; the else branch's nop, the if's end and
+			// the function's end
+			name: "if not taken",
+			body: []byte{0x20, 0, 0x04, 0x40, 0x01, 0x05, 0x01, 0x0b},
+			arg:  0,
+			want: 2 + 3,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inst := instantiate(t, funcModule(tt.body), true)
+			_, fuel, err := inst.call(t, 1<<40, "f", tt.arg)
+			if err != nil || fuel != tt.want {
+				t.Errorf("got (%d fuel, %v), want %d fuel", fuel, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRefused checks that modules the meter cannot run deterministically,
+// or that could touch their own fuel, are refused with a reason.
+func TestRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		bin  []byte
+		want string
+	}{
+		{"SIMD", funcModule([]byte{0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1a}), "SIMD"},
+		{"atomics", funcModule([]byte{0xfe, 0x03, 0}), "threads"},
+		{"tail call", funcModule([]byte{0x12, 0}), "tail calls"},
+		{"set the fuel global", funcModule([]byte{0x42, 0, 0x24, 0}), "global 0 does not exist"},
+		{"export the reserved name", exportedAs(meter.Export, nil), "reserved"},
+		{"code after the end", funcModule([]byte{0x0b, 0x01}), "follow the function's end"},
+		{"not wasm", []byte("hello, world"), "not a WebAssembly"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := meter.Instrument(tt.bin, meter.Options{StartFuel: 1, MaxMemoryPages: 4096})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// funcModule returns a module with one memory of one page (up to 10) and
+// one function (func (param i32)) exported as "f", whose body is body and
+// a final end.
+func funcModule(body []byte) []byte { return exportedAs("f", body) }
+
+// exportedAs is funcModule with the function exported as name.
+func exportedAs(name string, body []byte) []byte {
+	sec := func(id byte, content ...byte) []byte {
+		return append([]byte{id, byte(len(content))}, content...)
+	}
+	code := append([]byte{0}, body...) // no locals
+	code = append(code, 0x0b)
+	var m []byte
+	m = append(m, "\x00asm\x01\x00\x00\x00"...)
+	m = append(m, sec(1, 1, 0x60, 1, 0x7f, 0)...) // type (i32) -> ()
+	m = append(m, sec(3, 1, 0)...)                // one function of type 0
+	m = append(m, sec(5, 1, 1, 1, 10)...)         // memory: min 1, max 10
+	m = append(m, sec(7, append(append([]byte{1, byte(len(name))}, name...), 0, 0)...)...)
+	m = append(m, sec(10, append([]byte{1, byte(len(code))}, code...)...)...)
+	return m
+}
+
+// BenchmarkCompute measures what metering costs a compute-heavy Go guest:
+// compare plain with metered.
+func BenchmarkCompute(b *testing.B) {
+	bin := testwasm.Build(b, compute)
+	for _, metered := range []bool{false, true} {
+		name := "plain"
+		if metered {
+			name = "metered"
+		}
+		b.Run(name, func(b *testing.B) {
+			inst := instantiate(b, bin, metered)
+			var fuel uint64
+			for b.Loop() {
+				_, used, err := inst.call(b, 1<<40, "work", 10)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fuel = used
+			}
+			if metered {
+				b.ReportMetric(float64(fuel), "fuel/op")
+			}
+		})
+	}
+}

@@ -1,0 +1,344 @@
+package meter
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// Section ids.
+const (
+	secCustom = 0
+	secType   = 1
+	secImport = 2
+	secFunc   = 3
+	secMemory = 5
+	secGlobal = 6
+	secExport = 7
+	secCode   = 10
+)
+
+// sectionRank orders the known sections as the binary format requires
+// (the data count section, 12, and tags, 13, come out of id order).
+var sectionRank = map[byte]int{
+	1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13,
+}
+
+type section struct {
+	id      byte
+	content []byte
+}
+
+// module is what Instrument needs to know of a module.
+type module struct {
+	sections []section
+	// params is the parameter count of each type.
+	params []int
+	// funcTypes is the type of each function the module defines.
+	funcTypes []uint32
+	// importedFuncs is the number of imported functions, which come first
+	// in the function index space.
+	importedFuncs int
+	// globals is the number of globals, imported and defined: the index
+	// the fuel global takes.
+	globals uint32
+	// mutable are the indices of the mutable globals the module defines.
+	mutable []uint32
+}
+
+// Options are what Instrument builds into a module.
+type Options struct {
+	// StartFuel is the fuel global's initial value: the budget of the
+	// module's start function, if it has one.
+	StartFuel int64
+	// MaxMemoryPages caps the module's memory: its declared maximum is
+	// lowered to it, or set to it if the module declares none, so that
+	// memory.grow fails at the same size on every host. A module whose
+	// minimum is over it is refused.
+	MaxMemoryPages uint32
+}
+
+// Instrument returns a copy of the module wasm that meters its fuel, as the
+// package documentation describes, and whose memory is capped as opts
+// says. The module
+// must have passed the runtime's structural pre-check; Instrument decodes
+// every instruction and fails on anything it does not accept, naming the
+// function and the offset. Custom sections other than "name" are dropped:
+// code offsets in debug information would no longer hold.
+func Instrument(wasm []byte, opts Options) ([]byte, error) {
+	m, err := parse(wasm)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
+	global = append(global, opEnd)
+	exports := [][]byte{export(Export, m.globals)}
+	for i, g := range m.mutable {
+		exports = append(exports, export(GlobalExport(i), g))
+	}
+	pending := []addition{{secGlobal, [][]byte{global}}, {secExport, exports}}
+	flush := func(beforeRank int) {
+		for len(pending) > 0 && sectionRank[pending[0].id] < beforeRank {
+			out = appendSection(out, pending[0].id, appendEntries(appendU32(nil, 0), pending[0].entries))
+			pending = pending[1:]
+		}
+	}
+	for _, s := range m.sections {
+		if s.id == secCustom {
+			if customName(s.content) == "name" {
+				out = appendSection(out, s.id, s.content)
+			}
+			continue
+		}
+		flush(sectionRank[s.id])
+		switch {
+		case s.id == secCode:
+			code, err := m.instrumentCode(s.content)
+			if err != nil {
+				return nil, err
+			}
+			out = appendSection(out, s.id, code)
+		case s.id == secMemory:
+			mem, err := capMemory(s.content, opts.MaxMemoryPages)
+			if err != nil {
+				return nil, err
+			}
+			out = appendSection(out, s.id, mem)
+		case len(pending) > 0 && s.id == pending[0].id:
+			out = appendSection(out, s.id, appendEntries(s.content, pending[0].entries))
+			pending = pending[1:]
+		default:
+			out = appendSection(out, s.id, s.content)
+		}
+	}
+	flush(len(sectionRank) + 1)
+	return out, nil
+}
+
+// GlobalExport returns the name under which an instrumented module exports
+// the i-th mutable global it defines, so that the host can reset it.
+// Names with this prefix are reserved.
+func GlobalExport(i int) string { return fmt.Sprintf("%s%d", globalExportPrefix, i) }
+
+const globalExportPrefix = "synod_global_"
+
+// addition is entries Instrument adds to a section.
+type addition struct {
+	id      byte
+	entries [][]byte
+}
+
+func export(name string, global uint32) []byte {
+	b := append(appendU32(nil, uint32(len(name))), name...)
+	return appendU32(append(b, 0x03), global)
+}
+
+func appendSection(out []byte, id byte, content []byte) []byte {
+	out = append(out, id)
+	out = appendU32(out, uint32(len(content)))
+	return append(out, content...)
+}
+
+// appendEntries adds entries to a section that is a vector.
+func appendEntries(vector []byte, entries [][]byte) []byte {
+	r := &reader{buf: vector}
+	n := r.u32()
+	out := appendU32(nil, n+uint32(len(entries)))
+	out = append(out, vector[r.pos:]...)
+	for _, e := range entries {
+		out = append(out, e...)
+	}
+	return out
+}
+
+func customName(content []byte) string {
+	r := &reader{buf: content}
+	return string(r.name())
+}
+
+func parse(wasm []byte) (*module, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:8], []byte("\x00asm\x01\x00\x00\x00")) {
+		return nil, fmt.Errorf("not a WebAssembly 1.0 binary")
+	}
+	m := &module{}
+	r := &reader{buf: wasm, pos: 8}
+	for !r.done() {
+		id := r.byte()
+		content := r.name()
+		if r.err != nil {
+			break
+		}
+		m.sections = append(m.sections, section{id, content})
+		if err := m.read(id, content); err != nil {
+			return nil, err
+		}
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("read sections: %w", r.err)
+	}
+	return m, nil
+}
+
+// read takes what Instrument needs from one section.
+func (m *module) read(id byte, content []byte) error {
+	r := &reader{buf: content}
+	var err error
+	switch id {
+	case secType:
+		err = m.readTypes(r)
+	case secImport:
+		m.readImports(r)
+	case secFunc:
+		for n := r.count(1); n > 0 && r.err == nil; n-- {
+			m.funcTypes = append(m.funcTypes, r.u32())
+		}
+	case secGlobal:
+		err = m.readGlobals(r)
+	case secExport:
+		err = m.readExports(r)
+	}
+	if err != nil {
+		return err
+	}
+	if r.err != nil {
+		return fmt.Errorf("read %s: %w", sectionName(id), r.err)
+	}
+	return nil
+}
+
+func (m *module) readTypes(r *reader) error {
+	for n := r.count(3); n > 0 && r.err == nil; n-- {
+		if form := r.byte(); form != 0x60 {
+			return fmt.Errorf("type section: type form %#x is not supported (only function types are)", form)
+		}
+		params := r.count(1)
+		r.bytes(params)
+		r.bytes(r.count(1))
+		m.params = append(m.params, params)
+	}
+	return nil
+}
+
+func (m *module) readImports(r *reader) {
+	for n := r.count(4); n > 0 && r.err == nil; n-- {
+		r.name()
+		r.name()
+		switch kind := r.byte(); kind {
+		case 0x00:
+			m.importedFuncs++
+			r.u32()
+		case 0x01: // table: reference type, limits
+			r.byte()
+			readLimits(r)
+		case 0x02:
+			readLimits(r)
+		case 0x03:
+			m.globals++
+			r.byte()
+			r.byte()
+		default:
+			r.fail("unknown import kind %#x", kind)
+		}
+	}
+}
+
+func (m *module) readGlobals(r *reader) error {
+	for n := r.count(3); n > 0 && r.err == nil; n-- {
+		if err := checkValType(r.byte()); err != nil && r.err == nil {
+			return fmt.Errorf("global section: %w", err)
+		}
+		if r.byte() == 1 {
+			m.mutable = append(m.mutable, m.globals)
+		}
+		m.globals++
+		if err := skipConstExpr(r); err != nil {
+			return fmt.Errorf("global section: %w", err)
+		}
+	}
+	return nil
+}
+
+// skipConstExpr reads a constant expression up to its end.
+func skipConstExpr(r *reader) error {
+	for r.err == nil {
+		switch op := r.byte(); op {
+		case opEnd:
+			return nil
+		case 0x41: // i32.const
+			r.sleb(5)
+		case opI64Const:
+			r.sleb(10)
+		case 0x43: // f32.const
+			r.bytes(4)
+		case 0x44: // f64.const
+			r.bytes(8)
+		case opGlobalGet, 0xd2: // global.get, ref.func
+			r.u32()
+		case 0xd0: // ref.null
+			r.byte()
+		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constants
+		default:
+			if r.err == nil {
+				return fmt.Errorf("opcode %#x in a constant expression", op)
+			}
+		}
+	}
+	return nil
+}
+
+// capMemory rewrites a memory section so that every memory's maximum is
+// at most max pages.
+func capMemory(content []byte, limit uint32) ([]byte, error) {
+	r := &reader{buf: content}
+	n := r.count(2)
+	out := appendU32(nil, uint32(n))
+	for ; n > 0 && r.err == nil; n-- {
+		flags := r.byte()
+		if flags&^1 != 0 && r.err == nil {
+			return nil, fmt.Errorf("memory section: memory flags %#x: shared and 64-bit memories are not supported", flags)
+		}
+		lo, hi := r.u32(), limit
+		if flags&1 != 0 {
+			hi = min(r.u32(), limit)
+		}
+		if lo > limit && r.err == nil {
+			return nil, fmt.Errorf("memory section: the memory's minimum of %d pages is over the limit of %d", lo, limit)
+		}
+		out = appendU32(appendU32(append(out, 1), lo), hi)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("memory section: %w", r.err)
+	}
+	return out, nil
+}
+
+func readLimits(r *reader) {
+	flags := r.byte()
+	r.u32() // min
+	if flags&1 != 0 {
+		r.u32() // max
+	}
+}
+
+func (m *module) readExports(r *reader) error {
+	for n := r.count(3); n > 0 && r.err == nil; n-- {
+		name := string(r.name())
+		kind := r.byte()
+		index := r.u32()
+		if name == Export || strings.HasPrefix(name, globalExportPrefix) {
+			return fmt.Errorf("export section: the name %q is reserved for the host", name)
+		}
+		if kind == 0x03 && index >= m.globals && r.err == nil {
+			return fmt.Errorf("export section: export %q names global %d, which does not exist", name, index)
+		}
+	}
+	return nil
+}
+
+var sectionNames = map[byte]string{
+	secType: "type section", secImport: "import section", secFunc: "function section",
+	secGlobal: "global section", secExport: "export section", secCode: "code section",
+}
+
+func sectionName(id byte) string { return sectionNames[id] }

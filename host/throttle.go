@@ -1,0 +1,113 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/synodhq/synod/host/meta"
+)
+
+// Fuel rates: how fast each shard may burn fuel on a host, on average.
+// Every replica runs every command, so a shard whose commands burn their
+// whole budget takes CPU from every other shard of its hosts; the rate
+// bounds that share. At 15 to 65 fuel per nanosecond (docs/benchmarks.md),
+// 1e9 fuel a second is 15 to 65 ms of CPU a second per replica, while the
+// kv example's puts use 41,000 each: 24,000 a second fit.
+const (
+	// fuelRate is the fuel per second a shard's calls may use on one host.
+	fuelRate = 1e9
+	// fuelBurst is how much fuel a shard can use at once after a quiet
+	// spell.
+	fuelBurst = 1e9
+)
+
+// throttle keeps a fuel bucket per shard for the calls this host admits:
+// proposals to shards it leads, and queries. A call is admitted while its
+// shard's bucket is not empty, taking its shard's average fuel per call
+// on admission; the difference is settled when it returns. When the bucket
+// is empty, calls wait for it to refill, or fail at once with
+// [ErrOverFuelRate] if they would wait past their deadline.
+type throttle struct {
+	mu      sync.Mutex
+	buckets map[uint64]*bucket
+}
+
+type bucket struct {
+	tokens  float64
+	last    time.Time
+	average float64 // fuel per call, moving average
+}
+
+// averageWeight is the weight of the newest call in bucket.average.
+const averageWeight = 0.1
+
+func newThrottle() *throttle {
+	return &throttle{buckets: make(map[uint64]*bucket)}
+}
+
+// admit waits until this host may run a call to a shard (see throttle)
+// and returns the function that settles the call with the fuel it used.
+// Catalogue calls are not throttled.
+func (h *Host) admit(ctx context.Context, shardID uint64) (settle func(used uint64), err error) {
+	if shardID == meta.ShardID {
+		return func(uint64) {}, nil
+	}
+	reserved, err := h.throttle.admit(ctx, shardID)
+	if err != nil {
+		return nil, err
+	}
+	return func(used uint64) { h.throttle.settle(shardID, reserved, used) }, nil
+}
+
+// admit waits until a call to the shard may run and returns the fuel it
+// reserved, for settle.
+func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
+	for {
+		t.mu.Lock()
+		b := t.buckets[shardID]
+		if b == nil {
+			b = &bucket{tokens: fuelBurst, last: time.Now()}
+			t.buckets[shardID] = b
+		}
+		now := time.Now()
+		b.tokens = min(fuelBurst, b.tokens+now.Sub(b.last).Seconds()*fuelRate)
+		b.last = now
+		if b.tokens >= 0 {
+			b.tokens -= b.average
+			reserved := b.average
+			t.mu.Unlock()
+			return reserved, nil
+		}
+		wait := time.Duration(-b.tokens / fuelRate * float64(time.Second))
+		t.mu.Unlock()
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, float64(fuelRate), wait.Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// settle charges a call that reserved fuel with what it used.
+func (t *throttle) settle(shardID uint64, reserved float64, used uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buckets[shardID]
+	if b == nil {
+		return
+	}
+	b.tokens += reserved - float64(used)
+	b.average += averageWeight * (float64(used) - b.average)
+}
+
+// forget drops a shard's bucket, when this host stops its replica.
+func (t *throttle) forget(shardID uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.buckets, shardID)
+}
