@@ -109,9 +109,12 @@ const (
 	// backward instructions (a branch that may go back to a loop's start)
 	// end a run: the run is charged and checked before them.
 	backward
-	// exits (return, the function's end) end a run and leave the
-	// function: the run is charged and the fuel left stored.
+	// exits (return, the function's end, a branch to the function's
+	// label) end a run and leave the function: the run is charged and the
+	// fuel left stored.
 	exit
+	// backwardExits are branch tables that may do both.
+	backwardExit
 	// calls end a run: the run is charged and the fuel left stored
 	// before them, for the callee to check, and loaded after.
 	call
@@ -166,6 +169,9 @@ func (w *rewriter) run() error {
 		case exit:
 			w.charge(false)
 			w.store()
+		case backwardExit:
+			w.charge(true)
+			w.store()
 		case call:
 			w.charge(false)
 			w.store()
@@ -195,9 +201,31 @@ func (w *rewriter) run() error {
 	}
 }
 
-// branch returns the class of a branch to the label depth labels out.
+// branch returns the class of a branch to the label depth labels out: the
+// function's own label (a return) is an exit.
 func (w *rewriter) branch(depth uint32) class {
-	if int(depth) < len(w.labels) && w.labels[len(w.labels)-1-int(depth)] {
+	switch {
+	case int(depth) >= len(w.labels):
+		return exit
+	case w.labels[len(w.labels)-1-int(depth)]:
+		return backward
+	}
+	return forward
+}
+
+// branchTable returns the class of a branch table with the given targets.
+func branchTable(targets []class) class {
+	var back, out bool
+	for _, c := range targets {
+		back = back || c == backward
+		out = out || c == exit
+	}
+	switch {
+	case back && out:
+		return backwardExit
+	case out:
+		return exit
+	case back:
 		return backward
 	}
 	return forward

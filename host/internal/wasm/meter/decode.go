@@ -33,11 +33,11 @@ func (w *rewriter) decode(op byte) (class, error) {
 	case op == 0x0c || op == 0x0d: // br, br_if
 		return w.branch(r.u32()), nil
 	case op == 0x0e: // br_table: labels, then the default
-		c := forward
+		var targets []class
 		for n := r.count(1) + 1; n > 0 && r.err == nil; n-- {
-			c = max(c, w.branch(r.u32()))
+			targets = append(targets, w.branch(r.u32()))
 		}
-		return c, nil
+		return branchTable(targets), nil
 	case op == 0x10: // call
 		r.u32()
 		return call, nil

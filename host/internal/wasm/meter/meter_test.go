@@ -128,6 +128,18 @@ func TestSchedule(t *testing.T) {
 			want: 2 + 3*meter.PageFuel + 1 + 1,
 		},
 		{
+			// A loop that counts down and then returns through a branch to
+			// the function's label, which must store what the loop
+			// charged. The loop (1); each time round, local.get, i32.eqz
+			// and if (3), then the if's end, local.get, i32.const,
+			// i32.sub, local.set and br 0 (6); the last time, the if (3)
+			// and br 2 (1).
+			name: "return by a branch to the function's label",
+			body: []byte{0x03, 0x40, 0x20, 0, 0x45, 0x04, 0x40, 0x0c, 2, 0x0b, 0x20, 0, 0x41, 1, 0x6b, 0x21, 0, 0x0c, 0, 0x0b},
+			arg:  5,
+			want: 1 + 5*(3+6) + 3 + 1,
+		},
+		{
 			// local.get and if, charged before the if; nop and else,
 			// charged before the else; then the else branch's nop, the
 			// if's end and the function's end, charged together at the
