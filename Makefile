@@ -21,6 +21,7 @@ test: checkgenerate lint ## Run every check and test, and each fuzz target brief
 
 # Every fuzz target, as package:Function.
 FUZZ_TARGETS := ./host/internal/wasm:FuzzPrecheck ./host/internal/wasm:FuzzValidate ./host/internal/wasm:FuzzHostCalls \
+	./host/internal/wasm:FuzzInstrument \
 	./host/internal/store:FuzzRecover ./examples/kv:FuzzDecode ./examples/kv:FuzzEncode \
 	./sdk/guest:FuzzScan
 FUZZTIME ?= 1m
