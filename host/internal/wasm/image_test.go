@@ -23,11 +23,11 @@ func TestResetRestoresMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := func() ([]byte, []uint64) {
-		inst, err := m.get(t.Context())
+		inst, err := m.get(t.Context(), Update)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer m.put(inst)
+		defer m.put(inst, Update)
 		b, _ := inst.mod.Memory().Read(0, inst.mod.Memory().Size())
 		var globals []uint64
 		for _, g := range inst.globals {

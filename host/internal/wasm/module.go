@@ -19,18 +19,23 @@ import (
 	"github.com/synodhq/synod/host/internal/wasm/meter"
 )
 
-// Module is a compiled, validated module with a pool of idle instances.
+// Module is a compiled, validated module with pools of idle instances.
 type Module struct {
 	hash       string
 	abiVersion uint32
 	rt         *Runtime
 	compiled   wazero.CompiledModule
-	// image is the state each call starts from, taken from the first
+	// image is the state each update starts from, taken from the first
 	// instance (see image).
 	image *image
 
-	mu   sync.Mutex
-	idle []*instance
+	mu sync.Mutex
+	// clean instances are in the image's state; updates run on them, and
+	// are reset after. warm instances ran queries and were not reset:
+	// queries are not replicated, so they need not start from the image,
+	// and a reset costs more than a small call. A warm instance never
+	// runs an update.
+	clean, warm []*instance
 }
 
 // Hash returns the module's content address.
@@ -84,7 +89,7 @@ const (
 // A call cannot be interrupted: fuel bounds it. A call that nonetheless
 // runs past the watchdog returns [ErrWatchdog], whatever the guest did.
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
-	inst, err := m.get(ctx)
+	inst, err := m.get(ctx, entry)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -112,9 +117,9 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 			trap.Reason += " (" + line + ")"
 		}
 	}
-	// Whatever happened, the instance goes back to the image, unless the
+	// Whatever happened, the instance goes back to its pool, unless the
 	// guest exited (which closed it).
-	m.put(inst)
+	m.put(inst, entry)
 	if err != nil {
 		return nil, fuel, err
 	}
@@ -126,13 +131,17 @@ func isAppError(err error) bool {
 	return errors.As(err, &ae)
 }
 
-func (m *Module) get(ctx context.Context) (*instance, error) {
+// get returns an instance for a call: a clean one for an update, a warm
+// one if there is one for a query.
+func (m *Module) get(ctx context.Context, entry Entry) (*instance, error) {
 	m.mu.Lock()
-	if n := len(m.idle); n > 0 {
-		inst := m.idle[n-1]
-		m.idle = m.idle[:n-1]
-		m.mu.Unlock()
-		return inst, nil
+	for _, pool := range m.pools(entry) {
+		if n := len(*pool); n > 0 {
+			inst := (*pool)[n-1]
+			*pool = (*pool)[:n-1]
+			m.mu.Unlock()
+			return inst, nil
+		}
 	}
 	m.mu.Unlock()
 	inst, err := m.instantiate(ctx)
@@ -142,19 +151,31 @@ func (m *Module) get(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// put resets an instance that ran a call and keeps it for the next, or
-// closes it.
-func (m *Module) put(inst *instance) {
+// pools returns the pools an instance for entry may come from, in order.
+func (m *Module) pools(entry Entry) []*[]*instance {
+	if entry == Query {
+		return []*[]*instance{&m.warm, &m.clean}
+	}
+	return []*[]*instance{&m.clean}
+}
+
+// put keeps an instance that ran a call for the next, resetting it after
+// an update, or closes it.
+func (m *Module) put(inst *instance, entry Entry) {
 	if inst.mod.IsClosed() {
 		return
 	}
-	if err := m.image.reset(inst); err != nil {
-		_ = inst.mod.Close(context.Background())
-		return
+	pool := &m.warm
+	if entry == Update {
+		if err := m.image.reset(inst); err != nil {
+			_ = inst.mod.Close(context.Background())
+			return
+		}
+		pool = &m.clean
 	}
 	m.mu.Lock()
-	if len(m.idle) < m.rt.cfg.PoolSize {
-		m.idle = append(m.idle, inst)
+	if len(*pool) < m.rt.cfg.PoolSize {
+		*pool = append(*pool, inst)
 		inst = nil
 	}
 	m.mu.Unlock()

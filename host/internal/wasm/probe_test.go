@@ -169,12 +169,13 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-// TestEveryCallStartsAfresh checks that every call starts from the same
+// TestEveryCallStartsAfresh checks that every update starts from the same
 // instance state, whichever instance runs it and whatever that instance
 // ran before: a guest global that counts calls reads 1 every time, and the
 // same call uses the same fuel, after a success, an application error, a
-// trap, a call that grew the memory, and beside a concurrent call that
-// needs a second instance.
+// trap, a call that grew the memory, queries (which run on warm instances
+// and are not reset), and beside a concurrent call that needs a second
+// instance.
 func TestEveryCallStartsAfresh(t *testing.T) {
 	t.Parallel()
 	bin := testwasm.Build(t, probe)
@@ -209,6 +210,13 @@ func TestEveryCallStartsAfresh(t *testing.T) {
 				t.Fatalf("grow: %v", err)
 			}
 			expect("after the memory grew", newMemKV())
+			for _, want := range []string{"1", "2"} {
+				out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV())
+				if err != nil || string(out) != want {
+					t.Errorf("query count: got (%s, %v), want %s: queries reuse a warm instance", out, err, want)
+				}
+			}
+			expect("after queries", newMemKV())
 
 			// A takes an instance and blocks in kv_get until B, which
 			// needs another instance, is done.

@@ -29,7 +29,8 @@ type Config struct {
 	// 0 means 4096 (256 MiB). It is built into each module (see meter), so
 	// every host of a cluster must use the same value.
 	MemoryLimitPages uint32
-	// PoolSize is how many idle instances are kept per module; 0 means 8.
+	// PoolSize is how many idle instances are kept per module, for updates
+	// and for queries each; 0 means 8.
 	PoolSize int
 	// Watchdog is how long a call may run by the wall clock before its
 	// outcome is refused with [ErrWatchdog]; 0 means 30 s. Fuel bounds
@@ -184,7 +185,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		_ = compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
 	}
-	defer m.put(inst)
+	defer m.put(inst, Update)
 	inst.fuel.fill(startFuel)
 	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
 	if err != nil {

@@ -30,6 +30,8 @@
 //	set          writes a key (queries are read-only: a trap)
 //	delete       deletes a key (a trap too)
 //	env          as for update
+//	count        increments the global counter and outputs it (decimal):
+//	             queries run on warm instances, which are not reset
 package main
 
 import (
@@ -107,6 +109,9 @@ func query(in []byte) ([]byte, error) {
 		return nil, nil
 	case "env":
 		return env(), nil
+	case "count":
+		counter++
+		return strconv.AppendInt(nil, int64(counter), 10), nil
 	}
 	return nil, guest.Errorf(400, "unknown query op %q", op)
 }
