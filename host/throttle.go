@@ -19,8 +19,9 @@ const (
 	// fuelRate is the fuel per second a shard's calls may use on one host.
 	fuelRate = 1e9
 	// fuelBurst is how much fuel a shard can use at once after a quiet
-	// spell.
-	fuelBurst = 1e9
+	// spell: a fifth of a second's worth, so that a burst cannot double
+	// a shard's share for long.
+	fuelBurst = 2e8
 )
 
 // throttle keeps a fuel bucket per shard for the calls this host admits:
