@@ -18,6 +18,16 @@ const (
 	// GiBs. A Go guest's table holds one element per function whose
 	// address is taken: a few thousand.
 	maxTableElements = 1 << 20
+	// maxTypes and maxEntries bound the entries of a module's sections:
+	// types, and imports, functions, tables, memories, globals, exports,
+	// element and data segments and bodies. wazero's compiler visits every
+	// type for every function it compiles, so a module of many tiny
+	// functions of as many types takes time in the square of its size
+	// (30,000 took 7 s, 100,000 a minute), and each function costs a few
+	// microseconds more. At these limits, the worst module takes about 5 s
+	// to compile; a Go guest has 17 types and 2,000 functions.
+	maxTypes   = 1 << 12
+	maxEntries = 1 << 17
 )
 
 // precheck walks the structure of a WebAssembly 1.0/2.0 binary and checks
@@ -82,23 +92,23 @@ func (r *reader) sectionContent() {
 		r.custom()
 	case 1:
 		// A function type takes three bytes; a recursion group, two.
-		r.each("types", 2, r.typeEntry)
+		r.eachMax("types", 2, maxTypes, r.typeEntry)
 	case 2:
-		r.each("imports", 4, r.importEntry)
+		r.eachMax("imports", 4, maxEntries, r.importEntry)
 	case 3:
-		r.each("functions", 1, r.skipU32)
+		r.eachMax("functions", 1, maxEntries, r.skipU32)
 	case 4:
-		r.each("tables", 3, r.tableEntry)
+		r.eachMax("tables", 3, maxEntries, r.tableEntry)
 	case 5:
-		r.each("memories", 2, func() { r.limits() })
+		r.eachMax("memories", 2, maxEntries, func() { r.limits() })
 	case 6:
-		r.each("globals", 3, func() {
+		r.eachMax("globals", 3, maxEntries, func() {
 			r.valType()
 			r.byte() // mutability
 			r.constExpr()
 		})
 	case 7:
-		r.each("exports", 3, func() {
+		r.eachMax("exports", 3, maxEntries, func() {
 			r.name("export name")
 			r.byte() // kind
 			r.u32()  // index
@@ -108,13 +118,13 @@ func (r *reader) sectionContent() {
 		// from either.
 		r.pos = r.end
 	case 9:
-		r.each("element segments", 3, r.elementSegment)
+		r.eachMax("element segments", 3, maxEntries, r.elementSegment)
 	case 10:
 		// A body takes at least its size, its local declarations' count and
 		// an end.
-		r.each("function bodies", 3, r.functionBody)
+		r.eachMax("function bodies", 3, maxEntries, r.functionBody)
 	case 11:
-		r.each("data segments", 2, r.dataSegment)
+		r.eachMax("data segments", 2, maxEntries, r.dataSegment)
 	default:
 		// 13, tags, is refused by wazero too: it needs the exception
 		// handling feature, which Synod does not enable.

@@ -143,6 +143,11 @@ func (r *reader) restore(s span) { r.end, r.region = s.end, s.region }
 // each, after checking that count entries of at least minBytes each fit in
 // what remains.
 func (r *reader) each(what string, minBytes int, entry func()) {
+	r.eachMax(what, minBytes, 0, entry)
+}
+
+// eachMax is each for a vector of at most max entries (0: no limit).
+func (r *reader) eachMax(what string, minBytes int, max uint32, entry func()) {
 	at := r.pos
 	n := r.u32()
 	if r.err != nil {
@@ -150,6 +155,10 @@ func (r *reader) each(what string, minBytes int, entry func()) {
 	}
 	if need := uint64(n) * uint64(minBytes); need > uint64(r.end-r.pos) {
 		r.fail(at, "%d %s need at least %d bytes, but %d remain", n, what, need, r.end-r.pos)
+		return
+	}
+	if max != 0 && n > max {
+		r.failLimit(at, "it has %d %s; the limit is %d", n, what, max)
 		return
 	}
 	for ; n > 0 && r.err == nil; n-- {

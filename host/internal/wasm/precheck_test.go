@@ -1,6 +1,7 @@
 package wasm_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -238,6 +239,7 @@ func TestPrecheckRefuses(t *testing.T) {
 		{name: "parameters in a recursion group", wasm: mod(sec(1, uleb(1), []byte{0x4e, 0x01, 0x60}, huge)), want: "type section at offset 8: 4294967295 parameters"},
 		{name: "not a function type", wasm: mod(sec(1, uleb(1), []byte{0x5f, 0x00, 0x00})), want: "type section at offset 8: type form 0x5f, want 0x60"},
 
+		{name: "types over the limit", wasm: mod(sec(1, uleb(1<<12+1), bytes.Repeat([]byte{0x60, 0, 0}, 1<<12+1))), want: "type section at offset 8: it has 4097 types; the limit is 4096"},
 		{name: "imports", wasm: mod(sec(2, huge)), want: "import section at offset 8: 4294967295 imports"},
 		{name: "import module name", wasm: mod(sec(2, uleb(1), huge)), want: "import section at offset 8: import module name of 4294967295 bytes, but 0 remain"},
 		{name: "import name", wasm: mod(sec(2, uleb(1), name("synod"), huge)), want: "import section at offset 8: import name of 4294967295 bytes"},
@@ -245,6 +247,7 @@ func TestPrecheckRefuses(t *testing.T) {
 		{name: "imported table limits", wasm: mod(sec(2, uleb(1), name("env"), name("t"), []byte{0x01, 0x70, 0x04, 0x00})), want: "import section at offset 8: limits flags 0x4"},
 
 		{name: "functions", wasm: mod(sec(3, huge)), want: "function section at offset 8: 4294967295 functions"},
+		{name: "functions over the limit", wasm: mod(sec(3, uleb(1<<17+1), make([]byte, 1<<17+1))), want: "function section at offset 8: it has 131073 functions; the limit is 131072"},
 
 		{name: "tables", wasm: mod(sec(4, huge)), want: "table section at offset 8: 4294967295 tables"},
 		{name: "a table over the element limit", wasm: mod(sec(4, vec([][]byte{cat([]byte{0x70, 0x00}, uleb(1<<20+1))}))), want: "table section at offset 8: its tables have 1048577 elements in all"},
