@@ -21,7 +21,15 @@ type dirtyTracker struct {
 	start  uintptr
 	length uintptr
 	ranges []pageRegion
+	// hot marks the pages left unprotected because calls write them (see
+	// restore); hotPages counts them.
+	hot      []bool
+	hotPages int
 }
+
+// maxHotPages bounds the pages a tracker leaves unprotected, and so what
+// every restore copies whether or not the call wrote it: 256 KiB.
+const maxHotPages = 64
 
 // The kernel's ABI (include/uapi/linux/userfaultfd.h and fs.h).
 const (
@@ -34,7 +42,6 @@ const (
 	uffdWriteprotectModeWP = 1 << 0
 	uffdUserModeOnly       = 1
 	pagemapScan            = 0xC0606610
-	pmScanWPMatching       = 1 << 0
 	pmScanCheckWPAsync     = 1 << 1
 	pageIsWritten          = 1 << 1
 )
@@ -52,6 +59,9 @@ type pmScanArg struct {
 	categoryInverted, categoryMask, categoryAnyofMask, returnMask uint64
 }
 
+// pageSize is the size of the pages the tracker works in.
+var pageSize = uint64(unix.Getpagesize())
+
 // pagemap is this process's /proc/self/pagemap, opened once and kept
 // open for the life of the process.
 var pagemap = sync.OnceValues(func() (*os.File, error) {
@@ -68,7 +78,10 @@ func newDirtyTracker(b []byte) (*dirtyTracker, error) {
 	if errno != 0 {
 		return nil, fmt.Errorf("userfaultfd: %w", errno)
 	}
-	t := &dirtyTracker{uffd: int(fd), mem: b, start: uintptr(unsafe.Pointer(&b[0])), length: uintptr(len(b)), ranges: make([]pageRegion, 64)}
+	t := &dirtyTracker{
+		uffd: int(fd), mem: b, start: uintptr(unsafe.Pointer(&b[0])), length: uintptr(len(b)),
+		ranges: make([]pageRegion, 64), hot: make([]bool, uint64(len(b))/pageSize),
+	}
 	api := uffdioAPIArg{api: uffdAPI, features: uffdFeatureWPAsync}
 	reg := uffdioRegisterArg{start: uint64(t.start), length: uint64(t.length), mode: uffdRegisterModeWP}
 	for _, step := range []struct {
@@ -110,43 +123,64 @@ func (t *dirtyTracker) protect(start, end uint64) error {
 // restore copies image over every page written since the last restore (or
 // since tracking started), and write-protects those pages again. image
 // must be as long as the tracked region.
+//
+// Most calls write the same few pages (a Go guest's stack, its allocator's
+// state), and a write to a protected page costs a fault. So a written page
+// is left unprotected, up to maxHotPages of them: the scan lists it as
+// written every time, and every restore copies it back, which costs less
+// than the fault and the protection.
 func (t *dirtyTracker) restore(image []byte) error {
-	first, last := uint64(t.start+t.length), uint64(t.start)
 	for from := uint64(t.start); from < uint64(t.start+t.length); {
-		n, walkEnd, err := t.scan(from, uint64(t.start+t.length), false)
+		n, walkEnd, err := t.scan(from, uint64(t.start+t.length))
 		if err != nil {
 			return err
 		}
 		for _, r := range t.ranges[:n] {
 			lo, hi := r.start-uint64(t.start), r.end-uint64(t.start)
 			copy(t.mem[lo:hi], image[lo:hi])
-			first, last = min(first, r.start), max(last, r.end)
+			if err := t.keepOrProtect(lo, hi); err != nil {
+				return err
+			}
 		}
 		from = walkEnd
 	}
-	if first >= last {
-		return nil
-	}
-	// The copies marked the pages written again: protect every written
-	// page of the span in one call.
-	_, _, err := t.scan(first, last, true)
-	return err
+	return nil
 }
 
-// scan lists into t.ranges the written pages of [start, end), or, with
-// protect, write-protects them and lists nothing. It returns how many
-// ranges it listed and where it stopped.
-func (t *dirtyTracker) scan(start, end uint64, protect bool) (n int, walkEnd uint64, err error) {
+// keepOrProtect leaves the written pages of [lo, hi) (offsets into the
+// region) unprotected while there is room among the hot pages, and
+// write-protects the rest.
+func (t *dirtyTracker) keepOrProtect(lo, hi uint64) error {
+	protectFrom := -1
+	for p := int(lo / pageSize); p <= int(hi/pageSize); p++ {
+		if p < int(hi/pageSize) && !t.hot[p] && t.hotPages < maxHotPages {
+			t.hot[p] = true
+			t.hotPages++
+		}
+		switch {
+		case p < int(hi/pageSize) && !t.hot[p]:
+			if protectFrom < 0 {
+				protectFrom = p
+			}
+		case protectFrom >= 0:
+			if err := t.protect(uint64(t.start)+uint64(protectFrom)*pageSize, uint64(t.start)+uint64(p)*pageSize); err != nil {
+				return err
+			}
+			protectFrom = -1
+		}
+	}
+	return nil
+}
+
+// scan lists into t.ranges the written (or unprotected) pages of
+// [start, end). It returns how many ranges it listed and where it stopped.
+func (t *dirtyTracker) scan(start, end uint64) (n int, walkEnd uint64, err error) {
 	f, _ := pagemap()
 	arg := pmScanArg{
 		size: uint64(unsafe.Sizeof(pmScanArg{})), flags: pmScanCheckWPAsync,
 		start: start, end: end,
+		vec: uint64(uintptr(unsafe.Pointer(&t.ranges[0]))), vecLen: uint64(len(t.ranges)),
 		categoryMask: pageIsWritten, returnMask: pageIsWritten,
-	}
-	if protect {
-		arg.flags |= pmScanWPMatching
-	} else {
-		arg.vec, arg.vecLen = uint64(uintptr(unsafe.Pointer(&t.ranges[0]))), uint64(len(t.ranges))
 	}
 	r, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), pagemapScan, uintptr(unsafe.Pointer(&arg)))
 	if errno != 0 {

@@ -6,7 +6,11 @@ package wasm_test
 // It covers the binary format's type, import, function, memory, export and
 // code sections, and takes the table and data sections as raw bytes.
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/synodhq/synod/host/internal/wasm/leb"
+)
 
 // Value types and instructions used by the tests.
 const (
@@ -162,16 +166,7 @@ func uleb(v uint64) []byte {
 
 // i32 returns the instruction i32.const v.
 func i32(v int32) []byte {
-	b := []byte{opI32Const}
-	x := int64(v)
-	for {
-		c := byte(x & 0x7f)
-		x >>= 7
-		if (x == 0 && c&0x40 == 0) || (x == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
+	return leb.AppendS64([]byte{opI32Const}, int64(v))
 }
 
 // call returns the instruction call idx.
