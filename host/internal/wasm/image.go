@@ -25,10 +25,11 @@ type image struct {
 }
 
 // capture takes the image of a started instance, and applies it to the
-// instance.
-func capture(inst *instance) (*image, error) {
+// instance. trackWrites chooses how resets find what a call wrote, where
+// the platform offers a choice (see memoryImage).
+func capture(inst *instance, trackWrites bool) (*image, error) {
 	mem := inst.mod.Memory()
-	mi, err := newMemoryImage(mem, inst.lm)
+	mi, err := newMemoryImage(mem, trackWrites)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/synodhq/synod/internal/testwasm"
@@ -12,7 +13,16 @@ import (
 // goes back to the memory and globals it started with.
 func TestResetRestoresMemory(t *testing.T) {
 	t.Parallel()
-	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
+	for _, untracked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("untracked=%v", untracked), func(t *testing.T) {
+			t.Parallel()
+			testResetRestoresMemory(t, Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1, untrackedResets: untracked})
+		})
+	}
+}
+
+func testResetRestoresMemory(t *testing.T, cfg Config) {
+	rt, err := NewRuntime(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,9 +90,9 @@ var tracking = sync.OnceValue(func() bool {
 	return t.restore(image) == nil && page[0] == 1
 })
 
-func newMemoryImage(mem api.Memory, _ *linearMemory) (*memoryImage, error) {
+func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
 	b, _ := mem.Read(0, mem.Size())
-	if tracking() {
+	if trackWrites && tracking() {
 		return &memoryImage{b: bytes.Clone(b), fd: -1}, nil
 	}
 	fd, err := unix.MemfdCreate("synod-memory-image", unix.MFD_CLOEXEC)

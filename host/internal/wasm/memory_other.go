@@ -21,7 +21,7 @@ type memoryImage struct {
 	b []byte
 }
 
-func newMemoryImage(mem api.Memory, _ *linearMemory) (*memoryImage, error) {
+func newMemoryImage(mem api.Memory, _ bool) (*memoryImage, error) {
 	b, _ := mem.Read(0, mem.Size())
 	return &memoryImage{b: append([]byte(nil), b...)}, nil
 }

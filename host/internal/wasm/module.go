@@ -244,7 +244,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	if err := inst.start(ctx); err != nil {
 		return nil, err
 	}
-	if m.image, err = capture(inst); err != nil {
+	if m.image, err = capture(inst, !m.rt.cfg.untrackedResets); err != nil {
 		return nil, err
 	}
 	return inst, nil

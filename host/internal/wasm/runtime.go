@@ -37,6 +37,10 @@ type Config struct {
 	// every call long before that on a healthy machine: the watchdog is
 	// the last line of defence.
 	Watchdog time.Duration
+
+	// untrackedResets makes resets use the copy-on-write image even where
+	// the kernel can track writes, so that tests cover both.
+	untrackedResets bool
 }
 
 func (c Config) withDefaults() Config {
