@@ -117,9 +117,11 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 			trap.Reason += " (" + line + ")"
 		}
 	}
-	// Whatever happened, the instance goes back to its pool, unless the
-	// guest exited (which closed it).
-	m.put(inst, entry)
+	// Whatever happened, the instance goes back to a pool, unless the
+	// guest exited (which closed it). One that stopped midway (a trap, or
+	// a host failure) may have left its runtime's state half changed, so
+	// it goes back reset, even after a query.
+	m.put(inst, entry == Update || (err != nil && !isAppError(err)))
 	if err != nil {
 		return nil, fuel, err
 	}
@@ -159,14 +161,15 @@ func (m *Module) pools(entry Entry) []*[]*instance {
 	return []*[]*instance{&m.clean}
 }
 
-// put keeps an instance that ran a call for the next, resetting it after
-// an update, or closes it.
-func (m *Module) put(inst *instance, entry Entry) {
+// put keeps an instance that ran a call for the next, or closes it. With
+// reset, it resets the instance to the image, for any call; without, it
+// keeps it warm, for queries only.
+func (m *Module) put(inst *instance, reset bool) {
 	if inst.mod.IsClosed() {
 		return
 	}
 	pool := &m.warm
-	if entry == Update {
+	if reset {
 		if err := m.image.reset(inst); err != nil {
 			_ = inst.mod.Close(context.Background())
 			return

@@ -210,12 +210,19 @@ func TestEveryCallStartsAfresh(t *testing.T) {
 				t.Fatalf("grow: %v", err)
 			}
 			expect("after the memory grew", newMemKV())
-			for _, want := range []string{"1", "2"} {
+			queryCount := func(want, why string) {
+				t.Helper()
 				out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV())
 				if err != nil || string(out) != want {
-					t.Errorf("query count: got (%s, %v), want %s: queries reuse a warm instance", out, err, want)
+					t.Errorf("query count: got (%s, %v), want %s: %s", out, err, want, why)
 				}
 			}
+			queryCount("1", "a clean instance")
+			queryCount("2", "queries reuse a warm instance")
+			if _, _, err := m.Call(t.Context(), wasm.Query, []byte("set"), wasm.Env{}, newMemKV()); err == nil {
+				t.Fatal("a query that writes succeeded")
+			}
+			queryCount("1", "a query that trapped leaves its instance reset")
 			expect("after queries", newMemKV())
 
 			// A takes an instance and blocks in kv_get until B, which

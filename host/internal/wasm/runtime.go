@@ -189,7 +189,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		_ = compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
 	}
-	defer m.put(inst, Update)
+	defer m.put(inst, true)
 	inst.fuel.fill(startFuel)
 	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
 	if err != nil {
