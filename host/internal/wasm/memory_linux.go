@@ -37,26 +37,27 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 	return m.region[:size:size]
 }
 
-// Free implements experimental.LinearMemory.
+// Free implements experimental.LinearMemory. It may be called more than
+// once: wazero frees the memory of a module it closes, and the caller of a
+// failed instantiation frees what wazero did not.
 func (m *linearMemory) Free() {
 	if m.tracker != nil {
 		m.tracker.close()
+		m.tracker = nil
 	}
-	_ = unix.Munmap(m.region)
+	if m.region != nil {
+		_ = unix.Munmap(m.region)
+		m.region = nil
+	}
 }
 
-// allocator returns a memory allocator for one instantiation that records
-// the memory it allocates in *lm. It panics if it cannot reserve the
-// memory; the caller recovers.
-func allocator(lm **linearMemory) experimental.MemoryAllocator {
-	return experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
-		m, err := newLinearMemory(max)
-		if err != nil {
-			panic(err)
-		}
-		*lm = m
-		return m
-	})
+// allocator returns a memory allocator that hands wazero lm, reserved
+// beforehand, so that a failure to reserve it is an error of the caller's
+// rather than of wazero's allocator, which cannot return one. The
+// instrumented module's memory is never larger than lm (see meter), and
+// Reallocate refuses to grow past it anyway.
+func allocator(lm *linearMemory) experimental.MemoryAllocator {
+	return experimental.MemoryAllocatorFunc(func(_, _ uint64) experimental.LinearMemory { return lm })
 }
 
 // memoryImage is memory contents that an instance's memory is given and

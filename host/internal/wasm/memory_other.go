@@ -12,8 +12,14 @@ import (
 // linearMemory is wazero's own memory on this platform: nothing to keep.
 type linearMemory struct{}
 
+// newLinearMemory reserves nothing: wazero's own memory is used.
+func newLinearMemory(uint64) (*linearMemory, error) { return nil, nil }
+
 // allocator returns no allocator: wazero's own is used.
-func allocator(**linearMemory) experimental.MemoryAllocator { return nil }
+func allocator(*linearMemory) experimental.MemoryAllocator { return nil }
+
+// Free releases nothing.
+func (*linearMemory) Free() {}
 
 // memoryImage holds memory contents, copied in whole to apply and reset
 // them: correct, and slower than the copy-on-write image of Linux.

@@ -216,9 +216,13 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		WithNanosleep(func(int64) {}).
 		WithOsyield(func() {}).
 		WithRandSource(env)
-	var lm *linearMemory
-	mod, err := instantiateGuarded(experimental.WithMemoryAllocator(ctx, allocator(&lm)), m.rt.rt, m.compiled, cfg)
+	lm, err := newLinearMemory(uint64(m.rt.cfg.MemoryLimitPages) * pageBytes)
 	if err != nil {
+		return nil, err
+	}
+	mod, err := m.rt.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, allocator(lm)), m.compiled, cfg)
+	if err != nil {
+		lm.Free()
 		return nil, err
 	}
 	defer func() {
@@ -267,17 +271,6 @@ func (inst *instance) start(ctx context.Context) error {
 		return fmt.Errorf("_initialize: %w", err)
 	}
 	return nil
-}
-
-// instantiateGuarded instantiates a module, turning a panic (the memory
-// allocator's, when it cannot reserve the memory) into an error.
-func instantiateGuarded(ctx context.Context, rt wazero.Runtime, c wazero.CompiledModule, cfg wazero.ModuleConfig) (mod api.Module, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			mod, err = nil, fmt.Errorf("instantiate: %v", v)
-		}
-	}()
-	return rt.InstantiateModule(ctx, c, cfg)
 }
 
 func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *callState) (out []byte, err error) {
