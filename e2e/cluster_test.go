@@ -333,8 +333,13 @@ func TestShardDeletedWhileHostDown(t *testing.T) {
 		}
 	}
 	mark := filepath.Join(dir, "host-3", "replicas", fmt.Sprintf("%d-%d", s.GetId(), replica))
-	if _, err := os.Stat(mark); err != nil {
-		t.Fatalf("host 3 keeps no record of its replica: %v", err)
+	// The put needs only two replicas: host 3 may still be starting its.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := os.Stat(mark); err != nil; _, err = os.Stat(mark) {
+		if time.Now().After(deadline) {
+			t.Fatalf("host 3 keeps no record of its replica: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if err := dc.StopHost(2); err != nil {
 		t.Fatal(err)
