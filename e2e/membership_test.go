@@ -65,9 +65,9 @@ func TestMembershipOfProcesses(t *testing.T) {
 		}
 		return res.Msg
 	}
-	// settled reports whether every shard has three caught-up voters, none
+	// stable reports whether every shard has three caught-up voters, none
 	// on the given hosts, and all reachable.
-	settled := func(st *synodv1.GetStatusResponse, notOn ...uint64) bool {
+	stable := func(st *synodv1.GetStatusResponse, notOn ...uint64) bool {
 		if len(st.GetShards()) != shards {
 			return false
 		}
@@ -113,7 +113,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 	mustSynod(t, gw.addr, "host", "drain", "h2")
 	h2 := hostapi.NewClient(2, pc.urls[1], hc)
 	waitFor(t, 60*time.Second, func() bool {
-		if !settled(status(), 2) {
+		if !stable(status(), 2) {
 			return false
 		}
 		for _, id := range ids {
@@ -150,7 +150,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 	waitFor(t, 90*time.Second, func() bool {
 		st := status()
 		h := hostNamed(st, "h3")
-		return h != nil && h.GetId() != 3 && h.GetAlive() && settled(st, 2, 3)
+		return h != nil && h.GetId() != 3 && h.GetAlive() && stable(st, 2, 3)
 	})
 	t.Logf("h3 replaced: re-added and every shard re-replicated %v after the new machine started", time.Since(start).Round(time.Millisecond))
 	if h3.cmd.ProcessState != nil {
@@ -168,7 +168,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 				}
 			}
 		}
-		return settled(st, 2, 3)
+		return stable(st, 2, 3)
 	})
 	t.Logf("synod status at the end:\n%s", mustSynod(t, gw.addr, "status"))
 	if out := mustSynod(t, gw.addr, "shard", "check", name(0)); !strings.Contains(out, ": consistent") {

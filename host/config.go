@@ -109,3 +109,12 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// idFloor returns the highest id of the initial cluster this host knows.
+func (c Config) idFloor() uint64 {
+	var floor uint64
+	for id := range c.MetaMembers {
+		floor = max(floor, id)
+	}
+	return floor
+}

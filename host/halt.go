@@ -16,42 +16,35 @@ const haltBackoff = 30 * time.Second
 // shard refuses the outcome of the entry at index because its call ran
 // past the watchdog (see fsm.StateMachine.Update). It reports the halt and
 // stops the replica, keeping its data.
-func (h *Host) onHalt(shardID, index uint64, err error) {
-	h.halts.Add(1)
-	h.cfg.Logger.Error("replica halted: a guest call ran past the watchdog; the replica records nothing until it restarts and replays the entry",
-		"host", h.cfg.Name, "shard", shardID, "index", index, "restart_in", haltBackoff, "err", err)
-	h.mu.Lock()
-	h.halted[shardID] = time.Now()
-	h.mu.Unlock()
-	go h.stopHalted(shardID)
+func (rs *replicaSet) onHalt(shardID, index uint64, err error) {
+	rs.halts.Add(1)
+	rs.cfg.Logger.Error("replica halted: a guest call ran past the watchdog; the replica records nothing until it restarts and replays the entry",
+		"host", rs.cfg.Name, "shard", shardID, "index", index, "restart_in", haltBackoff, "err", err)
+	rs.mu.Lock()
+	rs.halted[shardID] = time.Now()
+	rs.mu.Unlock()
+	go rs.stopHalted(shardID)
 }
 
 // stopHalted stops a halted replica. The reconciler starts it again once
 // haltBackoff has passed.
-func (h *Host) stopHalted(shardID uint64) {
-	if h.acquire() != nil {
+func (rs *replicaSet) stopHalted(shardID uint64) {
+	if rs.life.acquire() != nil {
 		return
 	}
-	defer h.life.RUnlock()
-	if err := h.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
-		h.cfg.Logger.Error("stop halted replica", "host", h.cfg.Name, "shard", shardID, "err", err)
+	defer rs.life.release()
+	if err := rs.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
+		rs.cfg.Logger.Error("stop halted replica", "host", rs.cfg.Name, "shard", shardID, "err", err)
 		return
 	}
-	h.mu.Lock()
-	delete(h.running, shardID)
-	delete(h.machines, shardID)
-	h.mu.Unlock()
-	h.poke()
+	rs.stopped(shardID)
 }
 
 // haltedRecently reports whether this host's replica of a shard halted
 // less than haltBackoff ago.
-func (h *Host) haltedRecently(shardID uint64) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	at, ok := h.halted[shardID]
+func (rs *replicaSet) haltedRecently(shardID uint64) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	at, ok := rs.halted[shardID]
 	return ok && time.Since(at) < haltBackoff
 }
-
-// Halts counts the times this host's replicas halted.
-func (h *Host) Halts() uint64 { return h.halts.Load() }

@@ -35,44 +35,44 @@ const transferBackoff = 10 * time.Second
 //  3. once no replica is catching up, a member the catalogue dropped is
 //     removed (if it is this leader, it hands leadership over first), and
 //     then recorded as gone, which lets its host stop it;
-//  4. with the membership settled, leadership moves to the preferred
+//  4. once the membership matches, leadership moves to the preferred
 //     replica: at once for a new shard, else once the preferred host has
 //     been up for rebalanceAfter.
-func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[uint64]meta.Host) (acted bool, err error) {
+func (c *controller) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[uint64]meta.Host) (acted bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, steerTimeout)
 	defer cancel()
-	m, err := h.nh.SyncGetShardMembership(ctx, s.ID)
+	m, err := c.nh.SyncGetShardMembership(ctx, s.ID)
 	if err != nil {
 		return false, fmt.Errorf("read membership: %w", err)
 	}
 	for _, r := range s.Replicas {
 		_, voter := m.Nodes[r.ReplicaID]
-		_, learner := m.NonVotings[r.ReplicaID]
+		_, nonVoting := m.NonVotings[r.ReplicaID]
 		addr := hosts[r.HostID].RaftAddr
 		switch {
-		case !voter && !learner:
+		case !voter && !nonVoting:
 			if stale, ok := memberAt(m, addr); ok {
 				// A replacement host took over the address of a host that
 				// is gone; dragonboat admits one member per address, so
 				// the old member goes first.
-				h.cfg.Logger.Info("removing replica of a replaced host", "shard", s.Name, "replica", stale)
-				return true, h.nh.SyncRequestDeleteReplica(ctx, s.ID, stale, m.ConfigChangeID)
+				c.cfg.Logger.Info("removing replica of a replaced host", "shard", s.Name, "replica", stale)
+				return true, c.nh.SyncRequestDeleteReplica(ctx, s.ID, stale, m.ConfigChangeID)
 			}
-			h.cfg.Logger.Info("adding replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
-			return true, h.nh.SyncRequestAddNonVoting(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
-		case learner && !r.Learning:
-			h.cfg.Logger.Info("promoting replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
-			return true, h.nh.SyncRequestAddReplica(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
+			c.cfg.Logger.Info("adding replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
+			return true, c.nh.SyncRequestAddNonVoting(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
+		case nonVoting && !r.Learning:
+			c.cfg.Logger.Info("promoting replica", "shard", s.Name, "replica", r.ReplicaID, "host", r.HostID)
+			return true, c.nh.SyncRequestAddReplica(ctx, s.ID, r.ReplicaID, addr, m.ConfigChangeID)
 		}
 	}
 	for _, r := range s.Leaving {
 		if _, ok := memberOf(m, r.ReplicaID); !ok {
-			_, err := h.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaLeft, Name: s.Name, ReplicaID: r.ReplicaID})
+			_, err := c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaLeft, Name: s.Name, ReplicaID: r.ReplicaID})
 			return true, err
 		}
 	}
-	if !s.Settled() {
-		return true, nil // waiting for a learner to catch up
+	if !s.CaughtUp() {
+		return true, nil // waiting for a nonVoting to catch up
 	}
 	for _, id := range members(m) {
 		if _, ok := s.Replica(id); ok {
@@ -83,33 +83,33 @@ func (h *Host) steer(ctx context.Context, s meta.Shard, self uint64, hosts map[u
 			if _, ok := s.Replica(to); !ok {
 				to = s.Replicas[0].ReplicaID
 			}
-			return true, h.transferLeader(s, to)
+			return true, c.transferLeader(s, to)
 		}
-		h.cfg.Logger.Info("removing replica", "shard", s.Name, "replica", id)
-		return true, h.nh.SyncRequestDeleteReplica(ctx, s.ID, id, m.ConfigChangeID)
+		c.cfg.Logger.Info("removing replica", "shard", s.Name, "replica", id)
+		return true, c.nh.SyncRequestDeleteReplica(ctx, s.ID, id, m.ConfigChangeID)
 	}
 	preferred, ok := s.Replica(s.Leader)
 	now := time.Now().UnixNano()
 	fresh := now-s.CreateNanos < int64(rebalanceAfter) // no host has failed it yet
-	if ok && s.Leader != self && (fresh && hosts[preferred.HostID].Alive(now) || hosts[preferred.HostID].Settled(now, rebalanceAfter)) {
-		return true, h.transferLeader(s, s.Leader)
+	if ok && s.Leader != self && (fresh && hosts[preferred.HostID].Alive(now) || hosts[preferred.HostID].UpFor(now, rebalanceAfter)) {
+		return true, c.transferLeader(s, s.Leader)
 	}
 	return false, nil
 }
 
 // transferLeader asks the shard's leadership to move to a replica, at most
 // once per transferBackoff.
-func (h *Host) transferLeader(s meta.Shard, to uint64) error {
-	h.mu.Lock()
-	last := h.lastTransfers[s.ID]
+func (c *controller) transferLeader(s meta.Shard, to uint64) error {
+	c.mu.Lock()
+	last := c.lastTransfers[s.ID]
 	if time.Since(last) < transferBackoff {
-		h.mu.Unlock()
+		c.mu.Unlock()
 		return nil
 	}
-	h.lastTransfers[s.ID] = time.Now()
-	h.mu.Unlock()
-	h.cfg.Logger.Info("transferring leadership", "shard", s.Name, "to", to)
-	return h.nh.RequestLeaderTransfer(s.ID, to)
+	c.lastTransfers[s.ID] = time.Now()
+	c.mu.Unlock()
+	c.cfg.Logger.Info("transferring leadership", "shard", s.Name, "to", to)
+	return c.nh.RequestLeaderTransfer(s.ID, to)
 }
 
 // memberOf returns the address of a voting or non-voting member.
@@ -149,8 +149,8 @@ func members(m *dragonboat.Membership) []uint64 {
 // reportCaughtUp records in the catalogue that this host's joined replica
 // of s has caught up: a ReadIndex through it completes only once it has
 // applied everything the leader had committed when the read began.
-func (h *Host) reportCaughtUp(ctx context.Context, s meta.Shard, replicaID uint64) error {
-	rs, err := h.nh.ReadIndex(s.ID, 2*time.Second)
+func (c *controller) reportCaughtUp(ctx context.Context, s meta.Shard, replicaID uint64) error {
+	rs, err := c.nh.ReadIndex(s.ID, 2*time.Second)
 	if err != nil {
 		return fmt.Errorf("read index: %w", err)
 	}
@@ -159,7 +159,7 @@ func (h *Host) reportCaughtUp(ctx context.Context, s meta.Shard, replicaID uint6
 	if !r.Completed() {
 		return nil // not a member yet, or not caught up: try again later
 	}
-	_, err = h.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaCaughtUp, Name: s.Name, ReplicaID: replicaID})
+	_, err = c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaCaughtUp, Name: s.Name, ReplicaID: replicaID})
 	return err
 }
 
@@ -178,20 +178,20 @@ func metaVoters(hosts int) int {
 // enough live hosts are promoted to voters, and then the replicas of
 // removed hosts are deleted. Promoting before deleting keeps the quorum
 // as large as it can be while a voter's host is replaced.
-func (h *Host) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error {
-	if !h.leads(meta.ShardID) {
+func (c *controller) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error {
+	if !c.data.leads(meta.ShardID) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, steerTimeout)
 	defer cancel()
-	m, err := h.nh.SyncGetShardMembership(ctx, meta.ShardID)
+	m, err := c.nh.SyncGetShardMembership(ctx, meta.ShardID)
 	if err != nil {
 		return fmt.Errorf("read membership: %w", err)
 	}
 	// Hosts of the initial cluster that did not bootstrap as voters join
 	// before they can register: add them from the initial list.
 	hosts = maps.Clone(hosts)
-	for id, addr := range h.cfg.MetaMembers {
+	for id, addr := range c.cfg.MetaMembers {
 		if _, ok := hosts[id]; !ok {
 			hosts[id] = meta.Host{ID: id, Name: fmt.Sprintf("host %d", id), RaftAddr: addr, State: meta.HostJoining}
 		}
@@ -205,16 +205,16 @@ func (h *Host) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error 
 			continue
 		}
 		_, voter := m.Nodes[id]
-		_, learner := m.NonVotings[id]
-		if !voter && !learner {
+		_, nonVoting := m.NonVotings[id]
+		if !voter && !nonVoting {
 			if _, taken := memberAt(m, hi.RaftAddr); taken {
 				// The host replaces a removed one at the same address:
 				// dragonboat admits one member per address, so it waits
 				// until the old member is deleted below.
 				continue
 			}
-			h.cfg.Logger.Info("adding meta replica", "host", hi.Name, "id", id)
-			return h.nh.SyncRequestAddNonVoting(ctx, meta.ShardID, id, hi.RaftAddr, m.ConfigChangeID)
+			c.cfg.Logger.Info("adding meta replica", "host", hi.Name, "id", id)
+			return c.nh.SyncRequestAddNonVoting(ctx, meta.ShardID, id, hi.RaftAddr, m.ConfigChangeID)
 		}
 		if voter {
 			voters++
@@ -225,9 +225,9 @@ func (h *Host) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error 
 	}
 	if voters < metaVoters(eligible) {
 		for _, id := range ids {
-			if _, learner := m.NonVotings[id]; learner && hosts[id].Placeable(now) {
-				h.cfg.Logger.Info("promoting meta replica", "host", hosts[id].Name, "id", id)
-				return h.nh.SyncRequestAddReplica(ctx, meta.ShardID, id, hosts[id].RaftAddr, m.ConfigChangeID)
+			if _, nonVoting := m.NonVotings[id]; nonVoting && hosts[id].Placeable(now) {
+				c.cfg.Logger.Info("promoting meta replica", "host", hosts[id].Name, "id", id)
+				return c.nh.SyncRequestAddReplica(ctx, meta.ShardID, id, hosts[id].RaftAddr, m.ConfigChangeID)
 			}
 		}
 	}
@@ -237,11 +237,11 @@ func (h *Host) steerMeta(ctx context.Context, hosts map[uint64]meta.Host) error 
 		if hi, ok := hosts[id]; !ok || hi.State != meta.HostRemoved {
 			continue
 		}
-		if id == h.cfg.ID {
-			return h.transferLeader(meta.Shard{ID: meta.ShardID, Name: "meta"}, otherVoter(m, id))
+		if id == c.cfg.ID {
+			return c.transferLeader(meta.Shard{ID: meta.ShardID, Name: "meta"}, otherVoter(m, id))
 		}
-		h.cfg.Logger.Info("removing meta replica", "id", id)
-		return h.nh.SyncRequestDeleteReplica(ctx, meta.ShardID, id, m.ConfigChangeID)
+		c.cfg.Logger.Info("removing meta replica", "id", id)
+		return c.nh.SyncRequestDeleteReplica(ctx, meta.ShardID, id, m.ConfigChangeID)
 	}
 	return nil
 }

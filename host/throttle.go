@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/synodhq/synod/host/meta"
 )
 
 // Fuel rates: how fast each shard may burn fuel on a host, on average.
@@ -27,7 +25,7 @@ const (
 // throttle keeps a fuel bucket per shard for the calls this host admits:
 // proposals to shards it leads, and queries. A call is admitted while its
 // shard's bucket is not empty, taking its shard's average fuel per call
-// on admission; the difference is settled when it returns. When the bucket
+// on admission; the difference is charged when it returns. When the bucket
 // is empty, calls wait for it to refill, or fail at once with
 // [ErrOverFuelRate] if they would wait past their deadline.
 type throttle struct {
@@ -48,22 +46,8 @@ func newThrottle() *throttle {
 	return &throttle{buckets: make(map[uint64]*bucket)}
 }
 
-// admit waits until this host may run a call to a shard (see throttle)
-// and returns the function that settles the call with the fuel it used.
-// Catalogue calls are not throttled.
-func (h *Host) admit(ctx context.Context, shardID uint64) (settle func(used uint64), err error) {
-	if shardID == meta.ShardID {
-		return func(uint64) {}, nil
-	}
-	reserved, err := h.throttle.admit(ctx, shardID)
-	if err != nil {
-		return nil, err
-	}
-	return func(used uint64) { h.throttle.settle(shardID, reserved, used) }, nil
-}
-
 // admit waits until a call to the shard may run and returns the fuel it
-// reserved, for settle.
+// reserved, for charge.
 func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
 	for {
 		t.mu.Lock()
@@ -94,8 +78,8 @@ func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
 	}
 }
 
-// settle charges a call that reserved fuel with what it used.
-func (t *throttle) settle(shardID uint64, reserved float64, used uint64) {
+// charge charges a call that reserved fuel with what it used.
+func (t *throttle) charge(shardID uint64, reserved float64, used uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buckets[shardID]

@@ -20,7 +20,7 @@ func TestThrottle(t *testing.T) {
 		t.Fatalf("first call: got (%v, %v), want admitted with nothing reserved", reserved, err)
 	}
 	// A call that used the burst and a tenth of a second's worth more.
-	th.settle(7, reserved, fuelBurst+fuelRate/10)
+	th.charge(7, reserved, fuelBurst+fuelRate/10)
 
 	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()

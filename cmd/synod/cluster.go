@@ -77,7 +77,7 @@ func parseServerArgs(fs *flag.FlagSet, args []string) error {
 	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	return settle(fs, *config)
+	return fillUnsetFlags(fs, *config)
 }
 
 func logLevelFlag(fs *flag.FlagSet) *string {

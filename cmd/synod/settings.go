@@ -19,9 +19,9 @@ func envName(flagName string) string {
 	return "SYNOD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// settle fills every flag that the command line did not set from the
+// fillUnsetFlags fills every flag that the command line did not set from the
 // environment or, failing that, from the config file.
-func settle(fs *flag.FlagSet, configPath string) error {
+func fillUnsetFlags(fs *flag.FlagSet, configPath string) error {
 	if configPath == "" {
 		configPath = os.Getenv(envName("config"))
 	}

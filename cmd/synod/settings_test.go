@@ -48,15 +48,15 @@ func TestSettle(t *testing.T) {
 			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			err := settle(fs, tt.config)
+			err := fillUnsetFlags(fs, tt.config)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("settle error = %v, want one containing %q", err, tt.wantErr)
+					t.Fatalf("fillUnsetFlags error = %v, want one containing %q", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("settle: %v", err)
+				t.Fatalf("fillUnsetFlags: %v", err)
 			}
 			got := map[string]string{"name": *name, "listen": *listen, "hosts": fs.Lookup("hosts").Value.String()}
 			for k, v := range tt.want {

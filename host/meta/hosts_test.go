@@ -135,8 +135,8 @@ func TestReplaceDeadHost(t *testing.T) {
 		t.Errorf("new replica %+v: want id 4 (never reused), joined and learning", r)
 	}
 	c.must(meta.Request{Op: meta.OpReplicaCaughtUp, Name: "a", ReplicaID: 4}, nil)
-	if !c.shard("a").Settled() {
-		t.Errorf("after it caught up the shard should be settled: %+v", c.shard("a"))
+	if !c.shard("a").CaughtUp() {
+		t.Errorf("after it caught up no replica of the shard should be learning: %+v", c.shard("a"))
 	}
 }
 

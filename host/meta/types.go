@@ -143,8 +143,9 @@ func (s Shard) InitialMembers() []Replica {
 	return s.Initial
 }
 
-// Settled reports whether no replica is still catching up.
-func (s Shard) Settled() bool {
+// CaughtUp reports whether no replica is still learning (catching up as a
+// non-voting member).
+func (s Shard) CaughtUp() bool {
 	for _, r := range s.Replicas {
 		if r.Learning {
 			return false
@@ -203,9 +204,9 @@ func (h Host) Alive(nowNanos int64) bool {
 	return h.State != HostRemoved && nowNanos-h.HeartbeatNanos < int64(LivenessTimeout)
 }
 
-// Settled reports whether the host has been alive for at least d at
+// UpFor reports whether the host has been alive for at least d at
 // nowNanos: long enough, after a restart, to be given leadership back.
-func (h Host) Settled(nowNanos int64, d time.Duration) bool {
+func (h Host) UpFor(nowNanos int64, d time.Duration) bool {
 	return h.Alive(nowNanos) && nowNanos-h.UpSinceNanos >= int64(d)
 }
 

@@ -122,7 +122,7 @@ func (c HostConfig) self() (uint64, Member, bool) {
 // RunHost runs a host until ctx ends: the host itself, its internal API,
 // its entry in the catalogue and, if asked, a gateway.
 //
-// A host's first start settles its identity (its id, and whether it
+// A host's first start establishes its identity (its id, and whether it
 // bootstrapped or joined), which it keeps in its data dir: later starts
 // with the same data dir are the same host, whatever the flags. A host
 // with an empty data dir and --join is a new host, or the replacement of a
@@ -143,7 +143,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err != nil {
 		return err
 	}
-	id, err := settleIdentity(ctx, cfg, advertise)
+	id, err := establishIdentity(ctx, cfg, advertise)
 	if err != nil {
 		return err
 	}

@@ -106,17 +106,17 @@ func TestIdentityIsKept(t *testing.T) {
 	t.Parallel()
 	initial := []Member{{Name: "h1", RaftAddr: "10.0.0.1:7301"}, {Name: "h2", RaftAddr: "10.0.0.2:7301"}}
 	cfg := HostConfig{Name: "h2", DataDir: t.TempDir(), Listen: "x:1", InitialCluster: initial}
-	id, err := settleIdentity(t.Context(), cfg, "x:1")
+	id, err := establishIdentity(t.Context(), cfg, "x:1")
 	if err != nil || id.ID != 2 || id.RaftAddr != "10.0.0.2:7301" || id.Joined {
 		t.Fatalf("first start: identity %+v, %v; want id 2 at 10.0.0.2:7301, bootstrapped", id, err)
 	}
 	// Later starts keep it, even with other flags.
 	cfg.InitialCluster = []Member{initial[1], initial[0]}
-	if again, err := settleIdentity(t.Context(), cfg, "x:1"); err != nil || again != id {
+	if again, err := establishIdentity(t.Context(), cfg, "x:1"); err != nil || again != id {
 		t.Fatalf("restart: identity %+v, %v; want %+v", again, err, id)
 	}
 	cfg.Name = "h1"
-	if _, err := settleIdentity(t.Context(), cfg, "x:1"); err == nil || !strings.Contains(err.Error(), "belongs to host h2") {
+	if _, err := establishIdentity(t.Context(), cfg, "x:1"); err == nil || !strings.Contains(err.Error(), "belongs to host h2") {
 		t.Fatalf("another host's data dir: got %v, want a refusal", err)
 	}
 }

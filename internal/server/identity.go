@@ -13,7 +13,7 @@ import (
 	"github.com/synodhq/synod/host/meta"
 )
 
-// identity is who a host is in its cluster, settled on its first start
+// identity is who a host is in its cluster, established on its first start
 // and kept in its data dir.
 type identity struct {
 	// ID is the host's id.
@@ -29,10 +29,10 @@ type identity struct {
 
 const identityFile = "identity.json"
 
-// settleIdentity returns the identity kept in the data dir or, on a first
+// establishIdentity returns the identity kept in the data dir or, on a first
 // start, makes one: from the host's place in the initial cluster, or by
 // asking a host of the cluster to admit it.
-func settleIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (identity, error) {
+func establishIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (identity, error) {
 	path := filepath.Join(cfg.DataDir, identityFile)
 	b, err := os.ReadFile(path)
 	switch {

@@ -1,0 +1,127 @@
+package host
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// reconcileInterval is how often a host re-reads the catalogue even when
+// nothing poked it.
+const reconcileInterval = time.Second
+
+// controller keeps this host in line with the catalogue: it reconciles
+// the replicas it runs with those placed here, steers the membership and
+// leadership of the shards it leads, heartbeats, and has led shards
+// verified. It runs on two goroutines of its own (reconcile and
+// heartbeat loops) and acts through the replica set and the data plane.
+type controller struct {
+	cfg      Config
+	nh       *dragonboat.NodeHost
+	rt       *wasm.Runtime
+	data     *dataPlane
+	replicas *replicaSet
+	life     *lifetime
+
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+
+	// removed is set once the catalogue says this host was removed from
+	// the cluster: it then runs no user replicas.
+	removed atomic.Bool
+
+	mu            sync.Mutex
+	lastTransfers map[uint64]time.Time // when a shard's leadership was last asked to move
+	inLine        map[uint64]inLine    // shards found in line with the catalogue
+	lastVerify    map[uint64]verified
+}
+
+func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {
+	return &controller{
+		cfg: cfg, nh: nh, rt: rt, data: data, replicas: replicas, life: life,
+		wake:          make(chan struct{}, 1),
+		quit:          make(chan struct{}),
+		done:          make(chan struct{}),
+		lastTransfers: make(map[uint64]time.Time),
+		inLine:        make(map[uint64]inLine),
+		lastVerify:    make(map[uint64]verified),
+	}
+}
+
+// start starts the reconcile and heartbeat loops.
+func (c *controller) start() {
+	go c.reconcileLoop()
+	go c.heartbeatLoop()
+}
+
+// stop ends the loops and waits for the reconciler to finish its pass.
+func (c *controller) stop() {
+	close(c.quit)
+	<-c.done
+}
+
+// poke asks the reconciler to run soon. It never blocks.
+func (c *controller) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forget drops what the controller keeps about a shard whose replica
+// stopped.
+func (c *controller) forget(shardID uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.lastVerify, shardID)
+	delete(c.inLine, shardID)
+	delete(c.lastTransfers, shardID)
+}
+
+// stopContext returns a context that ends when the controller stops.
+func (c *controller) stopContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-c.quit:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
+}
+
+func (c *controller) reconcileLoop() {
+	defer close(c.done)
+	ctx, cancel := c.stopContext()
+	defer cancel()
+	tick := time.NewTicker(reconcileInterval)
+	defer tick.Stop()
+	for {
+		if err := c.reconcile(ctx); err != nil && ctx.Err() == nil {
+			c.cfg.Logger.Debug("reconcile", "host", c.cfg.Name, "err", err)
+		}
+		select {
+		case <-c.quit:
+			return
+		case <-c.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// localCatalogue reads the catalogue from this host's own meta replica.
+func (c *controller) localCatalogue(ctx context.Context, req meta.Request, out any) error {
+	b, err := c.data.localCatalogue(ctx, req)
+	if err != nil {
+		return err
+	}
+	return meta.Decode(b, out)
+}

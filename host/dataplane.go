@@ -1,0 +1,240 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// dataPlane serves the calls of the shards this host runs: it admits them
+// (see throttle), proposes commands and runs queries through the local
+// replica, and says who leads.
+type dataPlane struct {
+	cfg      Config
+	nh       *dragonboat.NodeHost
+	replicas *replicaSet
+	life     *lifetime
+	throttle *throttle
+}
+
+func newDataPlane(cfg Config, nh *dragonboat.NodeHost, replicas *replicaSet, life *lifetime) *dataPlane {
+	return &dataPlane{cfg: cfg, nh: nh, replicas: replicas, life: life, throttle: newThrottle()}
+}
+
+// Result is the outcome of a successful Propose or Query.
+type Result struct {
+	// Index is the log index the command committed at, or the applied index
+	// the query read at.
+	Index uint64
+	// Fuel is the fuel the call used.
+	Fuel uint64
+	// Output is what the module returned.
+	Output []byte
+}
+
+// Consistency is the consistency level of a query.
+type Consistency int
+
+const (
+	// Linearizable reads see every command committed before they started.
+	Linearizable Consistency = iota
+	// Stale reads run on the local replica with no round trip.
+	Stale
+)
+
+// defaultTimeout bounds a call whose context has no deadline (dragonboat
+// needs one).
+const defaultTimeout = 10 * time.Second
+
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, defaultTimeout)
+}
+
+// Propose commits a command to a shard through this host's replica and
+// returns the module's result. A module failure is returned as an
+// [*AppError] or a [*Trap]. [ErrNotReplica] and [ErrNotApplied] mean the
+// command was certainly not applied; [ErrUnavailable] alone leaves it open.
+func (h *Host) Propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+	if len(payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+	}
+	return h.data.propose(ctx, shardID, payload)
+}
+
+// Query runs a read-only query on a shard through this host's replica.
+func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
+	if len(payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("query of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+	}
+	return h.data.query(ctx, shardID, payload, c)
+}
+
+// propose is Propose without the payload limit, which catalogue commands
+// (carrying whole modules) are not subject to.
+func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte) (res Result, err error) {
+	if err := d.life.acquire(); err != nil {
+		return Result{}, err
+	}
+	defer d.life.release()
+	if err := d.checkLeader(shardID); err != nil {
+		return Result{}, err
+	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	charge, err := d.admit(ctx, shardID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() { charge(res.Fuel) }()
+	deadline, _ := ctx.Deadline()
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.fuel(shardID), payload)
+	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrNotApplied, raftError(ctx, shardID, err))
+	}
+	select {
+	case r := <-rs.ResultC():
+		// Released only once dragonboat has delivered the result: it may
+		// still write to a request it has not finished with.
+		rs.Release()
+		switch {
+		case r.Dropped():
+			// Raft dropped the proposal before it entered the log (no
+			// leader, or leadership moving): it was not applied.
+			return Result{}, fmt.Errorf("shard %d: %w: %w: proposal %s", shardID, ErrNotApplied, ErrUnavailable, requestOutcome(r))
+		case !r.Completed():
+			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+		}
+		out, err := fsm.DecodeResult(r.GetResult())
+		if errors.Is(err, fsm.ErrHalted) {
+			return Result{}, fmt.Errorf("shard %d: %w: %w", shardID, ErrUnavailable, err)
+		}
+		return Result{Index: out.Index, Fuel: out.Fuel, Output: out.Output}, err
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+	}
+}
+
+// requestOutcome names how dragonboat ended a request that did not
+// complete.
+func requestOutcome(r dragonboat.RequestResult) string {
+	switch {
+	case r.Timeout():
+		return "timed out"
+	case r.Dropped():
+		return "dropped (no leader)"
+	case r.Terminated():
+		return "terminated (shard stopping)"
+	case r.Rejected():
+		return "rejected"
+	case r.Aborted():
+		return "aborted"
+	}
+	return "failed"
+}
+
+// proposeForwarded proposes a meta command through this host's meta
+// replica whether or not it leads, letting dragonboat forward the proposal,
+// with a short deadline: for the few commands a host makes on its own
+// behalf or for a host that is joining, which know no leader's API.
+func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]byte, error) {
+	if err := d.life.acquire(); err != nil {
+		return nil, err
+	}
+	defer d.life.release()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), 0, req.Encode())
+	res, err := d.nh.SyncPropose(ctx, d.nh.GetNoOPSession(meta.ShardID), cmd)
+	if err != nil {
+		return nil, raftError(ctx, meta.ShardID, err)
+	}
+	out, err := fsm.DecodeResult(res)
+	return out.Output, meta.FromResult(err)
+}
+
+// query runs a read-only query through this host's replica.
+func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (res Result, err error) {
+	if err := d.life.acquire(); err != nil {
+		return Result{}, err
+	}
+	defer d.life.release()
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	charge, err := d.admit(ctx, shardID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() { charge(res.Fuel) }()
+	req := &fsm.QueryRequest{Payload: payload, Fuel: d.replicas.fuel(shardID)}
+	var v any
+	if c == Stale {
+		v, err = d.nh.StaleRead(shardID, req)
+	} else {
+		if err := d.checkLeader(shardID); err != nil {
+			return Result{}, err
+		}
+		v, err = d.nh.SyncRead(ctx, shardID, req)
+	}
+	if err != nil {
+		return Result{}, raftError(ctx, shardID, err)
+	}
+	qr, ok := v.(*fsm.QueryResult)
+	if !ok {
+		return Result{}, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
+	}
+	return Result{Index: qr.Index, Fuel: qr.Fuel, Output: qr.Output}, qr.Err
+}
+
+// admit waits until this host may run a call to a shard (see throttle)
+// and returns the function that charges the call with the fuel it used.
+// Catalogue calls are not throttled.
+func (d *dataPlane) admit(ctx context.Context, shardID uint64) (charge func(used uint64), err error) {
+	if shardID == meta.ShardID {
+		return func(uint64) {}, nil
+	}
+	reserved, err := d.throttle.admit(ctx, shardID)
+	if err != nil {
+		return nil, err
+	}
+	return func(used uint64) { d.throttle.charge(shardID, reserved, used) }, nil
+}
+
+// forget drops what the data plane keeps about a shard whose replica
+// stopped.
+func (d *dataPlane) forget(shardID uint64) { d.throttle.forget(shardID) }
+
+// checkLeader returns nil if this host's replica leads the shard, and else
+// an error saying who does, if known. Proposals and linearizable reads are
+// only made on the leader: one made on a follower would be forwarded, and
+// would hang until its deadline if the leader it knows is gone.
+func (d *dataPlane) checkLeader(shardID uint64) error {
+	self, ok := d.replicas.replicaOf(shardID)
+	if !ok {
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	}
+	leader, _, valid, err := d.nh.GetLeaderID(shardID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrNotApplied, raftError(context.Background(), shardID, err))
+	case !valid:
+		return fmt.Errorf("shard %d: %w: %w: no leader elected yet", shardID, ErrNotApplied, ErrUnavailable)
+	case leader != self:
+		return fmt.Errorf("shard %d: %w: %w: replica %d leads, not this host's %d", shardID, ErrNotApplied, ErrNotLeader, leader, self)
+	}
+	return nil
+}
+
+// leads reports whether this host's replica of a shard is its leader.
+func (d *dataPlane) leads(shardID uint64) bool {
+	return d.checkLeader(shardID) == nil
+}

@@ -1,0 +1,227 @@
+package host
+
+import (
+	"encoding/hex"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+	"github.com/lni/dragonboat/v4/config"
+	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// replicaSet is the set of replicas this host runs: the user shards it has
+// started a replica of (with the catalogue entry it started them from),
+// their state machines, the replicas that halted, and the marks that
+// remember replicas across restarts. It starts and stops replicas; the
+// controller decides which.
+type replicaSet struct {
+	cfg   Config
+	nh    *dragonboat.NodeHost
+	db    *store.DB
+	life  *lifetime
+	marks marks
+
+	// onStop is called, without the lock held, whenever a replica stops
+	// (removed, or halted for a while), so that the host's other parts
+	// forget what they kept about its shard.
+	onStop func(shardID uint64)
+
+	mu       sync.Mutex
+	running  map[uint64]meta.Shard // user shards with a replica started here
+	machines map[uint64]*fsm.StateMachine
+	halted   map[uint64]time.Time // when a shard's replica here last halted
+
+	divergences atomic.Uint64
+	halts       atomic.Uint64
+}
+
+func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime) *replicaSet {
+	return &replicaSet{
+		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir},
+		onStop:   func(uint64) {},
+		running:  make(map[uint64]meta.Shard),
+		machines: make(map[uint64]*fsm.StateMachine),
+		halted:   make(map[uint64]time.Time),
+	}
+}
+
+// startMeta starts this host's meta replica: as a voter bootstrapping
+// from voters, or, with join, as a non-voting member the meta leader adds.
+func (rs *replicaSet) startMeta(voters map[uint64]dragonboat.Target, join bool, exec fsm.Executor) error {
+	return rs.startOnDisk(voters, join, rs.factory(exec), rs.raftConfig(meta.ShardID, rs.cfg.ID))
+}
+
+// start starts this host's replica of a user shard, running mod: from its
+// own records if it ran here before, else from the shard's initial members
+// or, for a replica added later, as a member joining the running group.
+func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]meta.Host) error {
+	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
+	var members map[uint64]dragonboat.Target
+	if !r.Joined {
+		members = make(map[uint64]dragonboat.Target)
+		for _, m := range s.InitialMembers() {
+			members[m.ReplicaID] = hosts[m.HostID].RaftAddr
+		}
+	}
+	if err := rs.marks.set(s.ID, r.ReplicaID); err != nil {
+		return err
+	}
+	err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod)), rs.raftConfig(s.ID, r.ReplicaID))
+	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
+		return err
+	}
+	rs.mu.Lock()
+	rs.running[s.ID] = s
+	rs.mu.Unlock()
+	rs.cfg.Logger.Info("started replica", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID)
+	return nil
+}
+
+// startOnDisk starts a replica: from its own records if it ran here
+// before, else by bootstrapping from the initial members or, with join, as
+// a new member of a running group. Restarting from the records means a
+// host need not remember how a replica first started.
+func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join bool, factory sm.CreateOnDiskStateMachineFunc, cfg config.Config) error {
+	// A joined replica starts, every time, as the non-voting member it was
+	// added as: dragonboat replays its log (or restores its snapshot)
+	// and promotes it if it was promoted. Starting a promoted replica as a
+	// voter would make the replay of its own AddNonVoting entry panic.
+	cfg.IsNonVoting = join
+	if rs.nh.HasNodeInfo(cfg.ShardID, cfg.ReplicaID) {
+		members, join = nil, false
+	}
+	if join {
+		members = nil
+	}
+	return rs.nh.StartOnDiskReplica(members, join, factory, cfg)
+}
+
+func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
+	return config.Config{
+		ShardID:            shardID,
+		ReplicaID:          replicaID,
+		ElectionRTT:        rs.cfg.ElectionRTT,
+		HeartbeatRTT:       rs.cfg.HeartbeatRTT,
+		CheckQuorum:        true,
+		PreVote:            true,
+		SnapshotEntries:    rs.cfg.SnapshotEntries,
+		CompactionOverhead: rs.cfg.CompactionOverhead,
+	}
+}
+
+// factory returns a state machine factory for a shard's executor that
+// registers the machine in the set, logs a divergence and handles a halt.
+func (rs *replicaSet) factory(exec fsm.Executor) sm.CreateOnDiskStateMachineFunc {
+	return func(shardID, _ uint64) sm.IOnDiskStateMachine {
+		m := fsm.New(shardID, rs.db, exec)
+		m.OnDivergence = func(index uint64, leader, replica []byte) {
+			rs.divergences.Add(1)
+			rs.cfg.Logger.Error("replica diverged from the leader: its state is not the leader's",
+				"host", rs.cfg.Name, "shard", shardID, "index", index,
+				"leader_checksum", hex.EncodeToString(leader), "replica_checksum", hex.EncodeToString(replica))
+		}
+		m.OnHalt = func(index uint64, err error) { rs.onHalt(shardID, index, err) }
+		rs.mu.Lock()
+		rs.machines[shardID] = m
+		rs.mu.Unlock()
+		return m
+	}
+}
+
+// remove stops a replica and deletes its data.
+func (rs *replicaSet) remove(shardID, replicaID uint64) error {
+	if err := rs.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
+		return err
+	}
+	if err := rs.nh.RemoveData(shardID, replicaID); err != nil {
+		return err
+	}
+	if err := rs.db.DeleteShard(shardID); err != nil {
+		return err
+	}
+	if err := rs.marks.clear(shardID, replicaID); err != nil {
+		return err
+	}
+	rs.stopped(shardID)
+	rs.cfg.Logger.Info("removed replica", "host", rs.cfg.Name, "shard", shardID, "replica", replicaID)
+	return nil
+}
+
+// stopped forgets a replica that was stopped, here and (through onStop)
+// in the host's other parts. Every way a replica stops ends here.
+func (rs *replicaSet) stopped(shardID uint64) {
+	rs.mu.Lock()
+	delete(rs.running, shardID)
+	delete(rs.machines, shardID)
+	rs.mu.Unlock()
+	rs.onStop(shardID)
+}
+
+// replicaOf returns the id of this host's replica of a shard: for the
+// meta shard, the host id; for a user shard, the replica it started.
+func (rs *replicaSet) replicaOf(shardID uint64) (uint64, bool) {
+	if shardID == meta.ShardID {
+		return rs.cfg.ID, true
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	s, ok := rs.running[shardID]
+	return s.ReplicaOn(rs.cfg.ID), ok
+}
+
+// has reports whether this host runs a replica of a shard.
+func (rs *replicaSet) has(shardID uint64) bool {
+	_, ok := rs.replicaOf(shardID)
+	return ok
+}
+
+// list returns the catalogue entries of the user shards with a replica
+// started here.
+func (rs *replicaSet) list() []meta.Shard {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := make([]meta.Shard, 0, len(rs.running))
+	for _, s := range rs.running {
+		out = append(out, s)
+	}
+	return out
+}
+
+// fuel returns the fuel budget of a call to a shard: the shard's setting
+// as this host last saw it, or 0 for the default.
+func (rs *replicaSet) fuel(shardID uint64) uint64 {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.running[shardID].Fuel
+}
+
+// health reports this host's replica of a shard; ok is false if it runs
+// none. The caller holds the host's lifetime.
+func (rs *replicaSet) health(shardID uint64) (Health, bool) {
+	rs.mu.Lock()
+	m, ok := rs.machines[shardID]
+	rs.mu.Unlock()
+	if !ok || !rs.has(shardID) {
+		return Health{}, false
+	}
+	view := rs.db.View(shardID)
+	defer view.Close()
+	applied, err := view.AppliedIndex()
+	if err != nil {
+		return Health{}, false
+	}
+	sum, err := view.Checksum()
+	if err != nil {
+		return Health{}, false
+	}
+	fh := m.Health()
+	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex}, true
+}
