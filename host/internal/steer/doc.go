@@ -42,8 +42,8 @@
 //  5. A member the catalogue no longer lists is deleted ([DeleteReplica]),
 //     lowest id first. If that member is the deciding leader itself, it
 //     hands leadership over first ([TransferLeader]), to the preferred
-//     replica if that is still a replica, else to the first replica; the
-//     new leader then deletes it.
+//     replica if that is still a replica, else to the first replica (and
+//     waits while there is none); the new leader then deletes it.
 //  6. With the membership settled, leadership moves to the preferred
 //     replica ([TransferLeader]): at once for a shard younger than
 //     [RebalanceAfter] whose preferred host is alive (no host has failed
@@ -66,7 +66,8 @@
 //     non-voting member of the placeable host with the lowest id is
 //     promoted.
 //  3. The member of a removed host is deleted, lowest id first; the leader
-//     hands leadership to another voter first if it is that member.
+//     hands leadership to another voter first if it is that member (and
+//     waits while there is none).
 //     Promoting before deleting keeps the quorum as large as it can be while
 //     a voter's host is replaced.
 package steer

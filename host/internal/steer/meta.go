@@ -121,6 +121,9 @@ func removeMeta(hosts map[uint64]meta.Host, m Membership, self uint64) Step {
 		}
 		if id == self {
 			to := m.otherVoter(self)
+			if to == 0 {
+				return Step{Kind: Wait, Shard: "meta", Why: "no other voter to hand leadership to"}
+			}
 			return Step{Kind: TransferLeader, Shard: "meta", ReplicaID: to, HostID: to, Why: "this leader's host is removed"}
 		}
 		return Step{Kind: DeleteReplica, Shard: "meta", ReplicaID: id, HostID: id, Why: "host removed"}

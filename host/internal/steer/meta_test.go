@@ -197,6 +197,13 @@ func TestNextMeta(t *testing.T) {
 			want:  "meta: transfer leadership to replica 3 of host 3: this leader's host is removed",
 		},
 		{
+			name:  "the leader's own host is removed and no other voter is left: wait",
+			hosts: hosts(in(meta.HostRemoved, up(1, time.Hour)), in(meta.HostJoining, up(2, 0))),
+			m:     members(ids(1), 2),
+			self:  1,
+			want:  "meta: wait: no other voter to hand leadership to",
+		},
+		{
 			name:  "a replacement host at a removed host's address: the old member goes first",
 			hosts: with(upHosts(2), in(meta.HostRemoved, down(3)), at(3, in(meta.HostJoining, up(4, 0)))),
 			m:     members(ids(1, 2, 3)),

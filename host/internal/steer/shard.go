@@ -103,6 +103,9 @@ func removeDropped(in Input) (Step, bool) {
 		}
 		to := s.Leader
 		if _, ok := s.Replica(to); !ok {
+			if len(s.Replicas) == 0 {
+				return Step{Kind: Wait, Shard: s.Name, Why: "no replica to hand leadership to"}, true
+			}
 			to = s.Replicas[0].ReplicaID
 		}
 		return Step{Kind: TransferLeader, Shard: s.Name, ReplicaID: to, HostID: s.HostOf(to), Why: "this leader is leaving"}, true

@@ -199,6 +199,14 @@ func TestNext(t *testing.T) {
 			want:  "s: transfer leadership to replica 1 of host 1: this leader is leaving",
 		},
 		{
+			name:  "a leaving leader with no replica to hand over to: wait",
+			shard: leaving(shard(), replica(1, 1)),
+			hosts: upHosts(1),
+			m:     members(ids(1)),
+			self:  1,
+			want:  "s: wait: no replica to hand leadership to",
+		},
+		{
 			name:  "a dropped member with a lower id goes before the leaving leader",
 			shard: leaving(shard(replica(1, 1), joined(4, 4), joined(5, 5)), replica(2, 2), replica(3, 3)),
 			hosts: upHosts(5),

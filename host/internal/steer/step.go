@@ -14,8 +14,8 @@ type Kind int
 const (
 	// Nothing: the group is in line with the catalogue.
 	Nothing Kind = iota
-	// Wait: a step is due but must wait, for a learning replica to catch
-	// up; ask again later.
+	// Wait: a step is due but must wait (for a learning replica to catch
+	// up, or for a replica to hand leadership to); ask again later.
 	Wait
 	// AddNonVoting adds the replica as a non-voting member at Addr.
 	AddNonVoting
