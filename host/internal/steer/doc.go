@@ -54,8 +54,10 @@
 // # The meta shard
 //
 // The meta shard has a replica on every host, with the host's id as its
-// replica id; its catalogue has no learning flag. The meta leader takes the
-// first step that applies:
+// replica id. It has no learning flag: a host turns active (placeable)
+// with its first heartbeat, which it proposes through its own meta
+// replica, so that replica has caught up by then. The meta leader takes
+// the first step that applies:
 //
 //  1. A host that is not removed and has no member joins as a non-voting
 //     member. Hosts of the initial cluster that have not registered yet
