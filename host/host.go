@@ -11,6 +11,7 @@ import (
 	"github.com/lni/dragonboat/v4/config"
 
 	"github.com/synodhq/synod/host/internal/raftlog"
+	"github.com/synodhq/synod/host/internal/steer"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
@@ -104,7 +105,7 @@ func (h *Host) startNodeHost() error {
 // bootstrapVoters returns the members of the initial cluster that
 // bootstrap the meta shard as voters: the 3 (or, with 5 or more, the 5)
 // with the lowest ids. The others join it as non-voting members, which the
-// meta leader adds (see steerMeta).
+// meta leader adds (see package steer).
 func bootstrapVoters(initial map[uint64]string) map[uint64]dragonboat.Target {
 	ids := make([]uint64, 0, len(initial))
 	for id := range initial {
@@ -112,7 +113,7 @@ func bootstrapVoters(initial map[uint64]string) map[uint64]dragonboat.Target {
 	}
 	slices.Sort(ids)
 	voters := make(map[uint64]dragonboat.Target)
-	for _, id := range ids[:metaVoters(len(ids))] {
+	for _, id := range ids[:steer.MetaVoters(len(ids))] {
 		voters[id] = initial[id]
 	}
 	return voters
