@@ -374,49 +374,6 @@ func (h *Host) fuelBudget(shardID uint64) uint64 {
 	return h.running[shardID].Fuel
 }
 
-// Leader returns the replica id of the shard's leader as this host's
-// replica knows it; ok is false when it knows none or runs no replica.
-func (h *Host) Leader(shardID uint64) (replicaID uint64, ok bool) {
-	if h.acquire() != nil {
-		return 0, false
-	}
-	defer h.life.RUnlock()
-	id, _, valid, err := h.nh.GetLeaderID(shardID)
-	if err != nil || !valid {
-		return 0, false
-	}
-	return id, true
-}
-
-// AppliedIndex returns the index this host's replica of a shard has
-// applied, or ok=false if it runs none.
-func (h *Host) AppliedIndex(shardID uint64) (index uint64, ok bool) {
-	if h.acquire() != nil {
-		return 0, false
-	}
-	defer h.life.RUnlock()
-	if !h.hasReplica(shardID) {
-		return 0, false
-	}
-	index, err := h.db.AppliedIndex(shardID)
-	return index, err == nil
-}
-
-// Voting reports whether this host's replica of a shard is a voting
-// member, as the replica itself knows; ok is false if it runs none.
-func (h *Host) Voting(shardID uint64) (voting, ok bool) {
-	if h.acquire() != nil {
-		return false, false
-	}
-	defer h.life.RUnlock()
-	for _, si := range h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true}).ShardInfoList {
-		if si.ShardID == shardID && !si.Pending {
-			return !si.IsNonVoting, true
-		}
-	}
-	return false, false
-}
-
 // checkLeader returns nil if this host's replica leads the shard, and else
 // an error saying who does, if known. Proposals and linearizable reads are
 // only made on the leader: one made on a follower would be forwarded, and

@@ -47,9 +47,9 @@ type Health struct {
 	VerifiedIndex, DivergedIndex uint64
 }
 
-// Health reports this host's replica of a shard; ok is false if it runs
+// health reports this host's replica of a shard; ok is false if it runs
 // none.
-func (h *Host) Health(shardID uint64) (Health, bool) {
+func (h *Host) health(shardID uint64) (Health, bool) {
 	if h.acquire() != nil {
 		return Health{}, false
 	}
@@ -81,7 +81,7 @@ func (h *Host) Divergences() uint64 { return h.divergences.Load() }
 // checksum at the index it has applied, and returns that index: every
 // replica that applies the entry compares its own checksum at that index.
 func (h *Host) Verify(ctx context.Context, shardID uint64) (uint64, error) {
-	health, ok := h.Health(shardID)
+	health, ok := h.health(shardID)
 	if !ok {
 		return 0, fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
 	}
@@ -106,7 +106,7 @@ func (h *Host) Verify(ctx context.Context, shardID uint64) (uint64, error) {
 // verifyNow proposes a verify entry for a led shard if it applied entries
 // since the last one and verifyInterval has passed.
 func (h *Host) verifyNow(ctx context.Context, shardID uint64) error {
-	health, ok := h.Health(shardID)
+	health, ok := h.health(shardID)
 	h.mu.Lock()
 	last := h.lastVerify[shardID]
 	due := ok && health.AppliedIndex > last.index+1 && time.Since(last.at) >= verifyInterval
