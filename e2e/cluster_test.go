@@ -221,7 +221,7 @@ func TestRestartCatchesUpBySnapshot(t *testing.T) {
 	c.mustPropose(t, "snap", kvCmd{Op: "put", Key: "first", Value: "1"})
 	leader := c.leaderIndex(t, s)
 	follower := (leader + 1) % 3
-	stoppedAt, _ := c.Host(follower).AppliedIndex(s.GetId())
+	stoppedAt := statusOf(c.Host(follower), s.GetId()).AppliedIndex
 	if err := c.StopHost(follower); err != nil {
 		t.Fatalf("stop follower: %v", err)
 	}
@@ -254,9 +254,7 @@ func TestRestartCatchesUpBySnapshot(t *testing.T) {
 		t.Fatalf("leader holds %d keys, want >= 150", len(want))
 	}
 	waitFor(t, 20*time.Second, func() bool {
-		a, _ := c.Host(follower).AppliedIndex(s.GetId())
-		b, _ := c.Host(leader).AppliedIndex(s.GetId())
-		return a == b
+		return statusOf(c.Host(follower), s.GetId()).AppliedIndex == statusOf(c.Host(leader), s.GetId()).AppliedIndex
 	})
 	for i := 0; i < 3; i++ {
 		if got := localList(t, c.Host(i), s.GetId()); !slices.Equal(got, want) {
@@ -291,7 +289,7 @@ func TestDeleteShardAndModule(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, func() bool {
 		for i := 0; i < 3; i++ {
-			if _, ok := c.Host(i).AppliedIndex(s.GetId()); ok {
+			if statusOf(c.Host(i), s.GetId()).HasReplica {
 				return false
 			}
 		}

@@ -56,7 +56,7 @@ func TestDivergenceIsDetected(t *testing.T) {
 	}
 	verify()
 	for i := range 3 {
-		if h, _ := c.Host(i).Health(s.GetId()); h.DivergedIndex != 0 {
+		if h := statusOf(c.Host(i), s.GetId()); h.DivergedIndex != 0 {
 			t.Fatalf("host %d diverged before anything went wrong: %+v", i+1, h)
 		}
 	}
@@ -71,7 +71,7 @@ func TestDivergenceIsDetected(t *testing.T) {
 	if err := c.RestartHost(ctx, follower); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, func() bool { _, ok := c.Host(follower).Health(s.GetId()); return ok })
+	waitFor(t, 20*time.Second, func() bool { return statusOf(c.Host(follower), s.GetId()).HasReplica })
 	// The follower fails this compare-and-swap; the others do not.
 	propose(kvCmd{Op: "cas", Key: "k0", Expect: ptr("v"), Value: "w"})
 	consistent, verdicts := check()
@@ -88,7 +88,7 @@ func TestDivergenceIsDetected(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		h, _ := c.Host(i).Health(s.GetId())
+		h := statusOf(c.Host(i), s.GetId())
 		if (h.DivergedIndex != 0) != (i == follower) {
 			t.Errorf("host %d: %+v; only the corrupted host %d should have diverged", i+1, h, follower+1)
 		}

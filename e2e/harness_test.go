@@ -12,6 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/testwasm"
@@ -179,8 +180,9 @@ func (c *cluster) waitApplied(tb testing.TB, shardID, index uint64) {
 			continue
 		}
 		for {
-			got, ok := h.AppliedIndex(shardID)
-			if ok && got >= index {
+			st := statusOf(h, shardID)
+			got := st.AppliedIndex
+			if st.HasReplica && got >= index {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -201,9 +203,9 @@ func (c *cluster) leaderIndex(tb testing.TB, s *synodv1.Shard) int {
 			if h == nil {
 				continue
 			}
-			if lid, ok := h.Leader(s.GetId()); ok {
+			if st := statusOf(h, s.GetId()); st.HasLeader {
 				for _, r := range s.GetReplicas() {
-					if r.GetReplicaId() == lid && r.GetHostId() == h.ID() {
+					if r.GetReplicaId() == st.LeaderReplicaID && r.GetHostId() == h.ID() {
 						return i
 					}
 				}
@@ -213,6 +215,15 @@ func (c *cluster) leaderIndex(tb testing.TB, s *synodv1.Shard) int {
 	}
 	tb.Fatalf("shard %s has no leader", s.GetName())
 	return -1
+}
+
+// statusOf returns what a host, in process or reached over its internal
+// API, knows of a shard; one that cannot be asked knows nothing.
+func statusOf(h gateway.Host, shardID uint64) host.ReplicaStatus {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, _ := h.Status(ctx, shardID)
+	return st
 }
 
 // connectCode returns the Connect code of err, or fails.

@@ -117,7 +117,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 			return false
 		}
 		for _, id := range ids {
-			if _, ok := h2.AppliedIndex(id); ok {
+			if statusOf(h2, id).HasReplica {
 				return false
 			}
 		}

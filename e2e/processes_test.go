@@ -167,8 +167,7 @@ func TestClusterOfProcesses(t *testing.T) {
 	restarted := hostapi.NewClient(uint64(leader), hosts[leader-1].addr, http.DefaultClient)
 	other := hostapi.NewClient(uint64(leader%n+1), urls[leader%n], http.DefaultClient)
 	waitFor(t, 30*time.Second, func() bool {
-		a, ok1 := restarted.AppliedIndex(id)
-		b, ok2 := other.AppliedIndex(id)
-		return ok1 && ok2 && a == b
+		a, b := statusOf(restarted, id), statusOf(other, id)
+		return a.HasReplica && b.HasReplica && a.AppliedIndex == b.AppliedIndex
 	})
 }

@@ -34,15 +34,14 @@ func testReplicaOperations(t *testing.T, network bool) {
 	// hasAll reports whether the host runs a replica holding every key.
 	hasAll := func(id uint64, n int) bool {
 		h := c.Host(int(id - 1))
-		if _, ok := h.AppliedIndex(s.GetId()); !ok {
+		if !statusOf(h, s.GetId()).HasReplica {
 			return false
 		}
 		res, err := h.Query(ctx, s.GetId(), kvCmd{Op: "list", Limit: 1000}.bytes(), host.Stale)
 		return err == nil && len(decodeKV(t, res.Output).Items) == n
 	}
 	runs := func(id uint64) bool {
-		_, ok := c.Host(int(id - 1)).AppliedIndex(s.GetId())
-		return ok
+		return statusOf(c.Host(int(id-1)), s.GetId()).HasReplica
 	}
 
 	added, err := ops.AddReplica(ctx, connect.NewRequest(&synodv1.AddReplicaRequest{Shard: "ops", Host: name(second)}))
@@ -73,8 +72,8 @@ func testReplicaOperations(t *testing.T, network bool) {
 		}
 	}
 	waitFor(t, 20*time.Second, func() bool {
-		lid, ok := c.Host(int(third - 1)).Leader(s.GetId())
-		return ok && lid == want
+		st := statusOf(c.Host(int(third-1)), s.GetId())
+		return st.HasLeader && st.LeaderReplicaID == want
 	})
 
 	if _, err := ops.RemoveReplica(ctx, connect.NewRequest(&synodv1.RemoveReplicaRequest{Shard: "ops", Host: name(second)})); err != nil {

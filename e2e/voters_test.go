@@ -86,7 +86,7 @@ func TestRemoveDeadHost(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, func() bool {
 		h := c.Host(int(spare - 1))
-		if _, ok := h.AppliedIndex(s.GetId()); !ok {
+		if !statusOf(h, s.GetId()).HasReplica {
 			return false
 		}
 		return len(localList(t, h, s.GetId())) == 1

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -47,17 +48,24 @@ func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[syno
 	out := &synodv1.CheckShardResponse{Index: res.Index, Consistent: true}
 	waitCtx, cancel := context.WithTimeout(ctx, checkWait)
 	defer cancel()
+	var wg sync.WaitGroup
 	for _, rep := range info.Replicas {
 		rc := &synodv1.ReplicaCheck{ReplicaId: rep.ReplicaID, HostId: rep.HostID}
-		rc.Verdict, rc.DivergedIndex = s.g.awaitVerdict(waitCtx, rep.HostID, info.ID, res.Index)
-		out.Consistent = out.Consistent && rc.Verdict == verdictOK
 		out.Replicas = append(out.Replicas, rc)
+		wg.Go(func() {
+			rc.Verdict, rc.DivergedIndex = s.g.awaitVerdict(waitCtx, rep.HostID, info.ID, res.Index)
+		})
+	}
+	wg.Wait()
+	for _, rc := range out.Replicas {
+		out.Consistent = out.Consistent && rc.Verdict == verdictOK
 	}
 	return connect.NewResponse(out), nil
 }
 
 // awaitVerdict polls a replica until it has judged the verify entry for
-// index, or ctx ends.
+// index, or ctx ends. CheckShard awaits every replica at once, so that a
+// host that does not answer holds up only its own verdict.
 func (g *Gateway) awaitVerdict(ctx context.Context, hostID, shardID, index uint64) (string, uint64) {
 	h, ok := g.router.host(hostID)
 	if !ok {
@@ -67,11 +75,12 @@ func (g *Gateway) awaitVerdict(ctx context.Context, hostID, shardID, index uint6
 	defer tick.Stop()
 	verdict := verdictUnreachable
 	for {
-		health, ok := h.Health(shardID)
+		st, err := statusOf(ctx, h, shardID)
+		ok := err == nil && st.HasReplica
 		switch {
-		case ok && health.DivergedIndex != 0:
-			return verdictDiverged, health.DivergedIndex
-		case ok && health.VerifiedIndex >= index:
+		case ok && st.DivergedIndex != 0:
+			return verdictDiverged, st.DivergedIndex
+		case ok && st.VerifiedIndex >= index:
 			return verdictOK, 0
 		case ok:
 			verdict = verdictUnknown

@@ -21,24 +21,23 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 	if err != nil {
 		return nil, err
 	}
+	known := s.g.router.survey(ctx, statusQuestions(shards, hosts))
 	out := &synodv1.GetStatusResponse{}
 	byID := make(map[uint64]*synodv1.HostStatus, len(hosts))
 	now := time.Now().UnixNano()
 	for _, hi := range hosts {
 		st := &synodv1.HostStatus{Id: hi.ID, Name: hi.Name, RaftAddress: hi.RaftAddr, ApiAddress: hi.APIAddr,
 			Alive: hi.Alive(now), State: string(cmp.Or(hi.State, meta.HostActive))}
-		if h, ok := s.g.router.host(hi.ID); ok && hi.State != meta.HostRemoved {
-			// Every host runs a meta replica: one that answers for it is up.
-			_, st.Reachable = h.AppliedIndex(meta.ShardID)
-			if voting, ok := h.Voting(meta.ShardID); ok {
-				st.MetaRole = map[bool]string{true: "voter", false: "non-voting"}[voting]
-			}
+		// Every host runs a meta replica: one that answers for it is up.
+		if m, ok := known[hi.ID][meta.ShardID]; ok && m.HasReplica {
+			st.Reachable = true
+			st.MetaRole = map[bool]string{true: "voter", false: "non-voting"}[m.Voting]
 		}
 		byID[hi.ID] = st
 		out.Hosts = append(out.Hosts, st)
 	}
 	for _, sh := range shards {
-		st := s.g.shardStatus(sh)
+		st := shardStatus(sh, known)
 		for _, r := range st.GetReplicas() {
 			if hs, ok := byID[r.GetHostId()]; ok {
 				hs.Replicas++
@@ -52,20 +51,40 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 	return connect.NewResponse(out), nil
 }
 
-// shardStatus asks each replica's host what it knows of a shard.
-func (g *Gateway) shardStatus(sh host.ShardInfo) *synodv1.ShardStatus {
+// statusQuestions lists, by host id, the shards GetStatus asks each host
+// about: the meta shard on every host not removed, and each shard on the
+// hosts of its replicas.
+func statusQuestions(shards []host.ShardInfo, hosts []host.HostInfo) map[uint64][]uint64 {
+	ask := make(map[uint64][]uint64, len(hosts))
+	for _, hi := range hosts {
+		if hi.State != meta.HostRemoved {
+			ask[hi.ID] = append(ask[hi.ID], meta.ShardID)
+		}
+	}
+	for _, sh := range shards {
+		for _, rep := range sh.Replicas {
+			ask[rep.HostID] = append(ask[rep.HostID], sh.ID)
+		}
+	}
+	return ask
+}
+
+// shardStatus describes a shard from what its replicas' hosts said of it
+// (see [router.survey]).
+func shardStatus(sh host.ShardInfo, known map[uint64]map[uint64]host.ReplicaStatus) *synodv1.ShardStatus {
 	st := &synodv1.ShardStatus{Name: sh.Name, Id: sh.ID}
 	var newest uint64
 	for _, rep := range sh.Replicas {
 		rs := &synodv1.ReplicaStatus{ReplicaId: rep.ReplicaID, HostId: rep.HostID, Learning: rep.Learning}
-		if h, ok := g.router.host(rep.HostID); ok {
-			var health host.Health
-			health, rs.Reachable = h.Health(sh.ID)
-			rs.AppliedIndex, rs.VerifiedIndex, rs.DivergedIndex = health.AppliedIndex, health.VerifiedIndex, health.DivergedIndex
-			rs.Checksum = hex.EncodeToString(health.Checksum)
-			st.Degraded = st.Degraded || health.DivergedIndex != 0
-			if lid, ok := h.Leader(sh.ID); ok && st.LeaderReplicaId == 0 {
-				st.LeaderReplicaId = lid
+		if hs, ok := known[rep.HostID][sh.ID]; ok {
+			if hs.HasReplica {
+				rs.Reachable = true
+				rs.AppliedIndex, rs.VerifiedIndex, rs.DivergedIndex = hs.AppliedIndex, hs.VerifiedIndex, hs.DivergedIndex
+				rs.Checksum = hex.EncodeToString(hs.Checksum)
+				st.Degraded = st.Degraded || hs.DivergedIndex != 0
+			}
+			if hs.HasLeader && st.LeaderReplicaId == 0 {
+				st.LeaderReplicaId = hs.LeaderReplicaID
 			}
 		}
 		newest = max(newest, rs.AppliedIndex)

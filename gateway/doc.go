@@ -6,7 +6,10 @@
 // A gateway holds no state of its own beyond caches (shard records and
 // leaders), so any number of them can serve one cluster. It reaches hosts
 // through the [Host] interface: in process in synod dev, over the internal
-// API between processes.
+// API between processes. It asks hosts what they know of shards
+// ([Host.Status]) under the request's context, several hosts at once and
+// each within a second, so that a host that does not answer costs a
+// request one such wait.
 //
 // # Retries
 //

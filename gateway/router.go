@@ -59,7 +59,7 @@ func (r *router) host(id uint64) (Host, bool) {
 func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) error {
 	return retry(ctx, read, func(attempt int) error {
 		m := r.metaShard()
-		h := r.leader(m, attempt)
+		h := r.leader(ctx, m, attempt)
 		if h == nil {
 			return errNoHost
 		}
@@ -109,11 +109,11 @@ func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error)
 	return info, nil
 }
 
-// leader returns the host that leads a shard, asking the shard's hosts when
-// the cache has no answer; if none knows, it picks a replica's host by
-// attempt, so that retries walk the replicas. It returns nil if no replica's
-// host is reachable.
-func (r *router) leader(s host.ShardInfo, attempt int) Host {
+// leader returns the host that leads a shard, asking the shard's hosts
+// (all at once, see [router.askReplicas]) when the cache has no answer; if
+// none knows, it picks a replica's host by attempt, so that retries walk
+// the replicas. It returns nil if no replica's host is reachable.
+func (r *router) leader(ctx context.Context, s host.ShardInfo, attempt int) Host {
 	r.mu.Lock()
 	id, ok := r.leaders[s.ID]
 	r.mu.Unlock()
@@ -122,15 +122,13 @@ func (r *router) leader(s host.ShardInfo, attempt int) Host {
 			return h
 		}
 	}
-	for _, rep := range s.Replicas {
-		h, ok := r.host(rep.HostID)
-		if !ok {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the first host that knows is enough
+	for a := range r.askReplicas(ctx, s) {
+		if a.err != nil || !a.st.HasLeader {
 			continue
 		}
-		lid, ok := h.Leader(s.ID)
-		if !ok {
-			continue
-		}
+		lid := a.st.LeaderReplicaID
 		if s.HostOf(lid) == 0 && s.ID != meta.ShardID {
 			// The leader is a replica the cached record does not list: the
 			// shard's replicas moved. Read the record again next attempt.
@@ -167,7 +165,7 @@ var errNoHost = fmt.Errorf("%w: no host that could answer is reachable", host.Er
 
 // spread returns the host of a replica chosen at random, so that stale
 // reads share the load.
-func (r *router) spread(s host.ShardInfo, attempt int) Host {
+func (r *router) spread(_ context.Context, s host.ShardInfo, attempt int) Host {
 	return r.replica(s, attempt+rand.IntN(len(s.Replicas)+1))
 }
 
@@ -194,7 +192,7 @@ func (r *router) forgetShard(name string) {
 // onShard runs call against the right host for a shard, retrying where
 // safe. pick chooses the host for an attempt.
 func (r *router) onShard(ctx context.Context, name string, read bool,
-	pick func(s host.ShardInfo, attempt int) Host,
+	pick func(ctx context.Context, s host.ShardInfo, attempt int) Host,
 	call func(h Host, s host.ShardInfo) (host.Result, error)) (host.Result, error) {
 	var res host.Result
 	err := retry(ctx, read, func(attempt int) error {
@@ -202,7 +200,7 @@ func (r *router) onShard(ctx context.Context, name string, read bool,
 		if err != nil {
 			return err
 		}
-		h := pick(s, attempt)
+		h := pick(ctx, s, attempt)
 		if h == nil {
 			return errNoHost
 		}

@@ -53,7 +53,7 @@ func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo) (
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		shard := s.g.describe(info)
+		shard := s.g.describe(ctx, info)
 		if l := shard.GetLeaderReplicaId(); l != 0 && (l == info.Leader || info.Leader == 0 || time.Now().After(settle)) {
 			return shard, nil
 		}
@@ -78,7 +78,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.GetShardResponse{Shard: s.g.describe(info)}), nil
+	return connect.NewResponse(&synodv1.GetShardResponse{Shard: s.g.describe(ctx, info)}), nil
 }
 
 func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv1.ListShardsRequest]) (*connect.Response[synodv1.ListShardsResponse], error) {
@@ -122,20 +122,19 @@ func (g *Gateway) shardsAndHosts(ctx context.Context) ([]host.ShardInfo, []host.
 	return shards, hosts, err
 }
 
-// describe fills in a shard's live status (leader, applied index) from its
-// replicas' hosts.
-func (g *Gateway) describe(info host.ShardInfo) *synodv1.Shard {
+// describe fills in a shard's live status (leader, applied index) from
+// what its replicas' hosts say, asking them all at once.
+func (g *Gateway) describe(ctx context.Context, info host.ShardInfo) *synodv1.Shard {
 	out := shardProto(info, nil)
-	for _, rep := range info.Replicas {
-		h, ok := g.router.host(rep.HostID)
-		if !ok {
+	for a := range g.router.askReplicas(ctx, info) {
+		if a.err != nil {
 			continue
 		}
-		if lid, ok := h.Leader(info.ID); ok && out.LeaderReplicaId == 0 {
-			out.LeaderReplicaId = lid
+		if a.st.HasLeader && out.LeaderReplicaId == 0 {
+			out.LeaderReplicaId = a.st.LeaderReplicaID
 		}
-		if idx, ok := h.AppliedIndex(info.ID); ok && idx > out.AppliedIndex {
-			out.AppliedIndex = idx
+		if a.st.HasReplica {
+			out.AppliedIndex = max(out.AppliedIndex, a.st.AppliedIndex)
 		}
 	}
 	return out

@@ -18,14 +18,12 @@ type Host interface {
 	Propose(ctx context.Context, shardID uint64, payload []byte) (host.Result, error)
 	// Query runs a read-only query on a shard through the host's replica.
 	Query(ctx context.Context, shardID uint64, payload []byte, c host.Consistency) (host.Result, error)
-	// Leader returns the replica id of the shard's leader as the host knows it.
-	Leader(shardID uint64) (replicaID uint64, ok bool)
-	// AppliedIndex returns the index the host's replica has applied.
-	AppliedIndex(shardID uint64) (index uint64, ok bool)
-	// Voting reports whether the host's replica is a voting member.
-	Voting(shardID uint64) (voting, ok bool)
-	// Health reports the host's replica's checksum and verification.
-	Health(shardID uint64) (host.Health, bool)
+	// Status reports what the host knows of a shard: its leader, and the
+	// host's replica, if it runs one. It waits no longer than ctx allows.
+	// An error means the host could not be asked (unreachable, closed, or
+	// ctx ended); a host that runs no replica answers with
+	// [host.ReplicaStatus.HasReplica] unset.
+	Status(ctx context.Context, shardID uint64) (host.ReplicaStatus, error)
 	// Verify proposes a verify entry through the host, which must lead the
 	// shard, and returns the index it compares.
 	Verify(ctx context.Context, shardID uint64) (uint64, error)

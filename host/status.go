@@ -2,51 +2,26 @@ package host
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lni/dragonboat/v4"
 )
 
-// Leader returns the replica id of the shard's leader as this host's
-// replica knows it; ok is false when it knows none or runs no replica.
-func (h *Host) Leader(shardID uint64) (replicaID uint64, ok bool) {
-	if h.life.acquire() != nil {
-		return 0, false
-	}
-	defer h.life.release()
-	id, _, valid, err := h.nh.GetLeaderID(shardID)
-	if err != nil || !valid {
-		return 0, false
-	}
-	return id, true
-}
-
-// AppliedIndex returns the index this host's replica of a shard has
-// applied, or ok=false if it runs none.
-func (h *Host) AppliedIndex(shardID uint64) (index uint64, ok bool) {
-	if h.life.acquire() != nil {
-		return 0, false
-	}
-	defer h.life.release()
-	if !h.replicas.has(shardID) {
-		return 0, false
-	}
-	index, err := h.db.AppliedIndex(shardID)
-	return index, err == nil
-}
-
-// Voting reports whether this host's replica of a shard is a voting
-// member, as the replica itself knows; ok is false if it runs none.
-func (h *Host) Voting(shardID uint64) (voting, ok bool) {
-	if h.life.acquire() != nil {
-		return false, false
-	}
-	defer h.life.release()
-	for _, si := range h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true}).ShardInfoList {
-		if si.ShardID == shardID && !si.Pending {
-			return !si.IsNonVoting, true
-		}
-	}
-	return false, false
+// ReplicaStatus is what a host knows of one shard: the shard's leader as
+// the host's replica sees it, and the replica's own state.
+type ReplicaStatus struct {
+	// HasLeader is set when the host knows the shard's leader, whose
+	// replica id is LeaderReplicaID.
+	HasLeader       bool
+	LeaderReplicaID uint64
+	// HasReplica is set when the host runs a replica of the shard; Voting
+	// and Health describe it, and are zero otherwise.
+	HasReplica bool
+	// Voting reports whether the replica is a voting member, as the
+	// replica itself knows.
+	Voting bool
+	// Health is the replica's applied index, checksum and verification.
+	Health
 }
 
 // Health is what this host's replica of a shard knows of its state.
@@ -60,14 +35,36 @@ type Health struct {
 	VerifiedIndex, DivergedIndex uint64
 }
 
-// Health reports this host's replica of a shard; ok is false if it runs
-// none.
-func (h *Host) Health(shardID uint64) (Health, bool) {
-	if h.life.acquire() != nil {
-		return Health{}, false
+// Status reports what this host knows of a shard. A host that runs no
+// replica of it answers with HasReplica unset: that is data, not an error.
+// The error is [ErrClosed] once the host is closed. The answer is local
+// and never waits, so ctx is unused; it is there for hosts reached over a
+// network.
+func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) {
+	if err := h.life.acquire(); err != nil {
+		return ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d: %w", shardID, h.cfg.ID, err)
 	}
 	defer h.life.release()
-	return h.replicas.health(shardID)
+	var st ReplicaStatus
+	st.Health, st.HasReplica = h.replicas.health(shardID)
+	if id, _, valid, err := h.nh.GetLeaderID(shardID); err == nil && valid {
+		st.HasLeader, st.LeaderReplicaID = true, id
+	}
+	if st.HasReplica {
+		st.Voting = h.voting(shardID)
+	}
+	return st, nil
+}
+
+// voting reports whether this host's replica of a shard is a voting
+// member; false while it starts. The caller holds the host's lifetime.
+func (h *Host) voting(shardID uint64) bool {
+	for _, si := range h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true}).ShardInfoList {
+		if si.ShardID == shardID && !si.Pending {
+			return !si.IsNonVoting
+		}
+	}
+	return false
 }
 
 // LogRange returns the first and last index of the Raft log this host's

@@ -2,8 +2,8 @@ package hostapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"time"
 
 	"connectrpc.com/connect"
 
@@ -12,10 +12,6 @@ import (
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
-
-// statusTimeout bounds the status calls (Leader, AppliedIndex), which the
-// gateway makes while routing and which take no context.
-const statusTimeout = time.Second
 
 // Client calls one host's internal API. It has the methods of the
 // gateway's view of a host (gateway.Host), and is safe for concurrent use.
@@ -55,55 +51,21 @@ func (c *Client) Query(ctx context.Context, shardID uint64, payload []byte, leve
 	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}, nil
 }
 
-func (c *Client) status(shardID uint64) (*hostv1.ShardStatusResponse, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
-	defer cancel()
+// Status asks the host, in one call bounded by ctx, what it knows of a
+// shard (see [host.Host.Status]). An error means the host could not be
+// asked or failed to answer.
+func (c *Client) Status(ctx context.Context, shardID uint64) (host.ReplicaStatus, error) {
 	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID}))
 	if err != nil {
-		return nil, false
+		return host.ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d at %s: %w", shardID, c.id, c.url, decodeError(err))
 	}
-	return res.Msg, true
-}
-
-// Leader returns the shard's leader as the host knows it; ok is false when
-// it knows none or cannot be reached.
-func (c *Client) Leader(shardID uint64) (replicaID uint64, ok bool) {
-	st, ok := c.status(shardID)
-	if !ok || !st.GetHasLeader() {
-		return 0, false
-	}
-	return st.GetLeaderReplicaId(), true
-}
-
-// AppliedIndex returns the index the host's replica has applied; ok is
-// false when it runs none or cannot be reached.
-func (c *Client) AppliedIndex(shardID uint64) (index uint64, ok bool) {
-	st, ok := c.status(shardID)
-	if !ok || !st.GetHasReplica() {
-		return 0, false
-	}
-	return st.GetAppliedIndex(), true
-}
-
-// Voting reports whether the host's replica is a voting member; ok is
-// false when it runs none or cannot be reached.
-func (c *Client) Voting(shardID uint64) (voting, ok bool) {
-	st, ok := c.status(shardID)
-	if !ok || !st.GetHasReplica() {
-		return false, false
-	}
-	return st.GetVoting(), true
-}
-
-// Health reports the host's replica of a shard; ok is false when it runs
-// none or cannot be reached.
-func (c *Client) Health(shardID uint64) (host.Health, bool) {
-	st, ok := c.status(shardID)
-	if !ok || !st.GetHasReplica() {
-		return host.Health{}, false
-	}
-	return host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
-		VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex()}, true
+	st := res.Msg
+	return host.ReplicaStatus{
+		HasLeader: st.GetHasLeader(), LeaderReplicaID: st.GetLeaderReplicaId(),
+		HasReplica: st.GetHasReplica(), Voting: st.GetVoting(),
+		Health: host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
+			VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex()},
+	}, nil
 }
 
 // UploadModule validates a module on the host and records it.

@@ -1,6 +1,7 @@
 // Package hostapi is a host's internal API (synod.host.v1.HostService)
-// over Connect: [NewHandler] serves a [host.Host], and [Client] calls one
-// from another process, satisfying the gateway's view of a host.
+// over Connect: [NewHandler] serves a [host.Host], [Client] calls one
+// from another process, satisfying the gateway's view of a host, and
+// [Discovery] finds every host of a cluster from the URL of any one.
 //
 // Errors cross the wire as a HostError detail naming every host sentinel
 // the error matched, so that the client gives back errors that match the

@@ -61,15 +61,16 @@ func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryReq
 	return connect.NewResponse(&hostv1.QueryResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}), nil
 }
 
-func (s *server) ShardStatus(_ context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {
-	out := &hostv1.ShardStatusResponse{}
-	out.LeaderReplicaId, out.HasLeader = s.h.Leader(req.Msg.GetShardId())
-	out.AppliedIndex, out.HasReplica = s.h.AppliedIndex(req.Msg.GetShardId())
-	out.Voting, _ = s.h.Voting(req.Msg.GetShardId())
-	if health, ok := s.h.Health(req.Msg.GetShardId()); ok {
-		out.Checksum, out.VerifiedIndex, out.DivergedIndex = health.Checksum, health.VerifiedIndex, health.DivergedIndex
+func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {
+	st, err := s.h.Status(ctx, req.Msg.GetShardId())
+	if err != nil {
+		return nil, err
 	}
-	return connect.NewResponse(out), nil
+	return connect.NewResponse(&hostv1.ShardStatusResponse{
+		HasLeader: st.HasLeader, LeaderReplicaId: st.LeaderReplicaID,
+		HasReplica: st.HasReplica, AppliedIndex: st.AppliedIndex, Voting: st.Voting,
+		Checksum: st.Checksum, VerifiedIndex: st.VerifiedIndex, DivergedIndex: st.DivergedIndex,
+	}), nil
 }
 
 func (s *server) UploadModule(ctx context.Context, req *connect.Request[hostv1.UploadModuleRequest]) (*connect.Response[hostv1.UploadModuleResponse], error) {

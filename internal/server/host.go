@@ -234,13 +234,13 @@ var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256
 
 // startGateway serves the public API over the hosts found from seeds.
 func startGateway(ctx context.Context, listen string, seeds []string, log *slog.Logger) (url string, stop func(), err error) {
-	disc := gateway.NewDiscovery(seeds, APIClient)
+	disc := hostapi.NewDiscovery(seeds, APIClient)
 	if err := disc.Refresh(ctx); err != nil {
 		log.Warn("gateway: no host answered yet; retrying in the background", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: disc, Logger: log})
+	gw, err := gateway.New(gateway.Config{Hosts: discovered{disc}, Logger: log})
 	if err != nil {
 		cancel()
 		return "", nil, err
@@ -252,4 +252,19 @@ func startGateway(ctx context.Context, listen string, seeds []string, log *slog.
 	}
 	srv := Serve(ln, gw.Handler(), log)
 	return "http://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
+}
+
+var _ gateway.Host = (*hostapi.Client)(nil)
+
+// discovered is the gateway's directory of the hosts a discovery found.
+type discovered struct{ d *hostapi.Discovery }
+
+// Hosts implements [gateway.Directory].
+func (d discovered) Hosts() []gateway.Host {
+	clients := d.d.Hosts()
+	out := make([]gateway.Host, len(clients))
+	for i, c := range clients {
+		out[i] = c
+	}
+	return out
 }

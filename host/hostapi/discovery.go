@@ -1,4 +1,4 @@
-package gateway
+package hostapi
 
 import (
 	"context"
@@ -8,31 +8,32 @@ import (
 	"sync"
 	"time"
 
-	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/host/meta"
 )
 
-// Discovery is a [Directory] of hosts in other processes, learnt from the
-// catalogue: given the internal API URL of any host, it finds every host
-// that registered an API address, and refreshes that list periodically.
-// It keeps no state that a restart would miss.
+// Discovery finds the hosts of a cluster from the catalogue: given the
+// internal API URL of any host, it learns every host that registered an
+// API address, and refreshes that list periodically. It keeps no state
+// that a restart would miss. Its clients are what a gateway's directory
+// of hosts in other processes lists.
 type Discovery struct {
 	seeds []string
 	hc    *http.Client
 
 	mu    sync.Mutex
-	hosts []Host
+	hosts []*Client
 }
 
-// NewDiscovery returns a directory seeded with hosts' internal API URLs
+// NewDiscovery returns a discovery seeded with hosts' internal API URLs
 // (e.g. "http://10.0.0.1:7171"). Call [Discovery.Refresh] or
 // [Discovery.Run] to fill it.
 func NewDiscovery(seeds []string, hc *http.Client) *Discovery {
 	return &Discovery{seeds: seeds, hc: hc}
 }
 
-// Hosts implements [Directory].
-func (d *Discovery) Hosts() []Host {
+// Hosts returns a client of every host found by the last successful
+// refresh. The slice is shared: do not modify it.
+func (d *Discovery) Hosts() []*Client {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.hosts
@@ -44,16 +45,16 @@ func (d *Discovery) Refresh(ctx context.Context) error {
 	var errs []error
 	for _, url := range d.candidates() {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		infos, err := hostapi.NewClient(0, url, d.hc).LocalHosts(ctx)
+		infos, err := NewClient(0, url, d.hc).LocalHosts(ctx)
 		cancel()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", url, err))
 			continue
 		}
-		hosts := make([]Host, 0, len(infos))
+		hosts := make([]*Client, 0, len(infos))
 		for _, info := range infos {
 			if info.APIAddr != "" && info.State != meta.HostRemoved {
-				hosts = append(hosts, hostapi.NewClient(info.ID, "http://"+info.APIAddr, d.hc))
+				hosts = append(hosts, NewClient(info.ID, "http://"+info.APIAddr, d.hc))
 			}
 		}
 		d.mu.Lock()
@@ -69,10 +70,8 @@ func (d *Discovery) candidates() []string {
 	urls := append([]string(nil), d.seeds...)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, h := range d.hosts {
-		if c, ok := h.(*hostapi.Client); ok {
-			urls = append(urls, c.URL())
-		}
+	for _, c := range d.hosts {
+		urls = append(urls, c.URL())
 	}
 	return urls
 }

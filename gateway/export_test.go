@@ -1,0 +1,4 @@
+package gateway
+
+// StatusWait exports statusWait to the tests of package gateway_test.
+const StatusWait = statusWait
