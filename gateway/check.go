@@ -27,7 +27,7 @@ func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[syno
 	if req.Msg.GetName() == "" {
 		return nil, invalid("shard name is required")
 	}
-	res, err := s.g.router.onShard(ctx, req.Msg.GetName(), true, s.g.router.leader,
+	res, err := s.g.router.onShard(ctx, req.Msg.GetName(), req.Spec().IdempotencyLevel, s.g.router.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			index, err := h.Verify(ctx, sh.ID)
 			return host.Result{Index: index}, err
@@ -37,7 +37,7 @@ func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[syno
 	}
 	// The replicas as they are now, not as the routing cache last saw them.
 	var info host.ShardInfo
-	err = s.g.router.catalogue(ctx, true, func(h Host) error {
+	err = s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
 		return err

@@ -140,7 +140,7 @@ func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard, 
 		return nil, invalid("shard and host are required")
 	}
 	var info host.ShardInfo
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
 		info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard, hostName, target)
 		return err
@@ -150,7 +150,7 @@ func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard, 
 	}
 	// A read of its own, so that a retried read never repeats the write.
 	var hosts []host.HostInfo
-	err = s.g.router.catalogue(ctx, true, func(h Host) error {
+	err = s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		hosts, err = catalogueOf(h).ListHosts(ctx)
 		return err
@@ -166,7 +166,7 @@ func (s *clusterService) DrainHost(ctx context.Context, req *connect.Request[syn
 	if req.Msg.GetHost() == "" {
 		return nil, invalid("host is required")
 	}
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		_, err := catalogueOf(h).DrainHost(ctx, req.Msg.GetHost())
 		return err
 	})
@@ -180,7 +180,7 @@ func (s *clusterService) RemoveHost(ctx context.Context, req *connect.Request[sy
 	if req.Msg.GetHost() == "" {
 		return nil, invalid("host is required")
 	}
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		return catalogueOf(h).RemoveHost(ctx, req.Msg.GetHost())
 	})
 	if err != nil {

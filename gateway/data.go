@@ -2,12 +2,12 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/outcome"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -19,12 +19,12 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		return nil, invalid("shard name is required")
 	}
 	r := s.g.router
-	res, err := r.onShard(ctx, req.Msg.GetShard(), false, r.leader,
+	res, err := r.onShard(ctx, req.Msg.GetShard(), req.Spec().IdempotencyLevel, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, req.Msg.GetCommand())
 		})
 	if err != nil {
-		if errors.Is(err, host.ErrUnavailable) && !errors.Is(err, host.ErrNotApplied) {
+		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
 			err = fmt.Errorf("%w; the command may or may not have been applied", err)
 		}
 		return nil, err
@@ -46,7 +46,7 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	default:
 		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
 	}
-	res, err := r.onShard(ctx, req.Msg.GetShard(), true, pick,
+	res, err := r.onShard(ctx, req.Msg.GetShard(), req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
 		})

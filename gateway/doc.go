@@ -14,8 +14,10 @@
 // # Retries
 //
 // A call is retried on another host, with backoff inside the caller's
-// deadline, only when retrying cannot apply a command twice: always for
-// reads, and for Propose only when the host reports that the command never
-// reached the log ([host.ErrNotReplica], [host.ErrNotApplied]). A Propose
-// whose fate is unknown fails with Unavailable and a message that says so.
+// deadline, only when its failure may pass (see [outcome.Kind.Transient])
+// and retrying cannot apply a command twice: when the failure says the
+// command was not applied ([outcome.AppliedNo]), or when the procedure's
+// idempotency level says repeating it is safe. A Propose whose fate is
+// unknown fails with Unavailable; every failed Propose carries a
+// synod.v1.ProposeFailure detail saying whether it was applied.
 package gateway

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/outcome"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -38,12 +39,15 @@ func TestToConnect(t *testing.T) {
 		{name: "invalid module", err: fmt.Errorf("%w: missing export", host.ErrInvalidModule), code: connect.CodeInvalidArgument, msg: "missing export"},
 		{name: "module too large", err: host.ErrModuleTooLarge, code: connect.CodeResourceExhausted},
 		{name: "payload too large", err: host.ErrTooLarge, code: connect.CodeResourceExhausted},
-		{name: "not leader", err: fmt.Errorf("%w: %w", host.ErrNotApplied, host.ErrNotLeader), code: connect.CodeUnavailable},
+		{name: "not leader", err: fmt.Errorf("shard 7: %w", host.ErrNotLeader), code: connect.CodeUnavailable},
+		{name: "over fuel rate", err: host.ErrOverFuelRate, code: connect.CodeResourceExhausted},
+		{name: "out of fuel", err: &outcome.Trap{Reason: "out of fuel", OutOfFuel: true}, code: connect.CodeResourceExhausted, msg: "rolled back"},
+		{name: "application error", err: &outcome.AppError{Code: 1, Message: "no"}, code: connect.CodeFailedPrecondition, msg: "module error 1: no"},
 		{name: "unavailable", err: host.ErrUnavailable, code: connect.CodeUnavailable},
 		{name: "host closed", err: host.ErrClosed, code: connect.CodeUnavailable},
 		{name: "deadline", err: fmt.Errorf("wait: %w", context.DeadlineExceeded), code: connect.CodeDeadlineExceeded},
 		{name: "canceled", err: context.Canceled, code: connect.CodeCanceled},
-		{name: "trap", err: &host.Trap{Reason: "unreachable"}, code: connect.CodeAborted, msg: "module trapped: unreachable"},
+		{name: "trap", err: &outcome.Trap{Reason: "unreachable"}, code: connect.CodeAborted, msg: "module trapped: unreachable"},
 		{name: "connect error passes through", err: connect.NewError(connect.CodePermissionDenied, errors.New("no")), code: connect.CodePermissionDenied},
 		{name: "unknown error hides detail", err: errors.New("disk on fire at /secret/path"), code: connect.CodeInternal, msg: "internal error"},
 	}
@@ -69,7 +73,7 @@ func TestToConnect(t *testing.T) {
 
 func TestToConnectApplicationError(t *testing.T) {
 	t.Parallel()
-	err := toConnect(slog.Default(), fmt.Errorf("propose: %w", &host.AppError{Code: 409, Message: "cas mismatch"}))
+	err := toConnect(slog.Default(), fmt.Errorf("propose: %w", &outcome.AppError{Code: 409, Message: "cas mismatch"}))
 	var ce *connect.Error
 	if !errors.As(err, &ce) || ce.Code() != connect.CodeFailedPrecondition {
 		t.Fatalf("got %v, want failed_precondition", err)

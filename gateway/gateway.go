@@ -103,7 +103,8 @@ func (g *Gateway) Handler() http.Handler {
 }
 
 // deadlines gives every call a deadline (the client's, else the default)
-// and maps its error to a Connect error in one place.
+// and maps its error to a Connect error in one place; a failed Propose's
+// error says whether its command was applied.
 func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
@@ -117,7 +118,14 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 				defer cancel()
 			}
 			res, err := next(ctx, req)
-			return res, toConnect(g.cfg.Logger, err)
+			if err == nil {
+				return res, nil
+			}
+			ce := toConnect(g.cfg.Logger, err)
+			if req.Spec().Procedure == synodv1connect.DataServiceProposeProcedure {
+				addProposeFailure(ce, err)
+			}
+			return nil, ce
 		}
 	}
 }

@@ -20,7 +20,7 @@ func (s *moduleService) UploadModule(ctx context.Context, req *connect.Request[s
 		return nil, invalid("wasm is empty: send the module's bytes")
 	}
 	var m host.ModuleInfo
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
 		m, err = h.UploadModule(ctx, req.Msg.GetWasm())
 		return err
@@ -37,7 +37,7 @@ func (s *moduleService) GetModule(ctx context.Context, req *connect.Request[syno
 	}
 	var m host.ModuleInfo
 	var shards []host.ShardInfo
-	err := s.g.router.catalogue(ctx, true, func(h Host) error {
+	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		if m, err = catalogueOf(h).GetModule(ctx, req.Msg.GetHash()); err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *moduleService) GetModule(ctx context.Context, req *connect.Request[syno
 func (s *moduleService) ListModules(ctx context.Context, _ *connect.Request[synodv1.ListModulesRequest]) (*connect.Response[synodv1.ListModulesResponse], error) {
 	var mods []host.ModuleInfo
 	var shards []host.ShardInfo
-	err := s.g.router.catalogue(ctx, true, func(h Host) error {
+	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		if mods, err = catalogueOf(h).ListModules(ctx); err != nil {
 			return err
@@ -76,7 +76,7 @@ func (s *moduleService) DeleteModule(ctx context.Context, req *connect.Request[s
 	if err := checkHash(req.Msg.GetHash()); err != nil {
 		return nil, err
 	}
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		return catalogueOf(h).DeleteModule(ctx, req.Msg.GetHash())
 	})
 	if err != nil {

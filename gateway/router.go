@@ -2,14 +2,15 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Retry backoff bounds; a retry never outlives the caller's deadline.
@@ -54,17 +55,25 @@ func (r *router) host(id uint64) (Host, bool) {
 	return nil, false
 }
 
+// The idempotency levels of the catalogue calls the gateway makes, which
+// decide when it retries them (see retryable).
+const (
+	readOnly = connect.IdempotencyNoSideEffects
+	write    = connect.IdempotencyUnknown
+)
+
 // catalogue runs fn on the meta shard's leader, or another host when that
-// one could not have done anything (or, for a read, could not answer).
-func (r *router) catalogue(ctx context.Context, read bool, fn func(Host) error) error {
-	return retry(ctx, read, func(attempt int) error {
+// one could not have done anything (or, for a call that is safe to repeat,
+// could not answer).
+func (r *router) catalogue(ctx context.Context, level connect.IdempotencyLevel, fn func(Host) error) error {
+	return retry(ctx, level, func(attempt int) error {
 		m := r.metaShard()
 		h := r.leader(ctx, m, attempt)
 		if h == nil {
 			return errNoHost
 		}
 		err := fn(h)
-		if err != nil && retryable(err, read) {
+		if err != nil && retryable(err, level) {
 			r.forget("", m, err)
 		}
 		return err
@@ -95,7 +104,7 @@ func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error)
 		return c.info, nil
 	}
 	var info host.ShardInfo
-	err := r.catalogue(ctx, true, func(h Host) error {
+	err := r.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		info, err = catalogueOf(h).GetShard(ctx, name)
 		return err
@@ -161,7 +170,7 @@ func (r *router) replica(s host.ShardInfo, attempt int) Host {
 
 // errNoHost is returned (and retried) when no host that could answer is
 // reachable right now.
-var errNoHost = fmt.Errorf("%w: no host that could answer is reachable", host.ErrClosed)
+var errNoHost = outcome.New(outcome.Unavailable, outcome.AppliedNo, 0, "no host that could answer is reachable")
 
 // spread returns the host of a replica chosen at random, so that stale
 // reads share the load.
@@ -174,7 +183,7 @@ func (r *router) forget(name string, s host.ShardInfo, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.leaders, s.ID)
-	if errors.Is(err, host.ErrNotReplica) {
+	if outcome.KindOf(err) == outcome.NotReplica {
 		delete(r.shards, name)
 	}
 }
@@ -190,15 +199,17 @@ func (r *router) forgetShard(name string) {
 }
 
 // onShard runs call against the right host for a shard, retrying where
-// safe. pick chooses the host for an attempt.
-func (r *router) onShard(ctx context.Context, name string, read bool,
+// safe for a call of the given idempotency level. pick chooses the host
+// for an attempt.
+func (r *router) onShard(ctx context.Context, name string, level connect.IdempotencyLevel,
 	pick func(ctx context.Context, s host.ShardInfo, attempt int) Host,
 	call func(h Host, s host.ShardInfo) (host.Result, error)) (host.Result, error) {
 	var res host.Result
-	err := retry(ctx, read, func(attempt int) error {
+	err := retry(ctx, level, func(attempt int) error {
 		s, err := r.shard(ctx, name)
 		if err != nil {
-			return err
+			// Nothing was sent to the shard.
+			return outcome.WithApplied(err, outcome.AppliedNo)
 		}
 		h := pick(ctx, s, attempt)
 		if h == nil {
@@ -213,24 +224,23 @@ func (r *router) onShard(ctx context.Context, name string, read bool,
 	return res, err
 }
 
-// retryable reports whether a failed call may be sent again.
-func retryable(err error, read bool) bool {
-	switch {
-	case errors.Is(err, host.ErrNotReplica), errors.Is(err, host.ErrNotApplied), errors.Is(err, host.ErrClosed):
-		return true
-	case read:
-		return errors.Is(err, host.ErrUnavailable)
+// retryable reports whether a failed call may be sent again: its failure
+// may pass (another host, a new leader), and either the call did nothing
+// or doing it twice is safe, as the procedure's idempotency level says.
+func retryable(err error, level connect.IdempotencyLevel) bool {
+	if !outcome.KindOf(err).Transient() {
+		return false
 	}
-	return false
+	return outcome.AppliedOf(err) == outcome.AppliedNo || level != connect.IdempotencyUnknown
 }
 
 // retry runs fn until it succeeds, fails with an error that is not
 // retryable, or the context ends; it backs off between attempts.
-func retry(ctx context.Context, read bool, fn func(attempt int) error) error {
+func retry(ctx context.Context, level connect.IdempotencyLevel, fn func(attempt int) error) error {
 	backoff := firstBackoff
 	for attempt := 0; ; attempt++ {
 		err := fn(attempt)
-		if err == nil || !retryable(err, read) {
+		if err == nil || !retryable(err, level) {
 			return err
 		}
 		t := time.NewTimer(backoff)

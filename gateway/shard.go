@@ -26,7 +26,7 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 		return nil, err
 	}
 	var info host.ShardInfo
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
 		info, err = catalogueOf(h).CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()), req.Msg.GetFuelLimit())
 		return err
@@ -70,7 +70,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 		return nil, invalid("shard name is required")
 	}
 	var info host.ShardInfo
-	err := s.g.router.catalogue(ctx, true, func(h Host) error {
+	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
 		return err
@@ -97,7 +97,7 @@ func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[syn
 	if req.Msg.GetName() == "" {
 		return nil, invalid("shard name is required")
 	}
-	err := s.g.router.catalogue(ctx, false, func(h Host) error {
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		return catalogueOf(h).DeleteShard(ctx, req.Msg.GetName())
 	})
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[syn
 func (g *Gateway) shardsAndHosts(ctx context.Context) ([]host.ShardInfo, []host.HostInfo, error) {
 	var shards []host.ShardInfo
 	var hosts []host.HostInfo
-	err := g.router.catalogue(ctx, true, func(h Host) error {
+	err := g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
 		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
 			return err

@@ -27,7 +27,7 @@ func (h *Host) RunCatalogue(ctx context.Context, req meta.Request, write bool) (
 		res, err = h.data.query(ctx, meta.ShardID, req.Encode(), Linearizable)
 	}
 	if err != nil {
-		return nil, meta.FromResult(err)
+		return nil, err
 	}
 	return res.Output, nil
 }
@@ -48,7 +48,7 @@ func (h *Host) LocalCatalogue(ctx context.Context, req meta.Request) ([]byte, er
 func (d *dataPlane) localCatalogue(ctx context.Context, req meta.Request) ([]byte, error) {
 	res, err := d.query(ctx, meta.ShardID, req.Encode(), Stale)
 	if err != nil {
-		return nil, meta.FromResult(err)
+		return nil, err
 	}
 	return res.Output, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // dataPlane serves the calls of the shards this host runs: it admits them
@@ -61,8 +62,8 @@ func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // Propose commits a command to a shard through this host's replica and
 // returns the module's result. A module failure is returned as an
-// [*AppError] or a [*Trap]. [ErrNotReplica] and [ErrNotApplied] mean the
-// command was certainly not applied; [ErrUnavailable] alone leaves it open.
+// [*outcome.AppError] or an [*outcome.Trap]; every other error says, as an
+// [*outcome.Error], whether the command was applied.
 func (h *Host) Propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
 	if len(payload) > MaxPayloadBytes {
 		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
@@ -99,7 +100,7 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte)
 	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.fuel(shardID), payload)
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrNotApplied, raftError(ctx, shardID, err))
+		return Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
 	}
 	select {
 	case r := <-rs.ResultC():
@@ -110,13 +111,13 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte)
 		case r.Dropped():
 			// Raft dropped the proposal before it entered the log (no
 			// leader, or leadership moving): it was not applied.
-			return Result{}, fmt.Errorf("shard %d: %w: %w: proposal %s", shardID, ErrNotApplied, ErrUnavailable, requestOutcome(r))
+			return Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
 		case !r.Completed():
 			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
 		}
 		out, err := fsm.DecodeResult(r.GetResult())
 		if errors.Is(err, fsm.ErrHalted) {
-			return Result{}, fmt.Errorf("shard %d: %w: %w", shardID, ErrUnavailable, err)
+			return Result{}, fmt.Errorf("shard %d: %w", shardID, err)
 		}
 		return Result{Index: out.Index, Fuel: out.Fuel, Output: out.Output}, err
 	case <-ctx.Done():
@@ -159,7 +160,7 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 		return nil, raftError(ctx, meta.ShardID, err)
 	}
 	out, err := fsm.DecodeResult(res)
-	return out.Output, meta.FromResult(err)
+	return out.Output, err
 }
 
 // query runs a read-only query through this host's replica.
@@ -225,11 +226,11 @@ func (d *dataPlane) checkLeader(shardID uint64) error {
 	leader, _, valid, err := d.nh.GetLeaderID(shardID)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: %w", ErrNotApplied, raftError(context.Background(), shardID, err))
+		return outcome.WithApplied(raftError(context.Background(), shardID, err), outcome.AppliedNo)
 	case !valid:
-		return fmt.Errorf("shard %d: %w: %w: no leader elected yet", shardID, ErrNotApplied, ErrUnavailable)
+		return outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: no leader elected yet", shardID, ErrUnavailable)
 	case leader != self:
-		return fmt.Errorf("shard %d: %w: %w: replica %d leads, not this host's %d", shardID, ErrNotApplied, ErrNotLeader, leader, self)
+		return fmt.Errorf("shard %d: %w: replica %d leads, not this host's %d", shardID, ErrNotLeader, leader, self)
 	}
 	return nil
 }

@@ -9,30 +9,31 @@ import (
 
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
+// The host's sentinel errors. Each is an [*outcome.Error]: its kind and
+// whether a command was applied travel with it, to the gateway and over
+// the internal API.
 var (
 	// ErrUnavailable means the shard cannot serve right now (no leader yet,
 	// busy, starting or moving); the call may be retried. For a Propose it
 	// does not say whether the command was applied.
-	ErrUnavailable = errors.New("shard unavailable")
-	// ErrNotApplied marks a Propose failure that certainly did not apply
-	// the command (it never reached the log): retrying is safe.
-	ErrNotApplied = errors.New("command not applied")
+	ErrUnavailable = outcome.New(outcome.Unavailable, outcome.AppliedUnknown, 0, "shard unavailable")
 	// ErrNotLeader means this host's replica does not lead the shard; ask
 	// the leader. Nothing was proposed.
-	ErrNotLeader = errors.New("not the leader")
-	// ErrClosed means the host has shut down.
-	ErrClosed = errors.New("host closed")
+	ErrNotLeader = outcome.New(outcome.NotLeader, outcome.AppliedNo, 0, "not the leader")
+	// ErrClosed means the host has shut down; the call did nothing.
+	ErrClosed = outcome.New(outcome.Unavailable, outcome.AppliedNo, outcome.CodeHostClosed, "host closed")
 	// ErrNotReplica means this host runs no replica of the shard; ask
 	// another host. Nothing was proposed.
-	ErrNotReplica = errors.New("no replica of the shard on this host")
+	ErrNotReplica = outcome.New(outcome.NotReplica, outcome.AppliedNo, 0, "no replica of the shard on this host")
 	// ErrTooLarge means a command or query is over the size a shard accepts.
-	ErrTooLarge = errors.New("payload too large")
+	ErrTooLarge = outcome.New(outcome.OverLimit, outcome.AppliedNo, outcome.CodePayloadTooLarge, "payload too large")
 	// ErrOverFuelRate means a shard's calls used more fuel lately than its
 	// rate allows (see throttle): the call was not run, and may be retried
 	// later.
-	ErrOverFuelRate = errors.New("shard over its fuel rate")
+	ErrOverFuelRate = outcome.New(outcome.OverLimit, outcome.AppliedNo, outcome.CodeOverFuelRate, "shard over its fuel rate")
 	// ErrInvalidModule means an uploaded module cannot be run; the wrapped
 	// message names the problem.
 	ErrInvalidModule = wasm.ErrInvalidModule
@@ -55,14 +56,6 @@ var (
 	ErrReplicaNotFound = meta.ErrReplicaNotFound
 )
 
-// AppError is an application error a module reported. The command's writes
-// were rolled back on every replica.
-type AppError = wasm.AppError
-
-// Trap is a module call that ended abnormally. The command's writes were
-// rolled back on every replica.
-type Trap = wasm.Trap
-
 // MaxPayloadBytes is the largest command or query a shard accepts.
 const MaxPayloadBytes = 4 << 20
 
@@ -80,5 +73,5 @@ func raftError(ctx context.Context, shardID uint64, err error) error {
 			return fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 		}
 	}
-	return fmt.Errorf("shard %d: %w: %w", shardID, ErrUnavailable, err)
+	return outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: %w", shardID, ErrUnavailable, err)
 }

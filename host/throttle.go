@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Fuel rates: how fast each shard may burn fuel on a host, on average.
@@ -72,7 +74,7 @@ func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+			return 0, outcome.WithApplied(fmt.Errorf("shard %d: %w", shardID, ctx.Err()), outcome.AppliedNo)
 		case <-time.After(wait):
 		}
 	}

@@ -10,32 +10,45 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
-	"github.com/synodhq/synod/host/internal/wasm"
-	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
-// TestErrorsCrossTheWire checks that an error decoded on the client
+// TestErrorsCrossTheWire checks that an error decoded on the client has
+// the outcome (kind, whether applied) and the message of the host's, and
 // matches exactly the host sentinels the host's error matched.
 func TestErrorsCrossTheWire(t *testing.T) {
 	t.Parallel()
-	all := []error{host.ErrNotReplica, host.ErrNotLeader, host.ErrNotApplied, host.ErrUnavailable,
-		host.ErrClosed, host.ErrTooLarge, host.ErrInvalidModule, host.ErrModuleTooLarge}
+	all := []error{host.ErrNotReplica, host.ErrNotLeader, host.ErrUnavailable,
+		host.ErrClosed, host.ErrTooLarge, host.ErrOverFuelRate, host.ErrInvalidModule, host.ErrModuleTooLarge,
+		host.ErrShardNotFound, host.ErrModuleNotFound}
 	tests := []struct {
-		name string
-		err  error
+		name    string
+		err     error
+		kind    outcome.Kind
+		applied outcome.Applied
 	}{
-		{name: "not leader, not applied", err: fmt.Errorf("shard 7: %w: %w: replica 2 leads", host.ErrNotApplied, host.ErrNotLeader)},
-		{name: "unavailable", err: fmt.Errorf("shard 7: %w: proposal dropped", host.ErrUnavailable)},
-		{name: "not replica", err: fmt.Errorf("shard 7: %w", host.ErrNotReplica)},
-		{name: "closed", err: host.ErrClosed},
-		{name: "too large", err: fmt.Errorf("command of 9 bytes: %w", host.ErrTooLarge)},
-		{name: "invalid module", err: fmt.Errorf("%w: missing export", host.ErrInvalidModule)},
-		{name: "module too large", err: host.ErrModuleTooLarge},
+		{name: "not leader", err: fmt.Errorf("shard 7: %w: replica 2 leads", host.ErrNotLeader), kind: outcome.NotLeader, applied: outcome.AppliedNo},
+		{name: "no leader, not applied", err: outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard 7: %w: no leader", host.ErrUnavailable), kind: outcome.Unavailable, applied: outcome.AppliedNo},
+		{name: "unavailable", err: fmt.Errorf("shard 7: %w: proposal timed out", host.ErrUnavailable), kind: outcome.Unavailable, applied: outcome.AppliedUnknown},
+		{name: "not replica", err: fmt.Errorf("shard 7: %w", host.ErrNotReplica), kind: outcome.NotReplica, applied: outcome.AppliedNo},
+		{name: "closed", err: host.ErrClosed, kind: outcome.Unavailable, applied: outcome.AppliedNo},
+		{name: "too large", err: fmt.Errorf("command of 9 bytes: %w", host.ErrTooLarge), kind: outcome.OverLimit, applied: outcome.AppliedNo},
+		{name: "over fuel rate", err: fmt.Errorf("shard 7: %w", host.ErrOverFuelRate), kind: outcome.OverLimit, applied: outcome.AppliedNo},
+		{name: "invalid module", err: fmt.Errorf("%w: missing export", host.ErrInvalidModule), kind: outcome.Invalid, applied: outcome.AppliedNo},
+		{name: "module too large", err: host.ErrModuleTooLarge, kind: outcome.OverLimit, applied: outcome.AppliedNo},
+		{name: "catalogue refusal", err: fmt.Errorf("record: %w", outcome.New(outcome.NotFound, outcome.AppliedYes, outcome.CodeShardNotFound, `shard "x" not found`)), kind: outcome.NotFound, applied: outcome.AppliedYes},
+		{name: "deadline", err: fmt.Errorf("shard 7: %w", context.DeadlineExceeded), kind: outcome.DeadlineExceeded, applied: outcome.AppliedUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if k, a := outcome.KindOf(tt.err), outcome.AppliedOf(tt.err); k != tt.kind || a != tt.applied {
+				t.Fatalf("on the host: (%v, %v), want (%v, %v)", k, a, tt.kind, tt.applied)
+			}
 			got := decodeError(encodeError(tt.err))
+			if k, a := outcome.KindOf(got), outcome.AppliedOf(got); k != tt.kind || a != tt.applied {
+				t.Errorf("on the client: (%v, %v), want (%v, %v)", k, a, tt.kind, tt.applied)
+			}
 			for _, s := range all {
 				if errors.Is(got, s) != errors.Is(tt.err, s) {
 					t.Errorf("errors.Is(%v) = %v on the client, %v on the host", s, errors.Is(got, s), errors.Is(tt.err, s))
@@ -50,31 +63,27 @@ func TestErrorsCrossTheWire(t *testing.T) {
 
 func TestModuleOutcomesCrossTheWire(t *testing.T) {
 	t.Parallel()
-	var ae *host.AppError
-	if got := decodeError(encodeError(fmt.Errorf("propose: %w", &wasm.AppError{Code: 409, Message: "cas"}))); !errors.As(got, &ae) || ae.Code != 409 || ae.Message != "cas" {
+	var ae *outcome.AppError
+	if got := decodeError(encodeError(fmt.Errorf("propose: %w", &outcome.AppError{Code: 409, Message: "cas"}))); !errors.As(got, &ae) || ae.Code != 409 || ae.Message != "cas" {
 		t.Fatalf("application error came back as %v", got)
 	}
-	var trap *host.Trap
-	if got := decodeError(encodeError(&wasm.Trap{Reason: "unreachable"})); !errors.As(got, &trap) || trap.Reason != "unreachable" {
+	var trap *outcome.Trap
+	if got := decodeError(encodeError(&outcome.Trap{Reason: "unreachable"})); !errors.As(got, &trap) || trap.Reason != "unreachable" || trap.OutOfFuel {
 		t.Fatalf("trap came back as %v", got)
 	}
-	notFound := meta.FromResult(&wasm.AppError{Code: 2, Message: `shard "x" not found`})
-	if got := decodeError(encodeError(notFound)); !errors.Is(got, host.ErrShardNotFound) || got.Error() != `shard "x" not found` {
-		t.Fatalf("catalogue error came back as %v", got)
-	}
-	if got := decodeError(encodeError(context.DeadlineExceeded)); !errors.Is(got, context.DeadlineExceeded) {
-		t.Fatalf("deadline came back as %v", got)
+	if got := decodeError(encodeError(&outcome.Trap{Reason: "out of fuel", OutOfFuel: true})); !errors.As(got, &trap) || !trap.OutOfFuel {
+		t.Fatalf("out of fuel came back as %v", got)
 	}
 }
 
 func TestTransportFailures(t *testing.T) {
 	t.Parallel()
 	dial := connect.NewError(connect.CodeUnavailable, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")})
-	if got := decodeError(dial); !errors.Is(got, host.ErrClosed) || errors.Is(got, host.ErrUnavailable) {
-		t.Fatalf("a refused dial decoded as %v: want ErrClosed (never sent, safe to retry)", got)
+	if got := decodeError(dial); outcome.KindOf(got) != outcome.Unavailable || outcome.AppliedOf(got) != outcome.AppliedNo {
+		t.Fatalf("a refused dial decoded as %v (%v, %v): want unavailable, not applied (never sent)", got, outcome.KindOf(got), outcome.AppliedOf(got))
 	}
 	reset := connect.NewError(connect.CodeUnavailable, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset")})
-	if got := decodeError(reset); !errors.Is(got, host.ErrUnavailable) || errors.Is(got, host.ErrClosed) || errors.Is(got, host.ErrNotApplied) {
-		t.Fatalf("a reset connection decoded as %v: want ErrUnavailable (fate unknown)", got)
+	if got := decodeError(reset); outcome.KindOf(got) != outcome.Unavailable || outcome.AppliedOf(got) != outcome.AppliedUnknown {
+		t.Fatalf("a reset connection decoded as %v (%v, %v): want unavailable, maybe applied", got, outcome.KindOf(got), outcome.AppliedOf(got))
 	}
 }

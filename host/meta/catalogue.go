@@ -5,7 +5,7 @@ import "context"
 // Runner runs one catalogue request: a command through the meta shard's
 // log when write is true, else a linearizable query. It returns the
 // request's result bytes, or an error that matches this package's sentinels
-// for catalogue failures (see [FromResult]). A host implements it, and so
+// for catalogue failures. A host implements it, and so
 // does a client of a remote host.
 type Runner interface {
 	RunCatalogue(ctx context.Context, req Request, write bool) ([]byte, error)

@@ -1,104 +1,53 @@
 package meta
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
-// Sentinel errors of the catalogue. A command that fails returns one of
-// them, wrapped with detail, through [FromResult].
+// Sentinel errors of the catalogue. A command or query that fails returns
+// one of them, with detail (see fail); it matches its sentinel with
+// errors.Is on both sides of the log and of the internal API, since its
+// kind and code travel with it.
 var (
 	// ErrModuleNotFound is returned for an unknown module hash.
-	ErrModuleNotFound = errors.New("module not found")
+	ErrModuleNotFound = refusal(outcome.NotFound, outcome.CodeModuleNotFound, "module not found")
 	// ErrShardNotFound is returned for an unknown shard name.
-	ErrShardNotFound = errors.New("shard not found")
+	ErrShardNotFound = refusal(outcome.NotFound, outcome.CodeShardNotFound, "shard not found")
 	// ErrShardExists is returned when creating a shard whose name is taken.
-	ErrShardExists = errors.New("shard already exists")
+	ErrShardExists = refusal(outcome.Exists, outcome.CodeShardExists, "shard already exists")
 	// ErrModuleInUse is returned when deleting a module a shard runs.
-	ErrModuleInUse = errors.New("module in use")
+	ErrModuleInUse = refusal(outcome.Refused, outcome.CodeModuleInUse, "module in use")
 	// ErrInvalidArgument is returned for a malformed request.
-	ErrInvalidArgument = errors.New("invalid argument")
+	ErrInvalidArgument = refusal(outcome.Invalid, outcome.CodeInvalidArgument, "invalid argument")
 	// ErrNotEnoughHosts is returned when a shard needs more hosts than the
 	// cluster has.
-	ErrNotEnoughHosts = errors.New("not enough hosts")
+	ErrNotEnoughHosts = refusal(outcome.Refused, outcome.CodeNotEnoughHosts, "not enough hosts")
 	// ErrHostNotFound is returned for an unknown host name.
-	ErrHostNotFound = errors.New("host not found")
+	ErrHostNotFound = refusal(outcome.NotFound, outcome.CodeHostNotFound, "host not found")
 	// ErrHostRemoved is returned to a host that was removed from the
 	// cluster, and when naming one.
-	ErrHostRemoved = errors.New("host removed")
+	ErrHostRemoved = refusal(outcome.Refused, outcome.CodeHostRemoved, "host removed")
 	// ErrHostInUse is returned when removing or replacing a host that is
 	// alive and still needed.
-	ErrHostInUse = errors.New("host in use")
+	ErrHostInUse = refusal(outcome.Refused, outcome.CodeHostInUse, "host in use")
 	// ErrReplicaExists is returned when adding a replica on a host that
 	// already runs one of the shard.
-	ErrReplicaExists = errors.New("replica already exists")
+	ErrReplicaExists = refusal(outcome.Exists, outcome.CodeReplicaExists, "replica already exists")
 	// ErrReplicaNotFound is returned when naming a host that runs no
 	// replica of the shard.
-	ErrReplicaNotFound = errors.New("replica not found")
+	ErrReplicaNotFound = refusal(outcome.NotFound, outcome.CodeReplicaNotFound, "replica not found")
 )
 
-// codes maps each sentinel to the application error code the meta shard
-// records; the code, not the Go value, crosses the log.
-var codes = []error{
-	1:  ErrModuleNotFound,
-	2:  ErrShardNotFound,
-	3:  ErrShardExists,
-	4:  ErrModuleInUse,
-	5:  ErrInvalidArgument,
-	6:  ErrNotEnoughHosts,
-	7:  ErrHostNotFound,
-	8:  ErrHostRemoved,
-	9:  ErrHostInUse,
-	10: ErrReplicaExists,
-	11: ErrReplicaNotFound,
+// refusal makes a sentinel. A refused command took its place in the
+// meta shard's log and changed nothing.
+func refusal(k outcome.Kind, code uint32, msg string) *outcome.Error {
+	return outcome.New(k, outcome.AppliedYes, code, msg)
 }
 
-func fail(sentinel error, format string, args ...any) error {
-	for code, e := range codes {
-		if e == sentinel {
-			return &wasm.AppError{Code: uint32(code), Message: fmt.Sprintf(format, args...)}
-		}
-	}
-	return &wasm.AppError{Message: fmt.Sprintf(format, args...)}
+// fail returns the error of a refused request: the sentinel's kind and
+// code, with a message that says what was wrong.
+func fail(sentinel *outcome.Error, format string, args ...any) error {
+	return refusal(sentinel.Kind, sentinel.Code, fmt.Sprintf(format, args...))
 }
-
-// FromResult turns the application error of a meta command back into its
-// sentinel, wrapped with the message; other errors pass through.
-func FromResult(err error) error {
-	var ae *wasm.AppError
-	if !errors.As(err, &ae) {
-		return err
-	}
-	if int(ae.Code) < len(codes) && codes[ae.Code] != nil {
-		return &catalogueError{sentinel: codes[ae.Code], msg: ae.Message}
-	}
-	return errors.New(ae.Message)
-}
-
-// CodeOf returns the code of a catalogue error made by [FromResult], so that
-// it can cross a wire and be made again there.
-func CodeOf(err error) (uint32, bool) {
-	var ce *catalogueError
-	if !errors.As(err, &ce) {
-		return 0, false
-	}
-	for code, e := range codes {
-		if e == ce.sentinel {
-			return uint32(code), true
-		}
-	}
-	return 0, false
-}
-
-// catalogueError reads as the meta shard's message and matches its
-// sentinel with errors.Is.
-type catalogueError struct {
-	sentinel error
-	msg      string
-}
-
-func (e *catalogueError) Error() string { return e.msg }
-
-func (e *catalogueError) Unwrap() error { return e.sentinel }

@@ -10,6 +10,7 @@ import (
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Keys of the catalogue in the meta shard's key space.
@@ -258,7 +259,7 @@ func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {
 	return b, txn.Set(key, b)
 }
 
-func getJSON(r kv, key string, notFound error, format string, args ...any) ([]byte, error) {
+func getJSON(r kv, key string, notFound *outcome.Error, format string, args ...any) ([]byte, error) {
 	b, ok, err := r.Get([]byte(key))
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // catalogue drives the meta executor through the real state machine and
@@ -37,8 +38,7 @@ func newCatalogue(t *testing.T) *catalogue {
 	return c
 }
 
-// result is an entry's outcome, with a catalogue error mapped back to its
-// sentinel by meta.FromResult.
+// result is an entry's outcome, as the proposer decodes it.
 type result struct {
 	out []byte
 	err error
@@ -63,7 +63,7 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 		if res.Index != es[i].Index {
 			c.t.Errorf("entry %d: result has index %d", es[i].Index, res.Index)
 		}
-		rs[i] = result{res.Output, meta.FromResult(err)}
+		rs[i] = result{res.Output, err}
 	}
 	return rs
 }
@@ -88,7 +88,7 @@ func (c *catalogue) must(r meta.Request, out any) {
 	}
 }
 
-// query runs a query and returns its output and mapped error.
+// query runs a query and returns its output and error.
 func (c *catalogue) query(r meta.Request) ([]byte, error) {
 	c.t.Helper()
 	q, err := c.sm.Lookup(&fsm.QueryRequest{Payload: r.Encode()})
@@ -99,7 +99,7 @@ func (c *catalogue) query(r meta.Request) ([]byte, error) {
 	if res.Index != c.index {
 		c.t.Errorf("query read at index %d, want the applied index %d", res.Index, c.index)
 	}
-	return res.Output, meta.FromResult(res.Err)
+	return res.Output, res.Err
 }
 
 func (c *catalogue) addHosts(ids ...uint64) {
@@ -424,7 +424,7 @@ func TestCatalogueErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fsm.DecodeResult(got[0].Result); !errors.Is(meta.FromResult(err), meta.ErrInvalidArgument) {
+	if _, err := fsm.DecodeResult(got[0].Result); !errors.Is(err, meta.ErrInvalidArgument) {
 		t.Errorf("malformed JSON: got %v, want ErrInvalidArgument", err)
 	}
 	// Nothing above changed the catalogue.
@@ -527,13 +527,24 @@ func TestBatch(t *testing.T) {
 	}
 }
 
-func TestFromResult(t *testing.T) {
+// TestRefusalCrossesTheLog checks that a refused command's error, decoded
+// from its entry's result, keeps its kind, code and message: it matches its
+// own sentinel and no other of its kind, and says the command was applied
+// (it took its place in the log and changed nothing).
+func TestRefusalCrossesTheLog(t *testing.T) {
 	t.Parallel()
-	other := errors.New("not a catalogue error")
-	if got := meta.FromResult(other); got != other {
-		t.Errorf("FromResult changed a foreign error: %v", got)
-	}
-	if got := meta.FromResult(nil); got != nil {
-		t.Errorf("FromResult(nil) = %v", got)
+	c := newCatalogue(t)
+	res := c.do(meta.Request{Op: meta.OpDeleteShard, Name: "nope"})
+	switch {
+	case !errors.Is(res.err, meta.ErrShardNotFound):
+		t.Fatalf("got %v, want ErrShardNotFound", res.err)
+	case errors.Is(res.err, meta.ErrModuleNotFound), errors.Is(res.err, meta.ErrHostNotFound):
+		t.Errorf("%v matches another sentinel of its kind", res.err)
+	case outcome.KindOf(res.err) != outcome.NotFound:
+		t.Errorf("kind %v, want not found", outcome.KindOf(res.err))
+	case outcome.AppliedOf(res.err) != outcome.AppliedYes:
+		t.Errorf("applied = %v, want applied", outcome.AppliedOf(res.err))
+	case !strings.Contains(res.err.Error(), `"nope"`):
+		t.Errorf("message %q does not name the shard", res.err)
 	}
 }

@@ -17,18 +17,16 @@ import (
 // same point of the log, so divergence is found without another protocol.
 // Verify entries change neither the state nor the checksum.
 
-// commandVerify marks a verify entry: [commandVerify][index][checksum].
-const commandVerify = 2
-
-// EncodeVerify returns a verify entry for the checksum at index.
+// EncodeVerify returns a verify entry for the checksum at index:
+// [entryVerify][index][checksum].
 func EncodeVerify(index uint64, sum []byte) []byte {
-	b := []byte{commandVerify}
+	b := []byte{entryVerify}
 	b = binary.BigEndian.AppendUint64(b, index)
 	return append(b, sum...)
 }
 
 func decodeVerify(b []byte) (index uint64, sum []byte, ok bool) {
-	if len(b) != 1+8+sha256.Size || b[0] != commandVerify {
+	if len(b) != 1+8+sha256.Size || b[0] != entryVerify {
 		return 0, nil, false
 	}
 	return binary.BigEndian.Uint64(b[1:]), b[9:], true

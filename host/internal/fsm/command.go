@@ -6,15 +6,7 @@ import (
 	"fmt"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
-
-	"github.com/synodhq/synod/host/internal/wasm"
-)
-
-// The first byte of an encoded command: version 2 carries the fuel budget,
-// version 1 (logs written before fuel) does not. 2 is [commandVerify].
-const (
-	commandV1 = 1
-	commandV2 = 3
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 const (
@@ -26,7 +18,7 @@ var (
 	// ErrHalted is the outcome of an entry a halted replica did not apply
 	// (see [StateMachine.Update]), and the error of its reads. Other
 	// replicas may have applied the entry: its outcome is unknown.
-	ErrHalted = errors.New("replica halted: a call ran past the watchdog")
+	ErrHalted = outcome.New(outcome.Unavailable, outcome.AppliedUnknown, outcome.CodeHalted, "replica halted: a call ran past the watchdog")
 
 	errMalformedCommand = errors.New("malformed command")
 	errReadOnly         = errors.New("write to a read-only view")
@@ -39,7 +31,7 @@ var (
 // shard's setting.
 func EncodeCommand(timeNanos int64, fuel uint64, payload []byte) []byte {
 	b := make([]byte, commandV2Header, commandV2Header+len(payload))
-	b[0] = commandV2
+	b[0] = entryCommandV2
 	binary.BigEndian.PutUint64(b[1:], uint64(timeNanos))
 	binary.BigEndian.PutUint64(b[9:], fuel)
 	return append(b, payload...)
@@ -54,22 +46,13 @@ type command struct {
 
 func decodeCommand(b []byte) (command, error) {
 	switch {
-	case len(b) >= commandV2Header && b[0] == commandV2:
+	case len(b) >= commandV2Header && b[0] == entryCommandV2:
 		return command{int64(binary.BigEndian.Uint64(b[1:])), binary.BigEndian.Uint64(b[9:]), b[commandV2Header:]}, nil
-	case len(b) >= commandV1Header && b[0] == commandV1:
+	case len(b) >= commandV1Header && b[0] == entryCommandV1:
 		return command{int64(binary.BigEndian.Uint64(b[1:])), 0, b[commandV1Header:]}, nil
 	}
 	return command{}, errMalformedCommand
 }
-
-// Outcome codes in sm.Result.Value.
-const (
-	resultOK        = 0
-	resultAppError  = 1
-	resultTrap      = 2
-	resultOutOfFuel = 3
-	resultHalted    = 4
-)
 
 // Result is an entry's outcome as the proposer reads it.
 type Result struct {
@@ -82,14 +65,18 @@ type Result struct {
 }
 
 // encodeResult records an entry's outcome, log index and fuel used; err is
-// nil, an [*wasm.AppError] or a [*wasm.Trap]. Data is the index and the
-// fuel (8 bytes each, big endian) followed by the output, the error code
-// and message, or the trap reason.
+// nil or an outcome (see isOutcome). Data is the index and the fuel (8
+// bytes each, big endian) followed by the output; the error code and
+// message; the trap reason; or the kind (1 byte), code and message of a
+// refusal.
 func encodeResult(index, fuel uint64, out []byte, err error) sm.Result {
 	data := binary.BigEndian.AppendUint64(nil, index)
 	data = binary.BigEndian.AppendUint64(data, fuel)
-	var ae *wasm.AppError
-	var trap *wasm.Trap
+	var (
+		ae      *outcome.AppError
+		trap    *outcome.Trap
+		refusal *outcome.Error
+	)
 	switch {
 	case err == nil:
 		return sm.Result{Value: resultOK, Data: append(data, out...)}
@@ -100,12 +87,18 @@ func encodeResult(index, fuel uint64, out []byte, err error) sm.Result {
 		return sm.Result{Value: resultOutOfFuel, Data: append(data, trap.Reason...)}
 	case errors.As(err, &trap):
 		return sm.Result{Value: resultTrap, Data: append(data, trap.Reason...)}
+	case errors.As(err, &refusal):
+		data = append(data, byte(refusal.Kind))
+		data = binary.BigEndian.AppendUint32(data, refusal.Code)
+		return sm.Result{Value: resultRefused, Data: append(data, refusal.Message...)}
 	}
 	return sm.Result{Value: resultTrap, Data: append(data, err.Error()...)}
 }
 
-// DecodeResult returns an entry's result, and its application error or
-// trap if it failed (the result then has no output).
+// DecodeResult returns an entry's result, and its outcome if it failed
+// (the result then has no output): an [*outcome.AppError], an
+// [*outcome.Trap], an [*outcome.Error] for a refusal (applied: the entry
+// ran and changed nothing), or [ErrHalted].
 func DecodeResult(r sm.Result) (Result, error) {
 	if len(r.Data) < 16 {
 		return Result{}, fmt.Errorf("decode result: %w", errMalformedCommand)
@@ -120,9 +113,14 @@ func DecodeResult(r sm.Result) (Result, error) {
 		if len(data) < 4 {
 			return res, fmt.Errorf("decode result: %w", errMalformedCommand)
 		}
-		return res, &wasm.AppError{Code: binary.BigEndian.Uint32(data), Message: string(data[4:])}
+		return res, &outcome.AppError{Code: binary.BigEndian.Uint32(data), Message: string(data[4:])}
 	case resultTrap, resultOutOfFuel:
-		return res, &wasm.Trap{Reason: string(data), OutOfFuel: r.Value == resultOutOfFuel}
+		return res, &outcome.Trap{Reason: string(data), OutOfFuel: r.Value == resultOutOfFuel}
+	case resultRefused:
+		if len(data) < 5 {
+			return res, fmt.Errorf("decode result: %w", errMalformedCommand)
+		}
+		return res, outcome.New(outcome.Kind(data[0]), outcome.AppliedYes, binary.BigEndian.Uint32(data[1:]), string(data[5:]))
 	case resultHalted:
 		return res, ErrHalted
 	}
@@ -130,9 +128,14 @@ func DecodeResult(r sm.Result) (Result, error) {
 }
 
 // isOutcome reports whether err is a deterministic outcome of an entry
-// rather than a failure of the host.
+// rather than a failure of the host: a module's application error or
+// trap, or an executor's refusal ([*outcome.Error], as the catalogue's
+// "shard not found").
 func isOutcome(err error) bool {
-	var ae *wasm.AppError
-	var trap *wasm.Trap
-	return errors.As(err, &ae) || errors.As(err, &trap)
+	var (
+		ae      *outcome.AppError
+		trap    *outcome.Trap
+		refusal *outcome.Error
+	)
+	return errors.As(err, &ae) || errors.As(err, &trap) || errors.As(err, &refusal)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Call describes the entry or query an [Executor] runs.
@@ -45,7 +46,7 @@ type Output struct {
 //
 // Update must be deterministic: for the same call, payload and state every
 // replica must produce the same output, fuel and writes. It returns an
-// [*wasm.AppError] or a [*wasm.Trap] for an outcome the client should see
+// [*outcome.AppError] or a [*outcome.Trap] for an outcome the client should see
 // (the state machine rolls back the entry's writes); any other error is a
 // host failure.
 type Executor interface {
@@ -75,7 +76,7 @@ type QueryResult struct {
 	Output []byte
 	// Fuel is the fuel the query used.
 	Fuel uint64
-	// Err is an [*wasm.AppError] or a [*wasm.Trap], or nil.
+	// Err is an [*outcome.AppError] or a [*outcome.Trap], or nil.
 	Err error
 	// Index is the applied index of the state the query read.
 	Index uint64
@@ -183,7 +184,7 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn *store.Txn) (sm.Result, int64, error) {
 	cmd, err := decodeCommand(e.Cmd)
 	if err != nil {
-		return encodeResult(e.Index, 0, nil, &wasm.Trap{Reason: err.Error()}), clock, nil
+		return encodeResult(e.Index, 0, nil, &outcome.Trap{Reason: err.Error()}), clock, nil
 	}
 	clock = max(clock, cmd.timeNanos)
 	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.fuel}, cmd.payload, txn)

@@ -13,6 +13,7 @@ import (
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // script is an executor for the state machine's own tests: its payload is
@@ -51,9 +52,9 @@ func (x *script) update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, err
 		case "call":
 			out = fmt.Appendf(out, "%d/%d/%d", c.ShardID, c.Index, c.TimeNanos)
 		case "fail":
-			return nil, &wasm.AppError{Code: 7, Message: "failed as asked"}
+			return nil, &outcome.AppError{Code: 7, Message: "failed as asked"}
 		case "trap":
-			return nil, &wasm.Trap{Reason: "trapped as asked"}
+			return nil, &outcome.Trap{Reason: "trapped as asked"}
 		case "hostfail":
 			return nil, errDisk
 		case "slow":
@@ -82,7 +83,7 @@ func query(c fsm.Call, payload []byte, view *store.View) ([]byte, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, &wasm.AppError{Code: 404, Message: "not found"}
+			return nil, &outcome.AppError{Code: 404, Message: "not found"}
 		}
 		return v, nil
 	case "call":
@@ -171,14 +172,14 @@ func userState(t *testing.T, db *store.DB, shard uint64) map[string]string {
 
 func isAppError(code uint32) func(error) bool {
 	return func(err error) bool {
-		var ae *wasm.AppError
+		var ae *outcome.AppError
 		return errors.As(err, &ae) && ae.Code == code
 	}
 }
 
 func isTrap(reason string) func(error) bool {
 	return func(err error) bool {
-		var trap *wasm.Trap
+		var trap *outcome.Trap
 		return errors.As(err, &trap) && strings.Contains(trap.Reason, reason)
 	}
 }
@@ -477,8 +478,8 @@ func TestDecodeResult(t *testing.T) {
 			if tt.ok != (err == nil) {
 				t.Errorf("got (%q, %v)", res.Output, err)
 			}
-			var ae *wasm.AppError
-			var trap *wasm.Trap
+			var ae *outcome.AppError
+			var trap *outcome.Trap
 			if !tt.ok && (errors.As(err, &ae) || errors.As(err, &trap)) {
 				t.Errorf("a malformed result decoded as a guest outcome: %v", err)
 			}

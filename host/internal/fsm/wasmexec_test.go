@@ -56,7 +56,7 @@ func TestWasmExecutor(t *testing.T) {
 			{93, `not json`},
 		},
 	}
-	want := [][]outcome{
+	want := [][]expect{
 		{{out: `{"ok":true}`}, {code: 500}, {trap: "put_then_trap"}, {out: `{"ok":true}`}},
 		{{out: `{"ok":true}`}, {out: `{"ok":true}`}, {code: 409}, {code: 400}},
 	}
@@ -73,13 +73,13 @@ func TestWasmExecutor(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		query string
-		want  outcome
+		want  expect
 	}{
-		{`{"op":"get","key":"a"}`, outcome{out: `{"key":"a","value":"1","found":true}`}},
-		{`{"op":"get","key":"b"}`, outcome{out: `{"key":"b","found":false}`}},
-		{`{"op":"get","key":"empty"}`, outcome{out: `{"key":"empty","value":"","found":true}`}},
-		{`{"op":"list"}`, outcome{out: `{"items":[{"key":"a","value":"1"},{"key":"c","value":"33"},{"key":"empty","value":""}]}`}},
-		{`{"op":"put","key":"q","value":"1"}`, outcome{code: 400}},
+		{`{"op":"get","key":"a"}`, expect{out: `{"key":"a","value":"1","found":true}`}},
+		{`{"op":"get","key":"b"}`, expect{out: `{"key":"b","found":false}`}},
+		{`{"op":"get","key":"empty"}`, expect{out: `{"key":"empty","value":"","found":true}`}},
+		{`{"op":"list"}`, expect{out: `{"items":[{"key":"a","value":"1"},{"key":"c","value":"33"},{"key":"empty","value":""}]}`}},
+		{`{"op":"put","key":"q","value":"1"}`, expect{code: 400}},
 	} {
 		for r, rep := range replicas {
 			q := lookup(t, rep.sm, tc.query)
@@ -105,14 +105,14 @@ func TestWasmExecutor(t *testing.T) {
 	}
 }
 
-// outcome is what an entry or query must return.
-type outcome struct {
+// expect is what an entry or query must return.
+type expect struct {
 	out  string
 	code uint32 // an application error's code
 	trap string // a substring of a trap's reason
 }
 
-func (w outcome) check(t *testing.T, what string, r result) {
+func (w expect) check(t *testing.T, what string, r result) {
 	t.Helper()
 	switch {
 	case w.code != 0:

@@ -8,6 +8,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // ABIVersion is the guest ABI version this host speaks.
@@ -48,7 +49,7 @@ type callState struct {
 	readOnly bool
 	fuel     fuelGauge
 	output   []byte
-	appErr   *AppError
+	appErr   *outcome.AppError
 }
 
 type callKey struct{}
@@ -193,5 +194,5 @@ func setError(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
 	st.fuel.charge(hostCallFuel, int(uint32(stack[2])))
 	msg := read(mod, uint32(stack[1]), uint32(stack[2]), "error message", MaxOutputBytes)
-	st.appErr = &AppError{Code: uint32(stack[0]), Message: string(msg)}
+	st.appErr = &outcome.AppError{Code: uint32(stack[0]), Message: string(msg)}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // TestABI runs hand-written modules that use the synod imports exactly as
@@ -39,7 +40,7 @@ func TestABI(t *testing.T) {
 		entry                wasm.Entry
 		kv                   []string // the store's entries before the call
 		in                   string
-		want                 outcome
+		want                 expect
 		// wantKV is the store afterwards; nil means unchanged.
 		wantKV map[string]string
 	}{
@@ -48,45 +49,45 @@ func TestABI(t *testing.T) {
 			imports: []wimport{impSetOutput},
 			update:  code(reqPtr, reqLen, call(0), i32(0)),
 			in:      "hello",
-			want:    outcome{out: "hello"},
+			want:    expect{out: "hello"},
 		},
 		{
 			name:    "the last set_output wins",
 			imports: []wimport{impSetOutput},
 			update:  code(reqPtr, reqLen, call(0), reqPtr, i32(1), call(0), i32(0)),
 			in:      "hello",
-			want:    outcome{out: "h"},
+			want:    expect{out: "h"},
 		},
 		{
 			name:   "no set_output is an empty result",
 			update: i32(0),
 			in:     "hello",
-			want:   outcome{out: ""},
+			want:   expect{out: ""},
 		},
 		{
 			name:    "an empty request",
 			imports: []wimport{impSetOutput},
 			update:  code(reqPtr, reqLen, call(0), i32(0)),
-			want:    outcome{out: ""},
+			want:    expect{out: ""},
 		},
 		{
 			name:    "set_error gives the code and message",
 			imports: []wimport{impSetError},
 			update:  code(i32(42), reqPtr, reqLen, call(0), i32(1)),
 			in:      "no such thing",
-			want:    outcome{appErr: &wasm.AppError{Code: 42, Message: "no such thing"}},
+			want:    expect{appErr: &outcome.AppError{Code: 42, Message: "no such thing"}},
 		},
 		{
 			name:    "an application error discards the output",
 			imports: []wimport{impSetOutput},
 			update:  code(reqPtr, reqLen, call(0), i32(3)),
 			in:      "hello",
-			want:    outcome{appErr: &wasm.AppError{Code: 3, Message: "module returned status 3 without calling set_error"}},
+			want:    expect{appErr: &outcome.AppError{Code: 3, Message: "module returned status 3 without calling set_error"}},
 		},
 		{
 			name:   "a negative status without set_error",
 			update: i32(-1),
-			want:   outcome{appErr: &wasm.AppError{Code: 0xFFFFFFFF, Message: "module returned status -1 without calling set_error"}},
+			want:   expect{appErr: &outcome.AppError{Code: 0xFFFFFFFF, Message: "module returned status -1 without calling set_error"}},
 		},
 		{
 			name:    "query answers through set_output",
@@ -95,7 +96,7 @@ func TestABI(t *testing.T) {
 			update:  i32(1),
 			entry:   wasm.Query,
 			in:      "from query",
-			want:    outcome{out: "from query"},
+			want:    expect{out: "from query"},
 		},
 		{
 			// The result of kv_get is observed as the code of set_error.
@@ -103,7 +104,7 @@ func TestABI(t *testing.T) {
 			imports: []wimport{impKVGet, impSetError},
 			update:  code(reqPtr, reqLen, i32(buf), i32(16), call(0), i32(0), i32(0), call(1), i32(1)),
 			in:      "k",
-			want:    outcome{appErr: &wasm.AppError{Code: 0xFFFFFFFF}},
+			want:    expect{appErr: &outcome.AppError{Code: 0xFFFFFFFF}},
 		},
 		{
 			name:    "kv_get returns the length even when the buffer is short",
@@ -111,7 +112,7 @@ func TestABI(t *testing.T) {
 			update:  code(reqPtr, reqLen, i32(buf), i32(2), call(0), i32(0), i32(0), call(1), i32(1)),
 			kv:      []string{"k", "value"},
 			in:      "k",
-			want:    outcome{appErr: &wasm.AppError{Code: 5}},
+			want:    expect{appErr: &outcome.AppError{Code: 5}},
 		},
 		{
 			name:    "kv_get copies the value when it fits",
@@ -119,7 +120,7 @@ func TestABI(t *testing.T) {
 			update:  code(i32(buf), reqPtr, reqLen, i32(buf), i32(5), call(0), call(1), i32(0)),
 			kv:      []string{"k", "value"},
 			in:      "k",
-			want:    outcome{out: "value"},
+			want:    expect{out: "value"},
 		},
 		{
 			name:    "kv_get copies nothing when the buffer is short",
@@ -127,7 +128,7 @@ func TestABI(t *testing.T) {
 			update:  code(reqPtr, reqLen, i32(buf), i32(4), call(0), []byte{opDrop}, i32(buf), i32(5), call(1), i32(0)),
 			kv:      []string{"k", "value"},
 			in:      "k",
-			want:    outcome{out: "\x00\x00\x00\x00\x00"},
+			want:    expect{out: "\x00\x00\x00\x00\x00"},
 		},
 		{
 			name:    "a query reads",
@@ -136,7 +137,7 @@ func TestABI(t *testing.T) {
 			entry:   wasm.Query,
 			kv:      []string{"k", "value"},
 			in:      "k",
-			want:    outcome{out: "value"},
+			want:    expect{out: "value"},
 		},
 		{
 			name:    "kv_set and kv_delete write to the store",
@@ -145,7 +146,7 @@ func TestABI(t *testing.T) {
 			update: code(reqPtr, i32(1), i32(allocPtr+1), i32(1), call(0), i32(allocPtr+2), i32(1), call(1), i32(0)),
 			kv:     []string{"d", "old", "e", "kept"},
 			in:     "kvd",
-			want:   outcome{out: ""},
+			want:   expect{out: ""},
 			wantKV: map[string]string{"k": "v", "e": "kept"},
 		},
 		{
@@ -154,14 +155,14 @@ func TestABI(t *testing.T) {
 			update:  code(reqPtr, reqLen, call(0), i32(0)),
 			kv:      []string{"a", "1"},
 			in:      "zz",
-			want:    outcome{out: ""},
+			want:    expect{out: ""},
 		},
 		{
 			name:    "kv_scan of everything, in order, limited",
 			imports: []wimport{impKVScan, impSetOutput},
 			update:  code(i32(buf), i32(0), i32(0), i32(0), i32(0), i32(2), i32(buf), i32(4096), call(0), call(1), i32(0)),
 			kv:      abc,
-			want:    outcome{out: scanEncoding("a", "1", "b", "22")},
+			want:    expect{out: scanEncoding("a", "1", "b", "22")},
 		},
 		{
 			name:    "kv_scan of [start, end)",
@@ -170,27 +171,27 @@ func TestABI(t *testing.T) {
 			update: code(i32(buf), reqPtr, i32(1), i32(allocPtr+1), i32(1), i32(10), i32(buf), i32(4096), call(0), call(1), i32(0)),
 			kv:     abc,
 			in:     "bc",
-			want:   outcome{out: scanEncoding("b", "22")},
+			want:   expect{out: scanEncoding("b", "22")},
 		},
 		{
 			name:    "kv_scan with a negative limit returns everything",
 			imports: []wimport{impKVScan, impSetOutput},
 			update:  code(i32(buf), i32(0), i32(0), i32(0), i32(0), i32(-1), i32(buf), i32(4096), call(0), call(1), i32(0)),
 			kv:      abc,
-			want:    outcome{out: scanEncoding(abc...)},
+			want:    expect{out: scanEncoding(abc...)},
 		},
 		{
 			name:    "kv_scan returns the length even when the buffer is short",
 			imports: []wimport{impKVScan, impSetError},
 			update:  code(i32(0), i32(0), i32(0), i32(0), i32(0), i32(buf), i32(1), call(0), i32(0), i32(0), call(1), i32(1)),
 			kv:      abc,
-			want:    outcome{appErr: &wasm.AppError{Code: uint32(len(scanEncoding(abc...)))}},
+			want:    expect{appErr: &outcome.AppError{Code: uint32(len(scanEncoding(abc...)))}},
 		},
 		{
 			name:    "kv_scan of nothing",
 			imports: []wimport{impKVScan, impSetError},
 			update:  code(i32(0), i32(0), i32(0), i32(0), i32(0), i32(buf), i32(1), call(0), i32(0), i32(0), call(1), i32(1)),
-			want:    outcome{appErr: &wasm.AppError{Code: 0}},
+			want:    expect{appErr: &outcome.AppError{Code: 0}},
 		},
 
 		// Violations: every one is a trap that names the problem.
@@ -200,7 +201,7 @@ func TestABI(t *testing.T) {
 			query:   code(reqPtr, reqLen, reqPtr, reqLen, call(0), i32(0)),
 			entry:   wasm.Query,
 			in:      "k",
-			want:    outcome{trap: "kv_set called from a query: queries are read-only"},
+			want:    expect{trap: "kv_set called from a query: queries are read-only"},
 		},
 		{
 			name:    "kv_delete from a query",
@@ -209,59 +210,59 @@ func TestABI(t *testing.T) {
 			entry:   wasm.Query,
 			kv:      []string{"k", "v"},
 			in:      "k",
-			want:    outcome{trap: "kv_delete called from a query: queries are read-only"},
+			want:    expect{trap: "kv_delete called from a query: queries are read-only"},
 		},
 		{
 			name:    "kv_set of an empty key",
 			imports: []wimport{impKVSet},
 			update:  code(reqPtr, i32(0), reqPtr, reqLen, call(0), i32(0)),
 			in:      "v",
-			want:    outcome{trap: "empty key"},
+			want:    expect{trap: "empty key"},
 		},
 		{
 			name:    "kv_get of an empty key",
 			imports: []wimport{impKVGet},
 			update:  code(reqPtr, i32(0), i32(buf), i32(16), call(0)),
-			want:    outcome{trap: "empty key"},
+			want:    expect{trap: "empty key"},
 		},
 		{
 			name:    "kv_delete of an empty key",
 			imports: []wimport{impKVDelete},
 			update:  code(reqPtr, i32(0), call(0), i32(0)),
-			want:    outcome{trap: "empty key"},
+			want:    expect{trap: "empty key"},
 		},
 		{
 			name:    "a key over the limit",
 			imports: []wimport{impKVSet},
 			update:  code(i32(0), i32(wasm.MaxKeyBytes+1), i32(0), i32(1), call(0), i32(0)),
-			want:    outcome{trap: "key of 4097 bytes is over the limit of 4096"},
+			want:    expect{trap: "key of 4097 bytes is over the limit of 4096"},
 		},
 		{
 			name:    "a key at the limit",
 			imports: []wimport{impKVSet},
 			update:  code(i32(0), i32(wasm.MaxKeyBytes), i32(0), i32(0), call(0), i32(0)),
-			want:    outcome{out: ""},
+			want:    expect{out: ""},
 			wantKV:  map[string]string{string(make([]byte, wasm.MaxKeyBytes)): ""},
 		},
 		{
 			name:    "a key outside memory",
 			imports: []wimport{impKVGet},
 			update:  code(i32(page-10), i32(100), i32(0), i32(0), call(0)),
-			want:    outcome{trap: "key at [65526, 65626) is outside memory"},
+			want:    expect{trap: "key at [65526, 65626) is outside memory"},
 		},
 		{
 			name:    "a value over the limit",
 			imports: []wimport{impKVSet},
 			update:  code(reqPtr, reqLen, i32(0), i32(wasm.MaxValueBytes+1), call(0), i32(0)),
 			in:      "k",
-			want:    outcome{trap: "value of 1048577 bytes is over the limit of 1048576"},
+			want:    expect{trap: "value of 1048577 bytes is over the limit of 1048576"},
 		},
 		{
 			name:    "a value outside memory",
 			imports: []wimport{impKVSet},
 			update:  code(reqPtr, reqLen, i32(page-1), i32(2), call(0), i32(0)),
 			in:      "k",
-			want:    outcome{trap: "value at [65535, 65537) is outside memory"},
+			want:    expect{trap: "value at [65535, 65537) is outside memory"},
 		},
 		{
 			name:    "kv_get into a buffer outside memory",
@@ -269,62 +270,62 @@ func TestABI(t *testing.T) {
 			update:  code(reqPtr, reqLen, i32(page), i32(16), call(0)),
 			kv:      []string{"k", "v"},
 			in:      "k",
-			want:    outcome{trap: "buffer at [65536, 65537) is outside memory"},
+			want:    expect{trap: "buffer at [65536, 65537) is outside memory"},
 		},
 		{
 			name:    "kv_scan into a buffer outside memory",
 			imports: []wimport{impKVScan},
 			update:  code(i32(0), i32(0), i32(0), i32(0), i32(0), i32(page-4), i32(100), call(0)),
 			kv:      []string{"k", "v"},
-			want:    outcome{trap: "buffer at [65532, 65542) is outside memory"},
+			want:    expect{trap: "buffer at [65532, 65542) is outside memory"},
 		},
 		{
 			name:    "a scan start over the limit",
 			imports: []wimport{impKVScan},
 			update:  code(i32(0), i32(wasm.MaxKeyBytes+1), i32(0), i32(0), i32(0), i32(buf), i32(0), call(0)),
-			want:    outcome{trap: "scan start of 4097 bytes is over the limit of 4096"},
+			want:    expect{trap: "scan start of 4097 bytes is over the limit of 4096"},
 		},
 		{
 			name:    "a scan end outside memory",
 			imports: []wimport{impKVScan},
 			update:  code(i32(0), i32(0), i32(page), i32(1), i32(0), i32(buf), i32(0), call(0)),
-			want:    outcome{trap: "scan end at [65536, 65537) is outside memory"},
+			want:    expect{trap: "scan end at [65536, 65537) is outside memory"},
 		},
 		{
 			name:    "an output over the limit",
 			imports: []wimport{impSetOutput},
 			update:  code(i32(0), i32(wasm.MaxOutputBytes+1), call(0), i32(0)),
-			want:    outcome{trap: "output of 4194305 bytes is over the limit of 4194304"},
+			want:    expect{trap: "output of 4194305 bytes is over the limit of 4194304"},
 		},
 		{
 			name:    "an output outside memory",
 			imports: []wimport{impSetOutput},
 			update:  code(i32(page-1), i32(2), call(0), i32(0)),
-			want:    outcome{trap: "output at [65535, 65537) is outside memory"},
+			want:    expect{trap: "output at [65535, 65537) is outside memory"},
 		},
 		{
 			name:    "an error message outside memory",
 			imports: []wimport{impSetError},
 			update:  code(i32(1), i32(-1), i32(1), call(0), i32(1)),
-			want:    outcome{trap: "error message at [4294967295, 4294967296) is outside memory"},
+			want:    expect{trap: "error message at [4294967295, 4294967296) is outside memory"},
 		},
 		{
 			name:   "synod_alloc returns a pointer outside memory",
 			alloc:  i32(page),
 			update: i32(0),
 			in:     "x",
-			want:   outcome{trap: "synod_alloc(1) returned 65536, outside memory"},
+			want:   expect{trap: "synod_alloc(1) returned 65536, outside memory"},
 		},
 		{
 			name:   "unreachable",
 			update: []byte{opUnreachable},
-			want:   outcome{trap: "unreachable"},
+			want:   expect{trap: "unreachable"},
 		},
 		{
 			name:  "a trap in a query",
 			query: []byte{opUnreachable},
 			entry: wasm.Query,
-			want:  outcome{trap: "unreachable"},
+			want:  expect{trap: "unreachable"},
 		},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -59,8 +60,8 @@ func FuzzHostCalls(f *testing.F) {
 		for i, m := range mods {
 			kv := newMemKV("a", "1", "b", "2")
 			out, _, err := m.Call(t.Context(), wasm.Update, append([]byte("raw "), in...), wasm.Env{}, kv)
-			var ae *wasm.AppError
-			var trap *wasm.Trap
+			var ae *outcome.AppError
+			var trap *outcome.Trap
 			if err != nil && !errors.As(err, &ae) && !errors.As(err, &trap) {
 				t.Fatalf("call %x: a host failure, not a trap or application error: %v", in, err)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -15,7 +16,7 @@ import (
 type step struct {
 	entry wasm.Entry
 	in    string
-	want  outcome
+	want  expect
 }
 
 // run runs steps against kv as the host does: a failed call's writes are
@@ -37,7 +38,7 @@ func TestCallKV(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{})
 	m := load(t, rt, testwasm.Build(t, testwasm.KV))
-	ok := outcome{out: `{"ok":true}`}
+	ok := expect{out: `{"ok":true}`}
 	tests := []struct {
 		name  string
 		steps []step
@@ -50,12 +51,12 @@ func TestCallKV(t *testing.T) {
 				{in: `{"op":"put","key":"ab","value":"3"}`, want: ok},
 				{in: `{"op":"put","key":"a","value":"1"}`, want: ok},
 				{in: `{"op":"put","key":"c","value":"4"}`, want: ok},
-				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: outcome{out: `{"key":"a","value":"1","found":true}`}},
-				{in: `{"op":"get","key":"ab"}`, want: outcome{out: `{"key":"ab","value":"3","found":true}`}},
-				{entry: wasm.Query, in: `{"op":"get","key":"zz"}`, want: outcome{out: `{"key":"zz","found":false}`}},
-				{entry: wasm.Query, in: `{"op":"list","prefix":"a"}`, want: outcome{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"}]}`}},
-				{entry: wasm.Query, in: `{"op":"list","limit":2}`, want: outcome{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"}],"more":true}`}},
-				{entry: wasm.Query, in: `{"op":"list"}`, want: outcome{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"},{"key":"b","value":"2"},{"key":"c","value":"4"}]}`}},
+				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: expect{out: `{"key":"a","value":"1","found":true}`}},
+				{in: `{"op":"get","key":"ab"}`, want: expect{out: `{"key":"ab","value":"3","found":true}`}},
+				{entry: wasm.Query, in: `{"op":"get","key":"zz"}`, want: expect{out: `{"key":"zz","found":false}`}},
+				{entry: wasm.Query, in: `{"op":"list","prefix":"a"}`, want: expect{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"}]}`}},
+				{entry: wasm.Query, in: `{"op":"list","limit":2}`, want: expect{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"}],"more":true}`}},
+				{entry: wasm.Query, in: `{"op":"list"}`, want: expect{out: `{"items":[{"key":"a","value":"1"},{"key":"ab","value":"3"},{"key":"b","value":"2"},{"key":"c","value":"4"}]}`}},
 			},
 			state: map[string]string{"a": "1", "ab": "3", "b": "2", "c": "4"},
 		},
@@ -67,7 +68,7 @@ func TestCallKV(t *testing.T) {
 				{in: `{"op":"put","key":"b","value":"3"}`, want: ok},
 				{in: `{"op":"delete","key":"b"}`, want: ok},
 				{in: `{"op":"delete","key":"b"}`, want: ok},
-				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: outcome{out: `{"key":"a","value":"2","found":true}`}},
+				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: expect{out: `{"key":"a","value":"2","found":true}`}},
 			},
 			state: map[string]string{"a": "2"},
 		},
@@ -75,10 +76,10 @@ func TestCallKV(t *testing.T) {
 			name: "cas",
 			steps: []step{
 				{in: `{"op":"cas","key":"a","value":"1"}`, want: ok},
-				{in: `{"op":"cas","key":"a","value":"2"}`, want: outcome{appErr: &wasm.AppError{Code: 409, Message: `cas "a": key exists`}}},
-				{in: `{"op":"cas","key":"a","expect":"9","value":"2"}`, want: outcome{appErr: &wasm.AppError{Code: 409, Message: `cas "a": value differs from expect`}}},
+				{in: `{"op":"cas","key":"a","value":"2"}`, want: expect{appErr: &outcome.AppError{Code: 409, Message: `cas "a": key exists`}}},
+				{in: `{"op":"cas","key":"a","expect":"9","value":"2"}`, want: expect{appErr: &outcome.AppError{Code: 409, Message: `cas "a": value differs from expect`}}},
 				{in: `{"op":"cas","key":"a","expect":"1","value":"2"}`, want: ok},
-				{in: `{"op":"cas","key":"b","expect":"1","value":"2"}`, want: outcome{appErr: &wasm.AppError{Code: 409, Message: `cas "b": key does not exist`}}},
+				{in: `{"op":"cas","key":"b","expect":"1","value":"2"}`, want: expect{appErr: &outcome.AppError{Code: 409, Message: `cas "b": key does not exist`}}},
 			},
 			state: map[string]string{"a": "2"},
 		},
@@ -86,9 +87,9 @@ func TestCallKV(t *testing.T) {
 			name: "put_then_fail is an application error",
 			steps: []step{
 				{in: `{"op":"put","key":"a","value":"1"}`, want: ok},
-				{in: `{"op":"put_then_fail","key":"a","value":"2"}`, want: outcome{appErr: &wasm.AppError{Code: 500, Message: "put_then_fail: failing after the write, as asked"}}},
-				{in: `{"op":"put_then_fail","key":"b","value":"2"}`, want: outcome{appErr: &wasm.AppError{Code: 500, Message: "put_then_fail: failing after the write, as asked"}}},
-				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: outcome{out: `{"key":"a","value":"1","found":true}`}},
+				{in: `{"op":"put_then_fail","key":"a","value":"2"}`, want: expect{appErr: &outcome.AppError{Code: 500, Message: "put_then_fail: failing after the write, as asked"}}},
+				{in: `{"op":"put_then_fail","key":"b","value":"2"}`, want: expect{appErr: &outcome.AppError{Code: 500, Message: "put_then_fail: failing after the write, as asked"}}},
+				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: expect{out: `{"key":"a","value":"1","found":true}`}},
 			},
 			state: map[string]string{"a": "1"},
 		},
@@ -96,9 +97,9 @@ func TestCallKV(t *testing.T) {
 			name: "put_then_trap traps and the next call works",
 			steps: []step{
 				{in: `{"op":"put","key":"a","value":"1"}`, want: ok},
-				{in: `{"op":"put_then_trap","key":"a","value":"2"}`, want: outcome{trap: "put_then_trap: trapping after the write, as asked"}},
-				{in: `{"op":"put_then_trap","key":"b","value":"2"}`, want: outcome{trap: "put_then_trap: trapping after the write, as asked"}},
-				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: outcome{out: `{"key":"a","value":"1","found":true}`}},
+				{in: `{"op":"put_then_trap","key":"a","value":"2"}`, want: expect{trap: "put_then_trap: trapping after the write, as asked"}},
+				{in: `{"op":"put_then_trap","key":"b","value":"2"}`, want: expect{trap: "put_then_trap: trapping after the write, as asked"}},
+				{entry: wasm.Query, in: `{"op":"get","key":"a"}`, want: expect{out: `{"key":"a","value":"1","found":true}`}},
 				{in: `{"op":"put","key":"b","value":"3"}`, want: ok},
 			},
 			state: map[string]string{"a": "1", "b": "3"},
@@ -106,9 +107,9 @@ func TestCallKV(t *testing.T) {
 		{
 			name: "bad commands",
 			steps: []step{
-				{in: `{"op":"nope"}`, want: outcome{appErr: &wasm.AppError{Code: 400, Message: `unknown op "nope"`}}},
-				{in: `{"op":"put","key":"a"}`, want: outcome{appErr: &wasm.AppError{Code: 400, Message: "put: missing value"}}},
-				{entry: wasm.Query, in: `{"op":"put","key":"a","value":"1"}`, want: outcome{appErr: &wasm.AppError{Code: 400, Message: `op "put" writes: propose it as an update, not a query`}}},
+				{in: `{"op":"nope"}`, want: expect{appErr: &outcome.AppError{Code: 400, Message: `unknown op "nope"`}}},
+				{in: `{"op":"put","key":"a"}`, want: expect{appErr: &outcome.AppError{Code: 400, Message: "put: missing value"}}},
+				{entry: wasm.Query, in: `{"op":"put","key":"a","value":"1"}`, want: expect{appErr: &outcome.AppError{Code: 400, Message: `op "put" writes: propose it as an update, not a query`}}},
 			},
 			state: map[string]string{},
 		},
@@ -146,8 +147,8 @@ func TestCallFailureLeavesRollbackToCaller(t *testing.T) {
 		wantErr func(error) bool
 	}{
 		{`{"op":"put","key":"a","value":"1"}`, func(err error) bool { return err == nil }},
-		{`{"op":"put_then_fail","key":"a","value":"2"}`, func(err error) bool { var ae *wasm.AppError; return errors.As(err, &ae) && ae.Code == 500 }},
-		{`{"op":"put_then_trap","key":"b","value":"2"}`, func(err error) bool { var tr *wasm.Trap; return errors.As(err, &tr) }},
+		{`{"op":"put_then_fail","key":"a","value":"2"}`, func(err error) bool { var ae *outcome.AppError; return errors.As(err, &ae) && ae.Code == 500 }},
+		{`{"op":"put_then_trap","key":"b","value":"2"}`, func(err error) bool { var tr *outcome.Trap; return errors.As(err, &tr) }},
 		{`{"op":"put","key":"c","value":"3"}`, func(err error) bool { return err == nil }},
 	}
 	for _, c := range calls {
@@ -201,14 +202,14 @@ func TestCallHostFailure(t *testing.T) {
 	if !errors.Is(err, errDisk) {
 		t.Fatalf("got %v, want an error wrapping %v", err, errDisk)
 	}
-	var ae *wasm.AppError
-	var trap *wasm.Trap
+	var ae *outcome.AppError
+	var trap *outcome.Trap
 	if errors.As(err, &ae) || errors.As(err, &trap) {
 		t.Errorf("a host failure was reported as a guest outcome: %v", err)
 	}
 	kv.onGet = nil
 	out, _, err := m.Call(t.Context(), wasm.Update, []byte(`{"op":"get","key":"a"}`), wasm.Env{}, kv)
-	outcome{out: `{"key":"a","found":false}`}.check(t, out, err)
+	expect{out: `{"key":"a","found":false}`}.check(t, out, err)
 }
 
 // TestCallConcurrent runs calls of one module from many goroutines, each

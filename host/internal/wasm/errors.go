@@ -3,13 +3,15 @@ package wasm
 import (
 	"errors"
 	"fmt"
+
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 var (
 	// ErrInvalidModule wraps every reason a module is refused at upload.
-	ErrInvalidModule = errors.New("invalid module")
+	ErrInvalidModule = outcome.New(outcome.Invalid, outcome.AppliedNo, outcome.CodeInvalidModule, "invalid module")
 	// ErrModuleTooLarge is returned for a module over [Config.MaxModuleBytes].
-	ErrModuleTooLarge = errors.New("module too large")
+	ErrModuleTooLarge = outcome.New(outcome.OverLimit, outcome.AppliedNo, outcome.CodeModuleTooLarge, "module too large")
 	// ErrWatchdog is returned for a call that ran longer than
 	// [Config.Watchdog] by the wall clock. Whatever the guest computed is
 	// dropped: another machine might have run the same call in time, so
@@ -17,34 +19,6 @@ var (
 	// not a guest outcome.
 	ErrWatchdog = errors.New("guest call ran past the watchdog")
 )
-
-// AppError is an application error a guest reported through set_error.
-type AppError struct {
-	// Code is the guest's error code.
-	Code uint32
-	// Message is the guest's error message.
-	Message string
-}
-
-// Error implements error.
-func (e *AppError) Error() string {
-	return fmt.Sprintf("application error %d: %s", e.Code, e.Message)
-}
-
-// Trap is a guest call that ended abnormally: a wasm trap, a panic, an ABI
-// violation or proc_exit. The outcome is deterministic: every replica traps
-// the same way on the same entry.
-type Trap struct {
-	// Reason says why, in one line.
-	Reason string
-	// OutOfFuel is set when the call used its whole fuel budget.
-	OutOfFuel bool
-}
-
-// Error implements error.
-func (t *Trap) Error() string {
-	return "module trapped: " + t.Reason
-}
 
 // abiViolation is raised (as a panic, which wazero turns into an error that
 // ends the call) by a host function when a guest breaks the ABI.
@@ -56,7 +30,7 @@ func (v *abiViolation) Error() string { return v.reason }
 
 // violate ends the running guest call. The panic never escapes: wazero
 // recovers panics of host functions and returns them from the call as an
-// error, which [classify] turns into a [*Trap].
+// error, which [classify] turns into a [*outcome.Trap].
 func violate(format string, args ...any) {
 	panic(&abiViolation{reason: fmt.Sprintf(format, args...)})
 }

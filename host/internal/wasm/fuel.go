@@ -3,6 +3,7 @@ package wasm
 import (
 	"fmt"
 
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -77,6 +78,6 @@ func (f fuelGauge) used(budget uint64) (uint64, bool) {
 	return budget - uint64(left), false
 }
 
-func outOfFuel(budget uint64) *Trap {
-	return &Trap{Reason: fmt.Sprintf("%s: the call used all of its %d", outOfFuelReason, budget), OutOfFuel: true}
+func outOfFuel(budget uint64) *outcome.Trap {
+	return &outcome.Trap{Reason: fmt.Sprintf("%s: the call used all of its %d", outOfFuelReason, budget), OutOfFuel: true}
 }

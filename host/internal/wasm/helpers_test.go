@@ -10,6 +10,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -104,20 +105,20 @@ func (m *memKV) Delete(key []byte) error {
 	return nil
 }
 
-// outcome describes what a call must return: exactly one of the fields
+// expect describes what a call must return: exactly one of the fields
 // that are set, or success with out when neither appErr nor trap is set.
-type outcome struct {
+type expect struct {
 	out    string
-	appErr *wasm.AppError
+	appErr *outcome.AppError
 	// trap is a substring of the trap's reason.
 	trap string
 }
 
 // check compares a call's result with want.
-func (want outcome) check(t *testing.T, out []byte, err error) {
+func (want expect) check(t *testing.T, out []byte, err error) {
 	t.Helper()
-	var ae *wasm.AppError
-	var trap *wasm.Trap
+	var ae *outcome.AppError
+	var trap *outcome.Trap
 	switch {
 	case want.appErr != nil:
 		if !errors.As(err, &ae) {

@@ -17,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/synodhq/synod/host/internal/wasm/meter"
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Module is a compiled, validated module with pools of idle instances.
@@ -81,7 +82,7 @@ const (
 
 // Call runs one entry point with input against kv and returns the guest's
 // output and the fuel the call used (see package meter). A guest failure
-// is returned as an [*AppError] or a [*Trap], running out of fuel
+// is returned as an [*outcome.AppError] or a [*outcome.Trap], running out of fuel
 // included; any other error is the host's own (for example a storage
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
@@ -105,7 +106,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 		_ = inst.mod.Close(ctx)
 		return nil, fuel, fmt.Errorf("%w: it took %s, the limit is %s (fuel used: %d)", ErrWatchdog, took.Round(time.Millisecond), m.rt.cfg.Watchdog, fuel)
 	}
-	var trap *Trap
+	var trap *outcome.Trap
 	if exhausted && (err == nil || isAppError(err) || errors.As(err, &trap)) {
 		// Even without a trap: the guest may overdraw its fuel a little
 		// before a check notices (see meter).
@@ -129,7 +130,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 }
 
 func isAppError(err error) bool {
-	var ae *AppError
+	var ae *outcome.AppError
 	return errors.As(err, &ae)
 }
 
@@ -285,7 +286,7 @@ func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *c
 	}
 	ptr := uint32(res[0])
 	if !inst.mod.Memory().Write(ptr, input) {
-		return nil, &Trap{Reason: fmt.Sprintf("synod_alloc(%d) returned %d, outside memory", len(input), ptr)}
+		return nil, &outcome.Trap{Reason: fmt.Sprintf("synod_alloc(%d) returned %d, outside memory", len(input), ptr)}
 	}
 	fn := inst.update
 	if entry == Query {
@@ -297,29 +298,29 @@ func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *c
 	}
 	if status := int32(uint32(res[0])); status != 0 {
 		if st.appErr == nil {
-			st.appErr = &AppError{Code: uint32(status), Message: fmt.Sprintf("module returned status %d without calling set_error", status)}
+			st.appErr = &outcome.AppError{Code: uint32(status), Message: fmt.Sprintf("module returned status %d without calling set_error", status)}
 		}
 		return nil, st.appErr
 	}
 	return st.output, nil
 }
 
-// classify turns an error out of wazero into a [*Trap], unless it is a
+// classify turns an error out of wazero into a [*outcome.Trap], unless it is a
 // host failure or an error that is already classified.
 func classify(err error) error {
 	var hf *hostFailure
 	if errors.As(err, &hf) {
 		return fmt.Errorf("host failure during guest call: %w", hf.err)
 	}
-	var trap *Trap
+	var trap *outcome.Trap
 	if isAppError(err) || errors.As(err, &trap) {
 		return err
 	}
 	var v *abiViolation
 	if errors.As(err, &v) {
-		return &Trap{Reason: v.reason}
+		return &outcome.Trap{Reason: v.reason}
 	}
-	return &Trap{Reason: firstLine(err)}
+	return &outcome.Trap{Reason: firstLine(err)}
 }
 
 // firstLine returns an error's message without the wasm stack trace that

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -25,15 +26,15 @@ func TestProbeOutcomes(t *testing.T) {
 		name  string
 		entry wasm.Entry
 		in    string
-		want  outcome
+		want  expect
 	}{
-		{name: "a query that writes", entry: wasm.Query, in: "set", want: outcome{trap: "kv_set called from a query: queries are read-only"}},
-		{name: "a query that deletes", entry: wasm.Query, in: "delete", want: outcome{trap: "kv_delete called from a query: queries are read-only"}},
-		{name: "proc_exit", in: "exit", want: outcome{trap: "exit_code(3)"}},
-		{name: "a key over the limit", in: "bigkey", want: outcome{trap: "key of 4097 bytes is over the limit of 4096"}},
-		{name: "a value over the limit", in: "bigvalue", want: outcome{trap: "value of 1048577 bytes is over the limit of 1048576"}},
-		{name: "a panic", in: "panic at the disco", want: outcome{trap: "panic: at the disco"}},
-		{name: "an unknown op", in: "nope", want: outcome{appErr: &wasm.AppError{Code: 400, Message: `unknown update op "nope"`}}},
+		{name: "a query that writes", entry: wasm.Query, in: "set", want: expect{trap: "kv_set called from a query: queries are read-only"}},
+		{name: "a query that deletes", entry: wasm.Query, in: "delete", want: expect{trap: "kv_delete called from a query: queries are read-only"}},
+		{name: "proc_exit", in: "exit", want: expect{trap: "exit_code(3)"}},
+		{name: "a key over the limit", in: "bigkey", want: expect{trap: "key of 4097 bytes is over the limit of 4096"}},
+		{name: "a value over the limit", in: "bigvalue", want: expect{trap: "value of 1048577 bytes is over the limit of 1048576"}},
+		{name: "a panic", in: "panic at the disco", want: expect{trap: "panic: at the disco"}},
+		{name: "an unknown op", in: "nope", want: expect{appErr: &outcome.AppError{Code: 400, Message: `unknown update op "nope"`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestProbeOutcomes(t *testing.T) {
 				t.Errorf("store afterwards: got %q, want %q", kv.data, want)
 			}
 			out, _, err = m.Call(t.Context(), wasm.Update, []byte("put x"), wasm.Env{}, kv)
-			outcome{}.check(t, out, err)
+			expect{}.check(t, out, err)
 		})
 	}
 }
@@ -57,15 +58,15 @@ func TestTrapReasonIsTheCallsOwn(t *testing.T) {
 	t.Parallel()
 	m := load(t, newRuntime(t, wasm.Config{PoolSize: 1}), testwasm.Build(t, probe))
 	steps := []step{
-		{in: "stderr noise from an earlier call", want: outcome{}},
-		{in: "exit", want: outcome{trap: "exit_code(3)"}},
-		{in: "stderr noise from an earlier call", want: outcome{}},
-		{in: "panic second", want: outcome{trap: "panic: second"}},
+		{in: "stderr noise from an earlier call", want: expect{}},
+		{in: "exit", want: expect{trap: "exit_code(3)"}},
+		{in: "stderr noise from an earlier call", want: expect{}},
+		{in: "panic second", want: expect{trap: "panic: second"}},
 	}
 	for _, s := range steps {
 		out, _, err := m.Call(t.Context(), wasm.Update, []byte(s.in), wasm.Env{}, newMemKV())
 		s.want.check(t, out, err)
-		var trap *wasm.Trap
+		var trap *outcome.Trap
 		if errors.As(err, &trap) && strings.Contains(trap.Reason, "noise") {
 			t.Errorf("%s: the trap reason %q has an earlier call's stderr", s.in, trap.Reason)
 		}
@@ -262,7 +263,7 @@ func TestOutOfFuel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	out, fuel, err := m.Call(ctx, wasm.Update, []byte("spin"), wasm.Env{Fuel: budget}, newMemKV())
-	var trap *wasm.Trap
+	var trap *outcome.Trap
 	if !errors.As(err, &trap) || !trap.OutOfFuel || !strings.Contains(trap.Reason, "out of fuel") {
 		t.Fatalf("spin: got (%q, %v), want an out-of-fuel trap", out, err)
 	}

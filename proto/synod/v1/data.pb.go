@@ -76,6 +76,66 @@ func (Consistency) EnumDescriptor() ([]byte, []int) {
 	return file_synod_v1_data_proto_rawDescGZIP(), []int{0}
 }
 
+// Applied says whether a failed command took effect.
+type Applied int32
+
+const (
+	// Not set.
+	Applied_APPLIED_UNSPECIFIED Applied = 0
+	// The command was certainly not applied: sending it again is safe.
+	Applied_APPLIED_NO Applied = 1
+	// The command may or may not have been applied (it may have reached the
+	// log before the call failed): send it again only if it is idempotent.
+	Applied_APPLIED_UNKNOWN Applied = 2
+	// The command took its place in the log and ran, but the module rejected
+	// it or trapped: none of its writes were kept. Sending it again runs it
+	// again.
+	Applied_APPLIED_YES Applied = 3
+)
+
+// Enum value maps for Applied.
+var (
+	Applied_name = map[int32]string{
+		0: "APPLIED_UNSPECIFIED",
+		1: "APPLIED_NO",
+		2: "APPLIED_UNKNOWN",
+		3: "APPLIED_YES",
+	}
+	Applied_value = map[string]int32{
+		"APPLIED_UNSPECIFIED": 0,
+		"APPLIED_NO":          1,
+		"APPLIED_UNKNOWN":     2,
+		"APPLIED_YES":         3,
+	}
+)
+
+func (x Applied) Enum() *Applied {
+	p := new(Applied)
+	*p = x
+	return p
+}
+
+func (x Applied) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Applied) Descriptor() protoreflect.EnumDescriptor {
+	return file_synod_v1_data_proto_enumTypes[1].Descriptor()
+}
+
+func (Applied) Type() protoreflect.EnumType {
+	return &file_synod_v1_data_proto_enumTypes[1]
+}
+
+func (x Applied) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Applied.Descriptor instead.
+func (Applied) EnumDescriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{1}
+}
+
 // ProposeRequest carries one command for a shard.
 type ProposeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -381,6 +441,53 @@ func (x *ApplicationError) GetMessage() string {
 	return ""
 }
 
+// ProposeFailure is attached as an error detail to every failed Propose, so
+// that a client decides whether to retry from data, not from message text.
+type ProposeFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether the command was applied.
+	Applied       Applied `protobuf:"varint,1,opt,name=applied,proto3,enum=synod.v1.Applied" json:"applied,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeFailure) Reset() {
+	*x = ProposeFailure{}
+	mi := &file_synod_v1_data_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeFailure) ProtoMessage() {}
+
+func (x *ProposeFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeFailure.ProtoReflect.Descriptor instead.
+func (*ProposeFailure) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ProposeFailure) GetApplied() Applied {
+	if x != nil {
+		return x.Applied
+	}
+	return Applied_APPLIED_UNSPECIFIED
+}
+
 var File_synod_v1_data_proto protoreflect.FileDescriptor
 
 const file_synod_v1_data_proto_rawDesc = "" +
@@ -403,11 +510,19 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"@\n" +
 	"\x10ApplicationError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage*_\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"=\n" +
+	"\x0eProposeFailure\x12+\n" +
+	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied*_\n" +
 	"\vConsistency\x12\x1b\n" +
 	"\x17CONSISTENCY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONSISTENCY_LINEARIZABLE\x10\x01\x12\x15\n" +
-	"\x11CONSISTENCY_STALE\x10\x022\x8e\x01\n" +
+	"\x11CONSISTENCY_STALE\x10\x02*X\n" +
+	"\aApplied\x12\x17\n" +
+	"\x13APPLIED_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"APPLIED_NO\x10\x01\x12\x13\n" +
+	"\x0fAPPLIED_UNKNOWN\x10\x02\x12\x0f\n" +
+	"\vAPPLIED_YES\x10\x032\x8e\x01\n" +
 	"\vDataService\x12@\n" +
 	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12=\n" +
 	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
@@ -424,27 +539,30 @@ func file_synod_v1_data_proto_rawDescGZIP() []byte {
 	return file_synod_v1_data_proto_rawDescData
 }
 
-var file_synod_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_synod_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_synod_v1_data_proto_goTypes = []any{
 	(Consistency)(0),         // 0: synod.v1.Consistency
-	(*ProposeRequest)(nil),   // 1: synod.v1.ProposeRequest
-	(*ProposeResponse)(nil),  // 2: synod.v1.ProposeResponse
-	(*QueryRequest)(nil),     // 3: synod.v1.QueryRequest
-	(*QueryResponse)(nil),    // 4: synod.v1.QueryResponse
-	(*ApplicationError)(nil), // 5: synod.v1.ApplicationError
+	(Applied)(0),             // 1: synod.v1.Applied
+	(*ProposeRequest)(nil),   // 2: synod.v1.ProposeRequest
+	(*ProposeResponse)(nil),  // 3: synod.v1.ProposeResponse
+	(*QueryRequest)(nil),     // 4: synod.v1.QueryRequest
+	(*QueryResponse)(nil),    // 5: synod.v1.QueryResponse
+	(*ApplicationError)(nil), // 6: synod.v1.ApplicationError
+	(*ProposeFailure)(nil),   // 7: synod.v1.ProposeFailure
 }
 var file_synod_v1_data_proto_depIdxs = []int32{
 	0, // 0: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
-	1, // 1: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
-	3, // 2: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
-	2, // 3: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
-	4, // 4: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	1, // 1: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
+	2, // 2: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
+	4, // 3: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
+	3, // 4: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
+	5, // 5: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
+	4, // [4:6] is the sub-list for method output_type
+	2, // [2:4] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_data_proto_init() }
@@ -457,8 +575,8 @@ func file_synod_v1_data_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_data_proto_rawDesc), len(file_synod_v1_data_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   5,
+			NumEnums:      2,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,104 +25,6 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ErrorKind names one of the host's error sentinels.
-type ErrorKind int32
-
-const (
-	// Not set.
-	ErrorKind_ERROR_KIND_UNSPECIFIED ErrorKind = 0
-	// The host runs no replica of the shard; nothing was proposed.
-	ErrorKind_ERROR_KIND_NOT_REPLICA ErrorKind = 1
-	// The host's replica does not lead the shard; nothing was proposed.
-	ErrorKind_ERROR_KIND_NOT_LEADER ErrorKind = 2
-	// The command certainly did not reach the log.
-	ErrorKind_ERROR_KIND_NOT_APPLIED ErrorKind = 3
-	// The shard cannot serve now; a command's fate is unknown.
-	ErrorKind_ERROR_KIND_UNAVAILABLE ErrorKind = 4
-	// The host is shutting down.
-	ErrorKind_ERROR_KIND_CLOSED ErrorKind = 5
-	// A command or query is over the size limit.
-	ErrorKind_ERROR_KIND_TOO_LARGE ErrorKind = 6
-	// An uploaded module cannot be run.
-	ErrorKind_ERROR_KIND_INVALID_MODULE ErrorKind = 7
-	// An uploaded module is over the size limit.
-	ErrorKind_ERROR_KIND_MODULE_TOO_LARGE ErrorKind = 8
-	// The module reported an application error (code in HostError.code).
-	ErrorKind_ERROR_KIND_APPLICATION ErrorKind = 9
-	// The module trapped.
-	ErrorKind_ERROR_KIND_TRAP ErrorKind = 10
-	// The catalogue refused a request (its code in HostError.code).
-	ErrorKind_ERROR_KIND_CATALOGUE ErrorKind = 11
-	// The module trapped because the call used its whole fuel budget; sent
-	// with ERROR_KIND_TRAP.
-	ErrorKind_ERROR_KIND_OUT_OF_FUEL ErrorKind = 12
-	// The shard used more fuel lately than its rate allows; nothing was run.
-	ErrorKind_ERROR_KIND_OVER_FUEL_RATE ErrorKind = 13
-)
-
-// Enum value maps for ErrorKind.
-var (
-	ErrorKind_name = map[int32]string{
-		0:  "ERROR_KIND_UNSPECIFIED",
-		1:  "ERROR_KIND_NOT_REPLICA",
-		2:  "ERROR_KIND_NOT_LEADER",
-		3:  "ERROR_KIND_NOT_APPLIED",
-		4:  "ERROR_KIND_UNAVAILABLE",
-		5:  "ERROR_KIND_CLOSED",
-		6:  "ERROR_KIND_TOO_LARGE",
-		7:  "ERROR_KIND_INVALID_MODULE",
-		8:  "ERROR_KIND_MODULE_TOO_LARGE",
-		9:  "ERROR_KIND_APPLICATION",
-		10: "ERROR_KIND_TRAP",
-		11: "ERROR_KIND_CATALOGUE",
-		12: "ERROR_KIND_OUT_OF_FUEL",
-		13: "ERROR_KIND_OVER_FUEL_RATE",
-	}
-	ErrorKind_value = map[string]int32{
-		"ERROR_KIND_UNSPECIFIED":      0,
-		"ERROR_KIND_NOT_REPLICA":      1,
-		"ERROR_KIND_NOT_LEADER":       2,
-		"ERROR_KIND_NOT_APPLIED":      3,
-		"ERROR_KIND_UNAVAILABLE":      4,
-		"ERROR_KIND_CLOSED":           5,
-		"ERROR_KIND_TOO_LARGE":        6,
-		"ERROR_KIND_INVALID_MODULE":   7,
-		"ERROR_KIND_MODULE_TOO_LARGE": 8,
-		"ERROR_KIND_APPLICATION":      9,
-		"ERROR_KIND_TRAP":             10,
-		"ERROR_KIND_CATALOGUE":        11,
-		"ERROR_KIND_OUT_OF_FUEL":      12,
-		"ERROR_KIND_OVER_FUEL_RATE":   13,
-	}
-)
-
-func (x ErrorKind) Enum() *ErrorKind {
-	p := new(ErrorKind)
-	*p = x
-	return p
-}
-
-func (x ErrorKind) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (ErrorKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_synod_host_v1_host_proto_enumTypes[0].Descriptor()
-}
-
-func (ErrorKind) Type() protoreflect.EnumType {
-	return &file_synod_host_v1_host_proto_enumTypes[0]
-}
-
-func (x ErrorKind) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use ErrorKind.Descriptor instead.
-func (ErrorKind) EnumDescriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{0}
-}
-
 // ProposeRequest carries a command.
 type ProposeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -934,15 +836,20 @@ func (x *JoinResponse) GetHostId() uint64 {
 	return 0
 }
 
-// HostError is attached to every error a host returns.
+// HostError is attached to every error a host returns: the error's
+// outcome, in the terms of the server's internal/outcome package, so that
+// a gateway reads what kind of failure it was and whether a command was
+// applied.
 type HostError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every sentinel the error matches.
-	Kinds []ErrorKind `protobuf:"varint,1,rep,packed,name=kinds,proto3,enum=synod.host.v1.ErrorKind" json:"kinds,omitempty"`
-	// The application or catalogue error code, for those kinds.
+	// The outcome.Kind of the failure.
+	Kind uint32 `protobuf:"varint,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The outcome.Applied of the failure: whether a command was applied.
+	Applied uint32 `protobuf:"varint,5,opt,name=applied,proto3" json:"applied,omitempty"`
+	// The module's application error code, or the code that tells apart
+	// failures of one kind (outcome.Error.Code).
 	Code uint32 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
-	// The message the sentinel error carried (a module's message, a trap's
-	// reason, the catalogue's message).
+	// The message: a module's message, a trap's reason, or the error's.
 	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -978,11 +885,18 @@ func (*HostError) Descriptor() ([]byte, []int) {
 	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
 }
 
-func (x *HostError) GetKinds() []ErrorKind {
+func (x *HostError) GetKind() uint32 {
 	if x != nil {
-		return x.Kinds
+		return x.Kind
 	}
-	return nil
+	return 0
+}
+
+func (x *HostError) GetApplied() uint32 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
 }
 
 func (x *HostError) GetCode() uint32 {
@@ -1052,27 +966,12 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\vapi_address\x18\x03 \x01(\tR\n" +
 	"apiAddress\"'\n" +
 	"\fJoinResponse\x12\x17\n" +
-	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"i\n" +
-	"\tHostError\x12.\n" +
-	"\x05kinds\x18\x01 \x03(\x0e2\x18.synod.host.v1.ErrorKindR\x05kinds\x12\x12\n" +
+	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"t\n" +
+	"\tHostError\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\rR\x04kind\x12\x18\n" +
+	"\aapplied\x18\x05 \x01(\rR\aapplied\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage*\x8d\x03\n" +
-	"\tErrorKind\x12\x1a\n" +
-	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
-	"\x16ERROR_KIND_NOT_REPLICA\x10\x01\x12\x19\n" +
-	"\x15ERROR_KIND_NOT_LEADER\x10\x02\x12\x1a\n" +
-	"\x16ERROR_KIND_NOT_APPLIED\x10\x03\x12\x1a\n" +
-	"\x16ERROR_KIND_UNAVAILABLE\x10\x04\x12\x15\n" +
-	"\x11ERROR_KIND_CLOSED\x10\x05\x12\x18\n" +
-	"\x14ERROR_KIND_TOO_LARGE\x10\x06\x12\x1d\n" +
-	"\x19ERROR_KIND_INVALID_MODULE\x10\a\x12\x1f\n" +
-	"\x1bERROR_KIND_MODULE_TOO_LARGE\x10\b\x12\x1a\n" +
-	"\x16ERROR_KIND_APPLICATION\x10\t\x12\x13\n" +
-	"\x0fERROR_KIND_TRAP\x10\n" +
-	"\x12\x18\n" +
-	"\x14ERROR_KIND_CATALOGUE\x10\v\x12\x1a\n" +
-	"\x16ERROR_KIND_OUT_OF_FUEL\x10\f\x12\x1d\n" +
-	"\x19ERROR_KIND_OVER_FUEL_RATE\x10\r2\xc2\x04\n" +
+	"\amessage\x18\x03 \x01(\tR\amessageJ\x04\b\x01\x10\x02R\x05kinds2\xc2\x04\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12G\n" +
 	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +
@@ -1094,47 +993,44 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 	return file_synod_host_v1_host_proto_rawDescData
 }
 
-var file_synod_host_v1_host_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_synod_host_v1_host_proto_goTypes = []any{
-	(ErrorKind)(0),               // 0: synod.host.v1.ErrorKind
-	(*ProposeRequest)(nil),       // 1: synod.host.v1.ProposeRequest
-	(*ProposeResponse)(nil),      // 2: synod.host.v1.ProposeResponse
-	(*QueryRequest)(nil),         // 3: synod.host.v1.QueryRequest
-	(*QueryResponse)(nil),        // 4: synod.host.v1.QueryResponse
-	(*ShardStatusRequest)(nil),   // 5: synod.host.v1.ShardStatusRequest
-	(*ShardStatusResponse)(nil),  // 6: synod.host.v1.ShardStatusResponse
-	(*UploadModuleRequest)(nil),  // 7: synod.host.v1.UploadModuleRequest
-	(*UploadModuleResponse)(nil), // 8: synod.host.v1.UploadModuleResponse
-	(*RunCatalogueRequest)(nil),  // 9: synod.host.v1.RunCatalogueRequest
-	(*RunCatalogueResponse)(nil), // 10: synod.host.v1.RunCatalogueResponse
-	(*VerifyRequest)(nil),        // 11: synod.host.v1.VerifyRequest
-	(*VerifyResponse)(nil),       // 12: synod.host.v1.VerifyResponse
-	(*JoinRequest)(nil),          // 13: synod.host.v1.JoinRequest
-	(*JoinResponse)(nil),         // 14: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 15: synod.host.v1.HostError
+	(*ProposeRequest)(nil),       // 0: synod.host.v1.ProposeRequest
+	(*ProposeResponse)(nil),      // 1: synod.host.v1.ProposeResponse
+	(*QueryRequest)(nil),         // 2: synod.host.v1.QueryRequest
+	(*QueryResponse)(nil),        // 3: synod.host.v1.QueryResponse
+	(*ShardStatusRequest)(nil),   // 4: synod.host.v1.ShardStatusRequest
+	(*ShardStatusResponse)(nil),  // 5: synod.host.v1.ShardStatusResponse
+	(*UploadModuleRequest)(nil),  // 6: synod.host.v1.UploadModuleRequest
+	(*UploadModuleResponse)(nil), // 7: synod.host.v1.UploadModuleResponse
+	(*RunCatalogueRequest)(nil),  // 8: synod.host.v1.RunCatalogueRequest
+	(*RunCatalogueResponse)(nil), // 9: synod.host.v1.RunCatalogueResponse
+	(*VerifyRequest)(nil),        // 10: synod.host.v1.VerifyRequest
+	(*VerifyResponse)(nil),       // 11: synod.host.v1.VerifyResponse
+	(*JoinRequest)(nil),          // 12: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 13: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 14: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
-	0,  // 0: synod.host.v1.HostError.kinds:type_name -> synod.host.v1.ErrorKind
-	1,  // 1: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
-	3,  // 2: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
-	5,  // 3: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
-	7,  // 4: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
-	9,  // 5: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	11, // 6: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
-	13, // 7: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	2,  // 8: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	4,  // 9: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	6,  // 10: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	8,  // 11: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	10, // 12: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	12, // 13: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
-	14, // 14: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	8,  // [8:15] is the sub-list for method output_type
-	1,  // [1:8] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	0,  // 0: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
+	2,  // 1: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
+	4,  // 2: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
+	6,  // 3: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
+	8,  // 4: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
+	10, // 5: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
+	12, // 6: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	1,  // 7: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	3,  // 8: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	5,  // 9: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	7,  // 10: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	9,  // 11: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	11, // 12: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	13, // 13: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	7,  // [7:14] is the sub-list for method output_type
+	0,  // [0:7] is the sub-list for method input_type
+	0,  // [0:0] is the sub-list for extension type_name
+	0,  // [0:0] is the sub-list for extension extendee
+	0,  // [0:0] is the sub-list for field type_name
 }
 
 func init() { file_synod_host_v1_host_proto_init() }
@@ -1147,14 +1043,13 @@ func file_synod_host_v1_host_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      0,
 			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_synod_host_v1_host_proto_goTypes,
 		DependencyIndexes: file_synod_host_v1_host_proto_depIdxs,
-		EnumInfos:         file_synod_host_v1_host_proto_enumTypes,
 		MessageInfos:      file_synod_host_v1_host_proto_msgTypes,
 	}.Build()
 	File_synod_host_v1_host_proto = out.File

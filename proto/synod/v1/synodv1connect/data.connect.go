@@ -45,8 +45,9 @@ type DataServiceClient interface {
 	// has committed it and the local replica has applied it, and returns the
 	// module's result and the log index. It is linearizable.
 	//
-	// A Propose that fails with Unavailable or DeadlineExceeded may or may not
-	// have been applied: retrying it is safe only when the command is
+	// Every failed Propose carries a ProposeFailure error detail saying
+	// whether the command was applied: retrying one that was not is safe; one
+	// whose outcome is unknown should be retried only when the command is
 	// idempotent (a later version adds idempotency keys for exactly-once
 	// retries).
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
@@ -104,8 +105,9 @@ type DataServiceHandler interface {
 	// has committed it and the local replica has applied it, and returns the
 	// module's result and the log index. It is linearizable.
 	//
-	// A Propose that fails with Unavailable or DeadlineExceeded may or may not
-	// have been applied: retrying it is safe only when the command is
+	// Every failed Propose carries a ProposeFailure error detail saying
+	// whether the command was applied: retrying one that was not is safe; one
+	// whose outcome is unknown should be retried only when the command is
 	// idempotent (a later version adds idempotency keys for exactly-once
 	// retries).
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
