@@ -49,12 +49,12 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo) (*synodv1.Shard, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.g.cfg.CreateShardTimeout)
 	defer cancel()
-	settle := time.Now().Add(preferredLeaderWait)
+	preferredBy := time.Now().Add(preferredLeaderWait)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		shard := s.g.describe(ctx, info)
-		if l := shard.GetLeaderReplicaId(); l != 0 && (l == info.Leader || info.Leader == 0 || time.Now().After(settle)) {
+		if l := shard.GetLeaderReplicaId(); l != 0 && (l == info.Leader || info.Leader == 0 || time.Now().After(preferredBy)) {
 			return shard, nil
 		}
 		select {
