@@ -55,12 +55,21 @@ func testKVThroughGateway(t *testing.T, network bool) {
 	}
 	var ce *connect.Error
 	errors.As(err, &ce)
-	if details := ce.Details(); len(details) != 1 {
-		t.Fatalf("cas mismatch: %d error details, want 1 ApplicationError", len(details))
-	} else if v, derr := details[0].Value(); derr != nil {
-		t.Fatalf("decode detail: %v", derr)
-	} else if ae, ok := v.(*synodv1.ApplicationError); !ok || ae.GetCode() != 409 {
-		t.Fatalf("cas mismatch detail = %v, want ApplicationError code 409", v)
+	var appErrs []*synodv1.ApplicationError
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if derr != nil {
+			t.Fatalf("decode detail: %v", derr)
+		}
+		if ae, ok := v.(*synodv1.ApplicationError); ok {
+			appErrs = append(appErrs, ae)
+		}
+	}
+	if len(appErrs) != 1 || appErrs[0].GetCode() != 409 {
+		t.Fatalf("cas mismatch: ApplicationError details %v, want one with code 409", appErrs)
+	}
+	if applied := proposeApplied(t, ce); applied != synodv1.Applied_APPLIED_YES {
+		t.Fatalf("cas mismatch: applied %v, want APPLIED_YES", applied)
 	}
 	c.mustPropose(t, "kv", kvCmd{Op: "cas", Key: "user/1", Expect: ptr("ada"), Value: "lovelace"})
 

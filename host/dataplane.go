@@ -79,15 +79,19 @@ func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Cons
 	return h.data.query(ctx, shardID, payload, c)
 }
 
-// propose is Propose without the payload limit, which catalogue commands
-// (carrying whole modules) are not subject to.
-func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte) (res Result, err error) {
+// call runs one call of a shard's data plane: it holds the host's
+// lifetime, checks that this host's replica leads if the call needs its
+// leader, gives the call a deadline, admits it against the shard's fuel
+// rate, runs it and charges it with the fuel it used.
+func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, run func(context.Context) (Result, error)) (Result, error) {
 	if err := d.life.acquire(); err != nil {
 		return Result{}, err
 	}
 	defer d.life.release()
-	if err := d.checkLeader(shardID); err != nil {
-		return Result{}, err
+	if needsLeader {
+		if err := d.checkLeader(shardID); err != nil {
+			return Result{}, err
+		}
 	}
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
@@ -95,7 +99,22 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte)
 	if err != nil {
 		return Result{}, err
 	}
-	defer func() { charge(res.Fuel) }()
+	res, err := run(ctx)
+	charge(res.Fuel)
+	return res, err
+}
+
+// propose is Propose without the payload limit, which catalogue commands
+// (carrying whole modules) are not subject to.
+func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+	return d.call(ctx, shardID, true, func(ctx context.Context) (Result, error) {
+		return d.proposeOnLeader(ctx, shardID, payload)
+	})
+}
+
+// proposeOnLeader proposes a command through this host's replica, which
+// leads, and waits for its result.
+func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
 	deadline, _ := ctx.Deadline()
 	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.fuel(shardID), payload)
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
@@ -164,26 +183,21 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 }
 
 // query runs a read-only query through this host's replica.
-func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (res Result, err error) {
-	if err := d.life.acquire(); err != nil {
-		return Result{}, err
-	}
-	defer d.life.release()
-	ctx, cancel := withDeadline(ctx)
-	defer cancel()
-	charge, err := d.admit(ctx, shardID)
-	if err != nil {
-		return Result{}, err
-	}
-	defer func() { charge(res.Fuel) }()
+func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
+	return d.call(ctx, shardID, c != Stale, func(ctx context.Context) (Result, error) {
+		return d.read(ctx, shardID, payload, c)
+	})
+}
+
+// read reads through this host's replica: a stale read, or a
+// linearizable one on the leader.
+func (d *dataPlane) read(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
 	req := &fsm.QueryRequest{Payload: payload, Fuel: d.replicas.fuel(shardID)}
 	var v any
+	var err error
 	if c == Stale {
 		v, err = d.nh.StaleRead(shardID, req)
 	} else {
-		if err := d.checkLeader(shardID); err != nil {
-			return Result{}, err
-		}
 		v, err = d.nh.SyncRead(ctx, shardID, req)
 	}
 	if err != nil {

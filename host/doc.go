@@ -7,9 +7,15 @@
 // catalogue places on it: a reconciler compares what the catalogue says with
 // what runs, and starts or stops replicas to match.
 //
+// Inside, a host is three parts, each with its own state and lock: the
+// data plane (proposals, queries, admission), the replica set (the
+// replicas running here and their state machines) and the controller
+// (reconciling, steering, heartbeats, verification); see docs/design.md,
+// "Map of the code".
+//
 // [Host] is the surface a gateway calls, in process (synod dev) or through
-// the internal API: the data plane ([Host.Propose], [Host.Query]), leader
-// information ([Host.Leader]) and the catalogue ([Host.UploadModule],
+// the internal API: the data plane ([Host.Propose], [Host.Query]), what it
+// knows of a shard ([Host.Status]) and the catalogue ([Host.UploadModule],
 // [Host.RunCatalogue], typed by [meta.Catalogue]), served by the meta
 // shard.
 //

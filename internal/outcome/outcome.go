@@ -237,9 +237,11 @@ func (t *Trap) Error() string {
 	return "module trapped: " + t.Reason
 }
 
-// KindOf returns the kind of err: its outcome's, or that of a context
-// error; nil has none (it returns Internal, which nothing checks for nil).
-func KindOf(err error) Kind {
+// classify returns the kind of err and whether its command was applied:
+// an [*Error] says both; a module's own outcome is of a command that ran;
+// a context error's command may or may not have been applied; anything
+// else is Internal, its command's fate unknown.
+func classify(err error) (Kind, Applied) {
 	var (
 		e    *Error
 		ae   *AppError
@@ -247,19 +249,26 @@ func KindOf(err error) Kind {
 	)
 	switch {
 	case errors.As(err, &e):
-		return e.Kind
+		return e.Kind, e.Applied
 	case errors.As(err, &ae):
-		return Application
+		return Application, AppliedYes
 	case errors.As(err, &trap) && trap.OutOfFuel:
-		return OutOfFuel
+		return OutOfFuel, AppliedYes
 	case errors.As(err, &trap):
-		return Trapped
+		return Trapped, AppliedYes
 	case errors.Is(err, context.DeadlineExceeded):
-		return DeadlineExceeded
+		return DeadlineExceeded, AppliedUnknown
 	case errors.Is(err, context.Canceled):
-		return Canceled
+		return Canceled, AppliedUnknown
 	}
-	return Internal
+	return Internal, AppliedUnknown
+}
+
+// KindOf returns the kind of err (see classify); nil is Internal, which
+// nothing checks for nil.
+func KindOf(err error) Kind {
+	k, _ := classify(err)
+	return k
 }
 
 // WithApplied returns err, of the same kind, saying that its command was
@@ -270,19 +279,8 @@ func WithApplied(err error, a Applied) error {
 }
 
 // AppliedOf says whether the command whose call failed with err was
-// applied: a module's own outcome is of a command that ran, an [*Error]
-// says, and anything else leaves it unknown.
+// applied (see classify).
 func AppliedOf(err error) Applied {
-	var (
-		e    *Error
-		ae   *AppError
-		trap *Trap
-	)
-	switch {
-	case errors.As(err, &e):
-		return e.Applied
-	case errors.As(err, &ae), errors.As(err, &trap):
-		return AppliedYes
-	}
-	return AppliedUnknown
+	_, a := classify(err)
+	return a
 }
