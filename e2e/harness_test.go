@@ -15,6 +15,7 @@ import (
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -162,11 +163,25 @@ func (c *cluster) mustQuery(tb testing.TB, shard string, cmd kvCmd, level synodv
 // localList reads every key of a shard from one host's own replica.
 func localList(tb testing.TB, h *host.Host, shardID uint64) []kvItem {
 	tb.Helper()
+	items, ok := tryLocalList(tb, h, shardID)
+	if !ok {
+		tb.Fatalf("local list on host %d: shard %d cannot serve yet", h.ID(), shardID)
+	}
+	return items
+}
+
+// tryLocalList is localList for a replica that may still be starting:
+// ok is false while it cannot serve (a failure that may pass).
+func tryLocalList(tb testing.TB, h *host.Host, shardID uint64) (items []kvItem, ok bool) {
+	tb.Helper()
 	res, err := h.Query(context.Background(), shardID, kvCmd{Op: "list", Limit: 1000}.bytes(), host.Stale)
-	if err != nil {
+	switch {
+	case err != nil && outcome.KindOf(err).Transient():
+		return nil, false
+	case err != nil:
 		tb.Fatalf("local list on host %d: %v", h.ID(), err)
 	}
-	return decodeKV(tb, res.Output).Items
+	return decodeKV(tb, res.Output).Items, true
 }
 
 // waitApplied waits until every running host's replica of a shard has

@@ -89,7 +89,8 @@ func TestRemoveDeadHost(t *testing.T) {
 		if !statusOf(h, s.GetId()).HasReplica {
 			return false
 		}
-		return len(localList(t, h, s.GetId())) == 1
+		items, ok := tryLocalList(t, h, s.GetId())
+		return ok && len(items) == 1
 	})
 	res, err := c.shards.GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: "orphan"}))
 	if err != nil {

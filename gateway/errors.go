@@ -13,15 +13,19 @@ import (
 
 // toConnect turns any error of a call into the Connect error the client
 // sees: the code is the one outcome's table gives the error's kind, and a
-// module's application error carries an ApplicationError detail. Errors
-// of no known kind are logged and reported as Internal without detail.
-// With the deadlines interceptor, this is the one place that does.
+// module's application error carries an ApplicationError detail. A
+// Connect error of no known kind (made by connect itself) passes as it is;
+// other errors of no known kind are logged and reported as Internal
+// without detail. With the deadlines interceptor, this is the one place
+// that maps errors to codes. An error with an outcome is classified even
+// when it wraps a Connect error, so that a failed call to a host never
+// reaches the client under that call's code.
 func toConnect(log *slog.Logger, err error) *connect.Error {
+	kind := outcome.KindOf(err)
 	var ce *connect.Error
-	if errors.As(err, &ce) {
+	if kind == outcome.Internal && errors.As(err, &ce) {
 		return ce
 	}
-	kind := outcome.KindOf(err)
 	var ae *outcome.AppError
 	var trap *outcome.Trap
 	switch {

@@ -48,6 +48,7 @@ func TestToConnect(t *testing.T) {
 		{name: "deadline", err: fmt.Errorf("wait: %w", context.DeadlineExceeded), code: connect.CodeDeadlineExceeded},
 		{name: "canceled", err: context.Canceled, code: connect.CodeCanceled},
 		{name: "trap", err: &outcome.Trap{Reason: "unreachable"}, code: connect.CodeAborted, msg: "module trapped: unreachable"},
+		{name: "failed call to a host", err: outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "call to host failed: %w", connect.NewError(connect.CodeUnimplemented, errors.New("404 from a proxy"))), code: connect.CodeUnavailable, msg: "call to host failed"},
 		{name: "connect error passes through", err: connect.NewError(connect.CodePermissionDenied, errors.New("no")), code: connect.CodePermissionDenied},
 		{name: "unknown error hides detail", err: errors.New("disk on fire at /secret/path"), code: connect.CodeInternal, msg: "internal error"},
 	}

@@ -3,8 +3,9 @@
 // from another process, satisfying the gateway's view of a host, and
 // [Discovery] finds every host of a cluster from the URL of any one.
 //
-// Errors cross the wire as a HostError detail naming every host sentinel
-// the error matched, so that the client gives back errors that match the
-// same sentinels: the gateway's retry rules work the same in process and
-// over the network.
+// Errors cross the wire as a HostError detail carrying the error's outcome
+// (its kind, whether a command was applied, its code and message; see
+// internal/outcome), from which the client rebuilds an error with the same
+// outcome that matches the same sentinels: the gateway's retry rules work
+// the same in process and over the network.
 package hostapi

@@ -33,6 +33,7 @@ func TestErrorsCrossTheWire(t *testing.T) {
 		{name: "not replica", err: fmt.Errorf("shard 7: %w", host.ErrNotReplica), kind: outcome.NotReplica, applied: outcome.AppliedNo},
 		{name: "closed", err: host.ErrClosed, kind: outcome.Unavailable, applied: outcome.AppliedNo},
 		{name: "too large", err: fmt.Errorf("command of 9 bytes: %w", host.ErrTooLarge), kind: outcome.OverLimit, applied: outcome.AppliedNo},
+		{name: "too large, never proposed", err: outcome.WithApplied(fmt.Errorf("shard 7: %w", host.ErrTooLarge), outcome.AppliedNo), kind: outcome.OverLimit, applied: outcome.AppliedNo},
 		{name: "over fuel rate", err: fmt.Errorf("shard 7: %w", host.ErrOverFuelRate), kind: outcome.OverLimit, applied: outcome.AppliedNo},
 		{name: "invalid module", err: fmt.Errorf("%w: missing export", host.ErrInvalidModule), kind: outcome.Invalid, applied: outcome.AppliedNo},
 		{name: "module too large", err: host.ErrModuleTooLarge, kind: outcome.OverLimit, applied: outcome.AppliedNo},

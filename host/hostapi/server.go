@@ -10,6 +10,7 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
@@ -88,7 +89,7 @@ func (s *server) UploadModule(ctx context.Context, req *connect.Request[hostv1.U
 func (s *server) RunCatalogue(ctx context.Context, req *connect.Request[hostv1.RunCatalogueRequest]) (*connect.Response[hostv1.RunCatalogueResponse], error) {
 	var r meta.Request
 	if err := meta.Decode(req.Msg.GetRequest(), &r); err != nil {
-		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+		return nil, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "catalogue request: %w", err)
 	}
 	var b []byte
 	var err error

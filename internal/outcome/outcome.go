@@ -24,42 +24,44 @@ import (
 type Kind uint8
 
 // The kinds of failure. Internal is the zero value: a failure nothing
-// classified is Synod's own.
+// classified is Synod's own. The values are recorded in entry results
+// (the catalogue's refusals) and cross the internal API: never renumber
+// or reuse one.
 const (
 	// Internal is a failure of Synod itself.
-	Internal Kind = iota
+	Internal Kind = 0
 	// Application is a module's application error ([*AppError]).
-	Application
+	Application Kind = 1
 	// Trapped is a module call that ended abnormally ([*Trap]).
-	Trapped
+	Trapped Kind = 2
 	// OutOfFuel is a module call that used its whole fuel budget
 	// ([*Trap] with OutOfFuel set).
-	OutOfFuel
+	OutOfFuel Kind = 3
 	// Invalid is a malformed request, or a module that cannot run.
-	Invalid
+	Invalid Kind = 4
 	// NotFound is a request naming something that does not exist.
-	NotFound
+	NotFound Kind = 5
 	// Exists is a request to create something that already exists.
-	Exists
+	Exists Kind = 6
 	// Refused is a request the cluster's current state does not allow
 	// (a module still in use, too few hosts, a host still needed).
-	Refused
+	Refused Kind = 7
 	// OverLimit is a request over a size or rate limit; the message says
 	// which.
-	OverLimit
+	OverLimit Kind = 8
 	// NotLeader is a call made on a host whose replica does not lead the
 	// shard.
-	NotLeader
+	NotLeader Kind = 9
 	// NotReplica is a call made on a host that runs no replica of the
 	// shard.
-	NotReplica
+	NotReplica Kind = 10
 	// Unavailable is a shard or host that cannot serve right now (no
 	// leader yet, shutting down, unreachable, halted).
-	Unavailable
+	Unavailable Kind = 11
 	// DeadlineExceeded is a call whose deadline passed.
-	DeadlineExceeded
+	DeadlineExceeded Kind = 12
 	// Canceled is a call its caller canceled.
-	Canceled
+	Canceled Kind = 13
 )
 
 // kinds names each kind and gives the Connect code it travels under: the
@@ -134,17 +136,18 @@ const (
 // Applied says whether a command took effect.
 type Applied uint8
 
+// The values cross the internal API: never renumber or reuse one.
 const (
 	// AppliedUnknown: the command may or may not have been applied (it
 	// may have reached the log before the call failed). The zero value:
 	// what nothing says otherwise.
-	AppliedUnknown Applied = iota
+	AppliedUnknown Applied = 0
 	// AppliedNo: the command was certainly not applied, anywhere; sending
 	// it again is safe.
-	AppliedNo
+	AppliedNo Applied = 1
 	// AppliedYes: the command took its place in the log and ran; a module
 	// that rejected it or trapped kept none of its writes.
-	AppliedYes
+	AppliedYes Applied = 2
 )
 
 // String names the value.
@@ -201,7 +204,8 @@ func (e *Error) Unwrap() error { return e.cause }
 
 // Is reports whether target is an [*Error] of the same kind and code, so
 // that a sentinel matches every error made from it, on either side of a
-// wire.
+// wire. A sentinel of code 0 stands for its whole kind, less the failures
+// that have codes of their own.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Kind == e.Kind && t.Code == e.Code
@@ -275,7 +279,11 @@ func KindOf(err error) Kind {
 // (or was not) applied: for a layer that knows better than the error it
 // got, such as a proposer whose proposal never left.
 func WithApplied(err error, a Applied) error {
-	return &Error{Kind: KindOf(err), Applied: a, Message: err.Error(), cause: err}
+	var code uint32
+	if e := (*Error)(nil); errors.As(err, &e) {
+		code = e.Code
+	}
+	return &Error{Kind: KindOf(err), Applied: a, Code: code, Message: err.Error(), cause: err}
 }
 
 // AppliedOf says whether the command whose call failed with err was

@@ -54,6 +54,9 @@ func TestIs(t *testing.T) {
 	if !errors.Is(rebuilt, shard) || errors.Is(rebuilt, module) {
 		t.Errorf("errors.Is(rebuilt, shard) = %v, (rebuilt, module) = %v; want true, false", errors.Is(rebuilt, shard), errors.Is(rebuilt, module))
 	}
+	if err := outcome.WithApplied(fmt.Errorf("lookup: %w", shard), outcome.AppliedNo); !errors.Is(err, shard) || errors.Is(err, module) {
+		t.Errorf("WithApplied: errors.Is(err, shard) = %v, (err, module) = %v; want true, false", errors.Is(err, shard), errors.Is(err, module))
+	}
 	if err := outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "x: %w", context.DeadlineExceeded); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Errorf lost the error it wrapped: %v", err)
 	}

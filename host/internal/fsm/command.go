@@ -73,10 +73,10 @@ func encodeResult(index, fuel uint64, out []byte, err error) sm.Result {
 	data := binary.BigEndian.AppendUint64(nil, index)
 	data = binary.BigEndian.AppendUint64(data, fuel)
 	var (
-		ae      *outcome.AppError
-		trap    *outcome.Trap
-		refusal *outcome.Error
+		ae   *outcome.AppError
+		trap *outcome.Trap
 	)
+	refusal, refused := refusalOf(err)
 	switch {
 	case err == nil:
 		return sm.Result{Value: resultOK, Data: append(data, out...)}
@@ -87,7 +87,7 @@ func encodeResult(index, fuel uint64, out []byte, err error) sm.Result {
 		return sm.Result{Value: resultOutOfFuel, Data: append(data, trap.Reason...)}
 	case errors.As(err, &trap):
 		return sm.Result{Value: resultTrap, Data: append(data, trap.Reason...)}
-	case errors.As(err, &refusal):
+	case refused:
 		data = append(data, byte(refusal.Kind))
 		data = binary.BigEndian.AppendUint32(data, refusal.Code)
 		return sm.Result{Value: resultRefused, Data: append(data, refusal.Message...)}
@@ -129,13 +129,25 @@ func DecodeResult(r sm.Result) (Result, error) {
 
 // isOutcome reports whether err is a deterministic outcome of an entry
 // rather than a failure of the host: a module's application error or
-// trap, or an executor's refusal ([*outcome.Error], as the catalogue's
-// "shard not found").
+// trap, or an executor's refusal (see refusalOf).
 func isOutcome(err error) bool {
 	var (
-		ae      *outcome.AppError
-		trap    *outcome.Trap
-		refusal *outcome.Error
+		ae   *outcome.AppError
+		trap *outcome.Trap
 	)
-	return errors.As(err, &ae) || errors.As(err, &trap) || errors.As(err, &refusal)
+	_, refused := refusalOf(err)
+	return errors.As(err, &ae) || errors.As(err, &trap) || refused
+}
+
+// refusalOf returns the refusal err carries: an [*outcome.Error] that says
+// its entry was applied, which only an executor's deterministic refusal
+// does (the catalogue's "shard not found"). A host's failures are
+// outcome errors too, but never applied ones, so none of them is ever
+// recorded as an entry's outcome.
+func refusalOf(err error) (*outcome.Error, bool) {
+	var e *outcome.Error
+	if errors.As(err, &e) && e.Applied == outcome.AppliedYes {
+		return e, true
+	}
+	return nil, false
 }

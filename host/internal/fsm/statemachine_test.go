@@ -57,6 +57,11 @@ func (x *script) update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, err
 			return nil, &outcome.Trap{Reason: "trapped as asked"}
 		case "hostfail":
 			return nil, errDisk
+		case "hostoutcome":
+			// A host failure that has an outcome, but not an applied one.
+			return nil, fmt.Errorf("load module: %w", errUnavailable)
+		case "refuse":
+			return nil, errRefused
 		case "slow":
 			return nil, fmt.Errorf("call: %w", wasm.ErrWatchdog)
 		default:
@@ -350,26 +355,66 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-// TestHostFailure checks that an error that is not a guest outcome fails
-// the whole batch: nothing of it is committed, and Committed is not called.
+// Errors of the script's host failures and refusal.
+var (
+	errUnavailable = outcome.New(outcome.Unavailable, outcome.AppliedNo, 0, "module not loaded")
+	errRefused     = outcome.New(outcome.NotFound, outcome.AppliedYes, outcome.CodeShardNotFound, "refused as asked")
+)
+
+// TestHostFailure checks that an error that is not a guest outcome (nor an
+// applied refusal) fails the whole batch, even one that has an outcome of
+// its own: nothing of it is committed, and Committed is not called.
 func TestHostFailure(t *testing.T) {
 	t.Parallel()
+	for _, tt := range []struct {
+		name, cmd string
+		want      error
+	}{
+		{name: "plain error", cmd: "hostfail", want: errDisk},
+		{name: "unapplied outcome", cmd: "hostoutcome", want: errUnavailable},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t)
+			x := &script{}
+			s := fsm.New(4, db, x)
+			update(t, s, entries(1, cmd{1, "set a 1"}))
+			_, err := s.Update(entries(2, cmd{1, "set b 2"}, cmd{1, "set c 3;" + tt.cmd}, cmd{1, "set d 4"}))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want an error wrapping %v", err, tt.want)
+			}
+			if got, want := userState(t, db, 4), map[string]string{"a": "1"}; !mapsEqual(got, want) {
+				t.Errorf("state: got %q, want %q", got, want)
+			}
+			if i, _ := db.AppliedIndex(4); i != 1 {
+				t.Errorf("applied index %d, want 1", i)
+			}
+			if x.commits != 1 {
+				t.Errorf("Committed called %d times, want 1", x.commits)
+			}
+		})
+	}
+}
+
+// TestRefusal checks that an executor's refusal is the entry's outcome:
+// its writes are rolled back, the batch goes on, and the proposer decodes
+// an error of the refusal's kind and code that says it was applied.
+func TestRefusal(t *testing.T) {
+	t.Parallel()
 	db := openDB(t)
-	x := &script{}
-	s := fsm.New(4, db, x)
-	update(t, s, entries(1, cmd{1, "set a 1"}))
-	_, err := s.Update(entries(2, cmd{1, "set b 2"}, cmd{1, "set c 3;hostfail"}, cmd{1, "set d 4"}))
-	if !errors.Is(err, errDisk) {
-		t.Fatalf("got %v, want an error wrapping %v", err, errDisk)
+	s := fsm.New(4, db, &script{})
+	got := update(t, s, entries(1, cmd{1, "set a 1"}, cmd{1, "set b 2;refuse"}, cmd{1, "set c 3"}))
+	err := got[1].err
+	switch {
+	case !errors.Is(err, errRefused):
+		t.Fatalf("refused entry: got %v, want %v", err, errRefused)
+	case outcome.AppliedOf(err) != outcome.AppliedYes || outcome.KindOf(err) != outcome.NotFound:
+		t.Errorf("refused entry: (%v, %v), want (not found, applied)", outcome.KindOf(err), outcome.AppliedOf(err))
+	case err.Error() != "refused as asked":
+		t.Errorf("refused entry: message %q", err)
 	}
-	if got, want := userState(t, db, 4), map[string]string{"a": "1"}; !mapsEqual(got, want) {
+	if got, want := userState(t, db, 4), map[string]string{"a": "1", "c": "3"}; !mapsEqual(got, want) {
 		t.Errorf("state: got %q, want %q", got, want)
-	}
-	if i, _ := db.AppliedIndex(4); i != 1 {
-		t.Errorf("applied index %d, want 1", i)
-	}
-	if x.commits != 1 {
-		t.Errorf("Committed called %d times, want 1", x.commits)
 	}
 }
 

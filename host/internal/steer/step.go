@@ -40,6 +40,7 @@ var kindNames = [...]string{
 	TransferLeader: "transfer leader",
 }
 
+// String names the kind, for logs.
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
 		return fmt.Sprintf("Kind(%d)", int(k))
@@ -49,6 +50,7 @@ func (k Kind) String() string {
 
 // Step is one change towards the catalogue.
 type Step struct {
+	// Kind says what the step does.
 	Kind Kind
 	// Shard is the name of the shard ("meta" for the meta shard).
 	Shard string
@@ -103,8 +105,10 @@ type Membership struct {
 	// ConfigChangeID is the index of the last applied membership change;
 	// the decisions ignore it, the caller passes it on with the change.
 	ConfigChangeID uint64
-	Voters         map[uint64]string
-	NonVoting      map[uint64]string
+	// Voters are the voting members.
+	Voters map[uint64]string
+	// NonVoting are the non-voting members.
+	NonVoting map[uint64]string
 }
 
 func (m Membership) isVoter(id uint64) bool {
