@@ -127,6 +127,14 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if req.Module == nil || req.Module.Hash == "" {
 		return nil, fail(ErrInvalidArgument, "put_module needs a module")
 	}
+	// Every replica checks the bytes against their content address, so
+	// that no one can record other bytes under a module's hash.
+	if got := wasm.Hash(req.Wasm); got != req.Module.Hash {
+		return nil, fail(wasm.ErrHashMismatch, "module %s: its bytes hash to %s: refused", req.Module.Hash, got)
+	}
+	if req.Module.Size != int64(len(req.Wasm)) {
+		return nil, fail(ErrInvalidArgument, "module %s: size %d, but its bytes are %d", req.Module.Hash, req.Module.Size, len(req.Wasm))
+	}
 	key := []byte(keyModule + req.Module.Hash)
 	if old, ok, err := txn.Get(key); err != nil || ok {
 		return old, err

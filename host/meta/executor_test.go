@@ -12,6 +12,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/outcome"
 )
@@ -109,9 +110,24 @@ func (c *catalogue) addHosts(ids ...uint64) {
 	}
 }
 
+// Stand-in module bytes (the catalogue does not compile modules) and
+// their content addresses.
+var (
+	wasmM1 = []byte("wasm m1")
+	wasmM2 = []byte("wasm m2")
+	m1     = wasm.Hash(wasmM1)
+	m2     = wasm.Hash(wasmM2)
+)
+
+// putModule returns the request that records one of the stand-in modules.
+func putModule(hash string) meta.Request {
+	bin := map[string][]byte{m1: wasmM1, m2: wasmM2}[hash]
+	return meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: hash, Size: int64(len(bin)), ABIVersion: 1}, Wasm: bin}
+}
+
 func (c *catalogue) addModule(hash string) {
 	c.t.Helper()
-	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: hash, Size: 4, ABIVersion: 1}, Wasm: []byte("wasm")}, nil)
+	c.must(putModule(hash), nil)
 }
 
 func (c *catalogue) createShard(name, module string, replicas int) (meta.Shard, error) {
@@ -166,8 +182,8 @@ func TestShardNames(t *testing.T) {
 			t.Parallel()
 			c := newCatalogue(t)
 			c.addHosts(1)
-			c.addModule("m1")
-			s, err := c.createShard(tt.shard, "m1", 1)
+			c.addModule(m1)
+			s, err := c.createShard(tt.shard, m1, 1)
 			if tt.valid {
 				if err != nil || s.Name != tt.shard {
 					t.Fatalf("got (%+v, %v), want shard %q", s, err, tt.shard)
@@ -221,8 +237,8 @@ func TestReplicaCounts(t *testing.T) {
 			for i := range tt.hosts {
 				c.addHosts(uint64(i + 1))
 			}
-			c.addModule("m1")
-			s, err := c.createShard("s", "m1", tt.asked)
+			c.addModule(m1)
+			s, err := c.createShard("s", m1, tt.asked)
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("got (%+v, %v), want %v", s, err, tt.err)
@@ -293,14 +309,14 @@ func TestPlacement(t *testing.T) {
 
 	run := func(c *catalogue) []meta.Shard {
 		c.addHosts(hostIDs...)
-		c.addModule("m1")
+		c.addModule(m1)
 		var created []meta.Shard
 		for _, st := range steps {
 			if st.del != "" {
 				c.must(meta.Request{Op: meta.OpDeleteShard, Name: st.del}, nil)
 				continue
 			}
-			s, err := c.createShard(st.create, "m1", st.replicas)
+			s, err := c.createShard(st.create, m1, st.replicas)
 			if err != nil {
 				t.Fatalf("create %s: %v", st.create, err)
 			}
@@ -343,11 +359,11 @@ func TestShardIDs(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1)
-	c.addModule("m1")
+	c.addModule(m1)
 	var ids []uint64
 	create := func(name string) {
 		t.Helper()
-		s, err := c.createShard(name, "m1", 1)
+		s, err := c.createShard(name, m1, 1)
 		if err != nil {
 			t.Fatalf("create %s: %v", name, err)
 		}
@@ -356,13 +372,13 @@ func TestShardIDs(t *testing.T) {
 	create("a")
 	create("b")
 	// Failed creates take no id.
-	if _, err := c.createShard("a", "m1", 1); !errors.Is(err, meta.ErrShardExists) {
+	if _, err := c.createShard("a", m1, 1); !errors.Is(err, meta.ErrShardExists) {
 		t.Errorf("duplicate name: got %v, want ErrShardExists", err)
 	}
 	if _, err := c.createShard("c", "nope", 1); !errors.Is(err, meta.ErrModuleNotFound) {
 		t.Errorf("unknown module: got %v, want ErrModuleNotFound", err)
 	}
-	if _, err := c.createShard("c", "m1", 3); !errors.Is(err, meta.ErrNotEnoughHosts) {
+	if _, err := c.createShard("c", m1, 3); !errors.Is(err, meta.ErrNotEnoughHosts) {
 		t.Errorf("too many replicas: got %v, want ErrNotEnoughHosts", err)
 	}
 	create("c")
@@ -382,12 +398,12 @@ func TestCatalogueErrors(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1)
-	c.addModule("m1")
-	c.addModule("m2")
-	if _, err := c.createShard("orders", "m1", 1); err != nil {
+	c.addModule(m1)
+	c.addModule(m2)
+	if _, err := c.createShard("orders", m1, 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.createShard("users", "m1", 1); err != nil {
+	if _, err := c.createShard("users", m1, 1); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -396,9 +412,9 @@ func TestCatalogueErrors(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{name: "duplicate shard", req: meta.Request{Op: meta.OpCreateShard, Name: "orders", Hash: "m2"}, want: meta.ErrShardExists, msg: `shard "orders" already exists`},
+		{name: "duplicate shard", req: meta.Request{Op: meta.OpCreateShard, Name: "orders", Hash: m2}, want: meta.ErrShardExists, msg: `shard "orders" already exists`},
 		{name: "shard of an unknown module", req: meta.Request{Op: meta.OpCreateShard, Name: "x", Hash: "m9"}, want: meta.ErrModuleNotFound, msg: "module m9 not found"},
-		{name: "delete a module in use", req: meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}, want: meta.ErrModuleInUse, msg: `module m1 is used by shards ["orders" "users"]`},
+		{name: "delete a module in use", req: meta.Request{Op: meta.OpDeleteModule, Hash: m1}, want: meta.ErrModuleInUse, msg: "module " + m1 + ` is used by shards ["orders" "users"]`},
 		{name: "delete an unknown module", req: meta.Request{Op: meta.OpDeleteModule, Hash: "m9"}, want: meta.ErrModuleNotFound},
 		{name: "delete an unknown shard", req: meta.Request{Op: meta.OpDeleteShard, Name: "nope"}, want: meta.ErrShardNotFound},
 		{name: "put_module without a module", req: meta.Request{Op: meta.OpPutModule}, want: meta.ErrInvalidArgument},
@@ -435,7 +451,7 @@ func TestCatalogueErrors(t *testing.T) {
 		req  meta.Request
 		want error
 	}{
-		{meta.Request{Op: meta.OpGetModule, Hash: "m1"}, nil},
+		{meta.Request{Op: meta.OpGetModule, Hash: m1}, nil},
 		{meta.Request{Op: meta.OpGetModule, Hash: "m9"}, meta.ErrModuleNotFound},
 		{meta.Request{Op: meta.OpGetWasm, Hash: "m9"}, meta.ErrModuleNotFound},
 		{meta.Request{Op: meta.OpGetShard, Name: "nope"}, meta.ErrShardNotFound},
@@ -453,29 +469,45 @@ func TestModuleLifecycle(t *testing.T) {
 	c := newCatalogue(t)
 	c.addHosts(1)
 	var m meta.Module
-	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: "m1", Size: 4, ABIVersion: 1}, Wasm: []byte("wasm")}, &m)
+	c.must(putModule(m1), &m)
 	created := m.CreateNanos
 	if created != c.stamp {
 		t.Errorf("CreateNanos %d, want the entry's stamp %d", created, c.stamp)
 	}
 	// Uploading again returns the first entry.
-	c.must(meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: "m1", Size: 4, ABIVersion: 1}, Wasm: []byte("other")}, &m)
+	c.must(putModule(m1), &m)
 	if m.CreateNanos != created {
 		t.Errorf("a second upload changed CreateNanos to %d", m.CreateNanos)
 	}
-	if b, err := c.query(meta.Request{Op: meta.OpGetWasm, Hash: "m1"}); err != nil || string(b) != "wasm" {
+	// Other bytes under its hash are refused, whether the hash is known
+	// or not, and change nothing.
+	for _, hash := range []string{m1, m2} {
+		swap := meta.Request{Op: meta.OpPutModule, Module: &meta.Module{Hash: hash, Size: 5, ABIVersion: 1}, Wasm: []byte("other")}
+		if err := c.do(swap).err; !errors.Is(err, wasm.ErrHashMismatch) || !strings.Contains(err.Error(), hash) {
+			t.Errorf("other bytes under %s: got %v, want ErrHashMismatch naming the hash", hash, err)
+		}
+	}
+	if _, err := c.query(meta.Request{Op: meta.OpGetModule, Hash: m2}); !errors.Is(err, meta.ErrModuleNotFound) {
+		t.Errorf("a refused upload recorded module m2: %v", err)
+	}
+	wrongSize := putModule(m2)
+	wrongSize.Module.Size++
+	if err := c.do(wrongSize).err; !errors.Is(err, meta.ErrInvalidArgument) {
+		t.Errorf("a module with the wrong size: got %v, want ErrInvalidArgument", err)
+	}
+	if b, err := c.query(meta.Request{Op: meta.OpGetWasm, Hash: m1}); err != nil || string(b) != string(wasmM1) {
 		t.Errorf("get_wasm: got (%q, %v), want the first upload's bytes", b, err)
 	}
-	if _, err := c.createShard("s", "m1", 1); err != nil {
+	if _, err := c.createShard("s", m1, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.do(meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}).err; !errors.Is(err, meta.ErrModuleInUse) {
+	if err := c.do(meta.Request{Op: meta.OpDeleteModule, Hash: m1}).err; !errors.Is(err, meta.ErrModuleInUse) {
 		t.Fatalf("got %v, want ErrModuleInUse", err)
 	}
 	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "s"}, nil)
-	c.must(meta.Request{Op: meta.OpDeleteModule, Hash: "m1"}, nil)
+	c.must(meta.Request{Op: meta.OpDeleteModule, Hash: m1}, nil)
 	for _, op := range []meta.Op{meta.OpGetModule, meta.OpGetWasm} {
-		if _, err := c.query(meta.Request{Op: op, Hash: "m1"}); !errors.Is(err, meta.ErrModuleNotFound) {
+		if _, err := c.query(meta.Request{Op: op, Hash: m1}); !errors.Is(err, meta.ErrModuleNotFound) {
 			t.Errorf("%s after delete: got %v, want ErrModuleNotFound", op, err)
 		}
 	}
@@ -491,13 +523,13 @@ func TestBatch(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
-	c.addModule("m1")
+	c.addModule(m1)
 	commits := c.commits
 	rs := c.apply(
-		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: "m1"},
-		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: "m1"},
+		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
+		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
 		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m9"},
-		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m1", Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: m1, Replicas: 1},
 	)
 	if c.commits != commits+1 {
 		t.Errorf("Committed ran %d times for one batch", c.commits-commits)
@@ -517,8 +549,8 @@ func TestBatch(t *testing.T) {
 	before := c.stamp
 	c.stamp -= 500
 	c.apply(
-		meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: "m1", Replicas: 1},
-		meta.Request{Op: meta.OpCreateShard, Name: "d", Hash: "m1", Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: m1, Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "d", Hash: m1, Replicas: 1},
 	)
 	for _, s := range c.shards() {
 		if (s.Name == "c" || s.Name == "d") && s.CreateNanos != before {

@@ -109,8 +109,8 @@ func TestReplaceDeadHost(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
-	c.addModule("m1")
-	if _, err := c.createShard("a", "m1", 3); err != nil {
+	c.addModule(m1)
+	if _, err := c.createShard("a", m1, 3); err != nil {
 		t.Fatal(err)
 	}
 	c.advance(meta.LivenessTimeout)
@@ -144,9 +144,9 @@ func TestDrainAndRemoveHost(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
-	c.addModule("m1")
+	c.addModule(m1)
 	for _, name := range []string{"a", "b"} {
-		if _, err := c.createShard(name, "m1", 3); err != nil {
+		if _, err := c.createShard(name, m1, 3); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -172,7 +172,7 @@ func TestDrainAndRemoveHost(t *testing.T) {
 		t.Errorf("h2 is %q, want draining", got)
 	}
 	// A draining host gets no new replicas, even when it is the least loaded.
-	if s, err := c.createShard("c", "m1", 3); err != nil || fmt.Sprint(onHosts(s)) != "[1 3 4]" {
+	if s, err := c.createShard("c", m1, 3); err != nil || fmt.Sprint(onHosts(s)) != "[1 3 4]" {
 		t.Errorf("create after drain = %v, %v; want replicas on [1 3 4]", onHosts(s), err)
 	}
 	// Heartbeats keep it draining.
@@ -217,8 +217,8 @@ func TestFiveReplicaShardMoves(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3, 4, 5, 6)
-	c.addModule("m1")
-	if _, err := c.createShard("a", "m1", 5); err != nil {
+	c.addModule(m1)
+	if _, err := c.createShard("a", m1, 5); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.change(meta.OpMoveReplica, "a", "h1", "h6"); err != nil {
@@ -241,8 +241,8 @@ func TestOnlyReplicaOfDeadHost(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2)
-	c.addModule("m1")
-	s, err := c.createShard("a", "m1", 1)
+	c.addModule(m1)
+	s, err := c.createShard("a", m1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,8 +261,8 @@ func TestChangeReplicas(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3, 4)
-	c.addModule("m1")
-	if _, err := c.createShard("a", "m1", 3); err != nil {
+	c.addModule(m1)
+	if _, err := c.createShard("a", m1, 3); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

@@ -131,6 +131,7 @@ const (
 	CodeOverFuelRate    uint32 = 15
 	CodeHostClosed      uint32 = 16
 	CodeHalted          uint32 = 17
+	CodeHashMismatch    uint32 = 18
 )
 
 // Applied says whether a command took effect.

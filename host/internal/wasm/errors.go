@@ -10,6 +10,10 @@ import (
 var (
 	// ErrInvalidModule wraps every reason a module is refused at upload.
 	ErrInvalidModule = outcome.New(outcome.Invalid, outcome.AppliedNo, outcome.CodeInvalidModule, "invalid module")
+	// ErrHashMismatch is returned for module bytes that do not hash to the
+	// content address they were given under: corrupted, or swapped by
+	// someone. They are never compiled or run.
+	ErrHashMismatch = outcome.New(outcome.Invalid, outcome.AppliedNo, outcome.CodeHashMismatch, "module bytes do not match their hash")
 	// ErrModuleTooLarge is returned for a module over [Config.MaxModuleBytes].
 	ErrModuleTooLarge = outcome.New(outcome.OverLimit, outcome.AppliedNo, outcome.CodeModuleTooLarge, "module too large")
 	// ErrWatchdog is returned for a call that ran longer than

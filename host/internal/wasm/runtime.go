@@ -129,13 +129,18 @@ func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 }
 
 // Load returns the module with the given hash, compiling wasm if the
-// runtime does not hold it yet. hash must be [Hash](wasm).
+// runtime does not hold it yet. Bytes that do not hash to hash are refused
+// with [ErrHashMismatch], so that whatever a module is run as is what its
+// content address says.
 func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
 	r.mu.Lock()
 	m, ok := r.modules[hash]
 	r.mu.Unlock()
 	if ok {
 		return m, nil
+	}
+	if got := Hash(wasm); got != hash {
+		return nil, fmt.Errorf("load module %s: %w: they hash to %s", hash, ErrHashMismatch, got)
 	}
 	m, err := r.compile(ctx, hash, wasm)
 	if err != nil {

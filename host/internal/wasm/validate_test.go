@@ -262,6 +262,27 @@ func TestLoadCachesModules(t *testing.T) {
 	}
 }
 
+// TestLoadChecksTheHash checks that bytes given under another module's
+// content address are refused, not compiled, and leave nothing loaded
+// under that address: a swapped or corrupted module never runs.
+func TestLoadChecksTheHash(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, wasm.Config{})
+	honest := guestModule(nil, nil, nil).bytes()
+	other := guestModule(nil, i32(7), nil).bytes()
+	hash := wasm.Hash(honest)
+	_, err := rt.Load(t.Context(), hash, other)
+	if !errors.Is(err, wasm.ErrHashMismatch) || !strings.Contains(err.Error(), wasm.Hash(other)) {
+		t.Fatalf("Load of other bytes under %s: got %v, want ErrHashMismatch naming what they hash to", hash, err)
+	}
+	if _, ok := rt.Loaded(hash); ok {
+		t.Fatal("refused bytes were loaded under the hash")
+	}
+	if m := load(t, rt, honest); m.Hash() != hash {
+		t.Errorf("the honest bytes loaded as %s, want %s", m.Hash(), hash)
+	}
+}
+
 func TestHash(t *testing.T) {
 	t.Parallel()
 	// The SHA-256 of the empty string.
