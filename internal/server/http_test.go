@@ -1,0 +1,129 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingListener counts the connections the server holds open.
+type countingListener struct {
+	net.Listener
+	open, most atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	n := l.open.Add(1)
+	for m := l.most.Load(); n > m && !l.most.CompareAndSwap(m, n); m = l.most.Load() {
+	}
+	return &countedConn{Conn: c, done: sync.OnceFunc(func() { l.open.Add(-1) })}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	done func()
+}
+
+func (c *countedConn) Close() error {
+	c.done()
+	return c.Conn.Close()
+}
+
+// serveLimited serves a health handler on loopback with the limits, and
+// returns its address and its listener's counts.
+func serveLimited(t *testing.T, limits Limits) (string, *countingListener) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingListener{Listener: ln}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	srv := ServeLimited(counted, mux, limits, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String(), counted
+}
+
+// TestConnectionFlood opens many more connections than the server may hold,
+// sending nothing on them, and checks that it never holds more than its
+// limit, drops the silent ones, and still serves a real request.
+func TestConnectionFlood(t *testing.T) {
+	t.Parallel()
+	const maxConns, flood = 4, 40
+	addr, counted := serveLimited(t, Limits{MaxConns: maxConns, ReadHeaderTimeout: 200 * time.Millisecond})
+	for range flood {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("a request behind a flood of %d silent connections: %v", flood, err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if most := counted.most.Load(); most > maxConns {
+		t.Errorf("the server held %d connections at once, over its limit of %d", most, maxConns)
+	}
+}
+
+// TestSlowClientsAreDropped checks that a connection left idle after a
+// request, and one whose body never arrives, are closed by the server.
+func TestSlowClientsAreDropped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		limits  Limits // the one limit that must close the connection
+		request string
+		reply   bool // a response comes before the close
+	}{
+		{name: "idle keep-alive", limits: Limits{IdleTimeout: 200 * time.Millisecond}, request: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", reply: true},
+		{name: "body never sent", limits: Limits{ReadTimeout: 300 * time.Millisecond}, request: "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr, _ := serveLimited(t, tt.limits)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte(tt.request)); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+			r := bufio.NewReader(c)
+			if tt.reply {
+				res, err := http.ReadResponse(r, nil)
+				if err != nil {
+					t.Fatalf("read response: %v", err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				_ = res.Body.Close()
+			}
+			_, err = io.Copy(io.Discard, r)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatal("the server kept the connection open for 30 s")
+			}
+		})
+	}
+}
