@@ -32,7 +32,9 @@ func NewDiscovery(seeds []string, hc *http.Client) *Discovery {
 }
 
 // Hosts returns a client of every host found by the last successful
-// refresh. The slice is shared: do not modify it.
+// refresh. The slice is shared: do not modify it. A refresh replaces it
+// with a new one and never changes it, so callers may keep what they
+// derive from it until Hosts returns another slice.
 func (d *Discovery) Hosts() []*Client {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/synodhq/synod/gateway"
@@ -240,7 +241,7 @@ func startGateway(ctx context.Context, listen string, seeds []string, log *slog.
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: discovered{disc}, Logger: log})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, Logger: log})
 	if err != nil {
 		cancel()
 		return "", nil, err
@@ -254,17 +255,28 @@ func startGateway(ctx context.Context, listen string, seeds []string, log *slog.
 	return "http://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
 }
 
-var _ gateway.Host = (*hostapi.Client)(nil)
-
 // discovered is the gateway's directory of the hosts a discovery found.
-type discovered struct{ d *hostapi.Discovery }
+// The gateway asks it on every routing decision, so it converts the
+// discovery's list only when a refresh has replaced it.
+type discovered struct {
+	d *hostapi.Discovery
+
+	mu    sync.Mutex
+	from  []*hostapi.Client // the list hosts was made from
+	hosts []gateway.Host
+}
 
 // Hosts implements [gateway.Directory].
-func (d discovered) Hosts() []gateway.Host {
+func (d *discovered) Hosts() []gateway.Host {
 	clients := d.d.Hosts()
-	out := make([]gateway.Host, len(clients))
-	for i, c := range clients {
-		out[i] = c
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(clients) != len(d.from) || len(clients) > 0 && &clients[0] != &d.from[0] {
+		d.from = clients
+		d.hosts = make([]gateway.Host, len(clients))
+		for i, c := range clients {
+			d.hosts[i] = c
+		}
 	}
-	return out
+	return d.hosts
 }
