@@ -174,7 +174,7 @@ func testBadInput(t *testing.T, network bool) {
 
 	t.Run("malformed JSON request", func(t *testing.T) {
 		for _, body := range []string{`{"shard": 5}`, `not json at all`} {
-			res, err := http.Post(c.URL()+"/synod.v1.DataService/Propose", "application/json", bytes.NewBufferString(body))
+			res, err := c.Client().Post(c.URL()+"/synod.v1.DataService/Propose", "application/json", bytes.NewBufferString(body))
 			if err != nil {
 				t.Fatalf("post: %v", err)
 			}

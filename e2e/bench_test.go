@@ -30,7 +30,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The CLI's credentials file (where synod dev saves its admin key) is
+	// the test run's own, inherited by every process the tests start.
+	config, err := os.MkdirTemp("", "synod-config-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", config)
 	code := m.Run()
+	_ = os.RemoveAll(config)
 	if benchCluster != nil {
 		_ = benchCluster.Close()
 		_ = os.RemoveAll(benchDir)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -96,7 +95,7 @@ func TestDivergenceIsDetected(t *testing.T) {
 	if got := c.Host(follower).Divergences(); got != 1 {
 		t.Errorf("the corrupted host counted %d divergences, want 1", got)
 	}
-	st, err := synodv1connect.NewClusterServiceClient(http.DefaultClient, c.URL()).GetStatus(ctx, connect.NewRequest(&synodv1.GetStatusRequest{}))
+	st, err := synodv1connect.NewClusterServiceClient(c.Client(), c.URL()).GetStatus(ctx, connect.NewRequest(&synodv1.GetStatusRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}

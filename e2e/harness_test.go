@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"testing"
 	"time"
 
@@ -56,7 +55,7 @@ func startCluster(tb testing.TB, hc host.Config, network bool) *cluster {
 }
 
 func newClients(c *dev.Cluster) *cluster {
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	hc := c.Client()
 	return &cluster{
 		Cluster: c,
 		modules: synodv1connect.NewModuleServiceClient(hc, c.URL()),

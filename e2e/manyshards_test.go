@@ -29,7 +29,7 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 	const shards, maxWrites = 20, 900
 	pc := startProcessCluster(t, 3)
 	gateways := []*devProcess{pc.gateway(t), pc.gateway(t, pc.urls[1])}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	hc := pc.client(t)
 	data := make([]synodv1connect.DataServiceClient, len(gateways))
 	for i, g := range gateways {
 		data[i] = synodv1connect.NewDataServiceClient(hc, g.addr)

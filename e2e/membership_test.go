@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +28,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 	const shards, maxWrites = 6, 1000 // a kv list returns up to 1000 keys
 	pc := startProcessCluster(t, 3)
 	gw := pc.gateway(t)
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	hc := pc.client(t)
 	data := synodv1connect.NewDataServiceClient(hc, gw.addr)
 	clusterAPI := synodv1connect.NewClusterServiceClient(hc, gw.addr)
 	name := func(i int) string { return fmt.Sprintf("m%d", i) }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/access"
+	"github.com/synodhq/synod/internal/server"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -53,12 +55,37 @@ func (pc *processCluster) start(t *testing.T, i int) {
 	pc.hosts[i] = startSynod(t, env, "internal API on ", "host")
 }
 
-// gateway starts a gateway process seeded with the given hosts' URLs.
+// gateway starts a gateway process seeded with the given hosts' URLs, and
+// logs the CLI in to it with the cluster's admin key.
 func (pc *processCluster) gateway(t *testing.T, seeds ...string) *devProcess {
 	if len(seeds) == 0 {
 		seeds = pc.urls
 	}
-	return startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(seeds, ","))
+	gw := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(seeds, ","))
+	token := pc.adminToken(t)
+	waitFor(t, 30*time.Second, func() bool {
+		_, _, ok := synod(t, gw.addr, token+"\n", "login")
+		return ok
+	})
+	return gw
+}
+
+// adminToken returns the cluster's first admin token, which the first
+// host writes to its data dir on its first start.
+func (pc *processCluster) adminToken(t *testing.T) string {
+	path := filepath.Join(pc.dir, "h1", server.AdminTokenFile)
+	var tok access.Token
+	waitFor(t, 30*time.Second, func() bool {
+		var err error
+		tok, err = server.ReadToken(path)
+		return err == nil
+	})
+	return tok.String()
+}
+
+// client returns an HTTP client that presents the cluster's admin key.
+func (pc *processCluster) client(t *testing.T) *http.Client {
+	return &http.Client{Transport: access.Bearer(pc.adminToken(t), &http.Transport{MaxIdleConnsPerHost: 64})}
 }
 
 // TestClusterOfProcesses runs three `synod host` processes and a `synod

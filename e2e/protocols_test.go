@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/access"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -21,13 +22,13 @@ import (
 func TestProtocols(t *testing.T) {
 	c := startCluster(t, host.Config{}, false)
 	c.kvShard(t, "proto", 3)
-	h1 := &http.Client{}
-	h2c := &http.Client{Transport: &http2.Transport{
+	h1 := c.Client()
+	h2c := &http.Client{Transport: access.Bearer(c.AdminToken(), &http2.Transport{
 		AllowHTTP: true,
 		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
-	}}
+	})}
 	tests := []struct {
 		name   string
 		client *http.Client

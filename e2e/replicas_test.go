@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -21,7 +20,7 @@ func TestReplicaOperations(t *testing.T) { forEachTransport(t, testReplicaOperat
 // the hosts' own replicas.
 func testReplicaOperations(t *testing.T, network bool) {
 	c := startCluster(t, host.Config{}, network)
-	ops := synodv1connect.NewClusterServiceClient(http.DefaultClient, c.URL())
+	ops := synodv1connect.NewClusterServiceClient(c.Client(), c.URL())
 	ctx := context.Background()
 	s := c.kvShard(t, "ops", 1)
 	const keys = 20

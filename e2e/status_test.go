@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net/http"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -18,7 +17,7 @@ func testStatus(t *testing.T, network bool) {
 	s := c.kvShard(t, "st", 3)
 	put := c.mustPropose(t, "st", kvCmd{Op: "put", Key: "k", Value: "v"})
 	c.waitApplied(t, s.GetId(), put.GetIndex())
-	cluster := synodv1connect.NewClusterServiceClient(&http.Client{}, c.URL())
+	cluster := synodv1connect.NewClusterServiceClient(c.Client(), c.URL())
 	get := func() *synodv1.GetStatusResponse {
 		res, err := cluster.GetStatus(t.Context(), connect.NewRequest(&synodv1.GetStatusRequest{}))
 		if err != nil {

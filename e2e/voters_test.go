@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -30,7 +29,7 @@ func startHosts(t *testing.T, n int) (*cluster, synodv1connect.ClusterServiceCli
 		t.Fatalf("start dev cluster: %v", err)
 	}
 	t.Cleanup(func() { _ = dc.Close() })
-	return newClients(dc), synodv1connect.NewClusterServiceClient(http.DefaultClient, dc.URL())
+	return newClients(dc), synodv1connect.NewClusterServiceClient(dc.Client(), dc.URL())
 }
 
 // metaRoles counts the hosts by their part in the meta shard.

@@ -27,7 +27,8 @@ func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[syno
 	if req.Msg.GetName() == "" {
 		return nil, invalid("shard name is required")
 	}
-	res, err := s.g.router.onShard(ctx, req.Msg.GetName(), req.Spec().IdempotencyLevel, s.g.router.leader,
+	name := shardName{callerOf(ctx).ns, req.Msg.GetName()}
+	res, err := s.g.router.onShard(ctx, name, req.Spec().IdempotencyLevel, s.g.router.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			index, err := h.Verify(ctx, sh.ID)
 			return host.Result{Index: index}, err
@@ -39,7 +40,7 @@ func (s *shardService) CheckShard(ctx context.Context, req *connect.Request[syno
 	var info host.ShardInfo
 	err = s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
+		info, err = catalogueOf(h).GetShard(ctx, name.ns, name.name)
 		return err
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 type clusterService struct{ g *Gateway }
 
 func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synodv1.GetStatusRequest]) (*connect.Response[synodv1.GetStatusResponse], error) {
-	shards, hosts, err := s.g.shardsAndHosts(ctx)
+	shards, hosts, err := s.g.shardsAndHosts(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func statusQuestions(shards []host.ShardInfo, hosts []host.HostInfo) map[uint64]
 // shardStatus describes a shard from what its replicas' hosts said of it
 // (see [router.survey]).
 func shardStatus(sh host.ShardInfo, known map[uint64]map[uint64]host.ReplicaStatus) *synodv1.ShardStatus {
-	st := &synodv1.ShardStatus{Name: sh.Name, Id: sh.ID}
+	st := &synodv1.ShardStatus{Namespace: sh.Namespace, Name: sh.Name, Id: sh.ID}
 	var newest uint64
 	for _, rep := range sh.Replicas {
 		rs := &synodv1.ReplicaStatus{ReplicaId: rep.ReplicaID, HostId: rep.HostID, Learning: rep.Learning}
@@ -99,7 +99,7 @@ func shardStatus(sh host.ShardInfo, known map[uint64]map[uint64]host.ReplicaStat
 }
 
 func (s *clusterService) AddReplica(ctx context.Context, req *connect.Request[synodv1.AddReplicaRequest]) (*connect.Response[synodv1.AddReplicaResponse], error) {
-	shard, err := s.changeReplicas(ctx, meta.OpAddReplica, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	shard, err := s.changeReplicas(ctx, meta.OpAddReplica, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Msg.GetHost(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (s *clusterService) AddReplica(ctx context.Context, req *connect.Request[sy
 }
 
 func (s *clusterService) RemoveReplica(ctx context.Context, req *connect.Request[synodv1.RemoveReplicaRequest]) (*connect.Response[synodv1.RemoveReplicaResponse], error) {
-	shard, err := s.changeReplicas(ctx, meta.OpRemoveReplica, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	shard, err := s.changeReplicas(ctx, meta.OpRemoveReplica, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Msg.GetHost(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *clusterService) MoveReplica(ctx context.Context, req *connect.Request[s
 	if req.Msg.GetToHost() == "" {
 		return nil, invalid("to_host is required")
 	}
-	shard, err := s.changeReplicas(ctx, meta.OpMoveReplica, req.Msg.GetShard(), req.Msg.GetFromHost(), req.Msg.GetToHost())
+	shard, err := s.changeReplicas(ctx, meta.OpMoveReplica, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Msg.GetFromHost(), req.Msg.GetToHost())
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *clusterService) MoveReplica(ctx context.Context, req *connect.Request[s
 }
 
 func (s *clusterService) TransferLeader(ctx context.Context, req *connect.Request[synodv1.TransferLeaderRequest]) (*connect.Response[synodv1.TransferLeaderResponse], error) {
-	shard, err := s.changeReplicas(ctx, meta.OpTransferLeader, req.Msg.GetShard(), req.Msg.GetHost(), "")
+	shard, err := s.changeReplicas(ctx, meta.OpTransferLeader, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Msg.GetHost(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -135,14 +135,14 @@ func (s *clusterService) TransferLeader(ctx context.Context, req *connect.Reques
 
 // changeReplicas runs one replica command through the meta leader and
 // describes the shard as the catalogue now places it.
-func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard, hostName, target string) (*synodv1.Shard, error) {
-	if shard == "" || hostName == "" {
+func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard shardName, hostName, target string) (*synodv1.Shard, error) {
+	if shard.name == "" || hostName == "" {
 		return nil, invalid("shard and host are required")
 	}
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard, hostName, target)
+		info, err = catalogueOf(h).ChangeReplicas(ctx, op, shard.ns, shard.name, hostName, target)
 		return err
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		return nil, invalid("shard name is required")
 	}
 	r := s.g.router
-	res, err := r.onShard(ctx, req.Msg.GetShard(), req.Spec().IdempotencyLevel, r.leader,
+	res, err := r.onShard(ctx, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, req.Msg.GetCommand())
 		})
@@ -46,7 +46,7 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	default:
 		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
 	}
-	res, err := r.onShard(ctx, req.Msg.GetShard(), req.Spec().IdempotencyLevel, pick,
+	res, err := r.onShard(ctx, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
 		})

@@ -29,6 +29,9 @@ type Config struct {
 	CreateShardTimeout time.Duration
 	// Logger receives the gateway's logs; default slog.Default().
 	Logger *slog.Logger
+	// Audit receives the audit log (see audit.go), at info level for
+	// changes and warn for refusals; default Logger.
+	Audit *slog.Logger
 }
 
 // Validate reports the first field that is wrong.
@@ -60,6 +63,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Audit == nil {
+		c.Audit = c.Logger
+	}
 	return c
 }
 
@@ -71,6 +77,7 @@ const compressMinBytes = 4 << 10
 type Gateway struct {
 	cfg    Config
 	router *router
+	keys   *keyring
 }
 
 // New returns a gateway over the given hosts.
@@ -79,27 +86,34 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}, nil
+	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}
+	g.keys = &keyring{load: g.listKeys}
+	return g, nil
 }
 
-// Handler returns the HTTP handler of every public service. Serve it with
+// Handler returns the HTTP handler of every public service, each call
+// authenticated by its API key, and of GET /healthz, which needs none.
+// Serve it with
 // HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
 	opts := []connect.HandlerOption{
 		connect.WithReadMaxBytes(g.cfg.MaxRequestBytes),
 		// Compressing small responses costs more CPU than it saves bytes.
 		connect.WithCompressMinBytes(compressMinBytes),
-		connect.WithInterceptors(g.deadlines()),
+		connect.WithInterceptors(g.authorize(), g.deadlines()),
 	}
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
 	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))
 	mux.Handle(synodv1connect.NewDataServiceHandler(&dataService{g}, opts...))
 	mux.Handle(synodv1connect.NewClusterServiceHandler(&clusterService{g}, opts...))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle(synodv1connect.NewKeyServiceHandler(&keyService{g}, opts...))
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return mux
+	root.Handle("/", g.authenticate(mux))
+	return root
 }
 
 // deadlines gives every call a deadline (the client's, else the default)

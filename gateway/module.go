@@ -22,7 +22,7 @@ func (s *moduleService) UploadModule(ctx context.Context, req *connect.Request[s
 	var m host.ModuleInfo
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
-		m, err = h.UploadModule(ctx, req.Msg.GetWasm())
+		m, err = h.UploadModule(ctx, callerOf(ctx).ns, req.Msg.GetWasm())
 		return err
 	})
 	if err != nil {
@@ -39,10 +39,11 @@ func (s *moduleService) GetModule(ctx context.Context, req *connect.Request[syno
 	var shards []host.ShardInfo
 	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		if m, err = catalogueOf(h).GetModule(ctx, req.Msg.GetHash()); err != nil {
+		ns := callerOf(ctx).ns
+		if m, err = catalogueOf(h).GetModule(ctx, ns, req.Msg.GetHash()); err != nil {
 			return err
 		}
-		shards, err = catalogueOf(h).ListShards(ctx)
+		shards, err = catalogueOf(h).ListShards(ctx, ns)
 		return err
 	})
 	if err != nil {
@@ -56,10 +57,11 @@ func (s *moduleService) ListModules(ctx context.Context, _ *connect.Request[syno
 	var shards []host.ShardInfo
 	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		if mods, err = catalogueOf(h).ListModules(ctx); err != nil {
+		ns := callerOf(ctx).ns
+		if mods, err = catalogueOf(h).ListModules(ctx, ns); err != nil {
 			return err
 		}
-		shards, err = catalogueOf(h).ListShards(ctx)
+		shards, err = catalogueOf(h).ListShards(ctx, ns)
 		return err
 	})
 	if err != nil {
@@ -77,7 +79,7 @@ func (s *moduleService) DeleteModule(ctx context.Context, req *connect.Request[s
 		return nil, err
 	}
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
-		return catalogueOf(h).DeleteModule(ctx, req.Msg.GetHash())
+		return catalogueOf(h).DeleteModule(ctx, callerOf(ctx).ns, req.Msg.GetHash())
 	})
 	if err != nil {
 		return nil, err
@@ -95,6 +97,7 @@ func checkHash(h string) error {
 
 func moduleProto(m host.ModuleInfo, shards []host.ShardInfo) *synodv1.Module {
 	out := &synodv1.Module{
+		Namespace:  m.Namespace,
 		Hash:       m.Hash,
 		SizeBytes:  m.Size,
 		AbiVersion: m.ABIVersion,

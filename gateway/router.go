@@ -28,7 +28,7 @@ type router struct {
 	dir Directory
 
 	mu      sync.Mutex
-	shards  map[string]cachedShard
+	shards  map[shardName]cachedShard
 	leaders map[uint64]uint64 // shard id → host id
 }
 
@@ -40,7 +40,7 @@ type cachedShard struct {
 func newRouter(dir Directory) *router {
 	return &router{
 		dir:     dir,
-		shards:  make(map[string]cachedShard),
+		shards:  make(map[shardName]cachedShard),
 		leaders: make(map[uint64]uint64),
 	}
 }
@@ -74,7 +74,7 @@ func (r *router) catalogue(ctx context.Context, level connect.IdempotencyLevel, 
 		}
 		err := fn(h)
 		if err != nil && retryable(err, level) {
-			r.forget("", m, err)
+			r.forget(shardName{}, m, err)
 		}
 		return err
 	})
@@ -95,8 +95,12 @@ func (r *router) metaShard() host.ShardInfo {
 	return m
 }
 
+// shardName names a shard as clients do: its namespace, and its name
+// there.
+type shardName struct{ ns, name string }
+
 // shard returns a shard's catalogue record, cached.
-func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error) {
+func (r *router) shard(ctx context.Context, name shardName) (host.ShardInfo, error) {
 	r.mu.Lock()
 	c, ok := r.shards[name]
 	r.mu.Unlock()
@@ -106,7 +110,7 @@ func (r *router) shard(ctx context.Context, name string) (host.ShardInfo, error)
 	var info host.ShardInfo
 	err := r.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).GetShard(ctx, name)
+		info, err = catalogueOf(h).GetShard(ctx, name.ns, name.name)
 		return err
 	})
 	if err != nil {
@@ -142,7 +146,7 @@ func (r *router) leader(ctx context.Context, s host.ShardInfo, attempt int) Host
 			// The leader is a replica the cached record does not list: the
 			// shard's replicas moved. Read the record again next attempt.
 			r.mu.Lock()
-			delete(r.shards, s.Name)
+			delete(r.shards, shardName{s.Namespace, s.Name})
 			r.mu.Unlock()
 			continue
 		}
@@ -179,7 +183,7 @@ func (r *router) spread(_ context.Context, s host.ShardInfo, attempt int) Host {
 }
 
 // forget drops what the router believes about a shard after a failure.
-func (r *router) forget(name string, s host.ShardInfo, err error) {
+func (r *router) forget(name shardName, s host.ShardInfo, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.leaders, s.ID)
@@ -189,7 +193,7 @@ func (r *router) forget(name string, s host.ShardInfo, err error) {
 }
 
 // forgetShard drops a shard's record (after it was deleted).
-func (r *router) forgetShard(name string) {
+func (r *router) forgetShard(name shardName) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.shards[name]; ok {
@@ -201,7 +205,7 @@ func (r *router) forgetShard(name string) {
 // onShard runs call against the right host for a shard, retrying where
 // safe for a call of the given idempotency level. pick chooses the host
 // for an attempt.
-func (r *router) onShard(ctx context.Context, name string, level connect.IdempotencyLevel,
+func (r *router) onShard(ctx context.Context, name shardName, level connect.IdempotencyLevel,
 	pick func(ctx context.Context, s host.ShardInfo, attempt int) Host,
 	call func(h Host, s host.ShardInfo) (host.Result, error)) (host.Result, error) {
 	var res host.Result

@@ -28,7 +28,7 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).CreateShard(ctx, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()), req.Msg.GetFuelLimit())
+		info, err = catalogueOf(h).CreateShard(ctx, callerOf(ctx).ns, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()), req.Msg.GetFuelLimit())
 		return err
 	})
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).GetShard(ctx, req.Msg.GetName())
+		info, err = catalogueOf(h).GetShard(ctx, callerOf(ctx).ns, req.Msg.GetName())
 		return err
 	})
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 }
 
 func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv1.ListShardsRequest]) (*connect.Response[synodv1.ListShardsResponse], error) {
-	shards, hosts, err := s.g.shardsAndHosts(ctx)
+	shards, hosts, err := s.g.shardsAndHosts(ctx, callerOf(ctx).ns)
 	if err != nil {
 		return nil, err
 	}
@@ -98,22 +98,29 @@ func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[syn
 		return nil, invalid("shard name is required")
 	}
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
-		return catalogueOf(h).DeleteShard(ctx, req.Msg.GetName())
+		return catalogueOf(h).DeleteShard(ctx, callerOf(ctx).ns, req.Msg.GetName())
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.g.router.forgetShard(req.Msg.GetName())
+	s.g.router.forgetShard(shardName{callerOf(ctx).ns, req.Msg.GetName()})
 	return connect.NewResponse(&synodv1.DeleteShardResponse{}), nil
 }
 
-// shardsAndHosts reads every shard and every host from the catalogue.
-func (g *Gateway) shardsAndHosts(ctx context.Context) ([]host.ShardInfo, []host.HostInfo, error) {
+// shardsAndHosts reads the shards of a namespace ("": of every
+// namespace) and every host from the catalogue.
+func (g *Gateway) shardsAndHosts(ctx context.Context, ns string) ([]host.ShardInfo, []host.HostInfo, error) {
 	var shards []host.ShardInfo
 	var hosts []host.HostInfo
 	err := g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		if shards, err = catalogueOf(h).ListShards(ctx); err != nil {
+		c := catalogueOf(h)
+		if ns == "" {
+			shards, err = c.ListAllShards(ctx)
+		} else {
+			shards, err = c.ListShards(ctx, ns)
+		}
+		if err != nil {
 			return err
 		}
 		hosts, err = catalogueOf(h).ListHosts(ctx)
@@ -146,6 +153,7 @@ func shardProto(s host.ShardInfo, hosts []host.HostInfo) *synodv1.Shard {
 		names[h.ID] = h.Name
 	}
 	out := &synodv1.Shard{
+		Namespace:    s.Namespace,
 		Name:         s.Name,
 		Id:           s.ID,
 		ModuleHash:   s.Module,

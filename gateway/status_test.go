@@ -14,6 +14,7 @@ import (
 
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
@@ -63,8 +64,9 @@ func TestDeadHostCostsOneWait(t *testing.T) {
 	}
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(srv.Close)
-	clusterAPI := synodv1connect.NewClusterServiceClient(srv.Client(), srv.URL)
-	shardAPI := synodv1connect.NewShardServiceClient(srv.Client(), srv.URL)
+	hc := &http.Client{Transport: access.Bearer(c.AdminToken(), srv.Client().Transport)}
+	clusterAPI := synodv1connect.NewClusterServiceClient(hc, srv.URL)
+	shardAPI := synodv1connect.NewShardServiceClient(hc, srv.URL)
 	// Warm the gateway's catalogue routing, so that what follows times
 	// the hosts' status only.
 	if _, err := shardAPI.ListShards(t.Context(), connect.NewRequest(&synodv1.ListShardsRequest{})); err != nil {
@@ -111,7 +113,7 @@ func TestDeadHostCostsOneWait(t *testing.T) {
 // each shard has a leader and every replica runs.
 func createShards(t *testing.T, c *dev.Cluster, names []string) {
 	t.Helper()
-	hc := &http.Client{}
+	hc := c.Client()
 	up, err := synodv1connect.NewModuleServiceClient(hc, c.URL()).UploadModule(t.Context(),
 		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
 	if err != nil {

@@ -28,8 +28,9 @@ type Host interface {
 	// shard, and returns the index it compares.
 	Verify(ctx context.Context, shardID uint64) (uint64, error)
 
-	// UploadModule validates a module on the host and records it.
-	UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error)
+	// UploadModule validates a module on the host and records it in a
+	// namespace.
+	UploadModule(ctx context.Context, ns string, wasm []byte) (host.ModuleInfo, error)
 	// RunCatalogue runs a catalogue request through the host's meta replica
 	// (see [meta.Runner]); the gateway sends writes to the meta leader.
 	RunCatalogue(ctx context.Context, req meta.Request, write bool) ([]byte, error)

@@ -9,15 +9,15 @@ import (
 )
 
 // UploadModule validates a module, compiles it into this host's cache and
-// records it in the catalogue. Uploading the same bytes again returns the
-// existing entry.
-func (h *Host) UploadModule(ctx context.Context, bin []byte) (ModuleInfo, error) {
+// records it in a namespace of the catalogue. Uploading the same bytes
+// again returns the existing entry.
+func (h *Host) UploadModule(ctx context.Context, ns string, bin []byte) (ModuleInfo, error) {
 	info, err := h.rt.Validate(ctx, bin)
 	if err != nil {
 		return ModuleInfo{}, err
 	}
 	m := meta.Module{Hash: info.Hash, Size: int64(len(bin)), ABIVersion: info.ABIVersion}
-	out, err := h.Catalogue().PutModule(ctx, m, bin)
+	out, err := h.Catalogue().PutModule(ctx, ns, m, bin)
 	if err != nil {
 		return ModuleInfo{}, fmt.Errorf("record module %s: %w", info.Hash, err)
 	}

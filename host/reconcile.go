@@ -17,7 +17,7 @@ import (
 // and leadership towards what the catalogue says.
 func (c *controller) reconcile(ctx context.Context) error {
 	var shards []meta.Shard
-	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListShards}, &shards); err != nil {
+	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true}, &shards); err != nil {
 		return err
 	}
 	var hosts []meta.Host

@@ -59,7 +59,7 @@ func (c *controller) take(ctx context.Context, shardID, ccid uint64, st steer.St
 	case steer.DeleteReplica:
 		return c.nh.SyncRequestDeleteReplica(ctx, shardID, st.ReplicaID, ccid)
 	case steer.RecordLeft:
-		_, err := c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaLeft, Name: st.Shard, ReplicaID: st.ReplicaID})
+		_, err := c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaLeft, ShardID: shardID, ReplicaID: st.ReplicaID})
 		return err
 	}
 	return fmt.Errorf("unknown steering step %v", st)
@@ -93,7 +93,7 @@ func (c *controller) reportCaughtUp(ctx context.Context, s meta.Shard, replicaID
 	if !r.Completed() {
 		return nil // not a member yet, or not caught up: try again later
 	}
-	_, err = c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaCaughtUp, Name: s.Name, ReplicaID: replicaID})
+	_, err = c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpReplicaCaughtUp, ShardID: s.ID, ReplicaID: replicaID})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -29,17 +30,15 @@ func parseArgs(fs *flag.FlagSet, args []string, want int) ([]string, error) {
 
 // clientFlags are the flags of every client command.
 type clientFlags struct {
-	addr string
-	json bool
+	addr      string
+	namespace string
+	json      bool
 }
 
 func addClientFlags(fs *flag.FlagSet) *clientFlags {
 	cf := &clientFlags{}
-	addr := os.Getenv("SYNOD_ADDR")
-	if addr == "" {
-		addr = "http://127.0.0.1:7070"
-	}
-	fs.StringVar(&cf.addr, "addr", addr, "gateway URL (env SYNOD_ADDR)")
+	fs.StringVar(&cf.addr, "addr", cmp.Or(os.Getenv("SYNOD_ADDR"), "http://127.0.0.1:7070"), "gateway URL (env SYNOD_ADDR)")
+	fs.StringVar(&cf.namespace, "namespace", cmp.Or(os.Getenv("SYNOD_NAMESPACE"), "default"), "namespace of the modules and shards named (env SYNOD_NAMESPACE)")
 	fs.BoolVar(&cf.json, "json", false, "print JSON for scripts")
 	return cf
 }

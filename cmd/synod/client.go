@@ -16,26 +16,60 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/synodhq/synod/internal/access"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
 // clients are the generated API clients for one gateway.
 type clients struct {
+	flags   *clientFlags
 	modules synodv1connect.ModuleServiceClient
 	shards  synodv1connect.ShardServiceClient
 	data    synodv1connect.DataServiceClient
 	cluster synodv1connect.ClusterServiceClient
+	keys    synodv1connect.KeyServiceClient
 }
 
-func newClients(addr string) clients {
+// newClients returns clients of the gateway cf names, which send token
+// (default: tokenFor's) and name cf's namespace in every request.
+func newClients(cf *clientFlags, token string) (clients, error) {
+	if token == "" {
+		var err error
+		if token, err = tokenFor(cf.addr); err != nil {
+			return clients{}, err
+		}
+	}
 	hc := &http.Client{Timeout: 60 * time.Second}
+	if token != "" {
+		hc.Transport = access.Bearer(token, http.DefaultTransport)
+	}
+	opt := connect.WithInterceptors(inNamespace(cf.namespace))
 	return clients{
-		modules: synodv1connect.NewModuleServiceClient(hc, addr),
-		shards:  synodv1connect.NewShardServiceClient(hc, addr),
-		data:    synodv1connect.NewDataServiceClient(hc, addr),
-		cluster: synodv1connect.NewClusterServiceClient(hc, addr),
+		flags:   cf,
+		modules: synodv1connect.NewModuleServiceClient(hc, cf.addr, opt),
+		shards:  synodv1connect.NewShardServiceClient(hc, cf.addr, opt),
+		data:    synodv1connect.NewDataServiceClient(hc, cf.addr, opt),
+		cluster: synodv1connect.NewClusterServiceClient(hc, cf.addr, opt),
+		keys:    synodv1connect.NewKeyServiceClient(hc, cf.addr, opt),
+	}, nil
+}
+
+// inNamespace names ns in every request that has a namespace field and
+// leaves it empty.
+func inNamespace(ns string) connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if m, ok := req.Any().(proto.Message); ok {
+				r := m.ProtoReflect()
+				if f := r.Descriptor().Fields().ByName("namespace"); f != nil && r.Get(f).String() == "" {
+					r.Set(f, protoreflect.ValueOfString(ns))
+				}
+			}
+			return next(ctx, req)
+		}
 	}
 }
 
@@ -91,6 +125,11 @@ var clientCommands = map[string]clientCommand{
 	"propose":               {2, noFlags(propose)},
 	"query":                 {2, query},
 	"status":                {0, noFlags(status)},
+	"key create":            {1, keyCreate},
+	"key list":              {0, noFlags(keyList)},
+	"key revoke":            {1, noFlags(keyRevoke)},
+	"key whoami":            {0, noFlags(keyWhoAmI)},
+	"login":                 {0, noFlags(login)},
 }
 
 // runClient parses and runs the client command called name.
@@ -106,7 +145,11 @@ func runClient(ctx context.Context, name string, args []string, stdin io.Reader,
 	if err != nil {
 		return err
 	}
-	out, err := act(ctx, newClients(cf.addr), pos, stdin)
+	c, err := newClients(cf, "")
+	if err != nil {
+		return err
+	}
+	out, err := act(ctx, c, pos, stdin)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/server"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,7 +26,14 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "synod dev: %d hosts, data in %s\nsynod dev: serving on %s\n", *hosts, *dataDir, c.URL())
+	creds, err := saveToken(c.URL(), c.AdminToken())
+	if err != nil {
+		_ = c.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "synod dev: %d hosts, data in %s\n", *hosts, *dataDir)
+	fmt.Fprintf(stdout, "synod dev: admin key saved for the CLI in %s (its token is in %s)\n", creds, filepath.Join(*dataDir, server.AdminTokenFile))
+	fmt.Fprintf(stdout, "synod dev: serving on %s\n", c.URL())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "synod dev: shutting down")
 	return c.Close()

@@ -78,12 +78,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHost(ctx, rest, stdout, stderr)
 	case "gateway":
 		return runGateway(ctx, rest, stdout, stderr)
-	case "module", "shard":
+	case "module", "shard", "key":
 		if len(rest) == 0 {
 			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)
 		}
 		return runClient(ctx, cmd+" "+rest[0], rest[1:], stdin, stdout)
-	case "propose", "query", "status":
+	case "propose", "query", "status", "login":
 		return runClient(ctx, cmd, rest, stdin, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprint(stdout, usage)

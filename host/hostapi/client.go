@@ -69,8 +69,8 @@ func (c *Client) Status(ctx context.Context, shardID uint64) (host.ReplicaStatus
 }
 
 // UploadModule validates a module on the host and records it.
-func (c *Client) UploadModule(ctx context.Context, wasm []byte) (host.ModuleInfo, error) {
-	res, err := c.api.UploadModule(ctx, connect.NewRequest(&hostv1.UploadModuleRequest{Wasm: wasm}))
+func (c *Client) UploadModule(ctx context.Context, ns string, wasm []byte) (host.ModuleInfo, error) {
+	res, err := c.api.UploadModule(ctx, connect.NewRequest(&hostv1.UploadModuleRequest{Namespace: ns, Wasm: wasm}))
 	if err != nil {
 		return host.ModuleInfo{}, decodeError(err)
 	}

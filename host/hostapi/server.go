@@ -75,7 +75,7 @@ func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.Sh
 }
 
 func (s *server) UploadModule(ctx context.Context, req *connect.Request[hostv1.UploadModuleRequest]) (*connect.Response[hostv1.UploadModuleResponse], error) {
-	m, err := s.h.UploadModule(ctx, req.Msg.GetWasm())
+	m, err := s.h.UploadModule(ctx, req.Msg.GetNamespace(), req.Msg.GetWasm())
 	if err != nil {
 		return nil, err
 	}

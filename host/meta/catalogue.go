@@ -24,59 +24,68 @@ func (c Catalogue) call(ctx context.Context, req Request, write bool, out any) e
 	return Decode(b, out)
 }
 
-// PutModule records a validated module and its bytes; putting the same
-// module again returns the existing entry.
-func (c Catalogue) PutModule(ctx context.Context, m Module, wasm []byte) (Module, error) {
+// PutModule records a validated module and its bytes in a namespace;
+// putting the same module again returns the existing entry.
+func (c Catalogue) PutModule(ctx context.Context, ns string, m Module, wasm []byte) (Module, error) {
 	var out Module
-	err := c.call(ctx, Request{Op: OpPutModule, Module: &m, Wasm: wasm}, true, &out)
+	err := c.call(ctx, Request{Op: OpPutModule, Namespace: ns, Module: &m, Wasm: wasm}, true, &out)
 	return out, err
 }
 
-// GetModule returns a module's entry.
-func (c Catalogue) GetModule(ctx context.Context, hash string) (Module, error) {
+// GetModule returns a namespace's module entry.
+func (c Catalogue) GetModule(ctx context.Context, ns, hash string) (Module, error) {
 	var out Module
-	err := c.call(ctx, Request{Op: OpGetModule, Hash: hash}, false, &out)
+	err := c.call(ctx, Request{Op: OpGetModule, Namespace: ns, Hash: hash}, false, &out)
 	return out, err
 }
 
-// ListModules returns every module, ordered by hash.
-func (c Catalogue) ListModules(ctx context.Context) ([]Module, error) {
+// ListModules returns every module of a namespace, ordered by hash.
+func (c Catalogue) ListModules(ctx context.Context, ns string) ([]Module, error) {
 	var out []Module
-	err := c.call(ctx, Request{Op: OpListModules}, false, &out)
+	err := c.call(ctx, Request{Op: OpListModules, Namespace: ns}, false, &out)
 	return out, err
 }
 
-// DeleteModule deletes a module no shard uses.
-func (c Catalogue) DeleteModule(ctx context.Context, hash string) error {
-	return c.call(ctx, Request{Op: OpDeleteModule, Hash: hash}, true, nil)
+// DeleteModule deletes a namespace's module that none of its shards uses.
+func (c Catalogue) DeleteModule(ctx context.Context, ns, hash string) error {
+	return c.call(ctx, Request{Op: OpDeleteModule, Namespace: ns, Hash: hash}, true, nil)
 }
 
-// CreateShard records a new shard and places its replicas; replicas and
-// fuel 0 mean the defaults.
-func (c Catalogue) CreateShard(ctx context.Context, name, module string, replicas int, fuel uint64) (Shard, error) {
+// CreateShard records a new shard in a namespace, running one of the
+// namespace's modules, and places its replicas; replicas and fuel 0 mean
+// the defaults.
+func (c Catalogue) CreateShard(ctx context.Context, ns, name, module string, replicas int, fuel uint64) (Shard, error) {
 	var out Shard
-	err := c.call(ctx, Request{Op: OpCreateShard, Name: name, Hash: module, Replicas: replicas, Fuel: fuel}, true, &out)
+	err := c.call(ctx, Request{Op: OpCreateShard, Namespace: ns, Name: name, Hash: module, Replicas: replicas, Fuel: fuel}, true, &out)
 	return out, err
 }
 
-// GetShard returns a shard's entry.
-func (c Catalogue) GetShard(ctx context.Context, name string) (Shard, error) {
+// GetShard returns a namespace's shard entry.
+func (c Catalogue) GetShard(ctx context.Context, ns, name string) (Shard, error) {
 	var out Shard
-	err := c.call(ctx, Request{Op: OpGetShard, Name: name}, false, &out)
+	err := c.call(ctx, Request{Op: OpGetShard, Namespace: ns, Name: name}, false, &out)
 	return out, err
 }
 
-// ListShards returns every shard, ordered by name.
-func (c Catalogue) ListShards(ctx context.Context) ([]Shard, error) {
+// ListShards returns every shard of a namespace, ordered by name.
+func (c Catalogue) ListShards(ctx context.Context, ns string) ([]Shard, error) {
 	var out []Shard
-	err := c.call(ctx, Request{Op: OpListShards}, false, &out)
+	err := c.call(ctx, Request{Op: OpListShards, Namespace: ns}, false, &out)
 	return out, err
 }
 
-// DeleteShard removes a shard; its hosts stop its replicas and delete its
-// state.
-func (c Catalogue) DeleteShard(ctx context.Context, name string) error {
-	return c.call(ctx, Request{Op: OpDeleteShard, Name: name}, true, nil)
+// ListAllShards returns every shard of every namespace, ordered by
+// namespace and name.
+func (c Catalogue) ListAllShards(ctx context.Context) ([]Shard, error) {
+	var out []Shard
+	err := c.call(ctx, Request{Op: OpListShards, AllNamespaces: true}, false, &out)
+	return out, err
+}
+
+// DeleteShard removes a namespace's shard; its hosts stop its replicas
+// and delete its state.
+func (c Catalogue) DeleteShard(ctx context.Context, ns, name string) error {
+	return c.call(ctx, Request{Op: OpDeleteShard, Namespace: ns, Name: name}, true, nil)
 }
 
 // Heartbeat records that a host is up, registering a host of the initial
@@ -107,11 +116,11 @@ func (c Catalogue) RemoveHost(ctx context.Context, name string) error {
 }
 
 // ChangeReplicas runs one of OpAddReplica, OpRemoveReplica (shard, host),
-// OpMoveReplica (shard, host, target) and OpTransferLeader (shard, host),
-// and returns the shard's new entry.
-func (c Catalogue) ChangeReplicas(ctx context.Context, op Op, shard, host, target string) (Shard, error) {
+// OpMoveReplica (shard, host, target) and OpTransferLeader (shard, host)
+// on a namespace's shard, and returns the shard's new entry.
+func (c Catalogue) ChangeReplicas(ctx context.Context, op Op, ns, shard, host, target string) (Shard, error) {
 	var out Shard
-	err := c.call(ctx, Request{Op: op, Name: shard, HostName: host, Target: target}, true, &out)
+	err := c.call(ctx, Request{Op: op, Namespace: ns, Name: shard, HostName: host, Target: target}, true, &out)
 	return out, err
 }
 
@@ -119,5 +128,33 @@ func (c Catalogue) ChangeReplicas(ctx context.Context, op Op, shard, host, targe
 func (c Catalogue) ListHosts(ctx context.Context) ([]Host, error) {
 	var out []Host
 	err := c.call(ctx, Request{Op: OpListHosts}, false, &out)
+	return out, err
+}
+
+// CreateKey records a new API key, made by the caller (see package
+// access), and returns its entry.
+func (c Catalogue) CreateKey(ctx context.Context, k Key) (Key, error) {
+	var out Key
+	err := c.call(ctx, Request{Op: OpCreateKey, Key: &k}, true, &out)
+	return out, err
+}
+
+// BootstrapKey records a new cluster's first admin key; it fails with
+// [ErrKeyExists] once the cluster has had one.
+func (c Catalogue) BootstrapKey(ctx context.Context, k Key) (Key, error) {
+	var out Key
+	err := c.call(ctx, Request{Op: OpBootstrapKey, Key: &k}, true, &out)
+	return out, err
+}
+
+// RevokeKey deletes an API key.
+func (c Catalogue) RevokeKey(ctx context.Context, id string) error {
+	return c.call(ctx, Request{Op: OpRevokeKey, KeyID: id}, true, nil)
+}
+
+// ListKeys returns every API key, ordered by id.
+func (c Catalogue) ListKeys(ctx context.Context) ([]Key, error) {
+	var out []Key
+	err := c.call(ctx, Request{Op: OpListKeys}, false, &out)
 	return out, err
 }

@@ -3,6 +3,8 @@ package meta
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/synodhq/synod/internal/access"
 )
 
 // Op names a command or a query.
@@ -38,6 +40,14 @@ const (
 	OpReplicaCaughtUp Op = "replica_caught_up"
 	// OpReplicaLeft records that a leaving replica has left the Raft group.
 	OpReplicaLeft Op = "replica_left"
+	// OpCreateKey records a new API key.
+	OpCreateKey Op = "create_key"
+	// OpRevokeKey deletes an API key.
+	OpRevokeKey Op = "revoke_key"
+	// OpBootstrapKey records a cluster's first admin key, once in the
+	// cluster's life: later ones are refused, even after that key is
+	// revoked.
+	OpBootstrapKey Op = "bootstrap_key"
 )
 
 // Queries.
@@ -48,12 +58,18 @@ const (
 	OpGetShard    Op = "get_shard"
 	OpListShards  Op = "list_shards"
 	OpListHosts   Op = "list_hosts"
+	OpListKeys    Op = "list_keys"
 )
 
 // Request is a command or a query of the meta shard.
 type Request struct {
 	// Op selects what to do.
 	Op Op `json:"op"`
+	// Namespace scopes the module and shard commands and queries; empty
+	// means [access.DefaultNamespace].
+	Namespace string `json:"namespace,omitempty"`
+	// AllNamespaces makes OpListShards list the shards of every namespace.
+	AllNamespaces bool `json:"all_namespaces,omitempty"`
 	// Module describes the module of OpPutModule.
 	Module *Module `json:"module,omitempty"`
 	// Wasm holds the module bytes of OpPutModule.
@@ -75,6 +91,14 @@ type Request struct {
 	IDFloor uint64 `json:"id_floor,omitempty"`
 	// ReplicaID names the replica of OpReplicaCaughtUp and OpReplicaLeft.
 	ReplicaID uint64 `json:"replica_id,omitempty"`
+	// ShardID names the shard of OpReplicaCaughtUp and OpReplicaLeft,
+	// which hosts send: a shard's id is unique in the cluster, its name
+	// only in its namespace.
+	ShardID uint64 `json:"shard_id,omitempty"`
+	// Key describes the key of OpCreateKey and OpBootstrapKey.
+	Key *Key `json:"key,omitempty"`
+	// KeyID names the key of OpRevokeKey.
+	KeyID string `json:"key_id,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).
 	Replicas int `json:"replicas,omitempty"`
 	// Fuel is the fuel budget of OpCreateShard (0: the default).
@@ -98,6 +122,11 @@ func decodeRequest(b []byte) (Request, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Request{}, fmt.Errorf("decode meta request: %w", err)
 	}
+	ns, err := access.Namespace(r.Namespace)
+	if err != nil {
+		return Request{}, err
+	}
+	r.Namespace = ns
 	return r, nil
 }
 

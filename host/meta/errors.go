@@ -38,6 +38,11 @@ var (
 	// ErrReplicaNotFound is returned when naming a host that runs no
 	// replica of the shard.
 	ErrReplicaNotFound = refusal(outcome.NotFound, outcome.CodeReplicaNotFound, "replica not found")
+	// ErrKeyNotFound is returned for an unknown API key id.
+	ErrKeyNotFound = refusal(outcome.NotFound, outcome.CodeKeyNotFound, "key not found")
+	// ErrKeyExists is returned when making a key whose id is taken, and
+	// when bootstrapping a cluster's admin key a second time.
+	ErrKeyExists = refusal(outcome.Exists, outcome.CodeKeyExists, "key already exists")
 )
 
 // refusal makes a sentinel. A refused command took its place in the

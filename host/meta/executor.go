@@ -13,15 +13,25 @@ import (
 	"github.com/synodhq/synod/internal/outcome"
 )
 
-// Keys of the catalogue in the meta shard's key space.
+// Keys of the catalogue in the meta shard's key space. Modules and shards
+// sit under their namespace (module/NS/HASH, shard/NS/NAME), so a
+// namespace's entries are one range; a module's bytes are stored once, at
+// wasm/HASH, with one modref/HASH/NS per namespace that holds it.
 const (
-	keyModule      = "module/"
-	keyWasm        = "wasm/"
-	keyShard       = "shard/"
-	keyHost        = "host/"
-	keyNextShardID = "next-shard-id"
-	keyIDFloor     = "host-id-floor"
+	keyModule       = "module/"
+	keyModuleRef    = "modref/"
+	keyWasm         = "wasm/"
+	keyShard        = "shard/"
+	keyHost         = "host/"
+	keyAPIKey       = "apikey/"
+	keyNextShardID  = "next-shard-id"
+	keyIDFloor      = "host-id-floor"
+	keyBootstrapKey = "bootstrap-key"
 )
+
+func moduleKey(ns, hash string) []byte { return []byte(keyModule + ns + "/" + hash) }
+func moduleRefs(hash string) string    { return keyModuleRef + hash + "/" }
+func shardKey(ns, name string) []byte  { return []byte(keyShard + ns + "/" + name) }
 
 // MaxReplicas is the largest replica count of a shard.
 const MaxReplicas = 5
@@ -66,6 +76,12 @@ func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 		return nil, fail(ErrInvalidArgument, "%v", err)
 	}
 	switch req.Op {
+	case OpCreateKey:
+		return createKey(c, req, txn)
+	case OpBootstrapKey:
+		return bootstrapKey(c, req, txn)
+	case OpRevokeKey:
+		return revokeKey(req, txn)
 	case OpPutModule:
 		return putModule(c, req, txn)
 	case OpDeleteModule:
@@ -101,7 +117,7 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 	}
 	switch req.Op {
 	case OpGetModule:
-		return getJSON(view, keyModule+req.Hash, ErrModuleNotFound, "module %s not found", req.Hash)
+		return getJSON(view, moduleKey(req.Namespace, req.Hash), ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	case OpGetWasm:
 		b, ok, err := view.Get([]byte(keyWasm + req.Hash))
 		if err != nil {
@@ -112,13 +128,18 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 		}
 		return b, nil
 	case OpListModules:
-		return listJSON(view, keyModule)
+		return listJSON(view, keyModule+req.Namespace+"/")
 	case OpGetShard:
-		return getJSON(view, keyShard+req.Name, ErrShardNotFound, "shard %q not found", req.Name)
+		return getJSON(view, shardKey(req.Namespace, req.Name), ErrShardNotFound, "shard %q not found in namespace %s", req.Name, req.Namespace)
 	case OpListShards:
-		return listJSON(view, keyShard)
+		if req.AllNamespaces {
+			return listJSON(view, keyShard)
+		}
+		return listJSON(view, keyShard+req.Namespace+"/")
 	case OpListHosts:
 		return listJSON(view, keyHost)
+	case OpListKeys:
+		return listJSON(view, keyAPIKey)
 	}
 	return nil, fail(ErrInvalidArgument, "unknown meta query %q", req.Op)
 }
@@ -135,27 +156,33 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if req.Module.Size != int64(len(req.Wasm)) {
 		return nil, fail(ErrInvalidArgument, "module %s: size %d, but its bytes are %d", req.Module.Hash, req.Module.Size, len(req.Wasm))
 	}
-	key := []byte(keyModule + req.Module.Hash)
+	key := moduleKey(req.Namespace, req.Module.Hash)
 	if old, ok, err := txn.Get(key); err != nil || ok {
 		return old, err
 	}
 	m := *req.Module
+	m.Namespace = req.Namespace
 	m.CreateNanos = c.TimeNanos
 	if err := txn.Set([]byte(keyWasm+m.Hash), req.Wasm); err != nil {
+		return nil, err
+	}
+	if err := txn.Set([]byte(moduleRefs(m.Hash)+m.Namespace), nil); err != nil {
 		return nil, err
 	}
 	return putJSON(txn, key, m)
 }
 
+// deleteModule deletes a namespace's module, and the module's bytes once
+// no namespace holds it.
 func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
-	key := []byte(keyModule + req.Hash)
+	key := moduleKey(req.Namespace, req.Hash)
 	if _, ok, err := txn.Get(key); err != nil || !ok {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
+		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
-	shards, err := list[Shard](txn, keyShard)
+	shards, err := list[Shard](txn, keyShard+req.Namespace+"/")
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +195,13 @@ func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	if len(users) > 0 {
 		return nil, fail(ErrModuleInUse, "module %s is used by shards %q: delete them first", req.Hash, users)
 	}
-	if err := txn.Delete(key); err != nil {
+	refs := moduleRefs(req.Hash)
+	for _, k := range [][]byte{key, []byte(refs + req.Namespace)} {
+		if err := txn.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	if others, err := txn.Scan([]byte(refs), prefixEnd(refs), 1); err != nil || len(others) > 0 {
 		return nil, err
 	}
 	return nil, txn.Delete([]byte(keyWasm + req.Hash))
@@ -181,18 +214,18 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if req.Fuel > wasm.MaxFuel {
 		return nil, fail(ErrInvalidArgument, "fuel limit %d is over the cluster's cap of %d", req.Fuel, uint64(wasm.MaxFuel))
 	}
-	key := []byte(keyShard + req.Name)
+	key := shardKey(req.Namespace, req.Name)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fail(ErrShardExists, "shard %q already exists", req.Name)
+		return nil, fail(ErrShardExists, "shard %q already exists in namespace %s", req.Name, req.Namespace)
 	}
-	if _, ok, err := txn.Get([]byte(keyModule + req.Hash)); err != nil || !ok {
+	if _, ok, err := txn.Get(moduleKey(req.Namespace, req.Hash)); err != nil || !ok {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fail(ErrModuleNotFound, "module %s not found", req.Hash)
+		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
 	cl, err := loadCluster(c, txn)
 	if err != nil {
@@ -206,7 +239,7 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Shard{Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel}
+	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel}
 	for _, h := range cl.place(n, nil) {
 		s.NextReplicaID++
 		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})
@@ -249,12 +282,12 @@ func nextShardID(txn *store.Txn) (uint64, error) {
 }
 
 func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
-	key := []byte(keyShard + req.Name)
+	key := shardKey(req.Namespace, req.Name)
 	if _, ok, err := txn.Get(key); err != nil || !ok {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fail(ErrShardNotFound, "shard %q not found", req.Name)
+		return nil, fail(ErrShardNotFound, "shard %q not found in namespace %s", req.Name, req.Namespace)
 	}
 	return nil, txn.Delete(key)
 }
@@ -267,8 +300,8 @@ func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {
 	return b, txn.Set(key, b)
 }
 
-func getJSON(r kv, key string, notFound *outcome.Error, format string, args ...any) ([]byte, error) {
-	b, ok, err := r.Get([]byte(key))
+func getJSON(r kv, key []byte, notFound *outcome.Error, format string, args ...any) ([]byte, error) {
+	b, ok, err := r.Get(key)
 	if err != nil {
 		return nil, err
 	}

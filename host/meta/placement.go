@@ -212,7 +212,7 @@ func (cl *cluster) repair(txn *store.Txn) error {
 }
 
 func putShard(txn *store.Txn, s Shard) error {
-	_, err := putJSON(txn, []byte(keyShard+s.Name), s)
+	_, err := putJSON(txn, shardKey(s.Namespace, s.Name), s)
 	return err
 }
 

@@ -15,9 +15,17 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(cl.shards, func(s Shard) bool { return s.Name == req.Name })
-	if i < 0 {
-		return nil, fail(ErrShardNotFound, "shard %q not found", req.Name)
+	i := slices.IndexFunc(cl.shards, func(s Shard) bool {
+		if req.ShardID != 0 {
+			return s.ID == req.ShardID
+		}
+		return s.Namespace == req.Namespace && s.Name == req.Name
+	})
+	switch {
+	case i < 0 && req.ShardID != 0:
+		return nil, fail(ErrShardNotFound, "shard %d not found", req.ShardID)
+	case i < 0:
+		return nil, fail(ErrShardNotFound, "shard %q not found in namespace %s", req.Name, req.Namespace)
 	}
 	s := &cl.shards[i]
 	switch req.Op {
@@ -27,10 +35,10 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 				s.Replicas[j].Learning = false
 			}
 		}
-		return putJSON(txn, []byte(keyShard+s.Name), *s)
+		return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
 	case OpReplicaLeft:
 		s.Leaving = slices.DeleteFunc(s.Leaving, func(r Replica) bool { return r.ReplicaID == req.ReplicaID })
-		return putJSON(txn, []byte(keyShard+s.Name), *s)
+		return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
 	}
 	h, err := cl.host(req.HostName)
 	if err != nil {
@@ -57,7 +65,7 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return putJSON(txn, []byte(keyShard+s.Name), *s)
+	return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
 }
 
 func removeReplica(cl *cluster, s *Shard, h Host) error {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host/internal/wasm"
+	"github.com/synodhq/synod/internal/access"
 )
 
 // ShardID is the Raft shard id of the meta shard.
@@ -13,8 +14,12 @@ const ShardID uint64 = 1
 // for system shards.
 const FirstUserShardID uint64 = 1024
 
-// Module is the catalogue entry of an uploaded module.
+// Module is the catalogue entry of an uploaded module. A module belongs
+// to a namespace; the same bytes uploaded to two namespaces are two
+// entries over one stored copy.
 type Module struct {
+	// Namespace is the namespace the module belongs to.
+	Namespace string `json:"namespace"`
 	// Hash is the hex SHA-256 of the module's bytes.
 	Hash string `json:"hash"`
 	// Size is the module's size in bytes.
@@ -44,6 +49,9 @@ type Replica struct {
 
 // Shard is the catalogue entry of a shard.
 type Shard struct {
+	// Namespace is the namespace the shard belongs to; its name is unique
+	// there.
+	Namespace string `json:"namespace"`
 	// Name is the shard's user-facing name.
 	Name string `json:"name"`
 	// ID is the shard's Raft shard id.
@@ -213,4 +221,22 @@ func (h Host) UpFor(nowNanos int64, d time.Duration) bool {
 // Placeable reports whether new replicas may go on the host at nowNanos.
 func (h Host) Placeable(nowNanos int64) bool {
 	return (h.State == HostActive || h.State == "") && h.Alive(nowNanos)
+}
+
+// Key is the catalogue entry of an API key. The key's secret is never
+// stored, only its SHA-256 (see package access).
+type Key struct {
+	// ID names the key; it is the public part of its token.
+	ID string `json:"id"`
+	// Name is a label its maker chose, to tell keys apart.
+	Name string `json:"name,omitempty"`
+	// SecretHash is the hex SHA-256 of the key's secret.
+	SecretHash string `json:"secret_hash"`
+	// Grant is what the key may do.
+	access.Grant
+	// CreateNanos is when the key was made.
+	CreateNanos int64 `json:"create_nanos"`
+	// CreatedBy is the id of the key that made it; empty for a cluster's
+	// bootstrap admin key.
+	CreatedBy string `json:"created_by,omitempty"`
 }

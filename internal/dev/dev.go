@@ -23,6 +23,7 @@ import (
 
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
 )
 
@@ -71,9 +72,15 @@ type Cluster struct {
 	srv    *http.Server
 	ln     net.Listener
 
+	adminToken access.Token
+
 	mu    sync.Mutex
 	hosts []*running // nil while a host is stopped
 }
+
+// AdminToken returns the token of the cluster's first admin key, kept in
+// DataDir/admin.token.
+func (c *Cluster) AdminToken() string { return c.adminToken.String() }
 
 type layout struct {
 	Hosts []hostLayout `json:"hosts"`
@@ -113,6 +120,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	if err := c.register(ctx); err != nil {
+		c.closeHosts()
+		return nil, err
+	}
+	if c.adminToken, _, err = server.BootstrapAdmin(ctx, c.hosts[0].h, filepath.Join(cfg.DataDir, server.AdminTokenFile)); err != nil {
 		c.closeHosts()
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/synodhq/synod/gateway"
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
 )
 
@@ -53,4 +54,10 @@ func (r *running) stop() error {
 		err = r.srv.Close()
 	}
 	return errors.Join(err, r.h.Close())
+}
+
+// Client returns an HTTP client whose requests present the cluster's
+// admin key, for tools and tests that call the gateway.
+func (c *Cluster) Client() *http.Client {
+	return &http.Client{Transport: access.Bearer(c.AdminToken(), &http.Transport{MaxIdleConnsPerHost: 256})}
 }

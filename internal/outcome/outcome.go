@@ -132,6 +132,8 @@ const (
 	CodeHostClosed      uint32 = 16
 	CodeHalted          uint32 = 17
 	CodeHashMismatch    uint32 = 18
+	CodeKeyNotFound     uint32 = 19
+	CodeKeyExists       uint32 = 20
 )
 
 // Applied says whether a command took effect.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,11 @@ type HostConfig struct {
 	Join []string
 	// GatewayListen, if set, also serves the public API from this process.
 	GatewayListen string
+	// AdminTokenFile holds the token of the cluster's first admin key,
+	// which the host records in the catalogue if the cluster has had no
+	// first key yet. Default: on the first host of an initial cluster,
+	// DataDir/admin.token, made on its first start; elsewhere, none.
+	AdminTokenFile string
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 }
@@ -167,7 +173,9 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	go func() {
 		if err := h.Register(ctx); err != nil {
 			cfg.Logger.Error("register host", "err", err)
+			return
 		}
+		bootstrapAdmin(ctx, cfg, id, h)
 	}()
 	apiURL := "http://" + advertise
 	gatewayURL := ""
@@ -279,4 +287,26 @@ func (d *discovered) Hosts() []gateway.Host {
 		}
 	}
 	return d.hosts
+}
+
+// bootstrapAdmin records the cluster's first admin key from the host's
+// admin token file, if it has one (see [HostConfig.AdminTokenFile]).
+func bootstrapAdmin(ctx context.Context, cfg HostConfig, id identity, h *host.Host) {
+	path := cfg.AdminTokenFile
+	if path == "" {
+		if id.Joined || id.ID != 1 {
+			return
+		}
+		path = filepath.Join(cfg.DataDir, AdminTokenFile)
+	} else if _, err := ReadToken(path); err != nil {
+		cfg.Logger.Error("the cluster's first admin key", "err", err)
+		return
+	}
+	_, made, err := BootstrapAdmin(ctx, h, path)
+	switch {
+	case err != nil:
+		cfg.Logger.Error("the cluster's first admin key", "err", err)
+	case made:
+		cfg.Logger.Warn("made the cluster's first admin key: its token is in the file named here, readable only by this user; keep it secret", "file", path)
+	}
 }

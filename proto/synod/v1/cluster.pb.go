@@ -27,7 +27,9 @@ type AddReplicaRequest struct {
 	// The shard's name.
 	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
 	// The host's name.
-	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	Host string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	// The namespace of the shard; empty means "default".
+	Namespace     string `protobuf:"bytes,3,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -72,6 +74,13 @@ func (x *AddReplicaRequest) GetShard() string {
 func (x *AddReplicaRequest) GetHost() string {
 	if x != nil {
 		return x.Host
+	}
+	return ""
+}
+
+func (x *AddReplicaRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -129,7 +138,9 @@ type RemoveReplicaRequest struct {
 	// The shard's name.
 	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
 	// The host's name.
-	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	Host string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	// The namespace of the shard; empty means "default".
+	Namespace     string `protobuf:"bytes,3,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -174,6 +185,13 @@ func (x *RemoveReplicaRequest) GetShard() string {
 func (x *RemoveReplicaRequest) GetHost() string {
 	if x != nil {
 		return x.Host
+	}
+	return ""
+}
+
+func (x *RemoveReplicaRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -233,7 +251,9 @@ type MoveReplicaRequest struct {
 	// The name of the host the replica leaves.
 	FromHost string `protobuf:"bytes,2,opt,name=from_host,json=fromHost,proto3" json:"from_host,omitempty"`
 	// The name of the host the replica moves to.
-	ToHost        string `protobuf:"bytes,3,opt,name=to_host,json=toHost,proto3" json:"to_host,omitempty"`
+	ToHost string `protobuf:"bytes,3,opt,name=to_host,json=toHost,proto3" json:"to_host,omitempty"`
+	// The namespace of the shard; empty means "default".
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -285,6 +305,13 @@ func (x *MoveReplicaRequest) GetFromHost() string {
 func (x *MoveReplicaRequest) GetToHost() string {
 	if x != nil {
 		return x.ToHost
+	}
+	return ""
+}
+
+func (x *MoveReplicaRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -342,7 +369,9 @@ type TransferLeaderRequest struct {
 	// The shard's name.
 	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
 	// The host's name.
-	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	Host string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	// The namespace of the shard; empty means "default".
+	Namespace     string `protobuf:"bytes,3,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -387,6 +416,13 @@ func (x *TransferLeaderRequest) GetShard() string {
 func (x *TransferLeaderRequest) GetHost() string {
 	if x != nil {
 		return x.Host
+	}
+	return ""
+}
+
+func (x *TransferLeaderRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -835,7 +871,9 @@ type ShardStatus struct {
 	// The replicas.
 	Replicas []*ReplicaStatus `protobuf:"bytes,4,rep,name=replicas,proto3" json:"replicas,omitempty"`
 	// Whether a replica's state diverged from the leader's.
-	Degraded      bool `protobuf:"varint,5,opt,name=degraded,proto3" json:"degraded,omitempty"`
+	Degraded bool `protobuf:"varint,5,opt,name=degraded,proto3" json:"degraded,omitempty"`
+	// The shard's namespace.
+	Namespace     string `protobuf:"bytes,6,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -903,6 +941,13 @@ func (x *ShardStatus) GetDegraded() bool {
 		return x.Degraded
 	}
 	return false
+}
+
+func (x *ShardStatus) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // ReplicaStatus describes one replica of a shard.
@@ -1029,26 +1074,30 @@ var File_synod_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x16synod/v1/cluster.proto\x12\bsynod.v1\x1a\x14synod/v1/shard.proto\"=\n" +
+	"\x16synod/v1/cluster.proto\x12\bsynod.v1\x1a\x14synod/v1/shard.proto\"[\n" +
 	"\x11AddReplicaRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
-	"\x04host\x18\x02 \x01(\tR\x04host\";\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x1c\n" +
+	"\tnamespace\x18\x03 \x01(\tR\tnamespace\";\n" +
 	"\x12AddReplicaResponse\x12%\n" +
-	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"@\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"^\n" +
 	"\x14RemoveReplicaRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
-	"\x04host\x18\x02 \x01(\tR\x04host\">\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x1c\n" +
+	"\tnamespace\x18\x03 \x01(\tR\tnamespace\">\n" +
 	"\x15RemoveReplicaResponse\x12%\n" +
-	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"`\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"~\n" +
 	"\x12MoveReplicaRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x1b\n" +
 	"\tfrom_host\x18\x02 \x01(\tR\bfromHost\x12\x17\n" +
-	"\ato_host\x18\x03 \x01(\tR\x06toHost\"<\n" +
+	"\ato_host\x18\x03 \x01(\tR\x06toHost\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"<\n" +
 	"\x13MoveReplicaResponse\x12%\n" +
-	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"A\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"_\n" +
 	"\x15TransferLeaderRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
-	"\x04host\x18\x02 \x01(\tR\x04host\"?\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x1c\n" +
+	"\tnamespace\x18\x03 \x01(\tR\tnamespace\"?\n" +
 	"\x16TransferLeaderResponse\x12%\n" +
 	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"&\n" +
 	"\x10DrainHostRequest\x12\x12\n" +
@@ -1074,13 +1123,14 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x05alive\x18\b \x01(\bR\x05alive\x12\x14\n" +
 	"\x05state\x18\t \x01(\tR\x05state\x12\x1b\n" +
 	"\tmeta_role\x18\n" +
-	" \x01(\tR\bmetaRole\"\xae\x01\n" +
+	" \x01(\tR\bmetaRole\"\xcc\x01\n" +
 	"\vShardStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12*\n" +
 	"\x11leader_replica_id\x18\x03 \x01(\x04R\x0fleaderReplicaId\x123\n" +
 	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\x12\x1a\n" +
-	"\bdegraded\x18\x05 \x01(\bR\bdegraded\"\xa2\x02\n" +
+	"\bdegraded\x18\x05 \x01(\bR\bdegraded\x12\x1c\n" +
+	"\tnamespace\x18\x06 \x01(\tR\tnamespace\"\xa2\x02\n" +
 	"\rReplicaStatus\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +

@@ -142,7 +142,10 @@ type ProposeRequest struct {
 	// The shard's name.
 	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
 	// The command, passed as-is to the module's update entry point.
-	Command       []byte `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	Command []byte `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	// The namespace of the shard; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -189,6 +192,13 @@ func (x *ProposeRequest) GetCommand() []byte {
 		return x.Command
 	}
 	return nil
+}
+
+func (x *ProposeRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // ProposeResponse carries the module's result.
@@ -264,7 +274,10 @@ type QueryRequest struct {
 	// The query, passed as-is to the module's query entry point.
 	Query []byte `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
 	// The consistency of the read; linearizable when unspecified.
-	Consistency   Consistency `protobuf:"varint,3,opt,name=consistency,proto3,enum=synod.v1.Consistency" json:"consistency,omitempty"`
+	Consistency Consistency `protobuf:"varint,3,opt,name=consistency,proto3,enum=synod.v1.Consistency" json:"consistency,omitempty"`
+	// The namespace of the shard; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,6 +331,13 @@ func (x *QueryRequest) GetConsistency() Consistency {
 		return x.Consistency
 	}
 	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+func (x *QueryRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // QueryResponse carries the module's result.
@@ -492,18 +512,20 @@ var File_synod_v1_data_proto protoreflect.FileDescriptor
 
 const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
-	"\x13synod/v1/data.proto\x12\bsynod.v1\"F\n" +
+	"\x13synod/v1/data.proto\x12\bsynod.v1\"d\n" +
 	"\x0eProposeRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x18\n" +
-	"\acommand\x18\x02 \x01(\fR\acommandJ\x04\b\x03\x10\x04\"\\\n" +
+	"\acommand\x18\x02 \x01(\fR\acommand\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespaceJ\x04\b\x03\x10\x04\"\\\n" +
 	"\x0fProposeResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
-	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"y\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"\x97\x01\n" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\fR\x05query\x127\n" +
-	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistencyJ\x04\b\x04\x10\x05\"Z\n" +
+	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistency\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespaceJ\x04\b\x04\x10\x05\"Z\n" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +

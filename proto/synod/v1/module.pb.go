@@ -39,7 +39,11 @@ type Module struct {
 	// When the module was first uploaded.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The names of the shards that run the module.
-	Shards        []string `protobuf:"bytes,5,rep,name=shards,proto3" json:"shards,omitempty"`
+	Shards []string `protobuf:"bytes,5,rep,name=shards,proto3" json:"shards,omitempty"`
+	// The namespace the module belongs to. Modules are content-addressed
+	// within a namespace: the same bytes uploaded to two namespaces are two
+	// modules, stored once.
+	Namespace     string `protobuf:"bytes,6,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -109,11 +113,21 @@ func (x *Module) GetShards() []string {
 	return nil
 }
 
+func (x *Module) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
 // UploadModuleRequest carries a module's bytes.
 type UploadModuleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The WebAssembly binary.
-	Wasm          []byte `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
+	Wasm []byte `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
+	// The namespace to upload the module to; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -153,6 +167,13 @@ func (x *UploadModuleRequest) GetWasm() []byte {
 		return x.Wasm
 	}
 	return nil
+}
+
+func (x *UploadModuleRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // UploadModuleResponse describes the stored module.
@@ -205,7 +226,10 @@ func (x *UploadModuleResponse) GetModule() *Module {
 type GetModuleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The module's hash, as UploadModule returned it.
-	Hash          string `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	Hash string `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The namespace of the module; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -243,6 +267,13 @@ func (*GetModuleRequest) Descriptor() ([]byte, []int) {
 func (x *GetModuleRequest) GetHash() string {
 	if x != nil {
 		return x.Hash
+	}
+	return ""
+}
+
+func (x *GetModuleRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -295,7 +326,10 @@ func (x *GetModuleResponse) GetModule() *Module {
 
 // ListModulesRequest asks for every module.
 type ListModulesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The namespace to list; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,6 +362,13 @@ func (x *ListModulesRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListModulesRequest.ProtoReflect.Descriptor instead.
 func (*ListModulesRequest) Descriptor() ([]byte, []int) {
 	return file_synod_v1_module_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListModulesRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // ListModulesResponse lists modules.
@@ -380,7 +421,10 @@ func (x *ListModulesResponse) GetModules() []*Module {
 type DeleteModuleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The module's hash.
-	Hash          string `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	Hash string `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The namespace of the module; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -418,6 +462,13 @@ func (*DeleteModuleRequest) Descriptor() ([]byte, []int) {
 func (x *DeleteModuleRequest) GetHash() string {
 	if x != nil {
 		return x.Hash
+	}
+	return ""
+}
+
+func (x *DeleteModuleRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -463,7 +514,7 @@ var File_synod_v1_module_proto protoreflect.FileDescriptor
 
 const file_synod_v1_module_proto_rawDesc = "" +
 	"\n" +
-	"\x15synod/v1/module.proto\x12\bsynod.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n" +
+	"\x15synod/v1/module.proto\x12\bsynod.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x01\n" +
 	"\x06Module\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1d\n" +
 	"\n" +
@@ -472,20 +523,25 @@ const file_synod_v1_module_proto_rawDesc = "" +
 	"abiVersion\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x16\n" +
-	"\x06shards\x18\x05 \x03(\tR\x06shards\")\n" +
+	"\x06shards\x18\x05 \x03(\tR\x06shards\x12\x1c\n" +
+	"\tnamespace\x18\x06 \x01(\tR\tnamespace\"G\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
-	"\x04wasm\x18\x01 \x01(\fR\x04wasm\"@\n" +
+	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"@\n" +
 	"\x14UploadModuleResponse\x12(\n" +
-	"\x06module\x18\x01 \x01(\v2\x10.synod.v1.ModuleR\x06module\"&\n" +
+	"\x06module\x18\x01 \x01(\v2\x10.synod.v1.ModuleR\x06module\"D\n" +
 	"\x10GetModuleRequest\x12\x12\n" +
-	"\x04hash\x18\x01 \x01(\tR\x04hash\"=\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"=\n" +
 	"\x11GetModuleResponse\x12(\n" +
-	"\x06module\x18\x01 \x01(\v2\x10.synod.v1.ModuleR\x06module\"\x14\n" +
-	"\x12ListModulesRequest\"A\n" +
+	"\x06module\x18\x01 \x01(\v2\x10.synod.v1.ModuleR\x06module\"2\n" +
+	"\x12ListModulesRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\"A\n" +
 	"\x13ListModulesResponse\x12*\n" +
-	"\amodules\x18\x01 \x03(\v2\x10.synod.v1.ModuleR\amodules\")\n" +
+	"\amodules\x18\x01 \x03(\v2\x10.synod.v1.ModuleR\amodules\"G\n" +
 	"\x13DeleteModuleRequest\x12\x12\n" +
-	"\x04hash\x18\x01 \x01(\tR\x04hash\"\x16\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"\x16\n" +
 	"\x14DeleteModuleResponse2\xcd\x02\n" +
 	"\rModuleService\x12O\n" +
 	"\fUploadModule\x12\x1d.synod.v1.UploadModuleRequest\x1a\x1e.synod.v1.UploadModuleResponse\"\x00\x12I\n" +

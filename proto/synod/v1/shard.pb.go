@@ -24,7 +24,7 @@ const (
 // Shard describes a shard.
 type Shard struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The shard's name, unique in the cluster.
+	// The shard's name, unique in its namespace.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The internal id of the shard's Raft group.
 	Id uint64 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
@@ -39,7 +39,9 @@ type Shard struct {
 	// The last log index applied by the replica that answered.
 	AppliedIndex uint64 `protobuf:"varint,7,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	// The fuel budget of each call to the shard.
-	FuelLimit     uint64 `protobuf:"varint,8,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
+	FuelLimit uint64 `protobuf:"varint,8,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
+	// The namespace the shard belongs to.
+	Namespace     string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -130,6 +132,13 @@ func (x *Shard) GetFuelLimit() uint64 {
 	return 0
 }
 
+func (x *Shard) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
 // Replica is one member of a shard's Raft group.
 type Replica struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -206,7 +215,10 @@ type CreateShardRequest struct {
 	ReplicaCount uint32 `protobuf:"varint,3,opt,name=replica_count,json=replicaCount,proto3" json:"replica_count,omitempty"`
 	// The fuel budget of each call to the shard (docs/abi.md, "Fuel"); 0
 	// means the default, 10,000,000. The cap is 10,000,000,000.
-	FuelLimit     uint64 `protobuf:"varint,4,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
+	FuelLimit uint64 `protobuf:"varint,4,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
+	// The namespace to create the shard in; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -269,6 +281,13 @@ func (x *CreateShardRequest) GetFuelLimit() uint64 {
 	return 0
 }
 
+func (x *CreateShardRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
 // CreateShardResponse describes the new shard.
 type CreateShardResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -319,7 +338,10 @@ func (x *CreateShardResponse) GetShard() *Shard {
 type GetShardRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard's name.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The namespace of the shard; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -357,6 +379,13 @@ func (*GetShardRequest) Descriptor() ([]byte, []int) {
 func (x *GetShardRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *GetShardRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -409,7 +438,10 @@ func (x *GetShardResponse) GetShard() *Shard {
 
 // ListShardsRequest asks for every shard.
 type ListShardsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The namespace to list; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -442,6 +474,13 @@ func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListShardsRequest.ProtoReflect.Descriptor instead.
 func (*ListShardsRequest) Descriptor() ([]byte, []int) {
 	return file_synod_v1_shard_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListShardsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // ListShardsResponse lists shards.
@@ -495,7 +534,10 @@ func (x *ListShardsResponse) GetShards() []*Shard {
 type DeleteShardRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard's name.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The namespace of the shard; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -533,6 +575,13 @@ func (*DeleteShardRequest) Descriptor() ([]byte, []int) {
 func (x *DeleteShardRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteShardRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -578,7 +627,10 @@ func (*DeleteShardResponse) Descriptor() ([]byte, []int) {
 type CheckShardRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard's name.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The namespace of the shard; empty means "default". The caller's key needs a
+	// role in it (see KeyService).
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -616,6 +668,13 @@ func (*CheckShardRequest) Descriptor() ([]byte, []int) {
 func (x *CheckShardRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *CheckShardRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
 	}
 	return ""
 }
@@ -763,7 +822,7 @@ var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
 	"\n" +
-	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\x90\x02\n" +
+	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\xae\x02\n" +
 	"\x05Shard\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12\x1f\n" +
@@ -774,33 +833,39 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\x11leader_replica_id\x18\x06 \x01(\x04R\x0fleaderReplicaId\x12#\n" +
 	"\rapplied_index\x18\a \x01(\x04R\fappliedIndex\x12\x1d\n" +
 	"\n" +
-	"fuel_limit\x18\b \x01(\x04R\tfuelLimit\"^\n" +
+	"fuel_limit\x18\b \x01(\x04R\tfuelLimit\x12\x1c\n" +
+	"\tnamespace\x18\t \x01(\tR\tnamespace\"^\n" +
 	"\aReplica\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x1b\n" +
-	"\thost_name\x18\x03 \x01(\tR\bhostName\"\x8d\x01\n" +
+	"\thost_name\x18\x03 \x01(\tR\bhostName\"\xab\x01\n" +
 	"\x12CreateShardRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmodule_hash\x18\x02 \x01(\tR\n" +
 	"moduleHash\x12#\n" +
 	"\rreplica_count\x18\x03 \x01(\rR\freplicaCount\x12\x1d\n" +
 	"\n" +
-	"fuel_limit\x18\x04 \x01(\x04R\tfuelLimit\"<\n" +
+	"fuel_limit\x18\x04 \x01(\x04R\tfuelLimit\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\"<\n" +
 	"\x13CreateShardResponse\x12%\n" +
-	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"%\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"C\n" +
 	"\x0fGetShardRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"9\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"9\n" +
 	"\x10GetShardResponse\x12%\n" +
-	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"\x13\n" +
-	"\x11ListShardsRequest\"=\n" +
+	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"1\n" +
+	"\x11ListShardsRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\"=\n" +
 	"\x12ListShardsResponse\x12'\n" +
-	"\x06shards\x18\x01 \x03(\v2\x0f.synod.v1.ShardR\x06shards\"(\n" +
+	"\x06shards\x18\x01 \x03(\v2\x0f.synod.v1.ShardR\x06shards\"F\n" +
 	"\x12DeleteShardRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\x15\n" +
-	"\x13DeleteShardResponse\"'\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"\x15\n" +
+	"\x13DeleteShardResponse\"E\n" +
 	"\x11CheckShardRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"~\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"~\n" +
 	"\x12CheckShardResponse\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x1e\n" +
 	"\n" +

@@ -432,7 +432,9 @@ func (x *ShardStatusResponse) GetDivergedIndex() uint64 {
 type UploadModuleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The WebAssembly binary.
-	Wasm          []byte `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
+	Wasm []byte `protobuf:"bytes,1,opt,name=wasm,proto3" json:"wasm,omitempty"`
+	// The namespace to record the module in.
+	Namespace     string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -472,6 +474,13 @@ func (x *UploadModuleRequest) GetWasm() []byte {
 		return x.Wasm
 	}
 	return nil
+}
+
+func (x *UploadModuleRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 // UploadModuleResponse carries the module's catalogue entry.
@@ -945,9 +954,10 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06voting\x18\x05 \x01(\bR\x06voting\x12\x1a\n" +
 	"\bchecksum\x18\x06 \x01(\fR\bchecksum\x12%\n" +
 	"\x0everified_index\x18\a \x01(\x04R\rverifiedIndex\x12%\n" +
-	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\")\n" +
+	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\"G\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
-	"\x04wasm\x18\x01 \x01(\fR\x04wasm\".\n" +
+	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\".\n" +
 	"\x14UploadModuleResponse\x12\x16\n" +
 	"\x06module\x18\x01 \x01(\fR\x06module\"[\n" +
 	"\x13RunCatalogueRequest\x12\x18\n" +

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// The audit log has one record per control-plane change a gateway is
+// asked for (every call that is neither a read nor a DataService call),
+// whether it succeeded, failed or was refused for its key: who
+// (key id and name), what (procedure, namespace, request), when, from
+// where (the client's address) and the outcome. Secrets never reach it:
+// requests are logged without their bytes fields, and a new key's record
+// names its id, never its token.
+
+// audited reports whether a call of the procedure is a control-plane
+// change.
+func audited(spec connect.Spec) bool {
+	switch spec.Procedure {
+	case "/synod.v1.DataService/Propose", "/synod.v1.DataService/Query":
+		return false
+	}
+	return spec.IdempotencyLevel != connect.IdempotencyNoSideEffects
+}
+
+// audit records a call that reached its handler, if it changes the
+// control plane.
+func (g *Gateway) audit(req connect.AnyRequest, res connect.AnyResponse, c caller, err error) {
+	if !audited(req.Spec()) {
+		return
+	}
+	attrs := g.auditAttrs(req, c, err)
+	if res != nil {
+		if made, ok := res.Any().(*synodv1.CreateKeyResponse); ok {
+			attrs = append(attrs, slog.String("new_key", made.GetKey().GetId()))
+		}
+		if up, ok := res.Any().(*synodv1.UploadModuleResponse); ok {
+			attrs = append(attrs, slog.String("module", up.GetModule().GetHash()))
+		}
+	}
+	g.cfg.Audit.LogAttrs(context.Background(), slog.LevelInfo, "audit", attrs...)
+}
+
+// auditRefusal records a control-plane call refused for its key.
+func (g *Gateway) auditRefusal(req connect.AnyRequest, c caller, err error) {
+	if !audited(req.Spec()) {
+		return
+	}
+	g.cfg.Audit.LogAttrs(context.Background(), slog.LevelWarn, "audit", g.auditAttrs(req, c, err)...)
+}
+
+func (g *Gateway) auditAttrs(req connect.AnyRequest, c caller, err error) []slog.Attr {
+	outcome := "ok"
+	if err != nil {
+		outcome = connect.CodeOf(err).String()
+	}
+	return []slog.Attr{
+		slog.String("key", c.key.ID),
+		slog.String("key_name", c.key.Name),
+		slog.String("from", req.Peer().Addr),
+		slog.String("procedure", req.Spec().Procedure),
+		slog.String("namespace", c.ns),
+		slog.String("request", redacted(req.Any())),
+		slog.String("outcome", outcome),
+	}
+}
+
+// redacted returns a request as JSON without its bytes fields (a module's
+// code, a command), which may be large or confidential.
+func redacted(msg any) string {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return ""
+	}
+	m = proto.Clone(m)
+	r := m.ProtoReflect()
+	r.Range(func(f protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if f.Kind() == protoreflect.BytesKind {
+			r.Clear(f)
+		}
+		return true
+	})
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
