@@ -30,6 +30,7 @@ func parseArgs(fs *flag.FlagSet, args []string, want int) ([]string, error) {
 // clientFlags are the flags of every client command.
 type clientFlags struct {
 	addr string
+	ca   string
 	json bool
 }
 
@@ -40,6 +41,7 @@ func addClientFlags(fs *flag.FlagSet) *clientFlags {
 		addr = "http://127.0.0.1:7070"
 	}
 	fs.StringVar(&cf.addr, "addr", addr, "gateway URL (env SYNOD_ADDR)")
+	fs.StringVar(&cf.ca, "tls-ca", os.Getenv("SYNOD_TLS_CA"), "PEM CA bundle to verify an https:// gateway with, instead of the system's (env SYNOD_TLS_CA)")
 	fs.BoolVar(&cf.json, "json", false, "print JSON for scripts")
 	return cf
 }

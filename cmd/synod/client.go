@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -29,14 +31,25 @@ type clients struct {
 	cluster synodv1connect.ClusterServiceClient
 }
 
-func newClients(addr string) clients {
+func newClients(addr, caFile string) (clients, error) {
 	hc := &http.Client{Timeout: 60 * time.Second}
+	if caFile != "" {
+		b, err := os.ReadFile(caFile)
+		if err != nil {
+			return clients{}, fmt.Errorf("--tls-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return clients{}, fmt.Errorf("--tls-ca: %s holds no PEM certificate", caFile)
+		}
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}
+	}
 	return clients{
 		modules: synodv1connect.NewModuleServiceClient(hc, addr),
 		shards:  synodv1connect.NewShardServiceClient(hc, addr),
 		data:    synodv1connect.NewDataServiceClient(hc, addr),
 		cluster: synodv1connect.NewClusterServiceClient(hc, addr),
-	}
+	}, nil
 }
 
 // printJSON writes a response as the API's canonical JSON.
@@ -106,7 +119,11 @@ func runClient(ctx context.Context, name string, args []string, stdin io.Reader,
 	if err != nil {
 		return err
 	}
-	out, err := act(ctx, newClients(cf.addr), pos, stdin)
+	c, err := newClients(cf.addr, cf.ca)
+	if err != nil {
+		return err
+	}
+	out, err := act(ctx, c, pos, stdin)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "address of the host's internal API")
 	fs.StringVar(&cfg.Advertise, "advertise", "", "address other processes reach the internal API on (default: the --listen address)")
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
+	publicTLSFlags(fs, &cfg.GatewayTLS)
+	clusterTLSFlags(fs, &cfg.ClusterTLS)
+	insecureFlag(fs, &cfg.Insecure)
 	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... to bootstrap a cluster: the same list, in the same order, on every first host")
 	join := fs.String("join", "", "internal API URLs of hosts of a running cluster to join, comma-separated")
 	level := logLevelFlag(fs)
@@ -39,6 +42,12 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
 		return err
 	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkExposure(stderr, "host", cfg.Exposure); err != nil {
+		return err
+	}
 	return server.RunHost(ctx, cfg, func(apiURL, gatewayURL string) {
 		fmt.Fprintf(stdout, "synod host %s: internal API on %s\n", cfg.Name, apiURL)
 		if gatewayURL != "" {
@@ -53,6 +62,9 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg server.GatewayConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
 	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
+	publicTLSFlags(fs, &cfg.TLS)
+	clusterTLSFlags(fs, &cfg.ClusterTLS)
+	insecureFlag(fs, &cfg.Insecure)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
@@ -62,6 +74,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	var err error
 	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkExposure(stderr, "gateway", cfg.Exposure); err != nil {
 		return err
 	}
 	return server.RunGateway(ctx, cfg, func(url string) {
