@@ -13,8 +13,8 @@ import (
 
 // TestTLSProcesses makes a development CA with `synod certs`, and runs a
 // host that bootstraps (serving the public API too), a host that joins it
-// and a gateway, as processes with cluster certificates and HTTPS; the
-// client reaches both public APIs with --tls-ca.
+// and a gateway, as processes with cluster certificates and HTTPS, and a
+// synod dev with HTTPS; the client reaches every public API with --tls-ca.
 func TestTLSProcesses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "certs")
 	mustSynod(t, "", "certs", "init", "--dir", dir)
@@ -69,6 +69,14 @@ func TestTLSProcesses(t *testing.T) {
 	if _, errOut, ok := synod(t, gw.addr, "", "status"); ok || !strings.Contains(errOut, "certificate") {
 		t.Fatalf("status without --tls-ca: ok=%v, %s; want a certificate error", ok, errOut)
 	}
+
+	// synod dev serves HTTPS with the same flags.
+	dev := startSynod(t, nil, "serving on ", append([]string{"dev", "--hosts", "1", "--data-dir", filepath.Join(data, "dev"),
+		"--listen", freeAddr(t)}, public...)...)
+	if !strings.HasPrefix(dev.addr, "https://") {
+		t.Fatalf("synod dev prints %s, want an https:// URL", dev.addr)
+	}
+	mustSynod(t, dev.addr, "status", ca)
 }
 
 // runUntil runs synod until it prints marker on stdout (then leaves it
