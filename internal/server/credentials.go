@@ -46,6 +46,23 @@ func (c CertFiles) Load(log *slog.Logger) (*tls.Config, error) {
 	return tlsfiles.ServerConfig(cert), nil
 }
 
+// loadTLS checks a process's exposure, then loads its cluster credentials
+// and its public certificate (nil if none).
+func loadTLS(exposure func() (string, error), clusterFiles host.TLSFiles, public CertFiles, log *slog.Logger) (cluster, *tls.Config, error) {
+	if _, err := exposure(); err != nil {
+		return cluster{}, nil, err
+	}
+	creds, err := loadCluster(clusterFiles, log)
+	if err != nil {
+		return cluster{}, nil, err
+	}
+	publicTLS, err := public.Load(log)
+	if err != nil {
+		return cluster{}, nil, err
+	}
+	return creds, publicTLS, nil
+}
+
 // clusterSet reports whether f names cluster credentials at all.
 func clusterSet(f host.TLSFiles) bool { return f != host.TLSFiles{} }
 

@@ -171,14 +171,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if _, err := cfg.Exposure(); err != nil {
-		return err
-	}
-	creds, err := loadCluster(cfg.ClusterTLS, cfg.Logger)
-	if err != nil {
-		return err
-	}
-	publicTLS, err := cfg.GatewayTLS.Load(cfg.Logger)
+	creds, publicTLS, err := loadTLS(cfg.Exposure, cfg.ClusterTLS, cfg.GatewayTLS, cfg.Logger)
 	if err != nil {
 		return err
 	}
@@ -290,14 +283,7 @@ func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) 
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if _, err := cfg.Exposure(); err != nil {
-		return err
-	}
-	creds, err := loadCluster(cfg.ClusterTLS, cfg.Logger)
-	if err != nil {
-		return err
-	}
-	publicTLS, err := cfg.TLS.Load(cfg.Logger)
+	creds, publicTLS, err := loadTLS(cfg.Exposure, cfg.ClusterTLS, cfg.TLS, cfg.Logger)
 	if err != nil {
 		return err
 	}
