@@ -62,8 +62,8 @@ TLS: --tls-cert/--tls-key serve the public API over HTTPS. --cluster-ca,
 --cluster-cert and --cluster-key make a host's internal API and Raft mutual
 TLS (internal URLs become https://), and let a gateway reach such hosts. A
 listener on an address other than loopback must use TLS unless --insecure is
-given. Certificate files are reloaded when they change. synod certs makes a
-development CA and certificates.
+given. Certificate files are reloaded when they change (Raft's at restart).
+synod certs makes a development CA and certificates.
 `
 
 // errUsage reports a command line that does not parse; the usage is shown.
