@@ -37,6 +37,10 @@ type Config struct {
 	// given its ID by it: its meta replica starts empty and catches up,
 	// rather than bootstrapping from MetaMembers.
 	Join bool
+	// RaftTLS, if set, makes Raft traffic mutual TLS: the host presents
+	// CertFile and accepts only peers whose certificates CAFile signed.
+	// Dragonboat reads the files when the host starts.
+	RaftTLS TLSFiles
 
 	// RTTMillisecond is the expected round trip between hosts; default 10.
 	RTTMillisecond uint64
@@ -58,6 +62,17 @@ type Config struct {
 
 	// Logger receives the host's logs; default slog.Default().
 	Logger *slog.Logger
+}
+
+// TLSFiles names the PEM files of a process's cluster credentials: the
+// cluster CA, and this process's certificate and key, signed by it.
+type TLSFiles struct {
+	// CAFile is the cluster CA bundle.
+	CAFile string
+	// CertFile is this process's certificate.
+	CertFile string
+	// KeyFile is its private key.
+	KeyFile string
 }
 
 func (c Config) withDefaults() Config {
@@ -101,6 +116,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("host config: host %d is not in MetaMembers, and Join is not set", c.ID)
 	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
 		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
+	}
+	if f := c.RaftTLS; f != (TLSFiles{}) && (f.CAFile == "" || f.CertFile == "" || f.KeyFile == "") {
+		return errors.New("host config: RaftTLS needs CAFile, CertFile and KeyFile")
 	}
 	for id, addr := range c.MetaMembers {
 		if id == 0 || addr == "" {

@@ -79,6 +79,10 @@ func (h *Host) startNodeHost() error {
 		NodeHostDir:    filepath.Join(h.cfg.DataDir, "raft"),
 		RTTMillisecond: h.cfg.RTTMillisecond,
 		RaftAddress:    h.cfg.RaftAddr,
+		MutualTLS:      h.cfg.RaftTLS != TLSFiles{},
+		CAFile:         h.cfg.RaftTLS.CAFile,
+		CertFile:       h.cfg.RaftTLS.CertFile,
+		KeyFile:        h.cfg.RaftTLS.KeyFile,
 		Expert:         config.ExpertConfig{LogDB: logdb},
 	})
 	if err != nil {

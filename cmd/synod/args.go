@@ -32,6 +32,7 @@ func parseArgs(fs *flag.FlagSet, args []string, want int) ([]string, error) {
 type clientFlags struct {
 	addr      string
 	namespace string
+	ca        string
 	json      bool
 }
 
@@ -39,6 +40,7 @@ func addClientFlags(fs *flag.FlagSet) *clientFlags {
 	cf := &clientFlags{}
 	fs.StringVar(&cf.addr, "addr", cmp.Or(os.Getenv("SYNOD_ADDR"), "http://127.0.0.1:7070"), "gateway URL (env SYNOD_ADDR)")
 	fs.StringVar(&cf.namespace, "namespace", cmp.Or(os.Getenv("SYNOD_NAMESPACE"), "default"), "namespace of the modules and shards named (env SYNOD_NAMESPACE)")
+	fs.StringVar(&cf.ca, "tls-ca", os.Getenv("SYNOD_TLS_CA"), "PEM CA bundle to verify an https:// gateway with, instead of the system's (env SYNOD_TLS_CA)")
 	fs.BoolVar(&cf.json, "json", false, "print JSON for scripts")
 	return cf
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -42,9 +44,21 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 			return clients{}, err
 		}
 	}
-	hc := &http.Client{Timeout: 60 * time.Second}
+	var base http.RoundTripper = http.DefaultTransport
+	if cf.ca != "" {
+		b, err := os.ReadFile(cf.ca)
+		if err != nil {
+			return clients{}, fmt.Errorf("--tls-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return clients{}, fmt.Errorf("--tls-ca: %s holds no PEM certificate", cf.ca)
+		}
+		base = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}
+	}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: base}
 	if token != "" {
-		hc.Transport = access.Bearer(token, http.DefaultTransport)
+		hc.Transport = access.Bearer(token, base)
 	}
 	opt := connect.WithInterceptors(inNamespace(cf.namespace))
 	return clients{

@@ -18,11 +18,23 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dataDir := fs.String("data-dir", ".synod", "directory for all cluster data (kept across restarts)")
 	listen := fs.String("listen", "127.0.0.1:7070", "gateway listen address")
 	hosts := fs.Int("hosts", 3, fmt.Sprintf("number of hosts, 1 to %d", dev.MaxHosts))
+	var cfg dev.Config
+	publicTLSFlags(fs, &cfg.TLS)
+	insecureFlag(fs, &cfg.Insecure)
+	audit := auditLogFlag(fs)
 	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := dev.Start(ctx, dev.Config{DataDir: *dataDir, Listen: *listen, Hosts: *hosts, Logger: logger})
+	var err error
+	if cfg.Audit, err = newAuditLogger(stderr, *audit); err != nil {
+		return err
+	}
+	cfg.DataDir, cfg.Listen, cfg.Hosts = *dataDir, *listen, *hosts
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := checkExposure(stderr, "dev", cfg.Exposure); err != nil {
+		return err
+	}
+	c, err := dev.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}

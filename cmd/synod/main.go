@@ -1,10 +1,13 @@
 // Command synod runs Synod and talks to it.
 //
-//	synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+//	synod dev [--data-dir DIR] [--listen ADDR] [--hosts N] [--tls-cert FILE --tls-key FILE] [--insecure]
 //	synod host --name NAME --data-dir DIR --listen ADDR [--raft-addr ADDR]
 //	      (--initial-cluster NAME=RAFTADDR,... | --join URL,...) [--gateway-listen ADDR]
+//	      [--tls-cert FILE --tls-key FILE] [--cluster-ca FILE --cluster-cert FILE --cluster-key FILE] [--insecure]
 //	synod host drain NAME | remove NAME
-//	synod gateway --listen ADDR --hosts URL,...
+//	synod gateway --listen ADDR --hosts URL,... [--tls-cert FILE --tls-key FILE]
+//	      [--cluster-ca FILE --cluster-cert FILE --cluster-key FILE] [--insecure]
+//	synod certs init --dir DIR | issue --dir DIR --name NAME [--hosts NAME,IP,...]
 //	synod module upload FILE | list | get HASH | delete HASH
 //	synod shard create NAME --module HASH|FILE [--replicas N] [--fuel N] | list | get NAME | delete NAME
 //	synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
@@ -14,8 +17,14 @@
 //	synod status
 //
 // Client commands take --addr URL (default http://127.0.0.1:7070, or
-// $SYNOD_ADDR) and --json. DATA "-" reads standard input. Errors go to
+// $SYNOD_ADDR), --tls-ca FILE (or $SYNOD_TLS_CA) to trust an https://
+// gateway's CA, and --json. DATA "-" reads standard input. Errors go to
 // standard error with a non-zero exit status.
+//
+// Listeners on addresses other than loopback must be TLS: the public API
+// with --tls-cert and --tls-key, a host's internal API and Raft with
+// --cluster-ca, --cluster-cert and --cluster-key (mutual TLS, which
+// gateways need too to reach such hosts), unless --insecure is given.
 package main
 
 import (
@@ -29,11 +38,14 @@ import (
 )
 
 const usage = `usage:
-  synod dev [--data-dir DIR] [--listen ADDR] [--hosts N]
+  synod dev [--data-dir DIR] [--listen ADDR] [--hosts N] [--tls-cert FILE --tls-key FILE] [--insecure]
   synod host --name NAME --data-dir DIR --listen ADDR [--raft-addr ADDR]
         (--initial-cluster NAME=RAFTADDR,... | --join URL,...) [--gateway-listen ADDR]
+        [--tls-cert FILE --tls-key FILE] [--cluster-ca FILE --cluster-cert FILE --cluster-key FILE] [--insecure]
   synod host drain NAME | remove NAME
-  synod gateway --listen ADDR --hosts URL,...
+  synod gateway --listen ADDR --hosts URL,... [--tls-cert FILE --tls-key FILE]
+        [--cluster-ca FILE --cluster-cert FILE --cluster-key FILE] [--insecure]
+  synod certs init --dir DIR | issue --dir DIR --name NAME [--hosts NAME,IP,...]
   synod module upload FILE | list | get HASH | delete HASH
   synod shard create NAME --module HASH|FILE [--replicas N] [--fuel N] | list | get NAME | delete NAME
   synod shard add-replica NAME HOST | remove-replica NAME HOST | move-replica NAME FROM TO
@@ -42,8 +54,16 @@ const usage = `usage:
   synod query NAME DATA [--consistency linearizable|stale]
   synod status
 
-Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR)
-and --json for machine-readable output. DATA "-" reads standard input.
+Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR),
+--tls-ca FILE (or $SYNOD_TLS_CA) to trust an https:// gateway's CA, and --json
+for machine-readable output. DATA "-" reads standard input.
+
+TLS: --tls-cert/--tls-key serve the public API over HTTPS. --cluster-ca,
+--cluster-cert and --cluster-key make a host's internal API and Raft mutual
+TLS (internal URLs become https://), and let a gateway reach such hosts. A
+listener on an address other than loopback must use TLS unless --insecure is
+given. Certificate files are reloaded when they change (Raft's at restart).
+synod certs makes a development CA and certificates.
 `
 
 // errUsage reports a command line that does not parse; the usage is shown.
@@ -78,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHost(ctx, rest, stdout, stderr)
 	case "gateway":
 		return runGateway(ctx, rest, stdout, stderr)
+	case "certs":
+		return runCerts(rest, stdout, stderr)
 	case "module", "shard", "key":
 		if len(rest) == 0 {
 			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)

@@ -17,18 +17,20 @@ import (
 // that a restart would miss. Its clients are what a gateway's directory
 // of hosts in other processes lists.
 type Discovery struct {
-	seeds []string
-	hc    *http.Client
+	seeds  []string
+	scheme string
+	hc     *http.Client
 
 	mu    sync.Mutex
 	hosts []*Client
 }
 
 // NewDiscovery returns a discovery seeded with hosts' internal API URLs
-// (e.g. "http://10.0.0.1:7171"). Call [Discovery.Refresh] or
+// (e.g. "http://10.0.0.1:7171"), which reaches the hosts it finds with
+// scheme ("http" or "https") and hc. Call [Discovery.Refresh] or
 // [Discovery.Run] to fill it.
-func NewDiscovery(seeds []string, hc *http.Client) *Discovery {
-	return &Discovery{seeds: seeds, hc: hc}
+func NewDiscovery(seeds []string, scheme string, hc *http.Client) *Discovery {
+	return &Discovery{seeds: seeds, scheme: scheme, hc: hc}
 }
 
 // Hosts returns a client of every host found by the last successful
@@ -56,7 +58,7 @@ func (d *Discovery) Refresh(ctx context.Context) error {
 		hosts := make([]*Client, 0, len(infos))
 		for _, info := range infos {
 			if info.APIAddr != "" && info.State != meta.HostRemoved {
-				hosts = append(hosts, NewClient(info.ID, "http://"+info.APIAddr, d.hc))
+				hosts = append(hosts, NewClient(info.ID, d.scheme+"://"+info.APIAddr, d.hc))
 			}
 		}
 		d.mu.Lock()

@@ -10,6 +10,7 @@ package dev
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,13 @@ type Config struct {
 	// Listen is the gateway's address; default 127.0.0.1:7070. Port 0
 	// picks a free port.
 	Listen string
+	// TLS, if set, has the gateway serve HTTPS with this certificate,
+	// reloaded when its files change.
+	TLS server.CertFiles
+	// Insecure allows a cleartext gateway on an address that is not
+	// loopback (see [server.CheckExposure]). The hosts are always on
+	// loopback.
+	Insecure bool
 	// Hosts is the number of hosts, 1 to MaxHosts; default 3. A restart must use
 	// the number the directory was created with.
 	Hosts int
@@ -52,6 +60,8 @@ type Config struct {
 	Network bool
 	// Logger receives the cluster's logs; default slog.Default().
 	Logger *slog.Logger
+	// Audit receives the gateway's audit log; default Logger.
+	Audit *slog.Logger
 }
 
 // Validate reports the first field that is wrong.
@@ -65,10 +75,33 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Exposure checks the gateway's listener with [server.CheckExposure].
+func (c Config) Exposure() (warning string, err error) {
+	return server.CheckExposure(c.Insecure, server.Listener{Flag: "--listen", Addr: c.withDefaults().Listen, Encrypted: c.TLS != server.CertFiles{}, Fix: "--tls-cert and --tls-key"})
+}
+
+// withDefaults fills in the defaults documented on each field.
+func (c Config) withDefaults() Config {
+	if c.Hosts == 0 {
+		c.Hosts = 3
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:7070"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = filepath.Join(c.DataDir, "wasm-cache")
+	}
+	return c
+}
+
 // Cluster is a running dev cluster.
 type Cluster struct {
 	cfg    Config
 	layout layout
+	tls    *tls.Config // the gateway's; nil for cleartext
 	srv    *http.Server
 	ln     net.Listener
 
@@ -98,23 +131,19 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Hosts == 0 {
-		cfg.Hosts = 3
+	cfg = cfg.withDefaults()
+	if _, err := cfg.Exposure(); err != nil {
+		return nil, err
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:7070"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.CacheDir == "" {
-		cfg.CacheDir = filepath.Join(cfg.DataDir, "wasm-cache")
+	publicTLS, err := cfg.TLS.Load(cfg.Logger)
+	if err != nil {
+		return nil, err
 	}
 	lay, err := loadLayout(cfg.DataDir, cfg.Hosts)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, layout: lay, hosts: make([]*running, len(lay.Hosts))}
+	c := &Cluster{cfg: cfg, layout: lay, tls: publicTLS, hosts: make([]*running, len(lay.Hosts))}
 	if err := c.startHosts(ctx); err != nil {
 		c.closeHosts()
 		return nil, err
@@ -231,7 +260,7 @@ func (c *Cluster) register(ctx context.Context) error {
 }
 
 func (c *Cluster) serve() error {
-	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, Logger: c.cfg.Logger})
+	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, Logger: c.cfg.Logger, Audit: c.cfg.Audit})
 	if err != nil {
 		return err
 	}
@@ -240,7 +269,7 @@ func (c *Cluster) serve() error {
 		return fmt.Errorf("listen on %s: %w", c.cfg.Listen, err)
 	}
 	c.ln = ln
-	c.srv = server.Serve(ln, gw.Handler(), c.cfg.Logger)
+	c.srv = server.ServeTLS(ln, gw.Handler(), server.Limits{}, c.tls, c.cfg.Logger)
 	return nil
 }
 
@@ -261,6 +290,9 @@ func (d directory) Hosts() []gateway.Host {
 
 // URL returns the gateway's base URL.
 func (c *Cluster) URL() string {
+	if c.tls != nil {
+		return "https://" + c.ln.Addr().String()
+	}
 	return "http://" + c.ln.Addr().String()
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,8 +78,22 @@ type HostConfig struct {
 	// first key yet. Default: on the first host of an initial cluster,
 	// DataDir/admin.token, made on its first start; elsewhere, none.
 	AdminTokenFile string
+	// GatewayTLS, if set, has the public API serve HTTPS with this
+	// certificate, reloaded when its files change.
+	GatewayTLS CertFiles
+	// ClusterTLS, if set, secures the host's traffic with other processes
+	// of the cluster: the internal API serves TLS and refuses every client
+	// without a certificate signed by the cluster CA; the host's own calls
+	// (joining) present its certificate and verify the other host's; and
+	// Raft runs mutual TLS. Internal API URLs are then https://.
+	ClusterTLS host.TLSFiles
+	// Insecure allows cleartext listeners on addresses that are not
+	// loopback (see [CheckExposure]).
+	Insecure bool
 	// Logger receives the process's logs.
 	Logger *slog.Logger
+	// Audit receives the embedded gateway's audit log; default Logger.
+	Audit *slog.Logger
 }
 
 // Validate reports the first field that is wrong.
@@ -97,6 +112,15 @@ func (c HostConfig) Validate() error {
 	case len(c.Join) > 0 && c.RaftAddr == "":
 		return errors.New("host: --raft-addr (or SYNOD_RAFT_ADDR) is required with --join")
 	}
+	if err := c.GatewayTLS.validate("host"); err != nil {
+		return err
+	}
+	if c.GatewayTLS.set() && c.GatewayListen == "" {
+		return errors.New("host: --tls-cert and --tls-key serve the public API: they need --gateway-listen")
+	}
+	if err := validateCluster("host", c.ClusterTLS, "--join", c.Join); err != nil {
+		return err
+	}
 	if c.RaftAddr != "" {
 		if _, _, err := net.SplitHostPort(c.RaftAddr); err != nil {
 			return fmt.Errorf("host: --raft-addr %q: %w", c.RaftAddr, err)
@@ -113,6 +137,20 @@ func (c HostConfig) Validate() error {
 		return fmt.Errorf("host: --raft-addr %s differs from %s's entry in --initial-cluster (%s)", c.RaftAddr, c.Name, m.RaftAddr)
 	}
 	return nil
+}
+
+// Exposure checks the host's listeners with [CheckExposure].
+func (c HostConfig) Exposure() (warning string, err error) {
+	raftAddr := c.RaftAddr
+	if _, m, ok := c.self(); ok && raftAddr == "" {
+		raftAddr = m.RaftAddr
+	}
+	const clusterFix = "--cluster-ca, --cluster-cert and --cluster-key"
+	return CheckExposure(c.Insecure,
+		Listener{Flag: "--listen", Addr: c.Listen, Encrypted: clusterSet(c.ClusterTLS), Fix: clusterFix},
+		Listener{Flag: "--raft-addr", Addr: raftAddr, Encrypted: clusterSet(c.ClusterTLS), Fix: clusterFix},
+		Listener{Flag: "--gateway-listen", Addr: c.GatewayListen, Encrypted: c.GatewayTLS.set(), Fix: "--tls-cert and --tls-key"},
+	)
 }
 
 // self returns this host's id (its position in the member list, from 1)
@@ -141,6 +179,10 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	creds, publicTLS, err := loadTLS(cfg.Exposure, cfg.ClusterTLS, cfg.GatewayTLS, cfg.Logger)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -150,7 +192,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	if err != nil {
 		return err
 	}
-	id, err := establishIdentity(ctx, cfg, advertise)
+	id, err := establishIdentity(ctx, cfg, advertise, creds.client())
 	if err != nil {
 		return err
 	}
@@ -160,7 +202,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	h, err := host.New(ctx, host.Config{
 		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
-		MetaMembers: members, Join: id.Joined, Logger: cfg.Logger,
+		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err
@@ -168,7 +210,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	defer h.Close()
 	mux := http.NewServeMux()
 	mux.Handle(hostapi.NewHandler(h))
-	api := Serve(ln, mux, cfg.Logger)
+	api := ServeTLS(ln, mux, Limits{}, creds.serverConfig(), cfg.Logger)
 	defer api.Close()
 	go func() {
 		if err := h.Register(ctx); err != nil {
@@ -177,10 +219,10 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		}
 		bootstrapAdmin(ctx, cfg, id, h)
 	}()
-	apiURL := "http://" + advertise
+	apiURL := creds.scheme() + "://" + advertise
 	gatewayURL := ""
 	if cfg.GatewayListen != "" {
-		url, stop, err := startGateway(ctx, cfg.GatewayListen, []string{apiURL}, cfg.Logger)
+		url, stop, err := startGateway(ctx, gatewaySetup{cfg.GatewayListen, publicTLS, []string{apiURL}, creds, cfg.Logger, cfg.Audit})
 		if err != nil {
 			return err
 		}
@@ -216,16 +258,48 @@ type GatewayConfig struct {
 	// Hosts are internal API URLs of one or more hosts; the gateway finds
 	// the rest from the catalogue.
 	Hosts []string
+	// TLS, if set, has the public API serve HTTPS with this certificate,
+	// reloaded when its files change.
+	TLS CertFiles
+	// ClusterTLS, if set, is the gateway's cluster credentials: its calls
+	// to hosts present its certificate and verify the host's against the
+	// cluster CA, and Hosts are https:// URLs.
+	ClusterTLS host.TLSFiles
+	// Insecure allows a cleartext public API on an address that is not
+	// loopback (see [CheckExposure]).
+	Insecure bool
 	// Logger receives the process's logs.
 	Logger *slog.Logger
+	// Audit receives the gateway's audit log; default Logger.
+	Audit *slog.Logger
+}
+
+// Validate reports the first field that is wrong.
+func (c GatewayConfig) Validate() error {
+	if c.Listen == "" || len(c.Hosts) == 0 {
+		return errors.New("gateway: --listen and --hosts (or SYNOD_LISTEN and SYNOD_HOSTS) are required")
+	}
+	if err := c.TLS.validate("gateway"); err != nil {
+		return err
+	}
+	return validateCluster("gateway", c.ClusterTLS, "--hosts", c.Hosts)
+}
+
+// Exposure checks the gateway's listener with [CheckExposure].
+func (c GatewayConfig) Exposure() (warning string, err error) {
+	return CheckExposure(c.Insecure, Listener{Flag: "--listen", Addr: c.Listen, Encrypted: c.TLS.set(), Fix: "--tls-cert and --tls-key"})
 }
 
 // RunGateway runs a gateway until ctx ends.
 func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) error {
-	if cfg.Listen == "" || len(cfg.Hosts) == 0 {
-		return errors.New("gateway: --listen and --hosts (or SYNOD_LISTEN and SYNOD_HOSTS) are required")
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
-	url, stop, err := startGateway(ctx, cfg.Listen, cfg.Hosts, cfg.Logger)
+	creds, publicTLS, err := loadTLS(cfg.Exposure, cfg.ClusterTLS, cfg.TLS, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	url, stop, err := startGateway(ctx, gatewaySetup{cfg.Listen, publicTLS, cfg.Hosts, creds, cfg.Logger, cfg.Audit})
 	if err != nil {
 		return err
 	}
@@ -238,29 +312,48 @@ func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) 
 // discoveryInterval is how often a gateway re-reads the host list.
 const discoveryInterval = 2 * time.Second
 
-// APIClient is shared by a process's clients of hosts' internal APIs.
-var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+// apiIdleConns is how many idle connections a process keeps to each host's
+// internal API.
+const apiIdleConns = 256
 
-// startGateway serves the public API over the hosts found from seeds.
-func startGateway(ctx context.Context, listen string, seeds []string, log *slog.Logger) (url string, stop func(), err error) {
-	disc := hostapi.NewDiscovery(seeds, APIClient)
+// APIClient is shared by a process's cleartext clients of hosts' internal
+// APIs.
+var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: apiIdleConns}}
+
+// gatewaySetup is what a gateway serves with.
+type gatewaySetup struct {
+	listen string
+	tls    *tls.Config // of the public API; nil for cleartext
+	seeds  []string    // internal API URLs to discover hosts from
+	creds  cluster
+	log    *slog.Logger
+	audit  *slog.Logger
+}
+
+// startGateway serves the public API over the hosts found from the seeds.
+func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(), err error) {
+	disc := hostapi.NewDiscovery(s.seeds, s.creds.scheme(), s.creds.client())
 	if err := disc.Refresh(ctx); err != nil {
-		log.Warn("gateway: no host answered yet; retrying in the background", "err", err)
+		s.log.Warn("gateway: no host answered yet; retrying in the background", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, Logger: log})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, Logger: s.log, Audit: s.audit})
 	if err != nil {
 		cancel()
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		cancel()
-		return "", nil, fmt.Errorf("listen on %s: %w", listen, err)
+		return "", nil, fmt.Errorf("listen on %s: %w", s.listen, err)
 	}
-	srv := Serve(ln, gw.Handler(), log)
-	return "http://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
+	srv := ServeTLS(ln, gw.Handler(), Limits{}, s.tls, s.log)
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
 }
 
 // discovered is the gateway's directory of the hosts a discovery found.

@@ -3,6 +3,8 @@ package server
 import (
 	"strings"
 	"testing"
+
+	"github.com/synodhq/synod/host"
 )
 
 func TestAdvertised(t *testing.T) {
@@ -82,6 +84,24 @@ func TestHostConfigValidate(t *testing.T) {
 		{name: "not in the initial cluster", edit: func(c *HostConfig) { c.InitialCluster, c.Name = initial, "h9" }, wantErr: "not a member"},
 		{name: "raft address differs", edit: func(c *HostConfig) { c.InitialCluster, c.RaftAddr = initial, "10.0.0.9:7301" }, wantErr: "differs"},
 		{name: "no name", edit: func(c *HostConfig) { c.InitialCluster, c.Name = initial, "" }, wantErr: "--name"},
+		{name: "half a public certificate", edit: func(c *HostConfig) {
+			c.InitialCluster, c.GatewayListen, c.GatewayTLS = initial, "x:1", CertFiles{CertFile: "c.pem"}
+		}, wantErr: "--tls-cert and --tls-key go together"},
+		{name: "public certificate without a gateway", edit: func(c *HostConfig) {
+			c.InitialCluster, c.GatewayTLS = initial, CertFiles{CertFile: "c.pem", KeyFile: "k.pem"}
+		}, wantErr: "need --gateway-listen"},
+		{name: "part of the cluster credentials", edit: func(c *HostConfig) {
+			c.InitialCluster, c.ClusterTLS = initial, host.TLSFiles{CertFile: "c.pem", KeyFile: "k.pem"}
+		}, wantErr: "--cluster-ca, --cluster-cert and --cluster-key go together"},
+		{name: "join over http with cluster credentials", edit: func(c *HostConfig) {
+			c.Join, c.RaftAddr, c.ClusterTLS = []string{"http://x:1"}, "10.0.0.3:7301", host.TLSFiles{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"}
+		}, wantErr: "internal API URLs are https://"},
+		{name: "join over https with cluster credentials", edit: func(c *HostConfig) {
+			c.Join, c.RaftAddr, c.ClusterTLS = []string{"https://x:1"}, "10.0.0.3:7301", host.TLSFiles{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"}
+		}},
+		{name: "join over https without cluster credentials", edit: func(c *HostConfig) {
+			c.Join, c.RaftAddr = []string{"https://x:1"}, "10.0.0.3:7301"
+		}, wantErr: "internal API URLs are http://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,17 +126,17 @@ func TestIdentityIsKept(t *testing.T) {
 	t.Parallel()
 	initial := []Member{{Name: "h1", RaftAddr: "10.0.0.1:7301"}, {Name: "h2", RaftAddr: "10.0.0.2:7301"}}
 	cfg := HostConfig{Name: "h2", DataDir: t.TempDir(), Listen: "x:1", InitialCluster: initial}
-	id, err := establishIdentity(t.Context(), cfg, "x:1")
+	id, err := establishIdentity(t.Context(), cfg, "x:1", APIClient)
 	if err != nil || id.ID != 2 || id.RaftAddr != "10.0.0.2:7301" || id.Joined {
 		t.Fatalf("first start: identity %+v, %v; want id 2 at 10.0.0.2:7301, bootstrapped", id, err)
 	}
 	// Later starts keep it, even with other flags.
 	cfg.InitialCluster = []Member{initial[1], initial[0]}
-	if again, err := establishIdentity(t.Context(), cfg, "x:1"); err != nil || again != id {
+	if again, err := establishIdentity(t.Context(), cfg, "x:1", APIClient); err != nil || again != id {
 		t.Fatalf("restart: identity %+v, %v; want %+v", again, err, id)
 	}
 	cfg.Name = "h1"
-	if _, err := establishIdentity(t.Context(), cfg, "x:1"); err == nil || !strings.Contains(err.Error(), "belongs to host h2") {
+	if _, err := establishIdentity(t.Context(), cfg, "x:1", APIClient); err == nil || !strings.Contains(err.Error(), "belongs to host h2") {
 		t.Fatalf("another host's data dir: got %v, want a refusal", err)
 	}
 }

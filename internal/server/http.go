@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -70,19 +71,32 @@ func Serve(ln net.Listener, h http.Handler, log *slog.Logger) *http.Server {
 
 // ServeLimited is [Serve] with the given limits.
 func ServeLimited(ln net.Listener, h http.Handler, limits Limits, log *slog.Logger) *http.Server {
+	return ServeTLS(ln, h, limits, nil, log)
+}
+
+// ServeTLS is [ServeLimited] over TLS with tlsConfig (HTTP/1.1 and HTTP/2,
+// negotiated by ALPN), or in cleartext if tlsConfig is nil. The TLS
+// handshake counts against ReadHeaderTimeout.
+func ServeTLS(ln net.Listener, h http.Handler, limits Limits, tlsConfig *tls.Config, log *slog.Logger) *http.Server {
 	limits = limits.withDefaults()
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
+	protocols.SetHTTP2(tlsConfig != nil)
 	srv := &http.Server{
 		Handler:           h,
 		Protocols:         &protocols,
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		ReadTimeout:       limits.ReadTimeout,
 		IdleTimeout:       limits.IdleTimeout,
 	}
+	serve := srv.Serve
+	if tlsConfig != nil {
+		serve = func(l net.Listener) error { return srv.ServeTLS(l, "", "") }
+	}
 	go func() {
-		if err := srv.Serve(netutil.LimitListener(ln, limits.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(netutil.LimitListener(ln, limits.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("server stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -32,7 +33,7 @@ const identityFile = "identity.json"
 // establishIdentity returns the identity kept in the data dir or, on a first
 // start, makes one: from the host's place in the initial cluster, or by
 // asking a host of the cluster to admit it.
-func establishIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (identity, error) {
+func establishIdentity(ctx context.Context, cfg HostConfig, apiAddr string, hc *http.Client) (identity, error) {
 	path := filepath.Join(cfg.DataDir, identityFile)
 	b, err := os.ReadFile(path)
 	switch {
@@ -51,7 +52,7 @@ func establishIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (ide
 	n, m, _ := cfg.self()
 	id := identity{ID: n, Name: cfg.Name, RaftAddr: m.RaftAddr}
 	if len(cfg.Join) > 0 {
-		if id, err = join(ctx, cfg, apiAddr); err != nil {
+		if id, err = join(ctx, cfg, apiAddr, hc); err != nil {
 			return identity{}, err
 		}
 	}
@@ -72,14 +73,14 @@ func establishIdentity(ctx context.Context, cfg HostConfig, apiAddr string) (ide
 	return id, nil
 }
 
-// join asks the hosts of cfg.Join, in turn, to admit this host, until one
-// does or ctx ends. A replacement for a dead host of the same name waits
+// join asks the hosts of cfg.Join, in turn, through hc, to admit this
+// host, until one does or ctx ends. A replacement for a dead host of the same name waits
 // here until the cluster sees the old host dead.
-func join(ctx context.Context, cfg HostConfig, apiAddr string) (identity, error) {
+func join(ctx context.Context, cfg HostConfig, apiAddr string, hc *http.Client) (identity, error) {
 	for attempt := 0; ; attempt++ {
 		url := cfg.Join[attempt%len(cfg.Join)]
 		callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		id, err := hostapi.NewClient(0, url, APIClient).Join(callCtx, cfg.Name, cfg.RaftAddr, apiAddr)
+		id, err := hostapi.NewClient(0, url, hc).Join(callCtx, cfg.Name, cfg.RaftAddr, apiAddr)
 		cancel()
 		switch {
 		case err == nil:
