@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/synodhq/synod/internal/access"
+	"github.com/synodhq/synod/internal/server"
 )
 
 // TestTLSProcesses makes a development CA with `synod certs`, and runs a
@@ -46,7 +49,17 @@ func TestTLSProcesses(t *testing.T) {
 	}
 
 	ca := "--tls-ca=" + filepath.Join(dir, "ca.crt")
+	var token access.Token
+	waitFor(t, 60*time.Second, func() bool {
+		var err error
+		token, err = server.ReadToken(filepath.Join(data, "h1", server.AdminTokenFile))
+		return err == nil
+	})
 	for _, addr := range []string{gw.addr, h1.addr} {
+		waitFor(t, 60*time.Second, func() bool {
+			_, _, ok := synod(t, addr, token.String()+"\n", "login", ca)
+			return ok
+		})
 		waitFor(t, 60*time.Second, func() bool {
 			out, _, ok := synod(t, addr, "", "status", "--json", ca)
 			var st struct {

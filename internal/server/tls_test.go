@@ -19,6 +19,7 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/devca"
 	"github.com/synodhq/synod/internal/tlsfiles"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
@@ -150,8 +151,9 @@ func TestClusterTLS(t *testing.T) {
 	f := newTLSFixture(t)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	raft1 := freeRaftAddr(t)
+	h1Data := filepath.Join(t.TempDir(), "h1")
 	h1 := run(t, func(ctx context.Context, ready func(...string)) error {
-		return RunHost(ctx, HostConfig{Name: "h1", DataDir: filepath.Join(t.TempDir(), "h1"), Listen: "127.0.0.1:0",
+		return RunHost(ctx, HostConfig{Name: "h1", DataDir: h1Data, Listen: "127.0.0.1:0",
 			InitialCluster: []Member{{Name: "h1", RaftAddr: raft1}}, ClusterTLS: f.cluster, Logger: log},
 			func(api, _ string) { ready(api) })
 	})[0]
@@ -178,11 +180,21 @@ func TestClusterTLS(t *testing.T) {
 	if err != nil || !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatalf("read CA: %v", err)
 	}
-	public := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true,
-	}}
-	status := synodv1connect.NewClusterServiceClient(public, gw, connect.WithGRPC())
 	deadline := time.Now().Add(60 * time.Second)
+	var public *http.Client
+	for public == nil {
+		// The first host writes the cluster's admin token once it has
+		// registered.
+		if tok, err := ReadToken(filepath.Join(h1Data, AdminTokenFile)); err == nil {
+			public = &http.Client{Timeout: 10 * time.Second, Transport: access.Bearer(tok.String(), &http.Transport{
+				TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true,
+			})}
+		} else if time.Now().After(deadline) {
+			t.Fatalf("after 60 s: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	status := synodv1connect.NewClusterServiceClient(public, gw, connect.WithGRPC())
 	for {
 		res, err := status.GetStatus(t.Context(), connect.NewRequest(&synodv1.GetStatusRequest{}))
 		up := 0
