@@ -56,9 +56,31 @@ type Config struct {
 	// every call long before that on a healthy machine.
 	Watchdog time.Duration
 
+	// RaftTLS, when set, makes the host's Raft connections mutual TLS:
+	// each host presents its certificate and accepts only peers whose
+	// certificate the CA signed. Every host of a cluster must set it, or
+	// none. Default: plain TCP.
+	RaftTLS RaftTLS
+
 	// Logger receives the host's logs; default slog.Default().
 	Logger *slog.Logger
 }
+
+// RaftTLS names the PEM files of a host's Raft mutual TLS. All three are
+// set, or none.
+type RaftTLS struct {
+	// CAFile holds the certificate of the CA that signs every host's
+	// certificate.
+	CAFile string
+	// CertFile holds this host's certificate, which peers check against
+	// the CA and against the host part of its RaftAddr.
+	CertFile string
+	// KeyFile holds the private key of CertFile.
+	KeyFile string
+}
+
+// enabled reports whether any file is set.
+func (t RaftTLS) enabled() bool { return t != RaftTLS{} }
 
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
@@ -99,6 +121,8 @@ func (c Config) Validate() error {
 		return errors.New("host config: RaftAddr is required")
 	case !c.Join && c.MetaMembers[c.ID] == "":
 		return fmt.Errorf("host config: host %d is not in MetaMembers, and Join is not set", c.ID)
+	case c.RaftTLS.enabled() && (c.RaftTLS.CAFile == "" || c.RaftTLS.CertFile == "" || c.RaftTLS.KeyFile == ""):
+		return errors.New("host config: RaftTLS needs CAFile, CertFile and KeyFile, or none of them")
 	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
 		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
 	}
