@@ -49,13 +49,15 @@ type Config struct {
 	// one per snapshot being sent).
 	MaxConns int
 	// IdleTimeout closes an inbound connection that has brought no frame
-	// for this long; default 2 min. Dragonboat's senders close theirs
-	// after 1 min without messages, and a live shard heartbeats every
-	// few tens of milliseconds.
+	// for this long, counting from its accept; default 2 min. Dragonboat's
+	// senders close theirs after 1 min without messages, and a live shard
+	// heartbeats every few tens of milliseconds. The first frame gets no
+	// shorter a wait: a sender that streams a snapshot connects before the
+	// state machine has written its first chunk.
 	IdleTimeout time.Duration
-	// HandshakeTimeout bounds the time from accepting a connection to its
-	// first frame, TLS handshake included; default 5 s. Dragonboat dials
-	// only when it has something to send.
+	// HandshakeTimeout bounds an inbound TLS handshake; default 5 s. The
+	// handshake runs on the connection's goroutine, so a slow client
+	// holds only its own connection.
 	HandshakeTimeout time.Duration
 	// Logger receives the transport's logs; default slog.Default().
 	Logger *slog.Logger
@@ -313,16 +315,14 @@ func (t *transport) serveFrames(raw net.Conn) error {
 	magic := make([]byte, len(magicNumber))
 	header := make([]byte, requestHeaderSize)
 	var rbuf []byte
-	wait := t.cfg.HandshakeTimeout
 	for {
-		if err := readMagicNumber(conn, magic, wait); err != nil {
+		if err := readMagicNumber(conn, magic, t.cfg.IdleTimeout); err != nil {
 			if errors.Is(err, errPoison) {
 				_ = sendPoison(conn, poisonNumber[:])
 				return nil
 			}
 			return err
 		}
-		wait = t.cfg.IdleTimeout
 		h, buf, err := readMessage(conn, header, rbuf, t.encrypted)
 		if err != nil {
 			return err
