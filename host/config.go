@@ -39,7 +39,8 @@ type Config struct {
 	Join bool
 	// RaftTLS, if set, makes Raft traffic mutual TLS: the host presents
 	// CertFile and accepts only peers whose certificates CAFile signed.
-	// Dragonboat reads the files when the host starts.
+	// Every host of a cluster must set it, or none; default plain TCP.
+	// The files are read when the host starts.
 	RaftTLS TLSFiles
 
 	// RTTMillisecond is the expected round trip between hosts; default 10.
@@ -74,6 +75,9 @@ type TLSFiles struct {
 	// KeyFile is its private key.
 	KeyFile string
 }
+
+// enabled reports whether any file is set.
+func (t TLSFiles) enabled() bool { return t != TLSFiles{} }
 
 func (c Config) withDefaults() Config {
 	if c.Name == "" {
@@ -114,11 +118,10 @@ func (c Config) Validate() error {
 		return errors.New("host config: RaftAddr is required")
 	case !c.Join && c.MetaMembers[c.ID] == "":
 		return fmt.Errorf("host config: host %d is not in MetaMembers, and Join is not set", c.ID)
+	case c.RaftTLS.enabled() && (c.RaftTLS.CAFile == "" || c.RaftTLS.CertFile == "" || c.RaftTLS.KeyFile == ""):
+		return errors.New("host config: RaftTLS needs CAFile, CertFile and KeyFile, or none of them")
 	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
 		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
-	}
-	if f := c.RaftTLS; f != (TLSFiles{}) && (f.CAFile == "" || f.CertFile == "" || f.KeyFile == "") {
-		return errors.New("host config: RaftTLS needs CAFile, CertFile and KeyFile")
 	}
 	for id, addr := range c.MetaMembers {
 		if id == 0 || addr == "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/raftnet"
 )
 
 // LogDBShards is the number of pebble shards of each host's Raft log.
@@ -75,15 +76,19 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 func (h *Host) startNodeHost() error {
 	logdb := config.GetTinyMemLogDBConfig()
 	logdb.Shards = LogDBShards
+	transport, err := raftnet.NewFactory(raftnet.Config{Logger: h.cfg.Logger})
+	if err != nil {
+		return fmt.Errorf("raft transport: %w", err)
+	}
 	nh, err := dragonboat.NewNodeHost(config.NodeHostConfig{
 		NodeHostDir:    filepath.Join(h.cfg.DataDir, "raft"),
 		RTTMillisecond: h.cfg.RTTMillisecond,
 		RaftAddress:    h.cfg.RaftAddr,
-		MutualTLS:      h.cfg.RaftTLS != TLSFiles{},
+		MutualTLS:      h.cfg.RaftTLS.enabled(),
 		CAFile:         h.cfg.RaftTLS.CAFile,
 		CertFile:       h.cfg.RaftTLS.CertFile,
 		KeyFile:        h.cfg.RaftTLS.KeyFile,
-		Expert:         config.ExpertConfig{LogDB: logdb},
+		Expert:         config.ExpertConfig{LogDB: logdb, TransportFactory: transport},
 	})
 	if err != nil {
 		return fmt.Errorf("start raft node host at %s: %w", h.cfg.RaftAddr, err)

@@ -1,0 +1,141 @@
+// Copyright 2017-2019 Lei Ni (nilei81@gmail.com) and other contributors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+//
+// Adapted by the Synod authors from dragonboat v4's
+// internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
+// outbound connections write the same frames; dialing honours its context
+// and closes the socket when the TLS handshake fails, and marshalling
+// returns errors rather than panicking.
+
+package raftnet
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+
+	"github.com/lni/dragonboat/v4/raftio"
+	pb "github.com/lni/dragonboat/v4/raftpb"
+)
+
+// connection sends Raft message batches to one remote host.
+type connection struct {
+	conn      net.Conn
+	header    []byte
+	payload   []byte
+	encrypted bool
+}
+
+var _ raftio.IConnection = (*connection)(nil)
+
+func newConnection(conn net.Conn, encrypted bool) *connection {
+	return &connection{
+		conn:      conn,
+		header:    make([]byte, requestHeaderSize),
+		payload:   make([]byte, perConnBufSize),
+		encrypted: encrypted,
+	}
+}
+
+// Close closes the connection.
+func (c *connection) Close() { _ = c.conn.Close() }
+
+// SendMessageBatch sends a Raft message batch.
+func (c *connection) SendMessageBatch(batch pb.MessageBatch) error {
+	buf := c.payload
+	if sz := batch.SizeUpperLimit(); len(buf) < sz {
+		buf = make([]byte, sz)
+	}
+	n, err := batch.MarshalTo(buf)
+	if err != nil {
+		return fmt.Errorf("marshal message batch: %w", err)
+	}
+	return writeMessage(c.conn, requestHeader{method: raftType}, buf[:n], c.header, c.encrypted)
+}
+
+// snapshotConnection sends snapshot chunks to one remote host.
+type snapshotConnection struct {
+	conn      net.Conn
+	header    []byte
+	encrypted bool
+}
+
+var _ raftio.ISnapshotConnection = (*snapshotConnection)(nil)
+
+func newSnapshotConnection(conn net.Conn, encrypted bool) *snapshotConnection {
+	return &snapshotConnection{
+		conn:      conn,
+		header:    make([]byte, requestHeaderSize),
+		encrypted: encrypted,
+	}
+}
+
+// Close tells the peer that the snapshot is done (the poison number),
+// waits for its acknowledgement and closes the connection.
+func (c *snapshotConnection) Close() {
+	defer func() { _ = c.conn.Close() }()
+	if err := sendPoison(c.conn, poisonNumber[:]); err != nil {
+		return
+	}
+	waitPoisonAck(c.conn)
+}
+
+// SendChunk sends a snapshot chunk.
+func (c *snapshotConnection) SendChunk(chunk pb.Chunk) error {
+	buf, err := chunk.Marshal()
+	if err != nil {
+		return fmt.Errorf("marshal snapshot chunk: %w", err)
+	}
+	return writeMessage(c.conn, requestHeader{method: snapshotType}, buf, c.header, c.encrypted)
+}
+
+// setTCPConn sets the options dragonboat sets on every Raft connection.
+func setTCPConn(conn net.Conn) error {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return nil
+	}
+	if err := tc.SetLinger(0); err != nil {
+		return err
+	}
+	if err := tc.SetKeepAlive(true); err != nil {
+		return err
+	}
+	return tc.SetKeepAlivePeriod(keepAlivePeriod)
+}
+
+// dial connects to target, over TLS when the client config is not nil.
+func dial(ctx context.Context, target string, tlsConfig *tls.Config) (net.Conn, error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	conn, err := d.DialContext(ctx, "tcp", target)
+	if err != nil {
+		return nil, fmt.Errorf("dial raft peer %s: %w", target, err)
+	}
+	if err := setTCPConn(conn); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("set options of connection to %s: %w", target, err)
+	}
+	if tlsConfig == nil {
+		return conn, nil
+	}
+	tc := tls.Client(conn, tlsConfig)
+	hctx, cancel := context.WithTimeout(ctx, clientHandshakeTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("tls handshake with raft peer %s: %w", target, err)
+	}
+	return tc, nil
+}
