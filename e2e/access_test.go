@@ -24,6 +24,7 @@ type apiClients struct {
 	data    synodv1connect.DataServiceClient
 	cluster synodv1connect.ClusterServiceClient
 	keys    synodv1connect.KeyServiceClient
+	nss     synodv1connect.NamespaceServiceClient
 }
 
 // clientsWith returns clients of a gateway that send token ("": none).
@@ -38,6 +39,7 @@ func clientsWith(url, token string) apiClients {
 		data:    synodv1connect.NewDataServiceClient(hc, url),
 		cluster: synodv1connect.NewClusterServiceClient(hc, url),
 		keys:    synodv1connect.NewKeyServiceClient(hc, url),
+		nss:     synodv1connect.NewNamespaceServiceClient(hc, url),
 	}
 }
 
@@ -159,6 +161,14 @@ func accessCalls(kvHash string, kvWasm []byte) []accessCall {
 		}},
 		{"WhoAmI", access.Need{Role: access.NoRole}, nil, func(ctx context.Context, c apiClients, _ string, _ int) error {
 			_, err := c.keys.WhoAmI(ctx, connect.NewRequest(&synodv1.WhoAmIRequest{}))
+			return err
+		}},
+		{"GetNamespace", access.Need{Role: access.Reader}, nil, func(ctx context.Context, c apiClients, ns string, _ int) error {
+			_, err := c.nss.GetNamespace(ctx, connect.NewRequest(&synodv1.GetNamespaceRequest{Namespace: ns}))
+			return err
+		}},
+		{"SetQuota", access.Need{Cluster: true}, nil, func(ctx context.Context, c apiClients, ns string, _ int) error {
+			_, err := c.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Namespace: ns, Quota: &synodv1.Quota{}}))
 			return err
 		}},
 	}

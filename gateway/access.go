@@ -46,6 +46,9 @@ var needs = map[string]access.Need{
 	synodv1connect.KeyServiceListKeysProcedure:  {},
 	synodv1connect.KeyServiceRevokeKeyProcedure: {},
 	synodv1connect.KeyServiceWhoAmIProcedure:    {},
+
+	synodv1connect.NamespaceServiceGetNamespaceProcedure: {Role: access.Reader},
+	synodv1connect.NamespaceServiceSetQuotaProcedure:     {Cluster: true},
 }
 
 // caller is who makes a call, and in which namespace: what the access

@@ -18,11 +18,16 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 	if req.Msg.GetShard() == "" {
 		return nil, invalid("shard name is required")
 	}
+	ns := callerOf(ctx).ns
+	if err := s.g.quotas.admit(ctx, ns); err != nil {
+		return nil, err
+	}
 	r := s.g.router
-	res, err := r.onShard(ctx, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, r.leader,
+	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, req.Msg.GetCommand())
 		})
+	s.g.quotas.charge(ns, res.Fuel)
 	if err != nil {
 		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
 			err = fmt.Errorf("%w; the command may or may not have been applied", err)
@@ -36,6 +41,10 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	if req.Msg.GetShard() == "" {
 		return nil, invalid("shard name is required")
 	}
+	ns := callerOf(ctx).ns
+	if err := s.g.quotas.admit(ctx, ns); err != nil {
+		return nil, err
+	}
 	r := s.g.router
 	consistency := host.Linearizable
 	pick := r.leader
@@ -46,10 +55,11 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	default:
 		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
 	}
-	res, err := r.onShard(ctx, shardName{callerOf(ctx).ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
+	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
 		})
+	s.g.quotas.charge(ns, res.Fuel)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,7 @@ type Gateway struct {
 	cfg    Config
 	router *router
 	keys   *keyring
+	quotas *quotas
 }
 
 // New returns a gateway over the given hosts.
@@ -88,6 +89,7 @@ func New(cfg Config) (*Gateway, error) {
 	cfg = cfg.withDefaults()
 	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}
 	g.keys = &keyring{load: g.listKeys}
+	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits)}
 	return g, nil
 }
 
@@ -108,6 +110,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle(synodv1connect.NewDataServiceHandler(&dataService{g}, opts...))
 	mux.Handle(synodv1connect.NewClusterServiceHandler(&clusterService{g}, opts...))
 	mux.Handle(synodv1connect.NewKeyServiceHandler(&keyService{g}, opts...))
+	mux.Handle(synodv1connect.NewNamespaceServiceHandler(&namespaceService{g}, opts...))
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))

@@ -158,3 +158,17 @@ func (c Catalogue) ListKeys(ctx context.Context) ([]Key, error) {
 	err := c.call(ctx, Request{Op: OpListKeys}, false, &out)
 	return out, err
 }
+
+// SetQuota sets a namespace's quota and returns it, defaults filled in.
+func (c Catalogue) SetQuota(ctx context.Context, ns string, q Quota) (Quota, error) {
+	var out Quota
+	err := c.call(ctx, Request{Op: OpSetQuota, Namespace: ns, Quota: &q}, true, &out)
+	return out, err
+}
+
+// GetNamespace returns a namespace's quota and usage.
+func (c Catalogue) GetNamespace(ctx context.Context, ns string) (Namespace, error) {
+	var out Namespace
+	err := c.call(ctx, Request{Op: OpGetNamespace, Namespace: ns}, false, &out)
+	return out, err
+}

@@ -44,6 +44,8 @@ const (
 	OpCreateKey Op = "create_key"
 	// OpRevokeKey deletes an API key.
 	OpRevokeKey Op = "revoke_key"
+	// OpSetQuota sets a namespace's quota.
+	OpSetQuota Op = "set_quota"
 	// OpBootstrapKey records a cluster's first admin key, once in the
 	// cluster's life: later ones are refused, even after that key is
 	// revoked.
@@ -59,6 +61,8 @@ const (
 	OpListShards  Op = "list_shards"
 	OpListHosts   Op = "list_hosts"
 	OpListKeys    Op = "list_keys"
+	// OpGetNamespace returns a namespace's quota and usage.
+	OpGetNamespace Op = "get_namespace"
 )
 
 // Request is a command or a query of the meta shard.
@@ -99,6 +103,8 @@ type Request struct {
 	Key *Key `json:"key,omitempty"`
 	// KeyID names the key of OpRevokeKey.
 	KeyID string `json:"key_id,omitempty"`
+	// Quota is the quota of OpSetQuota.
+	Quota *Quota `json:"quota,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).
 	Replicas int `json:"replicas,omitempty"`
 	// Fuel is the fuel budget of OpCreateShard (0: the default).

@@ -40,6 +40,9 @@ var (
 	ErrReplicaNotFound = refusal(outcome.NotFound, outcome.CodeReplicaNotFound, "replica not found")
 	// ErrKeyNotFound is returned for an unknown API key id.
 	ErrKeyNotFound = refusal(outcome.NotFound, outcome.CodeKeyNotFound, "key not found")
+	// ErrOverQuota is returned for a request that would take a namespace
+	// over one of its quotas.
+	ErrOverQuota = refusal(outcome.OverLimit, outcome.CodeOverQuota, "over quota")
 	// ErrKeyExists is returned when making a key whose id is taken, and
 	// when bootstrapping a cluster's admin key a second time.
 	ErrKeyExists = refusal(outcome.Exists, outcome.CodeKeyExists, "key already exists")

@@ -24,6 +24,7 @@ const (
 	keyShard        = "shard/"
 	keyHost         = "host/"
 	keyAPIKey       = "apikey/"
+	keyQuota        = "quota/"
 	keyNextShardID  = "next-shard-id"
 	keyIDFloor      = "host-id-floor"
 	keyBootstrapKey = "bootstrap-key"
@@ -82,6 +83,8 @@ func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 		return bootstrapKey(c, req, txn)
 	case OpRevokeKey:
 		return revokeKey(req, txn)
+	case OpSetQuota:
+		return setQuota(req, txn)
 	case OpPutModule:
 		return putModule(c, req, txn)
 	case OpDeleteModule:
@@ -140,6 +143,8 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 		return listJSON(view, keyHost)
 	case OpListKeys:
 		return listJSON(view, keyAPIKey)
+	case OpGetNamespace:
+		return namespaceOf(view, req.Namespace)
 	}
 	return nil, fail(ErrInvalidArgument, "unknown meta query %q", req.Op)
 }
@@ -159,6 +164,9 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	key := moduleKey(req.Namespace, req.Module.Hash)
 	if old, ok, err := txn.Get(key); err != nil || ok {
 		return old, err
+	}
+	if err := checkQuota(txn, req.Namespace, 0, req.Module.Size); err != nil {
+		return nil, err
 	}
 	m := *req.Module
 	m.Namespace = req.Namespace
@@ -226,6 +234,9 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 			return nil, err
 		}
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
+	}
+	if err := checkQuota(txn, req.Namespace, 1, 0); err != nil {
+		return nil, err
 	}
 	cl, err := loadCluster(c, txn)
 	if err != nil {

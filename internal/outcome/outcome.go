@@ -134,6 +134,7 @@ const (
 	CodeHashMismatch    uint32 = 18
 	CodeKeyNotFound     uint32 = 19
 	CodeKeyExists       uint32 = 20
+	CodeOverQuota       uint32 = 21
 )
 
 // Applied says whether a command took effect.

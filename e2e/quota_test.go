@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/testwasm"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// TestNamespaceQuotas sets a namespace's quotas low and checks that going
+// over each fails with ResourceExhausted naming the quota and its limit,
+// that the refused calls changed nothing, and that another namespace is
+// not held back.
+func TestNamespaceQuotas(t *testing.T) {
+	c := startCluster(t, host.Config{}, false)
+	admin := clientsWith(c.URL(), c.AdminToken())
+	ctx := t.Context()
+	kv, counter := testwasm.Build(t, testwasm.KV), testwasm.Build(t, testwasm.Counter)
+	setQuota := func(q *synodv1.Quota) {
+		t.Helper()
+		if _, err := admin.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Namespace: "small", Quota: q})); err != nil {
+			t.Fatalf("set quota: %v", err)
+		}
+	}
+	wantOver := func(err error, words ...string) {
+		t.Helper()
+		if connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("got %v, want ResourceExhausted", err)
+		}
+		for _, w := range words {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not say %q", err, w)
+			}
+		}
+	}
+
+	// Module bytes: room for kv, not for counter as well.
+	setQuota(&synodv1.Quota{Shards: 1, ModuleBytes: uint64(len(kv) + len(counter)/2)})
+	up, err := admin.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Namespace: "small", Wasm: kv}))
+	if err != nil {
+		t.Fatalf("upload kv: %v", err)
+	}
+	_, err = admin.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Namespace: "small", Wasm: counter}))
+	wantOver(err, "small", "quota of", "bytes of modules")
+
+	// Shards: one, and not two.
+	create := func(ns, name string) error {
+		_, err := admin.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Namespace: ns, Name: name, ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 1}))
+		return err
+	}
+	if err := create("small", "first"); err != nil {
+		t.Fatalf("create first shard: %v", err)
+	}
+	wantOver(create("small", "second"), "small", "quota of 1 shards")
+	got, err := admin.nss.GetNamespace(ctx, connect.NewRequest(&synodv1.GetNamespaceRequest{Namespace: "small"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := got.Msg.GetUsage(); u.GetShards() != 1 || u.GetModuleBytes() != uint64(len(kv)) {
+		t.Errorf("usage %v, want 1 shard and %d module bytes", u, len(kv))
+	}
+
+	// Requests a second: a burst of 5 passes, the rest of 30 at once fail.
+	setQuota(&synodv1.Quota{Shards: 1, ModuleBytes: 1 << 30, RequestsPerSecond: 5})
+	refused := 0
+	for i := range 30 {
+		_, err := admin.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Namespace: "small", Shard: "first", Command: kvCmd{Op: "put", Key: "k", Value: string(rune('a' + i))}.bytes()}))
+		if err != nil {
+			wantOver(err, "small", "quota of 5 requests a second")
+			refused++
+		}
+	}
+	if refused < 20 {
+		t.Errorf("%d of 30 proposals at once were refused, want at least 20 with a quota of 5 a second", refused)
+	}
+
+	// Other namespaces keep their own, default, quotas.
+	if _, err := admin.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Namespace: "big", Wasm: counter})); err != nil {
+		t.Errorf("upload to another namespace: %v", err)
+	}
+}
