@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synodhq/synod/internal/server"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -102,6 +103,13 @@ func startSynod(tb testing.TB, env []string, marker string, args ...string) *dev
 	return p
 }
 
+// output returns what the process has printed on standard output.
+func (p *devProcess) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
 // kill ends the process with SIGKILL, as a crash would.
 func (p *devProcess) kill(tb testing.TB) {
 	tb.Helper()
@@ -138,8 +146,14 @@ func (p *devProcess) stop(tb testing.TB) {
 // and whether it succeeded.
 func synod(tb testing.TB, addr, stdin string, args ...string) (stdout, stderr string, ok bool) {
 	tb.Helper()
+	return synodWith(tb, []string{"SYNOD_ADDR=" + addr}, stdin, args...)
+}
+
+// synodWith runs a client command with env added to the environment.
+func synodWith(tb testing.TB, env []string, stdin string, args ...string) (stdout, stderr string, ok bool) {
+	tb.Helper()
 	cmd := exec.Command(synodBinary(tb), args...)
-	cmd.Env = append(os.Environ(), "SYNOD_ADDR="+addr)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -242,4 +256,72 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 		t.Fatalf("after a restart, get a = %q", out)
 	}
 	dev.stop(t)
+}
+
+// TestCLIKeys drives keys and namespaces from the CLI against a synod dev
+// process: synod dev saved its admin key for the CLI, a key made with a
+// role works through SYNOD_TOKEN within that role only, and a revoked key
+// stops working. The audit log names who did what, and no secret.
+func TestCLIKeys(t *testing.T) {
+	dataDir := t.TempDir()
+	auditLog := filepath.Join(t.TempDir(), "audit.jsonl")
+	dev := startSynod(t, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", freeAddr(t), "--audit-log", auditLog)
+	if out := mustSynod(t, dev.addr, "key", "whoami"); !strings.Contains(out, "cluster-admin") {
+		t.Fatalf("key whoami with the saved dev key: %s", out)
+	}
+	var made struct {
+		Key   struct{ ID string }
+		Token string
+	}
+	out := mustSynod(t, dev.addr, "key", "create", "ci", "--role", "team=writer", "--json")
+	if err := json.Unmarshal([]byte(out), &made); err != nil || made.Token == "" {
+		t.Fatalf("key create: %v in %s", err, out)
+	}
+	kv := testwasm.Path(t, testwasm.KV)
+	mustSynod(t, dev.addr, "shard", "create", "orders", "--module", kv, "--replicas", "1", "--namespace", "team")
+
+	writer := []string{"SYNOD_ADDR=" + dev.addr, "SYNOD_TOKEN=" + made.Token, "SYNOD_NAMESPACE=team"}
+	if _, errOut, ok := synodWith(t, writer, "", "propose", "orders", `{"op":"put","key":"a","value":"1"}`); !ok {
+		t.Fatalf("writer propose: %s", errOut)
+	}
+	_, errOut, ok := synodWith(t, writer, "", "module", "upload", kv)
+	if ok || !strings.Contains(errOut, "permission_denied") || !strings.Contains(errOut, "needs the admin role") {
+		t.Errorf("writer upload: ok=%v, %s; want permission_denied naming the role", ok, errOut)
+	}
+	if strings.Contains(errOut, made.Token) {
+		t.Errorf("an error repeats the token: %s", errOut)
+	}
+	if out, errOut, ok := synodWith(t, writer, "", "namespace", "get"); !ok || !strings.Contains(out, "1 of 100") {
+		t.Errorf("namespace get: ok=%v, %s%s; want 1 of 100 shards", ok, out, errOut)
+	}
+
+	mustSynod(t, dev.addr, "key", "revoke", made.Key.ID)
+	waitFor(t, 10*time.Second, func() bool {
+		_, errOut, ok := synodWith(t, writer, "", "key", "whoami")
+		return !ok && strings.Contains(errOut, "unauthenticated")
+	})
+
+	b, err := os.ReadFile(auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := string(b)
+	for _, want := range []string{
+		`"procedure":"/synod.v1.KeyService/CreateKey"`, `"new_key":"` + made.Key.ID + `"`,
+		`"procedure":"/synod.v1.KeyService/RevokeKey"`, `"procedure":"/synod.v1.ShardService/CreateShard"`,
+		`"key":"` + made.Key.ID + `"`, `"outcome":"permission_denied"`, `"from":"127.0.0.1:`,
+	} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit log lacks %s:\n%s", want, audit)
+		}
+	}
+	admin, err := server.ReadToken(filepath.Join(dataDir, server.AdminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{made.Token, admin.Secret} {
+		if strings.Contains(audit, secret) || strings.Contains(dev.output(), secret) {
+			t.Errorf("a secret is in the audit log or synod dev's output")
+		}
+	}
 }

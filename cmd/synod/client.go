@@ -33,6 +33,7 @@ type clients struct {
 	data    synodv1connect.DataServiceClient
 	cluster synodv1connect.ClusterServiceClient
 	keys    synodv1connect.KeyServiceClient
+	nss     synodv1connect.NamespaceServiceClient
 }
 
 // newClients returns clients of the gateway cf names, which send token
@@ -68,6 +69,7 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 		data:    synodv1connect.NewDataServiceClient(hc, cf.addr, opt),
 		cluster: synodv1connect.NewClusterServiceClient(hc, cf.addr, opt),
 		keys:    synodv1connect.NewKeyServiceClient(hc, cf.addr, opt),
+		nss:     synodv1connect.NewNamespaceServiceClient(hc, cf.addr, opt),
 	}, nil
 }
 
@@ -143,6 +145,8 @@ var clientCommands = map[string]clientCommand{
 	"key list":              {0, noFlags(keyList)},
 	"key revoke":            {1, noFlags(keyRevoke)},
 	"key whoami":            {0, noFlags(keyWhoAmI)},
+	"namespace get":         {0, noFlags(namespaceGet)},
+	"namespace set-quota":   {0, namespaceSetQuota},
 	"login":                 {0, noFlags(login)},
 }
 

@@ -15,11 +15,16 @@
 //	synod propose NAME DATA
 //	synod query NAME DATA [--consistency linearizable|stale]
 //	synod status
+//	synod key create NAME [--cluster-admin] [--role NAMESPACE=reader|writer|admin,...] | list | revoke ID | whoami
+//	synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N]
+//	synod login   (reads a token on standard input and saves it for --addr)
 //
 // Client commands take --addr URL (default http://127.0.0.1:7070, or
-// $SYNOD_ADDR), --tls-ca FILE (or $SYNOD_TLS_CA) to trust an https://
-// gateway's CA, and --json. DATA "-" reads standard input. Errors go to
-// standard error with a non-zero exit status.
+// $SYNOD_ADDR), --namespace NS (default "default", or $SYNOD_NAMESPACE),
+// --tls-ca FILE (or $SYNOD_TLS_CA) to trust an https:// gateway's CA, and
+// --json. They send the API key in $SYNOD_TOKEN, or the one saved for
+// --addr by synod login or synod dev. DATA "-" reads standard input.
+// Errors go to standard error with a non-zero exit status.
 //
 // Listeners on addresses other than loopback must be TLS: the public API
 // with --tls-cert and --tls-key, a host's internal API and Raft with
@@ -53,10 +58,15 @@ const usage = `usage:
   synod propose NAME DATA
   synod query NAME DATA [--consistency linearizable|stale]
   synod status
+  synod key create NAME [--cluster-admin] [--role NAMESPACE=reader|writer|admin,...] | list | revoke ID | whoami
+  synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N]
+  synod login   (reads a token on standard input and saves it for --addr)
 
 Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR),
---tls-ca FILE (or $SYNOD_TLS_CA) to trust an https:// gateway's CA, and --json
-for machine-readable output. DATA "-" reads standard input.
+--namespace NS (default "default", or $SYNOD_NAMESPACE), --tls-ca FILE (or
+$SYNOD_TLS_CA) to trust an https:// gateway's CA, and --json for
+machine-readable output. They send the API key in $SYNOD_TOKEN, or the one
+saved for --addr by synod login or synod dev. DATA "-" reads standard input.
 
 TLS: --tls-cert/--tls-key serve the public API over HTTPS. --cluster-ca,
 --cluster-cert and --cluster-key make a host's internal API and Raft mutual
@@ -100,7 +110,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runGateway(ctx, rest, stdout, stderr)
 	case "certs":
 		return runCerts(rest, stdout, stderr)
-	case "module", "shard", "key":
+	case "module", "shard", "key", "namespace":
 		if len(rest) == 0 {
 			return fmt.Errorf("%w: %s needs a subcommand", errUsage, cmd)
 		}
