@@ -48,6 +48,13 @@ const (
 	// cluster's life: later ones are refused, even after that key is
 	// revoked.
 	OpBootstrapKey Op = "bootstrap_key"
+	// OpChallengeHost records a secret nonce that a host must echo to be
+	// proven; the meta leader's host proposes it. It is [Op.HostOnly].
+	OpChallengeHost Op = "challenge_host"
+	// OpProveHost answers a host's challenge with its nonce, which only a
+	// replica of the meta shard can know, and makes the host proven; the
+	// host proposes it through its own meta replica. It is [Op.HostOnly].
+	OpProveHost Op = "prove_host"
 )
 
 // Queries.
@@ -59,7 +66,17 @@ const (
 	OpListShards  Op = "list_shards"
 	OpListHosts   Op = "list_hosts"
 	OpListKeys    Op = "list_keys"
+	// OpGetChallenge returns a host's open challenge, read by the host
+	// from its own meta replica. It is [Op.HostOnly].
+	OpGetChallenge Op = "get_challenge"
 )
+
+// HostOnly reports whether only a host's own controller may run the
+// request, through its own meta replica: the host API and the gateway
+// refuse it (see [Host.Proven] for why).
+func (op Op) HostOnly() bool {
+	return op == OpChallengeHost || op == OpProveHost || op == OpGetChallenge
+}
 
 // Request is a command or a query of the meta shard.
 type Request struct {
@@ -105,6 +122,11 @@ type Request struct {
 	Fuel uint64 `json:"fuel,omitempty"`
 	// Host describes the host of OpHeartbeat and OpJoinHost.
 	Host *Host `json:"host,omitempty"`
+	// HostID names the host of OpChallengeHost, OpProveHost and
+	// OpGetChallenge.
+	HostID uint64 `json:"host_id,omitempty"`
+	// Nonce is the secret of OpChallengeHost and OpProveHost.
+	Nonce string `json:"nonce,omitempty"`
 }
 
 // Encode returns the request's wire form.
