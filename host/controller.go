@@ -43,6 +43,7 @@ type controller struct {
 	lastVerify    map[uint64]verified
 	challenged    map[uint64]time.Time // on the meta leader: when it last challenged each host
 	answered      string               // the last challenge nonce this host answered
+	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
 }
 
 func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {
@@ -55,6 +56,7 @@ func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *
 		inLine:        make(map[uint64]inLine),
 		lastVerify:    make(map[uint64]verified),
 		challenged:    make(map[uint64]time.Time),
+		badModules:    make(map[string]bool),
 	}
 }
 

@@ -79,6 +79,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	case rid != 0 && !ok && !c.removed.Load():
 		mod, err := c.loadModule(ctx, s.Module)
 		if err != nil {
+			c.reportBadModule(s, err)
 			return err
 		}
 		if err := c.replicas.start(s, mod, hosts); err != nil {
