@@ -27,7 +27,7 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 	now := time.Now().UnixNano()
 	for _, hi := range hosts {
 		st := &synodv1.HostStatus{Id: hi.ID, Name: hi.Name, RaftAddress: hi.RaftAddr, ApiAddress: hi.APIAddr,
-			Alive: hi.Alive(now), State: string(cmp.Or(hi.State, meta.HostActive))}
+			Alive: hi.Alive(now), Proven: hi.Proven(now), State: string(cmp.Or(hi.State, meta.HostActive))}
 		// Every host runs a meta replica: one that answers for it is up.
 		if m, ok := known[hi.ID][meta.ShardID]; ok && m.HasReplica {
 			st.Reachable = true

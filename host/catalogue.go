@@ -18,7 +18,13 @@ type HostInfo = meta.Host
 // RunCatalogue implements [meta.Runner] through this host's meta replica:
 // commands go through the meta shard's log (this host must lead it, as for
 // any proposal), queries are linearizable.
+//
+// It refuses the requests that only a host's own controller makes (see
+// [meta.Op.HostOnly]).
 func (h *Host) RunCatalogue(ctx context.Context, req meta.Request, write bool) ([]byte, error) {
+	if err := refuseHostOnly(req); err != nil {
+		return nil, err
+	}
 	var res Result
 	var err error
 	if write {
@@ -39,8 +45,12 @@ func (h *Host) Catalogue() meta.Catalogue {
 
 // LocalCatalogue answers a catalogue query from this host's own meta
 // replica, without a round trip: possibly behind, but available on any host
-// that runs a meta replica. The reconciler and discovery use it.
+// that runs a meta replica. Discovery and the host API use it; like
+// [Host.RunCatalogue], it refuses host-only requests.
 func (h *Host) LocalCatalogue(ctx context.Context, req meta.Request) ([]byte, error) {
+	if err := refuseHostOnly(req); err != nil {
+		return nil, err
+	}
 	return h.data.localCatalogue(ctx, req)
 }
 

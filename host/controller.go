@@ -41,6 +41,9 @@ type controller struct {
 	lastTransfers map[uint64]time.Time // when a shard's leadership was last asked to move
 	inLine        map[uint64]inLine    // shards found in line with the catalogue
 	lastVerify    map[uint64]verified
+	challenged    map[uint64]time.Time // on the meta leader: when it last challenged each host
+	answered      string               // the last challenge nonce this host answered
+	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
 }
 
 func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {
@@ -52,6 +55,8 @@ func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *
 		lastTransfers: make(map[uint64]time.Time),
 		inLine:        make(map[uint64]inLine),
 		lastVerify:    make(map[uint64]verified),
+		challenged:    make(map[uint64]time.Time),
+		badModules:    make(map[string]bool),
 	}
 }
 

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/synodhq/synod/host/internal/wasm"
@@ -39,4 +40,23 @@ func (c *controller) loadModule(ctx context.Context, hash string) (*wasm.Module,
 		return nil, fmt.Errorf("load module %s: %w", hash, err)
 	}
 	return m, nil
+}
+
+// reportBadModule logs at error level, once per module hash, that the
+// bytes of the module a shard runs do not match its hash: this host
+// refuses to run them (see [wasm.Runtime.Load]) and keeps refusing on
+// every reconcile pass, and an operator must look. Other load errors stay
+// with the reconciler's own logging.
+func (c *controller) reportBadModule(s meta.Shard, err error) {
+	if !errors.Is(err, wasm.ErrHashMismatch) {
+		return
+	}
+	c.mu.Lock()
+	seen := c.badModules[s.Module]
+	c.badModules[s.Module] = true
+	c.mu.Unlock()
+	if !seen {
+		c.cfg.Logger.Error("module bytes do not match their hash: refusing to run the shard's replica here",
+			"host", c.cfg.Name, "namespace", s.Namespace, "shard", s.Name, "module", s.Module, "err", err)
+	}
 }

@@ -14,7 +14,8 @@ import (
 // own meta replica: it starts the replicas placed here and stops those no
 // longer placed here, reports joined replicas that have caught up, and,
 // for each shard whose replica here leads, changes the shard's membership
-// and leadership towards what the catalogue says.
+// and leadership towards what the catalogue says. It also answers this
+// host's proof challenge and, on the meta leader, challenges hosts.
 func (c *controller) reconcile(ctx context.Context) error {
 	var shards []meta.Shard
 	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true}, &shards); err != nil {
@@ -58,6 +59,12 @@ func (c *controller) reconcile(ctx context.Context) error {
 	if err := c.steerMeta(ctx, byID); err != nil {
 		errs = append(errs, fmt.Errorf("meta shard: %w", err))
 	}
+	if err := c.challengeHosts(ctx, byID); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.answerChallenge(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -72,6 +79,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	case rid != 0 && !ok && !c.removed.Load():
 		mod, err := c.loadModule(ctx, s.Module)
 		if err != nil {
+			c.reportBadModule(s, err)
 			return err
 		}
 		if err := c.replicas.start(s, mod, hosts); err != nil {

@@ -50,6 +50,13 @@ const (
 	// cluster's life: later ones are refused, even after that key is
 	// revoked.
 	OpBootstrapKey Op = "bootstrap_key"
+	// OpChallengeHost records a secret nonce that a host must echo to be
+	// proven; the meta leader's host proposes it. It is [Op.HostOnly].
+	OpChallengeHost Op = "challenge_host"
+	// OpProveHost answers a host's challenge with its nonce, which only a
+	// replica of the meta shard can know, and makes the host proven; the
+	// host proposes it through its own meta replica. It is [Op.HostOnly].
+	OpProveHost Op = "prove_host"
 )
 
 // Queries.
@@ -63,7 +70,17 @@ const (
 	OpListKeys    Op = "list_keys"
 	// OpGetNamespace returns a namespace's quota and usage.
 	OpGetNamespace Op = "get_namespace"
+	// OpGetChallenge returns a host's open challenge, read by the host
+	// from its own meta replica. It is [Op.HostOnly].
+	OpGetChallenge Op = "get_challenge"
 )
+
+// HostOnly reports whether only a host's own controller may run the
+// request, through its own meta replica: the host API and the gateway
+// refuse it (see [Host.Proven] for why).
+func (op Op) HostOnly() bool {
+	return op == OpChallengeHost || op == OpProveHost || op == OpGetChallenge
+}
 
 // Request is a command or a query of the meta shard.
 type Request struct {
@@ -111,6 +128,11 @@ type Request struct {
 	Fuel uint64 `json:"fuel,omitempty"`
 	// Host describes the host of OpHeartbeat and OpJoinHost.
 	Host *Host `json:"host,omitempty"`
+	// HostID names the host of OpChallengeHost, OpProveHost and
+	// OpGetChallenge.
+	HostID uint64 `json:"host_id,omitempty"`
+	// Nonce is the secret of OpChallengeHost and OpProveHost.
+	Nonce string `json:"nonce,omitempty"`
 }
 
 // Encode returns the request's wire form.

@@ -28,6 +28,7 @@ const (
 	keyNextShardID  = "next-shard-id"
 	keyIDFloor      = "host-id-floor"
 	keyBootstrapKey = "bootstrap-key"
+	keyChallenge    = "challenge/"
 )
 
 func moduleKey(ns, hash string) []byte { return []byte(keyModule + ns + "/" + hash) }
@@ -101,6 +102,10 @@ func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 		return drainHost(c, req, txn)
 	case OpRemoveHost:
 		return removeHost(c, req, txn)
+	case OpChallengeHost:
+		return challengeHost(c, req, txn)
+	case OpProveHost:
+		return proveHost(c, req, txn)
 	case OpAddReplica, OpRemoveReplica, OpMoveReplica, OpTransferLeader, OpReplicaCaughtUp, OpReplicaLeft:
 		return changeReplicas(c, req, txn)
 	}
@@ -145,6 +150,8 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 		return listJSON(view, keyAPIKey)
 	case OpGetNamespace:
 		return namespaceOf(view, req.Namespace)
+	case OpGetChallenge:
+		return getChallenge(view, req.HostID)
 	}
 	return nil, fail(ErrInvalidArgument, "unknown meta query %q", req.Op)
 }
@@ -242,7 +249,7 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := replicaCount(req.Replicas, len(cl.placeable()))
+	n, err := replicaCount(req.Replicas, len(cl.placeable()), cl.proven())
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +268,14 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	return putJSON(txn, key, s)
 }
 
-func replicaCount(asked, hosts int) (int, error) {
+// replicaCount returns how many replicas a new shard gets when asked for
+// asked (0: the default) with live placeable hosts, proven of them proven.
+// The default depends on live hosts only, so that a host not proven yet
+// refuses a shard rather than silently shrinking it.
+func replicaCount(asked, live, proven int) (int, error) {
 	n := asked
 	switch {
-	case asked == 0 && hosts >= 3:
+	case asked == 0 && live >= 3:
 		n = 3
 	case asked == 0:
 		// Even the default needs a host: with none alive, place would have
@@ -273,8 +284,11 @@ func replicaCount(asked, hosts int) (int, error) {
 	case asked != 1 && asked != 3 && asked != MaxReplicas:
 		return 0, fail(ErrInvalidArgument, "invalid replica count %d: use 1, 3 or 5", asked)
 	}
-	if n > hosts {
-		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d live hosts; the cluster has %d", n, n, hosts)
+	if n > live {
+		return 0, fail(ErrNotEnoughHosts, "%d replicas need %d live hosts; the cluster has %d", n, n, live)
+	}
+	if q := quorum(n); proven < q {
+		return 0, fail(ErrNotEnoughHosts, "%d replicas need a majority, %d, on live hosts proven to run replicas; the cluster has %d live proven hosts (of %d live hosts)", n, q, proven, live)
 	}
 	return n, nil
 }

@@ -103,10 +103,31 @@ func (c *catalogue) query(r meta.Request) ([]byte, error) {
 	return res.Output, res.Err
 }
 
+// addHosts registers hosts and proves them, as a real host's first
+// heartbeat and the meta leader's challenge do.
 func (c *catalogue) addHosts(ids ...uint64) {
+	c.t.Helper()
+	c.addUnproven(ids...)
+	c.prove(ids...)
+}
+
+// addUnproven registers hosts by heartbeat alone, as a forged heartbeat
+// does.
+func (c *catalogue) addUnproven(ids ...uint64) {
 	c.t.Helper()
 	for _, id := range ids {
 		c.must(meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{ID: id, Name: fmt.Sprint("h", id), RaftAddr: fmt.Sprintf("127.0.0.1:%d", 9000+id)}}, nil)
+	}
+}
+
+// prove challenges hosts and answers with the nonce, as the meta leader
+// and each host's controller do.
+func (c *catalogue) prove(ids ...uint64) {
+	c.t.Helper()
+	for _, id := range ids {
+		nonce := fmt.Sprintf("nonce-%d-%d", id, c.index)
+		c.must(meta.Request{Op: meta.OpChallengeHost, HostID: id, Nonce: nonce}, nil)
+		c.must(meta.Request{Op: meta.OpProveHost, HostID: id, Nonce: nonce}, nil)
 	}
 }
 

@@ -22,10 +22,14 @@ func heartbeat(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	h := *req.Host
 	h.State = HostActive
 	h.UpSinceNanos = c.TimeNanos
+	// Only the meta shard proves a host (see proof.go), never the host's
+	// own word.
+	h.ProvenNanos = 0
 	arrived := true
 	for _, old := range cl.hosts {
 		if old.ID == h.ID {
 			arrived = old.State == HostJoining
+			h.ProvenNanos = old.ProvenNanos
 			if old.Alive(c.TimeNanos) && old.UpSinceNanos != 0 {
 				h.UpSinceNanos = old.UpSinceNanos
 			}

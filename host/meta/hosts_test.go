@@ -126,9 +126,13 @@ func TestReplaceDeadHost(t *testing.T) {
 		t.Errorf("the old host's heartbeat: got %v, want ErrHostRemoved", err)
 	}
 	c.must(meta.Request{Op: meta.OpHeartbeat, Host: &meta.Host{ID: 4, Name: "h3", RaftAddr: "h3:1"}}, nil)
+	if got := onHosts(c.shard("a")); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("a heartbeat does not prove a host: replicas on %v, want [1 2] until it is proven", got)
+	}
+	c.prove(4)
 	s := c.shard("a")
 	if got := onHosts(s); fmt.Sprint(got) != "[1 2 4]" {
-		t.Fatalf("after the replacement's first heartbeat, replicas on %v, want [1 2 4]", got)
+		t.Fatalf("once the replacement is proven, replicas on %v, want [1 2 4]", got)
 	}
 	r := s.Replicas[2]
 	if r.ReplicaID != 4 || !r.Joined || !r.Learning {

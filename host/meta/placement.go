@@ -69,21 +69,52 @@ func (cl *cluster) load() (replicas, leaders map[uint64]int) {
 	return replicas, leaders
 }
 
-// place picks n distinct placeable hosts not in exclude: the least loaded
-// first, ties broken by host id, so replicas spread evenly. It returns
-// fewer when there are not enough.
-func (cl *cluster) place(n int, exclude []uint64) []uint64 {
-	load, _ := cl.load()
-	var ids []uint64
+// proven counts the hosts that are placeable and proven.
+func (cl *cluster) proven() int {
+	n := 0
 	for _, h := range cl.placeable() {
-		if !slices.Contains(exclude, h.ID) {
-			ids = append(ids, h.ID)
+		if h.Proven(cl.now) {
+			n++
 		}
 	}
-	slices.SortFunc(ids, func(a, b uint64) int {
-		return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b))
+	return n
+}
+
+// quorum is the majority of n replicas.
+func quorum(n int) int { return n/2 + 1 }
+
+// place picks n distinct placeable hosts not in exclude: the least loaded
+// first, ties broken by host id, so replicas spread evenly, but at most
+// n - quorum(n) of them unproven, so that a majority of what it places
+// is on hosts that have shown they run replicas (see [Host.Proven]). One
+// replica added to a running shard is its own majority: it goes only on
+// a proven host. It returns fewer when there are not enough.
+func (cl *cluster) place(n int, exclude []uint64) []uint64 {
+	load, _ := cl.load()
+	var cands []Host
+	for _, h := range cl.placeable() {
+		if !slices.Contains(exclude, h.ID) {
+			cands = append(cands, h)
+		}
+	}
+	slices.SortFunc(cands, func(a, b Host) int {
+		return cmp.Or(cmp.Compare(load[a.ID], load[b.ID]), cmp.Compare(a.ID, b.ID))
 	})
-	return ids[:min(n, len(ids))]
+	var ids []uint64
+	unproven := 0
+	for _, h := range cands {
+		if len(ids) == n {
+			break
+		}
+		if !h.Proven(cl.now) {
+			if unproven == n-quorum(n) {
+				continue
+			}
+			unproven++
+		}
+		ids = append(ids, h.ID)
+	}
+	return ids
 }
 
 // pickLeader returns the replica of s whose host prefers the fewest
@@ -116,7 +147,7 @@ func (cl *cluster) moveReplica(s *Shard, from, to uint64, strict bool) error {
 		case len(picked) > 0:
 			to = picked[0]
 		case strict:
-			return fail(ErrNotEnoughHosts, "shard %q: no live host without a replica of it to move its replica on host %d to", s.Name, from)
+			return fail(ErrNotEnoughHosts, "shard %q: no live, proven host without a replica of it to move its replica on host %d to", s.Name, from)
 		}
 	}
 	if len(s.Replicas) == 1 && (to == 0 || !cl.alive(from)) {
@@ -187,7 +218,7 @@ func (cl *cluster) evacuate(txn *store.Txn, hostID uint64, strict bool) error {
 }
 
 // repair gives every shard that has fewer replicas than it should a new
-// replica on a placeable host, where there is one.
+// replica on a placeable, proven host, where there is one.
 func (cl *cluster) repair(txn *store.Txn) error {
 	for i := range cl.shards {
 		s := &cl.shards[i]

@@ -46,8 +46,8 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	}
 	switch req.Op {
 	case OpAddReplica:
-		if !h.Placeable(c.TimeNanos) {
-			return nil, fail(ErrInvalidArgument, "host %s is %s: new replicas go only on live, active hosts", h.Name, describe(h, c.TimeNanos))
+		if !h.Placeable(c.TimeNanos) || !h.Proven(c.TimeNanos) {
+			return nil, fail(ErrInvalidArgument, "host %s is %s: new replicas go only on live, active, proven hosts", h.Name, describe(h, c.TimeNanos))
 		}
 		err = cl.addReplica(s, h.ID)
 		s.ReplicaCount = len(s.Replicas)
@@ -89,8 +89,8 @@ func moveReplica(cl *cluster, s *Shard, from Host, targetName string) error {
 	if err != nil {
 		return err
 	}
-	if !to.Placeable(cl.now) {
-		return fail(ErrInvalidArgument, "host %s is %s: new replicas go only on live, active hosts", to.Name, describe(to, cl.now))
+	if !to.Placeable(cl.now) || !to.Proven(cl.now) {
+		return fail(ErrInvalidArgument, "host %s is %s: new replicas go only on live, active, proven hosts", to.Name, describe(to, cl.now))
 	}
 	if _, j := s.replicaOn(from.ID); j < 0 {
 		return fail(ErrReplicaNotFound, "shard %q has no replica on host %s", s.Name, from.Name)
@@ -98,10 +98,13 @@ func moveReplica(cl *cluster, s *Shard, from Host, targetName string) error {
 	return cl.moveReplica(s, from.ID, to.ID, true)
 }
 
-// describe says why a host is not placeable.
+// describe says why a host takes no new replicas.
 func describe(h Host, now int64) string {
-	if !h.Alive(now) {
+	switch {
+	case !h.Alive(now):
 		return "not alive"
+	case h.Placeable(now) && !h.Proven(now):
+		return "not proven to run replicas yet"
 	}
 	return string(h.State)
 }

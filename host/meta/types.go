@@ -204,6 +204,11 @@ type Host struct {
 	// UpSinceNanos is when the host's current run of heartbeats began:
 	// the first heartbeat after it was last seen dead.
 	UpSinceNanos int64 `json:"up_since_nanos,omitempty"`
+	// ProvenNanos is the meta shard's clock when the host last answered
+	// a proof challenge (see [OpProveHost]): when its meta replica last
+	// showed that it replicates the meta leader's log. Only the meta
+	// shard sets it, never a host's own report.
+	ProvenNanos int64 `json:"proven_nanos,omitempty"`
 }
 
 // Alive reports whether the host has heartbeated within
@@ -219,8 +224,27 @@ func (h Host) UpFor(nowNanos int64, d time.Duration) bool {
 }
 
 // Placeable reports whether new replicas may go on the host at nowNanos.
+// A majority of a new shard's replicas, and every replica added to a
+// running shard, also need the host to be [Host.Proven].
 func (h Host) Placeable(nowNanos int64) bool {
 	return (h.State == HostActive || h.State == "") && h.Alive(nowNanos)
+}
+
+// ProofTimeout is how long a host's proof lasts: a host counts as proven
+// for this long after it last answered a challenge, and only during the
+// run of heartbeats in which it answered. The meta leader challenges
+// proven hosts again after half of it.
+const ProofTimeout = time.Minute
+
+// Proven reports whether the host has shown, during its current run of
+// heartbeats and within [ProofTimeout] of nowNanos, that its meta replica
+// replicates the meta leader's log: that it is a real host able to run
+// replicas, not just a name that heartbeats. A heartbeat never proves a
+// host, so a forged one cannot make a host proven, and a host that comes
+// back after being seen dead proves itself again.
+func (h Host) Proven(nowNanos int64) bool {
+	return h.Alive(nowNanos) && h.ProvenNanos != 0 && h.ProvenNanos >= h.UpSinceNanos &&
+		nowNanos-h.ProvenNanos < int64(ProofTimeout)
 }
 
 // Key is the catalogue entry of an API key. The key's secret is never

@@ -247,12 +247,18 @@ func (c *Cluster) startHosts(ctx context.Context) error {
 }
 
 // register records every host in the catalogue, waiting until the meta
-// shard has a leader.
+// shard has a leader, and then until every host has proven it runs
+// replicas, so that shards can be created at once.
 func (c *Cluster) register(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for _, r := range c.hosts {
 		if err := r.h.Register(ctx); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.hosts {
+		if err := r.h.AwaitProven(ctx); err != nil {
 			return err
 		}
 	}

@@ -754,7 +754,12 @@ type HostStatus struct {
 	State string `protobuf:"bytes,9,opt,name=state,proto3" json:"state,omitempty"`
 	// The host's part in the meta shard, as the meta leader sees it:
 	// "voter", "non-voting", or "" when unknown.
-	MetaRole      string `protobuf:"bytes,10,opt,name=meta_role,json=metaRole,proto3" json:"meta_role,omitempty"`
+	MetaRole string `protobuf:"bytes,10,opt,name=meta_role,json=metaRole,proto3" json:"meta_role,omitempty"`
+	// Whether the host has proven it runs replicas: its meta replica
+	// answered the meta leader's challenge, through Raft, during its current
+	// run of heartbeats and within the proof timeout (60 s). A majority of
+	// a new shard's replicas go only on proven hosts.
+	Proven        bool `protobuf:"varint,11,opt,name=proven,proto3" json:"proven,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -857,6 +862,13 @@ func (x *HostStatus) GetMetaRole() string {
 		return x.MetaRole
 	}
 	return ""
+}
+
+func (x *HostStatus) GetProven() bool {
+	if x != nil {
+		return x.Proven
+	}
+	return false
 }
 
 // ShardStatus describes one shard.
@@ -1109,7 +1121,7 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x10GetStatusRequest\"n\n" +
 	"\x11GetStatusResponse\x12*\n" +
 	"\x05hosts\x18\x01 \x03(\v2\x14.synod.v1.HostStatusR\x05hosts\x12-\n" +
-	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\x91\x02\n" +
+	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\xa9\x02\n" +
 	"\n" +
 	"HostStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x12\n" +
@@ -1123,7 +1135,8 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x05alive\x18\b \x01(\bR\x05alive\x12\x14\n" +
 	"\x05state\x18\t \x01(\tR\x05state\x12\x1b\n" +
 	"\tmeta_role\x18\n" +
-	" \x01(\tR\bmetaRole\"\xcc\x01\n" +
+	" \x01(\tR\bmetaRole\x12\x16\n" +
+	"\x06proven\x18\v \x01(\bR\x06proven\"\xcc\x01\n" +
 	"\vShardStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12*\n" +
