@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -85,8 +86,16 @@ func TestConnectionFlood(t *testing.T) {
 	}
 }
 
+// h2Preface and h2EmptySettings open an HTTP/2 connection, as a client
+// with nothing to ask would.
+const (
+	h2Preface       = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+	h2EmptySettings = "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+)
+
 // TestSlowClientsAreDropped checks that a connection left idle after a
-// request, and one whose body never arrives, are closed by the server.
+// request, one whose body never arrives, and an HTTP/2 one that never asks
+// anything are closed by the server.
 func TestSlowClientsAreDropped(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -97,6 +106,7 @@ func TestSlowClientsAreDropped(t *testing.T) {
 	}{
 		{name: "idle keep-alive", limits: Limits{IdleTimeout: 200 * time.Millisecond}, request: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", reply: true},
 		{name: "body never sent", limits: Limits{ReadTimeout: 300 * time.Millisecond}, request: "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"},
+		{name: "bare HTTP/2", limits: Limits{ReadHeaderTimeout: 200 * time.Millisecond}, request: h2Preface + h2EmptySettings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,5 +135,93 @@ func TestSlowClientsAreDropped(t *testing.T) {
 				t.Fatal("the server kept the connection open for 30 s")
 			}
 		})
+	}
+}
+
+// syncBuffer is a log destination for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) count(s string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), s)
+}
+
+// TestConnectionCapLoggedOnce floods a listener past its cap and checks
+// that reaching the cap and clearing it are each logged once.
+func TestConnectionCapLoggedOnce(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	capped := newCapListener(ln, 2, 100*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
+	capped.quiet = 200 * time.Millisecond
+	srv := &http.Server{Handler: http.NotFoundHandler(), ConnState: capped.connState}
+	go func() { _ = srv.Serve(capped) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	for range 20 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for logs.count("connection cap cleared") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cap was not logged as cleared within 30 s; logs:\n%s", logs.buf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := logs.count("connection cap reached"); n != 1 {
+		t.Errorf("reaching the cap logged %d times, want once; logs:\n%s", n, logs.buf.String())
+	}
+	if !strings.Contains(logs.buf.String(), "connections_waited=") {
+		t.Errorf("the clearing log does not say how many connections waited: %s", logs.buf.String())
+	}
+}
+
+// TestIdleConnectionsYieldAtCap fills a listener's cap with idle
+// keep-alive connections and checks that a new client is still served
+// long before they would time out.
+func TestIdleConnectionsYieldAtCap(t *testing.T) {
+	t.Parallel()
+	const maxConns = 3
+	addr, counted := serveLimited(t, Limits{MaxConns: maxConns})
+	for range maxConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("a request behind %d idle keep-alive connections: %v", maxConns, err)
+	}
+	_ = res.Body.Close()
+	if most := counted.most.Load(); most > maxConns {
+		t.Errorf("the server held %d connections at once, over its limit of %d", most, maxConns)
 	}
 }
