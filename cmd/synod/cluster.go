@@ -23,10 +23,12 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
 	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... to bootstrap a cluster: the same list, in the same order, on every first host")
 	join := fs.String("join", "", "internal API URLs of hosts of a running cluster to join, comma-separated")
+	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
+	cfg.Limits = *limits
 	var err error
 	if *initial != "" {
 		if cfg.InitialCluster, err = server.ParseInitialCluster(*initial); err != nil {
@@ -53,10 +55,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg server.GatewayConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
 	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
+	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
+	cfg.Limits = *limits
 	if *hosts != "" {
 		cfg.Hosts = strings.Split(*hosts, ",")
 	}

@@ -16,11 +16,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dataDir := fs.String("data-dir", ".synod", "directory for all cluster data (kept across restarts)")
 	listen := fs.String("listen", "127.0.0.1:7070", "gateway listen address")
 	hosts := fs.Int("hosts", 3, fmt.Sprintf("number of hosts, 1 to %d", dev.MaxHosts))
-	if _, err := parseArgs(fs, args, 0); err != nil {
+	limits := limitsFlags(fs)
+	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := dev.Start(ctx, dev.Config{DataDir: *dataDir, Listen: *listen, Hosts: *hosts, Logger: logger})
+	c, err := dev.Start(ctx, dev.Config{DataDir: *dataDir, Listen: *listen, Hosts: *hosts, Limits: *limits, Logger: logger})
 	if err != nil {
 		return err
 	}

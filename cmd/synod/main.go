@@ -16,6 +16,11 @@
 // Client commands take --addr URL (default http://127.0.0.1:7070, or
 // $SYNOD_ADDR) and --json. DATA "-" reads standard input. Errors go to
 // standard error with a non-zero exit status.
+//
+// Server commands (dev, host, gateway) take limits on each HTTP listener's
+// clients: --max-conns N, --read-header-timeout D, --read-timeout D,
+// --idle-timeout D and --max-request-bytes SIZE, and every flag also from
+// the environment (SYNOD_<FLAG>) or a JSON --config file.
 package main
 
 import (
@@ -44,6 +49,16 @@ const usage = `usage:
 
 Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR)
 and --json for machine-readable output. DATA "-" reads standard input.
+
+Server commands (dev, host, gateway) take limits on each HTTP listener's clients:
+  --max-conns N              connections held at once (default: an eighth of the
+                             file-descriptor limit, at most 10000)
+  --read-header-timeout D    to send request headers, or a first request (default 10s)
+  --read-timeout D           to send a whole request, body included (default 2m)
+  --idle-timeout D           a keep-alive connection may stay unused (default 2m)
+  --max-request-bytes SIZE   largest request message, e.g. 20MiB (default 20MiB)
+Each server flag can also be set as SYNOD_<FLAG> (e.g. SYNOD_MAX_CONNS) or in
+a JSON file given by --config.
 `
 
 // errUsage reports a command line that does not parse; the usage is shown.

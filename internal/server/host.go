@@ -71,6 +71,8 @@ type HostConfig struct {
 	Join []string
 	// GatewayListen, if set, also serves the public API from this process.
 	GatewayListen string
+	// Limits bound the clients of each of the process's HTTP listeners.
+	Limits Limits
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 }
@@ -90,6 +92,9 @@ func (c HostConfig) Validate() error {
 		return errors.New("host: give --initial-cluster or --join, not both")
 	case len(c.Join) > 0 && c.RaftAddr == "":
 		return errors.New("host: --raft-addr (or SYNOD_RAFT_ADDR) is required with --join")
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return fmt.Errorf("host: %w", err)
 	}
 	if c.RaftAddr != "" {
 		if _, _, err := net.SplitHostPort(c.RaftAddr); err != nil {
@@ -160,9 +165,10 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		return err
 	}
 	defer h.Close()
+	limits := cfg.Limits.WithDefaults()
 	mux := http.NewServeMux()
-	mux.Handle(hostapi.NewHandler(h))
-	api := Serve(ln, mux, cfg.Logger)
+	mux.Handle(hostapi.NewHandler(h, int(limits.MaxRequestBytes)))
+	api := ServeLimited(ln, mux, limits, cfg.Logger)
 	defer api.Close()
 	go func() {
 		if err := h.Register(ctx); err != nil {
@@ -172,7 +178,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	apiURL := "http://" + advertise
 	gatewayURL := ""
 	if cfg.GatewayListen != "" {
-		url, stop, err := startGateway(ctx, cfg.GatewayListen, []string{apiURL}, cfg.Logger)
+		url, stop, err := startGateway(ctx, cfg.GatewayListen, []string{apiURL}, limits, cfg.Logger)
 		if err != nil {
 			return err
 		}
@@ -208,6 +214,8 @@ type GatewayConfig struct {
 	// Hosts are internal API URLs of one or more hosts; the gateway finds
 	// the rest from the catalogue.
 	Hosts []string
+	// Limits bound the clients of the public API's listener.
+	Limits Limits
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 }
@@ -217,7 +225,10 @@ func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) 
 	if cfg.Listen == "" || len(cfg.Hosts) == 0 {
 		return errors.New("gateway: --listen and --hosts (or SYNOD_LISTEN and SYNOD_HOSTS) are required")
 	}
-	url, stop, err := startGateway(ctx, cfg.Listen, cfg.Hosts, cfg.Logger)
+	if err := cfg.Limits.Validate(); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	url, stop, err := startGateway(ctx, cfg.Listen, cfg.Hosts, cfg.Limits.WithDefaults(), cfg.Logger)
 	if err != nil {
 		return err
 	}
@@ -234,14 +245,14 @@ const discoveryInterval = 2 * time.Second
 var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 // startGateway serves the public API over the hosts found from seeds.
-func startGateway(ctx context.Context, listen string, seeds []string, log *slog.Logger) (url string, stop func(), err error) {
+func startGateway(ctx context.Context, listen string, seeds []string, limits Limits, log *slog.Logger) (url string, stop func(), err error) {
 	disc := hostapi.NewDiscovery(seeds, APIClient)
 	if err := disc.Refresh(ctx); err != nil {
 		log.Warn("gateway: no host answered yet; retrying in the background", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, Logger: log})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(limits.MaxRequestBytes), Logger: log})
 	if err != nil {
 		cancel()
 		return "", nil, err
@@ -251,7 +262,7 @@ func startGateway(ctx context.Context, listen string, seeds []string, log *slog.
 		cancel()
 		return "", nil, fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	srv := Serve(ln, gw.Handler(), log)
+	srv := ServeLimited(ln, gw.Handler(), limits, log)
 	return "http://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
 }
 

@@ -152,10 +152,7 @@ func (l *capListener) release() { <-l.slots }
 // connState tracks which connections are idle; it is the server's
 // ConnState hook.
 func (l *capListener) connState(c net.Conn, state http.ConnState) {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	cc, ok := c.(*capConn)
+	cc, ok := asCapConn(c)
 	if !ok {
 		return
 	}
@@ -201,13 +198,23 @@ func (c *capConn) Close() error {
 	return err
 }
 
+// asCapConn returns the [capConn] under c, which may be a TLS connection
+// over one.
+func asCapConn(c net.Conn) (*capConn, bool) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	cc, ok := c.(*capConn)
+	return cc, ok
+}
+
 // connKey is the context key of a request's [capConn].
 type connKey struct{}
 
 // withConn is the server's ConnContext hook: it gives each request its
 // connection.
 func withConn(ctx context.Context, c net.Conn) context.Context {
-	if cc, ok := c.(*capConn); ok {
+	if cc, ok := asCapConn(c); ok {
 		return context.WithValue(ctx, connKey{}, cc)
 	}
 	return ctx
