@@ -28,6 +28,10 @@ func Handler(h http.Handler, maxBytes int64) http.Handler {
 	limit := maxBytes + framingBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
+			// A shallow copy: the server must still see its own body in its
+			// request, to close the connection rather than wait to discard
+			// what the handler left unread.
+			r = r.WithContext(r.Context())
 			if r.ContentLength > limit {
 				r.Body = refused{tooLarge(maxBytes, fmt.Errorf("%d bytes declared", r.ContentLength))}
 			} else {

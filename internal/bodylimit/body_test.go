@@ -120,7 +120,11 @@ func TestHandler(t *testing.T) {
 			}), limit)
 			req := httptest.NewRequest(http.MethodPost, "/", body)
 			req.ContentLength = tt.declared
+			serverBody := req.Body
 			h.ServeHTTP(httptest.NewRecorder(), req)
+			if req.Body != serverBody {
+				t.Error("the handler replaced the server's request body, so the server waits to discard it instead of closing")
+			}
 			if tt.ok {
 				if readErr != nil || read != limit {
 					t.Fatalf("read %d bytes, %v; want %d", read, readErr, limit)

@@ -53,6 +53,11 @@ func serveLimited(t *testing.T, limits Limits) (string, *countingListener) {
 	counted := &countingListener{Listener: ln}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		}
+	})
 	srv := ServeLimited(counted, mux, limits, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { _ = srv.Close() })
 	return ln.Addr().String(), counted
@@ -223,5 +228,30 @@ func TestIdleConnectionsYieldAtCap(t *testing.T) {
 	_ = res.Body.Close()
 	if most := counted.most.Load(); most > maxConns {
 		t.Errorf("the server held %d connections at once, over its limit of %d", most, maxConns)
+	}
+}
+
+// TestOversizedBodyRefusedUnread declares a body far over the limit and
+// checks that the refusal comes at once, without the server reading or
+// waiting for the body.
+func TestOversizedBodyRefusedUnread(t *testing.T) {
+	t.Parallel()
+	addr, _ := serveLimited(t, Limits{MaxRequestBytes: 1 << 20})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a declared body of 1 GiB (the read timeout is 2 min): %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "limit of 1048576 bytes") || !res.Close {
+		t.Errorf("got %d %q (close %v), want 413 naming the limit, and the connection closed", res.StatusCode, body, res.Close)
 	}
 }

@@ -185,6 +185,16 @@ func (c *capConn) requestStarted() {
 	}
 }
 
+// CloseWrite shuts down the writing side of a TCP connection, as the
+// server does after a last response so that it reaches the client before
+// the connection is reset.
+func (c *capConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // Close closes the connection and frees its slot.
 func (c *capConn) Close() error {
 	err := c.Conn.Close()
