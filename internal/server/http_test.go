@@ -255,3 +255,59 @@ func TestOversizedBodyRefusedUnread(t *testing.T) {
 		t.Errorf("got %d %q (close %v), want 413 naming the limit, and the connection closed", res.StatusCode, body, res.Close)
 	}
 }
+
+// TestBusyConnectionsYieldAtCapWhenIdle fills a listener's cap with
+// connections in the middle of a request, queues a new client, then lets
+// those requests finish: the connections, now idle, must make way for the
+// new client long before they would time out.
+func TestBusyConnectionsYieldAtCapWhenIdle(t *testing.T) {
+	t.Parallel()
+	const maxConns = 2
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var busy sync.WaitGroup
+	busy.Add(maxConns)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /slow", func(http.ResponseWriter, *http.Request) { busy.Done(); <-release })
+	capped := newCapListener(ln, maxConns, time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := &http.Server{Handler: markStarted(mux), ConnContext: withConn, ConnState: capped.connState}
+	go func() { _ = srv.Serve(capped) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	addr := ln.Addr().String()
+	for range maxConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if _, err := c.Write([]byte("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy.Wait()
+	got := make(chan error, 1)
+	go func() {
+		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		res, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			_ = res.Body.Close()
+		}
+		got <- err
+	}()
+	waiting := func() bool { capped.mu.Lock(); defer capped.mu.Unlock(); return capped.waiting }
+	deadline := time.Now().Add(30 * time.Second)
+	for !waiting() {
+		if time.Now().After(deadline) {
+			t.Fatal("the new client never waited for a slot")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if err := <-got; err != nil {
+		t.Fatalf("a request queued behind %d busy connections that then went idle: %v", maxConns, err)
+	}
+}

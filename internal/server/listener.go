@@ -18,8 +18,9 @@ import (
 // Reaching the cap is logged once, and so is leaving it (once no
 // connection has waited for [capQuiet]), not once per waiting connection.
 // While at the cap, each connection that waits closes the longest-idle
-// keep-alive connection, so that clients with requests to make are not
-// kept out by ones that merely hold a connection open.
+// keep-alive connection, or else the next to become idle, so that clients
+// with requests to make are not kept out by ones that merely hold a
+// connection open.
 //
 // Every connection must start its first request within firstRequest of
 // being accepted, or it is closed: HTTP/1.1's ReadHeaderTimeout does the
@@ -149,7 +150,8 @@ func (l *capListener) maybeCleared() {
 // release frees a slot.
 func (l *capListener) release() { <-l.slots }
 
-// connState tracks which connections are idle; it is the server's
+// connState tracks which connections are idle, and closes one that
+// becomes idle while a new connection waits for a slot; it is the server's
 // ConnState hook.
 func (l *capListener) connState(c net.Conn, state http.ConnState) {
 	cc, ok := asCapConn(c)
@@ -157,11 +159,19 @@ func (l *capListener) connState(c net.Conn, state http.ConnState) {
 		return
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if state == http.StateIdle && cc.started.Load() {
-		l.idle[cc] = time.Now()
-	} else {
+	idle := state == http.StateIdle && cc.started.Load()
+	evict := idle && l.waiting
+	switch {
+	case evict:
 		delete(l.idle, cc)
+	case idle:
+		l.idle[cc] = time.Now()
+	default:
+		delete(l.idle, cc)
+	}
+	l.mu.Unlock()
+	if evict {
+		_ = cc.Close()
 	}
 }
 
