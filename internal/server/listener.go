@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"crypto/tls"
 	"log/slog"
@@ -38,12 +39,12 @@ type capListener struct {
 	quiet time.Duration // how long without a wait clears the cap
 
 	mu       sync.Mutex
-	full     bool                   // at the cap, and not yet cleared
-	waiting  bool                   // Accept waits for a slot
-	since    time.Time              // when the cap was reached
-	lastWait time.Time              // when a connection last had to wait
-	waited   int                    // connections that waited since
-	idle     map[*capConn]time.Time // keep-alive connections between requests, and since when
+	full     bool      // at the cap, and not yet cleared
+	waiting  bool      // Accept waits for a slot
+	since    time.Time // when the cap was reached
+	lastWait time.Time // when a connection last had to wait
+	waited   int       // connections that waited since
+	idle     list.List // of *capConn: keep-alive connections between requests, longest idle first
 }
 
 // capQuiet is how long a listener at its cap must go without a connection
@@ -58,7 +59,6 @@ func newCapListener(ln net.Listener, maxConns int, firstRequest time.Duration, l
 		log:          log,
 		done:         make(chan struct{}),
 		quiet:        capQuiet,
-		idle:         make(map[*capConn]time.Time),
 	}
 }
 
@@ -92,7 +92,7 @@ func (l *capListener) acquire() bool {
 	default:
 	}
 	l.atCap()
-	defer l.setWaiting(false)
+	defer l.doneWaiting()
 	select {
 	case l.slots <- struct{}{}:
 		return true
@@ -115,21 +115,20 @@ func (l *capListener) atCap() {
 	}
 	l.waited++
 	var oldest *capConn
-	for c, t := range l.idle {
-		if oldest == nil || t.Before(l.idle[oldest]) {
-			oldest = c
-		}
+	if e := l.idle.Front(); e != nil {
+		oldest = e.Value.(*capConn)
+		l.notIdle(oldest)
 	}
-	delete(l.idle, oldest)
 	l.mu.Unlock()
 	if oldest != nil {
 		_ = oldest.Close()
 	}
 }
 
-func (l *capListener) setWaiting(w bool) {
+// doneWaiting records that Accept no longer waits.
+func (l *capListener) doneWaiting() {
 	l.mu.Lock()
-	l.waiting, l.lastWait = w, time.Now()
+	l.waiting, l.lastWait = false, time.Now()
 	l.mu.Unlock()
 }
 
@@ -138,6 +137,11 @@ func (l *capListener) setWaiting(w bool) {
 func (l *capListener) maybeCleared() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	select {
+	case <-l.done:
+		return
+	default:
+	}
 	if wait := l.quiet - time.Since(l.lastWait); l.waiting || wait > 0 {
 		time.AfterFunc(max(wait, l.quiet/10), l.maybeCleared)
 		return
@@ -161,13 +165,12 @@ func (l *capListener) connState(c net.Conn, state http.ConnState) {
 	l.mu.Lock()
 	idle := state == http.StateIdle && cc.started.Load()
 	evict := idle && l.waiting
-	switch {
-	case evict:
-		delete(l.idle, cc)
-	case idle:
-		l.idle[cc] = time.Now()
-	default:
-		delete(l.idle, cc)
+	if idle && !evict {
+		if cc.idleAt == nil {
+			cc.idleAt = l.idle.PushBack(cc)
+		}
+	} else {
+		l.notIdle(cc)
 	}
 	l.mu.Unlock()
 	if evict {
@@ -175,12 +178,21 @@ func (l *capListener) connState(c net.Conn, state http.ConnState) {
 	}
 }
 
+// notIdle takes c off the idle list; l.mu must be held.
+func (l *capListener) notIdle(c *capConn) {
+	if c.idleAt != nil {
+		l.idle.Remove(c.idleAt)
+		c.idleAt = nil
+	}
+}
+
 // capConn is a connection that holds a slot of its listener until closed.
 type capConn struct {
 	net.Conn
 	l         *capListener
-	deadline  *time.Timer // closes the connection if no request starts in time
-	started   atomic.Bool // a request has started
+	deadline  *time.Timer   // closes the connection if no request starts in time
+	started   atomic.Bool   // a request has started
+	idleAt    *list.Element // its place in l.idle while idle; guarded by l.mu
 	closeOnce sync.Once
 }
 
@@ -211,7 +223,7 @@ func (c *capConn) Close() error {
 	c.closeOnce.Do(func() {
 		c.deadline.Stop()
 		c.l.mu.Lock()
-		delete(c.l.idle, c)
+		c.l.notIdle(c)
 		c.l.mu.Unlock()
 		c.l.release()
 	})
