@@ -146,7 +146,7 @@ func testBadInput(t *testing.T, network bool) {
 				_, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: make([]byte, 21<<20)}))
 				return err
 			},
-			code: connect.CodeResourceExhausted, msg: "larger than configured max",
+			code: connect.CodeResourceExhausted, msg: "larger than this server's limit of 20971520 bytes",
 		},
 		{
 			name: "command the module rejects",

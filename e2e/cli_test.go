@@ -69,13 +69,21 @@ func startSynod(tb testing.TB, env []string, marker string, args ...string) *dev
 	tb.Helper()
 	cmd := exec.Command(synodBinary(tb), args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	return runSynod(tb, cmd, marker)
+}
+
+// runSynod starts cmd, a synod process (perhaps under a wrapper such as
+// prlimit), and waits for a line with marker; the rest of that line is the
+// process's URL.
+func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
+	tb.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start synod %s: %v", args[0], err)
+		tb.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	ready := make(chan string, 1)
@@ -98,7 +106,7 @@ func startSynod(tb testing.TB, env []string, marker string, args ...string) *dev
 	select {
 	case p.addr = <-ready:
 	case <-time.After(60 * time.Second):
-		tb.Fatalf("synod %s did not print %q within 60 s", args[0], marker)
+		tb.Fatalf("%s did not print %q within 60 s", strings.Join(cmd.Args, " "), marker)
 	}
 	return p
 }

@@ -35,7 +35,7 @@ func TestModuleSwapIsRefused(t *testing.T) {
 	refused := 0
 	for i := range 3 {
 		mux := http.NewServeMux()
-		mux.Handle(hostapi.NewHandler(c.Host(i)))
+		mux.Handle(hostapi.NewHandler(c.Host(i), 0))
 		api := httptest.NewServer(mux)
 		t.Cleanup(api.Close)
 		_, err := hostapi.NewClient(c.Host(i).ID(), api.URL, api.Client()).RunCatalogue(t.Context(), swap, true)

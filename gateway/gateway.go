@@ -9,6 +9,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/synodhq/synod/internal/bodylimit"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
@@ -16,8 +17,10 @@ import (
 type Config struct {
 	// Hosts tells the gateway which hosts it can route to.
 	Hosts Directory
-	// MaxRequestBytes caps a request message; default 20 MiB (a module of
-	// the largest allowed size, plus framing).
+	// MaxRequestBytes caps a request message, compressed or not: one over
+	// it is refused with resource_exhausted without being read or
+	// decompressed further. Default 20 MiB (a module of the largest
+	// allowed size, plus framing).
 	MaxRequestBytes int
 	// DefaultTimeout bounds a call that carries no deadline; default 10 s.
 	DefaultTimeout time.Duration
@@ -49,7 +52,7 @@ func (c Config) Validate() error {
 
 func (c Config) withDefaults() Config {
 	if c.MaxRequestBytes == 0 {
-		c.MaxRequestBytes = 20 << 20
+		c.MaxRequestBytes = bodylimit.DefaultMaxBytes
 	}
 	if c.DefaultTimeout == 0 {
 		c.DefaultTimeout = 10 * time.Second
@@ -98,12 +101,11 @@ func New(cfg Config) (*Gateway, error) {
 // Serve it with
 // HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
-	opts := []connect.HandlerOption{
-		connect.WithReadMaxBytes(g.cfg.MaxRequestBytes),
+	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
 		// Compressing small responses costs more CPU than it saves bytes.
 		connect.WithCompressMinBytes(compressMinBytes),
 		connect.WithInterceptors(g.authorize(), g.deadlines()),
-	}
+	)
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
 	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))

@@ -29,10 +29,12 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	join := fs.String("join", "", "internal API URLs of hosts of a running cluster to join, comma-separated")
 	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the token of the cluster's first admin key (default: the first host of --initial-cluster makes DATA_DIR/admin.token)")
 	audit := auditLogFlag(fs)
+	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
+	cfg.Limits = *limits
 	var err error
 	if *initial != "" {
 		if cfg.InitialCluster, err = server.ParseInitialCluster(*initial); err != nil {
@@ -72,10 +74,12 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	clusterTLSFlags(fs, &cfg.ClusterTLS)
 	insecureFlag(fs, &cfg.Insecure)
 	audit := auditLogFlag(fs)
+	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
+	cfg.Limits = *limits
 	if *hosts != "" {
 		cfg.Hosts = strings.Split(*hosts, ",")
 	}

@@ -22,14 +22,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	publicTLSFlags(fs, &cfg.TLS)
 	insecureFlag(fs, &cfg.Insecure)
 	audit := auditLogFlag(fs)
-	if _, err := parseArgs(fs, args, 0); err != nil {
+	limits := limitsFlags(fs)
+	if err := parseServerArgs(fs, args); err != nil {
 		return err
 	}
 	var err error
 	if cfg.Audit, err = newAuditLogger(stderr, *audit); err != nil {
 		return err
 	}
-	cfg.DataDir, cfg.Listen, cfg.Hosts = *dataDir, *listen, *hosts
+	cfg.DataDir, cfg.Listen, cfg.Hosts, cfg.Limits = *dataDir, *listen, *hosts, *limits
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := checkExposure(stderr, "dev", cfg.Exposure); err != nil {
 		return err

@@ -30,6 +30,11 @@
 // with --tls-cert and --tls-key, a host's internal API and Raft with
 // --cluster-ca, --cluster-cert and --cluster-key (mutual TLS, which
 // gateways need too to reach such hosts), unless --insecure is given.
+//
+// Server commands (dev, host, gateway) take limits on each HTTP listener's
+// clients: --max-conns N, --read-header-timeout D, --read-timeout D,
+// --idle-timeout D and --max-request-bytes SIZE, and every flag also from
+// the environment (SYNOD_<FLAG>) or a JSON --config file.
 package main
 
 import (
@@ -74,6 +79,16 @@ TLS (internal URLs become https://), and let a gateway reach such hosts. A
 listener on an address other than loopback must use TLS unless --insecure is
 given. Certificate files are reloaded when they change (Raft's at restart).
 synod certs makes a development CA and certificates.
+
+Server commands (dev, host, gateway) take limits on each HTTP listener's clients:
+  --max-conns N              connections held at once (default: an eighth of the
+                             file-descriptor limit, at most 10000)
+  --read-header-timeout D    to send request headers, or a first request (default 10s)
+  --read-timeout D           to send a whole request, body included (default 2m)
+  --idle-timeout D           a keep-alive connection may stay unused (default 2m)
+  --max-request-bytes SIZE   largest request message, e.g. 20MiB (default 20MiB)
+Each server flag can also be set as SYNOD_<FLAG> (e.g. SYNOD_MAX_CONNS) or in
+a JSON file given by --config.
 `
 
 // errUsage reports a command line that does not parse; the usage is shown.

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Server commands (host, gateway) take each setting from, in order: the
+// Server commands (dev, host, gateway) take each setting from, in order: the
 // command line, the environment (SYNOD_ and the flag's name in upper case
 // with '-' as '_', e.g. SYNOD_DATA_DIR), and a JSON config file given by
 // --config or SYNOD_CONFIG (an object keyed by flag name, values as strings

@@ -10,21 +10,25 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/bodylimit"
 	"github.com/synodhq/synod/internal/outcome"
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
 
-// maxMessageBytes bounds a request to a host: a module of the largest size
-// allowed, plus framing.
-const maxMessageBytes = 20 << 20
+// maxMessageBytes bounds what a client sends to a host: a module of the
+// largest size allowed, plus framing.
+const maxMessageBytes = bodylimit.DefaultMaxBytes
 
-// NewHandler returns the path and handler that serve h's internal API.
-func NewHandler(h *host.Host) (string, http.Handler) {
-	return hostv1connect.NewHostServiceHandler(&server{h: h},
-		connect.WithReadMaxBytes(maxMessageBytes),
-		connect.WithInterceptors(errorEncoder()),
-	)
+// NewHandler returns the path and handler that serve h's internal API,
+// which refuses a request message over maxRequestBytes (0: 20 MiB) without
+// reading or decompressing it further.
+func NewHandler(h *host.Host, maxRequestBytes int) (string, http.Handler) {
+	if maxRequestBytes == 0 {
+		maxRequestBytes = bodylimit.DefaultMaxBytes
+	}
+	opts := append(bodylimit.ConnectOptions(maxRequestBytes), connect.WithInterceptors(errorEncoder()))
+	return hostv1connect.NewHostServiceHandler(&server{h: h}, opts...)
 }
 
 // errorEncoder attaches a HostError detail to every error.

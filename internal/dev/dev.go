@@ -58,6 +58,9 @@ type Config struct {
 	// port and the gateway reach hosts only through it, as separate
 	// processes would.
 	Network bool
+	// Limits bound the clients of each HTTP listener: the gateway's and,
+	// with Network, each host's internal API.
+	Limits server.Limits
 	// Logger receives the cluster's logs; default slog.Default().
 	Logger *slog.Logger
 	// Audit receives the gateway's audit log; default Logger.
@@ -71,6 +74,9 @@ func (c Config) Validate() error {
 		return errors.New("dev config: DataDir is required")
 	case c.Hosts < 0 || c.Hosts > MaxHosts:
 		return fmt.Errorf("dev config: Hosts must be between 1 and %d, not %d", MaxHosts, c.Hosts)
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return fmt.Errorf("dev config: %w", err)
 	}
 	return nil
 }
@@ -139,6 +145,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Limits = cfg.Limits.WithDefaults()
 	lay, err := loadLayout(cfg.DataDir, cfg.Hosts)
 	if err != nil {
 		return nil, err
@@ -266,7 +273,7 @@ func (c *Cluster) register(ctx context.Context) error {
 }
 
 func (c *Cluster) serve() error {
-	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, Logger: c.cfg.Logger, Audit: c.cfg.Audit})
+	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, MaxRequestBytes: int(c.cfg.Limits.MaxRequestBytes), Logger: c.cfg.Logger, Audit: c.cfg.Audit})
 	if err != nil {
 		return err
 	}
@@ -275,7 +282,7 @@ func (c *Cluster) serve() error {
 		return fmt.Errorf("listen on %s: %w", c.cfg.Listen, err)
 	}
 	c.ln = ln
-	c.srv = server.ServeTLS(ln, gw.Handler(), server.Limits{}, c.tls, c.cfg.Logger)
+	c.srv = server.ServeTLS(ln, gw.Handler(), c.cfg.Limits, c.tls, c.cfg.Logger)
 	return nil
 }
 

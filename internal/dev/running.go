@@ -40,8 +40,8 @@ func (c *Cluster) launch(ctx context.Context, i int) (*running, error) {
 		return nil, fmt.Errorf("listen for the internal API of %s: %w", h.Name(), err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(hostapi.NewHandler(h))
-	r.srv = server.Serve(ln, mux, c.cfg.Logger)
+	mux.Handle(hostapi.NewHandler(h, int(c.cfg.Limits.MaxRequestBytes)))
+	r.srv = server.ServeLimited(ln, mux, c.cfg.Limits, c.cfg.Logger)
 	r.via = hostapi.NewClient(h.ID(), "http://"+ln.Addr().String(), server.APIClient)
 	return r, nil
 }

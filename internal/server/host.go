@@ -90,6 +90,8 @@ type HostConfig struct {
 	// Insecure allows cleartext listeners on addresses that are not
 	// loopback (see [CheckExposure]).
 	Insecure bool
+	// Limits bound the clients of each of the process's HTTP listeners.
+	Limits Limits
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 	// Audit receives the embedded gateway's audit log; default Logger.
@@ -111,6 +113,9 @@ func (c HostConfig) Validate() error {
 		return errors.New("host: give --initial-cluster or --join, not both")
 	case len(c.Join) > 0 && c.RaftAddr == "":
 		return errors.New("host: --raft-addr (or SYNOD_RAFT_ADDR) is required with --join")
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return fmt.Errorf("host: %w", err)
 	}
 	if err := c.GatewayTLS.validate("host"); err != nil {
 		return err
@@ -208,9 +213,10 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		return err
 	}
 	defer h.Close()
+	limits := cfg.Limits.WithDefaults()
 	mux := http.NewServeMux()
-	mux.Handle(hostapi.NewHandler(h))
-	api := ServeTLS(ln, mux, Limits{}, creds.serverConfig(), cfg.Logger)
+	mux.Handle(hostapi.NewHandler(h, int(limits.MaxRequestBytes)))
+	api := ServeTLS(ln, mux, limits, creds.serverConfig(), cfg.Logger)
 	defer api.Close()
 	go func() {
 		if err := h.Register(ctx); err != nil {
@@ -222,7 +228,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	apiURL := creds.scheme() + "://" + advertise
 	gatewayURL := ""
 	if cfg.GatewayListen != "" {
-		url, stop, err := startGateway(ctx, gatewaySetup{cfg.GatewayListen, publicTLS, []string{apiURL}, creds, cfg.Logger, cfg.Audit})
+		url, stop, err := startGateway(ctx, gatewaySetup{cfg.GatewayListen, publicTLS, []string{apiURL}, creds, limits, cfg.Logger, cfg.Audit})
 		if err != nil {
 			return err
 		}
@@ -268,6 +274,8 @@ type GatewayConfig struct {
 	// Insecure allows a cleartext public API on an address that is not
 	// loopback (see [CheckExposure]).
 	Insecure bool
+	// Limits bound the clients of the public API's listener.
+	Limits Limits
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 	// Audit receives the gateway's audit log; default Logger.
@@ -278,6 +286,9 @@ type GatewayConfig struct {
 func (c GatewayConfig) Validate() error {
 	if c.Listen == "" || len(c.Hosts) == 0 {
 		return errors.New("gateway: --listen and --hosts (or SYNOD_LISTEN and SYNOD_HOSTS) are required")
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
 	if err := c.TLS.validate("gateway"); err != nil {
 		return err
@@ -299,7 +310,7 @@ func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) 
 	if err != nil {
 		return err
 	}
-	url, stop, err := startGateway(ctx, gatewaySetup{cfg.Listen, publicTLS, cfg.Hosts, creds, cfg.Logger, cfg.Audit})
+	url, stop, err := startGateway(ctx, gatewaySetup{cfg.Listen, publicTLS, cfg.Hosts, creds, cfg.Limits.WithDefaults(), cfg.Logger, cfg.Audit})
 	if err != nil {
 		return err
 	}
@@ -326,6 +337,7 @@ type gatewaySetup struct {
 	tls    *tls.Config // of the public API; nil for cleartext
 	seeds  []string    // internal API URLs to discover hosts from
 	creds  cluster
+	limits Limits // of the public API's listener, defaults filled in
 	log    *slog.Logger
 	audit  *slog.Logger
 }
@@ -338,7 +350,7 @@ func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(),
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, Logger: s.log, Audit: s.audit})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(s.limits.MaxRequestBytes), Logger: s.log, Audit: s.audit})
 	if err != nil {
 		cancel()
 		return "", nil, err
@@ -348,7 +360,7 @@ func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(),
 		cancel()
 		return "", nil, fmt.Errorf("listen on %s: %w", s.listen, err)
 	}
-	srv := ServeTLS(ln, gw.Handler(), Limits{}, s.tls, s.log)
+	srv := ServeTLS(ln, gw.Handler(), s.limits, s.tls, s.log)
 	scheme := "http"
 	if s.tls != nil {
 		scheme = "https"

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/netutil"
+	"github.com/synodhq/synod/internal/bodylimit"
 )
 
 // Limits bound what the clients of one listener can make the process
@@ -17,27 +17,58 @@ import (
 type Limits struct {
 	// MaxConns is how many connections the listener holds open at once;
 	// further ones wait in the kernel's accept queue, costing the process
-	// no file descriptor, until one closes. Default: an eighth of the
-	// process's file-descriptor limit (a process serves up to four
+	// no file descriptor, until one closes (at the cap, each waiting one
+	// closes the longest-idle keep-alive connection). Default: an eighth
+	// of the process's file-descriptor limit (a process serves up to four
 	// listeners: synod dev's three internal APIs and its gateway), at
 	// most 10,000.
 	MaxConns int
 	// ReadHeaderTimeout bounds how long a client may take to send a
-	// request's headers; default 10 s.
+	// request's headers, and how long a new connection, HTTP/2 included,
+	// may wait before its first request; default 10 s.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds how long a client may take to send a whole
-	// request, body included; default 2 min (a 20 MiB module upload at
-	// 170 KB/s).
+	// request, body included (for HTTP/2, each stream's); default 2 min (a
+	// 20 MiB module upload at 170 KB/s).
 	ReadTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection (HTTP/1.1 or HTTP/2)
 	// that has had no request for this long; default 2 min.
 	IdleTimeout time.Duration
+	// MaxRequestBytes is the largest request message the handlers accept
+	// (give them the same number, see [bodylimit.ConnectOptions]); the
+	// listener reads no body past it plus a little framing. Default
+	// [bodylimit.DefaultMaxBytes], 20 MiB.
+	MaxRequestBytes int64
 }
 
 // maxConnsCap is the most connections one listener holds by default.
 const maxConnsCap = 10000
 
-func (l Limits) withDefaults() Limits {
+// maxConcurrentStreams is how many requests one HTTP/2 connection may have
+// in flight; further streams are refused. Go's default is 250; a client
+// with more work to do opens another connection, which MaxConns counts.
+const maxConcurrentStreams = 100
+
+// Validate reports the first field that is wrong.
+func (l Limits) Validate() error {
+	switch {
+	case l.MaxConns < 0:
+		return errors.New("limits: --max-conns must not be negative")
+	case l.ReadHeaderTimeout < 0:
+		return errors.New("limits: --read-header-timeout must not be negative")
+	case l.ReadTimeout < 0:
+		return errors.New("limits: --read-timeout must not be negative")
+	case l.IdleTimeout < 0:
+		return errors.New("limits: --idle-timeout must not be negative")
+	case l.MaxRequestBytes < 0:
+		return errors.New("limits: --max-request-bytes must not be negative")
+	}
+	return nil
+}
+
+// WithDefaults returns the limits with every zero field set to its
+// default.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxConns == 0 {
 		l.MaxConns = min(maxConnsCap, max(64, fdLimit()/8))
 	}
@@ -49,6 +80,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.IdleTimeout == 0 {
 		l.IdleTimeout = 2 * time.Minute
+	}
+	if l.MaxRequestBytes == 0 {
+		l.MaxRequestBytes = bodylimit.DefaultMaxBytes
 	}
 	return l
 }
@@ -78,25 +112,29 @@ func ServeLimited(ln net.Listener, h http.Handler, limits Limits, log *slog.Logg
 // negotiated by ALPN), or in cleartext if tlsConfig is nil. The TLS
 // handshake counts against ReadHeaderTimeout.
 func ServeTLS(ln net.Listener, h http.Handler, limits Limits, tlsConfig *tls.Config, log *slog.Logger) *http.Server {
-	limits = limits.withDefaults()
+	limits = limits.WithDefaults()
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	protocols.SetHTTP2(tlsConfig != nil)
+	capped := newCapListener(ln, limits.MaxConns, limits.ReadHeaderTimeout, log)
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           markStarted(bodylimit.Handler(h, limits.MaxRequestBytes)),
 		Protocols:         &protocols,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		ReadTimeout:       limits.ReadTimeout,
 		IdleTimeout:       limits.IdleTimeout,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
+		ConnContext:       withConn,
+		ConnState:         capped.connState,
 	}
 	serve := srv.Serve
 	if tlsConfig != nil {
 		serve = func(l net.Listener) error { return srv.ServeTLS(l, "", "") }
 	}
 	go func() {
-		if err := serve(netutil.LimitListener(ln, limits.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(capped); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("server stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/synodhq/synod/internal/server"
+)
+
+// limitsFlags adds the flags of what each HTTP listener of a server
+// command lets its clients hold, with the defaults of [server.Limits].
+func limitsFlags(fs *flag.FlagSet) *server.Limits {
+	def := server.Limits{}.WithDefaults()
+	l := &server.Limits{}
+	fs.IntVar(&l.MaxConns, "max-conns", 0, "connections each listener holds at once; more wait in the kernel's accept queue (0: an eighth of the file-descriptor limit, at most 10000)")
+	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", def.ReadHeaderTimeout, "time a client has to send a request's headers, and a new connection its first request")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", def.ReadTimeout, "time a client has to send a whole request, body included")
+	fs.DurationVar(&l.IdleTimeout, "idle-timeout", def.IdleTimeout, "time a keep-alive connection may stay without a request")
+	l.MaxRequestBytes = def.MaxRequestBytes
+	fs.Var((*byteSize)(&l.MaxRequestBytes), "max-request-bytes", "largest request message, compressed or not, e.g. 20MiB; the body of a larger one is not read")
+	return l
+}
+
+// byteSize is a flag value of bytes: a number, optionally followed by KiB,
+// MiB or GiB.
+type byteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	shift  uint
+}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+
+func (b *byteSize) String() string {
+	for _, u := range byteUnits {
+		if n := int64(*b); n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.suffix
+		}
+	}
+	return "0"
+}
+
+func (b *byteSize) Set(s string) error {
+	num, shift := s, uint(0)
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n <= 0 || n > 1<<40>>shift {
+		return fmt.Errorf("%q is not a positive size in bytes (e.g. 1048576 or 20MiB)", s)
+	}
+	*b = byteSize(n << shift)
+	return nil
+}
