@@ -56,6 +56,10 @@ var needs = map[string]access.Need{
 type caller struct {
 	key meta.Key
 	ns  string
+	// metered is set for a call counted against its namespace's rate
+	// quotas: one that names a namespace and is not a cluster admin's
+	// call (see NamespaceService).
+	metered bool
 }
 
 type callerKey struct{}
@@ -74,6 +78,9 @@ type namespaced interface{ GetNamespace() string }
 var (
 	errNoKey  = connect.NewError(connect.CodeUnauthenticated, errors.New(`no API key: send "Authorization: Bearer <token>" (the CLI reads SYNOD_TOKEN)`))
 	errBadKey = connect.NewError(connect.CodeUnauthenticated, errors.New("API key not recognised: it is malformed, revoked or was never issued"))
+	// errKeysUnavailable tells nothing of the cluster's insides to a
+	// caller that may not have shown a key yet; the log has the cause.
+	errKeysUnavailable = connect.NewError(connect.CodeUnavailable, errors.New("cannot check API keys now; retry"))
 )
 
 // authenticate is the gateway's outermost HTTP layer: it finds the key a
@@ -100,13 +107,16 @@ func (g *Gateway) keyOf(r *http.Request) (meta.Key, error) {
 	}
 	tok, err := access.ParseToken(bearer)
 	if err != nil {
+		g.badKeys.warn(g.cfg.Logger, "from", r.RemoteAddr)
 		return meta.Key{}, errBadKey
 	}
 	key, found, err := g.keys.lookup(r.Context(), tok.ID)
 	switch {
 	case err != nil:
-		return meta.Key{}, connect.NewError(connect.CodeUnavailable, fmt.Errorf("cannot check the API key now: %w", err))
+		g.keysDown.warn(g.cfg.Logger, "err", err)
+		return meta.Key{}, errKeysUnavailable
 	case !found || !tok.Matches(key.SecretHash):
+		g.badKeys.warn(g.cfg.Logger, "from", r.RemoteAddr, "key", tok.ID)
 		return meta.Key{}, errBadKey
 	}
 	return key, nil
@@ -142,6 +152,7 @@ func permit(key meta.Key, req connect.AnyRequest) (caller, error) {
 		if c.ns, err = access.Namespace(m.GetNamespace()); err != nil {
 			return c, connect.NewError(connect.CodeInvalidArgument, err)
 		}
+		c.metered = !need.Cluster
 	}
 	if !key.Allows(need, c.ns) {
 		return c, denied(key, need, c.ns)

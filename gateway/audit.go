@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -72,24 +73,40 @@ func (g *Gateway) auditAttrs(req connect.AnyRequest, c caller, err error) []slog
 	}
 }
 
+// Bounds on an audit record's request, so that no caller can make the
+// log grow faster than its calls: a string field is cut at
+// maxAuditString bytes, the whole request at maxAuditRequest.
+const (
+	maxAuditString  = 256
+	maxAuditRequest = 2048
+)
+
 // redacted returns a request as JSON without its bytes fields (a module's
-// code, a command), which may be large or confidential.
+// code, a command), which may be large or confidential, and with its
+// strings cut short (see maxAuditString).
 func redacted(msg any) string {
 	m, ok := msg.(proto.Message)
 	if !ok {
 		return ""
 	}
-	m = proto.Clone(m)
-	r := m.ProtoReflect()
-	r.Range(func(f protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-		if f.Kind() == protoreflect.BytesKind {
-			r.Clear(f)
+	in := m.ProtoReflect()
+	out := in.New() // a shallow copy: the request's bytes are not copied
+	in.Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case f.Kind() == protoreflect.BytesKind:
+		case f.Kind() == protoreflect.StringKind && !f.IsList() && len(v.String()) > maxAuditString:
+			out.Set(f, protoreflect.ValueOfString(strings.ToValidUTF8(v.String()[:maxAuditString], "")+"…"))
+		default:
+			out.Set(f, v)
 		}
 		return true
 	})
-	b, err := protojson.Marshal(m)
+	b, err := protojson.Marshal(out.Interface())
 	if err != nil {
 		return ""
+	}
+	if len(b) > maxAuditRequest {
+		return strings.ToValidUTF8(string(b[:maxAuditRequest]), "") + "…"
 	}
 	return string(b)
 }

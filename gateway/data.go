@@ -19,9 +19,6 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		return nil, invalid("shard name is required")
 	}
 	ns := callerOf(ctx).ns
-	if err := s.g.quotas.admit(ctx, ns); err != nil {
-		return nil, err
-	}
 	r := s.g.router
 	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
@@ -42,9 +39,6 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 		return nil, invalid("shard name is required")
 	}
 	ns := callerOf(ctx).ns
-	if err := s.g.quotas.admit(ctx, ns); err != nil {
-		return nil, err
-	}
 	r := s.g.router
 	consistency := host.Linearizable
 	pick := r.leader

@@ -82,6 +82,11 @@ type Gateway struct {
 	router *router
 	keys   *keyring
 	quotas *quotas
+
+	// Warnings any caller can repeat, logged a few times a minute at
+	// most: a scan for keys shows in the log without filling it.
+	badKeys  *sampled
+	keysDown *sampled
 }
 
 // New returns a gateway over the given hosts.
@@ -93,6 +98,8 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}
 	g.keys = &keyring{load: g.listKeys}
 	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits)}
+	g.badKeys = &sampled{msg: "refused a request whose API key is malformed, revoked or was never issued"}
+	g.keysDown = &sampled{msg: "cannot check API keys: the catalogue cannot be read"}
 	return g, nil
 }
 
@@ -104,7 +111,7 @@ func (g *Gateway) Handler() http.Handler {
 	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
 		// Compressing small responses costs more CPU than it saves bytes.
 		connect.WithCompressMinBytes(compressMinBytes),
-		connect.WithInterceptors(g.authorize(), g.deadlines()),
+		connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()),
 	)
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,4 +129,21 @@ func (k *keyring) refresh() <-chan struct{} {
 		close(done)
 	}()
 	return done
+}
+
+// all returns every key, ordered by id, from a load that began after the
+// call: a key made or revoked before it shows. Concurrent callers share
+// loads, which start at most once per keysMissInterval.
+func (k *keyring) all(ctx context.Context) ([]meta.Key, error) {
+	if err := k.loadSince(ctx, time.Now()); err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]meta.Key, 0, len(k.keys))
+	for _, key := range k.keys {
+		out = append(out, key)
+	}
+	slices.SortFunc(out, func(a, b meta.Key) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }

@@ -41,7 +41,7 @@ func (s *keyService) CreateKey(ctx context.Context, req *connect.Request[synodv1
 }
 
 func (s *keyService) ListKeys(ctx context.Context, _ *connect.Request[synodv1.ListKeysRequest]) (*connect.Response[synodv1.ListKeysResponse], error) {
-	keys, err := s.g.listKeys(ctx)
+	keys, err := s.g.keys.all(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,22 +60,8 @@ func (s *keyService) RevokeKey(ctx context.Context, req *connect.Request[synodv1
 	if err := access.ValidKeyID(id); err != nil {
 		return nil, invalid("%v", err)
 	}
-	keys, err := s.g.listKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	me := callerOf(ctx).key
-	var target *meta.Key
-	for i := range keys {
-		if keys[i].ID == id && me.Covers(keys[i].Grant) {
-			target = &keys[i]
-		}
-	}
-	if target == nil {
-		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("key %s not found among the keys key %s may manage", id, me.ID))
-	}
-	err = s.g.router.catalogue(ctx, write, func(h Host) error {
-		return catalogueOf(h).RevokeKey(ctx, id)
+	err := s.g.router.catalogue(ctx, write, func(h Host) error {
+		return catalogueOf(h).RevokeKey(ctx, id, callerOf(ctx).key.ID)
 	})
 	if err != nil {
 		return nil, err

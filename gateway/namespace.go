@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/synodhq/synod/host/meta"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
@@ -29,45 +30,61 @@ func (s *namespaceService) GetNamespace(ctx context.Context, _ *connect.Request[
 	}), nil
 }
 
+// maxLimit bounds a quota's byte and fuel limits, so that each is a
+// positive int64.
+const maxLimit = 1 << 62
+
 func (s *namespaceService) SetQuota(ctx context.Context, req *connect.Request[synodv1.SetQuotaRequest]) (*connect.Response[synodv1.SetQuotaResponse], error) {
 	in := req.Msg.GetQuota()
-	const maxLimit = 1 << 62 // keeps every limit a positive int64
 	if in.GetModuleBytes() > maxLimit || in.GetFuelPerSecond() > maxLimit {
 		return nil, invalid("quota limits must be below 2^62")
 	}
-	q := meta.Quota{
-		Shards:            int(in.GetShards()),
-		ModuleBytes:       int64(in.GetModuleBytes()),
-		RequestsPerSecond: int(in.GetRequestsPerSecond()),
-		FuelPerSecond:     int64(in.GetFuelPerSecond()),
+	change := meta.QuotaChange{
+		Shards:            convert[uint32, int](in.Shards),
+		ModuleBytes:       convert[uint64, int64](in.ModuleBytes),
+		RequestsPerSecond: convert[uint32, int](in.RequestsPerSecond),
+		FuelPerSecond:     convert[uint64, int64](in.FuelPerSecond),
+		Keys:              convert[uint32, int](in.Keys),
 	}
+	var q meta.Quota
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
-		q, err = catalogueOf(h).SetQuota(ctx, callerOf(ctx).ns, q)
+		q, err = catalogueOf(h).SetQuota(ctx, callerOf(ctx).ns, change)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.g.quotas.forget(callerOf(ctx).ns)
 	return connect.NewResponse(&synodv1.SetQuotaResponse{Quota: quotaProto(q)}), nil
+}
+
+// convert returns a pointer to *p converted to To, or nil if p is nil.
+func convert[From, To uint32 | uint64 | int | int64](p *From) *To {
+	if p == nil {
+		return nil
+	}
+	v := To(*p)
+	return &v
 }
 
 // loadQuota reads a namespace's quota from the catalogue.
 func (g *Gateway) loadQuota(ctx context.Context, ns string) (meta.Quota, error) {
-	var out meta.Namespace
+	var q meta.Quota
 	err := g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		out, err = catalogueOf(h).GetNamespace(ctx, ns)
+		q, err = catalogueOf(h).GetQuota(ctx, ns)
 		return err
 	})
-	return out.Quota, err
+	return q, err
 }
 
 func quotaProto(q meta.Quota) *synodv1.Quota {
 	return &synodv1.Quota{
-		Shards:            uint32(q.Shards),
-		ModuleBytes:       uint64(q.ModuleBytes),
-		RequestsPerSecond: uint32(q.RequestsPerSecond),
-		FuelPerSecond:     uint64(q.FuelPerSecond),
+		Shards:            proto.Uint32(uint32(q.Shards)),
+		ModuleBytes:       proto.Uint64(uint64(q.ModuleBytes)),
+		RequestsPerSecond: proto.Uint32(uint32(q.RequestsPerSecond)),
+		FuelPerSecond:     proto.Uint64(uint64(q.FuelPerSecond)),
+		Keys:              proto.Uint32(uint32(q.Keys)),
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +22,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/synodhq/synod/internal/access"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -57,11 +58,13 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 		}
 		base = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}
 	}
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: base}
-	if token != "" {
-		hc.Transport = access.Bearer(token, base)
+	if token != "" && cleartextOffLoopback(cf.addr) {
+		fmt.Fprintf(os.Stderr, "synod: warning: sending an API key in cleartext to %s: use https://\n", cf.addr)
 	}
-	opt := connect.WithInterceptors(inNamespace(cf.namespace))
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: base}
+	// The key goes on each request, not in the transport, so that Go's
+	// client drops it on a redirect to another host.
+	opt := connect.WithInterceptors(inNamespace(cf.namespace), withToken(token))
 	return clients{
 		flags:   cf,
 		modules: synodv1connect.NewModuleServiceClient(hc, cf.addr, opt),
@@ -71,6 +74,18 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 		keys:    synodv1connect.NewKeyServiceClient(hc, cf.addr, opt),
 		nss:     synodv1connect.NewNamespaceServiceClient(hc, cf.addr, opt),
 	}, nil
+}
+
+// withToken presents token ("": none) as each request's API key.
+func withToken(token string) connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if token != "" {
+				req.Header().Set("Authorization", "Bearer "+token)
+			}
+			return next(ctx, req)
+		}
+	}
 }
 
 // inNamespace names ns in every request that has a namespace field and
@@ -410,4 +425,16 @@ func query(fs *flag.FlagSet) action {
 		}
 		return output{res.Msg, rawResult(res.Msg.GetResult())}, nil
 	}
+}
+
+// cleartextOffLoopback reports whether addr is an http:// URL of a host
+// other than this machine.
+func cleartextOffLoopback(addr string) bool {
+	u, err := url.Parse(addr)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h != "localhost" && (ip == nil || !ip.IsLoopback())
 }

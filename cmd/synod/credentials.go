@@ -45,7 +45,11 @@ func saveToken(addr, token string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("save credentials: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
 	// A lock, so that two processes saving at once both keep their token.
@@ -66,11 +70,21 @@ func saveToken(addr, token string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	// A fresh file (CreateTemp makes it 0600, and never follows a link),
+	// renamed over the old one.
+	tmp, err := os.CreateTemp(dir, "credentials-*.json")
+	if err != nil {
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	_, err = tmp.Write(append(b, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
 	return path, nil

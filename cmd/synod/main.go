@@ -16,7 +16,7 @@
 //	synod query NAME DATA [--consistency linearizable|stale]
 //	synod status
 //	synod key create NAME [--cluster-admin] [--role NAMESPACE=reader|writer|admin,...] | list | revoke ID | whoami
-//	synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N]
+//	synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N] [--keys N]
 //	synod login   (reads a token on standard input and saves it for --addr)
 //
 // Client commands take --addr URL (default http://127.0.0.1:7070, or
@@ -64,7 +64,7 @@ const usage = `usage:
   synod query NAME DATA [--consistency linearizable|stale]
   synod status
   synod key create NAME [--cluster-admin] [--role NAMESPACE=reader|writer|admin,...] | list | revoke ID | whoami
-  synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N]
+  synod namespace get | set-quota [--shards N] [--module-bytes N] [--requests-per-second N] [--fuel-per-second N] [--keys N]
   synod login   (reads a token on standard input and saves it for --addr)
 
 Client commands take --addr URL (default http://127.0.0.1:7070, or $SYNOD_ADDR),

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
@@ -27,30 +28,47 @@ func namespaceGet(ctx context.Context, c clients, _ []string, _ io.Reader) (outp
 		fmt.Fprintf(tw, "NAMESPACE\t%s\n", res.Msg.GetNamespace())
 		fmt.Fprintf(tw, "SHARDS\t%d of %d\n", u.GetShards(), q.GetShards())
 		fmt.Fprintf(tw, "MODULE BYTES\t%d of %d\n", u.GetModuleBytes(), q.GetModuleBytes())
-		fmt.Fprintf(tw, "REQUESTS/S\t%d per gateway\n", q.GetRequestsPerSecond())
+		fmt.Fprintf(tw, "CALLS/S\t%d per gateway\n", q.GetRequestsPerSecond())
 		fmt.Fprintf(tw, "FUEL/S\t%d per gateway\n", q.GetFuelPerSecond())
+		fmt.Fprintf(tw, "KEYS\tat most %d\n", q.GetKeys())
 		return tw.Flush()
 	}}, nil
 }
 
 func namespaceSetQuota(fs *flag.FlagSet) action {
-	var q synodv1.Quota
 	shards := fs.Uint("shards", 0, "shards the namespace may have (0: the default)")
-	requests := fs.Uint("requests-per-second", 0, "Propose and Query calls a second at each gateway (0: the default)")
-	fs.Uint64Var(&q.ModuleBytes, "module-bytes", 0, "total bytes of the namespace's modules (0: the default)")
-	fs.Uint64Var(&q.FuelPerSecond, "fuel-per-second", 0, "fuel a second at each gateway (0: the default)")
+	moduleBytes := fs.Uint64("module-bytes", 0, "total bytes of the namespace's modules (0: the default)")
+	requests := fs.Uint("requests-per-second", 0, "calls a second at each gateway (0: the default)")
+	fuel := fs.Uint64("fuel-per-second", 0, "fuel a second at each gateway (0: the default)")
+	keys := fs.Uint("keys", 0, "API keys with a role in the namespace (0: the default)")
 	return func(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
-		if *shards > math.MaxUint32 || *requests > math.MaxUint32 {
-			return output{}, fmt.Errorf("%w: --shards and --requests-per-second must be below 2^32", errUsage)
+		if max(*shards, *requests, *keys) > math.MaxUint32 {
+			return output{}, fmt.Errorf("%w: --shards, --requests-per-second and --keys must be below 2^32", errUsage)
 		}
-		q.Shards, q.RequestsPerSecond = uint32(*shards), uint32(*requests)
+		// Only the limits given change.
+		var q synodv1.Quota
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "shards":
+				q.Shards = proto.Uint32(uint32(*shards))
+			case "requests-per-second":
+				q.RequestsPerSecond = proto.Uint32(uint32(*requests))
+			case "keys":
+				q.Keys = proto.Uint32(uint32(*keys))
+			case "module-bytes":
+				q.ModuleBytes = moduleBytes
+			case "fuel-per-second":
+				q.FuelPerSecond = fuel
+			}
+		})
 		res, err := c.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Quota: &q}))
 		if err != nil {
 			return output{}, err
 		}
 		return output{res.Msg, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "quota of %s: %d shards, %d module bytes, %d requests/s, %d fuel/s\n", c.flags.namespace,
-				res.Msg.GetQuota().GetShards(), res.Msg.GetQuota().GetModuleBytes(), res.Msg.GetQuota().GetRequestsPerSecond(), res.Msg.GetQuota().GetFuelPerSecond())
+			got := res.Msg.GetQuota()
+			_, err := fmt.Fprintf(w, "quota of %s: %d shards, %d module bytes, %d calls/s, %d fuel/s, %d keys\n", c.flags.namespace,
+				got.GetShards(), got.GetModuleBytes(), got.GetRequestsPerSecond(), got.GetFuelPerSecond(), got.GetKeys())
 			return err
 		}}, nil
 	}

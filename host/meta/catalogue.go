@@ -147,9 +147,9 @@ func (c Catalogue) BootstrapKey(ctx context.Context, k Key) (Key, error) {
 	return out, err
 }
 
-// RevokeKey deletes an API key.
-func (c Catalogue) RevokeKey(ctx context.Context, id string) error {
-	return c.call(ctx, Request{Op: OpRevokeKey, KeyID: id}, true, nil)
+// RevokeKey deletes an API key, asked for by key by, which must cover it.
+func (c Catalogue) RevokeKey(ctx context.Context, id, by string) error {
+	return c.call(ctx, Request{Op: OpRevokeKey, KeyID: id, By: by}, true, nil)
 }
 
 // ListKeys returns every API key, ordered by id.
@@ -159,10 +159,18 @@ func (c Catalogue) ListKeys(ctx context.Context) ([]Key, error) {
 	return out, err
 }
 
-// SetQuota sets a namespace's quota and returns it, defaults filled in.
-func (c Catalogue) SetQuota(ctx context.Context, ns string, q Quota) (Quota, error) {
+// SetQuota changes a namespace's quota and returns it, defaults filled
+// in.
+func (c Catalogue) SetQuota(ctx context.Context, ns string, change QuotaChange) (Quota, error) {
 	var out Quota
-	err := c.call(ctx, Request{Op: OpSetQuota, Namespace: ns, Quota: &q}, true, &out)
+	err := c.call(ctx, Request{Op: OpSetQuota, Namespace: ns, QuotaChange: &change}, true, &out)
+	return out, err
+}
+
+// GetQuota returns a namespace's quota, defaults filled in.
+func (c Catalogue) GetQuota(ctx context.Context, ns string) (Quota, error) {
+	var out Quota
+	err := c.call(ctx, Request{Op: OpGetQuota, Namespace: ns}, false, &out)
 	return out, err
 }
 

@@ -70,6 +70,8 @@ const (
 	OpListKeys    Op = "list_keys"
 	// OpGetNamespace returns a namespace's quota and usage.
 	OpGetNamespace Op = "get_namespace"
+	// OpGetQuota returns a namespace's quota, defaults filled in.
+	OpGetQuota Op = "get_quota"
 	// OpGetChallenge returns a host's open challenge, read by the host
 	// from its own meta replica. It is [Op.HostOnly].
 	OpGetChallenge Op = "get_challenge"
@@ -120,8 +122,11 @@ type Request struct {
 	Key *Key `json:"key,omitempty"`
 	// KeyID names the key of OpRevokeKey.
 	KeyID string `json:"key_id,omitempty"`
-	// Quota is the quota of OpSetQuota.
-	Quota *Quota `json:"quota,omitempty"`
+	// By names the key that asks for OpRevokeKey, which must cover the
+	// key it revokes.
+	By string `json:"by,omitempty"`
+	// QuotaChange is the change of OpSetQuota.
+	QuotaChange *QuotaChange `json:"quota_change,omitempty"`
 	// Replicas is the replica count of OpCreateShard (0: the default).
 	Replicas int `json:"replicas,omitempty"`
 	// Fuel is the fuel budget of OpCreateShard (0: the default).

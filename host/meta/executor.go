@@ -25,6 +25,7 @@ const (
 	keyHost         = "host/"
 	keyAPIKey       = "apikey/"
 	keyQuota        = "quota/"
+	keyUsage        = "usage/"
 	keyNextShardID  = "next-shard-id"
 	keyIDFloor      = "host-id-floor"
 	keyBootstrapKey = "bootstrap-key"
@@ -150,6 +151,8 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 		return listJSON(view, keyAPIKey)
 	case OpGetNamespace:
 		return namespaceOf(view, req.Namespace)
+	case OpGetQuota:
+		return getQuota(view, req.Namespace)
 	case OpGetChallenge:
 		return getChallenge(view, req.HostID)
 	}
@@ -172,7 +175,10 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if old, ok, err := txn.Get(key); err != nil || ok {
 		return old, err
 	}
-	if err := checkQuota(txn, req.Namespace, 0, req.Module.Size); err != nil {
+	if err := checkQuota(txn, req.Namespace, 0, moduleCharge(req.Module.Size)); err != nil {
+		return nil, err
+	}
+	if err := addUsage(txn, req.Namespace, 0, moduleCharge(req.Module.Size)); err != nil {
 		return nil, err
 	}
 	m := *req.Module
@@ -191,11 +197,16 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 // no namespace holds it.
 func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	key := moduleKey(req.Namespace, req.Hash)
-	if _, ok, err := txn.Get(key); err != nil || !ok {
-		if err != nil {
-			return nil, err
-		}
+	b, ok, err := txn.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
+	}
+	var m Module
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode module %s: %w", req.Hash, err)
 	}
 	shards, err := list[Shard](txn, keyShard+req.Namespace+"/")
 	if err != nil {
@@ -209,6 +220,9 @@ func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	}
 	if len(users) > 0 {
 		return nil, fail(ErrModuleInUse, "module %s is used by shards %q: delete them first", req.Hash, users)
+	}
+	if err := addUsage(txn, req.Namespace, 0, -moduleCharge(m.Size)); err != nil {
+		return nil, err
 	}
 	refs := moduleRefs(req.Hash)
 	for _, k := range [][]byte{key, []byte(refs + req.Namespace)} {
@@ -243,6 +257,9 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
 	if err := checkQuota(txn, req.Namespace, 1, 0); err != nil {
+		return nil, err
+	}
+	if err := addUsage(txn, req.Namespace, 1, 0); err != nil {
 		return nil, err
 	}
 	cl, err := loadCluster(c, txn)
@@ -313,6 +330,9 @@ func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
 			return nil, err
 		}
 		return nil, fail(ErrShardNotFound, "shard %q not found in namespace %s", req.Name, req.Namespace)
+	}
+	if err := addUsage(txn, req.Namespace, -1, 0); err != nil {
+		return nil, err
 	}
 	return nil, txn.Delete(key)
 }

@@ -1,6 +1,8 @@
 package meta
 
 import (
+	"encoding/json"
+	"fmt"
 	"unicode/utf8"
 
 	"github.com/synodhq/synod/host/internal/fsm"
@@ -34,18 +36,84 @@ func checkKey(k *Key) error {
 	return nil
 }
 
+// MaxKeys is the most API keys a cluster holds. Every gateway reads them
+// all each second it is busy, so their number is bounded like any other
+// resource.
+const MaxKeys = 10000
+
+// createKey records a key made by another. The maker must still exist and
+// cover the new key's grant when the command applies, not only when its
+// gateway checked, so that a key revoked while gateways' copies catch up
+// cannot mint keys that outlive it.
 func createKey(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err := checkKey(req.Key); err != nil {
 		return nil, err
 	}
-	key := apiKeyKey(req.Key.ID)
+	maker, ok, err := getKey(txn, req.Key.CreatedBy)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fail(ErrKeyNotFound, "key %q, which is making key %s, does not exist (revoked?)", req.Key.CreatedBy, req.Key.ID)
+	case !maker.Covers(req.Key.Grant):
+		return nil, fail(ErrInvalidArgument, "key %s may not make a key with that grant", maker.ID)
+	}
+	if err := checkKeyLimits(txn, req.Key.Grant); err != nil {
+		return nil, err
+	}
+	return storeKey(c, *req.Key, txn)
+}
+
+// checkKeyLimits refuses a key over the cluster's cap, or over the keys
+// quota of a namespace it has a role in.
+func checkKeyLimits(txn *store.Txn, g access.Grant) error {
+	keys, err := list[Key](txn, keyAPIKey)
+	if err != nil {
+		return err
+	}
+	if len(keys) >= MaxKeys {
+		return fail(ErrOverQuota, "the cluster holds %d keys, its most: revoke some first", len(keys))
+	}
+	for _, ns := range g.Namespaces() {
+		q, err := quotaOf(txn, ns)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, k := range keys {
+			if _, ok := k.Roles[ns]; ok {
+				n++
+			}
+		}
+		if n >= q.Keys {
+			return fail(ErrOverQuota, "namespace %s is at its quota of %d keys: revoke one, or ask a cluster admin to raise the quota", ns, q.Keys)
+		}
+	}
+	return nil
+}
+
+// getKey returns the key with the given id, if it exists.
+func getKey(r kv, id string) (Key, bool, error) {
+	var k Key
+	b, ok, err := r.Get(apiKeyKey(id))
+	if err != nil || !ok {
+		return k, false, err
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return k, false, fmt.Errorf("decode key %s: %w", id, err)
+	}
+	return k, true, nil
+}
+
+// storeKey records a checked key.
+func storeKey(c fsm.Call, k Key, txn *store.Txn) ([]byte, error) {
+	key := apiKeyKey(k.ID)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fail(ErrKeyExists, "key %s already exists", req.Key.ID)
+		return nil, fail(ErrKeyExists, "key %s already exists", k.ID)
 	}
-	k := *req.Key
 	k.CreateNanos = c.TimeNanos
 	return putJSON(txn, key, k)
 }
@@ -70,16 +138,23 @@ func bootstrapKey(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err := txn.Set(marker, []byte(req.Key.ID)); err != nil {
 		return nil, err
 	}
-	return createKey(c, req, txn)
+	return storeKey(c, *req.Key, txn)
 }
 
+// revokeKey deletes a key that the asking key covers. To the asking key,
+// a key it does not cover does not exist. Revoking a key leaves the keys
+// it made.
 func revokeKey(req Request, txn *store.Txn) ([]byte, error) {
-	key := apiKeyKey(req.KeyID)
-	if _, ok, err := txn.Get(key); err != nil || !ok {
-		if err != nil {
-			return nil, err
-		}
-		return nil, fail(ErrKeyNotFound, "key %q not found", req.KeyID)
+	target, ok, err := getKey(txn, req.KeyID)
+	if err != nil {
+		return nil, err
 	}
-	return nil, txn.Delete(key)
+	by, byOK, err := getKey(txn, req.By)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !byOK || !by.Covers(target.Grant) {
+		return nil, fail(ErrKeyNotFound, "key %q not found among the keys key %s may manage", req.KeyID, req.By)
+	}
+	return nil, txn.Delete(apiKeyKey(req.KeyID))
 }

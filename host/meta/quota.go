@@ -2,6 +2,7 @@ package meta
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/synodhq/synod/host/internal/store"
@@ -21,6 +22,8 @@ type Quota struct {
 	// FuelPerSecond is how much fuel a second the namespace's calls may use
 	// at each gateway.
 	FuelPerSecond int64 `json:"fuel_per_second,omitempty"`
+	// Keys is how many API keys may have a role in the namespace.
+	Keys int `json:"keys,omitempty"`
 }
 
 // DefaultQuota is the quota of a namespace that sets none. A namespace's
@@ -31,6 +34,7 @@ var DefaultQuota = Quota{
 	ModuleBytes:       256 << 20,
 	RequestsPerSecond: 10000,
 	FuelPerSecond:     1e10,
+	Keys:              100,
 }
 
 // WithDefaults returns the quota with each zero limit set to the default.
@@ -47,6 +51,9 @@ func (q Quota) WithDefaults() Quota {
 	if q.FuelPerSecond == 0 {
 		q.FuelPerSecond = DefaultQuota.FuelPerSecond
 	}
+	if q.Keys == 0 {
+		q.Keys = DefaultQuota.Keys
+	}
 	return q
 }
 
@@ -54,7 +61,8 @@ func (q Quota) WithDefaults() Quota {
 type Usage struct {
 	// Shards is how many shards the namespace has.
 	Shards int `json:"shards"`
-	// ModuleBytes is the total size of its modules.
+	// ModuleBytes is the total size of its modules, each counted as at
+	// least minModuleCharge.
 	ModuleBytes int64 `json:"module_bytes"`
 }
 
@@ -83,21 +91,42 @@ func quotaOf(r kv, ns string) (Quota, error) {
 	return q.WithDefaults(), nil
 }
 
-// usageOf counts what a namespace uses.
+// minModuleCharge is the least a module counts towards its namespace's
+// module bytes, so that the quota also bounds how many modules a namespace
+// holds (and the catalogue keeps per module): 4,096 at the default.
+const minModuleCharge = 64 << 10
+
+// moduleCharge is what a module of the given size counts towards its
+// namespace's module bytes.
+func moduleCharge(size int64) int64 { return max(size, minModuleCharge) }
+
+func usageKey(ns string) []byte { return []byte(keyUsage + ns) }
+
+// usageOf returns what a namespace uses. The catalogue keeps the count,
+// updated by every command that makes or deletes a shard or a module, so
+// that checking a quota reads one record rather than the namespace.
 func usageOf(r kv, ns string) (Usage, error) {
-	shards, err := list[Shard](r, keyShard+ns+"/")
-	if err != nil {
-		return Usage{}, err
+	var u Usage
+	b, ok, err := r.Get(usageKey(ns))
+	if err != nil || !ok {
+		return u, err
 	}
-	mods, err := list[Module](r, keyModule+ns+"/")
-	if err != nil {
-		return Usage{}, err
-	}
-	u := Usage{Shards: len(shards)}
-	for _, m := range mods {
-		u.ModuleBytes += m.Size
+	if err := json.Unmarshal(b, &u); err != nil {
+		return u, fmt.Errorf("decode usage of namespace %s: %w", ns, err)
 	}
 	return u, nil
+}
+
+// addUsage adds to a namespace's counts.
+func addUsage(txn *store.Txn, ns string, shards int, moduleBytes int64) error {
+	u, err := usageOf(txn, ns)
+	if err != nil {
+		return err
+	}
+	u.Shards += shards
+	u.ModuleBytes += moduleBytes
+	_, err = putJSON(txn, usageKey(ns), u)
+	return err
 }
 
 // namespaceOf describes a namespace.
@@ -133,16 +162,74 @@ func checkQuota(txn *store.Txn, ns string, shards int, moduleBytes int64) error 
 	return nil
 }
 
-func setQuota(req Request, txn *store.Txn) ([]byte, error) {
-	if req.Quota == nil {
-		return nil, fail(ErrInvalidArgument, "set_quota needs a quota")
+// QuotaChange changes some limits of a quota: those it sets (0: the
+// default), leaving the others. Its fields are [Quota]'s.
+type QuotaChange struct {
+	// Shards, if set, replaces Quota.Shards.
+	Shards *int `json:"shards,omitempty"`
+	// ModuleBytes, if set, replaces Quota.ModuleBytes.
+	ModuleBytes *int64 `json:"module_bytes,omitempty"`
+	// RequestsPerSecond, if set, replaces Quota.RequestsPerSecond.
+	RequestsPerSecond *int `json:"requests_per_second,omitempty"`
+	// FuelPerSecond, if set, replaces Quota.FuelPerSecond.
+	FuelPerSecond *int64 `json:"fuel_per_second,omitempty"`
+	// Keys, if set, replaces Quota.Keys.
+	Keys *int `json:"keys,omitempty"`
+}
+
+// apply returns q with the change's limits set, or an error naming a
+// negative one.
+func (c QuotaChange) apply(q Quota) (Quota, error) {
+	err := errors.Join(
+		setLimit("shards", c.Shards, &q.Shards),
+		setLimit("module_bytes", c.ModuleBytes, &q.ModuleBytes),
+		setLimit("requests_per_second", c.RequestsPerSecond, &q.RequestsPerSecond),
+		setLimit("fuel_per_second", c.FuelPerSecond, &q.FuelPerSecond),
+		setLimit("keys", c.Keys, &q.Keys),
+	)
+	return q, err
+}
+
+// setLimit sets *to to *from, if from is set and not negative.
+func setLimit[T int | int64](name string, from, to *T) error {
+	switch {
+	case from == nil:
+		return nil
+	case *from < 0:
+		return fmt.Errorf("%s must not be negative", name)
 	}
-	q := *req.Quota
-	if q.Shards < 0 || q.ModuleBytes < 0 || q.RequestsPerSecond < 0 || q.FuelPerSecond < 0 {
-		return nil, fail(ErrInvalidArgument, "quota of namespace %s: limits must not be negative", req.Namespace)
+	*to = *from
+	return nil
+}
+
+func setQuota(req Request, txn *store.Txn) ([]byte, error) {
+	if req.QuotaChange == nil {
+		return nil, fail(ErrInvalidArgument, "set_quota needs a quota change")
+	}
+	var stored Quota
+	b, ok, err := txn.Get(quotaKey(req.Namespace))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if err := json.Unmarshal(b, &stored); err != nil {
+			return nil, fmt.Errorf("decode quota of namespace %s: %w", req.Namespace, err)
+		}
+	}
+	q, err := req.QuotaChange.apply(stored)
+	if err != nil {
+		return nil, fail(ErrInvalidArgument, "quota of namespace %s: %v", req.Namespace, err)
 	}
 	if _, err := putJSON(txn, quotaKey(req.Namespace), q); err != nil {
 		return nil, err
 	}
 	return json.Marshal(q.WithDefaults())
+}
+
+func getQuota(r kv, ns string) ([]byte, error) {
+	q, err := quotaOf(r, ns)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(q)
 }

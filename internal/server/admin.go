@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/synodhq/synod/host"
@@ -42,9 +43,17 @@ func adminToken(path string) (tok access.Token, made bool, err error) {
 	if err != nil {
 		return access.Token{}, false, fmt.Errorf("write admin token: %w", err)
 	}
+	// The file must outlive a crash before the cluster records the key:
+	// a cluster makes its first key once.
 	_, err = fmt.Fprintln(f, tok.String())
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return access.Token{}, false, fmt.Errorf("write admin token %s: %w", path, err)
@@ -65,4 +74,14 @@ func BootstrapAdmin(ctx context.Context, h *host.Host, path string) (access.Toke
 		return access.Token{}, false, err
 	}
 	return tok, made, nil
+}
+
+// syncDir makes a directory's entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -21,19 +21,22 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Quota is what a namespace may use.
+// Quota is what a namespace may use. In a SetQuotaRequest, an unset limit
+// is left as it is; in a response every limit is set.
 type Quota struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Shards the namespace may have.
-	Shards uint32 `protobuf:"varint,1,opt,name=shards,proto3" json:"shards,omitempty"`
+	Shards *uint32 `protobuf:"varint,1,opt,name=shards,proto3,oneof" json:"shards,omitempty"`
 	// Total bytes of the namespace's modules.
-	ModuleBytes uint64 `protobuf:"varint,2,opt,name=module_bytes,json=moduleBytes,proto3" json:"module_bytes,omitempty"`
-	// Propose and Query calls a second, at each gateway (a burst of one
+	ModuleBytes *uint64 `protobuf:"varint,2,opt,name=module_bytes,json=moduleBytes,proto3,oneof" json:"module_bytes,omitempty"`
+	// Calls a second in the namespace, at each gateway (a burst of one
 	// second's worth is allowed).
-	RequestsPerSecond uint32 `protobuf:"varint,3,opt,name=requests_per_second,json=requestsPerSecond,proto3" json:"requests_per_second,omitempty"`
+	RequestsPerSecond *uint32 `protobuf:"varint,3,opt,name=requests_per_second,json=requestsPerSecond,proto3,oneof" json:"requests_per_second,omitempty"`
 	// Fuel the namespace's Propose and Query calls may use a second, at
 	// each gateway (a burst of one second's worth is allowed).
-	FuelPerSecond uint64 `protobuf:"varint,4,opt,name=fuel_per_second,json=fuelPerSecond,proto3" json:"fuel_per_second,omitempty"`
+	FuelPerSecond *uint64 `protobuf:"varint,4,opt,name=fuel_per_second,json=fuelPerSecond,proto3,oneof" json:"fuel_per_second,omitempty"`
+	// API keys with a role in the namespace.
+	Keys          *uint32 `protobuf:"varint,5,opt,name=keys,proto3,oneof" json:"keys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -69,29 +72,36 @@ func (*Quota) Descriptor() ([]byte, []int) {
 }
 
 func (x *Quota) GetShards() uint32 {
-	if x != nil {
-		return x.Shards
+	if x != nil && x.Shards != nil {
+		return *x.Shards
 	}
 	return 0
 }
 
 func (x *Quota) GetModuleBytes() uint64 {
-	if x != nil {
-		return x.ModuleBytes
+	if x != nil && x.ModuleBytes != nil {
+		return *x.ModuleBytes
 	}
 	return 0
 }
 
 func (x *Quota) GetRequestsPerSecond() uint32 {
-	if x != nil {
-		return x.RequestsPerSecond
+	if x != nil && x.RequestsPerSecond != nil {
+		return *x.RequestsPerSecond
 	}
 	return 0
 }
 
 func (x *Quota) GetFuelPerSecond() uint64 {
-	if x != nil {
-		return x.FuelPerSecond
+	if x != nil && x.FuelPerSecond != nil {
+		return *x.FuelPerSecond
+	}
+	return 0
+}
+
+func (x *Quota) GetKeys() uint32 {
+	if x != nil && x.Keys != nil {
+		return *x.Keys
 	}
 	return 0
 }
@@ -266,7 +276,8 @@ type SetQuotaRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The namespace; empty means "default".
 	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	// The quota; a limit of 0 takes the default.
+	// The limits to change; an unset limit is kept, one set to 0 takes the
+	// default.
 	Quota         *Quota `protobuf:"bytes,2,opt,name=quota,proto3" json:"quota,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -366,12 +377,18 @@ var File_synod_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_synod_v1_namespace_proto_rawDesc = "" +
 	"\n" +
-	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\x9a\x01\n" +
-	"\x05Quota\x12\x16\n" +
-	"\x06shards\x18\x01 \x01(\rR\x06shards\x12!\n" +
-	"\fmodule_bytes\x18\x02 \x01(\x04R\vmoduleBytes\x12.\n" +
-	"\x13requests_per_second\x18\x03 \x01(\rR\x11requestsPerSecond\x12&\n" +
-	"\x0ffuel_per_second\x18\x04 \x01(\x04R\rfuelPerSecond\"B\n" +
+	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\x98\x02\n" +
+	"\x05Quota\x12\x1b\n" +
+	"\x06shards\x18\x01 \x01(\rH\x00R\x06shards\x88\x01\x01\x12&\n" +
+	"\fmodule_bytes\x18\x02 \x01(\x04H\x01R\vmoduleBytes\x88\x01\x01\x123\n" +
+	"\x13requests_per_second\x18\x03 \x01(\rH\x02R\x11requestsPerSecond\x88\x01\x01\x12+\n" +
+	"\x0ffuel_per_second\x18\x04 \x01(\x04H\x03R\rfuelPerSecond\x88\x01\x01\x12\x17\n" +
+	"\x04keys\x18\x05 \x01(\rH\x04R\x04keys\x88\x01\x01B\t\n" +
+	"\a_shardsB\x0f\n" +
+	"\r_module_bytesB\x16\n" +
+	"\x14_requests_per_secondB\x12\n" +
+	"\x10_fuel_per_secondB\a\n" +
+	"\x05_keys\"B\n" +
 	"\x05Usage\x12\x16\n" +
 	"\x06shards\x18\x01 \x01(\rR\x06shards\x12!\n" +
 	"\fmodule_bytes\x18\x02 \x01(\x04R\vmoduleBytes\"3\n" +
@@ -432,6 +449,7 @@ func file_synod_v1_namespace_proto_init() {
 	if File_synod_v1_namespace_proto != nil {
 		return
 	}
+	file_synod_v1_namespace_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

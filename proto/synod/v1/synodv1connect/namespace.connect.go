@@ -45,9 +45,10 @@ const (
 type NamespaceServiceClient interface {
 	// GetNamespace describes a namespace's quota and what it uses of it.
 	GetNamespace(context.Context, *connect.Request[v1.GetNamespaceRequest]) (*connect.Response[v1.GetNamespaceResponse], error)
-	// SetQuota sets a namespace's quota; only a cluster admin may. A limit
-	// of 0 takes the default. Lowering a limit below what the namespace
-	// uses refuses new use, and removes nothing.
+	// SetQuota changes the limits of a namespace's quota that the request
+	// sets, and keeps the others; only a cluster admin may. A limit set to 0
+	// takes the default. Lowering a limit below what the namespace uses
+	// refuses new use, and removes nothing.
 	SetQuota(context.Context, *connect.Request[v1.SetQuotaRequest]) (*connect.Response[v1.SetQuotaResponse], error)
 }
 
@@ -98,9 +99,10 @@ func (c *namespaceServiceClient) SetQuota(ctx context.Context, req *connect.Requ
 type NamespaceServiceHandler interface {
 	// GetNamespace describes a namespace's quota and what it uses of it.
 	GetNamespace(context.Context, *connect.Request[v1.GetNamespaceRequest]) (*connect.Response[v1.GetNamespaceResponse], error)
-	// SetQuota sets a namespace's quota; only a cluster admin may. A limit
-	// of 0 takes the default. Lowering a limit below what the namespace
-	// uses refuses new use, and removes nothing.
+	// SetQuota changes the limits of a namespace's quota that the request
+	// sets, and keeps the others; only a cluster admin may. A limit set to 0
+	// takes the default. Lowering a limit below what the namespace uses
+	// refuses new use, and removes nothing.
 	SetQuota(context.Context, *connect.Request[v1.SetQuotaRequest]) (*connect.Response[v1.SetQuotaResponse], error)
 }
 

@@ -1,0 +1,113 @@
+package meta_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/access"
+)
+
+// newKey returns a key entry for a fresh token.
+func newKey(by string, g access.Grant) *meta.Key {
+	tok := access.NewToken()
+	return &meta.Key{ID: tok.ID, SecretHash: tok.Hash(), Grant: g, CreatedBy: by}
+}
+
+func TestKeys(t *testing.T) {
+	c := newCatalogue(t)
+	root := newKey("", access.Grant{ClusterAdmin: true})
+	c.must(meta.Request{Op: meta.OpBootstrapKey, Key: root}, nil)
+	if err := c.do(meta.Request{Op: meta.OpBootstrapKey, Key: newKey("", access.Grant{ClusterAdmin: true})}).err; !errors.Is(err, meta.ErrKeyExists) {
+		t.Fatalf("a second bootstrap key: %v, want ErrKeyExists", err)
+	}
+	adminA := newKey(root.ID, access.Grant{Roles: map[string]access.Role{"a": access.Admin}})
+	c.must(meta.Request{Op: meta.OpCreateKey, Key: adminA}, nil)
+
+	tests := []struct {
+		name string
+		req  meta.Request
+		want error
+	}{
+		{"admin makes a key in its namespace", meta.Request{Op: meta.OpCreateKey, Key: newKey(adminA.ID, access.Grant{Roles: map[string]access.Role{"a": access.Reader}})}, nil},
+		{"admin makes a key elsewhere", meta.Request{Op: meta.OpCreateKey, Key: newKey(adminA.ID, access.Grant{Roles: map[string]access.Role{"b": access.Reader}})}, meta.ErrInvalidArgument},
+		{"admin makes a cluster admin", meta.Request{Op: meta.OpCreateKey, Key: newKey(adminA.ID, access.Grant{ClusterAdmin: true})}, meta.ErrInvalidArgument},
+		{"an unknown maker", meta.Request{Op: meta.OpCreateKey, Key: newKey("000000000000", access.Grant{ClusterAdmin: true})}, meta.ErrKeyNotFound},
+		{"a key with no grant", meta.Request{Op: meta.OpCreateKey, Key: newKey(root.ID, access.Grant{})}, meta.ErrInvalidArgument},
+		{"admin revokes the cluster admin", meta.Request{Op: meta.OpRevokeKey, KeyID: root.ID, By: adminA.ID}, meta.ErrKeyNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := c.do(tt.req).err; !errors.Is(err, tt.want) && (tt.want != nil || err != nil) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+
+	// A revoked key can make no more keys, whatever a gateway's copy says.
+	c.must(meta.Request{Op: meta.OpRevokeKey, KeyID: adminA.ID, By: root.ID}, nil)
+	late := meta.Request{Op: meta.OpCreateKey, Key: newKey(adminA.ID, access.Grant{Roles: map[string]access.Role{"a": access.Admin}})}
+	if err := c.do(late).err; !errors.Is(err, meta.ErrKeyNotFound) {
+		t.Fatalf("a revoked key made a key: %v", err)
+	}
+	// Nor does the bootstrap come back.
+	if err := c.do(meta.Request{Op: meta.OpBootstrapKey, Key: newKey("", access.Grant{ClusterAdmin: true})}).err; !errors.Is(err, meta.ErrKeyExists) {
+		t.Fatalf("bootstrap after the first key: %v", err)
+	}
+}
+
+func TestQuotas(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	root := newKey("", access.Grant{ClusterAdmin: true})
+	c.must(meta.Request{Op: meta.OpBootstrapKey, Key: root}, nil)
+	one := 1
+	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{Shards: &one, Keys: &one}}, nil)
+
+	// Shards: one, and the count follows deletes.
+	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
+	mk := func(name string) error {
+		return c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, Replicas: 1}).err
+	}
+	if err := mk("s1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mk("s2"); !errors.Is(err, meta.ErrOverQuota) {
+		t.Fatalf("a second shard: %v, want ErrOverQuota", err)
+	}
+	c.must(meta.Request{Op: meta.OpDeleteShard, Namespace: "a", Name: "s1"}, nil)
+	if err := mk("s2"); err != nil {
+		t.Fatalf("a shard after a delete: %v", err)
+	}
+
+	// Keys: one with a role in a; cluster admins do not count.
+	c.must(meta.Request{Op: meta.OpCreateKey, Key: newKey(root.ID, access.Grant{Roles: map[string]access.Role{"a": access.Reader}})}, nil)
+	if err := c.do(meta.Request{Op: meta.OpCreateKey, Key: newKey(root.ID, access.Grant{Roles: map[string]access.Role{"a": access.Writer}})}).err; !errors.Is(err, meta.ErrOverQuota) {
+		t.Fatalf("a second key in a: %v, want ErrOverQuota", err)
+	}
+	c.must(meta.Request{Op: meta.OpCreateKey, Key: newKey(root.ID, access.Grant{ClusterAdmin: true})}, nil)
+
+	// A change keeps the limits it does not set, and 0 restores a default.
+	zero := 0
+	var q meta.Quota
+	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{Keys: &zero}}, &q)
+	if q.Shards != 1 || q.Keys != meta.DefaultQuota.Keys {
+		t.Errorf("after a change of keys only: %+v, want 1 shard and the default keys", q)
+	}
+
+	// Usage counts each module as at least 64 KiB, and follows deletes.
+	var ns meta.Namespace
+	out, err := c.query(meta.Request{Op: meta.OpGetNamespace, Namespace: "a"})
+	if err != nil || meta.Decode(out, &ns) != nil {
+		t.Fatal(err)
+	}
+	if ns.Usage.Shards != 1 || ns.Usage.ModuleBytes != 64<<10 {
+		t.Errorf("usage %+v, want 1 shard and 64 KiB", ns.Usage)
+	}
+	c.must(meta.Request{Op: meta.OpDeleteShard, Namespace: "a", Name: "s2"}, nil)
+	c.must(meta.Request{Op: meta.OpDeleteModule, Namespace: "a", Hash: m1}, nil)
+	out, _ = c.query(meta.Request{Op: meta.OpGetNamespace, Namespace: "a"})
+	if err := meta.Decode(out, &ns); err != nil || ns.Usage != (meta.Usage{}) {
+		t.Errorf("usage after deleting everything: %+v (%v)", ns.Usage, err)
+	}
+}
