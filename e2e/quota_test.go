@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/testwasm"
@@ -20,11 +22,13 @@ func TestNamespaceQuotas(t *testing.T) {
 	admin := clientsWith(c.URL(), c.AdminToken())
 	ctx := t.Context()
 	kv, counter := testwasm.Build(t, testwasm.KV), testwasm.Build(t, testwasm.Counter)
-	setQuota := func(q *synodv1.Quota) {
+	setQuota := func(q *synodv1.Quota) *synodv1.Quota {
 		t.Helper()
-		if _, err := admin.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Namespace: "small", Quota: q})); err != nil {
+		res, err := admin.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Namespace: "small", Quota: q}))
+		if err != nil {
 			t.Fatalf("set quota: %v", err)
 		}
+		return res.Msg.GetQuota()
 	}
 	wantOver := func(err error, words ...string) {
 		t.Helper()
@@ -39,7 +43,7 @@ func TestNamespaceQuotas(t *testing.T) {
 	}
 
 	// Module bytes: room for kv, not for counter as well.
-	setQuota(&synodv1.Quota{Shards: 1, ModuleBytes: uint64(len(kv) + len(counter)/2)})
+	setQuota(&synodv1.Quota{Shards: proto.Uint32(1), ModuleBytes: proto.Uint64(uint64(len(kv) + len(counter)/2))})
 	up, err := admin.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Namespace: "small", Wasm: kv}))
 	if err != nil {
 		t.Fatalf("upload kv: %v", err)
@@ -64,18 +68,36 @@ func TestNamespaceQuotas(t *testing.T) {
 		t.Errorf("usage %v, want 1 shard and %d module bytes", u, len(kv))
 	}
 
-	// Requests a second: a burst of 5 passes, the rest of 30 at once fail.
-	setQuota(&synodv1.Quota{Shards: 1, ModuleBytes: 1 << 30, RequestsPerSecond: 5})
+	// Calls a second: a burst of 5 passes, the rest of 30 at once fail. The
+	// change keeps the other limits.
+	if q := setQuota(&synodv1.Quota{RequestsPerSecond: proto.Uint32(5)}); q.GetShards() != 1 || q.GetRequestsPerSecond() != 5 {
+		t.Errorf("small's quota after two changes is %v, want 1 shard and 5 calls a second", q)
+	}
 	refused := 0
 	for i := range 30 {
 		_, err := admin.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Namespace: "small", Shard: "first", Command: kvCmd{Op: "put", Key: "k", Value: string(rune('a' + i))}.bytes()}))
 		if err != nil {
-			wantOver(err, "small", "quota of 5 requests a second")
+			wantOver(err, "small", "quota of 5 calls a second")
+			var ce *connect.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("%v is no Connect error", err)
+			}
+			if outcome := proposeApplied(t, ce); outcome != synodv1.Applied_APPLIED_NO {
+				t.Errorf("a proposal refused for quota says it was %v, want APPLIED_NO", outcome)
+			}
 			refused++
 		}
 	}
 	if refused < 20 {
 		t.Errorf("%d of 30 proposals at once were refused, want at least 20 with a quota of 5 a second", refused)
+	}
+
+	got, err = admin.nss.GetNamespace(ctx, connect.NewRequest(&synodv1.GetNamespaceRequest{Namespace: "other"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := got.Msg.GetQuota(); q.GetRequestsPerSecond() != 10000 || q.GetShards() != 100 {
+		t.Errorf("another namespace's quota is %v, want the defaults", q)
 	}
 
 	// Other namespaces keep their own, default, quotas.
