@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -9,6 +12,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/access"
+	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/server"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
@@ -96,12 +102,48 @@ func TestNamespaceQuotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q := got.Msg.GetQuota(); q.GetRequestsPerSecond() != 10000 || q.GetShards() != 100 {
+	if q := got.Msg.GetQuota(); q.GetRequestsPerSecond() != 100000 || q.GetShards() != 100 {
 		t.Errorf("another namespace's quota is %v, want the defaults", q)
 	}
 
 	// Other namespaces keep their own, default, quotas.
 	if _, err := admin.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Namespace: "big", Wasm: counter})); err != nil {
 		t.Errorf("upload to another namespace: %v", err)
+	}
+}
+
+// TestCallsPerKey runs a gateway that admits 3 calls a second per key:
+// of 20 calls at once by one key, most are refused, naming the key and
+// the limit, while another key is not held back.
+func TestCallsPerKey(t *testing.T) {
+	c, err := dev.Start(context.Background(), dev.Config{
+		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 1,
+		Limits: server.Limits{CallsPerKey: 3}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	admin := clientsWith(c.URL(), c.AdminToken())
+	other := clientsWith(c.URL(), makeKey(t, admin, "other", false, role("default", synodv1.Role_ROLE_READER)))
+	id, err := access.ParseToken(c.AdminToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for range 20 {
+		_, err := admin.keys.WhoAmI(t.Context(), connect.NewRequest(&synodv1.WhoAmIRequest{}))
+		if err != nil {
+			if connect.CodeOf(err) != connect.CodeResourceExhausted || !strings.Contains(err.Error(), "key "+id.ID+" is over its limit of 3 calls a second") {
+				t.Fatalf("got %v, want ResourceExhausted naming the key and its limit", err)
+			}
+			refused++
+		}
+	}
+	if refused < 10 {
+		t.Errorf("%d of 20 calls at once were refused, want at least 10 at 3 a second", refused)
+	}
+	if _, err := other.keys.WhoAmI(t.Context(), connect.NewRequest(&synodv1.WhoAmIRequest{})); err != nil {
+		t.Errorf("another key: %v", err)
 	}
 }

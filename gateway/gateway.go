@@ -35,6 +35,10 @@ type Config struct {
 	// Audit receives the audit log (see audit.go), at info level for
 	// changes and warn for refusals; default Logger.
 	Audit *slog.Logger
+	// CallsPerKey, if positive, is how many calls a second the gateway
+	// admits from each API key (a burst of one second's worth), whatever
+	// its namespaces' quotas allow; 0 sets no limit per key.
+	CallsPerKey int
 }
 
 // Validate reports the first field that is wrong.
@@ -46,6 +50,8 @@ func (c Config) Validate() error {
 		return errors.New("gateway config: MaxRequestBytes must not be negative")
 	case c.DefaultTimeout < 0:
 		return errors.New("gateway config: DefaultTimeout must not be negative")
+	case c.CallsPerKey < 0:
+		return errors.New("gateway config: CallsPerKey must not be negative")
 	}
 	return nil
 }
@@ -97,7 +103,7 @@ func New(cfg Config) (*Gateway, error) {
 	cfg = cfg.withDefaults()
 	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}
 	g.keys = &keyring{load: g.listKeys}
-	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits)}
+	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits), keys: make(map[string]*bucket)}
 	g.badKeys = &sampled{msg: "refused a request whose API key is malformed, revoked or was never issued"}
 	g.keysDown = &sampled{msg: "cannot check API keys: the catalogue cannot be read"}
 	return g, nil

@@ -31,8 +31,9 @@ const (
 type quotas struct {
 	load func(ctx context.Context, ns string) (meta.Quota, error)
 
-	mu  sync.Mutex
-	nss map[string]*nsLimits
+	mu   sync.Mutex
+	nss  map[string]*nsLimits
+	keys map[string]*bucket // by key id, for Config.CallsPerKey
 }
 
 type nsLimits struct {
@@ -41,9 +42,25 @@ type nsLimits struct {
 	quota    meta.Quota
 	loadedAt time.Time // when quota was read, or is due to be read again
 	loading  bool      // a background read is in flight
-	requests float64
-	fuel     float64
-	last     time.Time // when the buckets were last filled
+	calls    bucket
+	fuel     bucket
+}
+
+// bucket is a token bucket that holds at most one second's worth.
+type bucket struct {
+	tokens float64
+	last   time.Time // when tokens was last filled
+}
+
+// fill adds the tokens earned at rate a second since the last fill, up to
+// a second's worth; a new bucket starts full.
+func (b *bucket) fill(now time.Time, rate float64) {
+	if b.last.IsZero() {
+		b.tokens = rate
+	} else {
+		b.tokens = min(rate, b.tokens+now.Sub(b.last).Seconds()*rate)
+	}
+	b.last = now
 }
 
 // admit takes a request token of ns, or fails with ResourceExhausted
@@ -55,15 +72,48 @@ func (q *quotas) admit(ctx context.Context, ns string) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	l.refill(time.Now())
+	now := time.Now()
+	l.calls.fill(now, float64(l.quota.RequestsPerSecond))
+	l.fuel.fill(now, float64(l.quota.FuelPerSecond))
 	switch {
-	case l.requests < 1:
+	case l.calls.tokens < 1:
 		return overQuota("namespace %s is over its quota of %d calls a second at this gateway; retry later", ns, l.quota.RequestsPerSecond)
-	case l.fuel <= 0:
+	case l.fuel.tokens <= 0:
 		return overQuota("namespace %s is over its quota of %d fuel a second at this gateway; retry later", ns, l.quota.FuelPerSecond)
 	}
-	l.requests--
+	l.calls.tokens--
 	return nil
+}
+
+// admitKey takes a call token of an API key, whose calls this gateway
+// admits at perSecond at most, or fails with ResourceExhausted.
+func (q *quotas) admitKey(id string, perSecond int) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	b := q.keys[id]
+	if b == nil {
+		if len(q.keys) >= 2*meta.MaxKeys {
+			q.forgetIdleKeys()
+		}
+		b = &bucket{}
+		q.keys[id] = b
+	}
+	b.fill(time.Now(), float64(perSecond))
+	if b.tokens < 1 {
+		return overQuota("key %s is over its limit of %d calls a second at this gateway; retry later", id, perSecond)
+	}
+	b.tokens--
+	return nil
+}
+
+// forgetIdleKeys drops the buckets of keys not seen for a minute (full
+// again by then), so that revoked keys' buckets do not pile up.
+func (q *quotas) forgetIdleKeys() {
+	for id, b := range q.keys {
+		if time.Since(b.last) > time.Minute {
+			delete(q.keys, id)
+		}
+	}
 }
 
 // charge takes the fuel a call of ns used.
@@ -71,7 +121,7 @@ func (q *quotas) charge(ns string, fuel uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if l := q.nss[ns]; l != nil {
-		l.fuel -= float64(fuel)
+		l.fuel.tokens -= float64(fuel)
 	}
 }
 
@@ -127,9 +177,7 @@ func (q *quotas) firstLoad(ns string, l *nsLimits) {
 		l.err = fmt.Errorf("read the quota of namespace %s: %w", ns, err)
 		delete(q.nss, ns)
 	} else {
-		now := time.Now()
-		l.quota, l.loadedAt, l.last = quota, now, now
-		l.requests, l.fuel = float64(quota.RequestsPerSecond), float64(quota.FuelPerSecond)
+		l.quota, l.loadedAt = quota, time.Now()
 	}
 	close(l.ready)
 }
@@ -150,15 +198,6 @@ func (q *quotas) reload(ns string, l *nsLimits) {
 	l.quota, l.loadedAt = quota, time.Now()
 }
 
-// refill adds the tokens earned since the last refill, up to a second's
-// worth.
-func (l *nsLimits) refill(now time.Time) {
-	dt := now.Sub(l.last).Seconds()
-	l.last = now
-	l.requests = min(float64(l.quota.RequestsPerSecond), l.requests+dt*float64(l.quota.RequestsPerSecond))
-	l.fuel = min(float64(l.quota.FuelPerSecond), l.fuel+dt*float64(l.quota.FuelPerSecond))
-}
-
 // overQuota is the failure of a call refused for its namespace's quota;
 // it did nothing.
 func overQuota(format string, args ...any) error {
@@ -166,14 +205,21 @@ func overQuota(format string, args ...any) error {
 }
 
 // meter is the innermost interceptor: it admits each metered call within
-// its namespace's rate quotas (see [caller.metered]). Inside deadlines, its
+// its namespace's rate quotas (see [caller.metered]), and every call
+// within its key's rate (Config.CallsPerKey). Inside deadlines, its
 // refusals are mapped like any failure, a refused Propose saying it was
 // not applied.
 func (g *Gateway) meter() connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if c := callerOf(ctx); c.metered {
+			c := callerOf(ctx)
+			if c.metered {
 				if err := g.quotas.admit(ctx, c.ns); err != nil {
+					return nil, err
+				}
+			}
+			if n := g.cfg.CallsPerKey; n > 0 {
+				if err := g.quotas.admitKey(c.key.ID, n); err != nil {
 					return nil, err
 				}
 			}

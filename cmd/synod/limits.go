@@ -20,6 +20,7 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", def.IdleTimeout, "time a keep-alive connection may stay without a request")
 	l.MaxRequestBytes = def.MaxRequestBytes
 	fs.Var((*byteSize)(&l.MaxRequestBytes), "max-request-bytes", "largest request message, compressed or not, e.g. 20MiB; the body of a larger one is not read")
+	fs.IntVar(&l.CallsPerKey, "calls-per-key", 0, "calls a second the gateway admits from each API key (0: no limit per key; namespaces' quotas still apply)")
 	return l
 }
 

@@ -33,7 +33,7 @@
 //
 // Server commands (dev, host, gateway) take limits on each HTTP listener's
 // clients: --max-conns N, --read-header-timeout D, --read-timeout D,
-// --idle-timeout D and --max-request-bytes SIZE, and every flag also from
+// --idle-timeout D, --max-request-bytes SIZE and --calls-per-key N, and every flag also from
 // the environment (SYNOD_<FLAG>) or a JSON --config file.
 package main
 
@@ -87,6 +87,7 @@ Server commands (dev, host, gateway) take limits on each HTTP listener's clients
   --read-timeout D           to send a whole request, body included (default 2m)
   --idle-timeout D           a keep-alive connection may stay unused (default 2m)
   --max-request-bytes SIZE   largest request message, e.g. 20MiB (default 20MiB)
+  --calls-per-key N          calls a second the gateway admits per API key (default: no limit)
 Each server flag can also be set as SYNOD_<FLAG> (e.g. SYNOD_MAX_CONNS) or in
 a JSON file given by --config.
 `

@@ -273,7 +273,7 @@ func (c *Cluster) register(ctx context.Context) error {
 }
 
 func (c *Cluster) serve() error {
-	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, MaxRequestBytes: int(c.cfg.Limits.MaxRequestBytes), Logger: c.cfg.Logger, Audit: c.cfg.Audit})
+	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, MaxRequestBytes: int(c.cfg.Limits.MaxRequestBytes), CallsPerKey: c.cfg.Limits.CallsPerKey, Logger: c.cfg.Logger, Audit: c.cfg.Audit})
 	if err != nil {
 		return err
 	}

@@ -350,7 +350,7 @@ func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(),
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(s.limits.MaxRequestBytes), Logger: s.log, Audit: s.audit})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(s.limits.MaxRequestBytes), CallsPerKey: s.limits.CallsPerKey, Logger: s.log, Audit: s.audit})
 	if err != nil {
 		cancel()
 		return "", nil, err

@@ -39,6 +39,10 @@ type Limits struct {
 	// listener reads no body past it plus a little framing. Default
 	// [bodylimit.DefaultMaxBytes], 20 MiB.
 	MaxRequestBytes int64
+	// CallsPerKey, if positive, is how many calls a second a gateway
+	// serving on the listener admits from each API key; default 0, no
+	// limit per key (namespaces' quotas still apply).
+	CallsPerKey int
 }
 
 // maxConnsCap is the most connections one listener holds by default.
@@ -62,6 +66,8 @@ func (l Limits) Validate() error {
 		return errors.New("limits: --idle-timeout must not be negative")
 	case l.MaxRequestBytes < 0:
 		return errors.New("limits: --max-request-bytes must not be negative")
+	case l.CallsPerKey < 0:
+		return errors.New("limits: --calls-per-key must not be negative")
 	}
 	return nil
 }
