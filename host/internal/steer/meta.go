@@ -81,8 +81,10 @@ func addMeta(hosts map[uint64]meta.Host, ids []uint64, m Membership) (Step, bool
 	return Step{}, false
 }
 
-// promoteMeta promotes the non-voting member of the placeable host with
-// the lowest id while the shard has fewer voters than it should.
+// promoteMeta promotes the non-voting member of the placeable, proven host
+// with the lowest id while the shard has fewer voters than it should: a
+// voter counts towards the catalogue's quorum, so only a host whose Raft
+// replica has shown it answers (see meta.Host.Proven) becomes one.
 func promoteMeta(hosts map[uint64]meta.Host, ids []uint64, m Membership, now int64) (Step, bool) {
 	voters, eligible := 0, 0
 	for _, id := range ids {
@@ -93,7 +95,7 @@ func promoteMeta(hosts map[uint64]meta.Host, ids []uint64, m Membership, now int
 		if m.isVoter(id) {
 			voters++
 		}
-		if m.isVoter(id) || h.Placeable(now) {
+		if m.isVoter(id) || h.Placeable(now) && h.Proven(now) {
 			eligible++
 		}
 	}
@@ -102,7 +104,7 @@ func promoteMeta(hosts map[uint64]meta.Host, ids []uint64, m Membership, now int
 		return Step{}, false
 	}
 	for _, id := range ids {
-		if h := hosts[id]; m.isNonVoting(id) && h.Placeable(now) {
+		if h := hosts[id]; m.isNonVoting(id) && h.Placeable(now) && h.Proven(now) {
 			why := fmt.Sprintf("%d voters, %d wanted", voters, want)
 			return Step{Kind: Promote, Shard: "meta", ReplicaID: id, HostID: id, Addr: h.RaftAddr, Why: why}, true
 		}

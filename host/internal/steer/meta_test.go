@@ -120,6 +120,13 @@ func TestNextMeta(t *testing.T) {
 			want:  "meta: promote replica 5 of host 5 to voter: 4 voters, 5 wanted",
 		},
 		{
+			name:  "a host that has not proved it runs replicas is neither promoted nor counted: 4 hosts want 3 voters",
+			hosts: with(upHosts(5), unproven(up(4, time.Hour))),
+			m:     members(ids(1, 2, 3), 4, 5),
+			self:  1,
+			want:  "meta: nothing to do",
+		},
+		{
 			name:  "a voter on a host that is down still counts as able to vote",
 			hosts: with(upHosts(5), down(3)),
 			m:     members(ids(1, 2, 3), 4, 5),

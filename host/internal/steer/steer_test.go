@@ -16,11 +16,17 @@ const now = int64(1000 * time.Hour)
 // addr is the Raft address of host id.
 func addr(id uint64) string { return fmt.Sprintf("h%d:1", id) }
 
-// up returns an active host that has heartbeated just now and has been up
-// for d, at its own address.
+// up returns an active host that has heartbeated just now, has been up
+// for d and proved itself just now, at its own address.
 func up(id uint64, d time.Duration) meta.Host {
 	return meta.Host{ID: id, Name: fmt.Sprintf("h%d", id), RaftAddr: addr(id), State: meta.HostActive,
-		HeartbeatNanos: now, UpSinceNanos: now - int64(d)}
+		HeartbeatNanos: now, UpSinceNanos: now - int64(d), ProvenNanos: now}
+}
+
+// unproven returns a host that has not proved it runs replicas.
+func unproven(h meta.Host) meta.Host {
+	h.ProvenNanos = 0
+	return h
 }
 
 // down returns a host last heard from a minute ago.
