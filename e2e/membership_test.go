@@ -103,9 +103,9 @@ func TestMembershipOfProcesses(t *testing.T) {
 		"--listen", freeAddr(t), "--raft-addr", freeAddr(t), "--join", pc.urls[1])
 	waitFor(t, 30*time.Second, func() bool {
 		h := hostNamed(status(), "h4")
-		return h != nil && h.GetAlive() && h.GetState() == "active" && h.GetMetaRole() == "non-voting"
+		return h != nil && h.GetAlive() && h.GetState() == "active" && h.GetMetaRole() == "non-voting" && h.GetProven()
 	})
-	t.Logf("h4 joined, alive with a non-voting meta replica, %v after it started", time.Since(start).Round(time.Millisecond))
+	t.Logf("h4 joined, alive with a non-voting meta replica and proven to run replicas, %v after it started", time.Since(start).Round(time.Millisecond))
 
 	// Drain h2 while the writers run: its replicas move away, and it stops them.
 	start = time.Now()
