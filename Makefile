@@ -23,7 +23,7 @@ test: checkgenerate lint ## Run every check and test, and each fuzz target brief
 FUZZ_TARGETS := ./host/internal/wasm:FuzzPrecheck ./host/internal/wasm:FuzzValidate ./host/internal/wasm:FuzzHostCalls \
 	./host/internal/wasm:FuzzInstrument \
 	./host/internal/store:FuzzRecover ./examples/kv:FuzzDecode ./examples/kv:FuzzEncode \
-	./sdk/guest:FuzzScan
+	./sdk/guest:FuzzScan ./internal/raftnet:FuzzInbound ./internal/access:FuzzParseToken
 FUZZTIME ?= 1m
 
 .PHONY: fuzz

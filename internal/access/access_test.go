@@ -106,3 +106,28 @@ func TestNamespace(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseToken feeds bearer tokens, which come from anyone who can reach
+// a gateway, to the parser: it never panics, accepts only tokens that print
+// back as themselves, and never repeats its input in an error.
+func FuzzParseToken(f *testing.F) {
+	f.Add(NewToken().String())
+	f.Add("synod_000000000000_" + strings.Repeat("0", 64))
+	f.Add("synod__")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		tok, err := ParseToken(s)
+		if err != nil {
+			if len(s) > 8 && strings.Contains(err.Error(), s) {
+				t.Fatalf("the error repeats the input: %v", err)
+			}
+			return
+		}
+		if tok.String() != strings.TrimSpace(s) {
+			t.Fatalf("ParseToken(%q) = %q", s, tok)
+		}
+		if err := ValidKeyID(tok.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
