@@ -2,14 +2,27 @@ package access
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 )
 
 // DefaultNamespace is the namespace of a request that names none.
 const DefaultNamespace = "default"
 
-var namespaceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+// validName reports whether s is 1 to 63 lowercase letters, digits and
+// '-', starting with a letter: a namespace's name. Every call checks one,
+// so it is a loop rather than a regular expression.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Namespace returns the namespace a request names, "" read as
 // [DefaultNamespace], or an error saying what is wrong with the name.
@@ -17,7 +30,7 @@ func Namespace(ns string) (string, error) {
 	if ns == "" {
 		return DefaultNamespace, nil
 	}
-	if !namespaceName.MatchString(ns) {
+	if !validName(ns) {
 		return "", fmt.Errorf("invalid namespace %q: use 1 to 63 lowercase letters, digits and '-', starting with a letter", ns)
 	}
 	return ns, nil

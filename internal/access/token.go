@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -18,10 +17,24 @@ import (
 // secret of 256 random bits needs no slow hash: no guess can find it.
 const tokenPrefix = "synod_"
 
-var (
-	keyIDForm  = regexp.MustCompile(`^[0-9a-f]{12}$`)
-	secretForm = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// Lengths of a key id and a secret, in lowercase hex characters.
+const (
+	keyIDLen  = 12
+	secretLen = 64
 )
+
+// lowerHex reports whether s is n lowercase hex characters.
+func lowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ErrMalformedToken is returned for a bearer token that is not an API key.
 var ErrMalformedToken = errors.New("not a Synod API key (synod_<id>_<secret>)")
@@ -62,7 +75,7 @@ func (t Token) Matches(hash string) bool {
 func ParseToken(s string) (Token, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(s), tokenPrefix)
 	id, secret, ok2 := strings.Cut(rest, "_")
-	if !ok || !ok2 || !keyIDForm.MatchString(id) || !secretForm.MatchString(secret) {
+	if !ok || !ok2 || !lowerHex(id, keyIDLen) || !lowerHex(secret, secretLen) {
 		return Token{}, ErrMalformedToken
 	}
 	return Token{ID: id, Secret: secret}, nil
@@ -70,7 +83,7 @@ func ParseToken(s string) (Token, error) {
 
 // ValidKeyID reports whether id has the form of a key id.
 func ValidKeyID(id string) error {
-	if !keyIDForm.MatchString(id) {
+	if !lowerHex(id, keyIDLen) {
 		return fmt.Errorf("invalid key id %q: 12 lowercase hex characters", id)
 	}
 	return nil
@@ -78,7 +91,7 @@ func ValidKeyID(id string) error {
 
 // ValidHash reports whether h has the form of a stored secret hash.
 func ValidHash(h string) error {
-	if !secretForm.MatchString(h) {
+	if !lowerHex(h, secretLen) {
 		return errors.New("invalid secret hash: 64 lowercase hex characters")
 	}
 	return nil
