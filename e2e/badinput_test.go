@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -107,6 +108,25 @@ func testBadInput(t *testing.T, network bool) {
 				return err
 			},
 			code: connect.CodeInvalidArgument, msg: `invalid shard name "Bad_Name"`,
+		},
+		{
+			name: "shard name of a megabyte",
+			call: func(ctx context.Context) error {
+				_, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: strings.Repeat("a", 1<<20), ModuleHash: s.GetModuleHash()}))
+				return err
+			},
+			code: connect.CodeInvalidArgument, msg: "shard name of 1048576 bytes: use 1 to 63",
+		},
+		{
+			name: "namespace of a megabyte",
+			call: func(ctx context.Context) error {
+				_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Namespace: strings.Repeat("a", 1<<20), Name: "good"}))
+				if err != nil && len(err.Error()) > 1000 {
+					return fmt.Errorf("an error of %d bytes: %.100s", len(err.Error()), err)
+				}
+				return err
+			},
+			code: connect.CodeInvalidArgument, msg: "invalid namespace",
 		},
 		{
 			name: "invalid replica count",

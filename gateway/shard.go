@@ -15,12 +15,20 @@ import (
 // reach a new shard's preferred replica once some replica leads.
 const preferredLeaderWait = 3 * time.Second
 
+// maxShardName is the longest shard name (the catalogue checks the rest
+// of the rule).
+const maxShardName = 63
+
 // shardService implements synod.v1.ShardService.
 type shardService struct{ g *Gateway }
 
 func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[synodv1.CreateShardRequest]) (*connect.Response[synodv1.CreateShardResponse], error) {
-	if req.Msg.GetName() == "" {
+	switch n := len(req.Msg.GetName()); {
+	case n == 0:
 		return nil, invalid("shard name is required")
+	case n > maxShardName:
+		// Refused here, so that no catalogue entry carries it.
+		return nil, invalid("shard name of %d bytes: use 1 to %d lowercase letters, digits and '-', starting with a letter", n, maxShardName)
 	}
 	if err := checkHash(req.Msg.GetModuleHash()); err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ func Namespace(ns string) (string, error) {
 		return DefaultNamespace, nil
 	}
 	if !validName(ns) {
-		return "", fmt.Errorf("invalid namespace %q: use 1 to 63 lowercase letters, digits and '-', starting with a letter", ns)
+		return "", fmt.Errorf("invalid namespace %.70q: use 1 to 63 lowercase letters, digits and '-', starting with a letter", ns)
 	}
 	return ns, nil
 }
