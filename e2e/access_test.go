@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,14 +306,34 @@ func TestKeysAcrossNamespaces(t *testing.T) {
 		t.Errorf("team-a lists shards %v, want its orders only", shards.Msg.GetShards())
 	}
 
+	// A key other than a cluster admin's makes or revokes at most 10 keys a
+	// second at a gateway: each is a catalogue command, even when refused.
+	limited := 0
+	for range 30 {
+		_, err := nsAdmin.keys.RevokeKey(ctx, connect.NewRequest(&synodv1.RevokeKeyRequest{Id: "000000000000"}))
+		switch {
+		case connect.CodeOf(err) == connect.CodeResourceExhausted && strings.Contains(err.Error(), "keys made or revoked by key"):
+			limited++
+		case connect.CodeOf(err) != connect.CodeNotFound:
+			t.Fatalf("revoke a key that does not exist: %v", err)
+		}
+	}
+	if limited < 15 {
+		t.Errorf("%d of 30 key revocations at once were limited, want at least 15 at 10 a second", limited)
+	}
+
 	// Revoked, the reader's key stops working within seconds.
 	readerID, err := access.ParseToken(readerTok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nsAdmin.keys.RevokeKey(ctx, connect.NewRequest(&synodv1.RevokeKeyRequest{Id: readerID.ID})); err != nil {
-		t.Fatalf("revoke: %v", err)
-	}
+	waitFor(t, 10*time.Second, func() bool { // the limit above refills
+		_, err := nsAdmin.keys.RevokeKey(ctx, connect.NewRequest(&synodv1.RevokeKeyRequest{Id: readerID.ID}))
+		if err != nil && connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("revoke: %v", err)
+		}
+		return err == nil
+	})
 	revoked := time.Now()
 	waitFor(t, 10*time.Second, func() bool {
 		_, err := reader.keys.WhoAmI(ctx, connect.NewRequest(&synodv1.WhoAmIRequest{}))

@@ -134,7 +134,7 @@ func TestCallsPerKey(t *testing.T) {
 	for range 20 {
 		_, err := admin.keys.WhoAmI(t.Context(), connect.NewRequest(&synodv1.WhoAmIRequest{}))
 		if err != nil {
-			if connect.CodeOf(err) != connect.CodeResourceExhausted || !strings.Contains(err.Error(), "key "+id.ID+" is over its limit of 3 calls a second") {
+			if connect.CodeOf(err) != connect.CodeResourceExhausted || !strings.Contains(err.Error(), "calls of key "+id.ID+": over the limit of 3 a second") {
 				t.Fatalf("got %v, want ResourceExhausted naming the key and its limit", err)
 			}
 			refused++

@@ -10,6 +10,7 @@ import (
 
 	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/outcome"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
 // A gateway reads a namespace's quota on the namespace's first call, then
@@ -85,9 +86,10 @@ func (q *quotas) admit(ctx context.Context, ns string) error {
 	return nil
 }
 
-// admitKey takes a call token of an API key, whose calls this gateway
-// admits at perSecond at most, or fails with ResourceExhausted.
-func (q *quotas) admitKey(id string, perSecond int) error {
+// admitKey takes a call token from a key's bucket (one of its buckets: id
+// names the bucket, what names the calls it counts), which this gateway
+// fills at perSecond, or fails with ResourceExhausted.
+func (q *quotas) admitKey(id, what string, perSecond int) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	b := q.keys[id]
@@ -100,7 +102,7 @@ func (q *quotas) admitKey(id string, perSecond int) error {
 	}
 	b.fill(time.Now(), float64(perSecond))
 	if b.tokens < 1 {
-		return overQuota("key %s is over its limit of %d calls a second at this gateway; retry later", id, perSecond)
+		return overQuota("%s: over the limit of %d a second at this gateway; retry later", what, perSecond)
 	}
 	b.tokens--
 	return nil
@@ -204,9 +206,19 @@ func overQuota(format string, args ...any) error {
 	return outcome.New(outcome.OverLimit, outcome.AppliedNo, outcome.CodeOverQuota, fmt.Sprintf(format, args...))
 }
 
+// keyWrites are the calls that write API keys. They name no namespace, so
+// no namespace's quota meters them; instead each key other than a cluster
+// admin's may make keyWritesPerSecond of them a second at each gateway.
+var keyWrites = map[string]bool{
+	synodv1connect.KeyServiceCreateKeyProcedure: true,
+	synodv1connect.KeyServiceRevokeKeyProcedure: true,
+}
+
+const keyWritesPerSecond = 10
+
 // meter is the innermost interceptor: it admits each metered call within
 // its namespace's rate quotas (see [caller.metered]), and every call
-// within its key's rate (Config.CallsPerKey). Inside deadlines, its
+// within its key's rate (Config.CallsPerKey, and keyWritesPerSecond). Inside deadlines, its
 // refusals are mapped like any failure, a refused Propose saying it was
 // not applied.
 func (g *Gateway) meter() connect.UnaryInterceptorFunc {
@@ -219,7 +231,14 @@ func (g *Gateway) meter() connect.UnaryInterceptorFunc {
 				}
 			}
 			if n := g.cfg.CallsPerKey; n > 0 {
-				if err := g.quotas.admitKey(c.key.ID, n); err != nil {
+				if err := g.quotas.admitKey(c.key.ID, "calls of key "+c.key.ID, n); err != nil {
+					return nil, err
+				}
+			}
+			if keyWrites[req.Spec().Procedure] && !c.key.ClusterAdmin {
+				// Its own bucket: each such call is a catalogue command,
+				// even when refused.
+				if err := g.quotas.admitKey(c.key.ID+"/key writes", "keys made or revoked by key "+c.key.ID, keyWritesPerSecond); err != nil {
 					return nil, err
 				}
 			}

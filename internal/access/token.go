@@ -84,7 +84,7 @@ func ParseToken(s string) (Token, error) {
 // ValidKeyID reports whether id has the form of a key id.
 func ValidKeyID(id string) error {
 	if !lowerHex(id, keyIDLen) {
-		return fmt.Errorf("invalid key id %q: 12 lowercase hex characters", id)
+		return fmt.Errorf("invalid key id %.20q: 12 lowercase hex characters", id)
 	}
 	return nil
 }
