@@ -197,16 +197,12 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 // no namespace holds it.
 func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	key := moduleKey(req.Namespace, req.Hash)
-	b, ok, err := txn.Get(key)
+	m, ok, err := getRecord[Module](txn, key)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
-	}
-	var m Module
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decode module %s: %w", req.Hash, err)
 	}
 	shards, err := list[Shard](txn, keyShard+req.Namespace+"/")
 	if err != nil {
@@ -361,6 +357,19 @@ func prefixEnd(prefix string) []byte {
 	b := []byte(prefix)
 	b[len(b)-1]++
 	return b
+}
+
+// getRecord returns the record at key, decoded, and whether it exists.
+func getRecord[T any](r kv, key []byte) (T, bool, error) {
+	var v T
+	b, ok, err := r.Get(key)
+	if err != nil || !ok {
+		return v, false, err
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, false, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return v, true, nil
 }
 
 func list[T any](r kv, prefix string) ([]T, error) {

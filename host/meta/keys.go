@@ -1,8 +1,6 @@
 package meta
 
 import (
-	"encoding/json"
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/synodhq/synod/host/internal/fsm"
@@ -94,15 +92,7 @@ func checkKeyLimits(txn *store.Txn, g access.Grant) error {
 
 // getKey returns the key with the given id, if it exists.
 func getKey(r kv, id string) (Key, bool, error) {
-	var k Key
-	b, ok, err := r.Get(apiKeyKey(id))
-	if err != nil || !ok {
-		return k, false, err
-	}
-	if err := json.Unmarshal(b, &k); err != nil {
-		return k, false, fmt.Errorf("decode key %s: %w", id, err)
-	}
-	return k, true, nil
+	return getRecord[Key](r, apiKeyKey(id))
 }
 
 // storeKey records a checked key.

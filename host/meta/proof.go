@@ -82,16 +82,12 @@ func proveHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 
 // liveHost returns the catalogue entry of a host that is not removed.
 func liveHost(txn *store.Txn, id uint64) (Host, error) {
-	b, ok, err := txn.Get(hostKey(id))
+	h, ok, err := getRecord[Host](txn, hostKey(id))
 	if err != nil {
 		return Host{}, err
 	}
 	if !ok {
 		return Host{}, fail(ErrHostNotFound, "host %d not found", id)
-	}
-	var h Host
-	if err := json.Unmarshal(b, &h); err != nil {
-		return Host{}, fmt.Errorf("decode host %d: %w", id, err)
 	}
 	if h.State == HostRemoved {
 		return Host{}, fail(ErrHostRemoved, "host %s (id %d) was removed from the cluster", h.Name, h.ID)
@@ -100,15 +96,8 @@ func liveHost(txn *store.Txn, id uint64) (Host, error) {
 }
 
 func loadChallenge(r kv, hostID uint64) (Challenge, error) {
-	var ch Challenge
-	b, ok, err := r.Get(challengeKey(hostID))
-	if err != nil || !ok {
-		return ch, err
-	}
-	if err := json.Unmarshal(b, &ch); err != nil {
-		return ch, fmt.Errorf("decode challenge of host %d: %w", hostID, err)
-	}
-	return ch, nil
+	ch, _, err := getRecord[Challenge](r, challengeKey(hostID))
+	return ch, err
 }
 
 // getChallenge answers a host's open challenge, or an empty one.

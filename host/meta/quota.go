@@ -82,15 +82,8 @@ func quotaKey(ns string) []byte { return []byte(keyQuota + ns) }
 
 // quotaOf returns a namespace's quota, defaults filled in.
 func quotaOf(r kv, ns string) (Quota, error) {
-	var q Quota
-	b, ok, err := r.Get(quotaKey(ns))
-	if err != nil || !ok {
-		return q.WithDefaults(), err
-	}
-	if err := json.Unmarshal(b, &q); err != nil {
-		return q, fmt.Errorf("decode quota of namespace %s: %w", ns, err)
-	}
-	return q.WithDefaults(), nil
+	q, _, err := getRecord[Quota](r, quotaKey(ns))
+	return q.WithDefaults(), err
 }
 
 // minModuleCharge is the least a module counts towards its namespace's
@@ -108,15 +101,8 @@ func usageKey(ns string) []byte { return []byte(keyUsage + ns) }
 // updated by every command that makes or deletes a shard or a module, so
 // that checking a quota reads one record rather than the namespace.
 func usageOf(r kv, ns string) (Usage, error) {
-	var u Usage
-	b, ok, err := r.Get(usageKey(ns))
-	if err != nil || !ok {
-		return u, err
-	}
-	if err := json.Unmarshal(b, &u); err != nil {
-		return u, fmt.Errorf("decode usage of namespace %s: %w", ns, err)
-	}
-	return u, nil
+	u, _, err := getRecord[Usage](r, usageKey(ns))
+	return u, err
 }
 
 // addUsage adds to a namespace's counts.
@@ -208,15 +194,9 @@ func setQuota(req Request, txn *store.Txn) ([]byte, error) {
 	if req.QuotaChange == nil {
 		return nil, fail(ErrInvalidArgument, "set_quota needs a quota change")
 	}
-	var stored Quota
-	b, ok, err := txn.Get(quotaKey(req.Namespace))
+	stored, _, err := getRecord[Quota](txn, quotaKey(req.Namespace))
 	if err != nil {
 		return nil, err
-	}
-	if ok {
-		if err := json.Unmarshal(b, &stored); err != nil {
-			return nil, fmt.Errorf("decode quota of namespace %s: %w", req.Namespace, err)
-		}
 	}
 	q, err := req.QuotaChange.apply(stored)
 	if err != nil {
