@@ -280,10 +280,12 @@ func (t *transport) admit(conn net.Conn) {
 // panic of what handles its frames.
 func (t *transport) serve(conn net.Conn) {
 	defer func() {
-		_ = conn.Close()
+		// The slot is free before the peer sees the close, so a peer that
+		// reconnects at once is not refused for a connection already gone.
 		t.mu.Lock()
 		delete(t.conns, conn)
 		t.mu.Unlock()
+		_ = conn.Close()
 	}()
 	defer func() {
 		if r := recover(); r != nil {
