@@ -46,6 +46,7 @@ type attacked struct {
 	*devProcess
 	hostPort string // the gateway's HOST:PORT
 	token    string // the cluster's admin key: attacks on request bodies come from a tenant with a key
+	dataDir  string
 	stderr   *syncBuffer
 }
 
@@ -119,7 +120,7 @@ func startAttacked(t *testing.T) *attacked {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &attacked{devProcess: p, hostPort: listen, token: tok.String(), stderr: stderr}
+	return &attacked{devProcess: p, hostPort: listen, token: tok.String(), dataDir: dataDir, stderr: stderr}
 }
 
 // procStats are what the process holds.

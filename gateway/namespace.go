@@ -26,7 +26,7 @@ func (s *namespaceService) GetNamespace(ctx context.Context, _ *connect.Request[
 	return connect.NewResponse(&synodv1.GetNamespaceResponse{
 		Namespace: ns.Name,
 		Quota:     quotaProto(ns.Quota),
-		Usage:     &synodv1.Usage{Shards: uint32(ns.Usage.Shards), ModuleBytes: uint64(ns.Usage.ModuleBytes)},
+		Usage:     &synodv1.Usage{Shards: uint32(ns.Usage.Shards), ModuleBytes: uint64(ns.Usage.ModuleBytes), StoredBytes: uint64(ns.Usage.StoredBytes)},
 	}), nil
 }
 
@@ -36,7 +36,7 @@ const maxLimit = 1 << 62
 
 func (s *namespaceService) SetQuota(ctx context.Context, req *connect.Request[synodv1.SetQuotaRequest]) (*connect.Response[synodv1.SetQuotaResponse], error) {
 	in := req.Msg.GetQuota()
-	if in.GetModuleBytes() > maxLimit || in.GetFuelPerSecond() > maxLimit {
+	if in.GetModuleBytes() > maxLimit || in.GetFuelPerSecond() > maxLimit || in.GetStoredBytes() > maxLimit {
 		return nil, invalid("quota limits must be below 2^62")
 	}
 	change := meta.QuotaChange{
@@ -45,6 +45,7 @@ func (s *namespaceService) SetQuota(ctx context.Context, req *connect.Request[sy
 		RequestsPerSecond: convert[uint32, int](in.RequestsPerSecond),
 		FuelPerSecond:     convert[uint64, int64](in.FuelPerSecond),
 		Keys:              convert[uint32, int](in.Keys),
+		StoredBytes:       convert[uint64, int64](in.StoredBytes),
 	}
 	var q meta.Quota
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
@@ -86,5 +87,6 @@ func quotaProto(q meta.Quota) *synodv1.Quota {
 		RequestsPerSecond: proto.Uint32(uint32(q.RequestsPerSecond)),
 		FuelPerSecond:     proto.Uint64(uint64(q.FuelPerSecond)),
 		Keys:              proto.Uint32(uint32(q.Keys)),
+		StoredBytes:       proto.Uint64(uint64(q.StoredBytes)),
 	}
 }

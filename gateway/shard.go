@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/meta"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -33,10 +34,17 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 	if err := checkHash(req.Msg.GetModuleHash()); err != nil {
 		return nil, err
 	}
+	settings := meta.ShardSettings{
+		Replicas:    int(req.Msg.GetReplicaCount()),
+		Fuel:        req.Msg.GetFuelLimit(),
+		WriteBytes:  req.Msg.GetWriteBytesLimit(),
+		WriteKeys:   req.Msg.GetWriteKeysLimit(),
+		StoredBytes: req.Msg.GetStoredBytesLimit(),
+	}
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).CreateShard(ctx, callerOf(ctx).ns, req.Msg.GetName(), req.Msg.GetModuleHash(), int(req.Msg.GetReplicaCount()), req.Msg.GetFuelLimit())
+		info, err = catalogueOf(h).CreateShard(ctx, callerOf(ctx).ns, req.Msg.GetName(), req.Msg.GetModuleHash(), settings)
 		return err
 	})
 	if err != nil {
@@ -148,8 +156,8 @@ func (g *Gateway) describe(ctx context.Context, info host.ShardInfo) *synodv1.Sh
 		if a.st.HasLeader && out.LeaderReplicaId == 0 {
 			out.LeaderReplicaId = a.st.LeaderReplicaID
 		}
-		if a.st.HasReplica {
-			out.AppliedIndex = max(out.AppliedIndex, a.st.AppliedIndex)
+		if a.st.HasReplica && a.st.AppliedIndex >= out.AppliedIndex {
+			out.AppliedIndex, out.StoredBytes = a.st.AppliedIndex, a.st.StoredBytes
 		}
 	}
 	return out
@@ -168,6 +176,8 @@ func shardProto(s host.ShardInfo, hosts []host.HostInfo) *synodv1.Shard {
 		ReplicaCount: uint32(len(s.Replicas)),
 		FuelLimit:    s.FuelLimit(),
 	}
+	limits := s.Limits()
+	out.WriteBytesLimit, out.WriteKeysLimit, out.StoredBytesLimit = limits.WriteBytes, limits.WriteKeys, limits.StoredBytes
 	for _, r := range s.Replicas {
 		out.Replicas = append(out.Replicas, &synodv1.Replica{ReplicaId: r.ReplicaID, HostId: r.HostID, HostName: names[r.HostID]})
 	}

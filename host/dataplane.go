@@ -116,7 +116,7 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte)
 // leads, and waits for its result.
 func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
 	deadline, _ := ctx.Deadline()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.fuel(shardID), payload)
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), payload)
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
 	if err != nil {
 		return Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
@@ -173,7 +173,7 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 	defer d.life.release()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), 0, req.Encode())
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), fsm.Budget{}, req.Encode())
 	res, err := d.nh.SyncPropose(ctx, d.nh.GetNoOPSession(meta.ShardID), cmd)
 	if err != nil {
 		return nil, raftError(ctx, meta.ShardID, err)
@@ -192,7 +192,7 @@ func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c
 // read reads through this host's replica: a stale read, or a
 // linearizable one on the leader.
 func (d *dataPlane) read(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
-	req := &fsm.QueryRequest{Payload: payload, Fuel: d.replicas.fuel(shardID)}
+	req := &fsm.QueryRequest{Payload: payload, Fuel: d.replicas.budget(shardID).Fuel}
 	var v any
 	var err error
 	if c == Stale {

@@ -38,11 +38,15 @@ func (c *controller) reconcile(ctx context.Context) error {
 		}
 	}
 	for _, s := range c.replicas.list() {
-		if now, ok := listed[s.ID]; ok && now.Keeps(c.cfg.ID, s.ReplicaOn(c.cfg.ID)) {
+		now, exists := listed[s.ID]
+		if exists && now.Keeps(c.cfg.ID, s.ReplicaOn(c.cfg.ID)) {
 			continue
 		}
-		if c.data.leads(s.ID) {
-			continue // it hands leadership over first (see steer)
+		if exists && c.data.leads(s.ID) {
+			// Moved away: it hands leadership over first (see steer). A
+			// deleted shard's replicas all go, its leader too: a shard of
+			// one replica has no one to hand over to.
+			continue
 		}
 		if err := c.replicas.remove(s.ID, s.ReplicaOn(c.cfg.ID)); err != nil {
 			errs = append(errs, err)

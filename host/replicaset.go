@@ -195,12 +195,16 @@ func (rs *replicaSet) list() []meta.Shard {
 	return out
 }
 
-// fuel returns the fuel budget of a call to a shard: the shard's setting
-// as this host last saw it, or 0 for the default.
-func (rs *replicaSet) fuel(shardID uint64) uint64 {
+// budget returns what a command to a shard may spend: the shard's
+// settings, defaults filled in. The catalogue's commands bound themselves.
+func (rs *replicaSet) budget(shardID uint64) fsm.Budget {
+	if shardID == meta.ShardID {
+		return fsm.Budget{}
+	}
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rs.running[shardID].Fuel
+	s := rs.running[shardID]
+	rs.mu.Unlock()
+	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits()}
 }
 
 // health reports this host's replica of a shard; ok is false if it runs
@@ -222,6 +226,10 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	if err != nil {
 		return Health{}, false
 	}
+	stored, err := view.StoredBytes()
+	if err != nil {
+		return Health{}, false
+	}
 	fh := m.Health()
-	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex}, true
+	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex, StoredBytes: stored}, true
 }

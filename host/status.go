@@ -33,6 +33,8 @@ type Health struct {
 	// VerifiedIndex is the last index at which its checksum matched the
 	// leader's, and DivergedIndex the first at which it did not (or 0).
 	VerifiedIndex, DivergedIndex uint64
+	// StoredBytes is the size of its keys and values at AppliedIndex.
+	StoredBytes uint64
 }
 
 // Status reports what this host knows of a shard. A host that runs no

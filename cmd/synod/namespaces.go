@@ -28,6 +28,7 @@ func namespaceGet(ctx context.Context, c clients, _ []string, _ io.Reader) (outp
 		fmt.Fprintf(tw, "NAMESPACE\t%s\n", res.Msg.GetNamespace())
 		fmt.Fprintf(tw, "SHARDS\t%d of %d\n", u.GetShards(), q.GetShards())
 		fmt.Fprintf(tw, "MODULE BYTES\t%d of %d\n", u.GetModuleBytes(), q.GetModuleBytes())
+		fmt.Fprintf(tw, "STORED BYTES\t%d of %d reserved by shards\n", u.GetStoredBytes(), q.GetStoredBytes())
 		fmt.Fprintf(tw, "CALLS/S\t%d per gateway\n", q.GetRequestsPerSecond())
 		fmt.Fprintf(tw, "FUEL/S\t%d per gateway\n", q.GetFuelPerSecond())
 		fmt.Fprintf(tw, "KEYS\tat most %d\n", q.GetKeys())
@@ -41,6 +42,7 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 	requests := fs.Uint("requests-per-second", 0, "calls a second at each gateway (0: the default)")
 	fuel := fs.Uint64("fuel-per-second", 0, "fuel a second at each gateway (0: the default)")
 	keys := fs.Uint("keys", 0, "API keys with a role in the namespace (0: the default)")
+	storedBytes := fs.Uint64("stored-bytes", 0, "total of the stored-bytes limits of the namespace's shards (0: the default)")
 	return func(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
 		if max(*shards, *requests, *keys) > math.MaxUint32 {
 			return output{}, fmt.Errorf("%w: --shards, --requests-per-second and --keys must be below 2^32", errUsage)
@@ -59,6 +61,8 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 				q.ModuleBytes = moduleBytes
 			case "fuel-per-second":
 				q.FuelPerSecond = fuel
+			case "stored-bytes":
+				q.StoredBytes = storedBytes
 			}
 		})
 		res, err := c.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Quota: &q}))
@@ -67,8 +71,8 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 		}
 		return output{res.Msg, func(w io.Writer) error {
 			got := res.Msg.GetQuota()
-			_, err := fmt.Fprintf(w, "quota of %s: %d shards, %d module bytes, %d calls/s, %d fuel/s, %d keys\n", c.flags.namespace,
-				got.GetShards(), got.GetModuleBytes(), got.GetRequestsPerSecond(), got.GetFuelPerSecond(), got.GetKeys())
+			_, err := fmt.Fprintf(w, "quota of %s: %d shards, %d module bytes, %d stored bytes, %d calls/s, %d fuel/s, %d keys\n", c.flags.namespace,
+				got.GetShards(), got.GetModuleBytes(), got.GetStoredBytes(), got.GetRequestsPerSecond(), got.GetFuelPerSecond(), got.GetKeys())
 			return err
 		}}, nil
 	}

@@ -64,7 +64,7 @@ func (c *Client) Status(ctx context.Context, shardID uint64) (host.ReplicaStatus
 		HasLeader: st.GetHasLeader(), LeaderReplicaID: st.GetLeaderReplicaId(),
 		HasReplica: st.GetHasReplica(), Voting: st.GetVoting(),
 		Health: host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
-			VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex()},
+			VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex(), StoredBytes: st.GetStoredBytes()},
 	}, nil
 }
 

@@ -75,6 +75,7 @@ func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.Sh
 		HasLeader: st.HasLeader, LeaderReplicaId: st.LeaderReplicaID,
 		HasReplica: st.HasReplica, AppliedIndex: st.AppliedIndex, Voting: st.Voting,
 		Checksum: st.Checksum, VerifiedIndex: st.VerifiedIndex, DivergedIndex: st.DivergedIndex,
+		StoredBytes: st.StoredBytes,
 	}), nil
 }
 

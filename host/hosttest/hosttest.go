@@ -27,7 +27,9 @@ func CorruptKey(dataDir string, shardID uint64, key, value []byte) (err error) {
 	}
 	txn := db.Txn(shardID)
 	defer txn.Close()
-	txn.Begin()
+	if err := txn.Begin(store.Limits{}); err != nil {
+		return err
+	}
 	if err := txn.Set(key, value); err != nil {
 		return err
 	}

@@ -2,8 +2,10 @@ package meta_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/access"
 )
@@ -67,7 +69,7 @@ func TestQuotas(t *testing.T) {
 	// Shards: one, and the count follows deletes.
 	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
 	mk := func(name string) error {
-		return c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, Replicas: 1}).err
+		return c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 1}}).err
 	}
 	if err := mk("s1"); err != nil {
 		t.Fatal(err)
@@ -109,5 +111,61 @@ func TestQuotas(t *testing.T) {
 	out, _ = c.query(meta.Request{Op: meta.OpGetNamespace, Namespace: "a"})
 	if err := meta.Decode(out, &ns); err != nil || ns.Usage != (meta.Usage{}) {
 		t.Errorf("usage after deleting everything: %+v (%v)", ns.Usage, err)
+	}
+}
+
+// TestStoredBytesQuota checks that a namespace's shards reserve their
+// stored-bytes limits against its quota, the defaults filled in, and that
+// no shard may ask for more than the cluster's caps.
+func TestStoredBytesQuota(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	quota := int64(store.DefaultStoredBytes + 100<<20)
+	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{StoredBytes: &quota}}, nil)
+	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
+	mk := func(name string, s meta.ShardSettings) (meta.Shard, error) {
+		s.Replicas = 1
+		var out meta.Shard
+		res := c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, ShardSettings: s})
+		if res.err == nil {
+			if err := meta.Decode(res.out, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, res.err
+	}
+
+	s, err := mk("default", meta.ShardSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Limits{WriteBytes: store.DefaultWriteBytes, WriteKeys: store.DefaultWriteKeys, StoredBytes: store.DefaultStoredBytes}
+	if s.Limits() != want || s.StoredBytes != store.DefaultStoredBytes {
+		t.Errorf("a shard that sets no limits has %+v (stored %d), want the defaults %+v", s.Limits(), s.StoredBytes, want)
+	}
+	if _, err := mk("big", meta.ShardSettings{StoredBytes: 101 << 20}); !errors.Is(err, meta.ErrOverQuota) || !strings.Contains(err.Error(), "stored bytes") {
+		t.Fatalf("a shard past the stored-bytes quota: %v, want ErrOverQuota naming stored bytes", err)
+	}
+	if _, err := mk("fits", meta.ShardSettings{StoredBytes: 100 << 20, WriteBytes: 1 << 20, WriteKeys: 10}); err != nil {
+		t.Fatalf("a shard that fits: %v", err)
+	}
+	for _, over := range []meta.ShardSettings{
+		{WriteBytes: store.MaxWriteBytes + 1},
+		{WriteKeys: store.MaxWriteKeys + 1},
+		{StoredBytes: store.MaxStoredBytes + 1},
+	} {
+		if _, err := mk("capped", over); !errors.Is(err, meta.ErrInvalidArgument) || !strings.Contains(err.Error(), "cap") {
+			t.Errorf("settings %+v: %v, want ErrInvalidArgument naming the cap", over, err)
+		}
+	}
+
+	c.must(meta.Request{Op: meta.OpDeleteShard, Namespace: "a", Name: "default"}, nil)
+	var ns meta.Namespace
+	out, err := c.query(meta.Request{Op: meta.OpGetNamespace, Namespace: "a"})
+	if err != nil || meta.Decode(out, &ns) != nil {
+		t.Fatal(err)
+	}
+	if ns.Usage.StoredBytes != 100<<20 || ns.Quota.StoredBytes != quota {
+		t.Errorf("after deleting the default shard: usage %+v of quota %+v, want 100 MiB of %d", ns.Usage, ns.Quota, quota)
 	}
 }

@@ -52,11 +52,10 @@ func (c Catalogue) DeleteModule(ctx context.Context, ns, hash string) error {
 }
 
 // CreateShard records a new shard in a namespace, running one of the
-// namespace's modules, and places its replicas; replicas and fuel 0 mean
-// the defaults.
-func (c Catalogue) CreateShard(ctx context.Context, ns, name, module string, replicas int, fuel uint64) (Shard, error) {
+// namespace's modules, and places its replicas.
+func (c Catalogue) CreateShard(ctx context.Context, ns, name, module string, settings ShardSettings) (Shard, error) {
 	var out Shard
-	err := c.call(ctx, Request{Op: OpCreateShard, Namespace: ns, Name: name, Hash: module, Replicas: replicas, Fuel: fuel}, true, &out)
+	err := c.call(ctx, Request{Op: OpCreateShard, Namespace: ns, Name: name, Hash: module, ShardSettings: settings}, true, &out)
 	return out, err
 }
 

@@ -127,10 +127,8 @@ type Request struct {
 	By string `json:"by,omitempty"`
 	// QuotaChange is the change of OpSetQuota.
 	QuotaChange *QuotaChange `json:"quota_change,omitempty"`
-	// Replicas is the replica count of OpCreateShard (0: the default).
-	Replicas int `json:"replicas,omitempty"`
-	// Fuel is the fuel budget of OpCreateShard (0: the default).
-	Fuel uint64 `json:"fuel,omitempty"`
+	// ShardSettings are the settings of OpCreateShard.
+	ShardSettings
 	// Host describes the host of OpHeartbeat and OpJoinHost.
 	Host *Host `json:"host,omitempty"`
 	// HostID names the host of OpChallengeHost, OpProveHost and

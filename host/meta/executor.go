@@ -175,10 +175,10 @@ func putModule(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if old, ok, err := txn.Get(key); err != nil || ok {
 		return old, err
 	}
-	if err := checkQuota(txn, req.Namespace, 0, moduleCharge(req.Module.Size)); err != nil {
+	if err := checkQuota(txn, req.Namespace, Usage{ModuleBytes: moduleCharge(req.Module.Size)}); err != nil {
 		return nil, err
 	}
-	if err := addUsage(txn, req.Namespace, 0, moduleCharge(req.Module.Size)); err != nil {
+	if err := addUsage(txn, req.Namespace, Usage{ModuleBytes: moduleCharge(req.Module.Size)}); err != nil {
 		return nil, err
 	}
 	m := *req.Module
@@ -217,7 +217,7 @@ func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	if len(users) > 0 {
 		return nil, fail(ErrModuleInUse, "module %s is used by shards %q: delete them first", req.Hash, users)
 	}
-	if err := addUsage(txn, req.Namespace, 0, -moduleCharge(m.Size)); err != nil {
+	if err := addUsage(txn, req.Namespace, Usage{ModuleBytes: -moduleCharge(m.Size)}); err != nil {
 		return nil, err
 	}
 	refs := moduleRefs(req.Hash)
@@ -239,6 +239,11 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if req.Fuel > wasm.MaxFuel {
 		return nil, fail(ErrInvalidArgument, "fuel limit %d is over the cluster's cap of %d", req.Fuel, uint64(wasm.MaxFuel))
 	}
+	if err := req.limits().Check(); err != nil {
+		return nil, fail(ErrInvalidArgument, "%v", err)
+	}
+	limits := req.limits().WithDefaults()
+	reserve := Usage{Shards: 1, StoredBytes: int64(limits.StoredBytes)}
 	key := shardKey(req.Namespace, req.Name)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
@@ -252,10 +257,10 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		}
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
-	if err := checkQuota(txn, req.Namespace, 1, 0); err != nil {
+	if err := checkQuota(txn, req.Namespace, reserve); err != nil {
 		return nil, err
 	}
-	if err := addUsage(txn, req.Namespace, 1, 0); err != nil {
+	if err := addUsage(txn, req.Namespace, reserve); err != nil {
 		return nil, err
 	}
 	cl, err := loadCluster(c, txn)
@@ -270,7 +275,8 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel}
+	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel,
+		WriteBytes: limits.WriteBytes, WriteKeys: limits.WriteKeys, StoredBytes: limits.StoredBytes}
 	for _, h := range cl.place(n, nil) {
 		s.NextReplicaID++
 		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})
@@ -321,13 +327,14 @@ func nextShardID(txn *store.Txn) (uint64, error) {
 
 func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
 	key := shardKey(req.Namespace, req.Name)
-	if _, ok, err := txn.Get(key); err != nil || !ok {
+	s, ok, err := getRecord[Shard](txn, key)
+	if err != nil || !ok {
 		if err != nil {
 			return nil, err
 		}
 		return nil, fail(ErrShardNotFound, "shard %q not found in namespace %s", req.Name, req.Namespace)
 	}
-	if err := addUsage(txn, req.Namespace, -1, 0); err != nil {
+	if err := addUsage(txn, req.Namespace, Usage{Shards: -1, StoredBytes: -int64(s.StoredBytes)}); err != nil {
 		return nil, err
 	}
 	return nil, txn.Delete(key)

@@ -52,7 +52,7 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 	for i, r := range reqs {
 		c.index++
 		c.stamp++
-		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, 0, r.Encode())}
+		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, fsm.Budget{}, r.Encode())}
 	}
 	got, err := c.sm.Update(es)
 	if err != nil {
@@ -153,7 +153,7 @@ func (c *catalogue) addModule(hash string) {
 
 func (c *catalogue) createShard(name, module string, replicas int) (meta.Shard, error) {
 	c.t.Helper()
-	res := c.do(meta.Request{Op: meta.OpCreateShard, Name: name, Hash: module, Replicas: replicas})
+	res := c.do(meta.Request{Op: meta.OpCreateShard, Name: name, Hash: module, ShardSettings: meta.ShardSettings{Replicas: replicas}})
 	var s meta.Shard
 	if res.err == nil {
 		if err := meta.Decode(res.out, &s); err != nil {
@@ -455,7 +455,7 @@ func TestCatalogueErrors(t *testing.T) {
 		}
 	}
 	// A command that is not JSON.
-	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, 0, []byte("{"))}}
+	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, fsm.Budget{}, []byte("{"))}}
 	c.index++
 	got, err := c.sm.Update(es)
 	if err != nil {
@@ -550,7 +550,7 @@ func TestBatch(t *testing.T) {
 		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
 		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
 		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m9"},
-		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: m1, Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 1}},
 	)
 	if c.commits != commits+1 {
 		t.Errorf("Committed ran %d times for one batch", c.commits-commits)
@@ -570,8 +570,8 @@ func TestBatch(t *testing.T) {
 	before := c.stamp
 	c.stamp -= 500
 	c.apply(
-		meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: m1, Replicas: 1},
-		meta.Request{Op: meta.OpCreateShard, Name: "d", Hash: m1, Replicas: 1},
+		meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 1}},
+		meta.Request{Op: meta.OpCreateShard, Name: "d", Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 1}},
 	)
 	for _, s := range c.shards() {
 		if (s.Name == "c" || s.Name == "d") && s.CreateNanos != before {

@@ -24,6 +24,9 @@ type Quota struct {
 	FuelPerSecond int64 `json:"fuel_per_second,omitempty"`
 	// Keys is how many API keys may have a role in the namespace.
 	Keys int `json:"keys,omitempty"`
+	// StoredBytes is the total of its shards' stored-bytes limits: what
+	// the namespace may keep in each replica's store.
+	StoredBytes int64 `json:"stored_bytes,omitempty"`
 }
 
 // DefaultQuota is the quota of a namespace that sets none. A namespace's
@@ -37,6 +40,7 @@ var DefaultQuota = Quota{
 	RequestsPerSecond: 100000,
 	FuelPerSecond:     1e10,
 	Keys:              100,
+	StoredBytes:       16 << 30,
 }
 
 // WithDefaults returns the quota with each zero limit set to the default.
@@ -56,6 +60,9 @@ func (q Quota) WithDefaults() Quota {
 	if q.Keys == 0 {
 		q.Keys = DefaultQuota.Keys
 	}
+	if q.StoredBytes == 0 {
+		q.StoredBytes = DefaultQuota.StoredBytes
+	}
 	return q
 }
 
@@ -66,6 +73,8 @@ type Usage struct {
 	// ModuleBytes is the total size of its modules, each counted as at
 	// least minModuleCharge.
 	ModuleBytes int64 `json:"module_bytes"`
+	// StoredBytes is the total of its shards' stored-bytes limits.
+	StoredBytes int64 `json:"stored_bytes"`
 }
 
 // Namespace is a namespace's quota, defaults filled in, and usage.
@@ -105,14 +114,15 @@ func usageOf(r kv, ns string) (Usage, error) {
 	return u, err
 }
 
-// addUsage adds to a namespace's counts.
-func addUsage(txn *store.Txn, ns string, shards int, moduleBytes int64) error {
+// addUsage adds d to a namespace's counts.
+func addUsage(txn *store.Txn, ns string, d Usage) error {
 	u, err := usageOf(txn, ns)
 	if err != nil {
 		return err
 	}
-	u.Shards += shards
-	u.ModuleBytes += moduleBytes
+	u.Shards += d.Shards
+	u.ModuleBytes += d.ModuleBytes
+	u.StoredBytes += d.StoredBytes
 	_, err = putJSON(txn, usageKey(ns), u)
 	return err
 }
@@ -131,8 +141,8 @@ func namespaceOf(r kv, ns string) ([]byte, error) {
 }
 
 // checkQuota refuses a command that would take its namespace past a
-// quota: one more shard, or moduleBytes more of modules.
-func checkQuota(txn *store.Txn, ns string, shards int, moduleBytes int64) error {
+// quota by adding d to its usage.
+func checkQuota(txn *store.Txn, ns string, d Usage) error {
 	q, err := quotaOf(txn, ns)
 	if err != nil {
 		return err
@@ -142,10 +152,12 @@ func checkQuota(txn *store.Txn, ns string, shards int, moduleBytes int64) error 
 		return err
 	}
 	switch {
-	case u.Shards+shards > q.Shards:
+	case u.Shards+d.Shards > q.Shards:
 		return fail(ErrOverQuota, "namespace %s is at its quota of %d shards: delete one, or ask a cluster admin to raise the quota", ns, q.Shards)
-	case u.ModuleBytes+moduleBytes > q.ModuleBytes:
-		return fail(ErrOverQuota, "namespace %s would have %d bytes of modules, over its quota of %d: delete a module, or ask a cluster admin to raise the quota", ns, u.ModuleBytes+moduleBytes, q.ModuleBytes)
+	case u.ModuleBytes+d.ModuleBytes > q.ModuleBytes:
+		return fail(ErrOverQuota, "namespace %s would have %d bytes of modules, over its quota of %d: delete a module, or ask a cluster admin to raise the quota", ns, u.ModuleBytes+d.ModuleBytes, q.ModuleBytes)
+	case u.StoredBytes+d.StoredBytes > q.StoredBytes:
+		return fail(ErrOverQuota, "namespace %s would have shards that may store %d bytes in all, over its quota of %d stored bytes: ask for a smaller stored-bytes limit, delete a shard, or ask a cluster admin to raise the quota", ns, u.StoredBytes+d.StoredBytes, q.StoredBytes)
 	}
 	return nil
 }
@@ -163,6 +175,8 @@ type QuotaChange struct {
 	FuelPerSecond *int64 `json:"fuel_per_second,omitempty"`
 	// Keys, if set, replaces Quota.Keys.
 	Keys *int `json:"keys,omitempty"`
+	// StoredBytes, if set, replaces Quota.StoredBytes.
+	StoredBytes *int64 `json:"stored_bytes,omitempty"`
 }
 
 // apply returns q with the change's limits set, or an error naming a
@@ -174,6 +188,7 @@ func (c QuotaChange) apply(q Quota) (Quota, error) {
 		setLimit("requests_per_second", c.RequestsPerSecond, &q.RequestsPerSecond),
 		setLimit("fuel_per_second", c.FuelPerSecond, &q.FuelPerSecond),
 		setLimit("keys", c.Keys, &q.Keys),
+		setLimit("stored_bytes", c.StoredBytes, &q.StoredBytes),
 	)
 	return q, err
 }

@@ -3,6 +3,7 @@ package meta
 import (
 	"time"
 
+	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/internal/access"
 )
@@ -84,6 +85,38 @@ type Shard struct {
 	// [wasm.DefaultFuel]. Proposers stamp it on each command, so a change
 	// reaches every replica at the same entry.
 	Fuel uint64 `json:"fuel,omitempty"`
+	// WriteBytes, WriteKeys and StoredBytes are the shard's limits (see
+	// [store.Limits]), fixed when it is created, the defaults filled in.
+	// Proposers stamp them on each command, as they do the fuel budget.
+	WriteBytes  uint64 `json:"write_bytes,omitempty"`
+	WriteKeys   uint64 `json:"write_keys,omitempty"`
+	StoredBytes uint64 `json:"stored_bytes,omitempty"`
+}
+
+// ShardSettings are what a shard is created with; a zero field takes the
+// default.
+type ShardSettings struct {
+	// Replicas is the replica count.
+	Replicas int `json:"replicas,omitempty"`
+	// Fuel is the fuel budget of each call.
+	Fuel uint64 `json:"fuel,omitempty"`
+	// WriteBytes bounds the bytes each command writes (see [store.Limits]).
+	WriteBytes uint64 `json:"write_bytes,omitempty"`
+	// WriteKeys bounds the writes each command makes.
+	WriteKeys uint64 `json:"write_keys,omitempty"`
+	// StoredBytes bounds the size of the shard's keys and values.
+	StoredBytes uint64 `json:"stored_bytes,omitempty"`
+}
+
+// limits returns the write limits the settings ask for.
+func (s ShardSettings) limits() store.Limits {
+	return store.Limits{WriteBytes: s.WriteBytes, WriteKeys: s.WriteKeys, StoredBytes: s.StoredBytes}
+}
+
+// Limits returns the limits of each command to the shard, the defaults
+// filled in.
+func (s Shard) Limits() store.Limits {
+	return store.Limits{WriteBytes: s.WriteBytes, WriteKeys: s.WriteKeys, StoredBytes: s.StoredBytes}.WithDefaults()
 }
 
 // FuelLimit returns the shard's fuel budget, the default filled in.

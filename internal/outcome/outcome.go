@@ -135,6 +135,10 @@ const (
 	CodeKeyNotFound     uint32 = 19
 	CodeKeyExists       uint32 = 20
 	CodeOverQuota       uint32 = 21
+	// CodeWriteLimit and CodeStoredLimit are recorded in shards' logs, as
+	// the outcome of a command that wrote past its limits (see store).
+	CodeWriteLimit  uint32 = 22
+	CodeStoredLimit uint32 = 23
 )
 
 // Applied says whether a command took effect.

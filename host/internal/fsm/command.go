@@ -6,12 +6,15 @@ import (
 	"fmt"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/internal/outcome"
 )
 
 const (
 	commandV1Header = 1 + 8
 	commandV2Header = 1 + 8 + 8
+	commandV3Header = 1 + 8 + 8 + 3*8
 )
 
 var (
@@ -24,32 +27,44 @@ var (
 	errReadOnly         = errors.New("write to a read-only view")
 )
 
+// Budget is what one command may spend: its fuel and its writes. It
+// travels in the command's entry, so that every replica applies the entry
+// with the same budget, whenever it learns of a change to the shard's
+// settings.
+type Budget struct {
+	// Fuel is the call's fuel budget; 0 means the default.
+	Fuel uint64
+	// Limits bound the command's writes and the shard's size.
+	Limits store.Limits
+}
+
 // EncodeCommand encodes a command payload with the proposer's timestamp
-// (Unix nanoseconds) and the fuel budget of its call (0 for the default)
-// into a Raft entry. The budget travels in the entry so that every replica
-// runs the entry with the same one, whenever it learns of a change to the
-// shard's setting.
-func EncodeCommand(timeNanos int64, fuel uint64, payload []byte) []byte {
-	b := make([]byte, commandV2Header, commandV2Header+len(payload))
-	b[0] = entryCommandV2
-	binary.BigEndian.PutUint64(b[1:], uint64(timeNanos))
-	binary.BigEndian.PutUint64(b[9:], fuel)
-	return append(b, payload...)
+// (Unix nanoseconds) and the command's budget into a Raft entry.
+func EncodeCommand(timeNanos int64, b Budget, payload []byte) []byte {
+	e := make([]byte, 1, commandV3Header+len(payload))
+	e[0] = entryCommandV3
+	for _, v := range []uint64{uint64(timeNanos), b.Fuel, b.Limits.WriteBytes, b.Limits.WriteKeys, b.Limits.StoredBytes} {
+		e = binary.BigEndian.AppendUint64(e, v)
+	}
+	return append(e, payload...)
 }
 
 // command is a decoded command entry.
 type command struct {
 	timeNanos int64
-	fuel      uint64
+	budget    Budget
 	payload   []byte
 }
 
 func decodeCommand(b []byte) (command, error) {
+	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[1+8*i:]) }
 	switch {
+	case len(b) >= commandV3Header && b[0] == entryCommandV3:
+		return command{int64(u(0)), Budget{u(1), store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}}, b[commandV3Header:]}, nil
 	case len(b) >= commandV2Header && b[0] == entryCommandV2:
-		return command{int64(binary.BigEndian.Uint64(b[1:])), binary.BigEndian.Uint64(b[9:]), b[commandV2Header:]}, nil
+		return command{int64(u(0)), Budget{Fuel: u(1)}, b[commandV2Header:]}, nil
 	case len(b) >= commandV1Header && b[0] == entryCommandV1:
-		return command{int64(binary.BigEndian.Uint64(b[1:])), 0, b[commandV1Header:]}, nil
+		return command{int64(u(0)), Budget{}, b[commandV1Header:]}, nil
 	}
 	return command{}, errMalformedCommand
 }

@@ -11,6 +11,9 @@ const (
 	entryVerify = 2
 	// entryCommandV2 is a command with its fuel budget: [3][time][fuel].
 	entryCommandV2 = 3
+	// entryCommandV3 is a command with its fuel budget and write limits:
+	// [4][time][fuel][write bytes][write keys][stored bytes].
+	entryCommandV3 = 4
 )
 
 // The outcome of an entry, in its sm.Result.Value. Every replica folds it

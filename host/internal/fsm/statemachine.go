@@ -87,6 +87,9 @@ type StateMachine struct {
 	shardID uint64
 	db      *store.DB
 	exec    Executor
+	// flushBytes is the batch size at which Update commits (flushBytes,
+	// but tests make it small).
+	flushBytes int
 
 	recent   recentSums
 	verified atomic.Uint64
@@ -108,7 +111,7 @@ var _ sm.IOnDiskStateMachine = (*StateMachine)(nil)
 
 // New returns a state machine for a shard.
 func New(shardID uint64, db *store.DB, exec Executor) *StateMachine {
-	return &StateMachine{shardID: shardID, db: db, exec: exec}
+	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes}
 }
 
 // Open returns the applied index recorded in the store.
@@ -116,15 +119,25 @@ func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
 	return s.db.AppliedIndex(s.shardID)
 }
 
-// Update applies committed entries in one batch, with the last entry's
-// index as the applied index.
+// flushBytes is how large the storage batch of a run of entries grows
+// before Update commits it and starts another. An entry's writes, with
+// their rollback, are bounded by its limits ([store.MaxWriteBytes]), so a
+// batch never holds much more than this, however many entries dragonboat
+// hands over at once, and never nears the store's own limit on a batch:
+// whether an entry succeeds cannot depend on how entries were grouped.
+const flushBytes = 32 << 20
+
+// Update applies committed entries, in batches of up to about flushBytes
+// of writes, each recorded with its last entry's index as the applied
+// index.
 //
 // An entry whose call ran past the watchdog ([wasm.ErrWatchdog]) halts the
-// replica instead: nothing of the batch is recorded, and from then on the
-// replica records nothing, serves no reads and takes no snapshots (the
-// state it holds is behind what dragonboat believes it applied), until it
-// is stopped. A restarted replica replays the entries after the last one
-// it recorded. Other host failures are returned, which stops the host.
+// replica instead: nothing of the current batch is recorded, and from
+// then on the replica records nothing, serves no reads and takes no
+// snapshots (the state it holds is behind what dragonboat believes it
+// applied), until it is stopped. A restarted replica replays the entries
+// after the last one it recorded. Other host failures are returned, which
+// stops the host.
 func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	if len(entries) == 0 {
 		return entries, nil
@@ -133,50 +146,65 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 		refuse(entries)
 		return entries, nil
 	}
+	for rest := entries; len(rest) > 0; {
+		n, err := s.updateBatch(rest)
+		if err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return entries, nil
+}
+
+// updateBatch applies entries from the first until the batch holds
+// flushBytes or they run out, records them, and returns how many it
+// applied. After a halt it returns len(entries), having recorded none.
+func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	txn := s.db.Txn(s.shardID)
 	defer txn.Close()
 	clock, err := txn.Clock()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	sum, err := txn.Checksum()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	ctx := context.Background()
-	for i := range entries {
-		e := &entries[i]
+	n := 0
+	for n < len(entries) && (n == 0 || txn.Size() < s.flushBytes) {
+		e := &entries[n]
+		n++
 		if index, want, ok := decodeVerify(e.Cmd); ok {
 			e.Result = encodeResult(e.Index, 0, []byte(s.verify(index, want)), nil)
 			s.recent.put(e.Index, sum) // unchanged, but the state at this index
 			continue
 		}
-		txn.Begin()
 		e.Result, clock, err = s.apply(ctx, e, clock, txn)
 		if errors.Is(err, wasm.ErrWatchdog) {
 			s.halt(e.Index, err)
-			refuse(entries[i:])
-			return entries, nil
+			refuse(entries[n-1:])
+			return len(entries), nil
 		}
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		sum = fold(sum, e.Index, txn.WritesDigest(), e.Result)
 		s.recent.put(e.Index, sum)
 	}
 	if err := txn.SetClock(clock); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if err := txn.SetChecksum(sum); err != nil {
-		return nil, err
+		return 0, err
 	}
-	if err := txn.Commit(entries[len(entries)-1].Index); err != nil {
-		return nil, err
+	if err := txn.Commit(entries[n-1].Index); err != nil {
+		return 0, err
 	}
 	if c, ok := s.exec.(Committer); ok {
 		c.Committed()
 	}
-	return entries, nil
+	return n, nil
 }
 
 // apply runs one command entry, rolling back its writes if it fails, and
@@ -186,8 +214,11 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 	if err != nil {
 		return encodeResult(e.Index, 0, nil, &outcome.Trap{Reason: err.Error()}), clock, nil
 	}
+	if err := txn.Begin(cmd.budget.Limits); err != nil {
+		return sm.Result{}, clock, err
+	}
 	clock = max(clock, cmd.timeNanos)
-	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.fuel}, cmd.payload, txn)
+	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.budget.Fuel}, cmd.payload, txn)
 	if err != nil && !isOutcome(err) {
 		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
 	}

@@ -18,6 +18,9 @@ const (
 	sysClock   = "clock"
 	// sysChecksum is the running checksum of the shard's applied entries.
 	sysChecksum = "checksum"
+	// sysStored is the size of the shard's user keys and values (see
+	// [Txn.StoredBytes]).
+	sysStored = "stored"
 )
 
 // ErrEmptyKey is returned for an empty key. Size limits belong to the

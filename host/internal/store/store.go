@@ -72,11 +72,16 @@ func (d *DB) AppliedIndex(shardID uint64) (uint64, error) {
 	return getUint64(v), nil
 }
 
-// DeleteShard deletes every key of a shard.
+// DeleteShard deletes every key of a shard, and compacts its range so
+// that the disk space they took is reclaimed now rather than whenever
+// compactions next reach it.
 func (d *DB) DeleteShard(shardID uint64) error {
 	lo, hi := shardBounds(shardID)
 	if err := d.pdb.DeleteRange(lo, hi, pebble.Sync); err != nil {
 		return fmt.Errorf("delete shard %d: %w", shardID, err)
+	}
+	if err := d.pdb.Compact(lo, hi, true); err != nil {
+		return fmt.Errorf("reclaim the space of deleted shard %d: %w", shardID, err)
 	}
 	return nil
 }

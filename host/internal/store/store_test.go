@@ -31,6 +31,14 @@ func openDir(t *testing.T, dir string) *store.DB {
 // against.
 type state map[string]string
 
+// begin begins an entry's writes with limits l.
+func begin(t *testing.T, txn *store.Txn, l store.Limits) {
+	t.Helper()
+	if err := txn.Begin(l); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // write commits kvs (key, value pairs; a value of "\x00delete" deletes) to
 // a shard at index.
 func write(t *testing.T, db *store.DB, shard, index uint64, kvs ...string) {
@@ -174,11 +182,11 @@ func TestTxnRollback(t *testing.T) {
 
 			txn := db.Txn(shard)
 			defer txn.Close()
-			txn.Begin()
+			begin(t, txn, store.Limits{})
 			apply(t, txn, model, tt.earlier)
 			before := maps.Clone(model)
 
-			txn.Begin()
+			begin(t, txn, store.Limits{})
 			apply(t, txn, model, tt.entry)
 			if got := dump(t, txn); !maps.Equal(got, model) {
 				t.Fatalf("inside the entry: got %q, want %q", got, model)
@@ -222,7 +230,7 @@ func TestTxnEntries(t *testing.T) {
 	keys := []string{"a", "b", "c", "d", "e"}
 	for i := range 60 {
 		before := maps.Clone(model)
-		txn.Begin()
+		begin(t, txn, store.Limits{})
 		var ops []op
 		for j := range 3 {
 			k := keys[(i*7+j*3)%len(keys)]
@@ -262,7 +270,7 @@ func TestTxnIsolation(t *testing.T) {
 	before := db.View(shard)
 	defer before.Close()
 	txn := db.Txn(shard)
-	txn.Begin()
+	begin(t, txn, store.Limits{})
 	apply(t, txn, state{}, []op{{"a", "10"}, {"b", del}, {"c", "3"}})
 	want := state{"a": "10", "c": "3"}
 	if got := dump(t, txn); !maps.Equal(got, want) {

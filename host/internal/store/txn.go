@@ -7,6 +7,8 @@ import (
 	"hash"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/synodhq/synod/internal/outcome"
 )
 
 // Txn collects the writes of a run of log entries of one shard into one
@@ -14,11 +16,23 @@ import (
 // [Txn.Rollback], which undoes exactly that entry's writes, or nothing (its
 // writes stay). [Txn.Commit] writes everything, with the applied index, at
 // once.
+//
+// A Txn counts the bytes of the shard's user keys and values as it writes
+// them, and enforces the [Limits] of the entry being applied.
 type Txn struct {
 	batch   *pebble.Batch
 	shardID uint64
 	undo    []undoRecord
 	writes  hash.Hash // digest of the current entry's writes, in order
+
+	limits Limits
+	// wroteBytes and wroteKeys count the current entry's writes.
+	wroteBytes, wroteKeys uint64
+	// stored is the size of the shard's user keys and values, read at the
+	// first Begin; storedAtBegin is what it was when the current entry
+	// began.
+	stored, storedAtBegin uint64
+	storedRead            bool
 }
 
 // undoRecord restores one key to the value it had before an entry wrote it.
@@ -33,11 +47,33 @@ func (d *DB) Txn(shardID uint64) *Txn {
 	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New()}
 }
 
-// Begin marks the start of one entry's writes.
-func (t *Txn) Begin() {
+// Begin marks the start of one entry's writes, which l bounds.
+func (t *Txn) Begin(l Limits) error {
+	if err := t.readStored(); err != nil {
+		return err
+	}
 	t.undo = t.undo[:0]
 	t.writes.Reset()
+	t.limits, t.wroteBytes, t.wroteKeys = l, 0, 0
+	t.storedAtBegin = t.stored
+	return nil
 }
+
+// readStored reads the shard's stored bytes, once.
+func (t *Txn) readStored() error {
+	if t.storedRead {
+		return nil
+	}
+	b, err := get(t.batch, sysKey(t.shardID, sysStored))
+	if err != nil {
+		return fmt.Errorf("read stored bytes of shard %d: %w", t.shardID, err)
+	}
+	t.stored, t.storedRead = getUint64(b), true
+	return nil
+}
+
+// Size returns the bytes the transaction's batch holds.
+func (t *Txn) Size() int { return t.batch.Len() }
 
 // WritesDigest returns the SHA-256 of the writes since the last
 // [Txn.Begin] (none after a [Txn.Rollback]), in the order they were made:
@@ -72,6 +108,7 @@ func (t *Txn) Rollback() error {
 	}
 	t.undo = t.undo[:0]
 	t.writes.Reset()
+	t.stored = t.storedAtBegin
 	return nil
 }
 
@@ -93,15 +130,25 @@ func (t *Txn) Scan(start, end []byte, limit int) ([]KV, error) {
 	return scan(t.batch, t.shardID, start, end, limit)
 }
 
-// Set writes a user key.
+// Set writes a user key. A write past the entry's limits fails with an
+// [*outcome.Error] of kind [outcome.OverLimit], and writes nothing.
 func (t *Txn) Set(key, value []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
 	k := userKey(t.shardID, key)
-	if err := t.remember(k); err != nil {
+	old, err := t.read(k)
+	if err != nil {
 		return err
 	}
+	grow := int64(len(value)) - int64(len(old))
+	if old == nil {
+		grow += int64(len(key))
+	}
+	if err := t.account(uint64(len(key))+uint64(len(value)), grow); err != nil {
+		return err
+	}
+	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
 	if err := t.batch.Set(k, value, nil); err != nil {
 		return fmt.Errorf("set in shard %d: %w", t.shardID, err)
 	}
@@ -109,15 +156,25 @@ func (t *Txn) Set(key, value []byte) error {
 	return nil
 }
 
-// Delete deletes a user key; deleting an absent key is not an error.
+// Delete deletes a user key; deleting an absent key is not an error, but
+// counts as a write.
 func (t *Txn) Delete(key []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
 	k := userKey(t.shardID, key)
-	if err := t.remember(k); err != nil {
+	old, err := t.read(k)
+	if err != nil {
 		return err
 	}
+	var grow int64
+	if old != nil {
+		grow = -int64(len(key)) - int64(len(old))
+	}
+	if err := t.account(uint64(len(key)), grow); err != nil {
+		return err
+	}
+	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
 	if err := t.batch.Delete(k, nil); err != nil {
 		return fmt.Errorf("delete in shard %d: %w", t.shardID, err)
 	}
@@ -125,12 +182,40 @@ func (t *Txn) Delete(key []byte) error {
 	return nil
 }
 
-func (t *Txn) remember(k []byte) error {
+// read returns the value of k before a write, for the undo log and the
+// stored-bytes count.
+func (t *Txn) read(k []byte) ([]byte, error) {
 	old, err := get(t.batch, k)
 	if err != nil {
-		return fmt.Errorf("read before write in shard %d: %w", t.shardID, err)
+		return nil, fmt.Errorf("read before write in shard %d: %w", t.shardID, err)
 	}
-	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
+	return old, nil
+}
+
+// account counts one write of n bytes that changes the shard's stored
+// bytes by grow, or refuses it if it takes the entry past its write limits
+// or, growing the shard, past its stored-bytes limit.
+func (t *Txn) account(n uint64, grow int64) error {
+	if err := t.readStored(); err != nil {
+		return err
+	}
+	l := t.limits
+	switch {
+	case l.WriteKeys > 0 && t.wroteKeys+1 > l.WriteKeys:
+		return overLimit(outcome.CodeWriteLimit, "the command made more than its limit of %d writes", l.WriteKeys)
+	case l.WriteBytes > 0 && t.wroteBytes+n > l.WriteBytes:
+		return overLimit(outcome.CodeWriteLimit, "the command wrote more than its limit of %d bytes", l.WriteBytes)
+	}
+	stored := t.stored + uint64(grow)
+	if grow < 0 && uint64(-grow) > t.stored {
+		stored = 0 // only for state written before the count began
+	}
+	if grow > 0 && l.StoredBytes > 0 && stored > l.StoredBytes {
+		return overLimit(outcome.CodeStoredLimit, "the shard would hold %d bytes of keys and values, over its limit of %d", stored, l.StoredBytes)
+	}
+	t.wroteKeys++
+	t.wroteBytes += n
+	t.stored = stored
 	return nil
 }
 
@@ -177,6 +262,11 @@ func (t *Txn) setSys(name string, v []byte) error {
 func (t *Txn) Commit(index uint64) error {
 	if err := t.setSys(sysApplied, putUint64(index)); err != nil {
 		return err
+	}
+	if t.storedRead {
+		if err := t.setSys(sysStored, putUint64(t.stored)); err != nil {
+			return err
+		}
 	}
 	if err := t.batch.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)

@@ -53,6 +53,16 @@ func (v *View) Clock() (int64, error) {
 	return int64(getUint64(b)), nil
 }
 
+// StoredBytes returns the size of the shard's user keys and values as of
+// the view (see [Txn.Begin]).
+func (v *View) StoredBytes() (uint64, error) {
+	b, err := get(v.snap, sysKey(v.shardID, sysStored))
+	if err != nil {
+		return 0, fmt.Errorf("read stored bytes of shard %d: %w", v.shardID, err)
+	}
+	return getUint64(b), nil
+}
+
 // Checksum returns the shard's running checksum as of the view.
 func (v *View) Checksum() ([]byte, error) {
 	b, err := get(v.snap, sysKey(v.shardID, sysChecksum))

@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -119,10 +120,17 @@ func copyOut(mod api.Module, b []byte, ptr, capacity uint32) uint64 {
 	return uint64(uint32(len(b)))
 }
 
+// must ends the call if a store operation failed: with the store's
+// refusal as the call's outcome when it refused a write past the entry's
+// limits (which every replica refuses alike), or as a host failure.
 func must(err error) {
-	if err != nil {
-		panic(&hostFailure{err: err})
+	if err == nil {
+		return
 	}
+	if e := (*outcome.Error)(nil); errors.As(err, &e) && e.Applied == outcome.AppliedYes {
+		panic(&refusal{err: e})
+	}
+	panic(&hostFailure{err: err})
 }
 
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {

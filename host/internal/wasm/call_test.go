@@ -152,7 +152,9 @@ func TestCallFailureLeavesRollbackToCaller(t *testing.T) {
 		{`{"op":"put","key":"c","value":"3"}`, func(err error) bool { return err == nil }},
 	}
 	for _, c := range calls {
-		txn.Begin()
+		if err := txn.Begin(store.Limits{}); err != nil {
+			t.Fatal(err)
+		}
 		out, _, err := m.Call(t.Context(), wasm.Update, []byte(c.in), wasm.Env{}, txn)
 		if !c.wantErr(err) {
 			t.Fatalf("%s: unexpected error %v", c.in, err)

@@ -39,6 +39,14 @@ func violate(format string, args ...any) {
 	panic(&abiViolation{reason: fmt.Sprintf(format, args...)})
 }
 
+// refusal is raised by a host function when the store refuses a write
+// deterministically: the call ends with the refusal as its outcome.
+type refusal struct {
+	err *outcome.Error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+
 // hostFailure is raised by a host function when the host itself fails (for
 // example a storage error): not the guest's fault, and not deterministic.
 type hostFailure struct {

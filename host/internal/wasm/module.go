@@ -83,7 +83,8 @@ const (
 // Call runs one entry point with input against kv and returns the guest's
 // output and the fuel the call used (see package meter). A guest failure
 // is returned as an [*outcome.AppError] or a [*outcome.Trap], running out of fuel
-// included; any other error is the host's own (for example a storage
+// included, or as the store's [*outcome.Error] for a write it refused
+// (past the entry's limits, see store.Limits); any other error is the host's own (for example a storage
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
 //
@@ -311,6 +312,10 @@ func classify(err error) error {
 	var hf *hostFailure
 	if errors.As(err, &hf) {
 		return fmt.Errorf("host failure during guest call: %w", hf.err)
+	}
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.err
 	}
 	var trap *outcome.Trap
 	if isAppError(err) || errors.As(err, &trap) {

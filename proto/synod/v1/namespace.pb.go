@@ -36,7 +36,10 @@ type Quota struct {
 	// each gateway (a burst of one second's worth is allowed).
 	FuelPerSecond *uint64 `protobuf:"varint,4,opt,name=fuel_per_second,json=fuelPerSecond,proto3,oneof" json:"fuel_per_second,omitempty"`
 	// API keys with a role in the namespace.
-	Keys          *uint32 `protobuf:"varint,5,opt,name=keys,proto3,oneof" json:"keys,omitempty"`
+	Keys *uint32 `protobuf:"varint,5,opt,name=keys,proto3,oneof" json:"keys,omitempty"`
+	// The total of the stored-bytes limits of the namespace's shards (see
+	// CreateShardRequest): what its shards may keep, on each replica.
+	StoredBytes   *uint64 `protobuf:"varint,6,opt,name=stored_bytes,json=storedBytes,proto3,oneof" json:"stored_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -106,13 +109,22 @@ func (x *Quota) GetKeys() uint32 {
 	return 0
 }
 
+func (x *Quota) GetStoredBytes() uint64 {
+	if x != nil && x.StoredBytes != nil {
+		return *x.StoredBytes
+	}
+	return 0
+}
+
 // Usage is what a namespace uses of the quotas the catalogue counts.
 type Usage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The namespace's shards.
 	Shards uint32 `protobuf:"varint,1,opt,name=shards,proto3" json:"shards,omitempty"`
 	// Total bytes of the namespace's modules.
-	ModuleBytes   uint64 `protobuf:"varint,2,opt,name=module_bytes,json=moduleBytes,proto3" json:"module_bytes,omitempty"`
+	ModuleBytes uint64 `protobuf:"varint,2,opt,name=module_bytes,json=moduleBytes,proto3" json:"module_bytes,omitempty"`
+	// The total of the stored-bytes limits of the namespace's shards.
+	StoredBytes   uint64 `protobuf:"varint,3,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -157,6 +169,13 @@ func (x *Usage) GetShards() uint32 {
 func (x *Usage) GetModuleBytes() uint64 {
 	if x != nil {
 		return x.ModuleBytes
+	}
+	return 0
+}
+
+func (x *Usage) GetStoredBytes() uint64 {
+	if x != nil {
+		return x.StoredBytes
 	}
 	return 0
 }
@@ -377,21 +396,24 @@ var File_synod_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_synod_v1_namespace_proto_rawDesc = "" +
 	"\n" +
-	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\x98\x02\n" +
+	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\xd1\x02\n" +
 	"\x05Quota\x12\x1b\n" +
 	"\x06shards\x18\x01 \x01(\rH\x00R\x06shards\x88\x01\x01\x12&\n" +
 	"\fmodule_bytes\x18\x02 \x01(\x04H\x01R\vmoduleBytes\x88\x01\x01\x123\n" +
 	"\x13requests_per_second\x18\x03 \x01(\rH\x02R\x11requestsPerSecond\x88\x01\x01\x12+\n" +
 	"\x0ffuel_per_second\x18\x04 \x01(\x04H\x03R\rfuelPerSecond\x88\x01\x01\x12\x17\n" +
-	"\x04keys\x18\x05 \x01(\rH\x04R\x04keys\x88\x01\x01B\t\n" +
+	"\x04keys\x18\x05 \x01(\rH\x04R\x04keys\x88\x01\x01\x12&\n" +
+	"\fstored_bytes\x18\x06 \x01(\x04H\x05R\vstoredBytes\x88\x01\x01B\t\n" +
 	"\a_shardsB\x0f\n" +
 	"\r_module_bytesB\x16\n" +
 	"\x14_requests_per_secondB\x12\n" +
 	"\x10_fuel_per_secondB\a\n" +
-	"\x05_keys\"B\n" +
+	"\x05_keysB\x0f\n" +
+	"\r_stored_bytes\"e\n" +
 	"\x05Usage\x12\x16\n" +
 	"\x06shards\x18\x01 \x01(\rR\x06shards\x12!\n" +
-	"\fmodule_bytes\x18\x02 \x01(\x04R\vmoduleBytes\"3\n" +
+	"\fmodule_bytes\x18\x02 \x01(\x04R\vmoduleBytes\x12!\n" +
+	"\fstored_bytes\x18\x03 \x01(\x04R\vstoredBytes\"3\n" +
 	"\x13GetNamespaceRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\"\x82\x01\n" +
 	"\x14GetNamespaceResponse\x12\x1c\n" +

@@ -41,7 +41,16 @@ type Shard struct {
 	// The fuel budget of each call to the shard.
 	FuelLimit uint64 `protobuf:"varint,8,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
 	// The namespace the shard belongs to.
-	Namespace     string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Namespace string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// The most bytes one command may write (keys and values).
+	WriteBytesLimit uint64 `protobuf:"varint,10,opt,name=write_bytes_limit,json=writeBytesLimit,proto3" json:"write_bytes_limit,omitempty"`
+	// The most writes (sets and deletes) one command may make.
+	WriteKeysLimit uint64 `protobuf:"varint,11,opt,name=write_keys_limit,json=writeKeysLimit,proto3" json:"write_keys_limit,omitempty"`
+	// The most bytes of keys and values the shard may hold.
+	StoredBytesLimit uint64 `protobuf:"varint,12,opt,name=stored_bytes_limit,json=storedBytesLimit,proto3" json:"stored_bytes_limit,omitempty"`
+	// The bytes of keys and values the shard holds, as the most advanced
+	// replica that answered counts them (GetShard only).
+	StoredBytes   uint64 `protobuf:"varint,13,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -139,6 +148,34 @@ func (x *Shard) GetNamespace() string {
 	return ""
 }
 
+func (x *Shard) GetWriteBytesLimit() uint64 {
+	if x != nil {
+		return x.WriteBytesLimit
+	}
+	return 0
+}
+
+func (x *Shard) GetWriteKeysLimit() uint64 {
+	if x != nil {
+		return x.WriteKeysLimit
+	}
+	return 0
+}
+
+func (x *Shard) GetStoredBytesLimit() uint64 {
+	if x != nil {
+		return x.StoredBytesLimit
+	}
+	return 0
+}
+
+func (x *Shard) GetStoredBytes() uint64 {
+	if x != nil {
+		return x.StoredBytes
+	}
+	return 0
+}
+
 // Replica is one member of a shard's Raft group.
 type Replica struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -218,9 +255,22 @@ type CreateShardRequest struct {
 	FuelLimit uint64 `protobuf:"varint,4,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
 	// The namespace to create the shard in; empty means "default". The caller's key needs a
 	// role in it (see KeyService).
-	Namespace     string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Namespace string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// The most bytes one command may write, counting each set's key and
+	// value and each delete's key; 0 means the default, 16 MiB. The cap is
+	// 64 MiB. A command that writes more fails with ResourceExhausted and
+	// keeps none of its writes, on every replica alike.
+	WriteBytesLimit uint64 `protobuf:"varint,6,opt,name=write_bytes_limit,json=writeBytesLimit,proto3" json:"write_bytes_limit,omitempty"`
+	// The most writes (sets and deletes) one command may make; 0 means the
+	// default, 10,000. The cap is 100,000.
+	WriteKeysLimit uint64 `protobuf:"varint,7,opt,name=write_keys_limit,json=writeKeysLimit,proto3" json:"write_keys_limit,omitempty"`
+	// The most bytes of keys and values the shard may hold; 0 means the
+	// default, 256 MiB. The cap is 64 GiB. A write that would grow the shard
+	// past it fails with ResourceExhausted (deletes never do). It counts
+	// towards the namespace's stored-bytes quota from the shard's creation.
+	StoredBytesLimit uint64 `protobuf:"varint,8,opt,name=stored_bytes_limit,json=storedBytesLimit,proto3" json:"stored_bytes_limit,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateShardRequest) Reset() {
@@ -286,6 +336,27 @@ func (x *CreateShardRequest) GetNamespace() string {
 		return x.Namespace
 	}
 	return ""
+}
+
+func (x *CreateShardRequest) GetWriteBytesLimit() uint64 {
+	if x != nil {
+		return x.WriteBytesLimit
+	}
+	return 0
+}
+
+func (x *CreateShardRequest) GetWriteKeysLimit() uint64 {
+	if x != nil {
+		return x.WriteKeysLimit
+	}
+	return 0
+}
+
+func (x *CreateShardRequest) GetStoredBytesLimit() uint64 {
+	if x != nil {
+		return x.StoredBytesLimit
+	}
+	return 0
 }
 
 // CreateShardResponse describes the new shard.
@@ -822,7 +893,7 @@ var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
 	"\n" +
-	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\xae\x02\n" +
+	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\xd5\x03\n" +
 	"\x05Shard\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12\x1f\n" +
@@ -834,12 +905,17 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\rapplied_index\x18\a \x01(\x04R\fappliedIndex\x12\x1d\n" +
 	"\n" +
 	"fuel_limit\x18\b \x01(\x04R\tfuelLimit\x12\x1c\n" +
-	"\tnamespace\x18\t \x01(\tR\tnamespace\"^\n" +
+	"\tnamespace\x18\t \x01(\tR\tnamespace\x12*\n" +
+	"\x11write_bytes_limit\x18\n" +
+	" \x01(\x04R\x0fwriteBytesLimit\x12(\n" +
+	"\x10write_keys_limit\x18\v \x01(\x04R\x0ewriteKeysLimit\x12,\n" +
+	"\x12stored_bytes_limit\x18\f \x01(\x04R\x10storedBytesLimit\x12!\n" +
+	"\fstored_bytes\x18\r \x01(\x04R\vstoredBytes\"^\n" +
 	"\aReplica\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x1b\n" +
-	"\thost_name\x18\x03 \x01(\tR\bhostName\"\xab\x01\n" +
+	"\thost_name\x18\x03 \x01(\tR\bhostName\"\xaf\x02\n" +
 	"\x12CreateShardRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmodule_hash\x18\x02 \x01(\tR\n" +
@@ -847,7 +923,10 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\rreplica_count\x18\x03 \x01(\rR\freplicaCount\x12\x1d\n" +
 	"\n" +
 	"fuel_limit\x18\x04 \x01(\x04R\tfuelLimit\x12\x1c\n" +
-	"\tnamespace\x18\x05 \x01(\tR\tnamespace\"<\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12*\n" +
+	"\x11write_bytes_limit\x18\x06 \x01(\x04R\x0fwriteBytesLimit\x12(\n" +
+	"\x10write_keys_limit\x18\a \x01(\x04R\x0ewriteKeysLimit\x12,\n" +
+	"\x12stored_bytes_limit\x18\b \x01(\x04R\x10storedBytesLimit\"<\n" +
 	"\x13CreateShardResponse\x12%\n" +
 	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"C\n" +
 	"\x0fGetShardRequest\x12\x12\n" +

@@ -338,6 +338,8 @@ type ShardStatusResponse struct {
 	VerifiedIndex uint64 `protobuf:"varint,7,opt,name=verified_index,json=verifiedIndex,proto3" json:"verified_index,omitempty"`
 	// The first index at which it did not, or 0.
 	DivergedIndex uint64 `protobuf:"varint,8,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
+	// The bytes of keys and values the replica holds at applied_index.
+	StoredBytes   uint64 `protobuf:"varint,9,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -424,6 +426,13 @@ func (x *ShardStatusResponse) GetVerifiedIndex() uint64 {
 func (x *ShardStatusResponse) GetDivergedIndex() uint64 {
 	if x != nil {
 		return x.DivergedIndex
+	}
+	return 0
+}
+
+func (x *ShardStatusResponse) GetStoredBytes() uint64 {
+	if x != nil {
+		return x.StoredBytes
 	}
 	return 0
 }
@@ -943,7 +952,7 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"/\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xa8\x02\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xcb\x02\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
@@ -954,7 +963,8 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06voting\x18\x05 \x01(\bR\x06voting\x12\x1a\n" +
 	"\bchecksum\x18\x06 \x01(\fR\bchecksum\x12%\n" +
 	"\x0everified_index\x18\a \x01(\x04R\rverifiedIndex\x12%\n" +
-	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\"G\n" +
+	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\x12!\n" +
+	"\fstored_bytes\x18\t \x01(\x04R\vstoredBytes\"G\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\".\n" +

@@ -15,6 +15,9 @@
 //	bigkey       writes a key of MaxKeySize+1 bytes
 //	bigvalue     writes a value of MaxValueSize+1 bytes
 //	put KEY      writes KEY = "v"
+//	flood N      writes N values of 1 MiB, which do not compress, under fresh
+//	             keys (N 0 or absent: until the call ends), and outputs how
+//	             many it wrote
 //	grow         allocates and touches 64 MiB, which grows the memory, and
 //	             increments the counter
 //	stderr MSG   writes MSG to stderr and succeeds
@@ -81,6 +84,8 @@ func update(in []byte) ([]byte, error) {
 	case "put":
 		guest.Set(arg, []byte("v"))
 		return nil, nil
+	case "flood":
+		return flood(arg), nil
 	case "grow":
 		b := make([]byte, 64<<20)
 		b[len(b)-1] = 1
@@ -114,6 +119,29 @@ func query(in []byte) ([]byte, error) {
 		return strconv.AppendInt(nil, int64(counter), 10), nil
 	}
 	return nil, guest.Errorf(400, "unknown query op %q", op)
+}
+
+// flood is the op of that name: n values of 1 MiB, or without end.
+func flood(arg []byte) []byte {
+	n, _ := strconv.Atoi(string(arg))
+	// crypto/rand reads the call's random stream: math/rand's state is
+	// reset with the instance, and would repeat the keys of the last call.
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	x := binary.BigEndian.Uint64(id[:]) | 1
+	prefix := strconv.AppendUint([]byte("flood-"), x, 16)
+	value := make([]byte, 1<<20)
+	i := 0
+	for ; n == 0 || i < n; i++ {
+		for j := 0; j < len(value); j += 8 { // xorshift: cheap, and it does not compress
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			binary.LittleEndian.PutUint64(value[j:], x)
+		}
+		guest.Set(strconv.AppendInt(append(prefix, '-'), int64(i), 10), value)
+	}
+	return strconv.AppendInt(nil, int64(i), 10)
 }
 
 func env() []byte {
