@@ -70,9 +70,23 @@ func TestNamespaceQuotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := got.Msg.GetUsage(); u.GetShards() != 1 || u.GetModuleBytes() != uint64(len(kv)) {
-		t.Errorf("usage %v, want 1 shard and %d module bytes", u, len(kv))
+	if u := got.Msg.GetUsage(); u.GetShards() != 1 || u.GetModuleBytes() != uint64(len(kv)) || u.GetStoredBytes() != 256<<20 {
+		t.Errorf("usage %v, want 1 shard, %d module bytes and the default shard's 256 MiB of stored bytes", u, len(kv))
 	}
+
+	// Stored bytes: the first shard reserves the default 256 MiB, which
+	// leaves room for a shard of 1 MiB, not 2. Lowering the shards quota
+	// below what the namespace has then removes nothing.
+	setQuota(&synodv1.Quota{Shards: proto.Uint32(3), StoredBytes: proto.Uint64(257 << 20)})
+	createStored := func(name string, limit uint64) error {
+		_, err := admin.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Namespace: "small", Name: name, ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 1, StoredBytesLimit: limit}))
+		return err
+	}
+	wantOver(createStored("second", 2<<20), "small", "quota of 269484032 stored bytes")
+	if err := createStored("second", 1<<20); err != nil {
+		t.Fatalf("create a shard that fits the stored-bytes quota: %v", err)
+	}
+	setQuota(&synodv1.Quota{Shards: proto.Uint32(1)})
 
 	// Calls a second: a burst of 5 passes, the rest of 30 at once fail. The
 	// change keeps the other limits.
