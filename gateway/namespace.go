@@ -36,7 +36,7 @@ const maxLimit = 1 << 62
 
 func (s *namespaceService) SetQuota(ctx context.Context, req *connect.Request[synodv1.SetQuotaRequest]) (*connect.Response[synodv1.SetQuotaResponse], error) {
 	in := req.Msg.GetQuota()
-	if in.GetModuleBytes() > maxLimit || in.GetFuelPerSecond() > maxLimit || in.GetStoredBytes() > maxLimit {
+	if max(in.GetModuleBytes(), in.GetFuelPerSecond(), in.GetStoredBytes(), in.GetShardFuelLimit(), in.GetShardWriteBytesLimit(), in.GetShardWriteKeysLimit()) > maxLimit {
 		return nil, invalid("quota limits must be below 2^62")
 	}
 	change := meta.QuotaChange{
@@ -46,6 +46,10 @@ func (s *namespaceService) SetQuota(ctx context.Context, req *connect.Request[sy
 		FuelPerSecond:     convert[uint64, int64](in.FuelPerSecond),
 		Keys:              convert[uint32, int](in.Keys),
 		StoredBytes:       convert[uint64, int64](in.StoredBytes),
+
+		ShardFuelLimit:       convert[uint64, int64](in.ShardFuelLimit),
+		ShardWriteBytesLimit: convert[uint64, int64](in.ShardWriteBytesLimit),
+		ShardWriteKeysLimit:  convert[uint64, int64](in.ShardWriteKeysLimit),
 	}
 	var q meta.Quota
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
@@ -88,5 +92,9 @@ func quotaProto(q meta.Quota) *synodv1.Quota {
 		FuelPerSecond:     proto.Uint64(uint64(q.FuelPerSecond)),
 		Keys:              proto.Uint32(uint32(q.Keys)),
 		StoredBytes:       proto.Uint64(uint64(q.StoredBytes)),
+
+		ShardFuelLimit:       proto.Uint64(uint64(q.ShardFuelLimit)),
+		ShardWriteBytesLimit: proto.Uint64(uint64(q.ShardWriteBytesLimit)),
+		ShardWriteKeysLimit:  proto.Uint64(uint64(q.ShardWriteKeysLimit)),
 	}
 }

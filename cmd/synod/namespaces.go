@@ -32,6 +32,8 @@ func namespaceGet(ctx context.Context, c clients, _ []string, _ io.Reader) (outp
 		fmt.Fprintf(tw, "CALLS/S\t%d per gateway\n", q.GetRequestsPerSecond())
 		fmt.Fprintf(tw, "FUEL/S\t%d per gateway\n", q.GetFuelPerSecond())
 		fmt.Fprintf(tw, "KEYS\tat most %d\n", q.GetKeys())
+		fmt.Fprintf(tw, "A SHARD'S LIMITS\tat most %d fuel a call, %d bytes and %d writes a command\n",
+			q.GetShardFuelLimit(), q.GetShardWriteBytesLimit(), q.GetShardWriteKeysLimit())
 		return tw.Flush()
 	}}, nil
 }
@@ -43,6 +45,9 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 	fuel := fs.Uint64("fuel-per-second", 0, "fuel a second at each gateway (0: the default)")
 	keys := fs.Uint("keys", 0, "API keys with a role in the namespace (0: the default)")
 	storedBytes := fs.Uint64("stored-bytes", 0, "total of the stored-bytes limits of the namespace's shards (0: the default)")
+	shardFuel := fs.Uint64("shard-fuel", 0, "the most fuel a call a shard may set (0: the cluster's cap)")
+	shardWriteBytes := fs.Uint64("shard-write-bytes", 0, "the most bytes a command a shard may let write (0: the cluster's cap)")
+	shardWriteKeys := fs.Uint64("shard-write-keys", 0, "the most writes a command a shard may allow (0: the cluster's cap)")
 	return func(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
 		if max(*shards, *requests, *keys) > math.MaxUint32 {
 			return output{}, fmt.Errorf("%w: --shards, --requests-per-second and --keys must be below 2^32", errUsage)
@@ -63,6 +68,12 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 				q.FuelPerSecond = fuel
 			case "stored-bytes":
 				q.StoredBytes = storedBytes
+			case "shard-fuel":
+				q.ShardFuelLimit = shardFuel
+			case "shard-write-bytes":
+				q.ShardWriteBytesLimit = shardWriteBytes
+			case "shard-write-keys":
+				q.ShardWriteKeysLimit = shardWriteKeys
 			}
 		})
 		res, err := c.nss.SetQuota(ctx, connect.NewRequest(&synodv1.SetQuotaRequest{Quota: &q}))

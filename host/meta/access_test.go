@@ -169,3 +169,45 @@ func TestStoredBytesQuota(t *testing.T) {
 		t.Errorf("after deleting the default shard: usage %+v of quota %+v, want 100 MiB of %d", ns.Usage, ns.Quota, quota)
 	}
 }
+
+// TestShardCaps checks a namespace's caps on what its shards may set: a
+// shard that asks for nothing gets the default or the cap, whichever is
+// lower; one that asks for more than the cap is refused; and no cap may
+// be set above the cluster's.
+func TestShardCaps(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	fuelCap, keysCap := int64(1_000_000), int64(50_000)
+	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{ShardFuelLimit: &fuelCap, ShardWriteKeysLimit: &keysCap}}, nil)
+	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
+	mk := func(name string, s meta.ShardSettings) (meta.Shard, error) {
+		s.Replicas = 1
+		var out meta.Shard
+		res := c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, ShardSettings: s})
+		if res.err == nil {
+			if err := meta.Decode(res.out, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, res.err
+	}
+	s, err := mk("plain", meta.ShardSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.FuelLimit() != uint64(fuelCap) || s.WriteKeys != store.DefaultWriteKeys {
+		t.Errorf("a shard that asks for nothing got fuel %d and %d writes, want the cap %d and the default %d", s.FuelLimit(), s.WriteKeys, fuelCap, store.DefaultWriteKeys)
+	}
+	for _, over := range []meta.ShardSettings{{Fuel: uint64(fuelCap) + 1}, {WriteKeys: uint64(keysCap) + 1}} {
+		if _, err := mk("greedy", over); !errors.Is(err, meta.ErrOverQuota) || !strings.Contains(err.Error(), "namespace a's cap") {
+			t.Errorf("settings %+v: %v, want ErrOverQuota naming the namespace's cap", over, err)
+		}
+	}
+	if _, err := mk("modest", meta.ShardSettings{WriteKeys: uint64(keysCap)}); err != nil {
+		t.Errorf("a shard at the cap: %v", err)
+	}
+	tooMuch := int64(store.MaxWriteBytes + 1)
+	if err := c.do(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{ShardWriteBytesLimit: &tooMuch}}).err; !errors.Is(err, meta.ErrInvalidArgument) || !strings.Contains(err.Error(), "cluster's cap") {
+		t.Errorf("a namespace cap above the cluster's: %v, want ErrInvalidArgument naming the cluster's cap", err)
+	}
+}

@@ -242,8 +242,6 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err := req.limits().Check(); err != nil {
 		return nil, fail(ErrInvalidArgument, "%v", err)
 	}
-	limits := req.limits().WithDefaults()
-	reserve := Usage{Shards: 1, StoredBytes: int64(limits.StoredBytes)}
 	key := shardKey(req.Namespace, req.Name)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
@@ -257,6 +255,11 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		}
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
+	settings, err := shardSettings(txn, req.Namespace, req.ShardSettings)
+	if err != nil {
+		return nil, err
+	}
+	reserve := Usage{Shards: 1, StoredBytes: int64(settings.StoredBytes)}
 	if err := checkQuota(txn, req.Namespace, reserve); err != nil {
 		return nil, err
 	}
@@ -275,8 +278,8 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: req.Fuel,
-		WriteBytes: limits.WriteBytes, WriteKeys: limits.WriteKeys, StoredBytes: limits.StoredBytes}
+	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: settings.Fuel,
+		WriteBytes: settings.WriteBytes, WriteKeys: settings.WriteKeys, StoredBytes: settings.StoredBytes}
 	for _, h := range cl.place(n, nil) {
 		s.NextReplicaID++
 		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm"
 )
 
 // Quota is what a namespace may use. A zero limit takes the default, so
@@ -27,6 +28,13 @@ type Quota struct {
 	// StoredBytes is the total of its shards' stored-bytes limits: what
 	// the namespace may keep in each replica's store.
 	StoredBytes int64 `json:"stored_bytes,omitempty"`
+	// ShardFuelLimit, ShardWriteBytesLimit and ShardWriteKeysLimit are the
+	// most a shard of the namespace may set as its fuel budget per call
+	// and its write limits per command (see [ShardSettings]); they default
+	// to the cluster's caps, above which they cannot be set.
+	ShardFuelLimit       int64 `json:"shard_fuel_limit,omitempty"`
+	ShardWriteBytesLimit int64 `json:"shard_write_bytes_limit,omitempty"`
+	ShardWriteKeysLimit  int64 `json:"shard_write_keys_limit,omitempty"`
 }
 
 // DefaultQuota is the quota of a namespace that sets none. A namespace's
@@ -41,6 +49,10 @@ var DefaultQuota = Quota{
 	FuelPerSecond:     1e10,
 	Keys:              100,
 	StoredBytes:       16 << 30,
+
+	ShardFuelLimit:       wasm.MaxFuel,
+	ShardWriteBytesLimit: store.MaxWriteBytes,
+	ShardWriteKeysLimit:  store.MaxWriteKeys,
 }
 
 // WithDefaults returns the quota with each zero limit set to the default.
@@ -62,6 +74,15 @@ func (q Quota) WithDefaults() Quota {
 	}
 	if q.StoredBytes == 0 {
 		q.StoredBytes = DefaultQuota.StoredBytes
+	}
+	if q.ShardFuelLimit == 0 {
+		q.ShardFuelLimit = DefaultQuota.ShardFuelLimit
+	}
+	if q.ShardWriteBytesLimit == 0 {
+		q.ShardWriteBytesLimit = DefaultQuota.ShardWriteBytesLimit
+	}
+	if q.ShardWriteKeysLimit == 0 {
+		q.ShardWriteKeysLimit = DefaultQuota.ShardWriteKeysLimit
 	}
 	return q
 }
@@ -140,6 +161,37 @@ func namespaceOf(r kv, ns string) ([]byte, error) {
 	return json.Marshal(Namespace{Name: ns, Quota: q, Usage: u})
 }
 
+// shardSettings returns the settings a new shard of a namespace gets when
+// it asks for s: each limit it leaves at zero set to the default, or to
+// the namespace's cap if that is lower; or an error naming a limit it asks
+// for over the namespace's cap.
+func shardSettings(txn *store.Txn, ns string, s ShardSettings) (ShardSettings, error) {
+	q, err := quotaOf(txn, ns)
+	if err != nil {
+		return s, err
+	}
+	for _, l := range []struct {
+		name          string
+		value         *uint64
+		def, quotaCap uint64
+	}{
+		{"fuel limit", &s.Fuel, wasm.DefaultFuel, uint64(q.ShardFuelLimit)},
+		{"write bytes limit", &s.WriteBytes, store.DefaultWriteBytes, uint64(q.ShardWriteBytesLimit)},
+		{"write keys limit", &s.WriteKeys, store.DefaultWriteKeys, uint64(q.ShardWriteKeysLimit)},
+	} {
+		switch {
+		case *l.value == 0:
+			*l.value = min(l.def, l.quotaCap)
+		case *l.value > l.quotaCap:
+			return s, fail(ErrOverQuota, "a %s of %d is over namespace %s's cap of %d: ask for less, or ask a cluster admin to raise the quota", l.name, *l.value, ns, l.quotaCap)
+		}
+	}
+	if s.StoredBytes == 0 {
+		s.StoredBytes = store.DefaultStoredBytes
+	}
+	return s, nil
+}
+
 // checkQuota refuses a command that would take its namespace past a
 // quota by adding d to its usage.
 func checkQuota(txn *store.Txn, ns string, d Usage) error {
@@ -177,6 +229,12 @@ type QuotaChange struct {
 	Keys *int `json:"keys,omitempty"`
 	// StoredBytes, if set, replaces Quota.StoredBytes.
 	StoredBytes *int64 `json:"stored_bytes,omitempty"`
+	// ShardFuelLimit, if set, replaces Quota.ShardFuelLimit.
+	ShardFuelLimit *int64 `json:"shard_fuel_limit,omitempty"`
+	// ShardWriteBytesLimit, if set, replaces Quota.ShardWriteBytesLimit.
+	ShardWriteBytesLimit *int64 `json:"shard_write_bytes_limit,omitempty"`
+	// ShardWriteKeysLimit, if set, replaces Quota.ShardWriteKeysLimit.
+	ShardWriteKeysLimit *int64 `json:"shard_write_keys_limit,omitempty"`
 }
 
 // apply returns q with the change's limits set, or an error naming a
@@ -189,8 +247,27 @@ func (c QuotaChange) apply(q Quota) (Quota, error) {
 		setLimit("fuel_per_second", c.FuelPerSecond, &q.FuelPerSecond),
 		setLimit("keys", c.Keys, &q.Keys),
 		setLimit("stored_bytes", c.StoredBytes, &q.StoredBytes),
+		setLimit("shard_fuel_limit", c.ShardFuelLimit, &q.ShardFuelLimit),
+		setLimit("shard_write_bytes_limit", c.ShardWriteBytesLimit, &q.ShardWriteBytesLimit),
+		setLimit("shard_write_keys_limit", c.ShardWriteKeysLimit, &q.ShardWriteKeysLimit),
 	)
-	return q, err
+	if err != nil {
+		return q, err
+	}
+	capped := q.WithDefaults()
+	for _, c := range []struct {
+		name     string
+		got, max int64
+	}{
+		{"shard_fuel_limit", capped.ShardFuelLimit, DefaultQuota.ShardFuelLimit},
+		{"shard_write_bytes_limit", capped.ShardWriteBytesLimit, DefaultQuota.ShardWriteBytesLimit},
+		{"shard_write_keys_limit", capped.ShardWriteKeysLimit, DefaultQuota.ShardWriteKeysLimit},
+	} {
+		if c.got > c.max {
+			return q, fmt.Errorf("%s %d is over the cluster's cap of %d", c.name, c.got, c.max)
+		}
+	}
+	return q, nil
 }
 
 // setLimit sets *to to *from, if from is set and not negative.

@@ -39,9 +39,20 @@ type Quota struct {
 	Keys *uint32 `protobuf:"varint,5,opt,name=keys,proto3,oneof" json:"keys,omitempty"`
 	// The total of the stored-bytes limits of the namespace's shards (see
 	// CreateShardRequest): what its shards may keep, on each replica.
-	StoredBytes   *uint64 `protobuf:"varint,6,opt,name=stored_bytes,json=storedBytes,proto3,oneof" json:"stored_bytes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StoredBytes *uint64 `protobuf:"varint,6,opt,name=stored_bytes,json=storedBytes,proto3,oneof" json:"stored_bytes,omitempty"`
+	// The most a shard of the namespace may set as its fuel_limit (see
+	// CreateShardRequest); a shard that sets none gets the default or this,
+	// whichever is lower. It defaults to, and cannot exceed, the cluster's
+	// cap of 10,000,000,000.
+	ShardFuelLimit *uint64 `protobuf:"varint,7,opt,name=shard_fuel_limit,json=shardFuelLimit,proto3,oneof" json:"shard_fuel_limit,omitempty"`
+	// The most a shard may set as its write_bytes_limit, in the same way;
+	// the cluster's cap is 64 MiB.
+	ShardWriteBytesLimit *uint64 `protobuf:"varint,8,opt,name=shard_write_bytes_limit,json=shardWriteBytesLimit,proto3,oneof" json:"shard_write_bytes_limit,omitempty"`
+	// The most a shard may set as its write_keys_limit, in the same way; the
+	// cluster's cap is 100,000.
+	ShardWriteKeysLimit *uint64 `protobuf:"varint,9,opt,name=shard_write_keys_limit,json=shardWriteKeysLimit,proto3,oneof" json:"shard_write_keys_limit,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Quota) Reset() {
@@ -112,6 +123,27 @@ func (x *Quota) GetKeys() uint32 {
 func (x *Quota) GetStoredBytes() uint64 {
 	if x != nil && x.StoredBytes != nil {
 		return *x.StoredBytes
+	}
+	return 0
+}
+
+func (x *Quota) GetShardFuelLimit() uint64 {
+	if x != nil && x.ShardFuelLimit != nil {
+		return *x.ShardFuelLimit
+	}
+	return 0
+}
+
+func (x *Quota) GetShardWriteBytesLimit() uint64 {
+	if x != nil && x.ShardWriteBytesLimit != nil {
+		return *x.ShardWriteBytesLimit
+	}
+	return 0
+}
+
+func (x *Quota) GetShardWriteKeysLimit() uint64 {
+	if x != nil && x.ShardWriteKeysLimit != nil {
+		return *x.ShardWriteKeysLimit
 	}
 	return 0
 }
@@ -396,20 +428,26 @@ var File_synod_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_synod_v1_namespace_proto_rawDesc = "" +
 	"\n" +
-	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\xd1\x02\n" +
+	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\xc2\x04\n" +
 	"\x05Quota\x12\x1b\n" +
 	"\x06shards\x18\x01 \x01(\rH\x00R\x06shards\x88\x01\x01\x12&\n" +
 	"\fmodule_bytes\x18\x02 \x01(\x04H\x01R\vmoduleBytes\x88\x01\x01\x123\n" +
 	"\x13requests_per_second\x18\x03 \x01(\rH\x02R\x11requestsPerSecond\x88\x01\x01\x12+\n" +
 	"\x0ffuel_per_second\x18\x04 \x01(\x04H\x03R\rfuelPerSecond\x88\x01\x01\x12\x17\n" +
 	"\x04keys\x18\x05 \x01(\rH\x04R\x04keys\x88\x01\x01\x12&\n" +
-	"\fstored_bytes\x18\x06 \x01(\x04H\x05R\vstoredBytes\x88\x01\x01B\t\n" +
+	"\fstored_bytes\x18\x06 \x01(\x04H\x05R\vstoredBytes\x88\x01\x01\x12-\n" +
+	"\x10shard_fuel_limit\x18\a \x01(\x04H\x06R\x0eshardFuelLimit\x88\x01\x01\x12:\n" +
+	"\x17shard_write_bytes_limit\x18\b \x01(\x04H\aR\x14shardWriteBytesLimit\x88\x01\x01\x128\n" +
+	"\x16shard_write_keys_limit\x18\t \x01(\x04H\bR\x13shardWriteKeysLimit\x88\x01\x01B\t\n" +
 	"\a_shardsB\x0f\n" +
 	"\r_module_bytesB\x16\n" +
 	"\x14_requests_per_secondB\x12\n" +
 	"\x10_fuel_per_secondB\a\n" +
 	"\x05_keysB\x0f\n" +
-	"\r_stored_bytes\"e\n" +
+	"\r_stored_bytesB\x13\n" +
+	"\x11_shard_fuel_limitB\x1a\n" +
+	"\x18_shard_write_bytes_limitB\x19\n" +
+	"\x17_shard_write_keys_limit\"e\n" +
 	"\x05Usage\x12\x16\n" +
 	"\x06shards\x18\x01 \x01(\rR\x06shards\x12!\n" +
 	"\fmodule_bytes\x18\x02 \x01(\x04R\vmoduleBytes\x12!\n" +
