@@ -3,6 +3,7 @@ package host
 import (
 	"encoding/hex"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,7 @@ import (
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
 	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/sched"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
@@ -28,6 +30,8 @@ type replicaSet struct {
 	db    *store.DB
 	life  *lifetime
 	marks marks
+	// heavy runs the guest calls with large budgets (see sched).
+	heavy *sched.Pool
 
 	// onStop is called, without the lock held, whenever a replica stops
 	// (removed, or halted for a while), so that the host's other parts
@@ -43,9 +47,15 @@ type replicaSet struct {
 	halts       atomic.Uint64
 }
 
+// heavyCalls is the pool of the heavy guest calls (those whose fuel
+// budget is over the default) of every host in this process: half the
+// cores, at least one, which the hosts of one process (synod dev) share,
+// as they share the cores. Other calls never wait for a slot.
+var heavyCalls = sync.OnceValue(func() *sched.Pool { return sched.New(max(1, runtime.GOMAXPROCS(0)/2)) })
+
 func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime) *replicaSet {
 	return &replicaSet{
-		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir},
+		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir}, heavy: heavyCalls(),
 		onStop:   func(uint64) {},
 		running:  make(map[uint64]meta.Shard),
 		machines: make(map[uint64]*fsm.StateMachine),
@@ -74,7 +84,7 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 	if err := rs.marks.set(s.ID, r.ReplicaID); err != nil {
 		return err
 	}
-	err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod)), rs.raftConfig(s.ID, r.ReplicaID))
+	err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(s.ID, r.ReplicaID))
 	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
 		return err
 	}

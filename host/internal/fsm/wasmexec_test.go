@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/internal/sched"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/internal/testwasm"
@@ -32,7 +33,7 @@ func newReplica(t *testing.T, shard uint64) replica {
 		t.Fatal(err)
 	}
 	db := openDB(t)
-	return replica{db: db, sm: fsm.New(shard, db, fsm.NewWasmExecutor(m))}
+	return replica{db: db, sm: fsm.New(shard, db, fsm.NewWasmExecutor(m, sched.New(1)))}
 }
 
 // TestWasmExecutor runs the kv example through the state machine on two
