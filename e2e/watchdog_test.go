@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
 // probe is the wasm package's test guest; its "spin" op loops until its
@@ -63,6 +65,30 @@ func TestWatchdog(t *testing.T) {
 	for i := range 3 {
 		if st := statusOf(c.Host(i), id); st.HasReplica && st.AppliedIndex > applied[i] {
 			t.Errorf("host %d recorded entries up to %d after halting at %d", i+1, st.AppliedIndex, applied[i])
+		}
+	}
+	// The cluster's status tells the truth: the shard is degraded, each
+	// replica halted at the spin's entry, and when it will try again.
+	st, err := synodv1connect.NewClusterServiceClient(c.Client(), c.URL()).GetStatus(ctx, connect.NewRequest(&synodv1.GetStatusRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Msg.GetShards() {
+		if s.GetName() != "spin" {
+			continue
+		}
+		if !s.GetDegraded() {
+			t.Error("a shard whose replicas halted is not reported degraded")
+		}
+		// The spin's entry: after the put, and the same for every replica.
+		at := s.GetReplicas()[0].GetHaltedIndex()
+		for _, r := range s.GetReplicas() {
+			restart := time.Until(time.UnixMilli(r.GetRestartUnixMs()))
+			if r.GetHaltedIndex() != at || at <= put.Msg.GetIndex() || r.GetHalts() != 1 || restart <= 0 || restart > 30*time.Second ||
+				!strings.Contains(r.GetHaltReason(), "watchdog") {
+				t.Errorf("replica %d: halted at %d (%d times, restart in %v, %q); want halted once at the same entry after %d, restarting within 30 s, for the watchdog",
+					r.GetReplicaId(), r.GetHaltedIndex(), r.GetHalts(), restart, r.GetHaltReason(), put.Msg.GetIndex())
+			}
 		}
 	}
 	c.mustPropose(t, "kv", kvCmd{Op: "put", Key: "k", Value: "v"})

@@ -83,6 +83,10 @@ func shardStatus(sh host.ShardInfo, known map[uint64]map[uint64]host.ReplicaStat
 				rs.Checksum = hex.EncodeToString(hs.Checksum)
 				st.Degraded = st.Degraded || hs.DivergedIndex != 0
 			}
+			if h := hs.Halted; h != nil {
+				rs.HaltedIndex, rs.Halts, rs.RestartUnixMs, rs.HaltReason = h.Index, uint32(h.Times), h.Restart.UnixMilli(), h.Reason
+				st.Degraded = true
+			}
 			if hs.HasLeader && st.LeaderReplicaId == 0 {
 				st.LeaderReplicaId = hs.LeaderReplicaID
 			}

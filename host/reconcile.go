@@ -78,7 +78,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	rid := s.ReplicaOn(c.cfg.ID)
 	running, ok := c.replicas.replicaOf(s.ID)
 	switch {
-	case rid != 0 && !ok && c.replicas.haltedRecently(s.ID):
+	case rid != 0 && !ok && c.replicas.halting(s.ID):
 		return nil
 	case rid != 0 && !ok && !c.removed.Load():
 		mod, err := c.loadModule(ctx, s.Module)

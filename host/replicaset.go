@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/lni/dragonboat/v4"
 	"github.com/lni/dragonboat/v4/config"
@@ -41,7 +40,7 @@ type replicaSet struct {
 	mu       sync.Mutex
 	running  map[uint64]meta.Shard // user shards with a replica started here
 	machines map[uint64]*fsm.StateMachine
-	halted   map[uint64]time.Time // when a shard's replica here last halted
+	halted   map[uint64]Halt // the last halt of a shard's replica here
 
 	divergences atomic.Uint64
 	halts       atomic.Uint64
@@ -59,7 +58,7 @@ func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *life
 		onStop:   func(uint64) {},
 		running:  make(map[uint64]meta.Shard),
 		machines: make(map[uint64]*fsm.StateMachine),
-		halted:   make(map[uint64]time.Time),
+		halted:   make(map[uint64]Halt),
 	}
 }
 
@@ -160,6 +159,9 @@ func (rs *replicaSet) remove(shardID, replicaID uint64) error {
 	if err := rs.marks.clear(shardID, replicaID); err != nil {
 		return err
 	}
+	rs.mu.Lock()
+	delete(rs.halted, shardID)
+	rs.mu.Unlock()
 	rs.stopped(shardID)
 	rs.cfg.Logger.Info("removed replica", "host", rs.cfg.Name, "shard", shardID, "replica", replicaID)
 	return nil

@@ -22,6 +22,9 @@ type ReplicaStatus struct {
 	Voting bool
 	// Health is the replica's applied index, checksum and verification.
 	Health
+	// Halted describes the replica when it is stopped after a guest call
+	// ran past the watchdog (HasReplica is then false), or is nil.
+	Halted *Halt
 }
 
 // Health is what this host's replica of a shard knows of its state.
@@ -54,6 +57,9 @@ func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) 
 	}
 	if st.HasReplica {
 		st.Voting = h.voting(shardID)
+	}
+	if halt, ok := h.replicas.haltOf(shardID); ok {
+		st.Halted = &halt
 	}
 	return st, nil
 }

@@ -288,6 +288,11 @@ func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
 	for _, s := range st.GetShards() {
 		var reps []string
 		for _, r := range s.GetReplicas() {
+			if r.GetHaltedIndex() != 0 {
+				reps = append(reps, fmt.Sprintf("%d@%d: HALTED at %d (%d times; restarts in %s)", r.GetReplicaId(), r.GetHostId(),
+					r.GetHaltedIndex(), r.GetHalts(), time.Until(time.UnixMilli(r.GetRestartUnixMs())).Round(time.Second)))
+				continue
+			}
 			if !r.GetReachable() {
 				reps = append(reps, fmt.Sprintf("%d@%d: unreachable", r.GetReplicaId(), r.GetHostId()))
 				continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/synodhq/synod/internal/server"
 )
@@ -22,6 +23,12 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 	fs.Var((*byteSize)(&l.MaxRequestBytes), "max-request-bytes", "largest request message, compressed or not, e.g. 20MiB; the body of a larger one is not read")
 	fs.IntVar(&l.CallsPerKey, "calls-per-key", 0, "calls a second the gateway admits from each API key (0: no limit per key; namespaces' quotas still apply)")
 	return l
+}
+
+// watchdogFlag adds the flag of how long a guest call may run by the wall
+// clock before its replica halts (see host.Config.Watchdog).
+func watchdogFlag(fs *flag.FlagSet, to *time.Duration) {
+	fs.DurationVar(to, "watchdog", 30*time.Second, "how long a guest call may run by the wall clock before its replica halts and replays it later; fuel bounds calls far below it on a sound machine")
 }
 
 // byteSize is a flag value of bytes: a number, optionally followed by KiB,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -65,6 +66,7 @@ func (c *Client) Status(ctx context.Context, shardID uint64) (host.ReplicaStatus
 		HasReplica: st.GetHasReplica(), Voting: st.GetVoting(),
 		Health: host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
 			VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex(), StoredBytes: st.GetStoredBytes()},
+		Halted: haltOf(st.GetHalted()),
 	}, nil
 }
 
@@ -118,4 +120,12 @@ func (c *Client) LocalHosts(ctx context.Context) ([]meta.Host, error) {
 	}
 	var out []meta.Host
 	return out, meta.Decode(res.Msg.GetResult(), &out)
+}
+
+// haltOf decodes a replica's halt, if any.
+func haltOf(h *hostv1.Halt) *host.Halt {
+	if h == nil {
+		return nil
+	}
+	return &host.Halt{Index: h.GetIndex(), Times: int(h.GetTimes()), Restart: time.UnixMilli(h.GetRestartUnixMs()), Reason: h.GetReason()}
 }

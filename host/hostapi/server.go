@@ -75,7 +75,7 @@ func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.Sh
 		HasLeader: st.HasLeader, LeaderReplicaId: st.LeaderReplicaID,
 		HasReplica: st.HasReplica, AppliedIndex: st.AppliedIndex, Voting: st.Voting,
 		Checksum: st.Checksum, VerifiedIndex: st.VerifiedIndex, DivergedIndex: st.DivergedIndex,
-		StoredBytes: st.StoredBytes,
+		StoredBytes: st.StoredBytes, Halted: haltProto(st.Halted),
 	}), nil
 }
 
@@ -123,4 +123,12 @@ func (s *server) Verify(ctx context.Context, req *connect.Request[hostv1.VerifyR
 		return nil, err
 	}
 	return connect.NewResponse(&hostv1.VerifyResponse{Index: index}), nil
+}
+
+// haltProto encodes a replica's halt, if any.
+func haltProto(h *host.Halt) *hostv1.Halt {
+	if h == nil {
+		return nil
+	}
+	return &hostv1.Halt{Index: h.Index, Times: uint32(h.Times), RestartUnixMs: h.Restart.UnixMilli(), Reason: h.Reason}
 }

@@ -92,6 +92,9 @@ type HostConfig struct {
 	Insecure bool
 	// Limits bound the clients of each of the process's HTTP listeners.
 	Limits Limits
+	// Watchdog is how long a guest call may run by the wall clock (see
+	// host.Config.Watchdog).
+	Watchdog time.Duration
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 	// Audit receives the embedded gateway's audit log; default Logger.
@@ -207,7 +210,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	h, err := host.New(ctx, host.Config{
 		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
-		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Logger: cfg.Logger,
+		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err

@@ -882,7 +882,8 @@ type ShardStatus struct {
 	LeaderReplicaId uint64 `protobuf:"varint,3,opt,name=leader_replica_id,json=leaderReplicaId,proto3" json:"leader_replica_id,omitempty"`
 	// The replicas.
 	Replicas []*ReplicaStatus `protobuf:"bytes,4,rep,name=replicas,proto3" json:"replicas,omitempty"`
-	// Whether a replica's state diverged from the leader's.
+	// Whether a replica's state diverged from the leader's, or a replica is
+	// halted (see ReplicaStatus.halted_index).
 	Degraded bool `protobuf:"varint,5,opt,name=degraded,proto3" json:"degraded,omitempty"`
 	// The shard's namespace.
 	Namespace     string `protobuf:"bytes,6,opt,name=namespace,proto3" json:"namespace,omitempty"`
@@ -985,6 +986,18 @@ type ReplicaStatus struct {
 	// The first index at which the replica's checksum differed from the
 	// leader's, or 0: its state is not the leader's.
 	DivergedIndex uint64 `protobuf:"varint,9,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
+	// When the replica is stopped because a guest call ran past its host's
+	// watchdog: the entry whose outcome it refused to record, or 0. It
+	// records nothing until its host starts it again to replay that entry,
+	// after 30 s, and twice as long after each halt at the same entry, up to
+	// 30 minutes. docs/operations.md says what to do.
+	HaltedIndex uint64 `protobuf:"varint,10,opt,name=halted_index,json=haltedIndex,proto3" json:"halted_index,omitempty"`
+	// How many times in a row the replica halted at halted_index.
+	Halts uint32 `protobuf:"varint,11,opt,name=halts,proto3" json:"halts,omitempty"`
+	// When its host starts the replica again (Unix milliseconds).
+	RestartUnixMs int64 `protobuf:"varint,12,opt,name=restart_unix_ms,json=restartUnixMs,proto3" json:"restart_unix_ms,omitempty"`
+	// What ran past the watchdog.
+	HaltReason    string `protobuf:"bytes,13,opt,name=halt_reason,json=haltReason,proto3" json:"halt_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1082,6 +1095,34 @@ func (x *ReplicaStatus) GetDivergedIndex() uint64 {
 	return 0
 }
 
+func (x *ReplicaStatus) GetHaltedIndex() uint64 {
+	if x != nil {
+		return x.HaltedIndex
+	}
+	return 0
+}
+
+func (x *ReplicaStatus) GetHalts() uint32 {
+	if x != nil {
+		return x.Halts
+	}
+	return 0
+}
+
+func (x *ReplicaStatus) GetRestartUnixMs() int64 {
+	if x != nil {
+		return x.RestartUnixMs
+	}
+	return 0
+}
+
+func (x *ReplicaStatus) GetHaltReason() string {
+	if x != nil {
+		return x.HaltReason
+	}
+	return ""
+}
+
 var File_synod_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_synod_v1_cluster_proto_rawDesc = "" +
@@ -1143,7 +1184,7 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x11leader_replica_id\x18\x03 \x01(\x04R\x0fleaderReplicaId\x123\n" +
 	"\breplicas\x18\x04 \x03(\v2\x17.synod.v1.ReplicaStatusR\breplicas\x12\x1a\n" +
 	"\bdegraded\x18\x05 \x01(\bR\bdegraded\x12\x1c\n" +
-	"\tnamespace\x18\x06 \x01(\tR\tnamespace\"\xa2\x02\n" +
+	"\tnamespace\x18\x06 \x01(\tR\tnamespace\"\xa4\x03\n" +
 	"\rReplicaStatus\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
@@ -1154,7 +1195,13 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\blearning\x18\x06 \x01(\bR\blearning\x12\x1a\n" +
 	"\bchecksum\x18\a \x01(\tR\bchecksum\x12%\n" +
 	"\x0everified_index\x18\b \x01(\x04R\rverifiedIndex\x12%\n" +
-	"\x0ediverged_index\x18\t \x01(\x04R\rdivergedIndex2\xb2\x04\n" +
+	"\x0ediverged_index\x18\t \x01(\x04R\rdivergedIndex\x12!\n" +
+	"\fhalted_index\x18\n" +
+	" \x01(\x04R\vhaltedIndex\x12\x14\n" +
+	"\x05halts\x18\v \x01(\rR\x05halts\x12&\n" +
+	"\x0frestart_unix_ms\x18\f \x01(\x03R\rrestartUnixMs\x12\x1f\n" +
+	"\vhalt_reason\x18\r \x01(\tR\n" +
+	"haltReason2\xb2\x04\n" +
 	"\x0eClusterService\x12I\n" +
 	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x03\x90\x02\x01\x12I\n" +
 	"\n" +

@@ -339,7 +339,10 @@ type ShardStatusResponse struct {
 	// The first index at which it did not, or 0.
 	DivergedIndex uint64 `protobuf:"varint,8,opt,name=diverged_index,json=divergedIndex,proto3" json:"diverged_index,omitempty"`
 	// The bytes of keys and values the replica holds at applied_index.
-	StoredBytes   uint64 `protobuf:"varint,9,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
+	StoredBytes uint64 `protobuf:"varint,9,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
+	// Set when the host's replica is stopped because a guest call ran past
+	// the host's watchdog (has_replica is then false).
+	Halted        *Halt `protobuf:"bytes,10,opt,name=halted,proto3" json:"halted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -437,6 +440,88 @@ func (x *ShardStatusResponse) GetStoredBytes() uint64 {
 	return 0
 }
 
+func (x *ShardStatusResponse) GetHalted() *Halt {
+	if x != nil {
+		return x.Halted
+	}
+	return nil
+}
+
+// Halt describes a replica stopped because a guest call ran past its
+// host's watchdog.
+type Halt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry whose outcome the replica refused to record.
+	Index uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// How many times in a row it halted at that entry.
+	Times uint32 `protobuf:"varint,2,opt,name=times,proto3" json:"times,omitempty"`
+	// When the host starts the replica again, to replay the entry (Unix
+	// milliseconds).
+	RestartUnixMs int64 `protobuf:"varint,3,opt,name=restart_unix_ms,json=restartUnixMs,proto3" json:"restart_unix_ms,omitempty"`
+	// What ran too long.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Halt) Reset() {
+	*x = Halt{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Halt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Halt) ProtoMessage() {}
+
+func (x *Halt) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Halt.ProtoReflect.Descriptor instead.
+func (*Halt) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Halt) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *Halt) GetTimes() uint32 {
+	if x != nil {
+		return x.Times
+	}
+	return 0
+}
+
+func (x *Halt) GetRestartUnixMs() int64 {
+	if x != nil {
+		return x.RestartUnixMs
+	}
+	return 0
+}
+
+func (x *Halt) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // UploadModuleRequest carries a module.
 type UploadModuleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -450,7 +535,7 @@ type UploadModuleRequest struct {
 
 func (x *UploadModuleRequest) Reset() {
 	*x = UploadModuleRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +547,7 @@ func (x *UploadModuleRequest) String() string {
 func (*UploadModuleRequest) ProtoMessage() {}
 
 func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +560,7 @@ func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleRequest.ProtoReflect.Descriptor instead.
 func (*UploadModuleRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{6}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UploadModuleRequest) GetWasm() []byte {
@@ -503,7 +588,7 @@ type UploadModuleResponse struct {
 
 func (x *UploadModuleResponse) Reset() {
 	*x = UploadModuleResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +600,7 @@ func (x *UploadModuleResponse) String() string {
 func (*UploadModuleResponse) ProtoMessage() {}
 
 func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +613,7 @@ func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleResponse.ProtoReflect.Descriptor instead.
 func (*UploadModuleResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UploadModuleResponse) GetModule() []byte {
@@ -556,7 +641,7 @@ type RunCatalogueRequest struct {
 
 func (x *RunCatalogueRequest) Reset() {
 	*x = RunCatalogueRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +653,7 @@ func (x *RunCatalogueRequest) String() string {
 func (*RunCatalogueRequest) ProtoMessage() {}
 
 func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +666,7 @@ func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueRequest.ProtoReflect.Descriptor instead.
 func (*RunCatalogueRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RunCatalogueRequest) GetRequest() []byte {
@@ -616,7 +701,7 @@ type RunCatalogueResponse struct {
 
 func (x *RunCatalogueResponse) Reset() {
 	*x = RunCatalogueResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +713,7 @@ func (x *RunCatalogueResponse) String() string {
 func (*RunCatalogueResponse) ProtoMessage() {}
 
 func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +726,7 @@ func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueResponse.ProtoReflect.Descriptor instead.
 func (*RunCatalogueResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RunCatalogueResponse) GetResult() []byte {
@@ -662,7 +747,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -674,7 +759,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -687,7 +772,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *VerifyRequest) GetShardId() uint64 {
@@ -708,7 +793,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +805,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +818,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *VerifyResponse) GetIndex() uint64 {
@@ -759,7 +844,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +856,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +869,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *JoinRequest) GetName() string {
@@ -819,7 +904,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +916,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +929,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *JoinResponse) GetHostId() uint64 {
@@ -875,7 +960,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +972,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +985,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HostError) GetKind() uint32 {
@@ -952,7 +1037,7 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"/\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xcb\x02\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xf8\x02\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
@@ -964,7 +1049,14 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\bchecksum\x18\x06 \x01(\fR\bchecksum\x12%\n" +
 	"\x0everified_index\x18\a \x01(\x04R\rverifiedIndex\x12%\n" +
 	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\x12!\n" +
-	"\fstored_bytes\x18\t \x01(\x04R\vstoredBytes\"G\n" +
+	"\fstored_bytes\x18\t \x01(\x04R\vstoredBytes\x12+\n" +
+	"\x06halted\x18\n" +
+	" \x01(\v2\x13.synod.host.v1.HaltR\x06halted\"r\n" +
+	"\x04Halt\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x14\n" +
+	"\x05times\x18\x02 \x01(\rR\x05times\x12&\n" +
+	"\x0frestart_unix_ms\x18\x03 \x01(\x03R\rrestartUnixMs\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"G\n" +
 	"\x13UploadModuleRequest\x12\x12\n" +
 	"\x04wasm\x18\x01 \x01(\fR\x04wasm\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\".\n" +
@@ -1013,7 +1105,7 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 	return file_synod_host_v1_host_proto_rawDescData
 }
 
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(*ProposeRequest)(nil),       // 0: synod.host.v1.ProposeRequest
 	(*ProposeResponse)(nil),      // 1: synod.host.v1.ProposeResponse
@@ -1021,36 +1113,38 @@ var file_synod_host_v1_host_proto_goTypes = []any{
 	(*QueryResponse)(nil),        // 3: synod.host.v1.QueryResponse
 	(*ShardStatusRequest)(nil),   // 4: synod.host.v1.ShardStatusRequest
 	(*ShardStatusResponse)(nil),  // 5: synod.host.v1.ShardStatusResponse
-	(*UploadModuleRequest)(nil),  // 6: synod.host.v1.UploadModuleRequest
-	(*UploadModuleResponse)(nil), // 7: synod.host.v1.UploadModuleResponse
-	(*RunCatalogueRequest)(nil),  // 8: synod.host.v1.RunCatalogueRequest
-	(*RunCatalogueResponse)(nil), // 9: synod.host.v1.RunCatalogueResponse
-	(*VerifyRequest)(nil),        // 10: synod.host.v1.VerifyRequest
-	(*VerifyResponse)(nil),       // 11: synod.host.v1.VerifyResponse
-	(*JoinRequest)(nil),          // 12: synod.host.v1.JoinRequest
-	(*JoinResponse)(nil),         // 13: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 14: synod.host.v1.HostError
+	(*Halt)(nil),                 // 6: synod.host.v1.Halt
+	(*UploadModuleRequest)(nil),  // 7: synod.host.v1.UploadModuleRequest
+	(*UploadModuleResponse)(nil), // 8: synod.host.v1.UploadModuleResponse
+	(*RunCatalogueRequest)(nil),  // 9: synod.host.v1.RunCatalogueRequest
+	(*RunCatalogueResponse)(nil), // 10: synod.host.v1.RunCatalogueResponse
+	(*VerifyRequest)(nil),        // 11: synod.host.v1.VerifyRequest
+	(*VerifyResponse)(nil),       // 12: synod.host.v1.VerifyResponse
+	(*JoinRequest)(nil),          // 13: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 14: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 15: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
-	0,  // 0: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
-	2,  // 1: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
-	4,  // 2: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
-	6,  // 3: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
-	8,  // 4: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	10, // 5: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
-	12, // 6: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	1,  // 7: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	3,  // 8: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	5,  // 9: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	7,  // 10: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	9,  // 11: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	11, // 12: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
-	13, // 13: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	7,  // [7:14] is the sub-list for method output_type
-	0,  // [0:7] is the sub-list for method input_type
-	0,  // [0:0] is the sub-list for extension type_name
-	0,  // [0:0] is the sub-list for extension extendee
-	0,  // [0:0] is the sub-list for field type_name
+	6,  // 0: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
+	0,  // 1: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
+	2,  // 2: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
+	4,  // 3: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
+	7,  // 4: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
+	9,  // 5: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
+	11, // 6: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
+	13, // 7: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	1,  // 8: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	3,  // 9: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	5,  // 10: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	8,  // 11: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	10, // 12: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	12, // 13: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	14, // 14: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	8,  // [8:15] is the sub-list for method output_type
+	1,  // [1:8] is the sub-list for method input_type
+	1,  // [1:1] is the sub-list for extension type_name
+	1,  // [1:1] is the sub-list for extension extendee
+	0,  // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_synod_host_v1_host_proto_init() }
@@ -1064,7 +1158,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
