@@ -38,11 +38,14 @@ func (c *controller) reconcile(ctx context.Context) error {
 		}
 	}
 	for _, s := range c.replicas.list() {
-		if now, ok := listed[s.ID]; ok && now.Keeps(c.cfg.ID, s.ReplicaOn(c.cfg.ID)) {
+		now, ok := listed[s.ID]
+		if ok && now.Keeps(c.cfg.ID, s.ReplicaOn(c.cfg.ID)) {
 			continue
 		}
-		if c.data.leads(s.ID) {
-			continue // it hands leadership over first (see steer)
+		if ok && c.data.leads(s.ID) {
+			// It hands leadership over first (see steer). The leader of
+			// a deleted shard has no one to hand it to, and goes too.
+			continue
 		}
 		if err := c.replicas.remove(s.ID, s.ReplicaOn(c.cfg.ID)); err != nil {
 			errs = append(errs, err)
