@@ -360,6 +360,7 @@ func (m *Module) freeImage() {
 	if img != nil {
 		m.rt.budget.add(-int64(img.size))
 		img.free()
+		m.rt.returnMemory()
 	}
 }
 
