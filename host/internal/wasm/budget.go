@@ -41,9 +41,11 @@ type budget struct {
 }
 
 func newBudget(cfg Config) *budget {
+	// A quarter is kept for updates, but never all of a small cap.
+	queries := max(1, cfg.MaxInstances-max(1, cfg.MaxInstances/4))
 	return &budget{
 		maxInstances:   cfg.MaxInstances,
-		queryInstances: cfg.MaxInstances - max(1, cfg.MaxInstances/4),
+		queryInstances: queries,
 		maxBytes:       cfg.MemoryBudget,
 		freed:          make(chan struct{}),
 	}

@@ -226,3 +226,32 @@ func TestStartupMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestInstanceCapOfOne checks that a cap of one instance leaves queries
+// that one, and updates still proceed beside a query.
+func TestInstanceCapOfOne(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, wasm.Config{MaxInstances: 1})
+	a, b := load(t, rt, growing(0, 7)), load(t, rt, growing(0, 8)) // b's instance closed a's
+	kv, entered, release := blockingKV()
+	results := make(chan error, 2)
+	for _, entry := range []wasm.Entry{wasm.Query, wasm.Update} {
+		go func() {
+			_, _, err := a.Call(t.Context(), entry, nil, wasm.Env{}, kv)
+			results <- err
+		}()
+		waitEntered(t, entered, 1, fmt.Sprintf("call %v", entry))
+	}
+	close(release)
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Errorf("call: %v", err)
+		}
+	}
+	if _, _, err := b.Call(t.Context(), wasm.Query, nil, wasm.Env{}, newMemKV()); err != nil {
+		t.Errorf("query of another module: %v", err)
+	}
+	if got := rt.Usage().Instances; got != 1 {
+		t.Errorf("%d instances kept, want 1", got)
+	}
+}

@@ -35,9 +35,9 @@ type Config struct {
 	// and for queries each; 0 means 8.
 	PoolSize int
 	// MaxInstances caps the instances of all modules, idle and busy; 0
-	// means 64. A quarter of them (at least one) is kept for updates:
-	// queries wait for an instance beyond the rest, updates never wait
-	// (see budget).
+	// means 64. A quarter of them (at least one, unless the cap is 1) is
+	// kept for updates: queries wait for an instance beyond the rest,
+	// updates never wait (see budget).
 	MaxInstances int
 	// MemoryBudget is the guest memory this host keeps, in bytes: the
 	// modules' images and the instances' linear memories. Beyond it,
