@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,11 +104,17 @@ func startAttacked(t *testing.T) *attacked {
 	if err != nil {
 		t.Skip("prlimit (util-linux) is needed to give the process a low file-descriptor limit")
 	}
-	listen, dataDir := freeAddr(t), t.TempDir()
-	cmd := exec.Command(prlimit, fmt.Sprintf("--nofile=%d:%d", attackFDs, attackFDs), synodBinary(t),
-		"dev", "--data-dir", dataDir, "--listen", listen, "--hosts", "1",
+	return startDevProcess(t, []string{prlimit, fmt.Sprintf("--nofile=%d:%d", attackFDs, attackFDs)},
 		"--read-header-timeout", attackHeaderWait.String(), "--read-timeout", attackReadTimeout.String(),
 		"--idle-timeout", attackIdleTimeout.String())
+}
+
+// startDevProcess starts `synod dev` with one host and flags, under
+// wrapper (a command and its arguments) unless it is empty.
+func startDevProcess(t *testing.T, wrapper []string, flags ...string) *attacked {
+	listen, dataDir := freeAddr(t), t.TempDir()
+	args := slices.Concat(wrapper, []string{synodBinary(t), "dev", "--data-dir", dataDir, "--listen", listen, "--hosts", "1"}, flags)
+	cmd := exec.Command(args[0], args[1:]...)
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	p := runSynod(t, cmd, "serving on ")
@@ -127,6 +134,7 @@ func startAttacked(t *testing.T) *attacked {
 type procStats struct {
 	cpu      float64 // seconds of user and system time
 	rss, hwm int64   // resident bytes, now and at the peak
+	anon     int64   // resident bytes not backed by a file (not the binary's pages)
 	fds      int
 }
 
@@ -153,6 +161,9 @@ func (a *attacked) stats(t *testing.T) procStats {
 		}
 		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
 			s.hwm = kb << 10
+		}
+		if _, err := fmt.Sscanf(line, "RssAnon: %d kB", &kb); err == nil {
+			s.anon = kb << 10
 		}
 	}
 	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))

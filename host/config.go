@@ -60,6 +60,17 @@ type Config struct {
 	// the replica refuses its outcome and halts; default 30 s. Fuel bounds
 	// every call long before that on a healthy machine.
 	Watchdog time.Duration
+	// GuestMemory is the guest memory this host keeps, in bytes: the
+	// images of the modules its replicas run and the linear memories of
+	// their instances. Beyond it, idle instances are closed and queries
+	// wait for busy ones; default 4 GiB (a sixth of a 24 GiB machine,
+	// which leaves the rest to Pebble, Raft and the page cache). See
+	// docs/design.md, "Guest memory".
+	GuestMemory uint64
+	// MaxInstances caps this host's guest instances, idle and busy, of
+	// all modules; default 64. A quarter of them is kept for updates:
+	// queries beyond the rest wait, updates never do.
+	MaxInstances int
 
 	// Logger receives the host's logs; default slog.Default().
 	Logger *slog.Logger
@@ -120,6 +131,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("host config: host %d is not in MetaMembers, and Join is not set", c.ID)
 	case c.RaftTLS.enabled() && (c.RaftTLS.CAFile == "" || c.RaftTLS.CertFile == "" || c.RaftTLS.KeyFile == ""):
 		return errors.New("host config: RaftTLS needs CAFile, CertFile and KeyFile, or none of them")
+	case c.MaxInstances < 0:
+		return fmt.Errorf("host config: MaxInstances (%d) must not be negative", c.MaxInstances)
 	case c.HeartbeatRTT != 0 && c.ElectionRTT != 0 && c.ElectionRTT <= 2*c.HeartbeatRTT:
 		return fmt.Errorf("host config: ElectionRTT (%d) must be more than twice HeartbeatRTT (%d)", c.ElectionRTT, c.HeartbeatRTT)
 	}

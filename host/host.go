@@ -56,7 +56,10 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := wasm.NewRuntime(ctx, wasm.Config{CacheDir: cfg.CacheDir, Watchdog: cfg.Watchdog})
+	rt, err := wasm.NewRuntime(ctx, wasm.Config{
+		CacheDir: cfg.CacheDir, Watchdog: cfg.Watchdog,
+		MemoryBudget: cfg.GuestMemory, MaxInstances: cfg.MaxInstances,
+	})
 	if err != nil {
 		_ = db.Close()
 		return nil, err

@@ -11,7 +11,8 @@ import (
 
 // UploadModule validates a module, compiles it into this host's cache and
 // records it in a namespace of the catalogue. Uploading the same bytes
-// again returns the existing entry.
+// again returns the existing entry. The module is not kept loaded: a
+// replica that runs it loads it.
 func (h *Host) UploadModule(ctx context.Context, ns string, bin []byte) (ModuleInfo, error) {
 	info, err := h.rt.Validate(ctx, bin)
 	if err != nil {
@@ -26,7 +27,10 @@ func (h *Host) UploadModule(ctx context.Context, ns string, bin []byte) (ModuleI
 }
 
 // loadModule returns a module ready to run, compiling it from the local
-// catalogue replica if this host has not loaded it yet.
+// catalogue replica if this host does not hold it now. The caller holds
+// it until it releases it (see [wasm.Runtime.Load]): a replica holds its
+// module while it runs (see replicaSet.start), so that a module no
+// replica here runs, or that was deleted, holds no memory.
 func (c *controller) loadModule(ctx context.Context, hash string) (*wasm.Module, error) {
 	if m, ok := c.rt.Loaded(hash); ok {
 		return m, nil

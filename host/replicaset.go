@@ -37,8 +37,11 @@ type replicaSet struct {
 	// forget what they kept about its shard.
 	onStop func(shardID uint64)
 
-	mu       sync.Mutex
-	running  map[uint64]meta.Shard // user shards with a replica started here
+	mu      sync.Mutex
+	running map[uint64]meta.Shard // user shards with a replica started here
+	// modules holds the module each replica started here runs, until it
+	// stops: a module no replica holds is released (see wasm.Runtime.Load).
+	modules  map[uint64]*wasm.Module
 	machines map[uint64]*fsm.StateMachine
 	halted   map[uint64]Halt // the last halt of a shard's replica here
 
@@ -57,6 +60,7 @@ func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *life
 		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir}, heavy: heavyCalls(),
 		onStop:   func(uint64) {},
 		running:  make(map[uint64]meta.Shard),
+		modules:  make(map[uint64]*wasm.Module),
 		machines: make(map[uint64]*fsm.StateMachine),
 		halted:   make(map[uint64]Halt),
 	}
@@ -71,7 +75,15 @@ func (rs *replicaSet) startMeta(voters map[uint64]dragonboat.Target, join bool, 
 // start starts this host's replica of a user shard, running mod: from its
 // own records if it ran here before, else from the shard's initial members
 // or, for a replica added later, as a member joining the running group.
+// The replica holds mod until it stops; start releases it if it starts no
+// replica with it.
 func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]meta.Host) error {
+	kept := false
+	defer func() {
+		if !kept {
+			mod.Release()
+		}
+	}()
 	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
 	var members map[uint64]dragonboat.Target
 	if !r.Joined {
@@ -89,6 +101,9 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 	}
 	rs.mu.Lock()
 	rs.running[s.ID] = s
+	if _, ok := rs.modules[s.ID]; !ok {
+		rs.modules[s.ID], kept = mod, true
+	}
 	rs.mu.Unlock()
 	rs.cfg.Logger.Info("started replica", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID)
 	return nil
@@ -173,7 +188,12 @@ func (rs *replicaSet) stopped(shardID uint64) {
 	rs.mu.Lock()
 	delete(rs.running, shardID)
 	delete(rs.machines, shardID)
+	mod := rs.modules[shardID]
+	delete(rs.modules, shardID)
 	rs.mu.Unlock()
+	if mod != nil {
+		mod.Release()
+	}
 	rs.onStop(shardID)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
@@ -68,6 +69,9 @@ type QueryRequest struct {
 	Payload []byte
 	// Fuel is the query's fuel budget; 0 means the default.
 	Fuel uint64
+	// Deadline, if set, is when the caller stops waiting: a query that
+	// waits for a guest instance (see wasm.ErrNoInstance) waits no longer.
+	Deadline time.Time
 }
 
 // QueryResult is what Lookup returns.
@@ -265,7 +269,13 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.exec.Query(context.Background(), Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
+	ctx := context.Background()
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
+	out, err := s.exec.Query(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
 	if err != nil && !isOutcome(err) {
 		return nil, fmt.Errorf("query shard %d: %w", s.shardID, err)
 	}

@@ -22,6 +22,16 @@ var (
 	// its outcome is not a property of the entry. It is a host failure,
 	// not a guest outcome.
 	ErrWatchdog = errors.New("guest call ran past the watchdog")
+	// ErrNoInstance is returned for a query that waited for an instance
+	// until its context ended: the host's instances were all busy (see
+	// [Config.MaxInstances] and [Config.MemoryBudget]). Trying again
+	// later may succeed.
+	ErrNoInstance = outcome.New(outcome.Unavailable, outcome.AppliedNo, 0, "no guest instance free on this host")
+
+	// errReleased is returned for a call to a module its last holder
+	// released (see [Module.Release]): a shard's replica stopped while
+	// a query to it was on its way.
+	errReleased = errors.New("module released")
 )
 
 // abiViolation is raised (as a panic, which wazero turns into an error that

@@ -58,6 +58,29 @@ func (img *image) apply(inst *instance) error {
 	return nil
 }
 
+// free releases the image's memory. No instance may be given or reset to
+// it any more.
+func (img *image) free() { img.memory.free() }
+
+// StartupMemoryLimit is the most linear memory a module may have once
+// started (its start function and _initialize ran): a module over it is
+// refused at upload. Start-up depends on nothing but the module's bytes,
+// so the check is deterministic. It bounds what a module costs a host
+// before any call: its image, and the memory of each instance. The
+// standard Go toolchain's reactors start with about 3 MiB (see
+// docs/abi.md).
+const StartupMemoryLimit = 64 << 20
+
+// checkStartupMemory refuses a module whose memory after start-up is over
+// [StartupMemoryLimit].
+func (m *Module) checkStartupMemory() error {
+	if m.image.size > StartupMemoryLimit {
+		return fmt.Errorf("%w: its memory after start-up (start function and _initialize) is %d bytes, over the limit of %d bytes (%d MiB); see docs/abi.md",
+			ErrInvalidModule, m.image.size, StartupMemoryLimit, StartupMemoryLimit>>20)
+	}
+	return nil
+}
+
 // reset gives an instance that ran a call the image's state again. It
 // fails for an instance whose memory grew, which must be discarded:
 // memory cannot shrink.

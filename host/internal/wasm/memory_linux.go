@@ -1,7 +1,6 @@
 package wasm
 
 import (
-	"bytes"
 	"fmt"
 	"sync"
 	"unsafe"
@@ -67,8 +66,10 @@ func allocator(lm *linearMemory) experimental.MemoryAllocator {
 // the instance's private pages: every page the next call touches then
 // faults again, which costs several times more.
 type memoryImage struct {
-	b  []byte // the contents, when tracking writes
-	fd int    // the memory file, when not
+	// b is the contents, when tracking writes: mapped apart from Go's
+	// heap, so that freeing it returns its memory to the system at once.
+	b  []byte
+	fd int // the memory file, when not
 }
 
 // tracking reports whether this kernel tracks writes as dirtyTracker
@@ -94,7 +95,15 @@ var tracking = sync.OnceValue(func() bool {
 func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
 	b, _ := mem.Read(0, mem.Size())
 	if trackWrites && tracking() {
-		return &memoryImage{b: bytes.Clone(b), fd: -1}, nil
+		if len(b) == 0 {
+			return &memoryImage{fd: -1}, nil
+		}
+		c, err := unix.Mmap(-1, 0, len(b), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return nil, fmt.Errorf("map memory image: %w", err)
+		}
+		copy(c, b)
+		return &memoryImage{b: c, fd: -1}, nil
 	}
 	fd, err := unix.MemfdCreate("synod-memory-image", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -109,6 +118,18 @@ func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
 		written += n
 	}
 	return &memoryImage{fd: fd}, nil
+}
+
+// free unmaps the image's contents or closes its file.
+func (im *memoryImage) free() {
+	if im.b != nil {
+		_ = unix.Munmap(im.b)
+		im.b = nil
+	}
+	if im.fd >= 0 {
+		_ = unix.Close(im.fd)
+		im.fd = -1
+	}
 }
 
 // apply gives an instance's memory, already grown to the image's size,

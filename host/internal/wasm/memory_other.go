@@ -39,4 +39,7 @@ func (im *memoryImage) apply(mem api.Memory, _ *linearMemory) error {
 	return nil
 }
 
+// free drops the contents, to Go's collector.
+func (im *memoryImage) free() { im.b = nil }
+
 func (im *memoryImage) reset(mem api.Memory, lm *linearMemory) error { return im.apply(mem, lm) }

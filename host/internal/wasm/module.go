@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,13 +31,24 @@ type Module struct {
 	// instance (see image).
 	image *image
 
+	// refs counts the holders of the module (see [Runtime.Load]); it is
+	// guarded by the runtime's lock.
+	refs int
+
 	mu sync.Mutex
 	// clean instances are in the image's state; updates run on them, and
 	// are reset after. warm instances ran queries and were not reset:
 	// queries are not replicated, so they need not start from the image,
 	// and a reset costs more than a small call. A warm instance never
-	// runs an update.
+	// runs an update. Each pool is in the order the instances were
+	// returned, the least recently used first.
 	clean, warm []*instance
+	// live counts the module's instances, in a pool or running a call.
+	live int
+	// released is set once the last holder released the module: its
+	// instances are closed as they come back, and its image is freed
+	// with the last of them.
+	released bool
 }
 
 // Hash returns the module's content address.
@@ -93,7 +105,7 @@ const (
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
 	inst, err := m.get(ctx, entry)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("module %s: %w", m.hash, err)
 	}
 	budget := env.budget()
 	inst.env.set(env)
@@ -104,7 +116,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
 	fuel, exhausted := inst.fuel.used(budget)
 	if took := time.Since(start); took > m.rt.cfg.Watchdog {
-		_ = inst.mod.Close(ctx)
+		m.drop(inst, false)
 		return nil, fuel, fmt.Errorf("%w: it took %s, the limit is %s (fuel used: %d)", ErrWatchdog, took.Round(time.Millisecond), m.rt.cfg.Watchdog, fuel)
 	}
 	var trap *outcome.Trap
@@ -136,22 +148,64 @@ func isAppError(err error) bool {
 }
 
 // get returns an instance for a call: a clean one for an update, a warm
-// one if there is one for a query.
+// one if there is one for a query, or a new one as the runtime's budget
+// allows (see budget). A query that must wait for one waits until ctx
+// ends, and then fails with [ErrNoInstance].
 func (m *Module) get(ctx context.Context, entry Entry) (*instance, error) {
+	b := m.rt.budget
+	for {
+		inst, err := m.pop(entry)
+		if inst != nil || err != nil {
+			return inst, err
+		}
+		ok, wait := b.admit(entry)
+		switch {
+		case ok:
+		case m.rt.evictIdle():
+			continue
+		case entry == Update:
+			b.overdraw()
+		default:
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w: %w", ErrNoInstance, context.Cause(ctx))
+			}
+		}
+		return m.create(ctx)
+	}
+}
+
+// pop takes an idle instance for entry out of the pools, if there is one.
+func (m *Module) pop(entry Entry) (*instance, error) {
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.released {
+		return nil, errReleased
+	}
 	for _, pool := range m.pools(entry) {
 		if n := len(*pool); n > 0 {
 			inst := (*pool)[n-1]
 			*pool = (*pool)[:n-1]
-			m.mu.Unlock()
+			m.rt.budget.taken()
 			return inst, nil
 		}
 	}
+	return nil, nil
+}
+
+// create instantiates the module for a call the budget counted.
+func (m *Module) create(ctx context.Context) (*instance, error) {
+	m.mu.Lock()
+	m.live++
 	m.mu.Unlock()
 	inst, err := m.instantiate(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("instantiate module %s: %w", m.hash, err)
+		m.drop(&instance{}, false) // uncounts it: nothing to close
+		return nil, err
 	}
+	m.measure(inst)
 	return inst, nil
 }
 
@@ -165,27 +219,149 @@ func (m *Module) pools(entry Entry) []*[]*instance {
 
 // put keeps an instance that ran a call for the next, or closes it. With
 // reset, it resets the instance to the image, for any call; without, it
-// keeps it warm, for queries only.
+// keeps it warm, for queries only. An instance beyond the pool's size or
+// the runtime's cap on instances (which updates may exceed) is closed; and
+// idle instances of any module, least recently used first, this one
+// included, while the guest memory is over the budget.
 func (m *Module) put(inst *instance, reset bool) {
+	defer m.rt.trim()
 	if inst.mod.IsClosed() {
+		m.drop(inst, false)
 		return
 	}
+	m.measure(inst)
 	pool := &m.warm
 	if reset {
 		if err := m.image.reset(inst); err != nil {
-			_ = inst.mod.Close(context.Background())
+			m.drop(inst, false)
 			return
 		}
 		pool = &m.clean
 	}
 	m.mu.Lock()
-	if len(*pool) < m.rt.cfg.PoolSize {
+	keep := !m.released && len(*pool) < m.rt.cfg.PoolSize && !m.rt.budget.overCap()
+	if keep {
+		inst.used = m.rt.budget.returned()
 		*pool = append(*pool, inst)
-		inst = nil
 	}
 	m.mu.Unlock()
-	if inst != nil {
+	if !keep {
+		m.drop(inst, false)
+	}
+}
+
+// measure counts what an instance's linear memory grew by since it was
+// last measured. Memory never shrinks.
+func (m *Module) measure(inst *instance) {
+	size := uint64(inst.mod.Memory().Size())
+	m.rt.budget.add(int64(size - inst.bytes))
+	inst.bytes = size
+}
+
+// drop closes an instance out of a pool (idle) or back from a call, and
+// frees the module's image with its last instance once it is released.
+func (m *Module) drop(inst *instance, idle bool) {
+	if inst.mod != nil {
 		_ = inst.mod.Close(context.Background())
+	}
+	m.rt.budget.closed(inst.bytes, idle)
+	m.mu.Lock()
+	m.live--
+	free := m.released && m.live == 0
+	m.mu.Unlock()
+	if free {
+		m.freeImage()
+	}
+}
+
+// oldestIdle returns when the module's least recently used idle instance
+// was returned, if it has one.
+func (m *Module) oldestIdle() (used uint64, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if pool := m.lruPool(); pool != nil {
+		return (*pool)[0].used, true
+	}
+	return 0, false
+}
+
+// evictOldest closes the module's least recently used idle instance, and
+// reports whether it had one.
+func (m *Module) evictOldest() bool {
+	m.mu.Lock()
+	pool := m.lruPool()
+	if pool == nil {
+		m.mu.Unlock()
+		return false
+	}
+	inst := (*pool)[0]
+	*pool = slices.Delete(*pool, 0, 1)
+	m.mu.Unlock()
+	m.drop(inst, true)
+	return true
+}
+
+// lruPool returns the pool whose first instance is the module's least
+// recently used, or nil if both are empty. m.mu is held.
+func (m *Module) lruPool() *[]*instance {
+	switch {
+	case len(m.clean) == 0 && len(m.warm) == 0:
+		return nil
+	case len(m.warm) == 0 || len(m.clean) > 0 && m.clean[0].used < m.warm[0].used:
+		return &m.clean
+	}
+	return &m.warm
+}
+
+// Release gives back a holder's reference to the module (see
+// [Runtime.Load]). When the last holder releases it, the runtime forgets
+// it and its memory is freed: its idle instances at once, the instances
+// running a call as they finish, its image with the last of them, and its
+// compiled code. Loading it again compiles it again.
+func (m *Module) Release() {
+	r := m.rt
+	r.mu.Lock()
+	m.refs--
+	last := m.refs == 0
+	if last && r.modules[m.hash] == m {
+		delete(r.modules, m.hash)
+	}
+	r.mu.Unlock()
+	if last {
+		m.close()
+	}
+}
+
+// close frees a module no one holds, or one that failed validation.
+func (m *Module) close() {
+	m.mu.Lock()
+	m.released = true
+	idle := append(m.clean, m.warm...)
+	m.clean, m.warm = nil, nil
+	m.mu.Unlock()
+	for _, inst := range idle {
+		m.drop(inst, true)
+	}
+	m.mu.Lock()
+	free := m.live == 0
+	m.mu.Unlock()
+	if free {
+		m.freeImage()
+	}
+	_ = m.compiled.Close(context.Background())
+}
+
+// freeImage frees the image of a released module whose instances are
+// all closed, so none can be reset to it any more.
+func (m *Module) freeImage() {
+	m.mu.Lock()
+	img := m.image
+	m.image = nil
+	m.mu.Unlock()
+	if img != nil {
+		m.rt.budget.add(-int64(img.size))
+		img.free()
+		m.rt.returnMemory()
 	}
 }
 
@@ -200,6 +376,11 @@ type instance struct {
 	alloc   api.Function
 	update  api.Function
 	query   api.Function
+	// bytes is the size of the linear memory as the budget counts it.
+	bytes uint64
+	// used is when the instance was last returned to a pool, on the
+	// budget's clock.
+	used uint64
 }
 
 // instantiate returns an instance in the module's image state. The first
@@ -256,6 +437,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	if m.image, err = capture(inst, !m.rt.cfg.untrackedResets); err != nil {
 		return nil, err
 	}
+	m.rt.budget.add(int64(m.image.size))
 	return inst, nil
 }
 

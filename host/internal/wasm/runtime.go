@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +34,16 @@ type Config struct {
 	// PoolSize is how many idle instances are kept per module, for updates
 	// and for queries each; 0 means 8.
 	PoolSize int
+	// MaxInstances caps the instances of all modules, idle and busy; 0
+	// means 64. A quarter of them (at least one, unless the cap is 1) is
+	// kept for updates: queries wait for an instance beyond the rest,
+	// updates never wait (see budget).
+	MaxInstances int
+	// MemoryBudget is the guest memory this host keeps, in bytes: the
+	// modules' images and the instances' linear memories. Beyond it,
+	// idle instances are closed, least recently used first, and queries
+	// wait for busy ones; 0 means 4 GiB.
+	MemoryBudget uint64
 	// Watchdog is how long a call may run by the wall clock before its
 	// outcome is refused with [ErrWatchdog]; 0 means 30 s. Fuel bounds
 	// every call long before that on a healthy machine: the watchdog is
@@ -53,20 +65,31 @@ func (c Config) withDefaults() Config {
 	if c.PoolSize == 0 {
 		c.PoolSize = 8
 	}
+	if c.MaxInstances == 0 {
+		c.MaxInstances = 64
+	}
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = 4 << 30
+	}
 	if c.Watchdog == 0 {
 		c.Watchdog = 30 * time.Second
 	}
 	return c
 }
 
-// Runtime compiles modules and keeps them, with their instance pools, for
-// the life of a host. It is safe for concurrent use.
+// Runtime compiles modules and keeps them, with their instance pools,
+// while someone holds them (see [Runtime.Load]), within a host-wide budget
+// of instances and memory. It is safe for concurrent use.
 type Runtime struct {
-	cfg Config
-	rt  wazero.Runtime
+	cfg    Config
+	rt     wazero.Runtime
+	budget *budget
 
 	mu      sync.Mutex
-	modules map[string]*Module
+	modules map[string]*Module // the modules held, by hash
+	// returning is set while a return of memory to the system is due
+	// (see returnMemory).
+	returning bool
 }
 
 // NewRuntime starts a runtime with Synod's host functions and the
@@ -92,7 +115,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate host module: %w", err)
 	}
-	return &Runtime{cfg: cfg, rt: rt, modules: make(map[string]*Module)}, nil
+	return &Runtime{cfg: cfg, rt: rt, budget: newBudget(cfg), modules: make(map[string]*Module)}, nil
 }
 
 // Close releases every module and instance.
@@ -118,11 +141,16 @@ type Info struct {
 // binary under the size limit, with the required exports and signatures,
 // imports only from the synod and WASI modules, that instantiates and
 // declares ABI version 1. A valid module is compiled into the cache, so
-// that later loads are fast. Errors wrap [ErrInvalidModule] or
+// that later loads are fast, and its memory after start-up must be at
+// most [StartupMemoryLimit]. Errors wrap [ErrInvalidModule] or
 // [ErrModuleTooLarge] and name the problem.
 func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 	m, err := r.Load(ctx, Hash(wasm), wasm)
 	if err != nil {
+		return Info{}, err
+	}
+	defer m.Release()
+	if err := m.checkStartupMemory(); err != nil {
 		return Info{}, err
 	}
 	return Info{Hash: m.hash, ABIVersion: m.abiVersion}, nil
@@ -132,11 +160,12 @@ func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 // runtime does not hold it yet. Bytes that do not hash to hash are refused
 // with [ErrHashMismatch], so that whatever a module is run as is what its
 // content address says.
+//
+// The caller holds the module until it calls [Module.Release]: a module is
+// kept only while someone holds it (a shard's replica, an upload being
+// validated), and compiled again when loaded after its last release.
 func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
-	r.mu.Lock()
-	m, ok := r.modules[hash]
-	r.mu.Unlock()
-	if ok {
+	if m, ok := r.Loaded(hash); ok {
 		return m, nil
 	}
 	if got := Hash(wasm); got != hash {
@@ -149,19 +178,92 @@ func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if prev, ok := r.modules[hash]; ok {
-		_ = m.compiled.Close(ctx)
+		prev.refs++
+		defer m.close()
 		return prev, nil
 	}
+	m.refs = 1
 	r.modules[hash] = m
 	return m, nil
 }
 
-// Loaded returns a module already loaded, if any.
+// Loaded returns a module already loaded, if any, which the caller then
+// holds as from [Runtime.Load].
 func (r *Runtime) Loaded(hash string) (*Module, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.modules[hash]
+	if ok {
+		m.refs++
+	}
 	return m, ok
+}
+
+// Usage returns what the runtime's modules and instances hold now.
+func (r *Runtime) Usage() Usage {
+	u := r.budget.usage()
+	r.mu.Lock()
+	u.Modules = len(r.modules)
+	r.mu.Unlock()
+	return u
+}
+
+// evictIdle closes the least recently used idle instance of any module,
+// and reports whether there was one.
+func (r *Runtime) evictIdle() bool {
+	for {
+		var victim *Module
+		var oldest uint64
+		r.mu.Lock()
+		for _, m := range r.modules {
+			if used, ok := m.oldestIdle(); ok && (victim == nil || used < oldest) {
+				victim, oldest = m, used
+			}
+		}
+		r.mu.Unlock()
+		if victim == nil {
+			return false
+		}
+		if victim.evictOldest() {
+			return true
+		}
+	}
+}
+
+// returnDelay is how long after a module is freed Go is made to return
+// the memory it freed to the system: the frees of that time are returned
+// together, at the cost of one forced collection.
+const returnDelay = 5 * time.Second
+
+// returnMemory has Go return freed memory to the system soon. A module's
+// image and linear memories are unmapped when it is freed; but compiling
+// and running it left memory of Go's own behind (wazero's compiled code
+// is unmapped only once collected, and Go keeps freed heap for reuse),
+// which would otherwise stay resident until the next collection, two
+// minutes on an idle host, and longer before the scavenger returns it.
+func (r *Runtime) returnMemory() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.returning {
+		return
+	}
+	r.returning = true
+	time.AfterFunc(returnDelay, func() {
+		r.mu.Lock()
+		r.returning = false
+		r.mu.Unlock()
+		// Twice: what sync.Pools hold (wazero's and the serving code's
+		// buffers) survives one collection.
+		runtime.GC()
+		debug.FreeOSMemory()
+	})
+}
+
+// trim closes idle instances, least recently used first, while the guest
+// memory is over the budget.
+func (r *Runtime) trim() {
+	for r.budget.over() && r.evictIdle() {
+	}
 }
 
 func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Module, error) {
@@ -189,20 +291,20 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		return nil, err
 	}
 	m := &Module{hash: hash, rt: r, compiled: compiled}
-	inst, err := m.instantiate(ctx)
+	inst, err := m.get(ctx, Update)
 	if err != nil {
-		_ = compiled.Close(ctx)
+		m.close()
 		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
 	}
 	defer m.put(inst, true)
 	inst.fuel.fill(startFuel)
 	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
 	if err != nil {
-		_ = compiled.Close(ctx)
+		m.close()
 		return nil, fmt.Errorf("%w: %s failed: %s", ErrInvalidModule, exportABIVersion, firstLine(err))
 	}
 	if v := uint32(res[0]); v != ABIVersion {
-		_ = compiled.Close(ctx)
+		m.close()
 		return nil, fmt.Errorf("%w: module speaks ABI version %d, this host speaks %d", ErrInvalidModule, v, ABIVersion)
 	}
 	m.abiVersion = ABIVersion
