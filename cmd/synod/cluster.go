@@ -30,7 +30,7 @@ func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the token of the cluster's first admin key (default: the first host of --initial-cluster makes DATA_DIR/admin.token)")
 	audit := auditLogFlag(fs)
 	limits := limitsFlags(fs)
-	watchdogFlag(fs, &cfg.Watchdog)
+	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances)
 	level := logLevelFlag(fs)
 	if err := parseServerArgs(fs, args); err != nil {
 		return err

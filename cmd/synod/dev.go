@@ -19,7 +19,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	listen := fs.String("listen", "127.0.0.1:7070", "gateway listen address")
 	hosts := fs.Int("hosts", 3, fmt.Sprintf("number of hosts, 1 to %d", dev.MaxHosts))
 	var cfg dev.Config
-	watchdogFlag(fs, &cfg.Host.Watchdog)
+	guestFlags(fs, &cfg.Host.Watchdog, &cfg.Host.GuestMemory, &cfg.Host.MaxInstances)
 	publicTLSFlags(fs, &cfg.TLS)
 	insecureFlag(fs, &cfg.Insecure)
 	audit := auditLogFlag(fs)

@@ -25,10 +25,27 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 	return l
 }
 
-// watchdogFlag adds the flag of how long a guest call may run by the wall
-// clock before its replica halts (see host.Config.Watchdog).
-func watchdogFlag(fs *flag.FlagSet, to *time.Duration) {
-	fs.DurationVar(to, "watchdog", 30*time.Second, "how long a guest call may run by the wall clock before its replica halts and replays it later; fuel bounds calls far below it on a sound machine")
+// guestFlags adds the flags of what guests may spend on a host: the
+// watchdog and the budgets of guest memory and instances (see
+// host.Config).
+func guestFlags(fs *flag.FlagSet, watchdog *time.Duration, memory *uint64, instances *int) {
+	fs.DurationVar(watchdog, "watchdog", 30*time.Second, "how long a guest call may run by the wall clock before its replica halts and replays it later; fuel bounds calls far below it on a sound machine")
+	fs.Var((*uint64Size)(memory), "guest-memory", "guest memory a host keeps, e.g. 4GiB: idle instances beyond it are closed, least recently used first (default 4GiB)")
+	fs.IntVar(instances, "max-instances", 0, "guest instances a host keeps, idle and busy; queries beyond it wait (0: 64)")
+}
+
+// uint64Size is a [byteSize] flag value of a uint64.
+type uint64Size uint64
+
+func (u *uint64Size) String() string { b := byteSize(*u); return b.String() }
+
+func (u *uint64Size) Set(s string) error {
+	var b byteSize
+	if err := b.Set(s); err != nil {
+		return err
+	}
+	*u = uint64Size(b)
+	return nil
 }
 
 // byteSize is a flag value of bytes: a number, optionally followed by KiB,

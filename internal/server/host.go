@@ -92,9 +92,11 @@ type HostConfig struct {
 	Insecure bool
 	// Limits bound the clients of each of the process's HTTP listeners.
 	Limits Limits
-	// Watchdog is how long a guest call may run by the wall clock (see
-	// host.Config.Watchdog).
-	Watchdog time.Duration
+	// Watchdog, GuestMemory and MaxInstances bound what guests may spend
+	// (see host.Config).
+	Watchdog     time.Duration
+	GuestMemory  uint64
+	MaxInstances int
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 	// Audit receives the embedded gateway's audit log; default Logger.
@@ -210,7 +212,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	h, err := host.New(ctx, host.Config{
 		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
-		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, Logger: cfg.Logger,
+		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, GuestMemory: cfg.GuestMemory, MaxInstances: cfg.MaxInstances, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err
