@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -170,9 +171,13 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	}
 	// Before wazero sees the bytes: see precheck.
 	if err := precheck(wasm); err != nil {
+		if fe := (*formatError)(nil); errors.As(err, &fe) && fe.overLimit {
+			return nil, fmt.Errorf("%w: over the limits on modules (docs/abi.md): %w", ErrInvalidModule, err)
+		}
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
-	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages})
+	// The meter checks the limits on code (see codeLimits) as it decodes.
+	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages, Limits: codeLimits})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
