@@ -68,6 +68,10 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	modules map[string]*Module
+	// flights are the compiles under way, by module hash.
+	flights map[string]*flight
+
+	hooks *testHooks // nil but in tests
 }
 
 // NewRuntime starts a runtime with Synod's host functions and the
@@ -93,7 +97,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate host module: %w", err)
 	}
-	return &Runtime{cfg: cfg, rt: rt, modules: make(map[string]*Module)}, nil
+	return &Runtime{cfg: cfg, rt: rt, modules: make(map[string]*Module), flights: make(map[string]*flight)}, nil
 }
 
 // Close releases every module and instance.
@@ -133,28 +137,88 @@ func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 // runtime does not hold it yet. Bytes that do not hash to hash are refused
 // with [ErrHashMismatch], so that whatever a module is run as is what its
 // content address says.
+//
+// A module is compiled once at a time: concurrent loads of one hash wait
+// for the same compile. The compile runs on its own goroutine, because
+// wazero's CompileModule does not observe its context: neither its decoder
+// and validator nor, with one compilation worker (wazero's default), its
+// compiler look at it; with more workers, the compiler looks only between
+// functions. A load whose ctx ends stops waiting
+// and returns ctx's error, and the compile it started runs on to its end,
+// which the limits of limits.go bound, and is kept for the next load if
+// it succeeds.
 func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
-	r.mu.Lock()
-	m, ok := r.modules[hash]
-	r.mu.Unlock()
-	if ok {
+	if m, ok := r.Loaded(hash); ok {
 		return m, nil
 	}
 	if got := Hash(wasm); got != hash {
 		return nil, fmt.Errorf("load module %s: %w: they hash to %s", hash, ErrHashMismatch, got)
 	}
-	m, err := r.compile(ctx, hash, wasm)
-	if err != nil {
-		return nil, err
+	f := r.join(ctx, hash, wasm)
+	r.hooks.waiting(hash)
+	select {
+	case <-f.done:
+		return f.m, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("load module %s: %w", hash, context.Cause(ctx))
 	}
+}
+
+// flight is one compile of a module, which every load of its hash waits
+// for. m and err are set before done is closed.
+type flight struct {
+	done chan struct{}
+	m    *Module
+	err  error
+}
+
+// join returns the compile of a module under way, starting it if there is
+// none. The compile does not end with ctx: other loads may be waiting for
+// it.
+func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if prev, ok := r.modules[hash]; ok {
-		_ = m.compiled.Close(ctx)
-		return prev, nil
+	if f, ok := r.flights[hash]; ok {
+		return f
 	}
-	r.modules[hash] = m
-	return m, nil
+	f := &flight{done: make(chan struct{})}
+	if m, ok := r.modules[hash]; ok { // loaded since Load looked
+		f.m = m
+		close(f.done)
+		return f
+	}
+	r.flights[hash] = f
+	go func() {
+		r.hooks.compiling(hash)
+		m, err := r.compile(context.WithoutCancel(ctx), hash, wasm)
+		r.mu.Lock()
+		if err == nil {
+			r.modules[hash] = m
+		}
+		delete(r.flights, hash)
+		r.mu.Unlock()
+		f.m, f.err = m, err
+		close(f.done)
+	}()
+	return f
+}
+
+// testHooks let tests see a runtime's compiles and the loads that wait
+// for them (export_test.go).
+type testHooks struct {
+	onCompile, onWait func(hash string)
+}
+
+func (h *testHooks) compiling(hash string) {
+	if h != nil {
+		h.onCompile(hash)
+	}
+}
+
+func (h *testHooks) waiting(hash string) {
+	if h != nil {
+		h.onWait(hash)
+	}
 }
 
 // Loaded returns a module already loaded, if any.
