@@ -1,9 +1,9 @@
 package wasm_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -52,15 +52,21 @@ var limitCases = []struct {
 }{
 	{"br_table_of_8191", func() []byte { return brTableModule(8191) }},
 	{"nested_blocks_8192", func() []byte { return nestedModule(0x02, 8192) }},
-	{"nested_ifs_5460", func() []byte { return nestedModule(0x04, 5460) }},
-	{"a_function_of_16384_blocks", func() []byte { return loopFuncsModule(1, 2730) }},
-	{"four_functions_of_16384_blocks", func() []byte { return loopFuncsModule(4, 2730) }},
+	{"nested_ifs_3860", func() []byte { return nestedModule(0x04, 3860) }},
+	{"a_function_of_11584_blocks", func() []byte { return loopFuncsModule(1, 1930) }},
+	{"a_function_of_16384_blocks_in_1_MiB", func() []byte { return padded(1, cat(noLocals, loops(2730))) }},
+	{"four_functions_of_16378_blocks_in_4_MiB", func() []byte {
+		return padded(4, slices.Repeat([][]byte{cat(noLocals, loops(2729))}, 4)...)
+	}},
 	{"10000_locals_in_a_loop", func() []byte { return localsModule(10_000) }},
-	{"four_functions_of_1000_locals_and_697_loops", func() []byte { return sameFuncs(4, i32Locals(1000), localLoops(1000, 697)) }},
+	{"1000_locals_and_697_loops", func() []byte { return sameFuncs(1, i32Locals(1000), localLoops(1000, 697)) }},
+	{"four_functions_of_1000_locals_and_697_loops_in_4_MiB", func() []byte {
+		return padded(4, slices.Repeat([][]byte{cat(i32Locals(1000), localLoops(1000, 697))}, 4)...)
+	}},
 	{"65536_functions", func() []byte { return functionsModule(1 << 16) }},
 	{"1_MiB_of_calls", func() []byte { return callsModule(1<<20 - 16) }},
 	{"1_MiB_of_4_results", func() []byte { return arityModule(1<<20-64, 4) }},
-	{"12_MiB_of_calls", func() []byte { return sameFuncs(12, noLocals, bytes.Repeat(call(0), (1<<20-64)/2)) }},
+	{"12_MiB_of_calls", func() []byte { return callFuncsModule(12, 1<<20-1024) }},
 }
 
 // BenchmarkCompileHostile times wazero's compiler, and the meter before

@@ -157,15 +157,47 @@ func callsModule(n int) []byte {
 	return oneFunc(noLocals, bytes.Repeat(call(0), n/2))
 }
 
+// callFuncsModule has k functions of about n bytes of calls each, to an
+// empty function.
+func callFuncsModule(k, n int) []byte {
+	bodies := [][]byte{name(string(cat(noLocals, []byte{opEnd})))}
+	for range k {
+		bodies = append(bodies, name(string(cat(noLocals, bytes.Repeat(call(0), n/2), []byte{opEnd}))))
+	}
+	return mod(
+		sec(1, vec([][]byte{funcType(nil, nil)})),
+		sec(3, vec(slices.Repeat([][]byte{{0x00}}, k+1))),
+		sec(10, vec(bodies)),
+	)
+}
+
 // sameFuncs returns a module of k (param i32) functions of the given local
 // declarations and body (without the final end).
 func sameFuncs(k int, locals, body []byte) []byte {
-	fn := name(string(cat(locals, body, []byte{opEnd})))
+	return funcsModule(slices.Repeat([][]byte{cat(locals, body)}, k)...)
+}
+
+// funcsModule returns a module of (param i32) functions of the given
+// bodies: local declarations and instructions, without the final end.
+func funcsModule(bodies ...[]byte) []byte {
+	code := make([][]byte, len(bodies))
+	for i, b := range bodies {
+		code[i] = name(string(cat(b, []byte{opEnd})))
+	}
 	return mod(
 		sec(1, vec([][]byte{funcType([]byte{tI32}, nil)})),
-		sec(3, vec(slices.Repeat([][]byte{{0x00}}, k))),
-		sec(10, vec(slices.Repeat([][]byte{fn}, k))),
+		sec(3, vec(slices.Repeat([][]byte{{0x00}}, len(bodies)))),
+		sec(10, vec(code)),
 	)
+}
+
+// nops returns a body of n bytes: no locals, and nops.
+func nops(n int) []byte { return cat(noLocals, bytes.Repeat([]byte{0x01}, n-1)) }
+
+// padded returns the bodies followed by k bodies of nearly 1 MiB of nops,
+// for code that a budget grows with.
+func padded(k int, bodies ...[]byte) []byte {
+	return funcsModule(append(bodies, slices.Repeat([][]byte{nops(1<<20 - 64)}, k)...)...)
 }
 
 // loops returns n loops in sequence, each branching back to itself.

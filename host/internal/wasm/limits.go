@@ -35,7 +35,7 @@ const (
 	maxTypes   = 1 << 12
 	maxEntries = 1 << 17
 	// maxFunctions bounds the functions a module defines: each costs the
-	// compiler about 50 µs even when empty (65,536 took about 3.5 s). A
+	// compiler about 50 µs even when tiny (65,536 took 3 to 5.4 s). A
 	// Go guest has 2,000 to 9,000.
 	maxFunctions = 1 << 16
 	// maxResults bounds the results of a type, and [codeLimits] the
@@ -56,24 +56,30 @@ const (
 // codeLimits are the limits the meter checks as it decodes instructions
 // (see [meter.Limits] for what a block is). wazero's compiler takes time
 // in the square of a function's blocks (9,400 loops in sequence, each
-// with a branch back, took 76 s), so a module's functions may have at
-// most 16,384 blocks each and 2^30 in the sum of their squares: a
-// function at the limit compiles in about 3 s, a module at the sum's
-// limit in about 9 s. Go's largest functions have about 6,000 blocks,
-// a 15 MB Go module 5.8e8 in the sum of squares. A br_table's targets
-// and the nesting of blocks are bounded by half as much (Go's largest are
-// 1,642 and 1,077), so that a function over them is refused with the
-// reason. With many locals, time
-// grows in the cube of the loops (836 locals read one in each of 836
-// loops took 2.1 s, 1,183 of each 5.8 s), so locals times blocks is
-// bounded too, by 2^22 in a function (836 of each is 4.2e6) and 2^24 in
-// the module. Go's functions have at most 130,000.
+// with a branch back, took 76 s), so a function may have at most 16,384
+// blocks (3 to 6 s to compile), and the sum of the squares of a module's
+// functions' blocks is bounded in proportion to its code: 256 a byte, at
+// least 2^27 (1.5 to 2 s) and at most 2^30 (9 to 28 s; figures vary with
+// the load of this shared machine). Compiling Go's code costs 1.6 µs a byte, and 256 squared
+// blocks about 2 µs: a module may make the compiler do about as much
+// again as real code of its size would. Go's modules have 47 to 63 a
+// byte, a 15 MB one 5.9e8 in all, and their largest functions about
+// 6,000 blocks. A br_table's targets and the nesting of blocks are
+// bounded by half the blocks (Go's largest are 1,642 and 1,076), so that
+// a function over them is refused with the reason.
+//
+// With many locals, time grows in the cube of the loops (836 locals read
+// one in each of 836 loops took 2.1 s, 1,183 of each 5.8 s), so a
+// function's locals times its blocks is bounded by 2^22 (836 of each is
+// 4.2e6), and the sum over the module's functions by 4 a byte of code, at
+// least 2^22 and at most 2^24. Go's functions have at most 90,705, its
+// modules 0.92 a byte.
 var codeLimits = meter.Limits{
 	BranchTargets:  1 << 13,
 	Nesting:        1 << 13,
 	Blocks:         1 << 14,
-	BlocksSquared:  1 << 30,
+	BlocksSquared:  meter.Budget{PerCodeByte: 256, Min: 1 << 27, Max: 1 << 30},
 	LocalBlocks:    1 << 22,
-	LocalBlocksSum: 1 << 24,
+	LocalBlocksSum: meter.Budget{PerCodeByte: 4, Min: 1 << 22, Max: 1 << 24},
 	BlockParams:    maxResults,
 }

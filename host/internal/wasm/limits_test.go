@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,9 +67,14 @@ func TestCompileLimitsRefuse(t *testing.T) {
 			want: "function 0: it has 16,390 blocks, over the limit of 16,384",
 		},
 		{
-			name: "functions at the block limit, five times",
-			wasm: loopFuncsModule(5, 2730),
-			want: "the sum of the squares of its functions' blocks is 1,342,177,280, over the limit of 1,073,741,824 (function 0 has the most: 16,384)",
+			name: "a function of 16,384 blocks in a small module",
+			wasm: loopFuncsModule(1, 2730),
+			want: "the sum of the squares of its functions' blocks is 268,435,456, over the limit of 134,217,728 for 19,116 bytes of code (256 a byte of code, at least 134,217,728 and at most 1,073,741,824; function 0 has the most blocks, 16,384)",
+		},
+		{
+			name: "five functions of 16,384 blocks in 12 MiB",
+			wasm: padded(11, slices.Repeat([][]byte{cat(noLocals, loops(2730))}, 5)...),
+			want: "the sum of the squares of its functions' blocks is 1,342,177,456, over the limit of 1,073,741,824 for 11,629,252 bytes of code",
 		},
 		{
 			name: "locals through loops (199 s for 10,000 and 2,730)",
@@ -76,9 +82,9 @@ func TestCompileLimitsRefuse(t *testing.T) {
 			want: "function 0: it has 1,001 locals and 4,204 blocks, 4,208,204 in their product, over the limit of 4,194,304",
 		},
 		{
-			name: "locals through loops, in five functions",
-			wasm: sameFuncs(5, i32Locals(1000), localLoops(1000, 600)),
-			want: "the sum over its functions of locals times blocks is 18,038,020, over the limit of 16,777,216",
+			name: "locals through loops, in two functions of a small module",
+			wasm: sameFuncs(2, i32Locals(1000), localLoops(1000, 600)),
+			want: "the sum over its functions of locals times blocks is 7,215,208, over the limit of 4,194,304 for 9,361 bytes of code (4 a byte of code, at least 4,194,304 and at most 16,777,216)",
 		},
 	}
 	for _, tt := range tests {
@@ -116,10 +122,11 @@ func TestCompileLimitsAccept(t *testing.T) {
 		{name: "4 results and a block of 4 parameters", wasm: oneFunc(noLocals,
 			cat(bytes.Repeat(i32(0), 4), []byte{0x02, 0x02, opEnd}, bytes.Repeat([]byte{opDrop}, 4)),
 			funcType(bytes.Repeat([]byte{tI32}, 4), bytes.Repeat([]byte{tI32}, 4)))},
-		{name: "a function of 16,384 blocks", wasm: loopFuncsModule(1, 2730)},
-		{name: "four functions of 16,384 blocks", wasm: loopFuncsModule(4, 2730)},
+		{name: "a function of 11,584 blocks", wasm: loopFuncsModule(1, 1930)},
+		{name: "four functions of 16,378 blocks in 4 MiB", wasm: padded(4, slices.Repeat([][]byte{cat(noLocals, loops(2729))}, 4)...)},
 		{name: "10,000 locals", wasm: localsModule(10_000)},
-		{name: "locals times blocks at the limit, four times", wasm: sameFuncs(4, i32Locals(1000), localLoops(1000, 697))},
+		{name: "locals times blocks at the limit", wasm: sameFuncs(1, i32Locals(1000), localLoops(1000, 697))},
+		{name: "locals times blocks at the limit, four times in 4 MiB", wasm: padded(4, slices.Repeat([][]byte{cat(i32Locals(1000), localLoops(1000, 697))}, 4)...)},
 		{name: "examples/kv", wasm: testwasm.Build(t, testwasm.KV)},
 		{name: "examples/counter", wasm: testwasm.Build(t, testwasm.Counter)},
 	}

@@ -42,13 +42,13 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("code section: %w", r.err)
 	}
-	if over(squared, m.limits.BlocksSquared) {
-		return nil, fmt.Errorf("the sum of the squares of its functions' blocks is %s, over the limit of %s (function %d has the most: %s)",
-			Grouped(squared), Grouped(m.limits.BlocksSquared), largestIndex, Grouped(largest))
+	if limit := m.limits.BlocksSquared.of(len(content)); over(squared, limit) {
+		return nil, fmt.Errorf("the sum of the squares of its functions' blocks is %s, over the limit of %s for %s bytes of code (%s; function %d has the most blocks, %s)",
+			Grouped(squared), Grouped(limit), Grouped(len(content)), m.limits.BlocksSquared, largestIndex, Grouped(largest))
 	}
-	if over(localBlocks, m.limits.LocalBlocksSum) {
-		return nil, fmt.Errorf("the sum over its functions of locals times blocks is %s, over the limit of %s",
-			Grouped(localBlocks), Grouped(m.limits.LocalBlocksSum))
+	if limit := m.limits.LocalBlocksSum.of(len(content)); over(localBlocks, limit) {
+		return nil, fmt.Errorf("the sum over its functions of locals times blocks is %s, over the limit of %s for %s bytes of code (%s)",
+			Grouped(localBlocks), Grouped(limit), Grouped(len(content)), m.limits.LocalBlocksSum)
 	}
 	return out, nil
 }

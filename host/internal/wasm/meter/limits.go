@@ -26,16 +26,33 @@ type Limits struct {
 	Blocks int
 	// BlocksSquared bounds the sum, over the functions of the module, of
 	// the square of each one's blocks.
-	BlocksSquared int64
+	BlocksSquared Budget
 	// LocalBlocks bounds the product of a function's locals (its
 	// parameters included) and its blocks, and LocalBlocksSum the sum of
 	// that product over the module's functions: wazero's compiler may
 	// carry every local through every loop, and then time grows in the
 	// cube of the loops.
-	LocalBlocks, LocalBlocksSum int64
+	LocalBlocks    int64
+	LocalBlocksSum Budget
 	// BlockParams bounds the parameters of a block, loop or if (its type,
 	// when that is a type index): each one moves them all on every entry.
 	BlockParams int
+}
+
+// Budget is a limit on a sum over a module's functions that grows with
+// its code: PerCodeByte for each byte of the code section, but at least
+// Min and at most Max. The zero Budget sets no limit.
+type Budget struct {
+	PerCodeByte, Min, Max int64
+}
+
+// of returns the budget of a code section of codeBytes bytes, 0 for none.
+func (b Budget) of(codeBytes int) int64 {
+	return min(max(b.PerCodeByte*int64(codeBytes), b.Min), b.Max)
+}
+
+func (b Budget) String() string {
+	return fmt.Sprintf("%s a byte of code, at least %s and at most %s", Grouped(b.PerCodeByte), Grouped(b.Min), Grouped(b.Max))
 }
 
 // over reports whether n is over the limit max, where 0 is none.
