@@ -19,6 +19,10 @@ const (
 	// 0.3 s, 50,000 (the WebAssembly JS API's limit) 9.6 s. Go's
 	// functions have at most 21.
 	maxLocals = 10_000
+	// maxParams bounds the parameters of a type: a function's parameters
+	// are locals to the compiler, so without it 60,000 parameters would
+	// escape maxLocals. 1,000 is the JS API's limit.
+	maxParams = 1_000
 	// maxTableElements bounds the sum of the minimum sizes of the tables a
 	// module defines: wazero allocates eight bytes per element at every
 	// instantiation (and a module keeps up to [Config.PoolSize] instances),

@@ -52,6 +52,11 @@ func TestCompileLimitsRefuse(t *testing.T) {
 			want: "code section at offset 31: the code section is 13,000,066 bytes, over the limit of 12,582,912",
 		},
 		{
+			name: "1,001 parameters",
+			wasm: oneFunc(noLocals, nil, funcType(bytes.Repeat([]byte{tI32}, 1001), nil)),
+			want: "type section at offset 8: it has 1,001 parameters, over the limit of 1,000",
+		},
+		{
 			name: "5 results",
 			wasm: oneFunc(noLocals, nil, funcType(nil, fiveI32)),
 			want: "type section at offset 8: it has 5 results, over the limit of 4",
@@ -125,6 +130,7 @@ func TestCompileLimitsAccept(t *testing.T) {
 		{name: "a function of 11,584 blocks", wasm: loopFuncsModule(1, 1930)},
 		{name: "four functions of 16,378 blocks in 4 MiB", wasm: padded(4, slices.Repeat([][]byte{cat(noLocals, loops(2729))}, 4)...)},
 		{name: "10,000 locals", wasm: localsModule(10_000)},
+		{name: "1,000 parameters", wasm: oneFunc(noLocals, nil, funcType(bytes.Repeat([]byte{tI32}, 1000), nil))},
 		{name: "locals times blocks at the limit", wasm: sameFuncs(1, i32Locals(1000), localLoops(1000, 697))},
 		{name: "locals times blocks at the limit, four times in 4 MiB", wasm: padded(4, slices.Repeat([][]byte{cat(i32Locals(1000), localLoops(1000, 697))}, 4)...)},
 		{name: "examples/kv", wasm: testwasm.Build(t, testwasm.KV)},

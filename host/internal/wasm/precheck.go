@@ -176,7 +176,7 @@ func (r *reader) funcType() {
 	if at, form := r.pos, r.byte(); form != 0x60 {
 		r.fail(at, "type form %#x, want 0x60 (function)", form)
 	}
-	r.each("parameters", 1, r.valType)
+	r.eachMax("parameters", 1, maxParams, r.valType)
 	r.eachMax("results", 1, maxResults, r.valType)
 }
 
