@@ -1,33 +1,9 @@
 package wasm
 
-import "bytes"
+import (
+	"bytes"
 
-// Implementation limits that precheck enforces beyond the binary format.
-// Both bound memory that wazero allocates from a number a module declares
-// rather than from bytes it contains.
-const (
-	// maxLocals bounds the locals one function declares: wazero allocates
-	// per local when it decodes and compiles a function, and the
-	// declaration "2^32 - 1 locals of type i32" takes five bytes. 50,000 is
-	// the WebAssembly JS API's limit, so every browser enforces it too.
-	maxLocals = 50_000
-	// maxTableElements bounds the sum of the minimum sizes of the tables a
-	// module defines: wazero allocates eight bytes per element at every
-	// instantiation (and a module keeps up to [Config.PoolSize] instances),
-	// so a few bytes declaring many tables of 2^27 elements would cost
-	// GiBs. A Go guest's table holds one element per function whose
-	// address is taken: a few thousand.
-	maxTableElements = 1 << 20
-	// maxTypes and maxEntries bound the entries of a module's sections:
-	// types, and imports, functions, tables, memories, globals, exports,
-	// element and data segments and bodies. wazero's compiler visits every
-	// type for every function it compiles, so a module of many tiny
-	// functions of as many types takes time in the square of its size
-	// (30,000 took 7 s, 100,000 a minute), and each function costs a few
-	// microseconds more. At these limits, the worst module takes about 5 s
-	// to compile; a Go guest has 17 types and 2,000 functions.
-	maxTypes   = 1 << 12
-	maxEntries = 1 << 17
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 )
 
 // precheck walks the structure of a WebAssembly 1.0/2.0 binary and checks
@@ -41,9 +17,9 @@ const (
 // with it. precheck allocates nothing from declared numbers: it checks each
 // vector's count against the bytes left in its section (times the smallest
 // size an entry can have), each byte string's length likewise, each
-// section's size against the file, and [maxLocals] and
-// [maxTableElements]. What passes can make wazero allocate only in
-// proportion to the module's size. It also keeps a function's local
+// section's size against the file, and the limits of limits.go that need
+// no decoding of instructions. What passes can make wazero allocate only
+// in proportion to the module's size. It also keeps a function's local
 // declarations within its body, where wazero's decoder would otherwise
 // panic (makeslice with a negative length).
 //
@@ -96,7 +72,7 @@ func (r *reader) sectionContent() {
 	case 2:
 		r.eachMax("imports", 4, maxEntries, r.importEntry)
 	case 3:
-		r.eachMax("functions", 1, maxEntries, r.skipU32)
+		r.eachMax("functions", 1, maxFunctions, r.skipU32)
 	case 4:
 		r.eachMax("tables", 3, maxEntries, r.tableEntry)
 	case 5:
@@ -120,9 +96,13 @@ func (r *reader) sectionContent() {
 	case 9:
 		r.eachMax("element segments", 3, maxEntries, r.elementSegment)
 	case 10:
+		if size := r.end - r.pos; size > maxCodeBytes {
+			r.failLimit(r.sectionAt, "the code section is %s bytes, over the limit of %s", meter.Grouped(size), meter.Grouped(maxCodeBytes))
+			return
+		}
 		// A body takes at least its size, its local declarations' count and
 		// an end.
-		r.eachMax("function bodies", 3, maxEntries, r.functionBody)
+		r.eachMax("function bodies", 3, maxFunctions, r.functionBody)
 	case 11:
 		r.eachMax("data segments", 2, maxEntries, r.dataSegment)
 	default:
@@ -196,8 +176,8 @@ func (r *reader) funcType() {
 	if at, form := r.pos, r.byte(); form != 0x60 {
 		r.fail(at, "type form %#x, want 0x60 (function)", form)
 	}
-	r.each("parameters", 1, r.valType)
-	r.each("results", 1, r.valType)
+	r.eachMax("parameters", 1, maxParams, r.valType)
+	r.eachMax("results", 1, maxResults, r.valType)
 }
 
 func (r *reader) importEntry() {
@@ -206,6 +186,7 @@ func (r *reader) importEntry() {
 	switch at, kind := r.pos, r.byte(); kind {
 	case 0: // function
 		r.u32()
+		r.importedFuncs++
 	case 1:
 		r.table()
 	case 2:
@@ -222,7 +203,7 @@ func (r *reader) tableEntry() {
 	at := r.pos
 	r.tableElements += uint64(r.table())
 	if r.tableElements > maxTableElements {
-		r.failLimit(at, "its tables have %d elements in all; the limit is %d", r.tableElements, maxTableElements)
+		r.failLimit(at, "its tables have %s elements in all, over the limit of %s", meter.Grouped(r.tableElements), meter.Grouped(maxTableElements))
 	}
 }
 
@@ -294,14 +275,19 @@ func (r *reader) elementSegment() {
 
 func (r *reader) functionBody() {
 	at := r.pos
+	index := r.importedFuncs + r.bodies
+	r.bodies++
 	outer := r.narrow("the function body")
+	if size := r.end - r.pos; r.err == nil && size > maxBodyBytes {
+		r.failLimit(at, "function %d's body is %s bytes, over the limit of %s", index, meter.Grouped(size), meter.Grouped(maxBodyBytes))
+	}
 	var locals uint64
 	r.each("local declarations", 2, func() {
 		locals += uint64(r.u32())
 		r.valType()
 	})
 	if locals > maxLocals {
-		r.failLimit(at, "function body declares %d locals; the limit is %d", locals, maxLocals)
+		r.failLimit(at, "function %d declares %s locals, over the limit of %s", index, meter.Grouped(locals), meter.Grouped(maxLocals))
 	}
 	// The instructions: wazero allocates from none of their immediates.
 	r.pos = r.end

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/synodhq/synod/host/internal/wasm/leb"
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 )
 
 // reader reads a module's bytes for [precheck]. Its first error sticks:
@@ -21,7 +22,10 @@ type reader struct {
 	section, sectionAt int
 	// tableElements sums the minimum sizes of the tables read so far.
 	tableElements uint64
-	err           *formatError
+	// importedFuncs counts the functions imported, and bodies the
+	// function bodies read so far, to name a function by its index.
+	importedFuncs, bodies int
+	err                   *formatError
 }
 
 func (r *reader) byte() byte {
@@ -158,7 +162,7 @@ func (r *reader) eachMax(what string, minBytes int, max uint32, entry func()) {
 		return
 	}
 	if max != 0 && n > max {
-		r.failLimit(at, "it has %d %s; the limit is %d", n, what, max)
+		r.failLimit(at, "it has %s %s, over the limit of %s", meter.Grouped(n), what, meter.Grouped(max))
 		return
 	}
 	for ; n > 0 && r.err == nil; n-- {

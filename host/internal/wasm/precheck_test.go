@@ -163,12 +163,12 @@ func TestPrecheckReproducers(t *testing.T) {
 				sec(3, vec([][]byte{{0x00}})),
 				sec(10, vec([][]byte{cat(uleb(8), uleb(1), huge, []byte{tI32, opEnd})})),
 			),
-			want: "code section at offset 18: function body declares 4294967295 locals; the limit is 50000 (offset 21)",
+			want: "code section at offset 18: function 0 declares 4,294,967,295 locals, over the limit of 10,000 (offset 21)",
 		},
 		{
 			name: "eight tables of 2^27 elements: 8 GiB at instantiation",
 			wasm: mod(sec(4, vec(slices.Repeat([][]byte{{0x70, 0x00, 0x80, 0x80, 0x80, 0x40}}, 8)))),
-			want: "table section at offset 8: its tables have 134217728 elements in all; the limit is 1048576 (offset 11)",
+			want: "table section at offset 8: its tables have 134,217,728 elements in all, over the limit of 1,048,576 (offset 11)",
 		},
 		{
 			name: "found by fuzzing: an export section past the end of the file, whose count of 199,823,908 wazero allocated for",
@@ -239,7 +239,7 @@ func TestPrecheckRefuses(t *testing.T) {
 		{name: "parameters in a recursion group", wasm: mod(sec(1, uleb(1), []byte{0x4e, 0x01, 0x60}, huge)), want: "type section at offset 8: 4294967295 parameters"},
 		{name: "not a function type", wasm: mod(sec(1, uleb(1), []byte{0x5f, 0x00, 0x00})), want: "type section at offset 8: type form 0x5f, want 0x60"},
 
-		{name: "types over the limit", wasm: mod(sec(1, uleb(1<<12+1), bytes.Repeat([]byte{0x60, 0, 0}, 1<<12+1))), want: "type section at offset 8: it has 4097 types; the limit is 4096"},
+		{name: "types over the limit", wasm: mod(sec(1, uleb(1<<12+1), bytes.Repeat([]byte{0x60, 0, 0}, 1<<12+1))), want: "type section at offset 8: it has 4,097 types, over the limit of 4,096"},
 		{name: "imports", wasm: mod(sec(2, huge)), want: "import section at offset 8: 4294967295 imports"},
 		{name: "import module name", wasm: mod(sec(2, uleb(1), huge)), want: "import section at offset 8: import module name of 4294967295 bytes, but 0 remain"},
 		{name: "import name", wasm: mod(sec(2, uleb(1), name("synod"), huge)), want: "import section at offset 8: import name of 4294967295 bytes"},
@@ -247,10 +247,10 @@ func TestPrecheckRefuses(t *testing.T) {
 		{name: "imported table limits", wasm: mod(sec(2, uleb(1), name("env"), name("t"), []byte{0x01, 0x70, 0x04, 0x00})), want: "import section at offset 8: limits flags 0x4"},
 
 		{name: "functions", wasm: mod(sec(3, huge)), want: "function section at offset 8: 4294967295 functions"},
-		{name: "functions over the limit", wasm: mod(sec(3, uleb(1<<17+1), make([]byte, 1<<17+1))), want: "function section at offset 8: it has 131073 functions; the limit is 131072"},
+		{name: "functions over the limit", wasm: mod(sec(3, uleb(1<<16+1), make([]byte, 1<<16+1))), want: "function section at offset 8: it has 65,537 functions, over the limit of 65,536"},
 
 		{name: "tables", wasm: mod(sec(4, huge)), want: "table section at offset 8: 4294967295 tables"},
-		{name: "a table over the element limit", wasm: mod(sec(4, vec([][]byte{cat([]byte{0x70, 0x00}, uleb(1<<20+1))}))), want: "table section at offset 8: its tables have 1048577 elements in all"},
+		{name: "a table over the element limit", wasm: mod(sec(4, vec([][]byte{cat([]byte{0x70, 0x00}, uleb(1<<20+1))}))), want: "table section at offset 8: its tables have 1,048,577 elements in all, over the limit of 1,048,576"},
 
 		{name: "memories", wasm: mod(sec(5, huge)), want: "memory section at offset 8: 4294967295 memories"},
 
@@ -276,7 +276,7 @@ func TestPrecheckRefuses(t *testing.T) {
 		{name: "function bodies", wasm: mod(typ, fn, sec(10, huge)), want: "code section at offset 18: 4294967295 function bodies"},
 		{name: "function body size", wasm: mod(typ, fn, sec(10, uleb(1), huge)), want: "code section at offset 18: the function body is 4294967295 bytes, but 0 remain (offset 21)"},
 		{name: "local declarations", wasm: body(huge), want: "code section at offset 18: 4294967295 local declarations need at least 8589934590 bytes, but 0 remain (offset 22)"},
-		{name: "locals over the limit in all", wasm: body(uleb(2), uleb(30_000), []byte{tI32}, uleb(30_000), []byte{tI64, opEnd}), want: "code section at offset 18: function body declares 60000 locals; the limit is 50000"},
+		{name: "locals over the limit in all", wasm: body(uleb(2), uleb(30_000), []byte{tI32}, uleb(30_000), []byte{tI64, opEnd}), want: "code section at offset 18: function 0 declares 60,000 locals, over the limit of 10,000"},
 		{name: "locals of a reference type past the body", wasm: body(uleb(1), uleb(1), []byte{0x63}), want: "code section at offset 18: unexpected end of the function body"},
 
 		{name: "data segments", wasm: mod(sec(11, huge)), want: "data section at offset 8: 4294967295 data segments"},

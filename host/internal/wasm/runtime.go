@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"runtime"
@@ -87,9 +88,13 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	modules map[string]*Module // the modules held, by hash
+	// flights are the compiles under way, by module hash.
+	flights map[string]*flight
 	// returning is set while a return of memory to the system is due
 	// (see returnMemory).
 	returning bool
+
+	hooks *testHooks // nil but in tests
 }
 
 // NewRuntime starts a runtime with Synod's host functions and the
@@ -115,7 +120,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate host module: %w", err)
 	}
-	return &Runtime{cfg: cfg, rt: rt, budget: newBudget(cfg), modules: make(map[string]*Module)}, nil
+	return &Runtime{cfg: cfg, rt: rt, budget: newBudget(cfg), modules: make(map[string]*Module), flights: make(map[string]*flight)}, nil
 }
 
 // Close releases every module and instance.
@@ -164,6 +169,16 @@ func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 // The caller holds the module until it calls [Module.Release]: a module is
 // kept only while someone holds it (a shard's replica, an upload being
 // validated), and compiled again when loaded after its last release.
+//
+// A module is compiled once at a time: concurrent loads of one hash wait
+// for the same compile. The compile runs on its own goroutine, because
+// wazero's CompileModule does not observe its context: neither its decoder
+// and validator nor, with one compilation worker (wazero's default), its
+// compiler look at it; with more workers, the compiler looks only between
+// functions. A load whose ctx ends stops waiting and returns ctx's error;
+// the compile it started runs on to its end, which the limits of limits.go
+// bound, and its module is freed if no load is left waiting for it (the
+// compilation cache on disk keeps the next compile short).
 func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
 	if m, ok := r.Loaded(hash); ok {
 		return m, nil
@@ -171,20 +186,101 @@ func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, 
 	if got := Hash(wasm); got != hash {
 		return nil, fmt.Errorf("load module %s: %w: they hash to %s", hash, ErrHashMismatch, got)
 	}
-	m, err := r.compile(ctx, hash, wasm)
-	if err != nil {
-		return nil, err
+	f := r.join(ctx, hash, wasm)
+	r.hooks.waiting(hash)
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return nil, f.err
+		}
+		return f.m, nil
+	case <-ctx.Done():
+		r.abandon(f)
+		return nil, fmt.Errorf("load module %s: %w", hash, context.Cause(ctx))
 	}
+}
+
+// flight is one compile of a module, which every load of its hash waits
+// for. Its fields are guarded by the runtime's mu; m, err and finished are
+// set before done is closed.
+type flight struct {
+	done chan struct{}
+	// waiters are the loads waiting for it, each of which holds the
+	// module once it is compiled.
+	waiters  int
+	m        *Module
+	err      error
+	finished bool
+}
+
+// join returns the compile of a module under way, starting it if there is
+// none. The compile does not end with ctx: other loads may be waiting for
+// it.
+func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if prev, ok := r.modules[hash]; ok {
-		prev.refs++
-		defer m.close()
-		return prev, nil
+	if f, ok := r.flights[hash]; ok {
+		f.waiters++
+		return f
 	}
-	m.refs = 1
-	r.modules[hash] = m
-	return m, nil
+	f := &flight{done: make(chan struct{}), waiters: 1}
+	if m, ok := r.modules[hash]; ok { // loaded since Load looked
+		m.refs++
+		f.m, f.finished = m, true
+		close(f.done)
+		return f
+	}
+	r.flights[hash] = f
+	go func() {
+		r.hooks.compiling(hash)
+		m, err := r.compile(context.WithoutCancel(ctx), hash, wasm)
+		r.mu.Lock()
+		delete(r.flights, hash)
+		unwanted := err == nil && f.waiters == 0
+		if err == nil && !unwanted {
+			m.refs = f.waiters // each waiter holds it
+			r.modules[hash] = m
+		}
+		f.m, f.err, f.finished = m, err, true
+		r.mu.Unlock()
+		close(f.done)
+		if unwanted {
+			m.close()
+		}
+	}()
+	return f
+}
+
+// abandon gives up waiting for a compile: the waiter no longer wants the
+// module, which it holds already if the compile has finished.
+func (r *Runtime) abandon(f *flight) {
+	r.mu.Lock()
+	held := f.finished && f.err == nil
+	if !f.finished {
+		f.waiters--
+	}
+	r.mu.Unlock()
+	if held {
+		f.m.Release()
+	}
+}
+
+// testHooks let tests see a runtime's compiles and the loads that wait
+// for them (export_test.go).
+type testHooks struct {
+	onCompile, onWait func(hash string)
+}
+
+func (h *testHooks) compiling(hash string) {
+	if h != nil {
+		h.onCompile(hash)
+	}
+}
+
+func (h *testHooks) waiting(hash string) {
+	if h != nil {
+		h.onWait(hash)
+	}
 }
 
 // Loaded returns a module already loaded, if any, which the caller then
@@ -272,9 +368,13 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	}
 	// Before wazero sees the bytes: see precheck.
 	if err := precheck(wasm); err != nil {
+		if fe := (*formatError)(nil); errors.As(err, &fe) && fe.overLimit {
+			return nil, fmt.Errorf("%w: over the limits on modules (docs/abi.md): %w", ErrInvalidModule, err)
+		}
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
-	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages})
+	// The meter checks the limits on code (see codeLimits) as it decodes.
+	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages, Limits: codeLimits})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}

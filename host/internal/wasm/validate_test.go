@@ -206,23 +206,6 @@ func TestValidateSizeLimit(t *testing.T) {
 	}
 }
 
-// TestValidateBoundedByContext checks that a module whose start-up never
-// ends is refused once the caller's context ends, rather than hanging.
-func TestValidateBoundedByContext(t *testing.T) {
-	t.Parallel()
-	rt := newRuntime(t, wasm.Config{})
-	m := guestModule(nil, nil, nil)
-	m.funcs = append(m.funcs, wfunc{export: "_initialize", body: code(
-		[]byte{opLoop, blockEmpty, opBr, 0x00, opEnd},
-	)})
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-	defer cancel()
-	_, err := rt.Validate(ctx, m.bytes())
-	if !errors.Is(err, wasm.ErrInvalidModule) || !strings.Contains(err.Error(), "instantiation failed") {
-		t.Fatalf("got %v, want an instantiation failure wrapping ErrInvalidModule", err)
-	}
-}
-
 func TestValidateExamples(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{})

@@ -13,6 +13,10 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 		return nil, fmt.Errorf("code section: %d bodies for %d functions", n, len(m.funcTypes))
 	}
 	out := appendU32(nil, uint32(n))
+	// The sums of the squares of the functions' blocks, and of the
+	// products of their locals and blocks.
+	var squared, localBlocks int64
+	largest, largestIndex := 0, 0
 	for i := 0; i < n && r.err == nil; i++ {
 		body := r.name()
 		if r.err != nil {
@@ -23,9 +27,14 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 		if int(typ) >= len(m.params) {
 			return nil, fmt.Errorf("function %d: type %d does not exist", index, typ)
 		}
-		rewritten, err := instrumentBody(body, m.params[typ], m.globals)
+		rewritten, cost, err := m.instrumentBody(body, m.params[typ])
 		if err != nil {
 			return nil, fmt.Errorf("function %d: %w", index, err)
+		}
+		squared += int64(cost.blocks) * int64(cost.blocks)
+		localBlocks += cost.localBlocks
+		if cost.blocks > largest {
+			largest, largestIndex = cost.blocks, index
 		}
 		out = appendU32(out, uint32(len(rewritten)))
 		out = append(out, rewritten...)
@@ -33,14 +42,29 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("code section: %w", r.err)
 	}
+	if limit := m.limits.BlocksSquared.of(len(content)); over(squared, limit) {
+		return nil, fmt.Errorf("the sum of the squares of its functions' blocks is %s, over the limit of %s for %s bytes of code (%s; function %d has the most blocks, %s)",
+			Grouped(squared), Grouped(limit), Grouped(len(content)), m.limits.BlocksSquared, largestIndex, Grouped(largest))
+	}
+	if limit := m.limits.LocalBlocksSum.of(len(content)); over(localBlocks, limit) {
+		return nil, fmt.Errorf("the sum over its functions of locals times blocks is %s, over the limit of %s for %s bytes of code (%s)",
+			Grouped(localBlocks), Grouped(limit), Grouped(len(content)), m.limits.LocalBlocksSum)
+	}
 	return out, nil
 }
 
-// instrumentBody rewrites one function body. fuel is the fuel global's
-// index. The body gets one or two more locals, declared last so that no
-// existing local changes index: an i64 that holds the fuel left while the
-// function runs, and an i32 scratch if a bulk instruction needs one.
-func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
+// bodyCost is what a function body asks of the compiler (see [Limits]).
+type bodyCost struct {
+	blocks      int
+	localBlocks int64 // locals times blocks
+}
+
+// instrumentBody rewrites one function body, of a function with the
+// given number of parameters, and returns it with its cost. The body gets
+// one or two more locals, declared last so that no existing local changes
+// index: an i64 that holds the fuel left while the function runs, and an
+// i32 scratch if a bulk instruction needs one.
+func (m *module) instrumentBody(body []byte, params int) ([]byte, bodyCost, error) {
 	r := &reader{buf: body}
 	groups := r.count(2)
 	declStart := r.pos
@@ -48,19 +72,30 @@ func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
 	for range groups {
 		locals += uint64(r.u32())
 		if err := checkValType(r.byte()); err != nil && r.err == nil {
-			return nil, fmt.Errorf("local declarations: %w", err)
+			return nil, bodyCost{}, fmt.Errorf("local declarations: %w", err)
 		}
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("local declarations: %w", r.err)
+		return nil, bodyCost{}, fmt.Errorf("local declarations: %w", r.err)
 	}
 	if locals >= 1<<32-2 {
-		return nil, fmt.Errorf("local declarations: %d locals", locals)
+		return nil, bodyCost{}, fmt.Errorf("local declarations: %d locals", locals)
 	}
-	w := &rewriter{r: reader{buf: body, pos: r.pos}, fuel: fuel, local: uint32(locals), scratch: uint32(locals) + 1}
+	w := &rewriter{
+		r: reader{buf: body, pos: r.pos}, fuel: m.globals, local: uint32(locals), scratch: uint32(locals) + 1,
+		limits: m.limits, typeParams: m.params, blocks: 1,
+	}
 	w.load()
 	if err := w.run(); err != nil {
-		return nil, err
+		return nil, bodyCost{}, err
+	}
+	cost := bodyCost{blocks: w.blocks, localBlocks: int64(locals) * int64(w.blocks)}
+	if over(w.blocks, m.limits.Blocks) {
+		return nil, bodyCost{}, fmt.Errorf("it has %s blocks, over the limit of %s", Grouped(w.blocks), Grouped(m.limits.Blocks))
+	}
+	if over(cost.localBlocks, m.limits.LocalBlocks) {
+		return nil, bodyCost{}, fmt.Errorf("it has %s locals and %s blocks, %s in their product, over the limit of %s",
+			Grouped(locals), Grouped(w.blocks), Grouped(cost.localBlocks), Grouped(m.limits.LocalBlocks))
 	}
 	decls := body[declStart:r.pos]
 	added := []byte{1, valI64}
@@ -69,7 +104,7 @@ func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
 	}
 	out := appendU32(nil, uint32(groups+len(added)/2))
 	out = append(append(out, decls...), added...)
-	return append(out, w.out...), nil
+	return append(out, w.out...), cost, nil
 }
 
 // Value types.
@@ -146,6 +181,11 @@ type rewriter struct {
 	// labels holds, for each open block, loop and if, whether it is a
 	// loop, whose label branches go back to.
 	labels []bool
+	limits Limits
+	// typeParams is the parameter count of each of the module's types.
+	typeParams []int
+	// blocks counts the blocks the function makes (see [Limits]).
+	blocks int
 }
 
 func (w *rewriter) run() error {
@@ -185,10 +225,15 @@ func (w *rewriter) run() error {
 			w.load()
 		}
 		switch op {
-		case opBlock, opIf:
-			w.labels = append(w.labels, false)
-		case opLoop:
-			w.labels = append(w.labels, true)
+		case opBlock, opIf, opLoop:
+			if over(len(w.labels)+1, w.limits.Nesting) {
+				return fmt.Errorf("instruction %#x at offset %d: blocks, loops and ifs nest %s deep, over the limit of %s",
+					op, start, Grouped(len(w.labels)+1), Grouped(w.limits.Nesting))
+			}
+			w.blocks += blocksOf[op]
+			w.labels = append(w.labels, op == opLoop)
+		case opBrIf:
+			w.blocks++
 		case opEnd:
 			if len(w.labels) == 0 {
 				if !w.r.done() {
@@ -213,13 +258,9 @@ func (w *rewriter) branch(depth uint32) class {
 	return forward
 }
 
-// branchTable returns the class of a branch table with the given targets.
-func branchTable(targets []class) class {
-	var back, out bool
-	for _, c := range targets {
-		back = back || c == backward
-		out = out || c == exit
-	}
+// branchTable returns the class of a branch table, given whether any of
+// its targets go back to a loop and whether any leave the function.
+func branchTable(back, out bool) class {
 	switch {
 	case back && out:
 		return backwardExit
@@ -231,6 +272,10 @@ func branchTable(targets []class) class {
 	return forward
 }
 
+// blocksOf is the number of blocks wazero's compiler makes for each
+// instruction that opens a block, loop or if.
+var blocksOf = map[byte]int{opBlock: 1, opLoop: 2, opIf: 3}
+
 // Opcodes the rewriter emits or needs to recognise.
 const (
 	opUnreachable = 0x00
@@ -238,6 +283,7 @@ const (
 	opLoop        = 0x03
 	opIf          = 0x04
 	opEnd         = 0x0b
+	opBrIf        = 0x0d
 	opLocalGet    = 0x20
 	opLocalSet    = 0x21
 	opLocalTee    = 0x22
@@ -307,6 +353,7 @@ func (w *rewriter) chargeDynamic(shiftOp byte, shift int64) {
 // it is negative, storing it in the global first so that the host sees
 // the exhaustion.
 func (w *rewriter) trapIfNegative() {
+	w.blocks += blocksOf[opIf]
 	w.out = append(w.out, opI64Const, 0, opI64LtS, opIf, blockEmpty)
 	w.store()
 	w.out = append(w.out, opUnreachable, opEnd)

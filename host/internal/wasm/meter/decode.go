@@ -33,11 +33,18 @@ func (w *rewriter) decode(op byte) (class, error) {
 	case op == 0x0c || op == 0x0d: // br, br_if
 		return w.branch(r.u32()), nil
 	case op == 0x0e: // br_table: labels, then the default
-		var targets []class
-		for n := r.count(1) + 1; n > 0 && r.err == nil; n-- {
-			targets = append(targets, w.branch(r.u32()))
+		n := r.count(1) + 1
+		if over(n, w.limits.BranchTargets) && r.err == nil {
+			return plain, fmt.Errorf("br_table has %s targets, over the limit of %s", Grouped(n), Grouped(w.limits.BranchTargets))
 		}
-		return branchTable(targets), nil
+		w.blocks += n
+		var back, out bool
+		for ; n > 0 && r.err == nil; n-- {
+			c := w.branch(r.u32())
+			back = back || c == backward
+			out = out || c == exit
+		}
+		return branchTable(back, out), nil
 	case op == 0x10: // call
 		r.u32()
 		return call, nil
@@ -113,8 +120,9 @@ func (w *rewriter) decodeMisc() (class, error) {
 		r.u32()
 		r.u32()
 		return bulkBytes, nil
-	case 11: // memory.fill
+	case 11: // memory.fill, for which wazero compiles a loop of three blocks
 		r.u32()
+		w.blocks += 3
 		return bulkBytes, nil
 	case 16: // table.size
 		r.u32()
@@ -142,7 +150,13 @@ func (w *rewriter) blockType() error {
 	r := &w.r
 	at := r.pos
 	v := r.sleb(5)
-	if r.err != nil || v >= 0 {
+	if r.err != nil {
+		return nil
+	}
+	if v >= 0 {
+		if v < int64(len(w.typeParams)) && over(w.typeParams[v], w.limits.BlockParams) {
+			return fmt.Errorf("its type %d has %s parameters, over the limit of %s for a block", v, Grouped(w.typeParams[v]), Grouped(w.limits.BlockParams))
+		}
 		return nil
 	}
 	if r.pos-at == 1 {

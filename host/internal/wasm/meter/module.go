@@ -44,6 +44,7 @@ type module struct {
 	globals uint32
 	// mutable are the indices of the mutable globals the module defines.
 	mutable []uint32
+	limits  Limits
 }
 
 // Options are what Instrument builds into a module.
@@ -56,20 +57,22 @@ type Options struct {
 	// memory.grow fails at the same size on every host. A module whose
 	// minimum is over it is refused.
 	MaxMemoryPages uint32
+	// Limits bound what the module's code may ask of the compiler.
+	Limits Limits
 }
 
 // Instrument returns a copy of the module wasm that meters its fuel, as the
 // package documentation describes, and whose memory is capped as opts
-// says. The module
-// must have passed the runtime's structural pre-check; Instrument decodes
-// every instruction and fails on anything it does not accept, naming the
-// function and the offset. Custom sections other than "name" are dropped:
+// says. The module must have passed the runtime's structural pre-check;
+// Instrument decodes every instruction and fails on anything it does not
+// accept, or over opts.Limits, naming the function and the offset. Custom sections other than "name" are dropped:
 // code offsets in debug information would no longer hold.
 func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	m, err := parse(wasm)
 	if err != nil {
 		return nil, err
 	}
+	m.limits = opts.Limits
 	out := append([]byte(nil), wasm[:8]...)
 	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
 	global = append(global, opEnd)
