@@ -125,14 +125,7 @@ func TestStoredBytesQuota(t *testing.T) {
 	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
 	mk := func(name string, s meta.ShardSettings) (meta.Shard, error) {
 		s.Replicas = 1
-		var out meta.Shard
-		res := c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, ShardSettings: s})
-		if res.err == nil {
-			if err := meta.Decode(res.out, &out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return out, res.err
+		return c.createShardIn("a", name, m1, s)
 	}
 
 	s, err := mk("default", meta.ShardSettings{})
@@ -182,14 +175,7 @@ func TestShardCaps(t *testing.T) {
 	c.must(meta.Request{Op: meta.OpPutModule, Namespace: "a", Module: putModule(m1).Module, Wasm: wasmM1}, nil)
 	mk := func(name string, s meta.ShardSettings) (meta.Shard, error) {
 		s.Replicas = 1
-		var out meta.Shard
-		res := c.do(meta.Request{Op: meta.OpCreateShard, Namespace: "a", Name: name, Hash: m1, ShardSettings: s})
-		if res.err == nil {
-			if err := meta.Decode(res.out, &out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return out, res.err
+		return c.createShardIn("a", name, m1, s)
 	}
 	s, err := mk("plain", meta.ShardSettings{})
 	if err != nil {

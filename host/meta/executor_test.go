@@ -153,7 +153,14 @@ func (c *catalogue) addModule(hash string) {
 
 func (c *catalogue) createShard(name, module string, replicas int) (meta.Shard, error) {
 	c.t.Helper()
-	res := c.do(meta.Request{Op: meta.OpCreateShard, Name: name, Hash: module, ShardSettings: meta.ShardSettings{Replicas: replicas}})
+	return c.createShardIn("", name, module, meta.ShardSettings{Replicas: replicas})
+}
+
+// createShardIn creates a shard in a namespace with the given settings,
+// and returns the shard as recorded.
+func (c *catalogue) createShardIn(ns, name, module string, settings meta.ShardSettings) (meta.Shard, error) {
+	c.t.Helper()
+	res := c.do(meta.Request{Op: meta.OpCreateShard, Namespace: ns, Name: name, Hash: module, ShardSettings: settings})
 	var s meta.Shard
 	if res.err == nil {
 		if err := meta.Decode(res.out, &s); err != nil {

@@ -57,34 +57,24 @@ var DefaultQuota = Quota{
 
 // WithDefaults returns the quota with each zero limit set to the default.
 func (q Quota) WithDefaults() Quota {
-	if q.Shards == 0 {
-		q.Shards = DefaultQuota.Shards
-	}
-	if q.ModuleBytes == 0 {
-		q.ModuleBytes = DefaultQuota.ModuleBytes
-	}
-	if q.RequestsPerSecond == 0 {
-		q.RequestsPerSecond = DefaultQuota.RequestsPerSecond
-	}
-	if q.FuelPerSecond == 0 {
-		q.FuelPerSecond = DefaultQuota.FuelPerSecond
-	}
-	if q.Keys == 0 {
-		q.Keys = DefaultQuota.Keys
-	}
-	if q.StoredBytes == 0 {
-		q.StoredBytes = DefaultQuota.StoredBytes
-	}
-	if q.ShardFuelLimit == 0 {
-		q.ShardFuelLimit = DefaultQuota.ShardFuelLimit
-	}
-	if q.ShardWriteBytesLimit == 0 {
-		q.ShardWriteBytesLimit = DefaultQuota.ShardWriteBytesLimit
-	}
-	if q.ShardWriteKeysLimit == 0 {
-		q.ShardWriteKeysLimit = DefaultQuota.ShardWriteKeysLimit
-	}
+	d := DefaultQuota
+	orDefault(&q.Shards, d.Shards)
+	orDefault(&q.ModuleBytes, d.ModuleBytes)
+	orDefault(&q.RequestsPerSecond, d.RequestsPerSecond)
+	orDefault(&q.FuelPerSecond, d.FuelPerSecond)
+	orDefault(&q.Keys, d.Keys)
+	orDefault(&q.StoredBytes, d.StoredBytes)
+	orDefault(&q.ShardFuelLimit, d.ShardFuelLimit)
+	orDefault(&q.ShardWriteBytesLimit, d.ShardWriteBytesLimit)
+	orDefault(&q.ShardWriteKeysLimit, d.ShardWriteKeysLimit)
 	return q
+}
+
+// orDefault sets *v to def if it is zero.
+func orDefault[T int | int64](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
 }
 
 // Usage is what a namespace uses of the quotas the catalogue counts.
