@@ -3,10 +3,12 @@ package wasm_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
@@ -146,4 +148,21 @@ func (want expect) check(t *testing.T, out []byte, err error) {
 	if out != nil {
 		t.Errorf("got output %q with error %v, want none", out, err)
 	}
+}
+
+// refusedValidate validates bin, which must be refused with an
+// ErrInvalidModule saying want, and returns what validating it allocated
+// and how long it took.
+func refusedValidate(t *testing.T, rt *wasm.Runtime, bin []byte, want string) (alloc uint64, took time.Duration) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err := rt.Validate(t.Context(), bin)
+	took = time.Since(start)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, wasm.ErrInvalidModule) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want an ErrInvalidModule saying %q", err, want)
+	}
+	return after.TotalAlloc - before.TotalAlloc, took
 }

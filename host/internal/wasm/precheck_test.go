@@ -183,16 +183,8 @@ func TestPrecheckReproducers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			_, err := rt.Validate(t.Context(), tt.wasm)
-			took := time.Since(start)
-			runtime.ReadMemStats(&after)
-			if !errors.Is(err, wasm.ErrInvalidModule) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("got %v, want an ErrInvalidModule saying %q", err, tt.want)
-			}
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+			alloc, took := refusedValidate(t, rt, tt.wasm, tt.want)
+			if alloc > 1<<20 {
 				t.Errorf("Validate allocated %d bytes, want at most 1 MiB", alloc)
 			}
 			if took > 500*time.Millisecond {
