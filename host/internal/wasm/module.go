@@ -98,7 +98,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	inst.env.set(env)
 	inst.stderr.reset()
 	inst.fuel.fill(budget)
-	st := &callState{kv: kv, readOnly: entry == Query, fuel: inst.fuel}
+	st := inst.state(kv, entry == Query)
 	start := time.Now()
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
 	fuel, exhausted := inst.fuel.used(budget)
@@ -215,8 +215,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		WithWalltime(env.walltime, 1).
 		WithNanotime(env.nanotime, 1).
 		WithNanosleep(func(int64) {}).
-		WithOsyield(func() {}).
-		WithRandSource(env)
+		WithOsyield(func() {})
 	lm, err := newLinearMemory(uint64(m.rt.cfg.MemoryLimitPages) * pageBytes)
 	if err != nil {
 		return nil, err
@@ -258,6 +257,12 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	return inst, nil
 }
 
+// state returns the state of a call to the instance, for the host
+// functions it calls. kv is nil for a call that is not an entry point.
+func (inst *instance) state(kv KV, readOnly bool) *callState {
+	return &callState{kv: kv, readOnly: readOnly, fuel: inst.fuel, env: inst.env, stderr: inst.stderr}
+}
+
 // start runs a new module's _initialize, if it exports one.
 func (inst *instance) start(ctx context.Context) error {
 	init := inst.mod.ExportedFunction("_initialize")
@@ -265,7 +270,7 @@ func (inst *instance) start(ctx context.Context) error {
 		return nil
 	}
 	inst.fuel.fill(startFuel)
-	if _, err := init.Call(ctx); err != nil {
+	if _, err := init.Call(context.WithValue(ctx, callKey{}, inst.state(nil, false))); err != nil {
 		if _, exhausted := inst.fuel.used(startFuel); exhausted {
 			return fmt.Errorf("_initialize: %w", outOfFuel(startFuel))
 		}
@@ -358,11 +363,6 @@ func (e *detEnv) walltime() (int64, int32) {
 }
 
 func (e *detEnv) nanotime() int64 { return e.nanos }
-
-// Read implements io.Reader for the WASI random source.
-func (e *detEnv) Read(p []byte) (int, error) {
-	return e.rng.Read(p)
-}
 
 // stderrTailBytes bounds what is kept of a call's stderr.
 const stderrTailBytes = 1 << 10

@@ -23,7 +23,7 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 		if int(typ) >= len(m.params) {
 			return nil, fmt.Errorf("function %d: type %d does not exist", index, typ)
 		}
-		rewritten, err := instrumentBody(body, m.params[typ], m.globals)
+		rewritten, err := instrumentBody(body, m.params[typ], m.globals, m.importedFuncs)
 		if err != nil {
 			return nil, fmt.Errorf("function %d: %w", index, err)
 		}
@@ -37,10 +37,10 @@ func (m *module) instrumentCode(content []byte) ([]byte, error) {
 }
 
 // instrumentBody rewrites one function body. fuel is the fuel global's
-// index. The body gets one or two more locals, declared last so that no
+// index, and imports the number of imported functions. The body gets one or two more locals, declared last so that no
 // existing local changes index: an i64 that holds the fuel left while the
 // function runs, and an i32 scratch if a bulk instruction needs one.
-func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
+func instrumentBody(body []byte, params int, fuel uint32, imports int) ([]byte, error) {
 	r := &reader{buf: body}
 	groups := r.count(2)
 	declStart := r.pos
@@ -57,7 +57,7 @@ func instrumentBody(body []byte, params int, fuel uint32) ([]byte, error) {
 	if locals >= 1<<32-2 {
 		return nil, fmt.Errorf("local declarations: %d locals", locals)
 	}
-	w := &rewriter{r: reader{buf: body, pos: r.pos}, fuel: fuel, local: uint32(locals), scratch: uint32(locals) + 1}
+	w := &rewriter{r: reader{buf: body, pos: r.pos}, fuel: fuel, imports: uint32(imports), local: uint32(locals), scratch: uint32(locals) + 1}
 	w.load()
 	if err := w.run(); err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ var errSIMD = errors.New("it uses SIMD (v128), which Synod does not run: its flo
 type class int
 
 const (
-	// plain instructions cost 1, charged with the run they belong to.
+	// plain instructions are charged with the run they belong to.
 	plain class = iota
 	// forward instructions (if, else, a branch out of blocks, a loop's
 	// start) end a run: the run is charged before them. Control cannot
@@ -118,9 +118,9 @@ const (
 	// calls end a run: the run is charged and the fuel left stored
 	// before them, for the callee to check, and loaded after.
 	call
-	// Bulk instructions cost 1 plus an amount that depends on the count on
-	// top of the stack, charged and checked before them.
-	bulkBytes // 1 per 64 bytes
+	// Bulk instructions cost their weight plus an amount that depends on
+	// the count on top of the stack, charged and checked before them.
+	bulkBytes // 1 per 2^BulkByteShift bytes
 	growPages // PageFuel per page
 )
 
@@ -138,11 +138,14 @@ type rewriter struct {
 	r           reader
 	out         []byte
 	fuel        uint32 // the fuel global
+	imports     uint32 // the number of imported functions
 	local       uint32 // the local that holds the fuel left
 	scratch     uint32 // the scratch local, if used
 	usedScratch bool
 	// pending is the cost of the instructions since the last charge.
 	pending int64
+	// weight is the cost of the instruction being read (see weight).
+	weight int64
 	// labels holds, for each open block, loop and if, whether it is a
 	// loop, whose label branches go back to.
 	labels []bool
@@ -153,6 +156,7 @@ func (w *rewriter) run() error {
 	for {
 		start := w.r.pos
 		op := w.r.byte()
+		w.weight = weight(op)
 		c, err := w.decode(op)
 		if w.r.err != nil {
 			return fmt.Errorf("instruction at offset %d: %w", start, w.r.err)
@@ -160,16 +164,18 @@ func (w *rewriter) run() error {
 		if err != nil {
 			return fmt.Errorf("instruction %#x at offset %d: %w", op, start, err)
 		}
-		w.pending++
+		w.pending += w.weight
 		switch c {
 		case forward:
 			w.charge(false)
 		case backward:
+			w.pending += BranchFuel
 			w.charge(true)
 		case exit:
 			w.charge(false)
 			w.store()
 		case backwardExit:
+			w.pending += BranchFuel
 			w.charge(true)
 			w.store()
 		case call:

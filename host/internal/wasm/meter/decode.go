@@ -39,7 +39,9 @@ func (w *rewriter) decode(op byte) (class, error) {
 		}
 		return branchTable(targets), nil
 	case op == 0x10: // call
-		r.u32()
+		if r.u32() < w.imports {
+			w.weight += HostCallFuel
+		}
 		return call, nil
 	case op == 0x11: // call_indirect: type, table
 		r.u32()
@@ -69,6 +71,7 @@ func (w *rewriter) decode(op byte) (class, error) {
 		r.u32()
 	case op == 0x40: // memory.grow
 		r.u32()
+		w.weight += BulkFuel
 		return growPages, nil
 	case op == 0x41: // i32.const
 		r.sleb(5)
@@ -108,13 +111,16 @@ func (w *rewriter) decodeMisc() (class, error) {
 	case 8: // memory.init: data, memory
 		r.u32()
 		r.u32()
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 10: // memory.copy: two memories
 		r.u32()
 		r.u32()
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 11: // memory.fill
 		r.u32()
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 16: // table.size
 		r.u32()
@@ -128,6 +134,27 @@ func (w *rewriter) decodeMisc() (class, error) {
 		}
 	}
 	return plain, nil
+}
+
+// weight returns the static cost of an instruction: 0 for those that
+// compile to no code of their own (the branches out of them are charged),
+// CallFuel more for a call, DivFuel more for a division, a remainder or a
+// square root, and 1 for the rest. A call to an imported function and the
+// bulk instructions cost more on top, which decode adds.
+func weight(op byte) int64 {
+	switch {
+	case op == opBlock || op == opLoop || op == opEnd || op == 0x01: // nop
+		return 0
+	case op == 0x10: // call
+		return 1 + CallFuel
+	case op == 0x11: // call_indirect
+		return 1 + CallIndirectFuel
+	case 0x6d <= op && op <= 0x70, 0x7f <= op && op <= 0x82: // i32 and i64 div_s, div_u, rem_s, rem_u
+		return 1 + DivFuel
+	case op == 0x91 || op == 0x95 || op == 0x9f || op == 0xa3: // f32.sqrt, f32.div, f64.sqrt, f64.div
+		return 1 + DivFuel
+	}
+	return 1
 }
 
 // errInstanceState refuses the instructions that change an instance's

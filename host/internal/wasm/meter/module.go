@@ -15,6 +15,7 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secElem   = 9
 	secCode   = 10
 )
 
@@ -197,6 +198,8 @@ func (m *module) read(id byte, content []byte) error {
 		err = m.readGlobals(r)
 	case secExport:
 		err = m.readExports(r)
+	case secElem:
+		err = m.readElems(r)
 	}
 	if err != nil {
 		return err
@@ -336,9 +339,62 @@ func (m *module) readExports(r *reader) error {
 	return nil
 }
 
+// readElems refuses element segments that put an imported function in a
+// table: call_indirect is charged as a call within the module, so a host
+// function must only be reached by call, which charges [HostCallFuel].
+func (m *module) readElems(r *reader) error {
+	for n := r.count(2); n > 0 && r.err == nil; n-- {
+		flags := r.u32()
+		if flags > 7 {
+			return fmt.Errorf("element section: segment flags %d are not supported", flags)
+		}
+		if flags&3 == 2 {
+			r.u32() // table
+		}
+		if flags&1 == 0 {
+			if err := skipConstExpr(r); err != nil {
+				return fmt.Errorf("element section: %w", err)
+			}
+		}
+		if flags&3 != 0 {
+			r.byte() // element kind or reference type
+		}
+		for k := r.count(1); k > 0 && r.err == nil; k-- {
+			f, isFunc := uint32(0), true
+			if flags&4 == 0 {
+				f = r.u32()
+			} else {
+				f, isFunc = elemExpr(r)
+			}
+			if isFunc && f < uint32(m.importedFuncs) && r.err == nil {
+				return fmt.Errorf("element section: a table holds imported function %d; host functions may only be called directly", f)
+			}
+		}
+	}
+	return nil
+}
+
+// elemExpr reads an element expression and returns the function it names,
+// if it is a ref.func.
+func elemExpr(r *reader) (uint32, bool) {
+	at := r.pos
+	if r.byte() == 0xd2 { // ref.func
+		f := r.u32()
+		if r.byte() == opEnd {
+			return f, true
+		}
+	}
+	r.pos = at
+	if err := skipConstExpr(r); err != nil && r.err == nil {
+		r.fail("%v", err)
+	}
+	return 0, false
+}
+
 var sectionNames = map[byte]string{
 	secType: "type section", secImport: "import section", secFunc: "function section",
-	secGlobal: "global section", secExport: "export section", secCode: "code section",
+	secGlobal: "global section", secExport: "export section", secElem: "element section",
+	secCode: "code section",
 }
 
 func sectionName(id byte) string { return sectionNames[id] }

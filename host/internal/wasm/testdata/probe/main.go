@@ -11,6 +11,7 @@
 //	count KEY    increments a global counter, reads KEY, outputs the counter
 //	             (decimal): the counter shows whether the instance was reused
 //	spin         loops forever
+//	compute      hashes and sorts forever: compute-heavy Go code
 //	exit         calls os.Exit(3), that is proc_exit
 //	bigkey       writes a key of MaxKeySize+1 bytes
 //	bigvalue     writes a value of MaxValueSize+1 bytes
@@ -37,9 +38,11 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -72,6 +75,8 @@ func update(in []byte) ([]byte, error) {
 		for {
 			counter++
 		}
+	case "compute":
+		compute()
 	case "exit":
 		os.Exit(3)
 	case "bigkey":
@@ -114,6 +119,21 @@ func query(in []byte) ([]byte, error) {
 		return strconv.AppendInt(nil, int64(counter), 10), nil
 	}
 	return nil, guest.Errorf(400, "unknown query op %q", op)
+}
+
+// compute hashes 4 KiB and sorts 1,000 numbers, over and over.
+func compute() {
+	buf := make([]byte, 4096)
+	nums := make([]uint64, 1000)
+	for {
+		sum := sha256.Sum256(buf)
+		copy(buf, sum[:])
+		for i := range nums {
+			nums[i] = binary.LittleEndian.Uint64(sum[i%4*8:]) * uint64(i+1)
+		}
+		slices.Sort(nums)
+		counter++
+	}
 }
 
 func env() []byte {
