@@ -154,7 +154,7 @@ func calMixes() []calMix {
 		fill("memory.grow and fill to 256 MiB", true),
 		withKV(plainMix("kv_get 1 MiB", []wimport{impKVGet}, forever(i32(key), i32(1), i32(0), i32(mib), call0, dropResult), nil), "\x00", strings.Repeat("v", mib)),
 		withKV(plainMix("kv_get 8 B", []wimport{impKVGet}, forever(i32(key), i32(1), i32(0), i32(8), call0, dropResult), nil), "\x00", "12345678"),
-		plainMix("kv_get absent", []wimport{impKVGet}, forever(i32(key - 1), i32(1), i32(0), i32(8), call0, dropResult), nil),
+		plainMix("kv_get absent", []wimport{impKVGet}, forever(i32(key-1), i32(1), i32(0), i32(8), call0, dropResult), nil),
 		plainMix("kv_set 1 MiB", []wimport{impKVSet}, forever(i32(key), i32(1), i32(0), i32(mib), call0), nil),
 		plainMix("kv_set 8 B", []wimport{impKVSet}, forever(i32(key), i32(1), i32(0), i32(8), call0), nil),
 		plainMix("kv_delete", []wimport{impKVDelete}, forever(i32(key), i32(1), call0), nil),
