@@ -64,6 +64,10 @@ type Committer interface {
 
 // QueryRequest is the argument of Lookup.
 type QueryRequest struct {
+	// Ctx is the query's context: when it ends, the guest call stops
+	// (dragonboat's Lookup takes no context, so the request carries it).
+	// Nil means a context that never ends.
+	Ctx context.Context
 	// Payload is passed to [Executor.Query].
 	Payload []byte
 	// Fuel is the query's fuel budget; 0 means the default.
@@ -234,7 +238,11 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.exec.Query(context.Background(), Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
+	ctx := req.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	out, err := s.exec.Query(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
 	if err != nil && !isOutcome(err) {
 		return nil, fmt.Errorf("query shard %d: %w", s.shardID, err)
 	}

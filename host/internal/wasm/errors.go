@@ -22,6 +22,11 @@ var (
 	// its outcome is not a property of the entry. It is a host failure,
 	// not a guest outcome.
 	ErrWatchdog = errors.New("guest call ran past the watchdog")
+	// ErrInterrupted is returned for a query whose context ended while it
+	// ran, wrapped with the context's error ([context.DeadlineExceeded]
+	// for a deadline). It is not a guest outcome. Updates are never
+	// interrupted.
+	ErrInterrupted = errors.New("guest call interrupted")
 )
 
 // abiViolation is raised (as a panic, which wazero turns into an error that

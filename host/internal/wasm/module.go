@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/synodhq/synod/host/internal/wasm/meter"
 	"github.com/synodhq/synod/internal/outcome"
@@ -87,9 +88,15 @@ const (
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
 //
-// A call cannot be interrupted: fuel bounds it. A call that nonetheless
-// runs past the watchdog returns [ErrWatchdog], whatever the guest did.
+// A query stops when ctx ends, with an error that wraps [ErrInterrupted]
+// and the context's error, and its instance is discarded. An update is
+// never interrupted, whatever ctx does: its outcome must not depend on
+// when it ran. Fuel bounds it, and one that nonetheless runs past the
+// watchdog returns [ErrWatchdog], whatever the guest did.
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
+	if entry == Update {
+		ctx = context.WithoutCancel(ctx)
+	}
 	inst, err := m.get(ctx, entry)
 	if err != nil {
 		return nil, 0, err
@@ -282,7 +289,7 @@ func (inst *instance) start(ctx context.Context) error {
 func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *callState) (out []byte, err error) {
 	defer func() {
 		if err != nil {
-			err = classify(err)
+			err = classify(ctx, err)
 		}
 	}()
 	res, err := inst.alloc.Call(ctx, uint64(len(input)))
@@ -311,11 +318,18 @@ func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *c
 }
 
 // classify turns an error out of wazero into a [*outcome.Trap], unless it is a
-// host failure or an error that is already classified.
-func classify(err error) error {
+// host failure, an interruption by ctx, or an error that is already
+// classified.
+func classify(ctx context.Context, err error) error {
 	var hf *hostFailure
 	if errors.As(err, &hf) {
 		return fmt.Errorf("host failure during guest call: %w", hf.err)
+	}
+	var exit *sys.ExitError
+	if ctx.Err() != nil && errors.As(err, &exit) &&
+		(exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled) {
+		// wazero closed the instance, so it is not pooled again.
+		return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	var trap *outcome.Trap
 	if isAppError(err) || errors.As(err, &trap) {

@@ -33,6 +33,7 @@
 //	env          as for update
 //	count        increments the global counter and outputs it (decimal):
 //	             queries run on warm instances, which are not reset
+//	spin         loops forever
 package main
 
 import (
@@ -117,6 +118,10 @@ func query(in []byte) ([]byte, error) {
 	case "count":
 		counter++
 		return strconv.AppendInt(nil, int64(counter), 10), nil
+	case "spin":
+		for {
+			counter++
+		}
 	}
 	return nil, guest.Errorf(400, "unknown query op %q", op)
 }
