@@ -88,10 +88,15 @@ const calMemPages = 64
 // () -> () that does nothing (index len(imports)+4) in a table at 0, and
 // data, if set, as its data section.
 func plainMix(name string, imports []wimport, update []byte, data []byte) calMix {
+	return plainMixPages(name, imports, update, data, calMemPages)
+}
+
+// plainMixPages is [plainMix] with a memory of the given pages.
+func plainMixPages(name string, imports []wimport, update []byte, data []byte, pages int) calMix {
 	m := guestModule(imports, update, nil)
 	m.funcs[2].locals = []byte{tI64, tI64}
 	m.funcs = append(m.funcs, wfunc{})
-	m.memPages = calMemPages
+	m.memPages = pages
 	m.tables = []byte{1, 0x70, 0, 1}
 	m.elems = code([]byte{1, 0}, i32(0), []byte{opEnd, 1}, uleb(uint64(len(imports)+4)))
 	m.data = data
@@ -273,5 +278,72 @@ func BenchmarkFuelRate(b *testing.B) {
 			b.ReportMetric(ns/float64(total), "ns/fuel")
 			b.ReportMetric(float64(total)/float64(b.N), "fuel/op")
 		})
+	}
+}
+
+// worstCases are the slowest calls of issue 11, each repeated until its
+// fuel runs out: random_get of 64 MiB, poll_oneoff of a million
+// subscriptions, fd_write of 8 million empty iovecs, a loop of branches,
+// and a loop in Go.
+func worstCases() []calMix {
+	const pages = 1025 // 64 MiB and a page
+	return []calMix{
+		plainMixPages("random_get 64 MiB", []wimport{impRandomGet}, forever(i32(0), i32(64*mib), call(0), dropResult), nil, pages),
+		plainMixPages("poll_oneoff 1M clocks", []wimport{impPollOneoff}, forever(i32(0), i32(48*mib), i32(1<<20), i32(0), call(0), dropResult), nil, pages),
+		plainMixPages("fd_write 8M empty iovecs", []wimport{impFdWrite}, forever(i32(1), i32(0), i32(8<<20), i32(0), call(0), dropResult), nil, pages),
+		plainMix("br loop", nil, forever(), nil),
+		goMix("Go: a loop", probe, "spin"),
+	}
+}
+
+// BenchmarkFuelBound runs the worst cases at the default and the largest
+// budget: how long a call can run for each.
+//
+//	go test -run '^$' -bench FuelBound -benchtime 3x -count 3 ./host/internal/wasm/
+func BenchmarkFuelBound(b *testing.B) {
+	rt, err := wasm.NewRuntime(b.Context(), wasm.Config{CacheDir: testwasm.CacheDir(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close(b.Context())
+	for _, c := range worstCases() {
+		bin := c.module(b)
+		m, err := rt.Load(b.Context(), wasm.Hash(bin), bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		db := openStore(b, nil)
+		for _, budget := range []uint64{wasm.DefaultFuel, wasm.MaxFuel} {
+			b.Run(fmt.Sprintf("%s/fuel=%d", c.name, budget), func(b *testing.B) {
+				for range b.N {
+					runMix(b, m, db, c, budget)
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/call")
+			})
+		}
+	}
+}
+
+// TestFuelBoundsWorstCases checks the cost side of the bounds that
+// BenchmarkFuelBound measures: each worst case runs out of fuel at the
+// default budget, and a single random_get of 64 MiB costs at least a
+// fuel per byte.
+func TestFuelBoundsWorstCases(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, wasm.Config{})
+	for _, c := range worstCases() {
+		t.Run(c.name, func(t *testing.T) {
+			m := load(t, rt, c.module(t))
+			fuel, took := runMix(t, m, openStore(t, nil), c, wasm.DefaultFuel)
+			if fuel != wasm.DefaultFuel {
+				t.Errorf("used %d fuel, want all of its %d", fuel, uint64(wasm.DefaultFuel))
+			}
+			t.Logf("ran out of its %d fuel after %s", fuel, took)
+		})
+	}
+	once := plainMixPages("one random_get", []wimport{impRandomGet}, code(i32(0), i32(64*mib), call(0)), nil, 1025)
+	_, fuel, err := load(t, rt, once.module(t)).Call(t.Context(), wasm.Update, nil, wasm.Env{Fuel: wasm.MaxFuel}, newMemKV())
+	if err != nil || fuel < 64*mib {
+		t.Errorf("random_get of 64 MiB: got (%d fuel, %v), want success and at least %d fuel", fuel, err, 64*mib)
 	}
 }

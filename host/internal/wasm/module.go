@@ -15,7 +15,6 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/synodhq/synod/host/internal/wasm/meter"
 	"github.com/synodhq/synod/internal/outcome"
@@ -88,8 +87,9 @@ const (
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
 //
-// A query stops when ctx ends, with an error that wraps [ErrInterrupted]
-// and the context's error, and its instance is discarded. An update is
+// A query stops when ctx ends, at the next place the meter checks its fuel,
+// with an error that wraps [ErrInterrupted] and the context's error, and
+// its instance is discarded. An update is
 // never interrupted, whatever ctx does: its outcome must not depend on
 // when it ran. Fuel bounds it, and one that nonetheless runs past the
 // watchdog returns [ErrWatchdog], whatever the guest did.
@@ -106,8 +106,20 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	inst.stderr.reset()
 	inst.fuel.fill(budget)
 	st := inst.state(kv, entry == Query)
+	stop := func() bool { return true }
+	if entry == Query {
+		// The meter's checks see the stop global (see meter.StopExport).
+		stop = context.AfterFunc(ctx, func() { inst.stop.Set(1) })
+	}
 	start := time.Now()
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
+	if !stop() {
+		// The stop global is set, or about to be: the instance is done.
+		_ = inst.mod.Close(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		}
+	}
 	fuel, exhausted := inst.fuel.used(budget)
 	if took := time.Since(start); took > m.rt.cfg.Watchdog {
 		_ = inst.mod.Close(ctx)
@@ -203,6 +215,7 @@ type instance struct {
 	env     *detEnv
 	stderr  *stderrTail
 	fuel    fuelGauge
+	stop    api.MutableGlobal // see meter.StopExport
 	alloc   api.Function
 	update  api.Function
 	query   api.Function
@@ -241,6 +254,10 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	if !ok {
 		return nil, fmt.Errorf("instrumented module has no %s global", meter.Export)
 	}
+	stop, ok := mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	if !ok {
+		return nil, fmt.Errorf("instrumented module has no %s global", meter.StopExport)
+	}
 	inst = &instance{
 		mod:     mod,
 		lm:      lm,
@@ -248,6 +265,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		env:     env,
 		stderr:  stderr,
 		fuel:    fuelGauge{g},
+		stop:    stop,
 		alloc:   mod.ExportedFunction(exportAlloc),
 		update:  mod.ExportedFunction(exportUpdate),
 		query:   mod.ExportedFunction(exportQuery),
@@ -289,7 +307,7 @@ func (inst *instance) start(ctx context.Context) error {
 func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *callState) (out []byte, err error) {
 	defer func() {
 		if err != nil {
-			err = classify(ctx, err)
+			err = classify(err)
 		}
 	}()
 	res, err := inst.alloc.Call(ctx, uint64(len(input)))
@@ -318,19 +336,13 @@ func (inst *instance) call(ctx context.Context, entry Entry, input []byte, st *c
 }
 
 // classify turns an error out of wazero into a [*outcome.Trap], unless it is a
-// host failure, an interruption by ctx, or an error that is already
-// classified.
-func classify(ctx context.Context, err error) error {
+// host failure or an error that is already classified.
+func classify(err error) error {
 	var hf *hostFailure
 	if errors.As(err, &hf) {
 		return fmt.Errorf("host failure during guest call: %w", hf.err)
 	}
-	var exit *sys.ExitError
-	if ctx.Err() != nil && errors.As(err, &exit) &&
-		(exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled) {
-		// wazero closed the instance, so it is not pooled again.
-		return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
-	}
+
 	var trap *outcome.Trap
 	if isAppError(err) || errors.As(err, &trap) {
 		return err

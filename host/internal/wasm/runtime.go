@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -76,15 +75,9 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	cfg = cfg.withDefaults()
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(api.CoreFeaturesV2 &^ api.CoreFeatureSIMD). // see meter
-		WithMemoryLimitPages(cfg.MemoryLimitPages).
-		// A query stops when its context ends (see Module.Call); an
-		// update's context never ends.
-		WithCloseOnContextDone(true)
+		WithMemoryLimitPages(cfg.MemoryLimitPages)
 	if cfg.CacheDir != "" {
-		// wazero's cache key leaves out whether code was compiled to stop
-		// when its context ends: keep such code apart from code compiled
-		// without (by earlier releases).
-		cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(cfg.CacheDir, "close-on-context-done"))
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
 			return nil, fmt.Errorf("open compilation cache %s: %w", cfg.CacheDir, err)
 		}

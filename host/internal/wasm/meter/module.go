@@ -74,11 +74,12 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	out := append([]byte(nil), wasm[:8]...)
 	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
 	global = append(global, opEnd)
-	exports := [][]byte{export(Export, m.globals)}
+	stop := []byte{valI32, 0x01, 0x41, 0, opEnd} // i32, mutable, i32.const 0
+	exports := [][]byte{export(Export, m.globals), export(StopExport, m.globals+1)}
 	for i, g := range m.mutable {
 		exports = append(exports, export(GlobalExport(i), g))
 	}
-	pending := []addition{{secGlobal, [][]byte{global}}, {secExport, exports}}
+	pending := []addition{{secGlobal, [][]byte{global, stop}}, {secExport, exports}}
 	flush := func(beforeRank int) {
 		for len(pending) > 0 && sectionRank[pending[0].id] < beforeRank {
 			out = appendSection(out, pending[0].id, appendEntries(appendU32(nil, 0), pending[0].entries))
@@ -329,7 +330,7 @@ func (m *module) readExports(r *reader) error {
 		name := string(r.name())
 		kind := r.byte()
 		index := r.u32()
-		if name == Export || strings.HasPrefix(name, globalExportPrefix) {
+		if name == Export || name == StopExport || strings.HasPrefix(name, globalExportPrefix) {
 			return fmt.Errorf("export section: the name %q is reserved for the host", name)
 		}
 		if kind == 0x03 && index >= m.globals && r.err == nil {
