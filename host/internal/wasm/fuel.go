@@ -40,14 +40,14 @@ const (
 	// a look-up in the store.
 	storeCallFuel = 4000
 	// scanEntryFuel is the cost of each entry kv_scan returns.
-	scanEntryFuel = 400
+	scanEntryFuel = 1000
 	// copyByteShift is log2 of the bytes a host function copies in or out
 	// of the guest's memory per unit of fuel.
-	copyByteShift = 2
+	copyByteShift = 1
 	// writeByteFuel is the cost of each byte of a key or value written to
 	// the store: copied into the batch, hashed into the entry's digest,
 	// and its old value read for the undo log.
-	writeByteFuel = 1
+	writeByteFuel = 2
 )
 
 // copyFuel is the cost of copying n bytes between the guest and the host.

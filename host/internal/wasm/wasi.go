@@ -30,7 +30,7 @@ const (
 // Fuel of the work of WASI functions, besides [meter.HostCallFuel].
 const (
 	// randomByteFuel is the cost of each byte random_get generates.
-	randomByteFuel = 1
+	randomByteFuel = 2
 	// vectorFuel is the cost of each iovec fd_write and fd_read walk.
 	vectorFuel = 16
 	// subscriptionFuel is the cost of each subscription poll_oneoff

@@ -83,13 +83,13 @@ const (
 	// HostCallFuel is the extra cost of a call to an imported function:
 	// leaving compiled code for the host and coming back. Host functions
 	// charge for their own work on top.
-	HostCallFuel = 400
+	HostCallFuel = 250
 	// DivFuel is the extra cost of integer division and remainder, and of
 	// floating-point division and square root.
 	DivFuel = 24
 	// BulkFuel is the extra cost of memory.fill, memory.copy, memory.init
 	// and memory.grow, which the compiled code runs in the host.
-	BulkFuel = 32
+	BulkFuel = 48
 	// BulkByteShift is log2 of the bytes memory.fill, memory.copy and
 	// memory.init move per unit of fuel.
 	BulkByteShift = 3
