@@ -87,7 +87,11 @@ func testFuel(t *testing.T, network bool) {
 // server (the client sets no deadline of its own, so the answer is the
 // server's), and the shard answers the next query.
 func TestQueryDeadline(t *testing.T) {
-	c := startCluster(t, host.Config{}, false)
+	forEachTransport(t, testQueryDeadline)
+}
+
+func testQueryDeadline(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
 	ctx := t.Context()
 	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, adversary)}))
 	if err != nil {

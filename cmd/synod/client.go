@@ -231,7 +231,7 @@ func deleted(kind, name string) func(io.Writer) error {
 func shardCreate(fs *flag.FlagSet) action {
 	module := fs.String("module", "", "module hash, or a .wasm file to upload first")
 	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
-	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 10000000000)")
+	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 1000000000)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
 		hash, err := moduleHash(ctx, c, *module)
 		if err != nil {
