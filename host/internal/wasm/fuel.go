@@ -11,8 +11,10 @@ import (
 // catalogue keeps within [1, MaxFuel]; every replica of an entry runs with
 // the budget the entry carries. See meter for what fuel counts: the
 // schedule is calibrated so that every kind of work a guest can do burns
-// 1 to 4 fuel per nanosecond on this project's reference machine
-// (BenchmarkFuelRate, docs/benchmarks.md), so a budget bounds wall time.
+// 0.7 to 4.5 fuel per nanosecond on this project's reference machine
+// (BenchmarkFuelRate, docs/benchmarks.md), so a budget bounds wall time;
+// docs/design.md names the one known exception (repeated deletes of a
+// key).
 const (
 	// DefaultFuel is the budget of a call whose shard sets none: at most
 	// about 10 ms on the reference machine, whatever the guest does
