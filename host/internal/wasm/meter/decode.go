@@ -40,7 +40,7 @@ func (w *rewriter) decode(op byte) (class, error) {
 		return branchTable(targets), nil
 	case op == 0x10: // call
 		if r.u32() < w.imports {
-			w.weight += HostCallFuel
+			w.weight = 1 + HostCallFuel
 		}
 		return call, nil
 	case op == 0x11: // call_indirect: type, table
@@ -139,8 +139,9 @@ func (w *rewriter) decodeMisc() (class, error) {
 // weight returns the static cost of an instruction: 0 for those that
 // compile to no code of their own (the branches out of them are charged),
 // CallFuel more for a call, DivFuel more for a division, a remainder or a
-// square root, and 1 for the rest. A call to an imported function and the
-// bulk instructions cost more on top, which decode adds.
+// square root, and 1 for the rest. decode changes the weight of a call to
+// an imported function (HostCallFuel more instead of CallFuel) and adds to
+// that of the bulk instructions.
 func weight(op byte) int64 {
 	switch {
 	case op == opBlock || op == opLoop || op == opEnd || op == 0x01: // nop
