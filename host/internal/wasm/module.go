@@ -96,6 +96,8 @@ const (
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
 	if entry == Update {
 		ctx = context.WithoutCancel(ctx)
+	} else if ctx.Err() != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	inst, err := m.get(ctx, entry)
 	if err != nil {

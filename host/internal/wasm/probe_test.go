@@ -303,6 +303,11 @@ func TestQueryDeadline(t *testing.T) {
 	if out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
 		t.Errorf("count after the interruption: got (%s, %v), want 1 (another instance)", out, err)
 	}
+	cancelled, cancelNow := context.WithCancel(t.Context())
+	cancelNow()
+	if _, _, err := m.Call(cancelled, wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); !errors.Is(err, wasm.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Errorf("a query whose context has ended: got %v, want an interruption", err)
+	}
 
 	ctx, cancel = context.WithTimeout(t.Context(), time.Millisecond)
 	defer cancel()
