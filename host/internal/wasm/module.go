@@ -87,12 +87,12 @@ const (
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
 //
-// A query stops when ctx ends, at the next place the meter checks its fuel,
-// with an error that wraps [ErrInterrupted] and the context's error, and
-// its instance is discarded. An update is
-// never interrupted, whatever ctx does: its outcome must not depend on
-// when it ran. Fuel bounds it, and one that nonetheless runs past the
-// watchdog returns [ErrWatchdog], whatever the guest did.
+// A query stops when ctx ends, at the next place the meter checks its
+// fuel, with an error that wraps [ErrInterrupted] and the context's error,
+// and its instance is discarded. An update is never interrupted, whatever
+// ctx does: its outcome must not depend on when it ran. Fuel bounds it,
+// and one that nonetheless runs past the watchdog returns [ErrWatchdog],
+// whatever the guest did.
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
 	if entry == Update {
 		ctx = context.WithoutCancel(ctx)
