@@ -196,6 +196,8 @@ func TestRefused(t *testing.T) {
 		{"tail call", funcModule([]byte{0x12, 0}), "tail calls"},
 		{"set the fuel global", funcModule([]byte{0x42, 0, 0x24, 0}), "global 0 does not exist"},
 		{"export the reserved name", exportedAs(meter.Export, nil), "reserved"},
+		{"export the stop global's name", exportedAs(meter.StopExport, nil), "reserved"},
+		{"set the stop global", funcModule([]byte{0x41, 1, 0x24, 1}), "global 1 does not exist"},
 		{"code after the end", funcModule([]byte{0x0b, 0x01}), "follow the function's end"},
 		{"not wasm", []byte("hello, world"), "not a WebAssembly"},
 	}
@@ -255,5 +257,23 @@ func BenchmarkCompute(b *testing.B) {
 				b.ReportMetric(float64(fuel), "fuel/op")
 			}
 		})
+	}
+}
+
+// TestStop checks that a call traps at its first fuel check once the stop
+// global is set, however much fuel it has, and runs normally when it is
+// not.
+func TestStop(t *testing.T) {
+	t.Parallel()
+	// Count down from the argument: a loop with a backward branch.
+	inst := instantiate(t, funcModule([]byte{0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b}), true)
+	stop := inst.mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	if _, _, err := inst.call(t, 1<<40, "f", 1000); err != nil {
+		t.Fatalf("without the stop: %v", err)
+	}
+	stop.Set(1)
+	_, fuel, err := inst.call(t, 1<<40, "f", 1000)
+	if err == nil || !strings.Contains(err.Error(), "unreachable") || fuel != 0 {
+		t.Errorf("with the stop: got (%d fuel, %v), want a trap at function entry, no fuel used", fuel, err)
 	}
 }
