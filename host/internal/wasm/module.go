@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -111,7 +112,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	stop := func() bool { return true }
 	if entry == Query {
 		// The meter's checks see the stop global (see meter.StopExport).
-		stop = context.AfterFunc(ctx, func() { inst.stop.Set(1) })
+		stop = context.AfterFunc(ctx, func() { inst.stop.Set(math.MaxInt64) })
 	}
 	start := time.Now()
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)

@@ -251,7 +251,6 @@ const (
 	opGlobalSet   = 0x24
 	opI64Const    = 0x42
 	opI64LtS      = 0x53
-	opI32Or       = 0x72
 	opI64Sub      = 0x7d
 	opI64Extend   = 0xad // i64.extend_i32_u
 	blockEmpty    = 0x40
@@ -311,13 +310,12 @@ func (w *rewriter) chargeDynamic(shiftOp byte, shift int64) {
 }
 
 // trapIfNegative consumes the fuel left, on top of the stack, and traps if
-// it is negative or the stop global (the one after the fuel global) is
-// set, storing the fuel in the global first so that the host sees the
-// exhaustion.
+// it is below the stop global (the one after the fuel global), 0 unless
+// the host stops the call, storing the fuel in the global first so that
+// the host sees the exhaustion.
 func (w *rewriter) trapIfNegative() {
-	w.out = append(w.out, opI64Const, 0, opI64LtS)
 	w.out = appendU32(append(w.out, opGlobalGet), w.fuel+1)
-	w.out = append(w.out, opI32Or, opIf, blockEmpty)
+	w.out = append(w.out, opI64LtS, opIf, blockEmpty)
 	w.store()
 	w.out = append(w.out, opUnreachable, opEnd)
 }

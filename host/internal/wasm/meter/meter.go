@@ -2,8 +2,8 @@
 // it uses, the same way on every machine.
 //
 // [Instrument] adds one mutable i64 global, exported as [Export], that
-// holds the fuel a call has left, and one mutable i32, exported as
-// [StopExport], that makes the next check trap when set. The host sets it before a call and reads
+// holds the fuel a call has left, and one mutable i64, exported as
+// [StopExport], that makes the next check trap when set (see there). The host sets it before a call and reads
 // it after. Every function body is rewritten so that each straight-line
 // run of instructions subtracts its cost before control can leave the run
 // (before every loop, if, else, branch, call and return), keeping the fuel
@@ -60,9 +60,9 @@ package meter
 const Export = "synod_fuel"
 
 // StopExport is the name under which an instrumented module exports its
-// stop global, an i32 that starts at 0. Wherever the fuel is checked, the
-// call also traps if the stop global is not 0, so that the host can stop
-// a call from another goroutine (a query past its deadline) without a
+// stop global, an i64 that starts at 0: every check traps if the fuel left
+// is below it, so that the host can stop a call from another goroutine (a
+// query past its deadline) by setting it to the largest i64, without a
 // check of its own in every loop. A module that already exports this
 // name is refused.
 const StopExport = "synod_stop"

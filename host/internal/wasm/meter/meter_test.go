@@ -2,6 +2,7 @@ package meter_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -197,7 +198,7 @@ func TestRefused(t *testing.T) {
 		{"set the fuel global", funcModule([]byte{0x42, 0, 0x24, 0}), "global 0 does not exist"},
 		{"export the reserved name", exportedAs(meter.Export, nil), "reserved"},
 		{"export the stop global's name", exportedAs(meter.StopExport, nil), "reserved"},
-		{"set the stop global", funcModule([]byte{0x41, 1, 0x24, 1}), "global 1 does not exist"},
+		{"set the stop global", funcModule([]byte{0x42, 1, 0x24, 1}), "global 1 does not exist"},
 		{"code after the end", funcModule([]byte{0x0b, 0x01}), "follow the function's end"},
 		{"not wasm", []byte("hello, world"), "not a WebAssembly"},
 	}
@@ -271,7 +272,7 @@ func TestStop(t *testing.T) {
 	if _, _, err := inst.call(t, 1<<40, "f", 1000); err != nil {
 		t.Fatalf("without the stop: %v", err)
 	}
-	stop.Set(1)
+	stop.Set(math.MaxInt64)
 	_, fuel, err := inst.call(t, 1<<40, "f", 1000)
 	if err == nil || !strings.Contains(err.Error(), "unreachable") || fuel != 0 {
 		t.Errorf("with the stop: got (%d fuel, %v), want a trap at function entry, no fuel used", fuel, err)

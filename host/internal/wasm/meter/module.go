@@ -74,7 +74,7 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	out := append([]byte(nil), wasm[:8]...)
 	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
 	global = append(global, opEnd)
-	stop := []byte{valI32, 0x01, 0x41, 0, opEnd} // i32, mutable, i32.const 0
+	stop := []byte{valI64, 0x01, opI64Const, 0, opEnd} // i64, mutable, i64.const 0
 	exports := [][]byte{export(Export, m.globals), export(StopExport, m.globals+1)}
 	for i, g := range m.mutable {
 		exports = append(exports, export(GlobalExport(i), g))
