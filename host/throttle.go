@@ -12,9 +12,9 @@ import (
 // Fuel rates: how fast each shard may burn fuel on a host, on average.
 // Every replica runs every command, so a shard whose commands burn their
 // whole budget takes CPU from every other shard of its hosts; the rate
-// bounds that share. Fuel is calibrated to time (0.7 to 4.5 fuel per
+// bounds that share. Fuel is calibrated to time (1 to 4 fuel per
 // nanosecond on the reference machine, docs/benchmarks.md), so 3e8 fuel a
-// second is 65 to 430 ms of CPU a second per replica, what 11,500 puts a
+// second is 75 to 300 ms of CPU a second per replica, what 11,500 puts a
 // second of the kv example (26,000 fuel each) take: a shard that loops
 // gets no more CPU than a busy well-behaved one.
 const (

@@ -152,7 +152,7 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = uint64(uint32(0xFFFFFFFF)) // -1 as i32
 		return
 	}
-	st.fuel.charge(copyFuel(len(v)))
+	st.fuel.charge(readFuel(len(v)))
 	stack[0] = copyOut(mod, v, uint32(stack[2]), uint32(stack[3]))
 }
 
@@ -203,13 +203,13 @@ func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
 
 func setOutput(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(copyFuel(int(uint32(stack[1]))))
+	st.fuel.charge(outputCallFuel + copyFuel(int(uint32(stack[1]))))
 	st.output = read(mod, uint32(stack[0]), uint32(stack[1]), "output", MaxOutputBytes)
 }
 
 func setError(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(copyFuel(int(uint32(stack[2]))))
+	st.fuel.charge(outputCallFuel + copyFuel(int(uint32(stack[2]))))
 	msg := read(mod, uint32(stack[1]), uint32(stack[2]), "error message", MaxOutputBytes)
 	st.appErr = &outcome.AppError{Code: uint32(stack[0]), Message: string(msg)}
 }

@@ -11,7 +11,7 @@ import (
 // catalogue keeps within [1, MaxFuel]; every replica of an entry runs with
 // the budget the entry carries. See meter for what fuel counts: the
 // schedule is calibrated so that every kind of work a guest can do burns
-// 0.7 to 4.5 fuel per nanosecond on this project's reference machine
+// 1 to 4 fuel per nanosecond on this project's reference machine
 // (BenchmarkFuelRate, docs/benchmarks.md), so a budget bounds wall time;
 // docs/design.md names the one known exception (repeated deletes of a
 // key).
@@ -43,13 +43,19 @@ const (
 	storeCallFuel = 4000
 	// scanEntryFuel is the cost of each entry kv_scan returns.
 	scanEntryFuel = 1000
+	// outputCallFuel is the cost of set_output and set_error: keeping
+	// what they read.
+	outputCallFuel = 250
 	// copyByteShift is log2 of the bytes a host function copies in or out
 	// of the guest's memory per unit of fuel.
 	copyByteShift = 1
 	// writeByteFuel is the cost of each byte of a key or value written to
 	// the store: copied into the batch, hashed into the entry's digest,
 	// and its old value read for the undo log.
-	writeByteFuel = 2
+	writeByteFuel = 3
+	// readByteFuel is the cost of each byte of a value kv_get reads: out
+	// of the store, and into the guest's memory.
+	readByteFuel = 1
 )
 
 // copyFuel is the cost of copying n bytes between the guest and the host.
@@ -57,6 +63,9 @@ func copyFuel(n int) uint64 { return uint64(n) >> copyByteShift }
 
 // writeFuel is the cost of writing n bytes of keys and values.
 func writeFuel(n int) uint64 { return uint64(n) * writeByteFuel }
+
+// readFuel is the cost of reading a value of n bytes.
+func readFuel(n int) uint64 { return uint64(n) * readByteFuel }
 
 // outOfFuelReason starts the reason of the trap of a call that used its
 // whole budget.

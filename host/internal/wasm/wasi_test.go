@@ -141,8 +141,8 @@ func TestWASI(t *testing.T) {
 // TestWASIFuel checks the fuel a call of random_get uses, exactly:
 // synod_alloc's constant (1); in synod_update, two constants and the call
 // of random_get with HostCallFuel, local.tee and if, two constants and the
-// call of set_output with HostCallFuel, and a constant; and 2 per byte
-// random_get generates.
+// call of set_output with HostCallFuel, and a constant; set_output's 250
+// (of no bytes); and 2 per byte random_get generates.
 func TestWASIFuel(t *testing.T) {
 	t.Parallel()
 	m := load(t, newRuntime(t, wasm.Config{}), wasiCall(impRandomGet, []int32{0, 1000}, 0, nil))
@@ -151,7 +151,7 @@ func TestWASIFuel(t *testing.T) {
 		t.Fatalf("random_get: %v", err)
 	}
 	hostCall := 2 + 1 + meter.HostCallFuel
-	if want := uint64(1 + hostCall + 2 + hostCall + 1 + 2*1000); fuel != want {
+	if want := uint64(1 + hostCall + 2 + hostCall + 1 + 250 + 2*1000); fuel != want {
 		t.Errorf("used %d fuel, want %d", fuel, want)
 	}
 }

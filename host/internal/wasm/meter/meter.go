@@ -92,7 +92,7 @@ const (
 	BulkFuel = 48
 	// BulkByteShift is log2 of the bytes memory.fill, memory.copy and
 	// memory.init move per unit of fuel.
-	BulkByteShift = 3
+	BulkByteShift = 4
 	// PageFuel is the extra cost of each 64 KiB page memory.grow asks
 	// for, whether or not the memory grows: about what it costs the host
 	// to give the guest a page it will write (a page fault for each 4 KiB
