@@ -4,11 +4,20 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// The fuel budgets of package host/internal/wasm (DefaultFuel and
+// MaxFuel), which these tests cannot import.
+const (
+	defaultFuel = 10_000_000
+	maxFuel     = 1_000_000_000
 )
 
 // TestFuel checks fuel through the public API: responses report the fuel
@@ -23,8 +32,8 @@ func testFuel(t *testing.T, network bool) {
 	c := startCluster(t, host.Config{}, network)
 	ctx := context.Background()
 	s := c.kvShard(t, "roomy", 3)
-	if s.GetFuelLimit() != 10_000_000 {
-		t.Errorf("default fuel limit: got %d, want 10000000", s.GetFuelLimit())
+	if s.GetFuelLimit() != defaultFuel {
+		t.Errorf("default fuel limit: got %d, want %d", s.GetFuelLimit(), uint64(defaultFuel))
 	}
 	put := c.mustPropose(t, "roomy", kvCmd{Op: "put", Key: "k", Value: "v"})
 	q, err := c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: "roomy", Query: kvCmd{Op: "get", Key: "k"}.bytes()}))
@@ -65,9 +74,46 @@ func testFuel(t *testing.T, network bool) {
 	}
 
 	_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-		Name: "greedy", ModuleHash: hash, FuelLimit: 10_000_000_001,
+		Name: "greedy", ModuleHash: hash, FuelLimit: maxFuel + 1,
 	}))
 	if connectCode(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "cap") {
 		t.Errorf("fuel limit over the cap: got %v, want InvalidArgument naming the cap", err)
+	}
+}
+
+// TestQueryDeadline checks that a query stops at its deadline through the
+// public API: a query that loops, on a shard with the largest fuel limit,
+// sent with a deadline of 200 ms, is answered deadline_exceeded by the
+// server (the client sets no deadline of its own, so the answer is the
+// server's), and the shard answers the next query.
+func TestQueryDeadline(t *testing.T) {
+	forEachTransport(t, testQueryDeadline)
+}
+
+func testQueryDeadline(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
+	ctx := t.Context()
+	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, adversary)}))
+	if err != nil {
+		t.Fatalf("upload adversary: %v", err)
+	}
+	if _, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
+		Name: "loopy", ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3, FuelLimit: maxFuel,
+	})); err != nil {
+		t.Fatalf("create shard: %v", err)
+	}
+	for _, level := range []synodv1.Consistency{synodv1.Consistency_CONSISTENCY_LINEARIZABLE, synodv1.Consistency_CONSISTENCY_STALE} {
+		req := connect.NewRequest(&synodv1.QueryRequest{Shard: "loopy", Query: []byte("loop"), Consistency: level})
+		req.Header().Set("Connect-Timeout-Ms", "200")
+		start := time.Now()
+		_, err := c.data.Query(ctx, req)
+		t.Logf("%s: a looping query with a deadline of 200 ms was answered after %s: %v", level, time.Since(start), err)
+		if connectCode(t, err) != connect.CodeDeadlineExceeded {
+			t.Errorf("%s: got %v, want deadline_exceeded", level, err)
+		}
+	}
+	_, err = c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: "loopy", Query: []byte("nope")}))
+	if connectCode(t, err) != connect.CodeFailedPrecondition {
+		t.Errorf("a query after the interrupted ones: got %v, want the guest's application error", err)
 	}
 }

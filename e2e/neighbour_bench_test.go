@@ -47,7 +47,7 @@ func BenchmarkNeighbour(b *testing.B) {
 		shards := []*synodv1.CreateShardRequest{{Name: "adversary", ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3}}
 		for i := range heavyShards {
 			shards = append(shards, &synodv1.CreateShardRequest{
-				Name: fmt.Sprintf("heavy-%d", i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3, FuelLimit: 10_000_000_000,
+				Name: fmt.Sprintf("heavy-%d", i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3, FuelLimit: 1_000_000_000,
 			})
 		}
 		for _, s := range shards {

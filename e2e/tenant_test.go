@@ -78,7 +78,7 @@ func TestWriteFlood(t *testing.T) {
 	}
 	const stored = 128 << 20
 	if _, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-		Name: "flood", ModuleHash: up.Msg.GetModule().GetHash(), FuelLimit: 10_000_000_000, StoredBytesLimit: stored,
+		Name: "flood", ModuleHash: up.Msg.GetModule().GetHash(), FuelLimit: 1_000_000_000, StoredBytesLimit: stored,
 	})); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestWatchdog(t *testing.T) {
 		t.Fatalf("upload probe: %v", err)
 	}
 	res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-		Name: "spin", ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3, FuelLimit: 10_000_000_000,
+		Name: "spin", ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3, FuelLimit: maxFuel,
 	}))
 	if err != nil {
 		t.Fatalf("create shard: %v", err)

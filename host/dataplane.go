@@ -192,8 +192,7 @@ func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c
 // read reads through this host's replica: a stale read, or a
 // linearizable one on the leader.
 func (d *dataPlane) read(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
-	deadline, _ := ctx.Deadline()
-	req := &fsm.QueryRequest{Payload: payload, Fuel: d.replicas.budget(shardID).Fuel, Deadline: deadline}
+	req := &fsm.QueryRequest{Ctx: ctx, Payload: payload, Fuel: d.replicas.budget(shardID).Fuel}
 	var v any
 	var err error
 	if c == Stale {

@@ -12,16 +12,18 @@ import (
 // Fuel rates: how fast each shard may burn fuel on a host, on average.
 // Every replica runs every command, so a shard whose commands burn their
 // whole budget takes CPU from every other shard of its hosts; the rate
-// bounds that share. At 15 to 65 fuel per nanosecond (docs/benchmarks.md),
-// 1e9 fuel a second is 15 to 65 ms of CPU a second per replica, while the
-// kv example's puts use 41,000 each: 24,000 a second fit.
+// bounds that share. Fuel is calibrated to time (1 to 4 fuel per
+// nanosecond on the reference machine, docs/benchmarks.md), so 3e8 fuel a
+// second is 75 to 300 ms of CPU a second per replica, what 11,500 puts a
+// second of the kv example (26,000 fuel each) take: a shard that loops
+// gets no more CPU than a busy well-behaved one.
 const (
 	// fuelRate is the fuel per second a shard's calls may use on one host.
-	fuelRate = 1e9
+	fuelRate = 3e8
 	// fuelBurst is how much fuel a shard can use at once after a quiet
 	// spell: a fifth of a second's worth, so that a burst cannot double
 	// a shard's share for long.
-	fuelBurst = 2e8
+	fuelBurst = 6e7
 )
 
 // throttle keeps a fuel bucket per shard for the calls this host admits:

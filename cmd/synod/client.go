@@ -231,7 +231,7 @@ func deleted(kind, name string) func(io.Writer) error {
 func shardCreate(fs *flag.FlagSet) action {
 	module := fs.String("module", "", "module hash, or a .wasm file to upload first")
 	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
-	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 10000000000)")
+	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 1000000000)")
 	writeBytes := fs.Uint64("write-bytes", 0, "bytes of keys and values one command may write (default 16 MiB, at most 64 MiB)")
 	writeKeys := fs.Uint64("write-keys", 0, "writes one command may make (default 10000, at most 100000)")
 	storedBytes := fs.Uint64("stored-bytes", 0, "bytes of keys and values the shard may hold (default 256 MiB, at most 64 GiB)")

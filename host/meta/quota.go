@@ -38,15 +38,15 @@ type Quota struct {
 }
 
 // DefaultQuota is the quota of a namespace that sets none. A namespace's
-// 100 shards at the default fuel rate of a shard's host (1e9 a second)
-// could use 1e11; the default lets one namespace use a tenth of that. The
+// 100 shards at the fuel rate of a shard's host (3e8 a second) could use
+// 3e10; the default lets one namespace use a tenth of that. The
 // default rate of calls is above what a gateway serves on small machines:
 // set it lower per namespace to share a cluster between tenants.
 var DefaultQuota = Quota{
 	Shards:            100,
 	ModuleBytes:       256 << 20,
 	RequestsPerSecond: 100000,
-	FuelPerSecond:     1e10,
+	FuelPerSecond:     3e9,
 	Keys:              100,
 	StoredBytes:       16 << 30,
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
-	"time"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
@@ -65,13 +64,15 @@ type Committer interface {
 
 // QueryRequest is the argument of Lookup.
 type QueryRequest struct {
+	// Ctx is the query's context: when it ends, the guest call stops, and
+	// a query waiting for a guest instance (see wasm.ErrNoInstance) waits
+	// no longer (dragonboat's Lookup takes no context, so the request
+	// carries it). Nil means a context that never ends.
+	Ctx context.Context
 	// Payload is passed to [Executor.Query].
 	Payload []byte
 	// Fuel is the query's fuel budget; 0 means the default.
 	Fuel uint64
-	// Deadline, if set, is when the caller stops waiting: a query that
-	// waits for a guest instance (see wasm.ErrNoInstance) waits no longer.
-	Deadline time.Time
 }
 
 // QueryResult is what Lookup returns.
@@ -269,11 +270,9 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	if !req.Deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
-		defer cancel()
+	ctx := req.Ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	out, err := s.exec.Query(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
 	if err != nil && !isOutcome(err) {

@@ -44,21 +44,38 @@ type KV interface {
 }
 
 // callState is what the host functions of one call share; it travels in
-// the call's context.
+// the call's context. Every call into an instance has one, its start
+// included (see [instance.state]).
 type callState struct {
+	// kv is nil outside an entry point, where the synod functions may not
+	// be called.
 	kv       KV
 	readOnly bool
 	fuel     fuelGauge
+	env      *detEnv
+	stderr   *stderrTail
 	output   []byte
 	appErr   *outcome.AppError
 }
 
 type callKey struct{}
 
+// stateOf returns the state of the entry point that called a synod
+// function.
 func stateOf(ctx context.Context) *callState {
+	st := instanceStateOf(ctx)
+	if st.kv == nil {
+		violate("host function called outside an entry point")
+	}
+	return st
+}
+
+// instanceStateOf returns the state of the call that called a host
+// function.
+func instanceStateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callKey{}).(*callState)
 	if st == nil {
-		violate("host function called outside an entry point")
+		violate("host function called outside a call")
 	}
 	return st
 }
@@ -135,7 +152,7 @@ func must(err error) {
 
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(storeCallFuel, int(uint32(stack[1])))
+	st.fuel.charge(storeCallFuel + copyFuel(int(uint32(stack[1]))))
 	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
 	v, ok, err := st.kv.Get(key)
 	must(err)
@@ -143,7 +160,7 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = uint64(uint32(0xFFFFFFFF)) // -1 as i32
 		return
 	}
-	st.fuel.charge(0, len(v))
+	st.fuel.charge(readFuel(len(v)))
 	stack[0] = copyOut(mod, v, uint32(stack[2]), uint32(stack[3]))
 }
 
@@ -152,7 +169,7 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if st.readOnly {
 		violate("kv_set called from a query: queries are read-only")
 	}
-	st.fuel.charge(storeCallFuel, int(uint32(stack[1]))+int(uint32(stack[3])))
+	st.fuel.charge(storeCallFuel + writeFuel(int(uint32(stack[1]))+int(uint32(stack[3]))))
 	key := readKey(mod, uint32(stack[0]), uint32(stack[1]))
 	val := read(mod, uint32(stack[2]), uint32(stack[3]), "value", MaxValueBytes)
 	must(st.kv.Set(key, val))
@@ -163,13 +180,13 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	if st.readOnly {
 		violate("kv_delete called from a query: queries are read-only")
 	}
-	st.fuel.charge(storeCallFuel, int(uint32(stack[1])))
+	st.fuel.charge(storeCallFuel + writeFuel(int(uint32(stack[1]))))
 	must(st.kv.Delete(readKey(mod, uint32(stack[0]), uint32(stack[1]))))
 }
 
 func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(storeCallFuel, int(uint32(stack[1]))+int(uint32(stack[3])))
+	st.fuel.charge(storeCallFuel + copyFuel(int(uint32(stack[1]))+int(uint32(stack[3]))))
 	start := read(mod, uint32(stack[0]), uint32(stack[1]), "scan start", MaxKeyBytes)
 	end := read(mod, uint32(stack[2]), uint32(stack[3]), "scan end", MaxKeyBytes)
 	limit := int(int32(uint32(stack[4])))
@@ -188,19 +205,19 @@ func kvScan(ctx context.Context, mod api.Module, stack []uint64) {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(kv.Value)))
 		buf = append(buf, kv.Value...)
 	}
-	st.fuel.charge(scanEntryFuel*uint64(len(kvs)), len(buf))
+	st.fuel.charge(scanEntryFuel*uint64(len(kvs)) + copyFuel(len(buf)))
 	stack[0] = copyOut(mod, buf, uint32(stack[5]), uint32(stack[6]))
 }
 
 func setOutput(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(hostCallFuel, int(uint32(stack[1])))
+	st.fuel.charge(outputCallFuel + copyFuel(int(uint32(stack[1]))))
 	st.output = read(mod, uint32(stack[0]), uint32(stack[1]), "output", MaxOutputBytes)
 }
 
 func setError(ctx context.Context, mod api.Module, stack []uint64) {
 	st := stateOf(ctx)
-	st.fuel.charge(hostCallFuel, int(uint32(stack[2])))
+	st.fuel.charge(outputCallFuel + copyFuel(int(uint32(stack[2]))))
 	msg := read(mod, uint32(stack[1]), uint32(stack[2]), "error message", MaxOutputBytes)
 	st.appErr = &outcome.AppError{Code: uint32(stack[0]), Message: string(msg)}
 }

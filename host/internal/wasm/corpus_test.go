@@ -56,7 +56,9 @@ func TestAdversarialCorpus(t *testing.T) {
 		adversaryOp("exponential recursion", wasm.Update, "recurse", "out of fuel"),
 		adversaryOp("unbounded recursion", wasm.Update, "deep", "out of fuel"),
 		withFuel(adversaryOp("memory bomb", wasm.Update, "membomb", "out of memory"), wasm.MaxFuel),
-		adversaryOp("a 100 MiB result", wasm.Update, "bigresult", "over the limit"),
+		// Growing the memory by 100 MiB costs more than the default
+		// budget: with the largest, set_output's limit stops it.
+		withFuel(adversaryOp("a 100 MiB result", wasm.Update, "bigresult", "over the limit"), wasm.MaxFuel),
 		adversaryOp("NaN-producing float code", wasm.Update, "nan", ""),
 		adversaryOp("a query that writes", wasm.Query, "write", "queries are read-only"),
 		{
@@ -66,10 +68,22 @@ func TestAdversarialCorpus(t *testing.T) {
 		},
 		{
 			// synod_update (function 2) calls itself until the stack is
-			// exhausted.
+			// exhausted, which takes more than the default budget.
 			name:   "unbounded recursion in plain wasm",
 			module: fixed(guestModule(nil, code(local(0), local(1), call(2)), nil).bytes()),
 			fails:  "stack overflow",
+			fuel:   wasm.MaxFuel,
+		},
+		{
+			// call_indirect is charged as a call within the module.
+			name: "a host function in a table",
+			module: fixed(wmodule{
+				imports: []wimport{impKVDelete},
+				funcs:   guestModule([]wimport{impKVDelete}, nil, nil).funcs,
+				tables:  []byte{1, 0x70, 0, 1},
+				elems:   code([]byte{1, 0}, i32(0), []byte{opEnd, 1, 0}),
+			}.bytes()),
+			refused: "a table holds imported function 0",
 		},
 		{
 			name: "out-of-bounds pointers",

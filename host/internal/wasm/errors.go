@@ -32,6 +32,12 @@ var (
 	// released (see [Module.Release]): a shard's replica stopped while
 	// a query to it was on its way.
 	errReleased = errors.New("module released")
+
+	// ErrInterrupted is returned for a query whose context ended while it
+	// ran, wrapped with the context's error ([context.DeadlineExceeded]
+	// for a deadline). It is not a guest outcome. Updates are never
+	// interrupted.
+	ErrInterrupted = errors.New("guest call interrupted")
 )
 
 // abiViolation is raised (as a panic, which wazero turns into an error that

@@ -9,39 +9,63 @@ import (
 
 // Fuel budgets. A call's budget comes from its shard's setting, which the
 // catalogue keeps within [1, MaxFuel]; every replica of an entry runs with
-// the budget the entry carries. See meter for what fuel counts.
+// the budget the entry carries. See meter for what fuel counts: the
+// schedule is calibrated so that every kind of work a guest can do burns
+// 1 to 4 fuel per nanosecond on this project's reference machine
+// (BenchmarkFuelRate, docs/benchmarks.md), so a budget bounds wall time;
+// docs/design.md names the one known exception (repeated deletes of a
+// key).
 const (
-	// DefaultFuel is the budget of a call whose shard sets none: 0.15 to
-	// 0.6 ms of compute-heavy guest code on this project's reference
-	// machine, and 240 times what a put of the kv example uses
-	// (docs/benchmarks.md). Every replica runs every command, so a long
-	// call delays the other shards of its hosts: shards that need more
-	// ask for it.
+	// DefaultFuel is the budget of a call whose shard sets none: at most
+	// about 10 ms on the reference machine, whatever the guest does
+	// (BenchmarkFuelBound), and a few hundred times what a put of the kv
+	// example uses. Every replica runs every command, so a long call
+	// delays the other shards of its hosts: shards that need more ask
+	// for it.
 	DefaultFuel = 10_000_000
-	// MaxFuel is the largest budget a shard may set: about 0.6 s.
-	MaxFuel = 10_000_000_000
+	// MaxFuel is the largest budget a shard may set: at most about 1 s
+	// on the reference machine.
+	MaxFuel = 1_000_000_000
 	// startFuel is the budget of starting an instance: its start function
 	// and _initialize, each, and of synod_abi_version. Starting is a
 	// property of the module alone, so a module that needs more is refused
-	// at upload. A Go guest's runtime takes about 1,500,000 to start.
+	// at upload.
 	startFuel = 100_000_000
 )
 
 // The fuel host functions charge (docs/abi.md), besides the instructions
-// of the call itself.
+// of the call itself and [meter.HostCallFuel] for the call to them. Like
+// the meter's, they are calibrated to the time the work takes
+// (BenchmarkFuelRate), and they are part of the replicated contract.
 const (
 	// storeCallFuel is the cost of kv_get, kv_set, kv_delete and kv_scan:
-	// about what a read of the store costs in time, at the rate compute-
-	// heavy guest code burns fuel.
-	storeCallFuel = 10_000
-	// hostCallFuel is the cost of set_output and set_error.
-	hostCallFuel = 1000
+	// a look-up in the store.
+	storeCallFuel = 4000
 	// scanEntryFuel is the cost of each entry kv_scan returns.
-	scanEntryFuel = 100
-	// hostByteShift is log2 of the bytes a host function moves in or out
+	scanEntryFuel = 1000
+	// outputCallFuel is the cost of set_output and set_error: keeping
+	// what they read.
+	outputCallFuel = 250
+	// copyByteShift is log2 of the bytes a host function copies in or out
 	// of the guest's memory per unit of fuel.
-	hostByteShift = 6
+	copyByteShift = 1
+	// writeByteFuel is the cost of each byte of a key or value written to
+	// the store: copied into the batch, hashed into the entry's digest,
+	// and its old value read for the undo log.
+	writeByteFuel = 3
+	// readByteFuel is the cost of each byte of a value kv_get reads: out
+	// of the store, and into the guest's memory.
+	readByteFuel = 1
 )
+
+// copyFuel is the cost of copying n bytes between the guest and the host.
+func copyFuel(n int) uint64 { return uint64(n) >> copyByteShift }
+
+// writeFuel is the cost of writing n bytes of keys and values.
+func writeFuel(n int) uint64 { return uint64(n) * writeByteFuel }
+
+// readFuel is the cost of reading a value of n bytes.
+func readFuel(n int) uint64 { return uint64(n) * readByteFuel }
 
 // outOfFuelReason starts the reason of the trap of a call that used its
 // whole budget.
@@ -58,10 +82,10 @@ func (f fuelGauge) fill(budget uint64) { f.g.Set(budget) }
 // left returns the fuel left; it is negative after the guest ran out.
 func (f fuelGauge) left() int64 { return int64(f.g.Get()) }
 
-// charge takes n fuel plus one unit per 2^hostByteShift bytes, and ends
-// the call if that leaves the gauge negative.
-func (f fuelGauge) charge(n uint64, bytes int) {
-	left := f.left() - int64(n) - int64(bytes>>hostByteShift)
+// charge takes n fuel, and ends the call if that leaves the gauge
+// negative. n is at most a few times 2^32, so the sum cannot overflow.
+func (f fuelGauge) charge(n uint64) {
+	left := f.left() - int64(n)
 	f.g.Set(uint64(left))
 	if left < 0 {
 		violate(outOfFuelReason)

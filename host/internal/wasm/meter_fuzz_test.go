@@ -17,6 +17,11 @@ func FuzzInstrument(f *testing.F) {
 	f.Add(guestModule([]wimport{impKVGet, impSetOutput}, code(local(0), local(1), call(2)), nil).bytes())
 	f.Add(guestModule(nil, code([]byte{opLoop, blockEmpty, opBr, 0, opEnd}, i32(0)), nil).bytes())
 	f.Add(guestModule(nil, code(i32(0), []byte{0x04, blockEmpty, 0x0c, 1, 0x05, 0x0e, 1, 0, 1, 0x0b}, i32(0)), nil).bytes())
+	f.Add(wmodule{ // a table and an element segment (see readElems)
+		funcs:  guestModule(nil, code(i32(0), []byte{0x11, 0, 0}), nil).funcs,
+		tables: []byte{1, 0x70, 0, 1},
+		elems:  code([]byte{1, 0}, i32(0), []byte{opEnd, 1, 0}),
+	}.bytes())
 	ref := refRuntime(f)
 	f.Fuzz(func(t *testing.T, bin []byte) {
 		if len(bin) > 1<<16 || wasm.Precheck(bin) != nil || !smallNumbers(bin) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -100,9 +101,18 @@ const (
 // failure) and says nothing about the guest. On any error the caller must
 // discard the call's writes.
 //
-// A call cannot be interrupted: fuel bounds it. A call that nonetheless
-// runs past the watchdog returns [ErrWatchdog], whatever the guest did.
+// A query stops when ctx ends, at the next place the meter checks its
+// fuel, with an error that wraps [ErrInterrupted] and the context's error,
+// and its instance is discarded. An update is never interrupted, whatever
+// ctx does: its outcome must not depend on when it ran. Fuel bounds it,
+// and one that nonetheless runs past the watchdog returns [ErrWatchdog],
+// whatever the guest did.
 func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, kv KV) (out []byte, fuel uint64, err error) {
+	if entry == Update {
+		ctx = context.WithoutCancel(ctx)
+	} else if ctx.Err() != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	}
 	inst, err := m.get(ctx, entry)
 	if err != nil {
 		return nil, 0, fmt.Errorf("module %s: %w", m.hash, err)
@@ -111,9 +121,23 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	inst.env.set(env)
 	inst.stderr.reset()
 	inst.fuel.fill(budget)
-	st := &callState{kv: kv, readOnly: entry == Query, fuel: inst.fuel}
+	st := inst.state(kv, entry == Query)
+	stop := func() bool { return true }
+	if entry == Query {
+		// The meter's checks see the stop global (see meter.StopExport).
+		stop = context.AfterFunc(ctx, func() { inst.stop.Set(math.MaxInt64) })
+	}
 	start := time.Now()
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
+	if !stop() {
+		// The stop global is set, or about to be: the instance is done
+		// (put drops a closed instance).
+		_ = inst.mod.Close(ctx)
+		if err != nil {
+			m.drop(inst, false)
+			return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		}
+	}
 	fuel, exhausted := inst.fuel.used(budget)
 	if took := time.Since(start); took > m.rt.cfg.Watchdog {
 		m.drop(inst, false)
@@ -373,6 +397,7 @@ type instance struct {
 	env     *detEnv
 	stderr  *stderrTail
 	fuel    fuelGauge
+	stop    api.MutableGlobal // see meter.StopExport
 	alloc   api.Function
 	update  api.Function
 	query   api.Function
@@ -397,8 +422,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		WithWalltime(env.walltime, 1).
 		WithNanotime(env.nanotime, 1).
 		WithNanosleep(func(int64) {}).
-		WithOsyield(func() {}).
-		WithRandSource(env)
+		WithOsyield(func() {})
 	lm, err := newLinearMemory(uint64(m.rt.cfg.MemoryLimitPages) * pageBytes)
 	if err != nil {
 		return nil, err
@@ -417,6 +441,10 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	if !ok {
 		return nil, fmt.Errorf("instrumented module has no %s global", meter.Export)
 	}
+	stop, ok := mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	if !ok {
+		return nil, fmt.Errorf("instrumented module has no %s global", meter.StopExport)
+	}
 	inst = &instance{
 		mod:     mod,
 		lm:      lm,
@@ -424,6 +452,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		env:     env,
 		stderr:  stderr,
 		fuel:    fuelGauge{g},
+		stop:    stop,
 		alloc:   mod.ExportedFunction(exportAlloc),
 		update:  mod.ExportedFunction(exportUpdate),
 		query:   mod.ExportedFunction(exportQuery),
@@ -441,6 +470,12 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 	return inst, nil
 }
 
+// state returns the state of a call to the instance, for the host
+// functions it calls. kv is nil for a call that is not an entry point.
+func (inst *instance) state(kv KV, readOnly bool) *callState {
+	return &callState{kv: kv, readOnly: readOnly, fuel: inst.fuel, env: inst.env, stderr: inst.stderr}
+}
+
 // start runs a new module's _initialize, if it exports one.
 func (inst *instance) start(ctx context.Context) error {
 	init := inst.mod.ExportedFunction("_initialize")
@@ -448,7 +483,7 @@ func (inst *instance) start(ctx context.Context) error {
 		return nil
 	}
 	inst.fuel.fill(startFuel)
-	if _, err := init.Call(ctx); err != nil {
+	if _, err := init.Call(context.WithValue(ctx, callKey{}, inst.state(nil, false))); err != nil {
 		if _, exhausted := inst.fuel.used(startFuel); exhausted {
 			return fmt.Errorf("_initialize: %w", outOfFuel(startFuel))
 		}
@@ -545,11 +580,6 @@ func (e *detEnv) walltime() (int64, int32) {
 }
 
 func (e *detEnv) nanotime() int64 { return e.nanos }
-
-// Read implements io.Reader for the WASI random source.
-func (e *detEnv) Read(p []byte) (int, error) {
-	return e.rng.Read(p)
-}
 
 // stderrTailBytes bounds what is kept of a call's stderr.
 const stderrTailBytes = 1 << 10

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/internal/outcome"
@@ -207,7 +208,9 @@ func TestEveryCallStartsAfresh(t *testing.T) {
 				t.Fatal("exit succeeded")
 			}
 			expect("after a trap", newMemKV())
-			if _, _, err := m.Call(t.Context(), wasm.Update, []byte("grow"), wasm.Env{}, newMemKV()); err != nil {
+			// Growing the memory by 64 MiB costs more than the default
+			// budget.
+			if _, _, err := m.Call(t.Context(), wasm.Update, []byte("grow"), wasm.Env{Fuel: wasm.MaxFuel}, newMemKV()); err != nil {
 				t.Fatalf("grow: %v", err)
 			}
 			expect("after the memory grew", newMemKV())
@@ -273,5 +276,45 @@ func TestOutOfFuel(t *testing.T) {
 	out, _, err = m.Call(t.Context(), wasm.Update, []byte("count k"), wasm.Env{}, newMemKV())
 	if err != nil || string(out) != "1" {
 		t.Errorf("after running out: got (%s, %v), want count 1 (a new instance)", out, err)
+	}
+}
+
+// TestQueryDeadline checks that a query stops when its context's deadline
+// passes, long before its fuel would run out, with an error that says so;
+// that its instance is not reused; and that an update is never
+// interrupted by its context, whose outcome must be the same on every
+// replica.
+//
+// Not parallel: the deadline is acted on by another goroutine, which
+// needs a free P, and guest code does not yield its P (docs/design.md).
+func TestQueryDeadline(t *testing.T) {
+	m := load(t, newRuntime(t, wasm.Config{PoolSize: 1}), testwasm.Build(t, probe))
+	if out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
+		t.Fatalf("count: got (%s, %v), want 1", out, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := m.Call(ctx, wasm.Query, []byte("spin"), wasm.Env{Fuel: wasm.MaxFuel}, newMemKV())
+	t.Logf("a query that loops with a budget of %d stopped after %s with a deadline of 50ms", uint64(wasm.MaxFuel), time.Since(start))
+	if !errors.Is(err, wasm.ErrInterrupted) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("spin: got %v, want an interruption at the deadline", err)
+	}
+	if out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
+		t.Errorf("count after the interruption: got (%s, %v), want 1 (another instance)", out, err)
+	}
+	cancelled, cancelNow := context.WithCancel(t.Context())
+	cancelNow()
+	if _, _, err := m.Call(cancelled, wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); !errors.Is(err, wasm.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Errorf("a query whose context has ended: got %v, want an interruption", err)
+	}
+
+	ctx, cancel = context.WithTimeout(t.Context(), time.Millisecond)
+	defer cancel()
+	const budget = 20_000_000
+	_, fuel, err := m.Call(ctx, wasm.Update, []byte("spin"), wasm.Env{Fuel: budget}, newMemKV())
+	var trap *outcome.Trap
+	if !errors.As(err, &trap) || !trap.OutOfFuel || fuel != budget {
+		t.Errorf("an update past its context's deadline: got (%d fuel, %v), want it to run out of its %d fuel", fuel, err, uint64(budget))
 	}
 }

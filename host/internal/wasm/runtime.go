@@ -398,7 +398,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 	}
 	defer m.put(inst, true)
 	inst.fuel.fill(startFuel)
-	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(ctx)
+	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(context.WithValue(ctx, callKey{}, inst.state(nil, false)))
 	if err != nil {
 		m.close()
 		return nil, fmt.Errorf("%w: %s failed: %s", ErrInvalidModule, exportABIVersion, firstLine(err))
@@ -474,13 +474,15 @@ var wasiFunctions = map[string]bool{
 	"poll_oneoff": true, "sched_yield": true, "proc_exit": true,
 }
 
-// instantiateWASI provides wazero's WASI, except that the functions that
-// would change an instance's file descriptors do nothing: the host resets
-// an instance's memory and globals between calls (see image), not the
-// descriptors, which must therefore never change.
+// instantiateWASI provides wazero's WASI, except that the functions whose
+// work a guest can make large charge fuel for it (see wasi.go), and the
+// functions that would change an instance's file descriptors do nothing:
+// the host resets an instance's memory and globals between calls (see
+// image), not the descriptors, which must therefore never change.
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	exportMeteredWASI(b)
 	success := api.GoFunc(func(_ context.Context, stack []uint64) { stack[0] = 0 })
 	b.NewFunctionBuilder().WithGoFunction(success, []api.ValueType{i32}, []api.ValueType{i32}).Export("fd_close")
 	b.NewFunctionBuilder().WithGoFunction(success, []api.ValueType{i32, i32}, []api.ValueType{i32}).Export("fd_fdstat_set_flags")

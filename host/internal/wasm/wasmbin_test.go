@@ -30,10 +30,11 @@ const (
 
 // wfunc is a function defined by the module, exported under export unless
 // that is empty. body holds its instructions without the final end; the
-// function has no locals besides its parameters.
+// function's locals are its parameters, then one of each type in locals.
 type wfunc struct {
 	export          string
 	params, results []byte
+	locals          []byte
 	body            []byte
 }
 
@@ -53,10 +54,12 @@ type wmodule struct {
 	noMemory bool
 	// memExport is the export name of the memory; empty means "memory".
 	memExport string
-	funcs     []wfunc
-	// tables and data, if set, are the contents of the table and data
-	// sections.
-	tables, data []byte
+	// memPages is the memory's minimum size in pages; 0 means 1.
+	memPages int
+	funcs    []wfunc
+	// tables, elems and data, if set, are the contents of the table,
+	// element and data sections.
+	tables, elems, data []byte
 }
 
 func (m wmodule) bytes() []byte {
@@ -98,7 +101,7 @@ func (m wmodule) bytes() []byte {
 	}
 
 	if !m.noMemory && m.memImport == "" {
-		out = section(out, 5, vec([][]byte{{0x00, 0x01}})) // one page, no maximum
+		out = section(out, 5, vec([][]byte{append([]byte{0x00}, uleb(uint64(max(m.memPages, 1)))...)})) // no maximum
 	}
 
 	var exports [][]byte
@@ -119,9 +122,16 @@ func (m wmodule) bytes() []byte {
 		out = section(out, 7, vec(exports))
 	}
 
+	if m.elems != nil {
+		out = section(out, 9, m.elems)
+	}
 	var code [][]byte
 	for _, f := range m.funcs {
-		body := append([]byte{0x00}, f.body...) // no local declarations
+		body := uleb(uint64(len(f.locals)))
+		for _, t := range f.locals {
+			body = append(body, 1, t)
+		}
+		body = append(body, f.body...)
 		body = append(body, opEnd)
 		code = append(code, append(uleb(uint64(len(body))), body...))
 	}

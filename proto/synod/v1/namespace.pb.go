@@ -43,7 +43,7 @@ type Quota struct {
 	// The most a shard of the namespace may set as its fuel_limit (see
 	// CreateShardRequest); a shard that sets none gets the default or this,
 	// whichever is lower. It defaults to, and cannot exceed, the cluster's
-	// cap of 10,000,000,000.
+	// cap of 1,000,000,000.
 	ShardFuelLimit *uint64 `protobuf:"varint,7,opt,name=shard_fuel_limit,json=shardFuelLimit,proto3,oneof" json:"shard_fuel_limit,omitempty"`
 	// The most a shard may set as its write_bytes_limit, in the same way;
 	// the cluster's cap is 64 MiB.

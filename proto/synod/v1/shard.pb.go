@@ -251,7 +251,7 @@ type CreateShardRequest struct {
 	// hosts in a smaller cluster).
 	ReplicaCount uint32 `protobuf:"varint,3,opt,name=replica_count,json=replicaCount,proto3" json:"replica_count,omitempty"`
 	// The fuel budget of each call to the shard (docs/abi.md, "Fuel"); 0
-	// means the default, 10,000,000. The cap is 10,000,000,000.
+	// means the default, 10,000,000. The cap is 1,000,000,000.
 	FuelLimit uint64 `protobuf:"varint,4,opt,name=fuel_limit,json=fuelLimit,proto3" json:"fuel_limit,omitempty"`
 	// The namespace to create the shard in; empty means "default". The caller's key needs a
 	// role in it (see KeyService).

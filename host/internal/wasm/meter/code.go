@@ -82,7 +82,7 @@ func (m *module) instrumentBody(body []byte, params int) ([]byte, bodyCost, erro
 		return nil, bodyCost{}, fmt.Errorf("local declarations: %d locals", locals)
 	}
 	w := &rewriter{
-		r: reader{buf: body, pos: r.pos}, fuel: m.globals, local: uint32(locals), scratch: uint32(locals) + 1,
+		r: reader{buf: body, pos: r.pos}, fuel: m.globals, imports: uint32(m.importedFuncs), local: uint32(locals), scratch: uint32(locals) + 1,
 		limits: m.limits, typeParams: m.params, blocks: 1,
 	}
 	w.load()
@@ -134,7 +134,7 @@ var errSIMD = errors.New("it uses SIMD (v128), which Synod does not run: its flo
 type class int
 
 const (
-	// plain instructions cost 1, charged with the run they belong to.
+	// plain instructions are charged with the run they belong to.
 	plain class = iota
 	// forward instructions (if, else, a branch out of blocks, a loop's
 	// start) end a run: the run is charged before them. Control cannot
@@ -153,9 +153,9 @@ const (
 	// calls end a run: the run is charged and the fuel left stored
 	// before them, for the callee to check, and loaded after.
 	call
-	// Bulk instructions cost 1 plus an amount that depends on the count on
-	// top of the stack, charged and checked before them.
-	bulkBytes // 1 per 64 bytes
+	// Bulk instructions cost their weight plus an amount that depends on
+	// the count on top of the stack, charged and checked before them.
+	bulkBytes // 1 per 2^BulkByteShift bytes
 	growPages // PageFuel per page
 )
 
@@ -173,11 +173,14 @@ type rewriter struct {
 	r           reader
 	out         []byte
 	fuel        uint32 // the fuel global
+	imports     uint32 // the number of imported functions
 	local       uint32 // the local that holds the fuel left
 	scratch     uint32 // the scratch local, if used
 	usedScratch bool
 	// pending is the cost of the instructions since the last charge.
 	pending int64
+	// weight is the cost of the instruction being read (see weight).
+	weight int64
 	// labels holds, for each open block, loop and if, whether it is a
 	// loop, whose label branches go back to.
 	labels []bool
@@ -193,6 +196,7 @@ func (w *rewriter) run() error {
 	for {
 		start := w.r.pos
 		op := w.r.byte()
+		w.weight = weight(op)
 		c, err := w.decode(op)
 		if w.r.err != nil {
 			return fmt.Errorf("instruction at offset %d: %w", start, w.r.err)
@@ -200,16 +204,18 @@ func (w *rewriter) run() error {
 		if err != nil {
 			return fmt.Errorf("instruction %#x at offset %d: %w", op, start, err)
 		}
-		w.pending++
+		w.pending += w.weight
 		switch c {
 		case forward:
 			w.charge(false)
 		case backward:
+			w.pending += BranchFuel
 			w.charge(true)
 		case exit:
 			w.charge(false)
 			w.store()
 		case backwardExit:
+			w.pending += BranchFuel
 			w.charge(true)
 			w.store()
 		case call:
@@ -350,11 +356,13 @@ func (w *rewriter) chargeDynamic(shiftOp byte, shift int64) {
 }
 
 // trapIfNegative consumes the fuel left, on top of the stack, and traps if
-// it is negative, storing it in the global first so that the host sees
-// the exhaustion.
+// it is below the stop global (the one after the fuel global), 0 unless
+// the host stops the call, storing the fuel in the global first so that
+// the host sees the exhaustion.
 func (w *rewriter) trapIfNegative() {
 	w.blocks += blocksOf[opIf]
-	w.out = append(w.out, opI64Const, 0, opI64LtS, opIf, blockEmpty)
+	w.out = appendU32(append(w.out, opGlobalGet), w.fuel+1)
+	w.out = append(w.out, opI64LtS, opIf, blockEmpty)
 	w.store()
 	w.out = append(w.out, opUnreachable, opEnd)
 }

@@ -46,7 +46,9 @@ func (w *rewriter) decode(op byte) (class, error) {
 		}
 		return branchTable(back, out), nil
 	case op == 0x10: // call
-		r.u32()
+		if r.u32() < w.imports {
+			w.weight = 1 + HostCallFuel
+		}
 		return call, nil
 	case op == 0x11: // call_indirect: type, table
 		r.u32()
@@ -76,6 +78,7 @@ func (w *rewriter) decode(op byte) (class, error) {
 		r.u32()
 	case op == 0x40: // memory.grow
 		r.u32()
+		w.weight += BulkFuel
 		return growPages, nil
 	case op == 0x41: // i32.const
 		r.sleb(5)
@@ -115,14 +118,17 @@ func (w *rewriter) decodeMisc() (class, error) {
 	case 8: // memory.init: data, memory
 		r.u32()
 		r.u32()
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 10: // memory.copy: two memories
 		r.u32()
 		r.u32()
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 11: // memory.fill, for which wazero compiles a loop of three blocks
 		r.u32()
 		w.blocks += 3
+		w.weight += BulkFuel
 		return bulkBytes, nil
 	case 16: // table.size
 		r.u32()
@@ -136,6 +142,28 @@ func (w *rewriter) decodeMisc() (class, error) {
 		}
 	}
 	return plain, nil
+}
+
+// weight returns the static cost of an instruction: 0 for those that
+// compile to no code of their own (the branches out of them are charged),
+// CallFuel more for a call, DivFuel more for a division, a remainder or a
+// square root, and 1 for the rest. decode changes the weight of a call to
+// an imported function (HostCallFuel more instead of CallFuel) and adds to
+// that of the bulk instructions.
+func weight(op byte) int64 {
+	switch {
+	case op == opBlock || op == opLoop || op == opEnd || op == 0x01: // nop
+		return 0
+	case op == 0x10: // call
+		return 1 + CallFuel
+	case op == 0x11: // call_indirect
+		return 1 + CallIndirectFuel
+	case 0x6d <= op && op <= 0x70, 0x7f <= op && op <= 0x82: // i32 and i64 div_s, div_u, rem_s, rem_u
+		return 1 + DivFuel
+	case op == 0x91 || op == 0x95 || op == 0x9f || op == 0xa3: // f32.sqrt, f32.div, f64.sqrt, f64.div
+		return 1 + DivFuel
+	}
+	return 1
 }
 
 // errInstanceState refuses the instructions that change an instance's

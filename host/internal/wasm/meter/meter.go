@@ -2,7 +2,8 @@
 // it uses, the same way on every machine.
 //
 // [Instrument] adds one mutable i64 global, exported as [Export], that
-// holds the fuel a call has left. The host sets it before a call and reads
+// holds the fuel a call has left, and one mutable i64, exported as
+// [StopExport], that makes the next check trap when set (see there). The host sets it before a call and reads
 // it after. Every function body is rewritten so that each straight-line
 // run of instructions subtracts its cost before control can leave the run
 // (before every loop, if, else, branch, call and return), keeping the fuel
@@ -19,14 +20,25 @@
 // module and the path its code takes, never on the machine or the
 // compiler, so every replica counts the same.
 //
-// The fuel schedule is part of the guest ABI (docs/abi.md):
+// The fuel schedule is part of the guest ABI (docs/abi.md), and so of
+// the replicated contract: every replica must count the same. Its weights
+// are calibrated so that every kind of work burns fuel at about the same
+// rate by the wall clock (BenchmarkFuelRate in package wasm):
 //
-//   - every instruction costs 1, except that both arms of an if are
-//     charged when the then arm runs, and a block's end is charged with
-//     what follows it;
-//   - memory.grow costs 1 more per [PageFuel] page requested;
-//   - memory.fill, memory.copy and memory.init cost 1 more per
-//     64 bytes ([BulkByteShift]).
+//   - every instruction costs 1, except block, loop, end and nop, which
+//     compile to no code of their own and cost 0, and those below; both
+//     arms of an if are charged when the then arm runs, and a block's end
+//     is charged with what follows it;
+//   - a branch that may go back to a loop costs [BranchFuel] more, for the
+//     check before it;
+//   - a call costs [CallFuel] more, call_indirect [CallIndirectFuel], and a
+//     call to an imported (host) function [HostCallFuel];
+//   - integer division and remainder, and floating-point division and
+//     square root, cost [DivFuel] more;
+//   - memory.fill, memory.copy and memory.init cost [BulkFuel] more, and 1
+//     per 2^[BulkByteShift] bytes;
+//   - memory.grow costs [BulkFuel] more, and [PageFuel] per page
+//     requested.
 //
 // Host functions charge the same global for their own work.
 //
@@ -47,14 +59,45 @@ package meter
 // global. A module that already exports this name is refused.
 const Export = "synod_fuel"
 
-// The dynamic parts of the fuel schedule.
+// StopExport is the name under which an instrumented module exports its
+// stop global, an i64 that starts at 0: every check traps if the fuel left
+// is below it, so that the host can stop a call from another goroutine (a
+// query past its deadline) by setting it to the largest i64, without a
+// check of its own in every loop. A module that already exports this
+// name is refused.
+const StopExport = "synod_stop"
+
+// The weights of the fuel schedule beyond 1 per instruction. Changing any
+// of them changes how much fuel calls use, which replicas must agree on:
+// every host of a cluster must run the same schedule.
 const (
-	// PageFuel is the extra cost of each 64 KiB page memory.grow asks
-	// for, whether or not the memory grows: about what zeroing it costs.
-	PageFuel = 1 << pageShift
+	// BranchFuel is the extra cost of a branch that may go back to a
+	// loop, which checks the fuel left.
+	BranchFuel = 1
+	// CallFuel is the extra cost of a call to a function of the module.
+	CallFuel = 12
+	// CallIndirectFuel is the extra cost of call_indirect. A table never
+	// holds an imported function (see Instrument), so it is always a call
+	// to a function of the module.
+	CallIndirectFuel = 16
+	// HostCallFuel is the extra cost of a call to an imported function:
+	// leaving compiled code for the host and coming back. Host functions
+	// charge for their own work on top.
+	HostCallFuel = 250
+	// DivFuel is the extra cost of integer division and remainder, and of
+	// floating-point division and square root.
+	DivFuel = 24
+	// BulkFuel is the extra cost of memory.fill, memory.copy, memory.init
+	// and memory.grow, which the compiled code runs in the host.
+	BulkFuel = 48
 	// BulkByteShift is log2 of the bytes memory.fill, memory.copy and
 	// memory.init move per unit of fuel.
-	BulkByteShift = 6
+	BulkByteShift = 4
+	// PageFuel is the extra cost of each 64 KiB page memory.grow asks
+	// for, whether or not the memory grows: about what it costs the host
+	// to give the guest a page it will write (a page fault for each 4 KiB
+	// and zeroing them), and to take it back when the instance is reset.
+	PageFuel = 1 << pageShift
 
-	pageShift = 10
+	pageShift = 16
 )

@@ -2,6 +2,7 @@ package meter_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -103,59 +104,71 @@ func TestSchedule(t *testing.T) {
 		want uint64
 	}{
 		{
-			name: "empty function: its end",
-			want: 1,
+			// an end compiles to nothing of its own
+			name: "empty function",
+			want: 0,
 		},
 		{
-			// loop(1) + 5 per iteration + the loop's end(1) + the function's end(1)
+			// the loop and its end (0), and each time round local.get,
+			// i32.const, i32.sub, local.tee and br_if (5) and the
+			// check before the branch back (BranchFuel), the function's
+			// end (0)
 			name: "count down from 10",
 			body: []byte{0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b},
 			arg:  10,
-			want: 1 + 5*10 + 1 + 1,
+			want: (5 + meter.BranchFuel) * 10,
 		},
 		{
-			// three constants and the fill, 1 per 64 of 4096 bytes, the end
+			// three constants, the fill with BulkFuel, 1 per 8 of 4096
+			// bytes
 			name: "memory.fill",
 			body: []byte{0x41, 0, 0x41, 0, 0x20, 0, 0xfc, 11, 0},
 			arg:  4096,
-			want: 4 + 4096/64 + 1,
+			want: 3 + 1 + meter.BulkFuel + 4096>>meter.BulkByteShift,
 		},
 		{
-			// the argument, the grow, PageFuel per page, the drop, the end
+			// the argument, the grow with BulkFuel, PageFuel per page,
+			// the drop
 			name: "memory.grow",
 			body: []byte{0x20, 0, 0x40, 0, 0x1a},
 			arg:  3,
-			want: 2 + 3*meter.PageFuel + 1 + 1,
+			want: 1 + 1 + meter.BulkFuel + 3*meter.PageFuel + 1,
+		},
+		{
+			// local.get, i32.const, i32.div_u with DivFuel, drop
+			name: "a division",
+			body: []byte{0x20, 0, 0x41, 3, 0x6e, 0x1a},
+			arg:  7,
+			want: 1 + 1 + 1 + meter.DivFuel + 1,
 		},
 		{
 			// A loop that counts down and then returns through a branch to
 			// the function's label, which must store what the loop
-			// charged. The loop (1); each time round, local.get, i32.eqz
-			// and if (3), then the if's end, local.get, i32.const,
-			// i32.sub, local.set and br 0 (6); the last time, the if (3)
-			// and br 2 (1).
+			// charged. The loop (0); each time round, local.get, i32.eqz
+			// and if (3), then the if's end (0), local.get, i32.const,
+			// i32.sub, local.set and br 0 (5) and its check
+			// (BranchFuel); the last time, the if (3) and br 2 (1).
 			name: "return by a branch to the function's label",
 			body: []byte{0x03, 0x40, 0x20, 0, 0x45, 0x04, 0x40, 0x0c, 2, 0x0b, 0x20, 0, 0x41, 1, 0x6b, 0x21, 0, 0x0c, 0, 0x0b},
 			arg:  5,
-			want: 1 + 5*(3+6) + 3 + 1,
+			want: 5*(3+5+meter.BranchFuel) + 3 + 1,
 		},
 		{
-			// local.get and if, charged before the if; nop and else,
-			// charged before the else; then the else branch's nop, the
-			// if's end and the function's end, charged together at the
-			// function's end although the nop was skipped.
+			// local.get and if, charged before the if; nop (0) and
+			// else, charged before the else; then the else branch's nop,
+			// the if's end and the function's end (0 each).
 			name: "if taken",
 			body: []byte{0x20, 0, 0x04, 0x40, 0x01, 0x05, 0x01, 0x0b},
 			arg:  1,
-			want: 2 + 2 + 3,
+			want: 2 + 1,
 		},
 		{
 			// local.get and if; the else branch's nop, the if's end and
-			// the function's end
+			// the function's end (0 each)
 			name: "if not taken",
 			body: []byte{0x20, 0, 0x04, 0x40, 0x01, 0x05, 0x01, 0x0b},
 			arg:  0,
-			want: 2 + 3,
+			want: 2,
 		},
 	}
 	for _, tt := range tests {
@@ -184,6 +197,8 @@ func TestRefused(t *testing.T) {
 		{"tail call", funcModule([]byte{0x12, 0}), "tail calls"},
 		{"set the fuel global", funcModule([]byte{0x42, 0, 0x24, 0}), "global 0 does not exist"},
 		{"export the reserved name", exportedAs(meter.Export, nil), "reserved"},
+		{"export the stop global's name", exportedAs(meter.StopExport, nil), "reserved"},
+		{"set the stop global", funcModule([]byte{0x42, 1, 0x24, 1}), "global 1 does not exist"},
 		{"code after the end", funcModule([]byte{0x0b, 0x01}), "follow the function's end"},
 		{"not wasm", []byte("hello, world"), "not a WebAssembly"},
 	}
@@ -243,5 +258,23 @@ func BenchmarkCompute(b *testing.B) {
 				b.ReportMetric(float64(fuel), "fuel/op")
 			}
 		})
+	}
+}
+
+// TestStop checks that a call traps at its first fuel check once the stop
+// global is set, however much fuel it has, and runs normally when it is
+// not.
+func TestStop(t *testing.T) {
+	t.Parallel()
+	// Count down from the argument: a loop with a backward branch.
+	inst := instantiate(t, funcModule([]byte{0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b}), true)
+	stop := inst.mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	if _, _, err := inst.call(t, 1<<40, "f", 1000); err != nil {
+		t.Fatalf("without the stop: %v", err)
+	}
+	stop.Set(math.MaxInt64)
+	_, fuel, err := inst.call(t, 1<<40, "f", 1000)
+	if err == nil || !strings.Contains(err.Error(), "unreachable") || fuel != 0 {
+		t.Errorf("with the stop: got (%d fuel, %v), want a trap at function entry, no fuel used", fuel, err)
 	}
 }

@@ -15,6 +15,7 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secElem   = 9
 	secCode   = 10
 )
 
@@ -76,11 +77,12 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	out := append([]byte(nil), wasm[:8]...)
 	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
 	global = append(global, opEnd)
-	exports := [][]byte{export(Export, m.globals)}
+	stop := []byte{valI64, 0x01, opI64Const, 0, opEnd} // i64, mutable, i64.const 0
+	exports := [][]byte{export(Export, m.globals), export(StopExport, m.globals+1)}
 	for i, g := range m.mutable {
 		exports = append(exports, export(GlobalExport(i), g))
 	}
-	pending := []addition{{secGlobal, [][]byte{global}}, {secExport, exports}}
+	pending := []addition{{secGlobal, [][]byte{global, stop}}, {secExport, exports}}
 	flush := func(beforeRank int) {
 		for len(pending) > 0 && sectionRank[pending[0].id] < beforeRank {
 			out = appendSection(out, pending[0].id, appendEntries(appendU32(nil, 0), pending[0].entries))
@@ -200,6 +202,8 @@ func (m *module) read(id byte, content []byte) error {
 		err = m.readGlobals(r)
 	case secExport:
 		err = m.readExports(r)
+	case secElem:
+		err = m.readElems(r)
 	}
 	if err != nil {
 		return err
@@ -329,7 +333,7 @@ func (m *module) readExports(r *reader) error {
 		name := string(r.name())
 		kind := r.byte()
 		index := r.u32()
-		if name == Export || strings.HasPrefix(name, globalExportPrefix) {
+		if name == Export || name == StopExport || strings.HasPrefix(name, globalExportPrefix) {
 			return fmt.Errorf("export section: the name %q is reserved for the host", name)
 		}
 		if kind == 0x03 && index >= m.globals && r.err == nil {
@@ -339,9 +343,62 @@ func (m *module) readExports(r *reader) error {
 	return nil
 }
 
+// readElems refuses element segments that put an imported function in a
+// table: call_indirect is charged as a call within the module, so a host
+// function must only be reached by call, which charges [HostCallFuel].
+func (m *module) readElems(r *reader) error {
+	for n := r.count(2); n > 0 && r.err == nil; n-- {
+		flags := r.u32()
+		if flags > 7 {
+			return fmt.Errorf("element section: segment flags %d are not supported", flags)
+		}
+		if flags&3 == 2 {
+			r.u32() // table
+		}
+		if flags&1 == 0 {
+			if err := skipConstExpr(r); err != nil {
+				return fmt.Errorf("element section: %w", err)
+			}
+		}
+		if flags&3 != 0 {
+			r.byte() // element kind or reference type
+		}
+		for k := r.count(1); k > 0 && r.err == nil; k-- {
+			f, isFunc := uint32(0), true
+			if flags&4 == 0 {
+				f = r.u32()
+			} else {
+				f, isFunc = elemExpr(r)
+			}
+			if isFunc && f < uint32(m.importedFuncs) && r.err == nil {
+				return fmt.Errorf("element section: a table holds imported function %d; host functions may only be called directly", f)
+			}
+		}
+	}
+	return nil
+}
+
+// elemExpr reads an element expression and returns the function it names,
+// if it is a ref.func.
+func elemExpr(r *reader) (uint32, bool) {
+	at := r.pos
+	if r.byte() == 0xd2 { // ref.func
+		f := r.u32()
+		if r.byte() == opEnd {
+			return f, true
+		}
+	}
+	r.pos = at
+	if err := skipConstExpr(r); err != nil && r.err == nil {
+		r.fail("%v", err)
+	}
+	return 0, false
+}
+
 var sectionNames = map[byte]string{
 	secType: "type section", secImport: "import section", secFunc: "function section",
-	secGlobal: "global section", secExport: "export section", secCode: "code section",
+	secGlobal: "global section", secExport: "export section", secElem: "element section",
+	secCode: "code section",
 }
 
 func sectionName(id byte) string { return sectionNames[id] }

@@ -11,7 +11,8 @@
 //	nan         returns the bits of NaNs made six ways (8 bytes each)
 //	put KEY     writes KEY (a well-behaved call, for comparison)
 //
-// Query ops: "write" writes a key, which a query may not.
+// Query ops: "write" writes a key, which a query may not; "loop" loops
+// forever.
 package main
 
 import (
@@ -62,9 +63,14 @@ func update(in []byte) ([]byte, error) {
 }
 
 func query(in []byte) ([]byte, error) {
-	if op, _, _ := cut(in); op == "write" {
+	switch op, _, _ := cut(in); op {
+	case "write":
 		guest.Set([]byte("k"), []byte("v"))
 		return nil, nil
+	case "loop":
+		for {
+			sink++
+		}
 	}
 	return nil, guest.Errorf(400, "unknown query %q", in)
 }

@@ -11,6 +11,7 @@
 //	count KEY    increments a global counter, reads KEY, outputs the counter
 //	             (decimal): the counter shows whether the instance was reused
 //	spin         loops forever
+//	compute      hashes and sorts forever: compute-heavy Go code
 //	exit         calls os.Exit(3), that is proc_exit
 //	bigkey       writes a key of MaxKeySize+1 bytes
 //	bigvalue     writes a value of MaxValueSize+1 bytes
@@ -35,14 +36,17 @@
 //	env          as for update
 //	count        increments the global counter and outputs it (decimal):
 //	             queries run on warm instances, which are not reset
+//	spin         loops forever
 package main
 
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -75,6 +79,8 @@ func update(in []byte) ([]byte, error) {
 		for {
 			counter++
 		}
+	case "compute":
+		compute()
 	case "exit":
 		os.Exit(3)
 	case "bigkey":
@@ -117,6 +123,10 @@ func query(in []byte) ([]byte, error) {
 	case "count":
 		counter++
 		return strconv.AppendInt(nil, int64(counter), 10), nil
+	case "spin":
+		for {
+			counter++
+		}
 	}
 	return nil, guest.Errorf(400, "unknown query op %q", op)
 }
@@ -142,6 +152,21 @@ func flood(arg []byte) []byte {
 		guest.Set(strconv.AppendInt(append(prefix, '-'), int64(i), 10), value)
 	}
 	return strconv.AppendInt(nil, int64(i), 10)
+}
+
+// compute hashes 4 KiB and sorts 1,000 numbers, over and over.
+func compute() {
+	buf := make([]byte, 4096)
+	nums := make([]uint64, 1000)
+	for {
+		sum := sha256.Sum256(buf)
+		copy(buf, sum[:])
+		for i := range nums {
+			nums[i] = binary.LittleEndian.Uint64(sum[i%4*8:]) * uint64(i+1)
+		}
+		slices.Sort(nums)
+		counter++
+	}
 }
 
 func env() []byte {
