@@ -132,8 +132,14 @@ func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
 // whether an entry succeeds cannot depend on how entries were grouped.
 const flushBytes = 32 << 20
 
+// flushOps is how many writes the batch of a run of entries holds before
+// Update commits it: a key written by many entries is found in a batch at
+// a cost that grows with the versions of it the batch holds, which a scan
+// pays (see store.Txn).
+const flushOps = 1 << 16
+
 // Update applies committed entries, in batches of up to about flushBytes
-// of writes, each recorded with its last entry's index as the applied
+// and flushOps of writes, each recorded with its last entry's index as the applied
 // index.
 //
 // An entry whose call ran past the watchdog ([wasm.ErrWatchdog]) halts the
@@ -177,7 +183,7 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	}
 	ctx := context.Background()
 	n := 0
-	for n < len(entries) && (n == 0 || txn.Size() < s.flushBytes) {
+	for n < len(entries) && (n == 0 || txn.Size() < s.flushBytes && txn.Ops() < flushOps) {
 		e := &entries[n]
 		n++
 		if index, want, ok := decodeVerify(e.Cmd); ok {

@@ -33,6 +33,20 @@ type Txn struct {
 	// began.
 	stored, storedAtBegin uint64
 	storedRead            bool
+
+	// written is the value of each user key the transaction wrote, as it
+	// stands now: a key written again and again is read from here, not
+	// from the batch, in which finding a key costs more with each version
+	// of it the batch holds.
+	written map[string]current
+	// ops counts the batch's writes, rollbacks' included.
+	ops int
+}
+
+// current is the value of a key the transaction wrote, or its absence.
+type current struct {
+	value  []byte
+	absent bool
 }
 
 // undoRecord restores one key to the value it had before an entry wrote it.
@@ -44,7 +58,7 @@ type undoRecord struct {
 
 // Txn starts a transaction on a shard.
 func (d *DB) Txn(shardID uint64) *Txn {
-	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New()}
+	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New(), written: make(map[string]current)}
 }
 
 // Begin marks the start of one entry's writes, which l bounds.
@@ -75,6 +89,10 @@ func (t *Txn) readStored() error {
 // Size returns the bytes the transaction's batch holds.
 func (t *Txn) Size() int { return t.batch.Len() }
 
+// Ops returns how many writes the transaction's batch holds, the undoing
+// writes of rollbacks included.
+func (t *Txn) Ops() int { return t.ops }
+
 // WritesDigest returns the SHA-256 of the writes since the last
 // [Txn.Begin] (none after a [Txn.Rollback]), in the order they were made:
 // what the entry did to the state, for the shard's running checksum.
@@ -96,13 +114,7 @@ func (t *Txn) digest(op byte, fields ...[]byte) {
 func (t *Txn) Rollback() error {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		u := t.undo[i]
-		var err error
-		if u.absent {
-			err = t.batch.Delete(u.key, nil)
-		} else {
-			err = t.batch.Set(u.key, u.value, nil)
-		}
-		if err != nil {
+		if err := t.put(u.key, u.value, u.absent); err != nil {
 			return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
 		}
 	}
@@ -117,7 +129,14 @@ func (t *Txn) Get(key []byte) (value []byte, ok bool, err error) {
 	if err := checkKey(key); err != nil {
 		return nil, false, err
 	}
-	val, err := get(t.batch, userKey(t.shardID, key))
+	k := userKey(t.shardID, key)
+	if c, ok := t.written[string(k)]; ok {
+		if c.absent {
+			return nil, false, nil
+		}
+		return append([]byte{}, c.value...), true, nil
+	}
+	val, err := get(t.batch, k) // a copy
 	if err != nil {
 		return nil, false, fmt.Errorf("get from shard %d: %w", t.shardID, err)
 	}
@@ -131,7 +150,8 @@ func (t *Txn) Scan(start, end []byte, limit int) ([]KV, error) {
 }
 
 // Set writes a user key. A write past the entry's limits fails with an
-// [*outcome.Error] of kind [outcome.OverLimit], and writes nothing.
+// [*outcome.Error] of kind [outcome.OverLimit], and writes nothing. The
+// transaction keeps value: the caller must not change it afterwards.
 func (t *Txn) Set(key, value []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
@@ -149,7 +169,7 @@ func (t *Txn) Set(key, value []byte) error {
 		return err
 	}
 	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
-	if err := t.batch.Set(k, value, nil); err != nil {
+	if err := t.put(k, value, false); err != nil {
 		return fmt.Errorf("set in shard %d: %w", t.shardID, err)
 	}
 	t.digest('s', key, value)
@@ -175,21 +195,47 @@ func (t *Txn) Delete(key []byte) error {
 		return err
 	}
 	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
-	if err := t.batch.Delete(k, nil); err != nil {
+	if err := t.put(k, nil, true); err != nil {
 		return fmt.Errorf("delete in shard %d: %w", t.shardID, err)
 	}
 	t.digest('d', key)
 	return nil
 }
 
-// read returns the value of k before a write, for the undo log and the
-// stored-bytes count.
+// read returns the value of the user key k as the transaction sees it,
+// nil if it is absent. The caller must not change it.
 func (t *Txn) read(k []byte) ([]byte, error) {
-	old, err := get(t.batch, k)
-	if err != nil {
-		return nil, fmt.Errorf("read before write in shard %d: %w", t.shardID, err)
+	if c, ok := t.written[string(k)]; ok {
+		if c.absent {
+			return nil, nil
+		}
+		return c.value, nil
 	}
-	return old, nil
+	v, err := get(t.batch, k)
+	if err != nil {
+		return nil, fmt.Errorf("read shard %d: %w", t.shardID, err)
+	}
+	return v, nil
+}
+
+// put writes the user key k to the batch, and remembers what it now is.
+// value is the caller's, which must not change it.
+func (t *Txn) put(k, value []byte, absent bool) error {
+	var err error
+	if absent {
+		err = t.batch.Delete(k, nil)
+	} else {
+		err = t.batch.Set(k, value, nil)
+	}
+	if err != nil {
+		return err
+	}
+	t.ops++
+	if value == nil && !absent {
+		value = []byte{} // present, but empty: not absent
+	}
+	t.written[string(k)] = current{value: value, absent: absent}
+	return nil
 }
 
 // account counts one write of n bytes that changes the shard's stored
