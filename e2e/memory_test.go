@@ -16,17 +16,17 @@ import (
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
-// memoryClients are the admin's clients of a process under attack.
-type memoryClients struct {
+// adminClients are the admin's clients of a process under attack.
+type adminClients struct {
 	modules synodv1connect.ModuleServiceClient
 	shards  synodv1connect.ShardServiceClient
 	data    synodv1connect.DataServiceClient
 }
 
-// memoryClients returns the admin's clients.
-func (a *attacked) memoryClients() memoryClients {
+// adminClients returns the admin's clients.
+func (a *attacked) adminClients() adminClients {
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: access.Bearer(a.token, &http.Transport{MaxIdleConnsPerHost: 32})}
-	return memoryClients{
+	return adminClients{
 		modules: synodv1connect.NewModuleServiceClient(hc, a.addr),
 		shards:  synodv1connect.NewShardServiceClient(hc, a.addr),
 		data:    synodv1connect.NewDataServiceClient(hc, a.addr),
@@ -43,7 +43,7 @@ func TestMemoryReturnsOnDevProcess(t *testing.T) {
 	// The default timeouts: the queries take seconds on a busy machine.
 	a := startDevProcess(t, nil)
 	a.mustServe(t)
-	c := a.memoryClients()
+	c := a.adminClients()
 	start := a.stats(t)
 	// The attacks with small memories first: the process then holds what
 	// it keeps whatever the memories (the binary's pages that these paths
@@ -76,7 +76,7 @@ func TestMemoryReturnsOnDevProcess(t *testing.T) {
 // startupGrowth uploads n distinct modules whose start-up grows their
 // memory to 256 MiB, which are refused, and then n that grow it by pages,
 // under the limit, which each run a shard.
-func startupGrowth(t *testing.T, a *attacked, c memoryClients, n int, pages uint32) {
+func startupGrowth(t *testing.T, a *attacked, c adminClients, n int, pages uint32) {
 	t.Helper()
 	before := a.stats(t)
 	for i := range n {
@@ -103,7 +103,7 @@ func startupGrowth(t *testing.T, a *attacked, c memoryClients, n int, pages uint
 
 // concurrentQueries runs n concurrent stale queries on one shard, each
 // growing its instance's memory to 1+pages pages and writing them.
-func concurrentQueries(t *testing.T, a *attacked, c memoryClients, n int, pages uint32) {
+func concurrentQueries(t *testing.T, a *attacked, c adminClients, n int, pages uint32) {
 	t.Helper()
 	c.withShards(t, fmt.Sprintf("queries-%d", n), []uint32{0}, pages, func(names []string) {
 		before := a.stats(t)
@@ -132,7 +132,7 @@ func concurrentQueries(t *testing.T, a *attacked, c memoryClients, n int, pages 
 // withShards uploads a module for each of startPages (see memoryGuest),
 // creates a shard of each, calls each once, runs during, and deletes the
 // shards and the modules.
-func (c memoryClients) withShards(t *testing.T, prefix string, startPages []uint32, queryPages uint32, during func(names []string)) {
+func (c adminClients) withShards(t *testing.T, prefix string, startPages []uint32, queryPages uint32, during func(names []string)) {
 	t.Helper()
 	var names, hashes []string
 	for i, pages := range startPages {
@@ -141,7 +141,11 @@ func (c memoryClients) withShards(t *testing.T, prefix string, startPages []uint
 			t.Fatalf("upload: %v", err)
 		}
 		hash, name := up.Msg.GetModule().GetHash(), fmt.Sprintf("%s-%d", prefix, i)
-		if _, err := c.shards.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{Name: name, ModuleHash: hash, ReplicaCount: 1})); err != nil {
+		if _, err := c.shards.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
+			// The cap: a query that grows its memory by 100 MiB pays
+			// for every page it asks for (docs/abi.md).
+			Name: name, ModuleHash: hash, ReplicaCount: 1, FuelLimit: 1_000_000_000,
+		})); err != nil {
 			t.Fatalf("create shard %s: %v", name, err)
 		}
 		names, hashes = append(names, name), append(hashes, hash)
@@ -162,7 +166,7 @@ func (c memoryClients) withShards(t *testing.T, prefix string, startPages []uint
 
 // mustPropose proposes to a new shard until its replica has started and
 // answers, with a generous deadline.
-func (c memoryClients) mustPropose(t *testing.T, shard string) {
+func (c adminClients) mustPropose(t *testing.T, shard string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"io/fs"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,27 +10,9 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
-	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
-
-// tenant is a client of an attacked process with its admin key.
-type tenant struct {
-	modules synodv1connect.ModuleServiceClient
-	shards  synodv1connect.ShardServiceClient
-	data    synodv1connect.DataServiceClient
-}
-
-func (a *attacked) tenant() tenant {
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: access.Bearer(a.token, http.DefaultTransport)}
-	return tenant{
-		modules: synodv1connect.NewModuleServiceClient(client, a.addr),
-		shards:  synodv1connect.NewShardServiceClient(client, a.addr),
-		data:    synodv1connect.NewDataServiceClient(client, a.addr),
-	}
-}
 
 // disk is the size of a data directory's files: the state database's
 // write-ahead logs apart, since pebble keeps up to five of them (each up
@@ -70,7 +51,7 @@ func diskOf(t *testing.T, dir string) disk {
 // bounded; and deleting the shard gives its disk back.
 func TestWriteFlood(t *testing.T) {
 	a := startAttacked(t)
-	c := a.tenant()
+	c := a.adminClients()
 	ctx := context.Background()
 	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, probe)}))
 	if err != nil {
