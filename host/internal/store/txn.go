@@ -39,8 +39,6 @@ type Txn struct {
 	// from the batch, in which finding a key costs more with each version
 	// of it the batch holds.
 	written map[string]current
-	// ops counts the batch's writes, rollbacks' included.
-	ops int
 }
 
 // current is the value of a key the transaction wrote, or its absence.
@@ -91,7 +89,7 @@ func (t *Txn) Size() int { return t.batch.Len() }
 
 // Ops returns how many writes the transaction's batch holds, the undoing
 // writes of rollbacks included.
-func (t *Txn) Ops() int { return t.ops }
+func (t *Txn) Ops() int { return int(t.batch.Count()) }
 
 // WritesDigest returns the SHA-256 of the writes since the last
 // [Txn.Begin] (none after a [Txn.Rollback]), in the order they were made:
@@ -230,7 +228,6 @@ func (t *Txn) put(k, value []byte, absent bool) error {
 	if err != nil {
 		return err
 	}
-	t.ops++
 	if value == nil && !absent {
 		value = []byte{} // present, but empty: not absent
 	}
