@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -88,12 +87,6 @@ func testFuel(t *testing.T, network bool) {
 // server (the client sets no deadline of its own, so the answer is the
 // server's), and the shard answers the next query. Each consistency level
 // has a shard of its own, whose fuel rate the other's loop has not spent.
-//
-// Go's collector is off while a query runs: compiled guest code cannot be
-// stopped by Go's scheduler, so a collection that starts while it runs
-// stops the whole process, the timer that would stop the query included,
-// until the call ends (docs/design.md, "Guest code does not yield its
-// thread"). This cluster runs in the test's process.
 func TestQueryDeadline(t *testing.T) {
 	forEachTransport(t, testQueryDeadline)
 }
@@ -114,11 +107,9 @@ func testQueryDeadline(t *testing.T, network bool) {
 		}
 		req := connect.NewRequest(&synodv1.QueryRequest{Shard: shard, Query: []byte("loop"), Consistency: level})
 		req.Header().Set("Connect-Timeout-Ms", "200")
-		gc := debug.SetGCPercent(-1)
 		start := time.Now()
 		_, err := c.data.Query(ctx, req)
 		took := time.Since(start)
-		debug.SetGCPercent(gc)
 		t.Logf("%s: a looping query with a deadline of 200 ms was answered after %s: %v", level, took, err)
 		if connectCode(t, err) != connect.CodeDeadlineExceeded {
 			t.Errorf("%s: got %v, want deadline_exceeded", level, err)

@@ -34,7 +34,8 @@ const heavyShards = 4
 // neighbour's p99 within 2× its baseline); and beside heavyShards shards
 // looping at the largest budget, one client each (issue 11: they take
 // turns in each host's heavy-call slots, and leave the neighbour and the
-// health endpoint alone). In process: three hosts, the gateway and the
+// health endpoint alone; a command that waits its turn past the
+// gateway's deadline counts as a timeout). In process: three hosts, the gateway and the
 // clients share the machine.
 func BenchmarkNeighbour(b *testing.B) {
 	c := sharedCluster(b)
@@ -67,7 +68,8 @@ func BenchmarkNeighbour(b *testing.B) {
 		b.Run(beside.name, func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
-			var loops, throttled, unexpected atomic.Int64
+			var loops, throttled, timedOut, unexpected atomic.Int64
+			var firstUnexpected atomic.Pointer[string]
 			for _, shard := range beside.shards {
 				wg.Go(func() {
 					for ctx.Err() == nil {
@@ -78,8 +80,14 @@ func BenchmarkNeighbour(b *testing.B) {
 							loops.Add(1)
 						case exhausted && strings.Contains(err.Error(), "fuel rate"):
 							throttled.Add(1)
+						case connect.CodeOf(err) == connect.CodeDeadlineExceeded && ctx.Err() == nil:
+							// It waited its turn in the heavy-call slots
+							// past the gateway's deadline.
+							timedOut.Add(1)
 						case ctx.Err() == nil:
 							unexpected.Add(1)
+							msg := fmt.Sprint(err)
+							firstUnexpected.CompareAndSwap(nil, &msg)
 						}
 					}
 				})
@@ -109,8 +117,9 @@ func BenchmarkNeighbour(b *testing.B) {
 			if len(beside.shards) > 0 {
 				b.ReportMetric(float64(loops.Load())/elapsed.Seconds(), "loops/s")
 				b.ReportMetric(float64(throttled.Load())/elapsed.Seconds(), "throttled/s")
+				b.ReportMetric(float64(timedOut.Load())/elapsed.Seconds(), "timeouts/s")
 				if n := unexpected.Load(); n > 0 {
-					b.Errorf("%d looping commands neither ran out of fuel nor were throttled", n)
+					b.Errorf("%d looping commands neither ran out of fuel nor were throttled; the first: %s", n, *firstUnexpected.Load())
 				}
 			}
 		})

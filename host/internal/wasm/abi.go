@@ -9,6 +9,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/synodhq/synod/host/internal/store"
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 	"github.com/synodhq/synod/internal/outcome"
 )
 
@@ -101,12 +102,19 @@ func hostFunctions() []hostFunction {
 	}
 }
 
+// instantiateHostModule provides Synod's host functions, and the meter's
+// yield function (see yield).
 func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(hostModuleName)
 	for _, f := range hostFunctions() {
 		b = b.NewFunctionBuilder().WithGoModuleFunction(f.fn, f.params, f.results).Export(f.name)
 	}
-	_, err := b.Instantiate(ctx)
+	if _, err := b.Instantiate(ctx); err != nil {
+		return err
+	}
+	_, err := rt.NewHostModuleBuilder(meter.YieldModule).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(yield), nil, nil).Export(meter.YieldName).
+		Instantiate(ctx)
 	return err
 }
 

@@ -1,8 +1,10 @@
 package wasm
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/synodhq/synod/host/internal/wasm/meter"
 	"github.com/synodhq/synod/internal/outcome"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -31,6 +33,10 @@ const (
 	// property of the module alone, so a module that needs more is refused
 	// at upload.
 	startFuel = 100_000_000
+	// yieldFuel is how much fuel a call runs between two yields to the
+	// host (see yield): at most about a millisecond on the reference
+	// machine.
+	yieldFuel = 1 << 20
 )
 
 // The fuel host functions charge (docs/abi.md), besides the instructions
@@ -71,13 +77,32 @@ func readFuel(n int) uint64 { return uint64(n) * readByteFuel }
 // whole budget.
 const outOfFuelReason = "out of fuel"
 
-// fuelGauge is the fuel global of one instance.
+// fuelGauge is the fuel global of one instance, and its yield-at global
+// (see meter.YieldAtExport).
 type fuelGauge struct {
-	g api.MutableGlobal
+	g       api.MutableGlobal
+	yieldAt api.MutableGlobal
 }
 
-// fill sets the fuel left to budget.
-func (f fuelGauge) fill(budget uint64) { f.g.Set(budget) }
+// gaugeOf returns the fuel gauge of an instrumented module, or an error if
+// mod is not one.
+func gaugeOf(mod api.Module) (fuelGauge, error) {
+	g, ok := mod.ExportedGlobal(meter.Export).(api.MutableGlobal)
+	if !ok {
+		return fuelGauge{}, fmt.Errorf("instrumented module has no %s global", meter.Export)
+	}
+	yieldAt, ok := mod.ExportedGlobal(meter.YieldAtExport).(api.MutableGlobal)
+	if !ok {
+		return fuelGauge{}, fmt.Errorf("instrumented module has no %s global", meter.YieldAtExport)
+	}
+	return fuelGauge{g, yieldAt}, nil
+}
+
+// fill sets the fuel left to budget, and the next yield yieldFuel later.
+func (f fuelGauge) fill(budget uint64) {
+	f.g.Set(budget)
+	f.yieldAt.Set(uint64(max(0, int64(budget)-yieldFuel)))
+}
 
 // left returns the fuel left; it is negative after the guest ran out.
 func (f fuelGauge) left() int64 { return int64(f.g.Get()) }
@@ -100,6 +125,31 @@ func (f fuelGauge) used(budget uint64) (uint64, bool) {
 		return budget, true
 	}
 	return budget - uint64(left), false
+}
+
+// yield is the function the meter's checks call every yieldFuel or so of
+// fuel (see meter.YieldAtExport). Compiled guest code never returns to the
+// Go runtime on its own: a garbage collection, which must stop every
+// goroutine, would wait for the longest call to end, stalling the whole
+// process, and a query could not be stopped at its deadline. Being Go
+// code, yield lets the runtime stop the goroutine, and it ends a call that
+// ran out of fuel or whose context ended (a query past its deadline: an
+// update's context never ends, see [Module.Call]). It charges no fuel and
+// changes nothing the guest sees, so a call computes the same wherever it
+// yields.
+func yield(ctx context.Context, mod api.Module, _ []uint64) {
+	fuel, err := gaugeOf(mod)
+	if err != nil {
+		violate("%v", err)
+	}
+	left := fuel.left()
+	switch {
+	case left < 0:
+		violate(outOfFuelReason)
+	case ctx.Err() != nil:
+		violate("stopped: %v", context.Cause(ctx))
+	}
+	fuel.yieldAt.Set(uint64(max(0, left-yieldFuel)))
 }
 
 func outOfFuel(budget uint64) *outcome.Trap {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
-	"github.com/synodhq/synod/host/internal/wasm/meter"
 	"github.com/synodhq/synod/internal/outcome"
 )
 
@@ -122,21 +120,13 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	inst.stderr.reset()
 	inst.fuel.fill(budget)
 	st := inst.state(kv, entry == Query)
-	stop := func() bool { return true }
-	if entry == Query {
-		// The meter's checks see the stop global (see meter.StopExport).
-		stop = context.AfterFunc(ctx, func() { inst.stop.Set(math.MaxInt64) })
-	}
 	start := time.Now()
 	out, err = inst.call(context.WithValue(ctx, callKey{}, st), entry, input, st)
-	if !stop() {
-		// The stop global is set, or about to be: the instance is done
-		// (put drops a closed instance).
-		_ = inst.mod.Close(ctx)
-		if err != nil {
-			m.drop(inst, false)
-			return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
-		}
+	if err != nil && ctx.Err() != nil {
+		// A query stopped at a yield, or failed as its context ended:
+		// either way its caller has gone, and the instance is dropped.
+		m.drop(inst, false)
+		return nil, 0, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	fuel, exhausted := inst.fuel.used(budget)
 	if took := time.Since(start); took > m.rt.cfg.Watchdog {
@@ -397,7 +387,6 @@ type instance struct {
 	env     *detEnv
 	stderr  *stderrTail
 	fuel    fuelGauge
-	stop    api.MutableGlobal // see meter.StopExport
 	alloc   api.Function
 	update  api.Function
 	query   api.Function
@@ -437,13 +426,9 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 			_ = mod.Close(ctx)
 		}
 	}()
-	g, ok := mod.ExportedGlobal(meter.Export).(api.MutableGlobal)
-	if !ok {
-		return nil, fmt.Errorf("instrumented module has no %s global", meter.Export)
-	}
-	stop, ok := mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
-	if !ok {
-		return nil, fmt.Errorf("instrumented module has no %s global", meter.StopExport)
+	fuel, err := gaugeOf(mod)
+	if err != nil {
+		return nil, err
 	}
 	inst = &instance{
 		mod:     mod,
@@ -451,8 +436,7 @@ func (m *Module) instantiate(ctx context.Context) (inst *instance, err error) {
 		globals: mutableGlobals(mod),
 		env:     env,
 		stderr:  stderr,
-		fuel:    fuelGauge{g},
-		stop:    stop,
+		fuel:    fuel,
 		alloc:   mod.ExportedFunction(exportAlloc),
 		update:  mod.ExportedFunction(exportUpdate),
 		query:   mod.ExportedFunction(exportQuery),

@@ -284,10 +284,8 @@ func TestOutOfFuel(t *testing.T) {
 // that its instance is not reused; and that an update is never
 // interrupted by its context, whose outcome must be the same on every
 // replica.
-//
-// Not parallel: the deadline is acted on by another goroutine, which
-// needs a free P, and guest code does not yield its P (docs/design.md).
 func TestQueryDeadline(t *testing.T) {
+	t.Parallel()
 	m := load(t, newRuntime(t, wasm.Config{PoolSize: 1}), testwasm.Build(t, probe))
 	if out, _, err := m.Call(t.Context(), wasm.Query, []byte("count"), wasm.Env{}, newMemKV()); err != nil || string(out) != "1" {
 		t.Fatalf("count: got (%s, %v), want 1", out, err)

@@ -374,7 +374,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
 	// The meter checks the limits on code (see codeLimits) as it decodes.
-	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, MaxMemoryPages: r.cfg.MemoryLimitPages, Limits: codeLimits})
+	metered, err := meter.Instrument(wasm, meter.Options{StartFuel: startFuel, YieldFuel: yieldFuel, MaxMemoryPages: r.cfg.MemoryLimitPages, Limits: codeLimits})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
@@ -503,6 +503,9 @@ func checkImports(c wazero.CompiledModule) error {
 				return fmt.Errorf("%w: it imports %s.%s; guests have no files or network, and only these WASI functions are provided: %s",
 					ErrInvalidModule, module, name, strings.Join(slices.Sorted(maps.Keys(wasiFunctions)), ", "))
 			}
+		case meter.YieldModule:
+			// Imported by the meter, which refuses modules that import
+			// from it themselves.
 		case hostModuleName:
 			want, ok := hostSigs[name]
 			if !ok {

@@ -82,7 +82,7 @@ func (m *module) instrumentBody(body []byte, params int) ([]byte, bodyCost, erro
 		return nil, bodyCost{}, fmt.Errorf("local declarations: %d locals", locals)
 	}
 	w := &rewriter{
-		r: reader{buf: body, pos: r.pos}, fuel: m.globals, imports: uint32(m.importedFuncs), local: uint32(locals), scratch: uint32(locals) + 1,
+		r: reader{buf: body, pos: r.pos}, fuel: m.globals, imports: uint32(m.importedFuncs), callee: -1, local: uint32(locals), scratch: uint32(locals) + 1,
 		limits: m.limits, typeParams: m.params, blocks: 1,
 	}
 	w.load()
@@ -170,10 +170,13 @@ const (
 // counts a call that ends with the global negative as out of fuel, trap or
 // not.
 type rewriter struct {
-	r           reader
-	out         []byte
-	fuel        uint32 // the fuel global
-	imports     uint32 // the number of imported functions
+	r       reader
+	out     []byte
+	fuel    uint32 // the fuel global
+	imports uint32 // the number of imported functions: the yield function's index
+	// callee is the function the instruction being read names (a call
+	// or ref.func), or -1.
+	callee      int64
 	local       uint32 // the local that holds the fuel left
 	scratch     uint32 // the scratch local, if used
 	usedScratch bool
@@ -226,7 +229,13 @@ func (w *rewriter) run() error {
 		case growPages:
 			w.chargeDynamic(0x86, pageShift) // i64.shl
 		}
-		w.out = append(w.out, w.r.buf[start:w.r.pos]...)
+		if w.callee >= 0 {
+			// A call or ref.func: opcode and function index.
+			w.out = appendU32(append(w.out, op), renumbered(uint32(w.callee), w.imports))
+			w.callee = -1
+		} else {
+			w.out = append(w.out, w.r.buf[start:w.r.pos]...)
+		}
 		if c == call {
 			w.load()
 		}
@@ -284,22 +293,23 @@ var blocksOf = map[byte]int{opBlock: 1, opLoop: 2, opIf: 3}
 
 // Opcodes the rewriter emits or needs to recognise.
 const (
-	opUnreachable = 0x00
-	opBlock       = 0x02
-	opLoop        = 0x03
-	opIf          = 0x04
-	opEnd         = 0x0b
-	opBrIf        = 0x0d
-	opLocalGet    = 0x20
-	opLocalSet    = 0x21
-	opLocalTee    = 0x22
-	opGlobalGet   = 0x23
-	opGlobalSet   = 0x24
-	opI64Const    = 0x42
-	opI64LtS      = 0x53
-	opI64Sub      = 0x7d
-	opI64Extend   = 0xad // i64.extend_i32_u
-	blockEmpty    = 0x40
+	opBlock     = 0x02
+	opLoop      = 0x03
+	opIf        = 0x04
+	opEnd       = 0x0b
+	opBrIf      = 0x0d
+	opLocalGet  = 0x20
+	opLocalSet  = 0x21
+	opLocalTee  = 0x22
+	opGlobalGet = 0x23
+	opGlobalSet = 0x24
+	opI64Const  = 0x42
+	opI64LtS    = 0x53
+	opI64Sub    = 0x7d
+	opI64Extend = 0xad // i64.extend_i32_u
+	opCall      = 0x10
+	opRefFunc   = 0xd2
+	blockEmpty  = 0x40
 )
 
 // enter loads the fuel global into the function's fuel local and checks
@@ -307,7 +317,7 @@ const (
 func (w *rewriter) enter() {
 	w.out = appendU32(append(w.out, opGlobalGet), w.fuel)
 	w.out = appendU32(append(w.out, opLocalTee), w.local)
-	w.trapIfNegative()
+	w.check()
 }
 
 // load copies the fuel global into the function's fuel local.
@@ -334,7 +344,7 @@ func (w *rewriter) charge(check bool) {
 		return
 	}
 	w.out = appendU32(append(w.out, opLocalTee), w.local)
-	w.trapIfNegative()
+	w.check()
 }
 
 // chargeDynamic charges and checks the pending cost and the count on top
@@ -352,17 +362,18 @@ func (w *rewriter) chargeDynamic(shiftOp byte, shift int64) {
 	w.out = append(w.out, shiftOp, opI64Sub)
 	w.out = appendU32(append(w.out, opLocalTee), w.local)
 	w.pending = 0
-	w.trapIfNegative()
+	w.check()
 }
 
-// trapIfNegative consumes the fuel left, on top of the stack, and traps if
-// it is below the stop global (the one after the fuel global), 0 unless
-// the host stops the call, storing the fuel in the global first so that
-// the host sees the exhaustion.
-func (w *rewriter) trapIfNegative() {
+// check consumes the fuel left, on top of the stack, and if it is below
+// the yield-at global (the one after the fuel global) stores it in the
+// fuel global and calls the yield function, which traps if the fuel is
+// negative (see [YieldAtExport]).
+func (w *rewriter) check() {
 	w.blocks += blocksOf[opIf]
 	w.out = appendU32(append(w.out, opGlobalGet), w.fuel+1)
 	w.out = append(w.out, opI64LtS, opIf, blockEmpty)
 	w.store()
-	w.out = append(w.out, opUnreachable, opEnd)
+	w.out = appendU32(append(w.out, opCall), w.imports)
+	w.out = append(w.out, opEnd)
 }

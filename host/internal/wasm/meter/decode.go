@@ -45,10 +45,12 @@ func (w *rewriter) decode(op byte) (class, error) {
 			out = out || c == exit
 		}
 		return branchTable(back, out), nil
-	case op == 0x10: // call
-		if r.u32() < w.imports {
+	case op == opCall:
+		f := r.u32()
+		if f < w.imports {
 			w.weight = 1 + HostCallFuel
 		}
+		w.callee = int64(f)
 		return call, nil
 	case op == 0x11: // call_indirect: type, table
 		r.u32()
@@ -94,8 +96,8 @@ func (w *rewriter) decode(op byte) (class, error) {
 			return plain, fmt.Errorf("ref.null of type %#x is not supported", t)
 		}
 	case op == 0xd1: // ref.is_null
-	case op == 0xd2: // ref.func
-		r.u32()
+	case op == opRefFunc:
+		w.callee = int64(r.u32())
 	case op == 0xfc:
 		return w.decodeMisc()
 	case op == 0xfd:

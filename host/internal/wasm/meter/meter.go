@@ -2,23 +2,26 @@
 // it uses, the same way on every machine.
 //
 // [Instrument] adds one mutable i64 global, exported as [Export], that
-// holds the fuel a call has left, and one mutable i64, exported as
-// [StopExport], that makes the next check trap when set (see there). The host sets it before a call and reads
-// it after. Every function body is rewritten so that each straight-line
-// run of instructions subtracts its cost before control can leave the run
-// (before every loop, if, else, branch, call and return), keeping the fuel
-// in a local while the function runs and in the global across calls.
+// holds the fuel a call has left, and one, exported as [YieldAtExport],
+// below which the next check calls the host (see there). The host sets
+// both before a call and reads the fuel after. Every function body is
+// rewritten so that each straight-line run of instructions subtracts its
+// cost before control can leave the run (before every loop, if, else,
+// branch, call and return), keeping the fuel in a local while the
+// function runs and in the global across calls.
 //
 // Every loop iteration ends in a branch and every call charges at least
 // the call, so no code repeats without paying. Exhaustion is checked at
 // function entry, before every branch that may go back to a loop, and
 // before every bulk memory or table instruction; between two checks a
 // function runs at most its own length, so a call can overdraw its fuel
-// only by that. A check that finds the fuel negative stores it and traps
-// with unreachable, and the host treats any call that ends with the global
-// negative as out of fuel, trap or not. The count depends only on the
-// module and the path its code takes, never on the machine or the
-// compiler, so every replica counts the same.
+// only by that. A check that finds the fuel below the yield-at global
+// stores it and calls the function the module imports as [YieldModule]
+// [YieldName], which traps if the fuel is negative, and the host treats
+// any call that ends with the global negative as out of fuel, trap or not.
+// The count depends only on the module and the path its code takes, never
+// on the machine, the compiler or where the host yields, so every replica
+// counts the same.
 //
 // The fuel schedule is part of the guest ABI (docs/abi.md), and so of
 // the replicated contract: every replica must count the same. Its weights
@@ -42,6 +45,12 @@
 //
 // Host functions charge the same global for their own work.
 //
+// The yield function is imported after the module's own imports, so each
+// function the module defines moves up one index: Instrument renumbers
+// every reference to one (calls, ref.func, exports, the start function,
+// element segments, global initialisers, and the function and local names
+// of the name section, whose other subsections it drops).
+//
 // Instrument also prepares a module to be reset between calls, so that
 // every call starts from the same state whatever ran before it: it exports
 // every mutable global the module defines ([GlobalExport]), and refuses
@@ -59,13 +68,32 @@ package meter
 // global. A module that already exports this name is refused.
 const Export = "synod_fuel"
 
-// StopExport is the name under which an instrumented module exports its
-// stop global, an i64 that starts at 0: every check traps if the fuel left
-// is below it, so that the host can stop a call from another goroutine (a
-// query past its deadline) by setting it to the largest i64, without a
-// check of its own in every loop. A module that already exports this
-// name is refused.
-const StopExport = "synod_stop"
+// YieldAtExport is the name under which an instrumented module exports
+// its yield-at global, an i64: every check calls the yield function
+// ([YieldModule] [YieldName]) when the fuel left is below it. It starts at
+// [Options.StartFuel] less [Options.YieldFuel], and at least 0, so that a
+// check finding the fuel negative always calls it. A module that already
+// exports this name is refused.
+//
+// The yield function is the host's, and runs with the guest paused: it
+// traps if the fuel is negative or the call must stop (a query past its
+// deadline), and otherwise lowers the global by the fuel it lets the call
+// run until the next yield, and returns. It must charge no fuel and
+// change nothing the guest can see, so that where the host yields never
+// changes what a call computes. Compiled guest code does not otherwise
+// return to the Go runtime, whose garbage collector waits for every
+// goroutine: the yields bound that wait, and let the host stop a call
+// from outside without a check of its own in every loop.
+const YieldAtExport = "synod_yield_at"
+
+// YieldModule and YieldName name the function an instrumented module
+// imports for its checks to call (see [YieldAtExport]). It takes nothing
+// and returns nothing. A module that imports anything from YieldModule
+// itself is refused.
+const (
+	YieldModule = "synod_meter"
+	YieldName   = "yield"
+)
 
 // The weights of the fuel schedule beyond 1 per instruction. Changing any
 // of them changes how much fuel calls use, which replicas must agree on:

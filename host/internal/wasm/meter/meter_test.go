@@ -2,7 +2,7 @@ package meter_test
 
 import (
 	"context"
-	"math"
+	"errors"
 	"strings"
 	"testing"
 
@@ -18,16 +18,42 @@ const compute = "github.com/synodhq/synod/host/internal/wasm/meter/testdata/comp
 
 // instance is a module instantiated in its own runtime, metered or not.
 type instance struct {
-	mod  api.Module
-	fuel api.MutableGlobal // nil when not metered
+	mod     api.Module
+	fuel    api.MutableGlobal // nil when not metered
+	yieldAt api.MutableGlobal
+	// yieldFuel is the fuel between yields; yields counts them, and stop
+	// makes the next one trap.
+	yieldFuel int64
+	yields    int
+	stop      bool
+}
+
+// errOutOfFuel and errStopped are how the test yield function traps.
+var (
+	errOutOfFuel = errors.New("out of fuel")
+	errStopped   = errors.New("stopped")
+)
+
+// yield is the host side of the meter's checks, as package wasm does it.
+func (inst *instance) yield(context.Context, api.Module, []uint64) {
+	inst.yields++
+	left := int64(inst.fuel.Get())
+	switch {
+	case left < 0:
+		panic(errOutOfFuel)
+	case inst.stop:
+		panic(errStopped)
+	}
+	inst.yieldAt.Set(uint64(max(0, left-inst.yieldFuel)))
 }
 
 func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
 	tb.Helper()
 	ctx := context.Background()
+	inst := &instance{yieldFuel: 1 << 20}
 	if metered {
 		var err error
-		if bin, err = meter.Instrument(bin, meter.Options{StartFuel: 1 << 40, MaxMemoryPages: 4096}); err != nil {
+		if bin, err = meter.Instrument(bin, meter.Options{StartFuel: 1 << 40, YieldFuel: inst.yieldFuel, MaxMemoryPages: 4096}); err != nil {
 			tb.Fatalf("instrument: %v", err)
 		}
 	}
@@ -36,13 +62,23 @@ func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
 		WithCompilationCache(cache))
 	tb.Cleanup(func() { _ = rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	mod, err := rt.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
+	if _, err := rt.NewHostModuleBuilder(meter.YieldModule).NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(inst.yield), nil, nil).Export(meter.YieldName).Instantiate(ctx); err != nil {
+		tb.Fatalf("instantiate the yield function: %v", err)
+	}
+	mod, err := rt.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions())
 	if err != nil {
 		tb.Fatalf("instantiate: %v", err)
 	}
-	inst := &instance{mod: mod}
+	inst.mod = mod
 	if metered {
 		inst.fuel = mod.ExportedGlobal(meter.Export).(api.MutableGlobal)
+		inst.yieldAt = mod.ExportedGlobal(meter.YieldAtExport).(api.MutableGlobal)
+	}
+	if f := mod.ExportedFunction("_initialize"); f != nil {
+		if _, _, err := inst.call(tb, 1<<40, "_initialize"); err != nil {
+			tb.Fatalf("_initialize: %v", err)
+		}
 	}
 	return inst
 }
@@ -55,6 +91,7 @@ func (inst *instance) call(tb testing.TB, budget uint64, name string, args ...ui
 	tb.Helper()
 	if inst.fuel != nil {
 		inst.fuel.Set(budget)
+		inst.yieldAt.Set(uint64(max(0, int64(budget)-inst.yieldFuel)))
 	}
 	res, err := inst.mod.ExportedFunction(name).Call(context.Background(), args...)
 	if inst.fuel == nil {
@@ -88,7 +125,7 @@ func TestCompute(t *testing.T) {
 		t.Errorf("work(6) used %d fuel, work(3) %d: want fuel to grow with the work", fuel6, fuelA)
 	}
 	_, _, err = b.call(t, fuelA/2, "work", 3)
-	if err == nil || !strings.Contains(err.Error(), "unreachable") || int64(b.fuel.Get()) >= 0 {
+	if !errors.Is(err, errOutOfFuel) || int64(b.fuel.Get()) >= 0 {
 		t.Errorf("work(3) with half its fuel: got %v with %d fuel left, want a trap with the gauge negative", err, int64(b.fuel.Get()))
 	}
 }
@@ -197,8 +234,9 @@ func TestRefused(t *testing.T) {
 		{"tail call", funcModule([]byte{0x12, 0}), "tail calls"},
 		{"set the fuel global", funcModule([]byte{0x42, 0, 0x24, 0}), "global 0 does not exist"},
 		{"export the reserved name", exportedAs(meter.Export, nil), "reserved"},
-		{"export the stop global's name", exportedAs(meter.StopExport, nil), "reserved"},
-		{"set the stop global", funcModule([]byte{0x42, 1, 0x24, 1}), "global 1 does not exist"},
+		{"export the yield-at global's name", exportedAs(meter.YieldAtExport, nil), "reserved"},
+		{"set the yield-at global", funcModule([]byte{0x42, 1, 0x24, 1}), "global 1 does not exist"},
+		{"import from the yield module", importing(meter.YieldModule), "reserved"},
 		{"code after the end", funcModule([]byte{0x0b, 0x01}), "follow the function's end"},
 		{"not wasm", []byte("hello, world"), "not a WebAssembly"},
 	}
@@ -261,20 +299,62 @@ func BenchmarkCompute(b *testing.B) {
 	}
 }
 
-// TestStop checks that a call traps at its first fuel check once the stop
-// global is set, however much fuel it has, and runs normally when it is
-// not.
-func TestStop(t *testing.T) {
+// TestYield checks that a call yields to the host every so much fuel,
+// that where it yields changes neither its result nor the fuel it uses,
+// and that the host can stop it at a yield.
+func TestYield(t *testing.T) {
 	t.Parallel()
-	// Count down from the argument: a loop with a backward branch.
-	inst := instantiate(t, funcModule([]byte{0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b}), true)
-	stop := inst.mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
-	if _, _, err := inst.call(t, 1<<40, "f", 1000); err != nil {
-		t.Fatalf("without the stop: %v", err)
+	bin := testwasm.Build(t, compute)
+	often, rarely := instantiate(t, bin, true), instantiate(t, bin, true)
+	often.yieldFuel, rarely.yieldFuel = 1000, 1<<40
+	want, fuel, err := rarely.call(t, 1<<40, "work", 3)
+	if err != nil {
+		t.Fatalf("work(3): %v", err)
 	}
-	stop.Set(math.MaxInt64)
-	_, fuel, err := inst.call(t, 1<<40, "f", 1000)
-	if err == nil || !strings.Contains(err.Error(), "unreachable") || fuel != 0 {
-		t.Errorf("with the stop: got (%d fuel, %v), want a trap at function entry, no fuel used", fuel, err)
+	often.yields = 0
+	got, fuelOften, err := often.call(t, 1<<40, "work", 3)
+	if err != nil || got[0] != want[0] || fuelOften != fuel {
+		t.Fatalf("work(3) yielding every 1,000 fuel: got (%v, %d fuel, %v), want (%v, %d fuel)", got, fuelOften, err, want, fuel)
 	}
+	// A check may find the fuel a little past the yield-at global: the
+	// code between two checks is short.
+	if min := int(fuel / 2000); often.yields < min {
+		t.Errorf("work(3) used %d fuel and yielded %d times, every 1,000 fuel; want at least once every 2,000 (%d)", fuel, often.yields, min)
+	}
+	often.stop = true
+	if _, _, err := often.call(t, 1<<40, "work", 3); !errors.Is(err, errStopped) {
+		t.Errorf("work(3) with the host stopping it: got %v, want it stopped at a yield", err)
+	}
+}
+
+// TestRenumbered checks, on a module that names its functions in every
+// way (exports, a table, ref.func, the start function and the name
+// section), that the functions still call one another and are exported as
+// before once the yield import has moved them up one index.
+func TestRenumbered(t *testing.T) {
+	t.Parallel()
+	bin := testwasm.Build(t, compute)
+	inst := instantiate(t, bin, true)
+	res, _, err := inst.call(t, 1<<40, "work", 3)
+	plain := instantiate(t, bin, false)
+	want, _, _ := plain.call(t, 0, "work", 3)
+	if err != nil || res[0] != want[0] {
+		t.Fatalf("work(3): got (%v, %v), want %v", res, err, want)
+	}
+	names := inst.mod.ExportedFunctionDefinitions()
+	for name, def := range plain.mod.ExportedFunctionDefinitions() {
+		got, ok := names[name]
+		if !ok || got.DebugName() != def.DebugName() {
+			t.Errorf("export %q: got %v, want the function named %q", name, got, def.DebugName())
+		}
+	}
+}
+
+// importing returns a module that imports a function "f" from module.
+func importing(module string) []byte {
+	imp := append([]byte{1, byte(len(module))}, module...)
+	imp = append(imp, 1, 'f', 0x00, 0) // function of type 0
+	m := []byte("\x00asm\x01\x00\x00\x00")
+	m = append(m, 1, 4, 1, 0x60, 0, 0) // type () -> ()
+	return append(append(m, 2, byte(len(imp))), imp...)
 }

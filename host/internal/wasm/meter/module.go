@@ -15,6 +15,7 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secStart  = 8
 	secElem   = 9
 	secCode   = 10
 )
@@ -38,7 +39,7 @@ type module struct {
 	// funcTypes is the type of each function the module defines.
 	funcTypes []uint32
 	// importedFuncs is the number of imported functions, which come first
-	// in the function index space.
+	// in the function index space: the index the yield import takes.
 	importedFuncs int
 	// globals is the number of globals, imported and defined: the index
 	// the fuel global takes.
@@ -53,6 +54,10 @@ type Options struct {
 	// StartFuel is the fuel global's initial value: the budget of the
 	// module's start function, if it has one.
 	StartFuel int64
+	// YieldFuel is how much fuel the start function runs between yields:
+	// the yield-at global starts at StartFuel less YieldFuel (see
+	// [YieldAtExport]).
+	YieldFuel int64
 	// MaxMemoryPages caps the module's memory: its declared maximum is
 	// lowered to it, or set to it if the module declares none, so that
 	// memory.grow fails at the same size on every host. A module whose
@@ -75,14 +80,14 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	}
 	m.limits = opts.Limits
 	out := append([]byte(nil), wasm[:8]...)
-	global := append([]byte{valI64, 0x01, opI64Const}, appendS64(nil, opts.StartFuel)...)
-	global = append(global, opEnd)
-	stop := []byte{valI64, 0x01, opI64Const, 0, opEnd} // i64, mutable, i64.const 0
-	exports := [][]byte{export(Export, m.globals), export(StopExport, m.globals+1)}
+	exports := [][]byte{export(Export, m.globals), export(YieldAtExport, m.globals+1)}
 	for i, g := range m.mutable {
 		exports = append(exports, export(GlobalExport(i), g))
 	}
-	pending := []addition{{secGlobal, [][]byte{global, stop}}, {secExport, exports}}
+	yieldType := []byte{0x60, 0, 0} // func () -> ()
+	yield := appendU32(append(appendName(appendName(nil, YieldModule), YieldName), 0x00), uint32(len(m.params)))
+	globals := [][]byte{mutableI64(opts.StartFuel), mutableI64(max(0, opts.StartFuel-opts.YieldFuel))}
+	pending := []addition{{secType, [][]byte{yieldType}}, {secImport, [][]byte{yield}}, {secGlobal, globals}, {secExport, exports}}
 	flush := func(beforeRank int) {
 		for len(pending) > 0 && sectionRank[pending[0].id] < beforeRank {
 			out = appendSection(out, pending[0].id, appendEntries(appendU32(nil, 0), pending[0].entries))
@@ -92,7 +97,9 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	for _, s := range m.sections {
 		if s.id == secCustom {
 			if customName(s.content) == "name" {
-				out = appendSection(out, s.id, s.content)
+				if names := renumberNames(s.content, uint32(m.importedFuncs)); names != nil {
+					out = appendSection(out, s.id, names)
+				}
 			}
 			continue
 		}
@@ -135,8 +142,16 @@ type addition struct {
 }
 
 func export(name string, global uint32) []byte {
-	b := append(appendU32(nil, uint32(len(name))), name...)
-	return appendU32(append(b, 0x03), global)
+	return appendU32(append(appendName(nil, name), 0x03), global)
+}
+
+// mutableI64 is a global entry: a mutable i64 that starts at v.
+func mutableI64(v int64) []byte {
+	return append(appendS64([]byte{valI64, 0x01, opI64Const}, v), opEnd)
+}
+
+func appendName(b []byte, name string) []byte {
+	return append(appendU32(b, uint32(len(name))), name...)
 }
 
 func appendSection(out []byte, id byte, content []byte) []byte {
@@ -174,10 +189,11 @@ func parse(wasm []byte) (*module, error) {
 		if r.err != nil {
 			break
 		}
-		m.sections = append(m.sections, section{id, content})
-		if err := m.read(id, content); err != nil {
+		content, err := m.read(id, content)
+		if err != nil {
 			return nil, err
 		}
+		m.sections = append(m.sections, section{id, content})
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("read sections: %w", r.err)
@@ -185,33 +201,38 @@ func parse(wasm []byte) (*module, error) {
 	return m, nil
 }
 
-// read takes what Instrument needs from one section.
-func (m *module) read(id byte, content []byte) error {
+// read takes what Instrument needs from one section, and returns the
+// section with the function indices it holds renumbered (see
+// [renumbering]).
+func (m *module) read(id byte, content []byte) ([]byte, error) {
 	r := &reader{buf: content}
+	p := &renumbering{src: content, first: uint32(m.importedFuncs)}
 	var err error
 	switch id {
 	case secType:
 		err = m.readTypes(r)
 	case secImport:
-		m.readImports(r)
+		err = m.readImports(r)
 	case secFunc:
 		for n := r.count(1); n > 0 && r.err == nil; n-- {
 			m.funcTypes = append(m.funcTypes, r.u32())
 		}
 	case secGlobal:
-		err = m.readGlobals(r)
+		err = m.readGlobals(r, p)
 	case secExport:
-		err = m.readExports(r)
+		err = m.readExports(r, p)
+	case secStart:
+		p.funcIndex(r)
 	case secElem:
-		err = m.readElems(r)
+		err = m.readElems(r, p)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.err != nil {
-		return fmt.Errorf("read %s: %w", sectionName(id), r.err)
+		return nil, fmt.Errorf("read %s: %w", sectionName(id), r.err)
 	}
-	return nil
+	return p.result(), nil
 }
 
 func (m *module) readTypes(r *reader) error {
@@ -227,9 +248,11 @@ func (m *module) readTypes(r *reader) error {
 	return nil
 }
 
-func (m *module) readImports(r *reader) {
+func (m *module) readImports(r *reader) error {
 	for n := r.count(4); n > 0 && r.err == nil; n-- {
-		r.name()
+		if module := string(r.name()); module == YieldModule {
+			return fmt.Errorf("import section: the module name %q is reserved for the host", module)
+		}
 		r.name()
 		switch kind := r.byte(); kind {
 		case 0x00:
@@ -248,9 +271,10 @@ func (m *module) readImports(r *reader) {
 			r.fail("unknown import kind %#x", kind)
 		}
 	}
+	return nil
 }
 
-func (m *module) readGlobals(r *reader) error {
+func (m *module) readGlobals(r *reader, p *renumbering) error {
 	for n := r.count(3); n > 0 && r.err == nil; n-- {
 		if err := checkValType(r.byte()); err != nil && r.err == nil {
 			return fmt.Errorf("global section: %w", err)
@@ -259,15 +283,16 @@ func (m *module) readGlobals(r *reader) error {
 			m.mutable = append(m.mutable, m.globals)
 		}
 		m.globals++
-		if err := skipConstExpr(r); err != nil {
+		if err := readConstExpr(r, p); err != nil {
 			return fmt.Errorf("global section: %w", err)
 		}
 	}
 	return nil
 }
 
-// skipConstExpr reads a constant expression up to its end.
-func skipConstExpr(r *reader) error {
+// readConstExpr reads a constant expression up to its end, renumbering
+// the function a ref.func names.
+func readConstExpr(r *reader, p *renumbering) error {
 	for r.err == nil {
 		switch op := r.byte(); op {
 		case opEnd:
@@ -280,8 +305,10 @@ func skipConstExpr(r *reader) error {
 			r.bytes(4)
 		case 0x44: // f64.const
 			r.bytes(8)
-		case opGlobalGet, 0xd2: // global.get, ref.func
+		case opGlobalGet:
 			r.u32()
+		case opRefFunc:
+			p.funcIndex(r)
 		case 0xd0: // ref.null
 			r.byte()
 		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constants
@@ -328,12 +355,17 @@ func readLimits(r *reader) {
 	}
 }
 
-func (m *module) readExports(r *reader) error {
+func (m *module) readExports(r *reader, p *renumbering) error {
 	for n := r.count(3); n > 0 && r.err == nil; n-- {
 		name := string(r.name())
 		kind := r.byte()
-		index := r.u32()
-		if name == Export || name == StopExport || strings.HasPrefix(name, globalExportPrefix) {
+		var index uint32
+		if kind == 0x00 {
+			index = p.funcIndex(r)
+		} else {
+			index = r.u32()
+		}
+		if name == Export || name == YieldAtExport || strings.HasPrefix(name, globalExportPrefix) {
 			return fmt.Errorf("export section: the name %q is reserved for the host", name)
 		}
 		if kind == 0x03 && index >= m.globals && r.err == nil {
@@ -346,7 +378,7 @@ func (m *module) readExports(r *reader) error {
 // readElems refuses element segments that put an imported function in a
 // table: call_indirect is charged as a call within the module, so a host
 // function must only be reached by call, which charges [HostCallFuel].
-func (m *module) readElems(r *reader) error {
+func (m *module) readElems(r *reader, p *renumbering) error {
 	for n := r.count(2); n > 0 && r.err == nil; n-- {
 		flags := r.u32()
 		if flags > 7 {
@@ -356,7 +388,7 @@ func (m *module) readElems(r *reader) error {
 			r.u32() // table
 		}
 		if flags&1 == 0 {
-			if err := skipConstExpr(r); err != nil {
+			if err := readConstExpr(r, p); err != nil {
 				return fmt.Errorf("element section: %w", err)
 			}
 		}
@@ -366,9 +398,9 @@ func (m *module) readElems(r *reader) error {
 		for k := r.count(1); k > 0 && r.err == nil; k-- {
 			f, isFunc := uint32(0), true
 			if flags&4 == 0 {
-				f = r.u32()
+				f = p.funcIndex(r)
 			} else {
-				f, isFunc = elemExpr(r)
+				f, isFunc = elemExpr(r, p)
 			}
 			if isFunc && f < uint32(m.importedFuncs) && r.err == nil {
 				return fmt.Errorf("element section: a table holds imported function %d; host functions may only be called directly", f)
@@ -380,16 +412,16 @@ func (m *module) readElems(r *reader) error {
 
 // elemExpr reads an element expression and returns the function it names,
 // if it is a ref.func.
-func elemExpr(r *reader) (uint32, bool) {
-	at := r.pos
-	if r.byte() == 0xd2 { // ref.func
-		f := r.u32()
+func elemExpr(r *reader, p *renumbering) (uint32, bool) {
+	saved, pos := *p, r.pos
+	if r.byte() == opRefFunc {
+		f := p.funcIndex(r)
 		if r.byte() == opEnd {
 			return f, true
 		}
 	}
-	r.pos = at
-	if err := skipConstExpr(r); err != nil && r.err == nil {
+	*p, r.pos = saved, pos
+	if err := readConstExpr(r, p); err != nil && r.err == nil {
 		r.fail("%v", err)
 	}
 	return 0, false
@@ -402,3 +434,87 @@ var sectionNames = map[byte]string{
 }
 
 func sectionName(id byte) string { return sectionNames[id] }
+
+// renumbering copies a section, adding one to each function index it is
+// given at or past first: the index of the yield function Instrument
+// imports after the module's own imports, which moves each function the
+// module defines up one.
+type renumbering struct {
+	src   []byte
+	first uint32
+	out   []byte // the copy, up to src[at]
+	at    int
+}
+
+// funcIndex reads a function index from r, which reads src, and returns
+// it as it was.
+func (p *renumbering) funcIndex(r *reader) uint32 {
+	start := r.pos
+	f := r.u32()
+	if r.err == nil && f >= p.first {
+		p.out = appendU32(append(p.out, p.src[p.at:start]...), renumbered(f, p.first))
+		p.at = r.pos
+	}
+	return f
+}
+
+// result returns the renumbered copy of src.
+func (p *renumbering) result() []byte {
+	if p.at == 0 {
+		return p.src
+	}
+	return append(p.out, p.src[p.at:]...)
+}
+
+// renumbered returns the index in the instrumented module of function f,
+// given the index of the yield import, first: each function the module
+// defines moves up one.
+func renumbered(f, first uint32) uint32 {
+	if f >= first {
+		return f + 1
+	}
+	return f
+}
+
+// renumberNames returns the content of a name section with its function
+// and local names renumbered, or nil if it is malformed (the name section
+// is only for debugging: wazero ignores one it cannot read). It drops the
+// subsections other than the module's name and those two, which wazero
+// does not read.
+func renumberNames(content []byte, first uint32) []byte {
+	r := &reader{buf: content}
+	r.name() // "name"
+	out := append([]byte(nil), content[:r.pos]...)
+	for !r.done() {
+		id := r.byte()
+		payload := r.name()
+		sub := &reader{buf: payload}
+		p := &renumbering{src: payload, first: first}
+		switch id {
+		case 0: // the module's name
+		case 1, 2: // function names; local names, a name map per function
+			for n := sub.count(2); n > 0 && sub.err == nil; n-- {
+				p.funcIndex(sub)
+				if id == 1 {
+					sub.name()
+					continue
+				}
+				for k := sub.count(2); k > 0 && sub.err == nil; k-- {
+					sub.u32()
+					sub.name()
+				}
+			}
+		default:
+			continue
+		}
+		if sub.err != nil {
+			return nil
+		}
+		payload = p.result()
+		out = append(appendU32(append(out, id), uint32(len(payload))), payload...)
+	}
+	if r.err != nil {
+		return nil
+	}
+	return out
+}
