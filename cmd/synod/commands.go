@@ -95,7 +95,7 @@ func hostCommand() *command {
 		doc: `A new cluster starts from --initial-cluster, the same list in the same
 order on every first host; a host joins a running one with --join.`,
 		examples: []string{
-			"synod host --name h1 --data-dir /var/lib/synod --listen 10.0.0.1:7171 \\\n      --initial-cluster h1=10.0.0.1:7100,h2=10.0.0.2:7100,h3=10.0.0.3:7100",
+			"synod host --name h1 --data-dir /var/lib/synod --listen 10.0.0.1:7171 \\\n      --initial-cluster h1=10.0.0.1:7301,h2=10.0.0.2:7301,h3=10.0.0.3:7301",
 			"synod host drain h2",
 		},
 		subs: []*command{
