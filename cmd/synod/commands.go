@@ -157,8 +157,6 @@ func shardCommand() *command {
 		subs: []*command{
 			{name: "create", args: []string{"NAME"}, client: shardCreate,
 				summary: "Create a shard that runs a module",
-				doc: `--module is a module's hash, any unique prefix of it, or a .wasm file to
-upload first.`,
 				examples: []string{
 					"synod shard create mykv --module examples/kv/kv.wasm",
 					"synod shard create mykv --module 3fa2c1 --replicas 1 --fuel 50000000",

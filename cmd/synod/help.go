@@ -45,25 +45,7 @@ func writeHelp(w io.Writer, c *command) error {
 		}
 		tw.Flush()
 	}
-	fs, _ := c.flagSet()
-	globals := globalFlags()
-	var own []*flag.Flag
-	fs.VisitAll(func(f *flag.Flag) {
-		if globals.Lookup(f.Name) == nil {
-			own = append(own, f)
-		}
-	})
-	if len(own) > 0 {
-		b.WriteString("\nFlags:\n")
-		writeFlags(&b, own)
-	}
-	if c.client != nil || !c.runs() && c.takesGlobals() {
-		b.WriteString("\nGlobal flags:\n")
-		var all []*flag.Flag
-		globals.VisitAll(func(f *flag.Flag) { all = append(all, f) })
-		writeFlags(&b, all)
-	}
-	b.WriteString("  -h, --help\n        show this help\n")
+	writeFlagSections(&b, c)
 	if len(c.examples) > 0 {
 		b.WriteString("\nExamples:\n")
 		for _, e := range c.examples {
@@ -80,6 +62,29 @@ func writeHelp(w io.Writer, c *command) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeFlagSections writes c's own flags, and the global flags if it
+// takes them, from the flag definitions that parse them.
+func writeFlagSections(b *strings.Builder, c *command) {
+	fs, _ := c.flagSet()
+	globals := globalFlags()
+	var own, global []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if globals.Lookup(f.Name) == nil {
+			own = append(own, f)
+		}
+	})
+	globals.VisitAll(func(f *flag.Flag) { global = append(global, f) })
+	if len(own) > 0 {
+		b.WriteString("\nFlags:\n")
+		writeFlags(b, own)
+	}
+	if c.client != nil || !c.runs() && c.takesGlobals() {
+		b.WriteString("\nGlobal flags:\n")
+		writeFlags(b, global)
+	}
+	b.WriteString("  -h, --help\n        show this help\n")
 }
 
 // usages returns c's usage lines.
