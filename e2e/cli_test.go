@@ -224,8 +224,9 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 	}
 	// Global flags before the command, as the docs show them.
 	out, errOut, ok := synodWith(t, nil, "", "--addr", addr, "--json", "shard", "get", "cli")
-	if !ok || !strings.Contains(out, `"moduleHash": "`+hash+`"`) {
-		t.Fatalf("synod --addr URL --json shard get = %q, %q", out, errOut)
+	var created struct{ Shard struct{ ModuleHash string } }
+	if err := json.Unmarshal([]byte(out), &created); !ok || err != nil || created.Shard.ModuleHash != hash {
+		t.Fatalf("synod --addr URL --json shard get = %q, %q (%v); want module %s", out, errOut, err, hash)
 	}
 	if out := mustSynod(t, addr, "propose", "cli", `{"op":"put","key":"a","value":"1"}`); strings.TrimSpace(out) != `{"ok":true}` {
 		t.Fatalf("propose put = %q", out)
