@@ -10,9 +10,14 @@ EXAMPLES := $(notdir $(wildcard examples/*))
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# make dev's settings; empty means synod dev's default (synod dev --help).
+LISTEN ?=
+DATA_DIR ?=
+RAFT_PORTS ?=
+
 .PHONY: dev
-dev: ## Run a three-host cluster and the gateway in one process (synod dev)
-	$(GO) run ./cmd/synod dev
+dev: ## Run a three-host cluster and the gateway in one process (synod dev); LISTEN=ADDR DATA_DIR=DIR RAFT_PORTS=FROM-TO
+	$(GO) run ./cmd/synod dev $(if $(LISTEN),--listen $(LISTEN)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(RAFT_PORTS),--raft-ports $(RAFT_PORTS))
 
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)

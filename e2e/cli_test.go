@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -189,29 +190,48 @@ func freeAddr(tb testing.TB) string {
 }
 
 // TestCLIAgainstDevProcess drives the built binary: synod dev as a real
-// process, every client command, errors, a SIGINT shutdown, and a restart
-// that keeps the data.
+// process on the Raft ports it was given, every client command, global
+// flags before the command, hash prefixes, errors, a SIGINT shutdown, and
+// a restart that keeps the data.
 func TestCLIAgainstDevProcess(t *testing.T) {
 	dataDir := t.TempDir()
 	listen := freeAddr(t)
-	dev := startDev(t, dataDir, listen)
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	from, _ := strconv.Atoi(port)
+	raftPorts := fmt.Sprintf("%d-%d", from, min(from+50, 65535))
+	dev := startSynod(t, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen, "--raft-ports", raftPorts)
 	addr := dev.addr
+	for _, a := range raftAddrs(t, dataDir) {
+		_, p, _ := net.SplitHostPort(a)
+		if n, _ := strconv.Atoi(p); n < from || n > from+50 {
+			t.Errorf("a host's Raft address is %s, outside --raft-ports %s", a, raftPorts)
+		}
+	}
 	kvPath := testwasm.Path(t, testwasm.KV)
 
 	hash := strings.TrimSpace(mustSynod(t, addr, "module", "upload", kvPath))
 	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(hash) {
 		t.Fatalf("module upload printed %q, want a hash", hash)
 	}
-	if out := mustSynod(t, addr, "module", "list"); !strings.Contains(out, hash) {
-		t.Fatalf("module list = %q, want %s", out, hash)
+	if out := mustSynod(t, addr, "module", "list"); !strings.Contains(out, hash[:12]+" ") || strings.Contains(out, hash) {
+		t.Fatalf("module list = %q, want %s, 12 digits of the hash", out, hash[:12])
 	}
-	if out := mustSynod(t, addr, "shard", "create", "cli", "--module", hash, "--replicas", "3"); !strings.Contains(out, "cli") {
+	if out := mustSynod(t, addr, "module", "get", hash[:5]); !strings.Contains(out, hash[:12]) {
+		t.Fatalf("module get by a prefix = %q, want %s", out, hash[:12])
+	}
+	if out := mustSynod(t, addr, "shard", "create", "cli", "--module", hash[:8], "--replicas", "3"); !strings.Contains(out, "cli") {
 		t.Fatalf("shard create = %q", out)
+	}
+	// Global flags before the command, as the docs show them.
+	out, errOut, ok := synodWith(t, nil, "", "--addr", addr, "--json", "shard", "get", "cli")
+	var created struct{ Shard struct{ ModuleHash string } }
+	if err := json.Unmarshal([]byte(out), &created); !ok || err != nil || created.Shard.ModuleHash != hash {
+		t.Fatalf("synod --addr URL --json shard get = %q, %q (%v); want module %s", out, errOut, err, hash)
 	}
 	if out := mustSynod(t, addr, "propose", "cli", `{"op":"put","key":"a","value":"1"}`); strings.TrimSpace(out) != `{"ok":true}` {
 		t.Fatalf("propose put = %q", out)
 	}
-	out, errOut, ok := synod(t, addr, `{"op":"get","key":"a"}`, "query", "cli", "-")
+	out, errOut, ok = synod(t, addr, `{"op":"get","key":"a"}`, "query", "cli", "-")
 	if !ok || strings.TrimSpace(out) != `{"key":"a","value":"1","found":true}` {
 		t.Fatalf("query from stdin = %q, %q", out, errOut)
 	}
@@ -241,8 +261,10 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 		want string
 	}{
 		{name: "unknown shard", args: []string{"propose", "nope", "x"}, want: "not_found"},
-		{name: "unknown command", args: []string{"frobnicate"}, want: `unknown command "frobnicate"`},
-		{name: "missing argument", args: []string{"propose", "cli"}, want: "propose takes 2 argument(s), got 1"},
+		{name: "unknown command", args: []string{"shrd", "list"}, want: `unknown command "shrd" (did you mean shard?); see 'synod --help'`},
+		{name: "missing argument", args: []string{"propose", "cli"}, want: "propose needs NAME DATA: missing DATA"},
+		{name: "unknown module", args: []string{"module", "get", "0000"}, want: "no module's hash begins 0000 in namespace default"},
+		{name: "nobody there", args: []string{"--addr", "http://" + freeAddr(t), "status"}, want: "connection refused; set --addr or SYNOD_ADDR"},
 		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable or stale"},
 		{name: "application error", args: []string{"propose", "cli", `{"op":"cas","key":"a","expect":"9","value":"2"}`}, want: "module error 409"},
 	}

@@ -1,44 +1,44 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/synodhq/synod/internal/devca"
 )
 
-// runCerts runs `synod certs init` or `synod certs issue`.
-func runCerts(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%w: certs needs a subcommand: init or issue", errUsage)
-	}
-	fs := flag.NewFlagSet("certs "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "directory of the cluster CA and the certificates it issues")
-	switch args[0] {
-	case "init":
-		if _, err := parseArgs(fs, args[1:], 0); err != nil {
-			return err
-		}
+// The certs commands: a development CA, and certificates it issues.
+
+func certsDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("dir", "", "`DIR` of the cluster CA and the certificates it issues (required)")
+}
+
+// certsInit adds the flags of synod certs init and returns what runs it.
+func certsInit(fs *flag.FlagSet) runner {
+	dir := certsDirFlag(fs)
+	return func(_ context.Context, s streams, _ []string) error {
 		if *dir == "" {
-			return fmt.Errorf("%w: certs init: --dir is required", errUsage)
+			return usagef("--dir is required")
 		}
 		if err := devca.Init(*dir); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(stdout, "cluster CA: %s (key %s)\n", filepath.Join(*dir, devca.CACertFile), filepath.Join(*dir, devca.CAKeyFile))
+		_, err := fmt.Fprintf(s.out, "cluster CA: %s (key %s)\n", filepath.Join(*dir, devca.CACertFile), filepath.Join(*dir, devca.CAKeyFile))
 		return err
-	case "issue":
-		name := fs.String("name", "", "name of the certificate (its files are DIR/NAME.crt and DIR/NAME.key)")
-		hosts := fs.String("hosts", "", "DNS names and IP addresses the certificate is valid for, comma-separated (default NAME)")
-		if _, err := parseArgs(fs, args[1:], 0); err != nil {
-			return err
-		}
+	}
+}
+
+// certsIssue adds the flags of synod certs issue and returns what runs it.
+func certsIssue(fs *flag.FlagSet) runner {
+	dir := certsDirFlag(fs)
+	name := fs.String("name", "", "`NAME` of the certificate: its files are DIR/NAME.crt and DIR/NAME.key (required)")
+	hosts := fs.String("hosts", "", "`NAMES` (DNS names and IP addresses) the certificate is valid for, comma-separated (default: NAME)")
+	return func(_ context.Context, s streams, _ []string) error {
 		if *dir == "" || *name == "" {
-			return fmt.Errorf("%w: certs issue: --dir and --name are required", errUsage)
+			return usagef("--dir and --name are required")
 		}
 		var hs []string
 		if *hosts != "" {
@@ -48,8 +48,7 @@ func runCerts(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "certificate: %s (key %s)\n", is.CertFile, is.KeyFile)
+		_, err = fmt.Fprintf(s.out, "certificate: %s (key %s)\n", is.CertFile, is.KeyFile)
 		return err
 	}
-	return fmt.Errorf("%w: unknown command certs %s", errUsage, args[0])
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,104 +124,42 @@ type output struct {
 // action runs a client command with its positional arguments.
 type action func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error)
 
-// clientCommand is one client command: how many positional arguments it
-// takes, and setup, which adds its own flags and returns the action that
-// reads them.
-type clientCommand struct {
-	args  int
-	setup func(fs *flag.FlagSet) action
-}
-
+// noFlags is the setup of a client command with no flags of its own.
 func noFlags(a action) func(*flag.FlagSet) action {
 	return func(*flag.FlagSet) action { return a }
 }
 
-// clientCommands are the client commands, by name.
-var clientCommands = map[string]clientCommand{
-	"module upload":         {1, noFlags(moduleUpload)},
-	"module list":           {0, noFlags(moduleList)},
-	"module get":            {1, noFlags(moduleGet)},
-	"module delete":         {1, noFlags(moduleDelete)},
-	"shard create":          {1, shardCreate},
-	"shard list":            {0, noFlags(shardList)},
-	"shard get":             {1, noFlags(shardGet)},
-	"shard delete":          {1, noFlags(shardDelete)},
-	"shard add-replica":     {2, noFlags(shardAddReplica)},
-	"shard remove-replica":  {2, noFlags(shardRemoveReplica)},
-	"shard move-replica":    {3, noFlags(shardMoveReplica)},
-	"shard transfer-leader": {2, noFlags(shardTransferLeader)},
-	"shard check":           {1, noFlags(shardCheck)},
-	"host drain":            {1, noFlags(hostDrain)},
-	"host remove":           {1, noFlags(hostRemove)},
-	"propose":               {2, noFlags(propose)},
-	"query":                 {2, query},
-	"status":                {0, noFlags(status)},
-	"key create":            {1, keyCreate},
-	"key list":              {0, noFlags(keyList)},
-	"key revoke":            {1, noFlags(keyRevoke)},
-	"key whoami":            {0, noFlags(keyWhoAmI)},
-	"namespace get":         {0, noFlags(namespaceGet)},
-	"namespace set-quota":   {0, namespaceSetQuota},
-	"login":                 {0, noFlags(login)},
-}
-
-// runClient parses and runs the client command called name.
-func runClient(ctx context.Context, name string, args []string, stdin io.Reader, stdout io.Writer) error {
-	cmd, ok := clientCommands[name]
-	if !ok {
-		return fmt.Errorf("%w: unknown command %q", errUsage, name)
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	act := cmd.setup(fs)
-	pos, err := parseArgs(fs, args, cmd.args)
-	if err != nil {
-		return err
-	}
+// runClient runs a client command's action against the gateway cf names,
+// and prints what it returns.
+func runClient(ctx context.Context, cf *clientFlags, act action, s streams, pos []string) error {
 	c, err := newClients(cf, "")
 	if err != nil {
 		return err
 	}
-	out, err := act(ctx, c, pos, stdin)
+	out, err := act(ctx, c, pos, s.in)
 	if err != nil {
-		return err
+		return explainUnreachable(cf.addr, err)
 	}
 	if cf.json {
-		return printJSON(stdout, out.msg)
+		return printJSON(s.out, out.msg)
 	}
-	return out.human(stdout)
+	return out.human(s.out)
 }
 
-func moduleUpload(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
-	m, err := uploadFile(ctx, c, pos[0])
-	if err != nil {
-		return output{}, err
+// explainUnreachable turns a failure to connect to the gateway into an
+// error that names the address tried and how to set it; other errors pass
+// through.
+func explainUnreachable(addr string, err error) error {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return err
 	}
-	return output{m, func(w io.Writer) error { _, err := fmt.Fprintln(w, m.GetHash()); return err }}, nil
-}
-
-func moduleList(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
-	res, err := c.modules.ListModules(ctx, connect.NewRequest(&synodv1.ListModulesRequest{}))
-	if err != nil {
-		return output{}, err
+	cause := op.Err
+	var sys *os.SyscallError
+	if errors.As(cause, &sys) {
+		cause = sys.Err
 	}
-	return output{res.Msg, func(w io.Writer) error { return printModules(w, res.Msg.GetModules()) }}, nil
-}
-
-func moduleGet(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
-	res, err := c.modules.GetModule(ctx, connect.NewRequest(&synodv1.GetModuleRequest{Hash: pos[0]}))
-	if err != nil {
-		return output{}, err
-	}
-	return output{res.Msg, func(w io.Writer) error { return printModules(w, []*synodv1.Module{res.Msg.GetModule()}) }}, nil
-}
-
-func moduleDelete(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
-	res, err := c.modules.DeleteModule(ctx, connect.NewRequest(&synodv1.DeleteModuleRequest{Hash: pos[0]}))
-	if err != nil {
-		return output{}, err
-	}
-	return output{res.Msg, deleted("module", pos[0])}, nil
+	return fmt.Errorf("cannot reach Synod at %s: %w; set --addr or SYNOD_ADDR", addr, cause)
 }
 
 func deleted(kind, name string) func(io.Writer) error {
@@ -229,8 +167,8 @@ func deleted(kind, name string) func(io.Writer) error {
 }
 
 func shardCreate(fs *flag.FlagSet) action {
-	module := fs.String("module", "", "module hash, or a .wasm file to upload first")
-	replicas := fs.Uint("replicas", 0, "replica count: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
+	module := fs.String("module", "", "`HASH|FILE` of the module to run: its hash, a unique prefix of it, or a .wasm file to upload first (required)")
+	replicas := fs.Uint("replicas", 0, "`N` replicas: 1, 3 or 5 (default 3, or 1 on a smaller cluster)")
 	fuel := fs.Uint64("fuel", 0, "fuel budget of each call (default 10000000, at most 1000000000)")
 	writeBytes := fs.Uint64("write-bytes", 0, "bytes of keys and values one command may write (default 16 MiB, at most 64 MiB)")
 	writeKeys := fs.Uint64("write-keys", 0, "writes one command may make (default 10000, at most 100000)")
@@ -323,44 +261,6 @@ func shardDelete(ctx context.Context, c clients, pos []string, _ io.Reader) (out
 	return output{res.Msg, deleted("shard", pos[0])}, nil
 }
 
-func uploadFile(ctx context.Context, c clients, path string) (*synodv1.Module, error) {
-	wasm, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read module: %w", err)
-	}
-	res, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: wasm}))
-	if err != nil {
-		return nil, err
-	}
-	return res.Msg.GetModule(), nil
-}
-
-func printModules(w io.Writer, mods []*synodv1.Module) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HASH\tSIZE\tABI\tCREATED\tSHARDS")
-	for _, m := range mods {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", m.GetHash(), m.GetSizeBytes(), m.GetAbiVersion(),
-			m.GetCreateTime().AsTime().Format(time.RFC3339), strings.Join(m.GetShards(), ","))
-	}
-	return tw.Flush()
-}
-
-// moduleHash returns arg if it is a module hash, else uploads the file it
-// names and returns the new module's hash.
-func moduleHash(ctx context.Context, c clients, arg string) (string, error) {
-	if arg == "" {
-		return "", fmt.Errorf("%w: --module is required", errUsage)
-	}
-	if b, err := hex.DecodeString(arg); err == nil && len(b) == 32 {
-		return arg, nil
-	}
-	m, err := uploadFile(ctx, c, arg)
-	if err != nil {
-		return "", err
-	}
-	return m.GetHash(), nil
-}
-
 func printShards(w io.Writer, shards []*synodv1.Shard) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tID\tMODULE\tREPLICAS\tLEADER\tAPPLIED\tFUEL")
@@ -418,11 +318,11 @@ var consistencies = map[string]synodv1.Consistency{
 }
 
 func query(fs *flag.FlagSet) action {
-	level := fs.String("consistency", "linearizable", "linearizable or stale")
+	level := fs.String("consistency", "linearizable", "`LEVEL` of consistency: linearizable or stale")
 	return func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
 		consistency, ok := consistencies[*level]
 		if !ok {
-			return output{}, fmt.Errorf("%w: --consistency must be linearizable or stale, not %q", errUsage, *level)
+			return output{}, usagef("--consistency must be linearizable or stale, not %q", *level)
 		}
 		data, err := readData(pos[1], stdin)
 		if err != nil {

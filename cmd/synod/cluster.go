@@ -12,122 +12,120 @@ import (
 	"github.com/synodhq/synod/internal/server"
 )
 
-func runHost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("host", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg server.HostConfig
-	fs.StringVar(&cfg.Name, "name", "", "this host's name, unique in the cluster (as in --initial-cluster)")
-	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory for the host's data")
-	fs.StringVar(&cfg.RaftAddr, "raft-addr", "", "this host's Raft address HOST:PORT (default: its --initial-cluster entry; required with --join)")
-	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "address of the host's internal API")
-	fs.StringVar(&cfg.Advertise, "advertise", "", "address other processes reach the internal API on (default: the --listen address)")
-	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this address")
+// hostFlags are the settings of synod host that its flags set.
+type hostFlags struct {
+	cfg                         server.HostConfig
+	limits                      *server.Limits
+	initial, join, level, audit *string
+}
+
+// runHost adds synod host's flags to fs and returns what runs a host.
+func runHost(fs *flag.FlagSet) runner {
+	h := &hostFlags{}
+	cfg := &h.cfg
+	fs.StringVar(&cfg.Name, "name", "", "this host's `NAME`, unique in the cluster (as in --initial-cluster)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "`DIR` for the host's data")
+	fs.StringVar(&cfg.RaftAddr, "raft-addr", "", "this host's Raft address `HOST:PORT` (default: its --initial-cluster entry; required with --join)")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7171", "`ADDR` of the host's internal API")
+	fs.StringVar(&cfg.Advertise, "advertise", "", "`ADDR` other processes reach the internal API on (default: the --listen address)")
+	fs.StringVar(&cfg.GatewayListen, "gateway-listen", "", "also serve the public API on this `ADDR`")
 	publicTLSFlags(fs, &cfg.GatewayTLS)
 	clusterTLSFlags(fs, &cfg.ClusterTLS)
 	insecureFlag(fs, &cfg.Insecure)
-	initial := fs.String("initial-cluster", "", "NAME=RAFTADDR,... to bootstrap a cluster: the same list, in the same order, on every first host")
-	join := fs.String("join", "", "internal API URLs of hosts of a running cluster to join, comma-separated")
-	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the token of the cluster's first admin key (default: the first host of --initial-cluster makes DATA_DIR/admin.token)")
-	audit := auditLogFlag(fs)
-	limits := limitsFlags(fs)
+	h.initial = fs.String("initial-cluster", "", "`NAME=RAFTADDR,...` to bootstrap a cluster: the same list, in the same order, on every first host")
+	h.join = fs.String("join", "", "internal API `URLS` of hosts of a running cluster to join, comma-separated")
+	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "`FILE` holding the token of the cluster's first admin key (default: the first host of --initial-cluster makes DATA_DIR/admin.token)")
+	h.audit = auditLogFlag(fs)
+	h.limits = limitsFlags(fs)
 	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances)
-	level := logLevelFlag(fs)
-	if err := parseServerArgs(fs, args); err != nil {
-		return err
-	}
-	cfg.Limits = *limits
+	h.level = logLevelFlag(fs)
+	return h.run
+}
+
+// run runs a host with the settings of the flags.
+func (h *hostFlags) run(ctx context.Context, s streams, _ []string) error {
+	cfg := h.cfg
+	cfg.Limits = *h.limits
 	var err error
-	if *initial != "" {
-		if cfg.InitialCluster, err = server.ParseInitialCluster(*initial); err != nil {
-			return fmt.Errorf("%w: %w", errUsage, err)
+	if *h.initial != "" {
+		if cfg.InitialCluster, err = server.ParseInitialCluster(*h.initial); err != nil {
+			return usagef("%w", err)
 		}
 	}
-	if *join != "" {
-		cfg.Join = strings.Split(*join, ",")
+	if *h.join != "" {
+		cfg.Join = strings.Split(*h.join, ",")
 	}
-	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
+	if cfg.Logger, err = newLogger(s.err, *h.level); err != nil {
 		return err
 	}
-	if cfg.Audit, err = newAuditLogger(stderr, *audit); err != nil {
+	if cfg.Audit, err = newAuditLogger(s.err, *h.audit); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := checkExposure(stderr, "host", cfg.Exposure); err != nil {
+	if err := checkExposure(s.err, "host", cfg.Exposure); err != nil {
 		return err
 	}
 	return server.RunHost(ctx, cfg, func(apiURL, gatewayURL string) {
-		fmt.Fprintf(stdout, "synod host %s: internal API on %s\n", cfg.Name, apiURL)
+		fmt.Fprintf(s.out, "synod host %s: internal API on %s\n", cfg.Name, apiURL)
 		if gatewayURL != "" {
-			fmt.Fprintf(stdout, "synod host %s: serving on %s\n", cfg.Name, gatewayURL)
+			fmt.Fprintf(s.out, "synod host %s: serving on %s\n", cfg.Name, gatewayURL)
 		}
 	})
 }
 
-func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// runGateway adds synod gateway's flags to fs and returns what runs a
+// gateway.
+func runGateway(fs *flag.FlagSet) runner {
 	var cfg server.GatewayConfig
-	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "address of the public API")
-	hosts := fs.String("hosts", "", "internal API URLs of one or more hosts, comma-separated")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "`ADDR` of the public API")
+	hosts := fs.String("hosts", "", "internal API `URLS` of one or more hosts, comma-separated")
 	publicTLSFlags(fs, &cfg.TLS)
 	clusterTLSFlags(fs, &cfg.ClusterTLS)
 	insecureFlag(fs, &cfg.Insecure)
 	audit := auditLogFlag(fs)
 	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
-	if err := parseServerArgs(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, s streams, _ []string) error {
+		cfg.Limits = *limits
+		if *hosts != "" {
+			cfg.Hosts = strings.Split(*hosts, ",")
+		}
+		var err error
+		if cfg.Logger, err = newLogger(s.err, *level); err != nil {
+			return err
+		}
+		if cfg.Audit, err = newAuditLogger(s.err, *audit); err != nil {
+			return err
+		}
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		if err := checkExposure(s.err, "gateway", cfg.Exposure); err != nil {
+			return err
+		}
+		return server.RunGateway(ctx, cfg, func(url string) {
+			fmt.Fprintf(s.out, "synod gateway: serving on %s\n", url)
+		})
 	}
-	cfg.Limits = *limits
-	if *hosts != "" {
-		cfg.Hosts = strings.Split(*hosts, ",")
-	}
-	var err error
-	if cfg.Logger, err = newLogger(stderr, *level); err != nil {
-		return err
-	}
-	if cfg.Audit, err = newAuditLogger(stderr, *audit); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	if err := checkExposure(stderr, "gateway", cfg.Exposure); err != nil {
-		return err
-	}
-	return server.RunGateway(ctx, cfg, func(url string) {
-		fmt.Fprintf(stdout, "synod gateway: serving on %s\n", url)
-	})
-}
-
-// parseServerArgs parses a server command's flags (no positional
-// arguments), then fills what they left unset from the environment and the
-// --config file.
-func parseServerArgs(fs *flag.FlagSet, args []string) error {
-	config := fs.String("config", "", "JSON file of settings (flag names as keys); also SYNOD_CONFIG")
-	if _, err := parseArgs(fs, args, 0); err != nil {
-		return err
-	}
-	return fillUnsetFlags(fs, *config)
 }
 
 func logLevelFlag(fs *flag.FlagSet) *string {
-	return fs.String("log-level", "warn", "least severe log level to print: debug, info, warn or error")
+	return fs.String("log-level", "warn", "least severe log `LEVEL` to print: debug, info, warn or error")
 }
 
 // newLogger returns a text logger to w at the named level.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%w: --log-level %q: use debug, info, warn or error", errUsage, level)
+		return nil, usagef("--log-level %q: use debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 func auditLogFlag(fs *flag.FlagSet) *string {
-	return fs.String("audit-log", "", "file to append the audit log of control-plane changes to, as JSON lines (default: standard error)")
+	return fs.String("audit-log", "", "`FILE` to append the audit log of control-plane changes to, as JSON lines (default: standard error)")
 }
 
 // newAuditLogger returns the JSON logger of the audit log: to the file at

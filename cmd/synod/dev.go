@@ -4,36 +4,48 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/server"
 )
 
-func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", ".synod", "directory for all cluster data (kept across restarts)")
-	listen := fs.String("listen", "127.0.0.1:7070", "gateway listen address")
-	hosts := fs.Int("hosts", 3, fmt.Sprintf("number of hosts, 1 to %d", dev.MaxHosts))
-	var cfg dev.Config
+// devFlags are the settings of synod dev that its flags set.
+type devFlags struct {
+	cfg          dev.Config
+	limits       *server.Limits
+	level, audit *string
+}
+
+// runDev adds synod dev's flags to fs and returns what runs a dev cluster.
+func runDev(fs *flag.FlagSet) runner {
+	d := &devFlags{}
+	cfg := &d.cfg
+	fs.StringVar(&cfg.DataDir, "data-dir", ".synod", "`DIR` for all cluster data (kept across restarts)")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "`ADDR` of the gateway; port 0 picks a free one")
+	fs.IntVar(&cfg.Hosts, "hosts", 3, fmt.Sprintf("number of hosts, 1 to %d; a restart must give the number the data dir was made with", dev.MaxHosts))
+	fs.Var(&cfg.RaftPorts, "raft-ports", "`FROM-TO` range of loopback ports to choose the hosts' Raft ports from, on the first start (default: any free ports)")
 	guestFlags(fs, &cfg.Host.Watchdog, &cfg.Host.GuestMemory, &cfg.Host.MaxInstances)
 	publicTLSFlags(fs, &cfg.TLS)
 	insecureFlag(fs, &cfg.Insecure)
-	audit := auditLogFlag(fs)
-	limits := limitsFlags(fs)
-	if err := parseServerArgs(fs, args); err != nil {
-		return err
-	}
+	d.audit = auditLogFlag(fs)
+	d.limits = limitsFlags(fs)
+	d.level = logLevelFlag(fs)
+	return d.run
+}
+
+// run runs a dev cluster with the settings of the flags until ctx ends.
+func (d *devFlags) run(ctx context.Context, s streams, _ []string) error {
+	cfg := d.cfg
+	cfg.Limits = *d.limits
 	var err error
-	if cfg.Audit, err = newAuditLogger(stderr, *audit); err != nil {
+	if cfg.Logger, err = newLogger(s.err, *d.level); err != nil {
 		return err
 	}
-	cfg.DataDir, cfg.Listen, cfg.Hosts, cfg.Limits = *dataDir, *listen, *hosts, *limits
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := checkExposure(stderr, "dev", cfg.Exposure); err != nil {
+	if cfg.Audit, err = newAuditLogger(s.err, *d.audit); err != nil {
+		return err
+	}
+	if err := checkExposure(s.err, "dev", cfg.Exposure); err != nil {
 		return err
 	}
 	c, err := dev.Start(ctx, cfg)
@@ -45,10 +57,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		_ = c.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "synod dev: %d hosts, data in %s\n", *hosts, *dataDir)
-	fmt.Fprintf(stdout, "synod dev: admin key saved for the CLI in %s (its token is in %s)\n", creds, filepath.Join(*dataDir, server.AdminTokenFile))
-	fmt.Fprintf(stdout, "synod dev: serving on %s\n", c.URL())
+	fmt.Fprintf(s.out, "synod dev: %d hosts, data in %s\n", cfg.Hosts, cfg.DataDir)
+	fmt.Fprintf(s.out, "synod dev: admin key saved for the CLI in %s (its token is in %s)\n", creds, filepath.Join(cfg.DataDir, server.AdminTokenFile))
+	fmt.Fprintf(s.out, "synod dev: serving on %s\n", c.URL())
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "synod dev: shutting down")
+	fmt.Fprintln(s.out, "synod dev: shutting down")
 	return c.Close()
 }

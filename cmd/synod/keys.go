@@ -26,7 +26,7 @@ var rolesByName = map[string]synodv1.Role{
 
 func keyCreate(fs *flag.FlagSet) action {
 	clusterAdmin := fs.Bool("cluster-admin", false, "make a cluster admin key")
-	roles := fs.String("role", "", "NAMESPACE=ROLE,... (ROLE: reader, writer or admin)")
+	roles := fs.String("role", "", "`NAMESPACE=ROLE,...` roles of the key (ROLE: reader, writer or admin)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
 		req := &synodv1.CreateKeyRequest{Name: pos[0], ClusterAdmin: *clusterAdmin}
 		for _, part := range strings.Split(*roles, ",") {
@@ -36,7 +36,7 @@ func keyCreate(fs *flag.FlagSet) action {
 			ns, role, ok := strings.Cut(part, "=")
 			r, known := rolesByName[role]
 			if !ok || !known {
-				return output{}, fmt.Errorf("%w: --role %q: use NAMESPACE=reader, writer or admin", errUsage, part)
+				return output{}, usagef("--role %q: use NAMESPACE=reader, writer or admin", part)
 			}
 			req.Roles = append(req.Roles, &synodv1.NamespaceRole{Namespace: ns, Role: r})
 		}

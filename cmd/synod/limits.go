@@ -20,7 +20,7 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 	fs.DurationVar(&l.ReadTimeout, "read-timeout", def.ReadTimeout, "time a client has to send a whole request, body included")
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", def.IdleTimeout, "time a keep-alive connection may stay without a request")
 	l.MaxRequestBytes = def.MaxRequestBytes
-	fs.Var((*byteSize)(&l.MaxRequestBytes), "max-request-bytes", "largest request message, compressed or not, e.g. 20MiB; the body of a larger one is not read")
+	fs.Var((*byteSize)(&l.MaxRequestBytes), "max-request-bytes", "largest request message, compressed or not: a `SIZE` such as 20MiB; the body of a larger one is not read")
 	fs.IntVar(&l.CallsPerKey, "calls-per-key", 0, "calls a second the gateway admits from each API key (0: no limit per key; namespaces' quotas still apply)")
 	return l
 }
@@ -30,7 +30,7 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 // host.Config).
 func guestFlags(fs *flag.FlagSet, watchdog *time.Duration, memory *uint64, instances *int) {
 	fs.DurationVar(watchdog, "watchdog", 30*time.Second, "how long a guest call may run by the wall clock before its replica halts and replays it later; fuel bounds calls far below it on a sound machine")
-	fs.Var((*uint64Size)(memory), "guest-memory", "guest memory a host keeps, e.g. 4GiB: idle instances beyond it are closed, least recently used first (default 4GiB)")
+	fs.Var((*uint64Size)(memory), "guest-memory", "guest memory a host keeps: a `SIZE` such as 4GiB; idle instances beyond it are closed, least recently used first (default 4GiB)")
 	fs.IntVar(instances, "max-instances", 0, "guest instances a host keeps, idle and busy; queries beyond it wait (0: 64)")
 }
 

@@ -38,7 +38,10 @@ func TestLimitsFlags(t *testing.T) {
 			fs := flag.NewFlagSet("test", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			l := limitsFlags(fs)
-			err := parseServerArgs(fs, tt.args)
+			_, _, err := parseFlags(fs, tt.args)
+			if err == nil {
+				err = fillUnsetFlags(fs, "")
+			}
 			switch {
 			case tt.wantErr && err == nil:
 				t.Fatalf("no error; limits %+v", *l)

@@ -50,7 +50,7 @@ func namespaceSetQuota(fs *flag.FlagSet) action {
 	shardWriteKeys := fs.Uint64("shard-write-keys", 0, "the most writes a command a shard may allow (0: the cluster's cap)")
 	return func(ctx context.Context, c clients, _ []string, _ io.Reader) (output, error) {
 		if max(*shards, *requests, *keys) > math.MaxUint32 {
-			return output{}, fmt.Errorf("%w: --shards, --requests-per-second and --keys must be below 2^32", errUsage)
+			return output{}, usagef("--shards, --requests-per-second and --keys must be below 2^32")
 		}
 		// Only the limits given change.
 		var q synodv1.Quota

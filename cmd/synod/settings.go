@@ -49,7 +49,7 @@ func fillUnsetFlags(fs *flag.FlagSet, configPath string) error {
 		}
 	})
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", errUsage, errs[0])
+		return usagef("%w", errs[0])
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func readConfig(fs *flag.FlagSet, path string) (map[string]string, error) {
 	out := make(map[string]string, len(raw))
 	for k, v := range raw {
 		if fs.Lookup(k) == nil || k == "config" {
-			return nil, fmt.Errorf("%w: config %s: unknown setting %q", errUsage, path, k)
+			return nil, usagef("config %s: unknown setting %q", path, k)
 		}
 		switch v := v.(type) {
 		case string:
@@ -78,7 +78,7 @@ func readConfig(fs *flag.FlagSet, path string) (map[string]string, error) {
 		case float64, bool:
 			out[k] = fmt.Sprint(v)
 		default:
-			return nil, fmt.Errorf("%w: config %s: setting %q must be a string, number or boolean", errUsage, path, k)
+			return nil, usagef("config %s: setting %q must be a string, number or boolean", path, k)
 		}
 	}
 	return out, nil

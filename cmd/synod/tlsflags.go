@@ -11,15 +11,15 @@ import (
 
 // publicTLSFlags adds the flags of a public API's certificate.
 func publicTLSFlags(fs *flag.FlagSet, f *server.CertFiles) {
-	fs.StringVar(&f.CertFile, "tls-cert", "", "serve the public API over HTTPS with this PEM certificate (reloaded when it changes)")
-	fs.StringVar(&f.KeyFile, "tls-key", "", "private key of --tls-cert, PEM")
+	fs.StringVar(&f.CertFile, "tls-cert", "", "serve the public API over HTTPS with this PEM certificate `FILE` (reloaded when it changes)")
+	fs.StringVar(&f.KeyFile, "tls-key", "", "PEM private key `FILE` of --tls-cert")
 }
 
 // clusterTLSFlags adds the flags of a process's cluster credentials.
 func clusterTLSFlags(fs *flag.FlagSet, f *host.TLSFiles) {
-	fs.StringVar(&f.CAFile, "cluster-ca", "", "cluster CA bundle, PEM: with --cluster-cert and --cluster-key, internal traffic is mutual TLS")
-	fs.StringVar(&f.CertFile, "cluster-cert", "", "this process's certificate, PEM, signed by --cluster-ca")
-	fs.StringVar(&f.KeyFile, "cluster-key", "", "private key of --cluster-cert, PEM")
+	fs.StringVar(&f.CAFile, "cluster-ca", "", "PEM cluster CA bundle `FILE`: with --cluster-cert and --cluster-key, internal traffic is mutual TLS")
+	fs.StringVar(&f.CertFile, "cluster-cert", "", "PEM `FILE` of this process's certificate, signed by --cluster-ca")
+	fs.StringVar(&f.KeyFile, "cluster-key", "", "PEM private key `FILE` of --cluster-cert")
 }
 
 func insecureFlag(fs *flag.FlagSet, insecure *bool) {

@@ -3,7 +3,8 @@
 // `synod dev` runs, and what end-to-end tests drive.
 //
 // Every host runs a replica of the meta shard (so dev clusters are limited
-// to 5 hosts). The hosts' Raft ports are chosen on first start and kept in
+// to [MaxHosts] hosts). The hosts' Raft ports are chosen on first start,
+// among free ports or from [Config.RaftPorts], and kept in
 // DataDir/cluster.json, because a Raft member's address is part of its
 // identity: a restart reuses them.
 package dev
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -48,6 +50,10 @@ type Config struct {
 	// Hosts is the number of hosts, 1 to MaxHosts; default 3. A restart must use
 	// the number the directory was created with.
 	Hosts int
+	// RaftPorts, if set, is where the hosts' Raft ports are chosen from on
+	// the first start, on loopback; by default any free ports. A restart
+	// keeps the ports chosen then, and fails if they lie outside RaftPorts.
+	RaftPorts PortRange
 	// CacheDir holds compiled modules, shared by the hosts; default
 	// DataDir/wasm-cache.
 	CacheDir string
@@ -74,6 +80,9 @@ func (c Config) Validate() error {
 		return errors.New("dev config: DataDir is required")
 	case c.Hosts < 0 || c.Hosts > MaxHosts:
 		return fmt.Errorf("dev config: Hosts must be between 1 and %d, not %d", MaxHosts, c.Hosts)
+	}
+	if err := c.RaftPorts.validate(c.withDefaults().Hosts); err != nil {
+		return fmt.Errorf("dev config: RaftPorts: %w", err)
 	}
 	if err := c.Limits.Validate(); err != nil {
 		return fmt.Errorf("dev config: %w", err)
@@ -146,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	cfg.Limits = cfg.Limits.WithDefaults()
-	lay, err := loadLayout(cfg.DataDir, cfg.Hosts)
+	lay, err := loadLayout(cfg.DataDir, cfg.Hosts, cfg.RaftPorts)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +179,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-func loadLayout(dir string, n int) (layout, error) {
+func loadLayout(dir string, n int, ports PortRange) (layout, error) {
 	path := filepath.Join(dir, "cluster.json")
 	var lay layout
 	b, err := os.ReadFile(path)
@@ -182,15 +191,15 @@ func loadLayout(dir string, n int) (layout, error) {
 		if len(lay.Hosts) != n {
 			return layout{}, fmt.Errorf("%s holds a cluster of %d hosts; start it with --hosts %d", dir, len(lay.Hosts), len(lay.Hosts))
 		}
-		return lay, nil
+		return lay, lay.checkPorts(dir, ports)
 	case !errors.Is(err, os.ErrNotExist):
 		return layout{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	ports, err := freePorts(n)
+	free, err := ports.free(n)
 	if err != nil {
 		return layout{}, err
 	}
-	for i, port := range ports {
+	for i, port := range free {
 		lay.Hosts = append(lay.Hosts, hostLayout{
 			ID:       uint64(i + 1),
 			Name:     fmt.Sprintf("host-%d", i+1),
@@ -210,19 +219,22 @@ func loadLayout(dir string, n int) (layout, error) {
 	return lay, nil
 }
 
-// freePorts returns n distinct free ports, holding each open until all
-// are found so that none is handed out twice.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+// checkPorts checks that the Raft ports chosen on the first start lie in
+// ports, if it is set: they cannot change.
+func (lay layout) checkPorts(dir string, ports PortRange) error {
+	if ports.IsZero() {
+		return nil
 	}
-	return ports, nil
+	for _, h := range lay.Hosts {
+		_, p, err := net.SplitHostPort(h.RaftAddr)
+		if err != nil {
+			return fmt.Errorf("%s: host %s: Raft address %q: %w", dir, h.Name, h.RaftAddr, err)
+		}
+		if port, err := strconv.Atoi(p); err != nil || !ports.contains(port) {
+			return fmt.Errorf("%s: host %s keeps Raft address %s, outside Raft ports %s (chosen on the first start, they cannot change): use another data dir", dir, h.Name, h.RaftAddr, ports)
+		}
+	}
+	return nil
 }
 
 func (c *Cluster) hostConfig(i int) host.Config {
