@@ -71,8 +71,8 @@ var limitCases = []struct {
 
 // BenchmarkCompileHostile times wazero's compiler, and the meter before
 // it, on the hostile constructs at several sizes, on a plain wazero
-// runtime with the host's features and no cache, so that it can time
-// modules over the limits too. Run one construct at a time with
+// runtime with the host's features and compilation workers and no cache,
+// so that it can time modules over the limits too. Run one construct at a time with
 // -benchtime=1x: the largest sizes take minutes.
 func BenchmarkCompileHostile(b *testing.B) {
 	for _, c := range hostileCases {
@@ -97,7 +97,7 @@ func BenchmarkCompileAtLimits(b *testing.B) {
 }
 
 func benchCompile(b *testing.B, bin []byte) {
-	ctx := context.Background()
+	ctx := wasm.CompileContext(context.Background())
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(api.CoreFeaturesV2&^api.CoreFeatureSIMD))
 	defer rt.Close(ctx)

@@ -1,6 +1,11 @@
 package wasm
 
-import "github.com/synodhq/synod/host/internal/wasm/meter"
+import (
+	"context"
+
+	"github.com/synodhq/synod/host/internal/wasm/meter"
+	"github.com/tetratelabs/wazero/experimental"
+)
 
 // Precheck exposes precheck to the external tests.
 func Precheck(bin []byte) error { return precheck(bin) }
@@ -19,10 +24,10 @@ func IdleInstances(m *Module) int {
 // StartupMemory returns the size of m's memory once started.
 func StartupMemory(m *Module) uint64 { return m.image.size }
 
-// SetHooks has r call onCompile on a compile's goroutine before it
-// compiles, and onWait on a load's before it waits for a compile. It must
-// be called before r is used.
-func SetHooks(r *Runtime, onCompile, onWait func(hash string)) {
+// SetHooks has r call onCompile on a compile's goroutine once it has a
+// compile slot, with the compile's context, and onWait on a load's before
+// it waits for a compile. It must be called before r is used.
+func SetHooks(r *Runtime, onCompile func(ctx context.Context, hash string), onWait func(hash string)) {
 	r.hooks = &testHooks{onCompile: onCompile, onWait: onWait}
 }
 
@@ -36,10 +41,16 @@ func CheckLimits(bin []byte) error {
 	return err
 }
 
-// Compiling reports whether r is compiling the module of a hash.
-func Compiling(r *Runtime, hash string) bool {
+// CompileContext returns ctx with the compilation workers a runtime
+// compiles with.
+func CompileContext(ctx context.Context) context.Context {
+	return experimental.WithCompilationWorkers(ctx, compileWorkers)
+}
+
+// Compiles returns how many compiles r runs now, and how many it runs or
+// has waiting for a slot.
+func Compiles(r *Runtime) (running, flights int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.flights[hash]
-	return ok
+	return len(r.compileSlots), len(r.flights)
 }

@@ -22,7 +22,7 @@ func TestLoadCompilesOnce(t *testing.T) {
 	release := make(chan struct{})
 	var waiting sync.WaitGroup
 	waiting.Add(4)
-	wasm.SetHooks(rt, func(string) {
+	wasm.SetHooks(rt, func(context.Context, string) {
 		compiles.Add(1)
 		<-release
 	}, func(string) { waiting.Done() })
@@ -56,32 +56,34 @@ func TestLoadCompilesOnce(t *testing.T) {
 	}
 }
 
-// TestAbandonedCompileIsFreed checks that a compile whose every load
-// stopped waiting keeps nothing once it ends: the next load compiles
+// TestAbandonedCompileIsCancelled checks that a compile whose every load
+// stopped waiting is cancelled and keeps nothing: the next load compiles
 // again.
-func TestAbandonedCompileIsFreed(t *testing.T) {
+func TestAbandonedCompileIsCancelled(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{CacheDir: t.TempDir()})
 	var compiles atomic.Int32
-	release := make(chan struct{})
-	wasm.SetHooks(rt, func(string) {
-		<-release
-		compiles.Add(1)
+	started, cancelled := make(chan struct{}), make(chan struct{})
+	wasm.SetHooks(rt, func(ctx context.Context, _ string) {
+		if compiles.Add(1) == 1 {
+			close(started)
+			<-ctx.Done()
+			close(cancelled)
+		}
 	}, func(string) {})
 	bin := guestModule(nil, nil, nil).bytes()
 	ctx, cancel := context.WithCancel(t.Context())
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := rt.Load(ctx, wasm.Hash(bin), bin)
+		loaded <- err
+	}()
+	waitFor(t, started, "the compile to start")
 	cancel()
-	if _, err := rt.Load(ctx, wasm.Hash(bin), bin); !errors.Is(err, context.Canceled) {
+	if err := <-loaded; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	close(release)
-	deadline := time.Now().Add(time.Minute)
-	for wasm.Compiling(rt, wasm.Hash(bin)) {
-		if time.Now().After(deadline) {
-			t.Fatal("the abandoned compile did not end within a minute")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, cancelled, "the abandoned compile's context to end")
 	m, err := rt.Load(t.Context(), wasm.Hash(bin), bin)
 	if err != nil {
 		t.Fatal(err)
@@ -92,15 +94,71 @@ func TestAbandonedCompileIsFreed(t *testing.T) {
 	}
 }
 
+// TestCompilesTakeTurns checks that a runtime compiles one module at a
+// time: loads of three modules start three compiles, of which one runs
+// while the others wait their turn, and all three load.
+func TestCompilesTakeTurns(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, wasm.Config{CacheDir: t.TempDir()})
+	var running atomic.Int32
+	release := make(chan struct{})
+	var waiting sync.WaitGroup
+	waiting.Add(3)
+	wasm.SetHooks(rt, func(context.Context, string) {
+		running.Add(1)
+		<-release
+	}, func(string) { waiting.Done() })
+	errs := make([]error, 3)
+	var done sync.WaitGroup
+	for i := range 3 {
+		bin := guestModule(nil, i32(int32(i)), nil).bytes()
+		done.Go(func() {
+			m, err := rt.Load(t.Context(), wasm.Hash(bin), bin)
+			if err == nil {
+				m.Release()
+			}
+			errs[i] = err
+		})
+	}
+	waiting.Wait()
+	deadline := time.Now().Add(time.Minute)
+	for running.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if compiling, flights := wasm.Compiles(rt); running.Load() != 1 || compiling != 1 || flights != 3 {
+		t.Errorf("with three loads waiting: %d compiles started, %d under way of %d, want one of three", running.Load(), compiling, flights)
+	}
+	close(release)
+	done.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("load %d: %v", i, err)
+		}
+	}
+	if n := running.Load(); n != 3 {
+		t.Errorf("%d compiles, want 3", n)
+	}
+}
+
+// waitFor waits up to a minute for ch to be closed.
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(time.Minute):
+		t.Fatalf("waited a minute for %s", what)
+	}
+}
+
 // TestLoadStopsWaitingWithContext checks that a load whose context ends
-// stops waiting with the context's error, and that the compile it started
-// runs on to its end for the next load: here, a start-up that runs out of
-// fuel.
+// stops waiting with the context's error, and that the next load of the
+// module compiles it and reports what is wrong with it: here, a start-up
+// that runs out of fuel.
 func TestLoadStopsWaitingWithContext(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{CacheDir: t.TempDir()})
 	release := make(chan struct{})
-	wasm.SetHooks(rt, func(string) { <-release }, func(string) {})
+	wasm.SetHooks(rt, func(context.Context, string) { <-release }, func(string) {})
 	m := guestModule(nil, nil, nil)
 	m.funcs = append(m.funcs, wfunc{export: "_initialize", body: code(
 		[]byte{opLoop, blockEmpty, opBr, 0x00, opEnd},

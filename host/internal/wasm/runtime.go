@@ -16,6 +16,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/synodhq/synod/host/internal/wasm/meter"
@@ -88,8 +89,11 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	modules map[string]*Module // the modules held, by hash
-	// flights are the compiles under way, by module hash.
+	// flights are the compiles under way or waiting for a slot, by
+	// module hash.
 	flights map[string]*flight
+	// compileSlots holds a token for each compile under way.
+	compileSlots chan struct{}
 	// returning is set while a return of memory to the system is due
 	// (see returnMemory).
 	returning bool
@@ -120,7 +124,10 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("instantiate host module: %w", err)
 	}
-	return &Runtime{cfg: cfg, rt: rt, budget: newBudget(cfg), modules: make(map[string]*Module), flights: make(map[string]*flight)}, nil
+	return &Runtime{
+		cfg: cfg, rt: rt, budget: newBudget(cfg),
+		modules: make(map[string]*Module), flights: make(map[string]*flight), compileSlots: make(chan struct{}, compileSlots),
+	}, nil
 }
 
 // Close releases every module and instance.
@@ -171,14 +178,15 @@ func (r *Runtime) Validate(ctx context.Context, wasm []byte) (Info, error) {
 // validated), and compiled again when loaded after its last release.
 //
 // A module is compiled once at a time: concurrent loads of one hash wait
-// for the same compile. The compile runs on its own goroutine, because
-// wazero's CompileModule does not observe its context: neither its decoder
-// and validator nor, with one compilation worker (wazero's default), its
-// compiler look at it; with more workers, the compiler looks only between
-// functions. A load whose ctx ends stops waiting and returns ctx's error;
-// the compile it started runs on to its end, which the limits of limits.go
-// bound, and its module is freed if no load is left waiting for it (the
-// compilation cache on disk keeps the next compile short).
+// for the same compile, on a goroutine of its own. A runtime compiles one
+// module at a time (compileSlots), so that no number of uploads can hold
+// more of a host's cores and memory than one compile does; the others
+// wait their turn. A load whose ctx ends stops waiting and returns ctx's
+// error; once no load is left waiting for a compile, the compile is
+// cancelled: wazero's compiler checks its context between functions when
+// it has more than one worker (compileWorkers), and the limits of
+// limits.go bound the time one function takes. Its decoder and validator
+// do not look at the context, but take time in proportion to the bytes.
 func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, error) {
 	if m, ok := r.Loaded(hash); ok {
 		return m, nil
@@ -195,10 +203,20 @@ func (r *Runtime) Load(ctx context.Context, hash string, wasm []byte) (*Module, 
 		}
 		return f.m, nil
 	case <-ctx.Done():
-		r.abandon(f)
+		r.abandon(hash, f)
 		return nil, fmt.Errorf("load module %s: %w", hash, context.Cause(ctx))
 	}
 }
+
+const (
+	// compileSlots is how many modules a runtime compiles at once.
+	compileSlots = 1
+	// compileWorkers is how many goroutines compile a module's functions:
+	// two, the fewest with which wazero's compiler stops when its context
+	// ends (with one, it never looks). Compiling is Go code, which the
+	// scheduler shares fairly with the rest of the host.
+	compileWorkers = 2
+)
 
 // flight is one compile of a module, which every load of its hash waits
 // for. Its fields are guarded by the runtime's mu; m, err and finished are
@@ -207,15 +225,17 @@ type flight struct {
 	done chan struct{}
 	// waiters are the loads waiting for it, each of which holds the
 	// module once it is compiled.
-	waiters  int
+	waiters int
+	// cancel stops the compile, once no load is left waiting for it.
+	cancel   context.CancelFunc
 	m        *Module
 	err      error
 	finished bool
 }
 
 // join returns the compile of a module under way, starting it if there is
-// none. The compile does not end with ctx: other loads may be waiting for
-// it.
+// none. The compile does not end with ctx, since other loads may be
+// waiting for it, but when the last of them abandons it.
 func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -223,8 +243,10 @@ func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 		f.waiters++
 		return f
 	}
-	f := &flight{done: make(chan struct{}), waiters: 1}
+	compileCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f := &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 	if m, ok := r.modules[hash]; ok { // loaded since Load looked
+		cancel()
 		m.refs++
 		f.m, f.finished = m, true
 		close(f.done)
@@ -232,10 +254,12 @@ func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	}
 	r.flights[hash] = f
 	go func() {
-		r.hooks.compiling(hash)
-		m, err := r.compile(context.WithoutCancel(ctx), hash, wasm)
+		defer cancel()
+		m, err := r.compileInTurn(compileCtx, hash, wasm)
 		r.mu.Lock()
-		delete(r.flights, hash)
+		if r.flights[hash] == f {
+			delete(r.flights, hash)
+		}
 		unwanted := err == nil && f.waiters == 0
 		if err == nil && !unwanted {
 			m.refs = f.waiters // each waiter holds it
@@ -251,13 +275,32 @@ func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	return f
 }
 
-// abandon gives up waiting for a compile: the waiter no longer wants the
-// module, which it holds already if the compile has finished.
-func (r *Runtime) abandon(f *flight) {
+// compileInTurn compiles a module once a compile slot is free, or fails
+// when ctx ends first.
+func (r *Runtime) compileInTurn(ctx context.Context, hash string, wasm []byte) (*Module, error) {
+	select {
+	case r.compileSlots <- struct{}{}:
+		defer func() { <-r.compileSlots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("compile module %s: %w", hash, context.Cause(ctx))
+	}
+	r.hooks.compiling(ctx, hash)
+	return r.compile(experimental.WithCompilationWorkers(ctx, compileWorkers), hash, wasm)
+}
+
+// abandon gives up waiting for the compile f of the module hash: the
+// waiter no longer wants the module, which it holds already if the compile
+// has finished. The last waiter to go cancels the compile, and a later
+// load starts another.
+func (r *Runtime) abandon(hash string, f *flight) {
 	r.mu.Lock()
 	held := f.finished && f.err == nil
 	if !f.finished {
 		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			delete(r.flights, hash)
+		}
 	}
 	r.mu.Unlock()
 	if held {
@@ -268,12 +311,13 @@ func (r *Runtime) abandon(f *flight) {
 // testHooks let tests see a runtime's compiles and the loads that wait
 // for them (export_test.go).
 type testHooks struct {
-	onCompile, onWait func(hash string)
+	onCompile func(ctx context.Context, hash string)
+	onWait    func(hash string)
 }
 
-func (h *testHooks) compiling(hash string) {
+func (h *testHooks) compiling(ctx context.Context, hash string) {
 	if h != nil {
-		h.onCompile(hash)
+		h.onCompile(ctx, hash)
 	}
 }
 
@@ -379,6 +423,9 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
 	compiled, err := compileGuarded(ctx, r.rt, metered)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("compile module %s: %w", hash, context.Cause(ctx))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a valid WebAssembly binary: %w", ErrInvalidModule, err)
 	}
