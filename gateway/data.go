@@ -18,11 +18,24 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 	if req.Msg.GetShard() == "" {
 		return nil, invalid("shard name is required")
 	}
+	cmd := host.Command{Payload: req.Msg.GetCommand(), IdempotencyKey: req.Msg.GetIdempotencyKey()}
+	if h := req.Header().Get(idempotencyKeyHeader); h != "" {
+		if cmd.IdempotencyKey != "" && cmd.IdempotencyKey != h {
+			return nil, invalid("the %s header and the idempotency_key field differ: send one", idempotencyKeyHeader)
+		}
+		cmd.IdempotencyKey = h
+	}
+	// A keyed command runs at most once, so the gateway retries it
+	// whatever became of it, as it does idempotent calls.
+	level := req.Spec().IdempotencyLevel
+	if cmd.IdempotencyKey != "" {
+		level = connect.IdempotencyIdempotent
+	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
-	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, r.leader,
+	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, level, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
-			return h.Propose(ctx, sh.ID, req.Msg.GetCommand())
+			return h.Propose(ctx, sh.ID, cmd)
 		})
 	s.g.quotas.charge(ns, res.Fuel)
 	if err != nil {
@@ -31,8 +44,12 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		}
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), nil
+	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed}), nil
 }
+
+// idempotencyKeyHeader carries a Propose's idempotency key over HTTP, as
+// an alternative to the request's field (the IETF draft's name).
+const idempotencyKeyHeader = "Idempotency-Key"
 
 func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
 	if req.Msg.GetShard() == "" {

@@ -15,7 +15,7 @@ type Host interface {
 	// ID returns the host's id.
 	ID() uint64
 	// Propose commits a command to a shard through the host's replica.
-	Propose(ctx context.Context, shardID uint64, payload []byte) (host.Result, error)
+	Propose(ctx context.Context, shardID uint64, cmd host.Command) (host.Result, error)
 	// Query runs a read-only query on a shard through the host's replica.
 	Query(ctx context.Context, shardID uint64, payload []byte, c host.Consistency) (host.Result, error)
 	// Status reports what the host knows of a shard: its leader, and the

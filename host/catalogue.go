@@ -28,7 +28,7 @@ func (h *Host) RunCatalogue(ctx context.Context, req meta.Request, write bool) (
 	var res Result
 	var err error
 	if write {
-		res, err = h.data.propose(ctx, meta.ShardID, req.Encode())
+		res, err = h.data.propose(ctx, meta.ShardID, Command{Payload: req.Encode()})
 	} else {
 		res, err = h.data.query(ctx, meta.ShardID, req.Encode(), Linearizable)
 	}

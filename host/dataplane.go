@@ -37,6 +37,19 @@ type Result struct {
 	Fuel uint64
 	// Output is what the module returned.
 	Output []byte
+	// Replayed says that a command's idempotency key was used before: the
+	// result is the first command's, and Index its index.
+	Replayed bool
+}
+
+// Command is a command for a shard's module.
+type Command struct {
+	// Payload is passed to the module's update entry point.
+	Payload []byte
+	// IdempotencyKey, if set, makes the command run once: the shard keeps
+	// its result, and returns it to a command with the same key and
+	// payload instead of running it (see fsm.Idempotency).
+	IdempotencyKey string
 }
 
 // Consistency is the consistency level of a query.
@@ -64,11 +77,14 @@ func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 // returns the module's result. A module failure is returned as an
 // [*outcome.AppError] or an [*outcome.Trap]; every other error says, as an
 // [*outcome.Error], whether the command was applied.
-func (h *Host) Propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
-	if len(payload) > MaxPayloadBytes {
-		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+func (h *Host) Propose(ctx context.Context, shardID uint64, cmd Command) (Result, error) {
+	if len(cmd.Payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(cmd.Payload), ErrTooLarge, MaxPayloadBytes)
 	}
-	return h.data.propose(ctx, shardID, payload)
+	if len(cmd.IdempotencyKey) > fsm.MaxIdempotencyKeyBytes {
+		return Result{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "idempotency key of %d bytes: the limit is %d", len(cmd.IdempotencyKey), fsm.MaxIdempotencyKeyBytes)
+	}
+	return h.data.propose(ctx, shardID, cmd)
 }
 
 // Query runs a read-only query on a shard through this host's replica.
@@ -106,17 +122,17 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.
-func (d *dataPlane) propose(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+func (d *dataPlane) propose(ctx context.Context, shardID uint64, cmd Command) (Result, error) {
 	return d.call(ctx, shardID, true, func(ctx context.Context) (Result, error) {
-		return d.proposeOnLeader(ctx, shardID, payload)
+		return d.proposeOnLeader(ctx, shardID, cmd)
 	})
 }
 
 // proposeOnLeader proposes a command through this host's replica, which
 // leads, and waits for its result.
-func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, payload []byte) (Result, error) {
+func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Command) (Result, error) {
 	deadline, _ := ctx.Deadline()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), payload)
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), []byte(c.IdempotencyKey), c.Payload)
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
 	if err != nil {
 		return Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
@@ -138,7 +154,7 @@ func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, payload
 		if errors.Is(err, fsm.ErrHalted) {
 			return Result{}, fmt.Errorf("shard %d: %w", shardID, err)
 		}
-		return Result{Index: out.Index, Fuel: out.Fuel, Output: out.Output}, err
+		return Result{Index: out.Index, Fuel: out.Fuel, Output: out.Output, Replayed: out.Replayed}, err
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 	}
@@ -173,7 +189,7 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 	defer d.life.release()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), fsm.Budget{}, req.Encode())
+	cmd := fsm.EncodeCommand(time.Now().UnixNano(), fsm.Budget{}, nil, req.Encode())
 	res, err := d.nh.SyncPropose(ctx, d.nh.GetNoOPSession(meta.ShardID), cmd)
 	if err != nil {
 		return nil, raftError(ctx, meta.ShardID, err)

@@ -236,7 +236,7 @@ func (rs *replicaSet) budget(shardID uint64) fsm.Budget {
 	rs.mu.Lock()
 	s := rs.running[shardID]
 	rs.mu.Unlock()
-	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits()}
+	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits(), Idempotency: fsm.DefaultIdempotency()}
 }
 
 // health reports this host's replica of a shard; ok is false if it runs

@@ -35,12 +35,12 @@ func (c *Client) URL() string { return c.url }
 func (c *Client) ID() uint64 { return c.id }
 
 // Propose commits a command through the host's replica.
-func (c *Client) Propose(ctx context.Context, shardID uint64, payload []byte) (host.Result, error) {
-	res, err := c.api.Propose(ctx, connect.NewRequest(&hostv1.ProposeRequest{ShardId: shardID, Payload: payload}))
+func (c *Client) Propose(ctx context.Context, shardID uint64, cmd host.Command) (host.Result, error) {
+	res, err := c.api.Propose(ctx, connect.NewRequest(&hostv1.ProposeRequest{ShardId: shardID, Payload: cmd.Payload, IdempotencyKey: cmd.IdempotencyKey}))
 	if err != nil {
 		return host.Result{}, decodeError(err)
 	}
-	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}, nil
+	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel(), Replayed: res.Msg.GetReplayed()}, nil
 }
 
 // Query runs a read-only query through the host's replica.

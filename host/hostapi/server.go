@@ -47,11 +47,11 @@ type server struct {
 }
 
 func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.ProposeRequest]) (*connect.Response[hostv1.ProposeResponse], error) {
-	res, err := s.h.Propose(ctx, req.Msg.GetShardId(), req.Msg.GetPayload())
+	res, err := s.h.Propose(ctx, req.Msg.GetShardId(), host.Command{Payload: req.Msg.GetPayload(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}), nil
+	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel, Replayed: res.Replayed}), nil
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {

@@ -52,7 +52,7 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 	for i, r := range reqs {
 		c.index++
 		c.stamp++
-		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, fsm.Budget{}, r.Encode())}
+		es[i] = sm.Entry{Index: c.index, Cmd: fsm.EncodeCommand(c.stamp, fsm.Budget{}, nil, r.Encode())}
 	}
 	got, err := c.sm.Update(es)
 	if err != nil {
@@ -462,7 +462,7 @@ func TestCatalogueErrors(t *testing.T) {
 		}
 	}
 	// A command that is not JSON.
-	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, fsm.Budget{}, []byte("{"))}}
+	es := []sm.Entry{{Index: c.index + 1, Cmd: fsm.EncodeCommand(1, fsm.Budget{}, nil, []byte("{"))}}
 	c.index++
 	got, err := c.sm.Update(es)
 	if err != nil {

@@ -139,6 +139,12 @@ const (
 	// the outcome of a command that wrote past its limits (see store).
 	CodeWriteLimit  uint32 = 22
 	CodeStoredLimit uint32 = 23
+	// CodeIdempotencyKeyReused and CodeIdempotencyKeysFull are recorded
+	// in shards' logs, as the outcome of a command whose idempotency key
+	// was used for another command, or that the shard could not keep
+	// (see fsm).
+	CodeIdempotencyKeyReused uint32 = 24
+	CodeIdempotencyKeysFull  uint32 = 25
 )
 
 // Applied says whether a command took effect.

@@ -69,7 +69,7 @@ func verdict(t *testing.T, e sm.Entry) string {
 
 func TestChecksumDetectsDivergence(t *testing.T) {
 	t.Parallel()
-	cmd := func(s string) []byte { return fsm.EncodeCommand(1, fsm.Budget{}, []byte(s)) }
+	cmd := func(s string) []byte { return fsm.EncodeCommand(1, fsm.Budget{}, nil, []byte(s)) }
 	a, b, c := newChecked(t), newChecked(t), newChecked(t)
 	for _, r := range []*checked{a, b, c} {
 		r.run(t, cmd("set k 1"), cmd("set j 2;fail"), cmd("trap"))

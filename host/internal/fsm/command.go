@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
@@ -15,6 +16,10 @@ const (
 	commandV1Header = 1 + 8
 	commandV2Header = 1 + 8 + 8
 	commandV3Header = 1 + 8 + 8 + 3*8
+	commandV4Header = commandV3Header + 1
+	// keyedHeader is what a key adds to a command's header, besides the
+	// key: its idempotency settings.
+	keyedHeader = 3 * 8
 )
 
 var (
@@ -36,15 +41,27 @@ type Budget struct {
 	Fuel uint64
 	// Limits bound the command's writes and the shard's size.
 	Limits store.Limits
+	// Idempotency bounds the idempotency keys the shard keeps, for a
+	// command that has one.
+	Idempotency Idempotency
 }
 
 // EncodeCommand encodes a command payload with the proposer's timestamp
-// (Unix nanoseconds) and the command's budget into a Raft entry.
-func EncodeCommand(timeNanos int64, b Budget, payload []byte) []byte {
-	e := make([]byte, 1, commandV3Header+len(payload))
-	e[0] = entryCommandV3
+// (Unix nanoseconds), the command's budget and its idempotency key (none
+// if empty, at most [MaxIdempotencyKeyBytes]) into a Raft entry.
+func EncodeCommand(timeNanos int64, b Budget, key, payload []byte) []byte {
+	e := make([]byte, 1, commandV4Header+keyedHeader+len(key)+len(payload))
+	e[0] = entryCommandV4
 	for _, v := range []uint64{uint64(timeNanos), b.Fuel, b.Limits.WriteBytes, b.Limits.WriteKeys, b.Limits.StoredBytes} {
 		e = binary.BigEndian.AppendUint64(e, v)
+	}
+	e = append(e, byte(len(key)))
+	if len(key) > 0 {
+		i := b.Idempotency
+		for _, v := range []uint64{uint64(i.Window), i.MaxKeys, i.MaxBytes} {
+			e = binary.BigEndian.AppendUint64(e, v)
+		}
+		e = append(e, key...)
 	}
 	return append(e, payload...)
 }
@@ -53,18 +70,33 @@ func EncodeCommand(timeNanos int64, b Budget, payload []byte) []byte {
 type command struct {
 	timeNanos int64
 	budget    Budget
+	key       []byte // the idempotency key, if any
 	payload   []byte
 }
 
 func decodeCommand(b []byte) (command, error) {
 	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[1+8*i:]) }
 	switch {
+	case len(b) >= commandV4Header && b[0] == entryCommandV4:
+		cmd := command{timeNanos: int64(u(0)), budget: Budget{u(1), store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}, Idempotency{}}}
+		n, rest := int(b[commandV3Header]), b[commandV4Header:]
+		if n == 0 {
+			cmd.payload = rest
+			return cmd, nil
+		}
+		if len(rest) < keyedHeader+n {
+			return command{}, errMalformedCommand
+		}
+		v := func(i int) uint64 { return binary.BigEndian.Uint64(rest[8*i:]) }
+		cmd.budget.Idempotency = Idempotency{Window: time.Duration(v(0)), MaxKeys: v(1), MaxBytes: v(2)}
+		cmd.key, cmd.payload = rest[keyedHeader:keyedHeader+n], rest[keyedHeader+n:]
+		return cmd, nil
 	case len(b) >= commandV3Header && b[0] == entryCommandV3:
-		return command{int64(u(0)), Budget{u(1), store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}}, b[commandV3Header:]}, nil
+		return command{timeNanos: int64(u(0)), budget: Budget{Fuel: u(1), Limits: store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}}, payload: b[commandV3Header:]}, nil
 	case len(b) >= commandV2Header && b[0] == entryCommandV2:
-		return command{int64(u(0)), Budget{Fuel: u(1)}, b[commandV2Header:]}, nil
+		return command{timeNanos: int64(u(0)), budget: Budget{Fuel: u(1)}, payload: b[commandV2Header:]}, nil
 	case len(b) >= commandV1Header && b[0] == entryCommandV1:
-		return command{int64(u(0)), Budget{}, b[commandV1Header:]}, nil
+		return command{timeNanos: int64(u(0)), payload: b[commandV1Header:]}, nil
 	}
 	return command{}, errMalformedCommand
 }
@@ -77,6 +109,9 @@ type Result struct {
 	Fuel uint64
 	// Output is what the call returned, when it succeeded.
 	Output []byte
+	// Replayed says that the result is that of an earlier entry with the
+	// same idempotency key (whose index Index is): this entry ran nothing.
+	Replayed bool
 }
 
 // encodeResult records an entry's outcome, log index and fuel used; err is
@@ -118,9 +153,9 @@ func DecodeResult(r sm.Result) (Result, error) {
 	if len(r.Data) < 16 {
 		return Result{}, fmt.Errorf("decode result: %w", errMalformedCommand)
 	}
-	res := Result{Index: binary.BigEndian.Uint64(r.Data), Fuel: binary.BigEndian.Uint64(r.Data[8:])}
+	res := Result{Index: binary.BigEndian.Uint64(r.Data), Fuel: binary.BigEndian.Uint64(r.Data[8:]), Replayed: r.Value&resultReplayed != 0}
 	data := r.Data[16:]
-	switch r.Value {
+	switch r.Value &^ resultReplayed {
 	case resultOK:
 		res.Output = data
 		return res, nil

@@ -14,6 +14,11 @@ const (
 	// entryCommandV3 is a command with its fuel budget and write limits:
 	// [4][time][fuel][write bytes][write keys][stored bytes].
 	entryCommandV3 = 4
+	// entryCommandV4 is a command that may carry an idempotency key:
+	// [5][time][fuel][write bytes][write keys][stored bytes][key length,
+	// 1 byte], then for a key [window][max keys][max bytes][key], then
+	// the payload.
+	entryCommandV4 = 5
 )
 
 // The outcome of an entry, in its sm.Result.Value. Every replica folds it

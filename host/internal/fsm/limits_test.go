@@ -38,7 +38,7 @@ func TestGroupingDoesNotMatter(t *testing.T) {
 	payloads = append(payloads, `{"op":"delete","key":"fill-00"}`, put("after", 1<<10))
 	log := make([]sm.Entry, len(payloads))
 	for i, p := range payloads {
-		log[i] = sm.Entry{Index: uint64(i + 1), Cmd: fsm.EncodeCommand(int64(100+i), fsm.Budget{Limits: limits}, []byte(p))}
+		log[i] = sm.Entry{Index: uint64(i + 1), Cmd: fsm.EncodeCommand(int64(100+i), fsm.Budget{Limits: limits}, nil, []byte(p))}
 	}
 	copyLog := func() []sm.Entry { return append([]sm.Entry(nil), log...) }
 
@@ -98,8 +98,8 @@ func TestWriteLimitOutcome(t *testing.T) {
 	r := newReplica(t, shard)
 	budget := fsm.Budget{Limits: store.Limits{WriteBytes: 100}}
 	es := []sm.Entry{
-		{Index: 1, Cmd: fsm.EncodeCommand(1, budget, []byte(`{"op":"put","key":"k","value":"small"}`))},
-		{Index: 2, Cmd: fsm.EncodeCommand(2, budget, []byte(`{"op":"put","key":"k","value":"`+strings.Repeat("x", 200)+`"}`))},
+		{Index: 1, Cmd: fsm.EncodeCommand(1, budget, nil, []byte(`{"op":"put","key":"k","value":"small"}`))},
+		{Index: 2, Cmd: fsm.EncodeCommand(2, budget, nil, []byte(`{"op":"put","key":"k","value":"`+strings.Repeat("x", 200)+`"}`))},
 	}
 	res := update(t, r.sm, es)
 	var e *outcome.Error

@@ -219,7 +219,10 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 }
 
 // apply runs one command entry, rolling back its writes if it fails, and
-// returns its result and the shard's clock after it.
+// returns its result and the shard's clock after it. A command with an
+// idempotency key the shard keeps does not run: its result is the first
+// one's (see idempotency.go). Every entry then expires a few keys whose
+// time is up.
 func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn *store.Txn) (sm.Result, int64, error) {
 	cmd, err := decodeCommand(e.Cmd)
 	if err != nil {
@@ -229,16 +232,46 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 		return sm.Result{}, clock, err
 	}
 	clock = max(clock, cmd.timeNanos)
-	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.budget.Fuel}, cmd.payload, txn)
-	if err != nil && !isOutcome(err) {
+	res, err := s.run(ctx, e.Index, cmd, clock, txn)
+	if err != nil {
 		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
 	}
-	if err != nil {
-		if rerr := txn.Rollback(); rerr != nil {
-			return sm.Result{}, clock, rerr
+	return res, clock, expireKeys(txn, clock)
+}
+
+// run runs a command, or replays the result of the first command with its
+// idempotency key, and keeps the result of a keyed one. It returns an
+// error only for a failure of the host.
+func (s *StateMachine) run(ctx context.Context, index uint64, cmd command, clock int64, txn *store.Txn) (sm.Result, error) {
+	if len(cmd.key) > 0 {
+		if res, ok, err := replay(txn, cmd, clock); err != nil || ok {
+			return res, err
 		}
 	}
-	return encodeResult(e.Index, out.Fuel, out.Data, err), clock, nil
+	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: cmd.budget.Fuel}, cmd.payload, txn)
+	if err != nil && !isOutcome(err) {
+		return sm.Result{}, err
+	}
+	if err != nil {
+		if err := txn.Rollback(); err != nil {
+			return sm.Result{}, err
+		}
+	}
+	res := encodeResult(index, out.Fuel, out.Data, err)
+	if len(cmd.key) == 0 {
+		return res, nil
+	}
+	if err := remember(txn, cmd, clock, res); isOutcome(err) {
+		// The shard keeps as many keys as it may: the command keeps
+		// nothing, so that a retry may run it.
+		if err := txn.Rollback(); err != nil {
+			return sm.Result{}, err
+		}
+		return encodeResult(index, out.Fuel, nil, err), nil
+	} else if err != nil {
+		return sm.Result{}, err
+	}
+	return res, nil
 }
 
 // halt stops the replica from recording anything more; see Update.

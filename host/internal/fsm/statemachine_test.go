@@ -119,7 +119,7 @@ type cmd struct {
 func entries(first uint64, cmds ...cmd) []sm.Entry {
 	es := make([]sm.Entry, len(cmds))
 	for i, c := range cmds {
-		es[i] = sm.Entry{Index: first + uint64(i), Cmd: fsm.EncodeCommand(c.stamp, fsm.Budget{}, []byte(c.payload))}
+		es[i] = sm.Entry{Index: first + uint64(i), Cmd: fsm.EncodeCommand(c.stamp, fsm.Budget{}, nil, []byte(c.payload))}
 	}
 	return es
 }

@@ -9,6 +9,9 @@ const (
 	tagShard   = 's'
 	subUser    = 'u'
 	subSystem  = 'y'
+	// subRecord holds the records a state machine keeps beside the
+	// module's keys (see [Txn.SetRecord]).
+	subRecord = 'r'
 	prefixSize = 1 + 8 + 1
 )
 
@@ -55,6 +58,10 @@ func sysKey(shardID uint64, name string) []byte {
 	return append(append(shardPrefix(shardID), subSystem), name...)
 }
 
+func recordKey(shardID uint64, name []byte) []byte {
+	return append(append(shardPrefix(shardID), subRecord), name...)
+}
+
 // userBounds maps a module's range [start, end) into the store's keyspace;
 // an empty end means the end of the shard's user keys.
 func userBounds(shardID uint64, start, end []byte) (lo, hi []byte) {
@@ -83,4 +90,17 @@ func getUint64(b []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(b)
+}
+
+// prefixEnd returns the first key after every key that starts with
+// prefix, or nil if there is none (prefix is all 0xff).
+func prefixEnd(prefix []byte) []byte {
+	end := append([]byte(nil), prefix...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
 }

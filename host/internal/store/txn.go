@@ -262,6 +262,55 @@ func (t *Txn) account(n uint64, grow int64) error {
 	return nil
 }
 
+// Record returns the value of the record name (see [Txn.SetRecord]), nil
+// if there is none.
+func (t *Txn) Record(name []byte) ([]byte, error) {
+	v, err := get(t.batch, recordKey(t.shardID, name))
+	if err != nil {
+		return nil, fmt.Errorf("read record of shard %d: %w", t.shardID, err)
+	}
+	return v, nil
+}
+
+// SetRecord writes a record: state the state machine keeps beside the
+// module's keys, which the module never sees (the results of commands
+// with idempotency keys). Records are part of the shard's state: they are
+// in its snapshots and in the digest of the entry's writes, and they are
+// neither counted against the entry's limits nor undone by
+// [Txn.Rollback].
+func (t *Txn) SetRecord(name, value []byte) error {
+	if err := t.batch.Set(recordKey(t.shardID, name), value, nil); err != nil {
+		return fmt.Errorf("set record of shard %d: %w", t.shardID, err)
+	}
+	t.digest('r', name, value)
+	return nil
+}
+
+// DeleteRecord deletes a record.
+func (t *Txn) DeleteRecord(name []byte) error {
+	if err := t.batch.Delete(recordKey(t.shardID, name), nil); err != nil {
+		return fmt.Errorf("delete record of shard %d: %w", t.shardID, err)
+	}
+	t.digest('x', name)
+	return nil
+}
+
+// Records returns up to limit records whose names start with prefix, in
+// order of name.
+func (t *Txn) Records(prefix []byte, limit int) ([]KV, error) {
+	lo := recordKey(t.shardID, prefix)
+	iter := t.batch.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	var out []KV
+	n := len(recordKey(t.shardID, nil))
+	for ok := iter.First(); ok && len(out) < limit; ok = iter.Next() {
+		out = append(out, KV{Key: append([]byte(nil), iter.Key()[n:]...), Value: append([]byte(nil), iter.Value()...)})
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("scan records of shard %d: %w", t.shardID, err)
+	}
+	return out, nil
+}
+
 // SetClock records the shard's clock: the timestamp of the last applied
 // command, in Unix nanoseconds.
 func (t *Txn) SetClock(ns int64) error {

@@ -143,6 +143,15 @@ type ProposeRequest struct {
 	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
 	// The command, passed as-is to the module's update entry point.
 	Command []byte `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	// An idempotency key, up to 255 bytes, which makes the command run at
+	// most once: the shard keeps the key with the command's result (for a
+	// day by default, by the leaders' clocks in the log), and a command with
+	// the same key gets that result and index back instead of running again,
+	// after a leader change, a host restart or through another gateway alike.
+	// The same key with another command fails with failed_precondition.
+	// Keys are per shard and never reach the module. The Idempotency-Key
+	// HTTP header sets it too.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// The namespace of the shard; empty means "default". The caller's key needs a
 	// role in it (see KeyService).
 	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
@@ -194,6 +203,13 @@ func (x *ProposeRequest) GetCommand() []byte {
 	return nil
 }
 
+func (x *ProposeRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
 func (x *ProposeRequest) GetNamespace() string {
 	if x != nil {
 		return x.Namespace
@@ -210,7 +226,10 @@ type ProposeResponse struct {
 	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
 	// The fuel the command used (docs/abi.md, "Fuel"). Every replica counted
 	// the same.
-	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	FuelUsed uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	// Whether this is the result of an earlier command with the same
+	// idempotency key, which ran at index (this call ran nothing).
+	Replayed      bool `protobuf:"varint,4,opt,name=replayed,proto3" json:"replayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -264,6 +283,13 @@ func (x *ProposeResponse) GetFuelUsed() uint64 {
 		return x.FuelUsed
 	}
 	return 0
+}
+
+func (x *ProposeResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
 }
 
 // QueryRequest carries one read-only query for a shard.
@@ -512,15 +538,17 @@ var File_synod_v1_data_proto protoreflect.FileDescriptor
 
 const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
-	"\x13synod/v1/data.proto\x12\bsynod.v1\"d\n" +
+	"\x13synod/v1/data.proto\x12\bsynod.v1\"\x87\x01\n" +
 	"\x0eProposeRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x18\n" +
-	"\acommand\x18\x02 \x01(\fR\acommand\x12\x1c\n" +
-	"\tnamespace\x18\x04 \x01(\tR\tnamespaceJ\x04\b\x03\x10\x04\"\\\n" +
+	"\acommand\x18\x02 \x01(\fR\acommand\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"x\n" +
 	"\x0fProposeResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
-	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"\x97\x01\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\x12\x1a\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\x97\x01\n" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\fR\x05query\x127\n" +

@@ -31,9 +31,11 @@ type ProposeRequest struct {
 	// The shard's Raft id.
 	ShardId uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
 	// The command for the shard's module.
-	Payload       []byte `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Payload []byte `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The command's idempotency key, if it has one.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ProposeRequest) Reset() {
@@ -80,6 +82,13 @@ func (x *ProposeRequest) GetPayload() []byte {
 	return nil
 }
 
+func (x *ProposeRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
 // ProposeResponse carries the module's result.
 type ProposeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -88,7 +97,10 @@ type ProposeResponse struct {
 	// The log index the command committed at.
 	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
 	// The fuel the command used.
-	Fuel          uint64 `protobuf:"varint,3,opt,name=fuel,proto3" json:"fuel,omitempty"`
+	Fuel uint64 `protobuf:"varint,3,opt,name=fuel,proto3" json:"fuel,omitempty"`
+	// Whether the result is that of an earlier command with the same
+	// idempotency key.
+	Replayed      bool `protobuf:"varint,4,opt,name=replayed,proto3" json:"replayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -142,6 +154,13 @@ func (x *ProposeResponse) GetFuel() uint64 {
 		return x.Fuel
 	}
 	return 0
+}
+
+func (x *ProposeResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
 }
 
 // QueryRequest carries a query.
@@ -1020,14 +1039,16 @@ var File_synod_host_v1_host_proto protoreflect.FileDescriptor
 
 const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\n" +
-	"\x18synod/host/v1/host.proto\x12\rsynod.host.v1\"E\n" +
+	"\x18synod/host/v1/host.proto\x12\rsynod.host.v1\"n\n" +
 	"\x0eProposeRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
-	"\apayload\x18\x02 \x01(\fR\apayload\"S\n" +
+	"\apayload\x18\x02 \x01(\fR\apayload\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"o\n" +
 	"\x0fProposeResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"Y\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\x12\x1a\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"Y\n" +
 	"\fQueryRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x14\n" +

@@ -46,10 +46,11 @@ type DataServiceClient interface {
 	// module's result and the log index. It is linearizable.
 	//
 	// Every failed Propose carries a ProposeFailure error detail saying
-	// whether the command was applied: retrying one that was not is safe; one
-	// whose outcome is unknown should be retried only when the command is
-	// idempotent (a later version adds idempotency keys for exactly-once
-	// retries).
+	// whether the command was applied: retrying one that was not is safe. A
+	// command with an idempotency key runs at most once, so retrying it is
+	// always safe; the gateway itself retries a keyed command whose outcome
+	// is unknown, until the call's deadline. Without a key, retry a command
+	// whose outcome is unknown only if running it twice does no harm.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
@@ -106,10 +107,11 @@ type DataServiceHandler interface {
 	// module's result and the log index. It is linearizable.
 	//
 	// Every failed Propose carries a ProposeFailure error detail saying
-	// whether the command was applied: retrying one that was not is safe; one
-	// whose outcome is unknown should be retried only when the command is
-	// idempotent (a later version adds idempotency keys for exactly-once
-	// retries).
+	// whether the command was applied: retrying one that was not is safe. A
+	// command with an idempotency key runs at most once, so retrying it is
+	// always safe; the gateway itself retries a keyed command whose outcome
+	// is unknown, until the call's deadline. Without a key, retry a command
+	// whose outcome is unknown only if running it twice does no harm.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
