@@ -6,12 +6,12 @@ import (
 )
 
 const (
-	tagShard   = 's'
-	subUser    = 'u'
-	subSystem  = 'y'
+	tagShard  = 's'
+	subUser   = 'u'
+	subSystem = 'y'
 	// subRecord holds the records a state machine keeps beside the
 	// module's keys (see [Txn.SetRecord]).
-	subRecord = 'r'
+	subRecord  = 'r'
 	prefixSize = 1 + 8 + 1
 )
 
