@@ -4,6 +4,12 @@
 // guest SDK that its go.mod points at, so that it builds offline (the
 // module github.com/synodhq/synod cannot be fetched with go get).
 //
+// A copy, not a replace directive pointing at a checkout of Synod: a
+// checkout's path is one machine's (CI has none), synod cannot find it
+// reliably from its own binary, and a checkout moves, so the same project
+// would build different modules, with different hashes, over time. The
+// guest SDK needs only the standard library, so the copy is a few files.
+//
 // The files come from the templates under templates/LANG, rendered with
 // text/template and the [Config]; a template's name without its .tmpl
 // suffix is the file's path in the project.
