@@ -38,6 +38,16 @@ stale one reads any replica's state, faster. DATA "-" reads standard input.`,
 					"synod query mykv '{\"op\":\"get\",\"key\":\"greeting\"}'",
 					"synod query mykv '{\"op\":\"list\",\"prefix\":\"greet\"}' --consistency stale",
 				}},
+			{name: "new", args: []string{"NAME"}, local: newCommand,
+				summary: "Make the project of a new state machine: source, test, Makefile, README",
+				doc: `The project builds NAME.wasm with make build, and tests the state machine
+against the guest SDK's in-memory shard with make test. It holds a copy of
+the guest SDK that its go.mod points at, so it builds offline: the module
+github.com/synodhq/synod cannot be fetched with go get.`,
+				examples: []string{
+					"synod new tally && cd tally && make test build",
+					"synod new tally --lang go --dir ~/src/tally",
+				}},
 			{name: "status", client: noFlags(status),
 				summary:  "Show every host and shard: state, leaders, applied indexes, lag",
 				examples: []string{"synod status", "synod --json status"}},

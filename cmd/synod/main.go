@@ -18,6 +18,10 @@
 //	synod namespace get|set-quota
 //	synod login
 //
+// State machines:
+//
+//	synod new NAME             the project of a new state machine, outside this repository
+//
 // And synod version, synod completion bash|zsh|fish, synod help [COMMAND].
 //
 // synod help COMMAND, or synod COMMAND --help, shows a command's usage,

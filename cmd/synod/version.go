@@ -24,22 +24,33 @@ func versionCommand(*flag.FlagSet) runner {
 // versionText says which version, commit and Go built the binary that
 // info (nil if unknown) describes.
 func versionText(info *debug.BuildInfo) string {
-	commit, goVersion := "unknown", runtime.Version()
+	goVersion := runtime.Version()
 	if info != nil {
 		goVersion = info.GoVersion
-		settings := make(map[string]string)
-		for _, s := range info.Settings {
-			settings[s.Key] = s.Value
-		}
-		if rev := settings["vcs.revision"]; rev != "" {
-			commit = rev
-			if t := settings["vcs.time"]; t != "" {
-				commit += " (" + t + ")"
-			}
-			if settings["vcs.modified"] == "true" {
-				commit += " with local changes"
-			}
-		}
 	}
-	return fmt.Sprintf("synod %s\ncommit: %s\ngo: %s %s/%s\n", version, commit, goVersion, runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("synod %s\ncommit: %s\ngo: %s %s/%s\n", version, commit(info), goVersion, runtime.GOOS, runtime.GOARCH)
+}
+
+// commit says which commit the binary that info (nil if unknown)
+// describes was built from: "unknown", or the revision, its time and
+// whether the tree had local changes.
+func commit(info *debug.BuildInfo) string {
+	if info == nil {
+		return "unknown"
+	}
+	settings := make(map[string]string)
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	rev := settings["vcs.revision"]
+	if rev == "" {
+		return "unknown"
+	}
+	if t := settings["vcs.time"]; t != "" {
+		rev += " (" + t + ")"
+	}
+	if settings["vcs.modified"] == "true" {
+		rev += " with local changes"
+	}
+	return rev
 }

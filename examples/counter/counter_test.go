@@ -4,7 +4,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/synodhq/synod/sdk/guest"
@@ -19,14 +19,16 @@ func TestCounter(t *testing.T) {
 		want     string
 		wantCode uint32
 	}{
-		{name: "first add defaults to 1", cmd: `{"op":"add"}`, want: `{"value":1}`},
-		{name: "add", start: "40", cmd: `{"op":"add","by":2}`, want: `{"value":42}`},
-		{name: "negative", start: "1", cmd: `{"op":"add","by":-3}`, want: `{"value":-2}`},
-		{name: "overflow", start: "9223372036854775807", cmd: `{"op":"add","by":1}`, wantCode: 400},
-		{name: "underflow", start: "-9223372036854775807", cmd: `{"op":"add","by":-2}`, wantCode: 400},
-		{name: "unknown op", cmd: `{"op":"sub"}`, wantCode: 400},
-		{name: "malformed", cmd: `{"op":`, wantCode: 400},
-		{name: "by is not a number", cmd: `{"op":"add","by":"2"}`, wantCode: 400},
+		{name: "empty command adds 1", cmd: "", want: "1"},
+		{name: "add", start: "40", cmd: "2", want: "42"},
+		{name: "white space around the number", start: "40", cmd: " 2\n", want: "42"},
+		{name: "plus sign", start: "40", cmd: "+2", want: "42"},
+		{name: "negative", start: "1", cmd: "-3", want: "-2"},
+		{name: "overflow", start: "9223372036854775807", cmd: "1", wantCode: codeBadCommand},
+		{name: "underflow", start: "-9223372036854775807", cmd: "-2", wantCode: codeBadCommand},
+		{name: "not a number", cmd: "two", wantCode: codeBadCommand},
+		{name: "JSON is not a number", cmd: `{"by":2}`, wantCode: codeBadCommand},
+		{name: "too large", cmd: "9223372036854775808", wantCode: codeBadCommand},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,6 +42,9 @@ func TestCounter(t *testing.T) {
 				if e, ok := errors.AsType[*guest.Error](err); !ok || e.Code != tt.wantCode {
 					t.Fatalf("Update = %q, %v; want application error %d", out, err, tt.wantCode)
 				}
+				if v, _ := shard.Get(key); string(v) != tt.start {
+					t.Errorf("stored %q after a rejected command, want %q", v, tt.start)
+				}
 				return
 			}
 			if err != nil || string(out) != tt.want {
@@ -52,17 +57,25 @@ func TestCounter(t *testing.T) {
 	}
 }
 
+func TestCounterQueryBeforeAdd(t *testing.T) {
+	t.Parallel()
+	shard := guest.NewTestShard(handlers)
+	if out, err := shard.Query([]byte("anything")); err != nil || string(out) != "0" {
+		t.Errorf("Query = %q, %v; want 0", out, err)
+	}
+}
+
 func TestCounterSum(t *testing.T) {
 	t.Parallel()
 	shard := guest.NewTestShard(handlers)
 	sum := int64(0)
 	for i := range int64(100) {
-		if _, err := shard.Update(fmt.Appendf(nil, `{"op":"add","by":%d}`, i)); err != nil {
+		if _, err := shard.Update(strconv.AppendInt(nil, i, 10)); err != nil {
 			t.Fatal(err)
 		}
 		sum += i
 	}
-	want := fmt.Sprintf(`{"value":%d}`, sum)
+	want := strconv.FormatInt(sum, 10)
 	if out, err := shard.Query(nil); err != nil || string(out) != want {
 		t.Errorf("Query = %q, %v; want %q", out, err, want)
 	}

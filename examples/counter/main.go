@@ -4,14 +4,20 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o examples/counter/counter.wasm ./examples/counter
 //
-// The update {"op":"add","by":N} adds N (default 1, may be negative) and
-// answers the new value, {"value":N}. Any query answers the current value
-// the same way. A malformed command, an unknown op or an overflow is
-// application error 400.
+// Commands and results are decimal text, not JSON. An update's command is
+// the amount to add (may be negative; an empty command adds 1, and white
+// space around the number is ignored), and it answers the new value. Any
+// query answers the current value. A command that is not a 64-bit integer,
+// or an add that overflows one, is application error 400.
+//
+// It reads and writes its text with strconv alone: encoding/json or fmt
+// would cost it about ten times the fuel (docs/abi.md, "What a guest's fuel
+// goes to").
 package main
 
 import (
-	"encoding/json"
+	"bytes"
+	"fmt"
 	"math"
 	"strconv"
 
@@ -26,46 +32,39 @@ func init() { guest.Register(handlers) }
 
 func main() {}
 
+// codeBadCommand is the application error of a command that is not a number
+// or would overflow the counter.
+const codeBadCommand = 400
+
 // key is where the counter lives, as decimal text.
 var key = []byte("count")
 
-type result struct {
-	Value int64 `json:"value"`
-}
-
 func update(cmd []byte) ([]byte, error) {
-	var c struct {
-		Op string `json:"op"`
-		By *int64 `json:"by"`
-	}
-	if err := json.Unmarshal(cmd, &c); err != nil {
-		return nil, guest.Errorf(400, "bad command: %v", err)
-	}
-	if c.Op != "add" {
-		return nil, guest.Errorf(400, "unknown op %q", c.Op)
-	}
 	by := int64(1)
-	if c.By != nil {
-		by = *c.By
+	if cmd = bytes.TrimSpace(cmd); len(cmd) > 0 {
+		var err error
+		if by, err = strconv.ParseInt(string(cmd), 10, 64); err != nil {
+			return nil, guest.Errorf(codeBadCommand, "bad command %q: want an integer to add", cmd)
+		}
 	}
 	n, err := load()
 	if err != nil {
 		return nil, err
 	}
 	if (by > 0 && n > math.MaxInt64-by) || (by < 0 && n < math.MinInt64-by) {
-		return nil, guest.Errorf(400, "adding %d to %d overflows", by, n)
+		return nil, guest.Errorf(codeBadCommand, "adding %d to %d overflows", by, n)
 	}
-	n += by
-	guest.Set(key, strconv.AppendInt(nil, n, 10))
-	return json.Marshal(result{Value: n})
+	out := strconv.AppendInt(nil, n+by, 10)
+	guest.Set(key, out)
+	return out, nil
 }
 
 func query([]byte) ([]byte, error) {
-	n, err := load()
-	if err != nil {
-		return nil, err
+	v, ok := guest.Get(key)
+	if !ok {
+		return []byte("0"), nil
 	}
-	return json.Marshal(result{Value: n})
+	return v, nil
 }
 
 // load returns the counter; it is 0 before the first add.
@@ -74,5 +73,9 @@ func load() (int64, error) {
 	if !ok {
 		return 0, nil
 	}
-	return strconv.ParseInt(string(v), 10, 64)
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read the counter: %w", err)
+	}
+	return n, nil
 }
