@@ -158,19 +158,22 @@ func BenchmarkPropose(b *testing.B) {
 	}
 }
 
-// BenchmarkQuery reads keys through the gateway over HTTP, linearizably
-// and stale.
+// BenchmarkQuery reads keys through the gateway over HTTP, linearizably,
+// stale, and at least at the index of the last write.
 func BenchmarkQuery(b *testing.B) {
 	c := sharedCluster(b)
+	var last uint64
 	for i := range 1000 {
-		c.mustPropose(b, "bench", kvCmd{Op: "put", Key: fmt.Sprintf("key-%08d", i), Value: value64})
+		last = c.mustPropose(b, "bench", kvCmd{Op: "put", Key: fmt.Sprintf("key-%08d", i), Value: value64}).GetIndex()
 	}
 	levels := []struct {
-		name  string
-		level synodv1.Consistency
+		name     string
+		level    synodv1.Consistency
+		minIndex uint64
 	}{
-		{"linearizable", synodv1.Consistency_CONSISTENCY_LINEARIZABLE},
-		{"stale", synodv1.Consistency_CONSISTENCY_STALE},
+		{"linearizable", synodv1.Consistency_CONSISTENCY_LINEARIZABLE, 0},
+		{"stale", synodv1.Consistency_CONSISTENCY_STALE, 0},
+		{"at-least-index", synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX, last},
 	}
 	for _, l := range levels {
 		for _, n := range clientCounts {
@@ -180,6 +183,7 @@ func BenchmarkQuery(b *testing.B) {
 						Shard:       "bench",
 						Query:       kvCmd{Op: "get", Key: fmt.Sprintf("key-%08d", i%1000)}.bytes(),
 						Consistency: l.level,
+						MinIndex:    l.minIndex,
 					}))
 					return err
 				})

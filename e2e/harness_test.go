@@ -173,7 +173,7 @@ func localList(tb testing.TB, h *host.Host, shardID uint64) []kvItem {
 // ok is false while it cannot serve (a failure that may pass).
 func tryLocalList(tb testing.TB, h *host.Host, shardID uint64) (items []kvItem, ok bool) {
 	tb.Helper()
-	res, err := h.Query(context.Background(), shardID, kvCmd{Op: "list", Limit: 1000}.bytes(), host.Stale)
+	res, err := h.Query(context.Background(), shardID, host.Read{Payload: kvCmd{Op: "list", Limit: 1000}.bytes(), Consistency: host.Stale})
 	switch {
 	case err != nil && outcome.KindOf(err).Transient():
 		return nil, false

@@ -122,7 +122,7 @@ func TestManyShardsAcrossProcesses(t *testing.T) {
 		waitFor(t, 60*time.Second, func() bool {
 			var first host.Result
 			for i, url := range pc.urls {
-				res, err := hostapi.NewClient(uint64(i+1), url, hc).Query(t.Context(), id, list, host.Stale)
+				res, err := hostapi.NewClient(uint64(i+1), url, hc).Query(t.Context(), id, host.Read{Payload: list, Consistency: host.Stale})
 				if err != nil || i > 0 && (res.Index != first.Index || !bytes.Equal(res.Output, first.Output)) {
 					return false
 				}

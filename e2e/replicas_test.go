@@ -36,7 +36,7 @@ func testReplicaOperations(t *testing.T, network bool) {
 		if !statusOf(h, s.GetId()).HasReplica {
 			return false
 		}
-		res, err := h.Query(ctx, s.GetId(), kvCmd{Op: "list", Limit: 1000}.bytes(), host.Stale)
+		res, err := h.Query(ctx, s.GetId(), host.Read{Payload: kvCmd{Op: "list", Limit: 1000}.bytes(), Consistency: host.Stale})
 		return err == nil && len(decodeKV(t, res.Output).Items) == n
 	}
 	runs := func(id uint64) bool {

@@ -57,18 +57,26 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
-	consistency := host.Linearizable
+	read := host.Read{Payload: req.Msg.GetQuery(), Consistency: host.Linearizable, MinIndex: req.Msg.GetMinIndex()}
 	pick := r.leader
-	switch req.Msg.GetConsistency() {
+	switch c := req.Msg.GetConsistency(); c {
 	case synodv1.Consistency_CONSISTENCY_UNSPECIFIED, synodv1.Consistency_CONSISTENCY_LINEARIZABLE:
 	case synodv1.Consistency_CONSISTENCY_STALE:
-		consistency, pick = host.Stale, r.spread
+		read.Consistency, pick = host.Stale, r.spread
+	case synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX:
+		if read.MinIndex == 0 {
+			return nil, invalid("an at-least-index query needs min_index: the index a Propose returned")
+		}
+		read.Consistency, pick = host.AtLeastIndex, r.spread
 	default:
-		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
+		return nil, invalid("unknown consistency %d", c)
+	}
+	if read.MinIndex > 0 && read.Consistency != host.AtLeastIndex {
+		return nil, invalid("min_index is for at-least-index queries (consistency %d) only", synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX)
 	}
 	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
-			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
+			return h.Query(ctx, sh.ID, read)
 		})
 	s.g.quotas.charge(ns, res.Fuel)
 	if err != nil {

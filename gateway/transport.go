@@ -17,7 +17,7 @@ type Host interface {
 	// Propose commits a command to a shard through the host's replica.
 	Propose(ctx context.Context, shardID uint64, cmd host.Command) (host.Result, error)
 	// Query runs a read-only query on a shard through the host's replica.
-	Query(ctx context.Context, shardID uint64, payload []byte, c host.Consistency) (host.Result, error)
+	Query(ctx context.Context, shardID uint64, r host.Read) (host.Result, error)
 	// Status reports what the host knows of a shard: its leader, and the
 	// host's replica, if it runs one. It waits no longer than ctx allows.
 	// An error means the host could not be asked (unreachable, closed, or

@@ -30,7 +30,7 @@ func (h *Host) RunCatalogue(ctx context.Context, req meta.Request, write bool) (
 	if write {
 		res, err = h.data.propose(ctx, meta.ShardID, Command{Payload: req.Encode()})
 	} else {
-		res, err = h.data.query(ctx, meta.ShardID, req.Encode(), Linearizable)
+		res, err = h.data.query(ctx, meta.ShardID, Read{Payload: req.Encode()})
 	}
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (h *Host) LocalCatalogue(ctx context.Context, req meta.Request) ([]byte, er
 
 // localCatalogue is [Host.LocalCatalogue].
 func (d *dataPlane) localCatalogue(ctx context.Context, req meta.Request) ([]byte, error) {
-	res, err := d.query(ctx, meta.ShardID, req.Encode(), Stale)
+	res, err := d.query(ctx, meta.ShardID, Read{Payload: req.Encode(), Consistency: Stale})
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,23 @@ const (
 	Linearizable Consistency = iota
 	// Stale reads run on the local replica with no round trip.
 	Stale
+	// AtLeastIndex reads run on the local replica once it has applied at
+	// least [Read.MinIndex], waiting for it within the call's deadline:
+	// given the index a Propose returned, they see that command's effect
+	// (read-your-writes) on any replica.
+	AtLeastIndex
 )
+
+// Read is a read-only query for a shard's module.
+type Read struct {
+	// Payload is passed to the module's query entry point.
+	Payload []byte
+	// Consistency says what state the query may read.
+	Consistency Consistency
+	// MinIndex is the least applied index an [AtLeastIndex] read reads
+	// at.
+	MinIndex uint64
+}
 
 // defaultTimeout bounds a call whose context has no deadline (dragonboat
 // needs one).
@@ -88,11 +104,11 @@ func (h *Host) Propose(ctx context.Context, shardID uint64, cmd Command) (Result
 }
 
 // Query runs a read-only query on a shard through this host's replica.
-func (h *Host) Query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
-	if len(payload) > MaxPayloadBytes {
-		return Result{}, fmt.Errorf("query of %d bytes: %w (limit %d)", len(payload), ErrTooLarge, MaxPayloadBytes)
+func (h *Host) Query(ctx context.Context, shardID uint64, r Read) (Result, error) {
+	if len(r.Payload) > MaxPayloadBytes {
+		return Result{}, fmt.Errorf("query of %d bytes: %w (limit %d)", len(r.Payload), ErrTooLarge, MaxPayloadBytes)
 	}
-	return h.data.query(ctx, shardID, payload, c)
+	return h.data.query(ctx, shardID, r)
 }
 
 // call runs one call of a shard's data plane: it holds the host's
@@ -199,22 +215,29 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 }
 
 // query runs a read-only query through this host's replica.
-func (d *dataPlane) query(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
-	return d.call(ctx, shardID, c != Stale, func(ctx context.Context) (Result, error) {
-		return d.read(ctx, shardID, payload, c)
+func (d *dataPlane) query(ctx context.Context, shardID uint64, r Read) (Result, error) {
+	return d.call(ctx, shardID, r.Consistency == Linearizable, func(ctx context.Context) (Result, error) {
+		return d.read(ctx, shardID, r)
 	})
 }
 
-// read reads through this host's replica: a stale read, or a
-// linearizable one on the leader.
-func (d *dataPlane) read(ctx context.Context, shardID uint64, payload []byte, c Consistency) (Result, error) {
-	req := &fsm.QueryRequest{Ctx: ctx, Payload: payload, Fuel: d.replicas.budget(shardID).Fuel}
+// read reads through this host's replica: a linearizable read on the
+// leader, or a local one, once the replica has applied the read's least
+// index.
+func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read) (Result, error) {
+	req := &fsm.QueryRequest{Ctx: ctx, Payload: r.Payload, Fuel: d.replicas.budget(shardID).Fuel}
 	var v any
 	var err error
-	if c == Stale {
-		v, err = d.nh.StaleRead(shardID, req)
-	} else {
+	switch r.Consistency {
+	case Linearizable:
 		v, err = d.nh.SyncRead(ctx, shardID, req)
+	case AtLeastIndex:
+		if err := d.replicas.waitApplied(ctx, shardID, r.MinIndex); err != nil {
+			return Result{}, err
+		}
+		fallthrough
+	default:
+		v, err = d.nh.StaleRead(shardID, req)
 	}
 	if err != nil {
 		return Result{}, raftError(ctx, shardID, err)

@@ -1,8 +1,10 @@
 package host
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -237,6 +239,18 @@ func (rs *replicaSet) budget(shardID uint64) fsm.Budget {
 	s := rs.running[shardID]
 	rs.mu.Unlock()
 	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits(), Idempotency: fsm.DefaultIdempotency()}
+}
+
+// waitApplied waits until this host's replica of a shard has applied at
+// least index, or ctx ends.
+func (rs *replicaSet) waitApplied(ctx context.Context, shardID, index uint64) error {
+	rs.mu.Lock()
+	m, ok := rs.machines[shardID]
+	rs.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	}
+	return m.WaitApplied(ctx, index)
 }
 
 // health reports this host's replica of a shard; ok is false if it runs

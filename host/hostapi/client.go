@@ -44,8 +44,12 @@ func (c *Client) Propose(ctx context.Context, shardID uint64, cmd host.Command) 
 }
 
 // Query runs a read-only query through the host's replica.
-func (c *Client) Query(ctx context.Context, shardID uint64, payload []byte, level host.Consistency) (host.Result, error) {
-	res, err := c.api.Query(ctx, connect.NewRequest(&hostv1.QueryRequest{ShardId: shardID, Payload: payload, Stale: level == host.Stale}))
+func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.Result, error) {
+	req := &hostv1.QueryRequest{ShardId: shardID, Payload: r.Payload, Stale: r.Consistency == host.Stale}
+	if r.Consistency == host.AtLeastIndex {
+		req.MinIndex = r.MinIndex
+	}
+	res, err := c.api.Query(ctx, connect.NewRequest(req))
 	if err != nil {
 		return host.Result{}, decodeError(err)
 	}

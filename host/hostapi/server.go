@@ -55,11 +55,14 @@ func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.Propos
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
-	level := host.Linearizable
-	if req.Msg.GetStale() {
-		level = host.Stale
+	r := host.Read{Payload: req.Msg.GetPayload(), Consistency: host.Linearizable}
+	switch {
+	case req.Msg.GetMinIndex() > 0:
+		r.Consistency, r.MinIndex = host.AtLeastIndex, req.Msg.GetMinIndex()
+	case req.Msg.GetStale():
+		r.Consistency = host.Stale
 	}
-	res, err := s.h.Query(ctx, req.Msg.GetShardId(), req.Msg.GetPayload(), level)
+	res, err := s.h.Query(ctx, req.Msg.GetShardId(), r)
 	if err != nil {
 		return nil, err
 	}

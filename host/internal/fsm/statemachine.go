@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
@@ -103,6 +104,12 @@ type StateMachine struct {
 	// halt).
 	halted atomic.Bool
 
+	// applied is the index of the last entry the replica recorded, and
+	// advanced is closed when it moves (see WaitApplied).
+	appliedMu sync.Mutex
+	applied   uint64
+	advanced  chan struct{}
+
 	// OnDivergence, if set, is called (from the apply goroutine) the first
 	// time this replica's checksum differs from the leader's.
 	OnDivergence func(index uint64, leader, replica []byte)
@@ -116,12 +123,44 @@ var _ sm.IOnDiskStateMachine = (*StateMachine)(nil)
 
 // New returns a state machine for a shard.
 func New(shardID uint64, db *store.DB, exec Executor) *StateMachine {
-	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes}
+	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes, advanced: make(chan struct{})}
 }
 
 // Open returns the applied index recorded in the store.
 func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
-	return s.db.AppliedIndex(s.shardID)
+	index, err := s.db.AppliedIndex(s.shardID)
+	if err == nil {
+		s.setApplied(index)
+	}
+	return index, err
+}
+
+// setApplied records that the replica's state is at index, waking those
+// who wait for it.
+func (s *StateMachine) setApplied(index uint64) {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	s.applied = index
+	close(s.advanced)
+	s.advanced = make(chan struct{})
+}
+
+// WaitApplied waits until the replica's state is at least at index, or ctx
+// ends.
+func (s *StateMachine) WaitApplied(ctx context.Context, index uint64) error {
+	for {
+		s.appliedMu.Lock()
+		applied, advanced := s.applied, s.advanced
+		s.appliedMu.Unlock()
+		if applied >= index {
+			return nil
+		}
+		select {
+		case <-advanced:
+		case <-ctx.Done():
+			return fmt.Errorf("shard %d: the replica applied up to index %d, not yet %d: %w", s.shardID, applied, index, context.Cause(ctx))
+		}
+	}
 }
 
 // flushBytes is how large the storage batch of a run of entries grows
@@ -212,6 +251,7 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	if err := txn.Commit(entries[n-1].Index); err != nil {
 		return 0, err
 	}
+	s.setApplied(entries[n-1].Index)
 	if c, ok := s.exec.(Committer); ok {
 		c.Committed()
 	}
@@ -347,7 +387,15 @@ func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) er
 	if s.halted.Load() {
 		return fmt.Errorf("shard %d: %w: %w", s.shardID, ErrHalted, sm.ErrSnapshotStopped)
 	}
-	return s.db.Recover(s.shardID, r, stop)
+	if err := s.db.Recover(s.shardID, r, stop); err != nil {
+		return err
+	}
+	index, err := s.db.AppliedIndex(s.shardID)
+	if err != nil {
+		return err
+	}
+	s.setApplied(index)
+	return nil
 }
 
 // Close is a no-op: the store belongs to the host.

@@ -33,6 +33,12 @@ const (
 	// Stale: the query runs on one replica with no round trip and may miss the
 	// latest commands. The response says which index it read at.
 	Consistency_CONSISTENCY_STALE Consistency = 2
+	// At least index: the query runs on any replica once it has applied at
+	// least QueryRequest.min_index, waiting for it within the call's
+	// deadline: given the index a Propose returned, the query sees that
+	// command's effect (read-your-writes) without a round trip to the leader.
+	// The response says which index it read at.
+	Consistency_CONSISTENCY_AT_LEAST_INDEX Consistency = 3
 )
 
 // Enum value maps for Consistency.
@@ -41,11 +47,13 @@ var (
 		0: "CONSISTENCY_UNSPECIFIED",
 		1: "CONSISTENCY_LINEARIZABLE",
 		2: "CONSISTENCY_STALE",
+		3: "CONSISTENCY_AT_LEAST_INDEX",
 	}
 	Consistency_value = map[string]int32{
-		"CONSISTENCY_UNSPECIFIED":  0,
-		"CONSISTENCY_LINEARIZABLE": 1,
-		"CONSISTENCY_STALE":        2,
+		"CONSISTENCY_UNSPECIFIED":    0,
+		"CONSISTENCY_LINEARIZABLE":   1,
+		"CONSISTENCY_STALE":          2,
+		"CONSISTENCY_AT_LEAST_INDEX": 3,
 	}
 )
 
@@ -301,6 +309,10 @@ type QueryRequest struct {
 	Query []byte `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
 	// The consistency of the read; linearizable when unspecified.
 	Consistency Consistency `protobuf:"varint,3,opt,name=consistency,proto3,enum=synod.v1.Consistency" json:"consistency,omitempty"`
+	// The least applied index an at-least-index read reads at (typically the
+	// index a Propose returned); required for CONSISTENCY_AT_LEAST_INDEX,
+	// and for it only.
+	MinIndex uint64 `protobuf:"varint,4,opt,name=min_index,json=minIndex,proto3" json:"min_index,omitempty"`
 	// The namespace of the shard; empty means "default". The caller's key needs a
 	// role in it (see KeyService).
 	Namespace     string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
@@ -357,6 +369,13 @@ func (x *QueryRequest) GetConsistency() Consistency {
 		return x.Consistency
 	}
 	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+func (x *QueryRequest) GetMinIndex() uint64 {
+	if x != nil {
+		return x.MinIndex
+	}
+	return 0
 }
 
 func (x *QueryRequest) GetNamespace() string {
@@ -548,12 +567,13 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
 	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\x12\x1a\n" +
-	"\breplayed\x18\x04 \x01(\bR\breplayed\"\x97\x01\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\xae\x01\n" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\fR\x05query\x127\n" +
-	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistency\x12\x1c\n" +
-	"\tnamespace\x18\x05 \x01(\tR\tnamespaceJ\x04\b\x04\x10\x05\"Z\n" +
+	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistency\x12\x1b\n" +
+	"\tmin_index\x18\x04 \x01(\x04R\bminIndex\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\"Z\n" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
@@ -562,11 +582,12 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"=\n" +
 	"\x0eProposeFailure\x12+\n" +
-	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied*_\n" +
+	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied*\x7f\n" +
 	"\vConsistency\x12\x1b\n" +
 	"\x17CONSISTENCY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONSISTENCY_LINEARIZABLE\x10\x01\x12\x15\n" +
-	"\x11CONSISTENCY_STALE\x10\x02*X\n" +
+	"\x11CONSISTENCY_STALE\x10\x02\x12\x1e\n" +
+	"\x1aCONSISTENCY_AT_LEAST_INDEX\x10\x03*X\n" +
 	"\aApplied\x12\x17\n" +
 	"\x13APPLIED_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

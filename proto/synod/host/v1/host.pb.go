@@ -172,7 +172,10 @@ type QueryRequest struct {
 	Payload []byte `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
 	// Whether a stale read (local, no round trip) is enough; else the read
 	// is linearizable.
-	Stale         bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	Stale bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	// If set, the read is local once the replica has applied at least this
+	// index (at-least-index), whatever stale says.
+	MinIndex      uint64 `protobuf:"varint,4,opt,name=min_index,json=minIndex,proto3" json:"min_index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +229,13 @@ func (x *QueryRequest) GetStale() bool {
 		return x.Stale
 	}
 	return false
+}
+
+func (x *QueryRequest) GetMinIndex() uint64 {
+	if x != nil {
+		return x.MinIndex
+	}
+	return 0
 }
 
 // QueryResponse carries the module's result.
@@ -1048,11 +1058,12 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\x12\x1a\n" +
-	"\breplayed\x18\x04 \x01(\bR\breplayed\"Y\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"v\n" +
 	"\fQueryRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x14\n" +
-	"\x05stale\x18\x03 \x01(\bR\x05stale\"Q\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\x12\x1b\n" +
+	"\tmin_index\x18\x04 \x01(\x04R\bminIndex\"Q\n" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
