@@ -61,6 +61,15 @@ func statusQuestions(shards []host.ShardInfo, hosts []host.HostInfo) map[uint64]
 			ask[hi.ID] = append(ask[hi.ID], meta.ShardID)
 		}
 	}
+	return replicaQuestions(shards, ask)
+}
+
+// replicaQuestions adds to ask (host id → shard ids; nil makes a new map)
+// each shard on the hosts of its replicas, and returns it.
+func replicaQuestions(shards []host.ShardInfo, ask map[uint64][]uint64) map[uint64][]uint64 {
+	if ask == nil {
+		ask = make(map[uint64][]uint64)
+	}
 	for _, sh := range shards {
 		for _, rep := range sh.Replicas {
 			ask[rep.HostID] = append(ask[rep.HostID], sh.ID)
@@ -153,17 +162,12 @@ func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard s
 		return nil, err
 	}
 	// A read of its own, so that a retried read never repeats the write.
-	var hosts []host.HostInfo
-	err = s.g.router.catalogue(ctx, readOnly, func(h Host) error {
-		var err error
-		hosts, err = catalogueOf(h).ListHosts(ctx)
-		return err
-	})
+	hosts, err := s.g.listHosts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.g.router.forgetShard(shard)
-	return shardProto(info, hosts), nil
+	return s.g.describe(ctx, []host.ShardInfo{info}, hosts)[0], nil
 }
 
 func (s *clusterService) DrainHost(ctx context.Context, req *connect.Request[synodv1.DrainHostRequest]) (*connect.Response[synodv1.DrainHostResponse], error) {

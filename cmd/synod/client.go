@@ -367,11 +367,9 @@ func printShards(w io.Writer, shards []*synodv1.Shard) error {
 	for _, s := range shards {
 		var reps []string
 		for _, r := range s.GetReplicas() {
-			name := r.GetHostName()
-			if name == "" {
-				name = fmt.Sprintf("host-%d", r.GetHostId())
-			}
-			reps = append(reps, fmt.Sprintf("%d@%s", r.GetReplicaId(), name))
+			// The gateway names every host it knows; "?" marks one it did
+			// not name, never a guess that another command would reject.
+			reps = append(reps, fmt.Sprintf("%d@%s", r.GetReplicaId(), cmp.Or(r.GetHostName(), "?")))
 		}
 		leader := "-"
 		if s.GetLeaderReplicaId() != 0 {
