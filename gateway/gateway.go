@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/internal/bodylimit"
+	"github.com/synodhq/synod/internal/strictjson"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
@@ -115,6 +116,7 @@ func New(cfg Config) (*Gateway, error) {
 // HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
 	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
+		strictjson.HandlerOption(),
 		// Compressing small responses costs more CPU than it saves bytes.
 		connect.WithCompressMinBytes(compressMinBytes),
 		connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()),
