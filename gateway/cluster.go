@@ -46,7 +46,15 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 				}
 			}
 		}
+		for _, r := range sh.Leaving {
+			if hs, ok := byID[r.HostID]; ok {
+				hs.Leaving++
+			}
+		}
 		out.Shards = append(out.Shards, st)
+	}
+	for _, hs := range out.Hosts {
+		hs.Drained = hs.State == string(meta.HostDraining) && hs.Replicas == 0 && hs.Leaving == 0
 	}
 	return connect.NewResponse(out), nil
 }
