@@ -55,6 +55,17 @@ type devProcess struct {
 	addr string
 	out  *bytes.Buffer
 	mu   *sync.Mutex
+
+	waitOnce *sync.Once
+	waitErr  error // how the process ended, once wait returned
+}
+
+// wait waits for the process to end and returns how it ended. Any number
+// of goroutines may call it, at once or later: it waits for the process
+// only once (exec.Cmd.Wait must not run twice at once).
+func (p *devProcess) wait() error {
+	p.waitOnce.Do(func() { p.waitErr = p.cmd.Wait() })
+	return p.waitErr
 }
 
 // startDev runs `synod dev` and waits until it prints that it serves.
@@ -86,7 +97,7 @@ func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
 	}
-	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}, waitOnce: &sync.Once{}}
 	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -103,7 +114,7 @@ func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
 			}
 		}
 	}()
-	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = p.wait() })
 	select {
 	case p.addr = <-ready:
 	case <-time.After(60 * time.Second):
@@ -125,7 +136,7 @@ func (p *devProcess) kill(tb testing.TB) {
 	if err := p.cmd.Process.Kill(); err != nil {
 		tb.Fatalf("kill: %v", err)
 	}
-	_ = p.cmd.Wait()
+	_ = p.wait()
 }
 
 // stop sends SIGINT and waits for a clean exit.
@@ -135,7 +146,7 @@ func (p *devProcess) stop(tb testing.TB) {
 		tb.Fatalf("signal synod dev: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
+	go func() { done <- p.wait() }()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -42,15 +42,20 @@ func startProcessCluster(t *testing.T, n int) *processCluster {
 	return pc
 }
 
+// hostArgs returns the command line that starts the i-th host with flags.
+func (pc *processCluster) hostArgs(i int) []string {
+	name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
+	return []string{"host", "--name", name, "--data-dir", data, "--listen", pc.apiAddrs[i], "--initial-cluster", pc.initial}
+}
+
 // start starts (or restarts) the i-th host from its data dir.
 func (pc *processCluster) start(t *testing.T, i int) {
 	n := len(pc.hosts)
-	name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
 	if i < n-1 {
-		pc.hosts[i] = startSynod(t, nil, "internal API on ", "host", "--name", name,
-			"--data-dir", data, "--listen", pc.apiAddrs[i], "--initial-cluster", pc.initial)
+		pc.hosts[i] = startSynod(t, nil, "internal API on ", pc.hostArgs(i)...)
 		return
 	}
+	name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
 	env := []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + pc.apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + pc.initial}
 	pc.hosts[i] = startSynod(t, env, "internal API on ", "host")
 }

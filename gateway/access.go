@@ -86,7 +86,8 @@ var (
 // authenticate is the gateway's outermost HTTP layer: it finds the key a
 // request presents before anything reads the request's body, and refuses
 // a request without a valid one in the protocol the client speaks. Only
-// GET /healthz needs no key.
+// GET /healthz and GET /readyz, which [Gateway.Handler] serves beside it,
+// need no key.
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	errs := connect.NewErrorWriter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

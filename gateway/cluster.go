@@ -46,7 +46,15 @@ func (s *clusterService) GetStatus(ctx context.Context, _ *connect.Request[synod
 				}
 			}
 		}
+		for _, r := range sh.Leaving {
+			if hs, ok := byID[r.HostID]; ok {
+				hs.Leaving++
+			}
+		}
 		out.Shards = append(out.Shards, st)
+	}
+	for _, hs := range out.Hosts {
+		hs.Drained = hs.State == string(meta.HostDraining) && hs.Replicas == 0 && hs.Leaving == 0
 	}
 	return connect.NewResponse(out), nil
 }
@@ -60,6 +68,15 @@ func statusQuestions(shards []host.ShardInfo, hosts []host.HostInfo) map[uint64]
 		if hi.State != meta.HostRemoved {
 			ask[hi.ID] = append(ask[hi.ID], meta.ShardID)
 		}
+	}
+	return replicaQuestions(shards, ask)
+}
+
+// replicaQuestions adds to ask (host id → shard ids; nil makes a new map)
+// each shard on the hosts of its replicas, and returns it.
+func replicaQuestions(shards []host.ShardInfo, ask map[uint64][]uint64) map[uint64][]uint64 {
+	if ask == nil {
+		ask = make(map[uint64][]uint64)
 	}
 	for _, sh := range shards {
 		for _, rep := range sh.Replicas {
@@ -153,17 +170,12 @@ func (s *clusterService) changeReplicas(ctx context.Context, op meta.Op, shard s
 		return nil, err
 	}
 	// A read of its own, so that a retried read never repeats the write.
-	var hosts []host.HostInfo
-	err = s.g.router.catalogue(ctx, readOnly, func(h Host) error {
-		var err error
-		hosts, err = catalogueOf(h).ListHosts(ctx)
-		return err
-	})
+	hosts, err := s.g.listHosts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.g.router.forgetShard(shard)
-	return shardProto(info, hosts), nil
+	return s.g.describe(ctx, []host.ShardInfo{info}, hosts)[0], nil
 }
 
 func (s *clusterService) DrainHost(ctx context.Context, req *connect.Request[synodv1.DrainHostRequest]) (*connect.Response[synodv1.DrainHostResponse], error) {

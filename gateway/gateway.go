@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/internal/bodylimit"
+	"github.com/synodhq/synod/internal/strictjson"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
@@ -110,11 +111,12 @@ func New(cfg Config) (*Gateway, error) {
 }
 
 // Handler returns the HTTP handler of every public service, each call
-// authenticated by its API key, and of GET /healthz, which needs none.
-// Serve it with
+// authenticated by its API key, and of GET /healthz and GET /readyz (see
+// health.go), which need none. Serve it with
 // HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
 	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
+		strictjson.HandlerOption(),
 		// Compressing small responses costs more CPU than it saves bytes.
 		connect.WithCompressMinBytes(compressMinBytes),
 		connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()),
@@ -127,9 +129,8 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle(synodv1connect.NewKeyServiceHandler(&keyService{g}, opts...))
 	mux.Handle(synodv1connect.NewNamespaceServiceHandler(&namespaceService{g}, opts...))
 	root := http.NewServeMux()
-	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	root.HandleFunc("GET /healthz", healthz)
+	root.HandleFunc("GET /readyz", g.readyz)
 	root.Handle("/", g.authenticate(mux))
 	return root
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -217,11 +218,15 @@ func (r *router) onShard(ctx context.Context, name shardName, level connect.Idem
 		}
 		h := pick(ctx, s, attempt)
 		if h == nil {
-			return errNoHost
-		}
-		res, err = call(h, s)
-		if err != nil {
+			err = errNoHost
+		} else if res, err = call(h, s); err != nil {
 			r.forget(name, s, err)
+		}
+		if outcome.KindOf(err) == outcome.Unavailable {
+			// The replica could not be reached: fail at once if none can.
+			if down := r.allDown(ctx, s, outcome.AppliedOf(err)); down != nil {
+				return down
+			}
 		}
 		return err
 	})
@@ -238,13 +243,20 @@ func retryable(err error, level connect.IdempotencyLevel) bool {
 	return outcome.AppliedOf(err) == outcome.AppliedNo || level != connect.IdempotencyUnknown
 }
 
+// final marks an error that retry returns at once, whatever its kind:
+// trying again within the call's deadline cannot mend it.
+type final struct{ error }
+
+func (f final) Unwrap() error { return f.error }
+
 // retry runs fn until it succeeds, fails with an error that is not
-// retryable, or the context ends; it backs off between attempts.
+// retryable (or is [final]), or the context ends; it backs off between
+// attempts.
 func retry(ctx context.Context, level connect.IdempotencyLevel, fn func(attempt int) error) error {
 	backoff := firstBackoff
 	for attempt := 0; ; attempt++ {
 		err := fn(attempt)
-		if err == nil || !retryable(err, level) {
+		if err == nil || !retryable(err, level) || errors.As(err, new(final)) {
 			return err
 		}
 		t := time.NewTimer(backoff)

@@ -50,7 +50,12 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 	if err != nil {
 		return nil, err
 	}
-	shard, err := s.waitForLeader(ctx, info)
+	// A read of its own, so that a retried read never repeats the write.
+	hosts, err := s.g.listHosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shard, err := s.waitForLeader(ctx, info, hosts)
 	if err != nil {
 		return nil, err
 	}
@@ -62,14 +67,14 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 // little longer for leadership to reach the preferred replica (placement
 // spreads leaders that way), so that the first Proposes do not race the
 // handover either.
-func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo) (*synodv1.Shard, error) {
+func (s *shardService) waitForLeader(ctx context.Context, info host.ShardInfo, hosts []host.HostInfo) (*synodv1.Shard, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.g.cfg.CreateShardTimeout)
 	defer cancel()
 	preferredBy := time.Now().Add(preferredLeaderWait)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		shard := s.g.describe(ctx, info)
+		shard := s.g.describe(ctx, []host.ShardInfo{info}, hosts)[0]
 		if l := shard.GetLeaderReplicaId(); l != 0 && (l == info.Leader || info.Leader == 0 || time.Now().After(preferredBy)) {
 			return shard, nil
 		}
@@ -86,15 +91,20 @@ func (s *shardService) GetShard(ctx context.Context, req *connect.Request[synodv
 		return nil, invalid("shard name is required")
 	}
 	var info host.ShardInfo
+	var hosts []host.HostInfo
 	err := s.g.router.catalogue(ctx, readOnly, func(h Host) error {
 		var err error
-		info, err = catalogueOf(h).GetShard(ctx, callerOf(ctx).ns, req.Msg.GetName())
+		c := catalogueOf(h)
+		if info, err = c.GetShard(ctx, callerOf(ctx).ns, req.Msg.GetName()); err != nil {
+			return err
+		}
+		hosts, err = c.ListHosts(ctx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.GetShardResponse{Shard: s.g.describe(ctx, info)}), nil
+	return connect.NewResponse(&synodv1.GetShardResponse{Shard: s.g.describe(ctx, []host.ShardInfo{info}, hosts)[0]}), nil
 }
 
 func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv1.ListShardsRequest]) (*connect.Response[synodv1.ListShardsResponse], error) {
@@ -102,11 +112,7 @@ func (s *shardService) ListShards(ctx context.Context, _ *connect.Request[synodv
 	if err != nil {
 		return nil, err
 	}
-	out := &synodv1.ListShardsResponse{}
-	for _, sh := range shards {
-		out.Shards = append(out.Shards, shardProto(sh, hosts))
-	}
-	return connect.NewResponse(out), nil
+	return connect.NewResponse(&synodv1.ListShardsResponse{Shards: s.g.describe(ctx, shards, hosts)}), nil
 }
 
 func (s *shardService) DeleteShard(ctx context.Context, req *connect.Request[synodv1.DeleteShardRequest]) (*connect.Response[synodv1.DeleteShardResponse], error) {
@@ -145,20 +151,39 @@ func (g *Gateway) shardsAndHosts(ctx context.Context, ns string) ([]host.ShardIn
 	return shards, hosts, err
 }
 
-// describe fills in a shard's live status (leader, applied index) from
-// what its replicas' hosts say, asking them all at once.
-func (g *Gateway) describe(ctx context.Context, info host.ShardInfo) *synodv1.Shard {
-	out := shardProto(info, nil)
-	for a := range g.router.askReplicas(ctx, info) {
-		if a.err != nil {
-			continue
+// listHosts reads every host from the catalogue.
+func (g *Gateway) listHosts(ctx context.Context) ([]host.HostInfo, error) {
+	var hosts []host.HostInfo
+	err := g.router.catalogue(ctx, readOnly, func(h Host) error {
+		var err error
+		hosts, err = catalogueOf(h).ListHosts(ctx)
+		return err
+	})
+	return hosts, err
+}
+
+// describe describes shards as the catalogue places them (hosts names
+// their replicas' hosts) with their live status: the leader and applied
+// index their replicas' hosts report, every host asked at once (see
+// [router.survey]).
+func (g *Gateway) describe(ctx context.Context, shards []host.ShardInfo, hosts []host.HostInfo) []*synodv1.Shard {
+	known := g.router.survey(ctx, replicaQuestions(shards, nil))
+	out := make([]*synodv1.Shard, 0, len(shards))
+	for _, sh := range shards {
+		d := shardProto(sh, hosts)
+		for _, rep := range sh.Replicas {
+			st, ok := known[rep.HostID][sh.ID]
+			if !ok {
+				continue
+			}
+			if st.HasLeader && d.LeaderReplicaId == 0 {
+				d.LeaderReplicaId = st.LeaderReplicaID
+			}
+			if st.HasReplica && st.AppliedIndex >= d.AppliedIndex {
+				d.AppliedIndex, d.StoredBytes = st.AppliedIndex, st.StoredBytes
+			}
 		}
-		if a.st.HasLeader && out.LeaderReplicaId == 0 {
-			out.LeaderReplicaId = a.st.LeaderReplicaID
-		}
-		if a.st.HasReplica && a.st.AppliedIndex >= out.AppliedIndex {
-			out.AppliedIndex, out.StoredBytes = a.st.AppliedIndex, a.st.StoredBytes
-		}
+		out = append(out, d)
 	}
 	return out
 }

@@ -34,8 +34,9 @@ type controller struct {
 	done chan struct{}
 
 	// removed is set once the catalogue says this host was removed from
-	// the cluster: it then runs no user replicas.
+	// the cluster: it then runs no user replicas. gone is closed then.
 	removed atomic.Bool
+	gone    chan struct{}
 
 	mu            sync.Mutex
 	lastTransfers map[uint64]time.Time // when a shard's leadership was last asked to move
@@ -50,6 +51,7 @@ func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *
 	return &controller{
 		cfg: cfg, nh: nh, rt: rt, data: data, replicas: replicas, life: life,
 		wake:          make(chan struct{}, 1),
+		gone:          make(chan struct{}),
 		quit:          make(chan struct{}),
 		done:          make(chan struct{}),
 		lastTransfers: make(map[uint64]time.Time),
@@ -70,6 +72,20 @@ func (c *controller) start() {
 func (c *controller) stop() {
 	close(c.quit)
 	<-c.done
+}
+
+// markRemoved records that the catalogue says this host was removed from
+// the cluster, however this host heard it (a refused heartbeat, or its own
+// meta replica's copy of the catalogue): the first time, it logs so,
+// closes gone and has the reconciler stop the user replicas.
+func (c *controller) markRemoved() {
+	if c.removed.Swap(true) {
+		return
+	}
+	c.cfg.Logger.Error("this host was removed from the cluster: it stops its replicas and shuts down",
+		"host", c.cfg.Name, "id", c.cfg.ID)
+	close(c.gone)
+	c.poke()
 }
 
 // poke asks the reconciler to run soon. It never blocks.

@@ -34,10 +34,8 @@ func (c *controller) heartbeat(ctx context.Context) error {
 	_, err := c.data.proposeForwarded(ctx, meta.Request{Op: meta.OpHeartbeat, IDFloor: c.cfg.idFloor(), Host: &meta.Host{
 		ID: c.cfg.ID, Name: c.cfg.Name, RaftAddr: c.cfg.RaftAddr, APIAddr: c.cfg.APIAddr,
 	}})
-	if errors.Is(err, meta.ErrHostRemoved) && !c.removed.Swap(true) {
-		c.cfg.Logger.Error("this host was removed from the cluster: it stops its replicas and should be shut down",
-			"host", c.cfg.Name, "id", c.cfg.ID)
-		c.poke()
+	if errors.Is(err, meta.ErrHostRemoved) {
+		c.markRemoved()
 	}
 	return err
 }

@@ -153,6 +153,11 @@ func (h *Host) Close() error {
 	return err
 }
 
+// Removed returns a channel closed once this host learns that it was
+// removed from the cluster (see ClusterService.RemoveHost): it has then
+// stopped its user replicas, and its process should end.
+func (h *Host) Removed() <-chan struct{} { return h.ctl.gone }
+
 // Halts counts the times this host's replicas halted.
 func (h *Host) Halts() uint64 { return h.replicas.halts.Load() }
 

@@ -29,6 +29,11 @@ func (c *controller) reconcile(ctx context.Context) error {
 	for _, hi := range hosts {
 		byID[hi.ID] = hi
 	}
+	if byID[c.cfg.ID].State == meta.HostRemoved {
+		// Its meta replica may leave the group before a heartbeat is
+		// refused, and would then never hear of it otherwise.
+		c.markRemoved()
+	}
 	listed := make(map[uint64]meta.Shard, len(shards))
 	var errs []error
 	for _, s := range shards {

@@ -215,10 +215,14 @@ func status(ctx context.Context, c clients, _ []string, _ io.Reader) (output, er
 
 func printStatus(w io.Writer, st *synodv1.GetStatusResponse) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tID\tSTATE\tALIVE\tPROVEN\tREACHABLE\tMETA\tREPLICAS\tLEADERS\tRAFT\tAPI")
+	fmt.Fprintln(tw, "HOST\tID\tSTATE\tALIVE\tPROVEN\tREACHABLE\tMETA\tREPLICAS\tLEAVING\tLEADERS\tRAFT\tAPI")
 	for _, h := range st.GetHosts() {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%v\t%v\t%v\t%s\t%d\t%d\t%s\t%s\n", h.GetName(), h.GetId(), h.GetState(),
-			h.GetAlive(), h.GetProven(), h.GetReachable(), cmp.Or(h.GetMetaRole(), "-"), h.GetReplicas(), h.GetLeaders(),
+		state := h.GetState()
+		if h.GetDrained() {
+			state = "drained"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%v\t%v\t%v\t%s\t%d\t%d\t%d\t%s\t%s\n", h.GetName(), h.GetId(), state,
+			h.GetAlive(), h.GetProven(), h.GetReachable(), cmp.Or(h.GetMetaRole(), "-"), h.GetReplicas(), h.GetLeaving(), h.GetLeaders(),
 			h.GetRaftAddress(), cmp.Or(h.GetApiAddress(), "-"))
 	}
 	fmt.Fprintln(tw)
@@ -267,11 +271,9 @@ func printShards(w io.Writer, shards []*synodv1.Shard) error {
 	for _, s := range shards {
 		var reps []string
 		for _, r := range s.GetReplicas() {
-			name := r.GetHostName()
-			if name == "" {
-				name = fmt.Sprintf("host-%d", r.GetHostId())
-			}
-			reps = append(reps, fmt.Sprintf("%d@%s", r.GetReplicaId(), name))
+			// The gateway names every host it knows; "?" marks one it did
+			// not name, never a guess that another command would reject.
+			reps = append(reps, fmt.Sprintf("%d@%s", r.GetReplicaId(), cmp.Or(r.GetHostName(), "?")))
 		}
 		leader := "-"
 		if s.GetLeaderReplicaId() != 0 {

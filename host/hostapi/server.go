@@ -12,6 +12,7 @@ import (
 	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/bodylimit"
 	"github.com/synodhq/synod/internal/outcome"
+	"github.com/synodhq/synod/internal/strictjson"
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
@@ -27,7 +28,7 @@ func NewHandler(h *host.Host, maxRequestBytes int) (string, http.Handler) {
 	if maxRequestBytes == 0 {
 		maxRequestBytes = bodylimit.DefaultMaxBytes
 	}
-	opts := append(bodylimit.ConnectOptions(maxRequestBytes), connect.WithInterceptors(errorEncoder()))
+	opts := append(bodylimit.ConnectOptions(maxRequestBytes), strictjson.HandlerOption(), connect.WithInterceptors(errorEncoder()))
 	return hostv1connect.NewHostServiceHandler(&server{h: h}, opts...)
 }
 

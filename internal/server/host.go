@@ -174,8 +174,9 @@ func (c HostConfig) self() (uint64, Member, bool) {
 	return 0, Member{}, false
 }
 
-// RunHost runs a host until ctx ends: the host itself, its internal API,
-// its entry in the catalogue and, if asked, a gateway.
+// RunHost runs a host until ctx ends, or until the host learns that it was
+// removed from the cluster: the host itself, its internal API, its entry
+// in the catalogue and, if asked, a gateway.
 //
 // A host's first start establishes its identity (its id, and whether it
 // bootstrapped or joined), which it keeps in its data dir: later starts
@@ -241,7 +242,13 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		gatewayURL = url
 	}
 	ready(apiURL, gatewayURL)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-h.Removed():
+		// A removed host has nothing left to do: it ends, as a removed
+		// etcd member does, with status 0, so that a supervisor that
+		// restarts on failure leaves it down (docs/operations.md).
+	}
 	return nil
 }
 

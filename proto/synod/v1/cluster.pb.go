@@ -519,7 +519,8 @@ func (x *DrainHostRequest) GetHost() string {
 	return ""
 }
 
-// DrainHostResponse is empty: GetStatus shows the replicas leaving.
+// DrainHostResponse is empty: GetStatus shows the replicas leaving, and
+// when the drain is complete.
 type DrainHostResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -744,7 +745,9 @@ type HostStatus struct {
 	ApiAddress string `protobuf:"bytes,4,opt,name=api_address,json=apiAddress,proto3" json:"api_address,omitempty"`
 	// Whether the gateway reached the host just now.
 	Reachable bool `protobuf:"varint,5,opt,name=reachable,proto3" json:"reachable,omitempty"`
-	// How many shard replicas the catalogue places on the host.
+	// How many shard replicas the catalogue places on the host. A replica
+	// moved away (by a drain, a move or a removal) no longer counts here,
+	// but in leaving, until it has left its group.
 	Replicas uint32 `protobuf:"varint,6,opt,name=replicas,proto3" json:"replicas,omitempty"`
 	// How many shards the host leads.
 	Leaders uint32 `protobuf:"varint,7,opt,name=leaders,proto3" json:"leaders,omitempty"`
@@ -759,7 +762,14 @@ type HostStatus struct {
 	// answered the meta leader's challenge, through Raft, during its current
 	// run of heartbeats and within the proof timeout (60 s). A majority of
 	// a new shard's replicas go only on proven hosts.
-	Proven        bool `protobuf:"varint,11,opt,name=proven,proto3" json:"proven,omitempty"`
+	Proven bool `protobuf:"varint,11,opt,name=proven,proto3" json:"proven,omitempty"`
+	// How many replicas moved off the host are still members of their
+	// shards' groups: each leaves once its replacement has caught up and
+	// become a voter, and its host then stops it and deletes its data.
+	Leaving uint32 `protobuf:"varint,12,opt,name=leaving,proto3" json:"leaving,omitempty"`
+	// Whether a drain of the host is complete: it is draining, and holds no
+	// replica, placed or leaving. Only then may a live host be removed.
+	Drained       bool `protobuf:"varint,13,opt,name=drained,proto3" json:"drained,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -867,6 +877,20 @@ func (x *HostStatus) GetMetaRole() string {
 func (x *HostStatus) GetProven() bool {
 	if x != nil {
 		return x.Proven
+	}
+	return false
+}
+
+func (x *HostStatus) GetLeaving() uint32 {
+	if x != nil {
+		return x.Leaving
+	}
+	return 0
+}
+
+func (x *HostStatus) GetDrained() bool {
+	if x != nil {
+		return x.Drained
 	}
 	return false
 }
@@ -1162,7 +1186,7 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x10GetStatusRequest\"n\n" +
 	"\x11GetStatusResponse\x12*\n" +
 	"\x05hosts\x18\x01 \x03(\v2\x14.synod.v1.HostStatusR\x05hosts\x12-\n" +
-	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\xa9\x02\n" +
+	"\x06shards\x18\x02 \x03(\v2\x15.synod.v1.ShardStatusR\x06shards\"\xdd\x02\n" +
 	"\n" +
 	"HostStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x12\n" +
@@ -1177,7 +1201,9 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x05state\x18\t \x01(\tR\x05state\x12\x1b\n" +
 	"\tmeta_role\x18\n" +
 	" \x01(\tR\bmetaRole\x12\x16\n" +
-	"\x06proven\x18\v \x01(\bR\x06proven\"\xcc\x01\n" +
+	"\x06proven\x18\v \x01(\bR\x06proven\x12\x18\n" +
+	"\aleaving\x18\f \x01(\rR\aleaving\x12\x18\n" +
+	"\adrained\x18\r \x01(\bR\adrained\"\xcc\x01\n" +
 	"\vShardStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12*\n" +

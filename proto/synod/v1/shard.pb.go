@@ -49,7 +49,7 @@ type Shard struct {
 	// The most bytes of keys and values the shard may hold.
 	StoredBytesLimit uint64 `protobuf:"varint,12,opt,name=stored_bytes_limit,json=storedBytesLimit,proto3" json:"stored_bytes_limit,omitempty"`
 	// The bytes of keys and values the shard holds, as the most advanced
-	// replica that answered counts them (GetShard only).
+	// replica that answered counts them.
 	StoredBytes   uint64 `protobuf:"varint,13,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -183,7 +183,8 @@ type Replica struct {
 	ReplicaId uint64 `protobuf:"varint,1,opt,name=replica_id,json=replicaId,proto3" json:"replica_id,omitempty"`
 	// The id of the host that runs the replica.
 	HostId uint64 `protobuf:"varint,2,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
-	// The name of the host that runs the replica.
+	// The name of the host that runs the replica, as the catalogue's host
+	// registry records it.
 	HostName      string `protobuf:"bytes,3,opt,name=host_name,json=hostName,proto3" json:"host_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -557,8 +558,8 @@ func (x *ListShardsRequest) GetNamespace() string {
 // ListShardsResponse lists shards.
 type ListShardsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The shards, ordered by name. Leader and applied index are not filled in
-	// here; GetShard reports them.
+	// The shards, ordered by name, each with its leader and applied index
+	// as GetShard reports them.
 	Shards        []*Shard `protobuf:"bytes,1,rep,name=shards,proto3" json:"shards,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

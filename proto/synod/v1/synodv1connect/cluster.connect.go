@@ -74,7 +74,9 @@ type ClusterServiceClient interface {
 	TransferLeader(context.Context, *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error)
 	// DrainHost stops placing replicas on a host and moves every replica it
 	// has to other live hosts. It fails, changing nothing, if some replica
-	// has nowhere to go.
+	// has nowhere to go. It returns once the moves are recorded; GetStatus
+	// shows the replicas still leaving the host (HostStatus.leaving), and
+	// when the drain is complete (HostStatus.drained).
 	DrainHost(context.Context, *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error)
 	// RemoveHost removes a host from the cluster for good. A live host must
 	// be drained first; a dead host's replicas move to live hosts (a shard
@@ -204,7 +206,9 @@ type ClusterServiceHandler interface {
 	TransferLeader(context.Context, *connect.Request[v1.TransferLeaderRequest]) (*connect.Response[v1.TransferLeaderResponse], error)
 	// DrainHost stops placing replicas on a host and moves every replica it
 	// has to other live hosts. It fails, changing nothing, if some replica
-	// has nowhere to go.
+	// has nowhere to go. It returns once the moves are recorded; GetStatus
+	// shows the replicas still leaving the host (HostStatus.leaving), and
+	// when the drain is complete (HostStatus.drained).
 	DrainHost(context.Context, *connect.Request[v1.DrainHostRequest]) (*connect.Response[v1.DrainHostResponse], error)
 	// RemoveHost removes a host from the cluster for good. A live host must
 	// be drained first; a dead host's replicas move to live hosts (a shard

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/host/meta"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
+)
+
+// TestDrainStatus drains a host and checks that status tells the truth
+// about it: right after the drain, the host's replica is leaving, not
+// gone, and the drain is complete only once the replica has left its
+// group, after which its host stops it.
+func TestDrainStatus(t *testing.T) {
+	c := startCluster(t, host.Config{}, true)
+	s := c.kvShard(t, "moving", 1)
+	const keys = 50
+	for i := range keys {
+		c.mustPropose(t, "moving", kvCmd{Op: "put", Key: fmt.Sprintf("k%02d", i), Value: "v"})
+	}
+	ops := synodv1connect.NewClusterServiceClient(c.Client(), c.URL())
+	from := s.GetReplicas()[0]
+	hostStatus := func() *synodv1.HostStatus {
+		res, err := ops.GetStatus(t.Context(), connect.NewRequest(&synodv1.GetStatusRequest{}))
+		if err != nil {
+			t.Fatalf("status: %v", err)
+		}
+		for _, h := range res.Msg.GetHosts() {
+			if h.GetId() == from.GetHostId() {
+				return h
+			}
+		}
+		t.Fatalf("status lists no host %d", from.GetHostId())
+		return nil
+	}
+
+	if _, err := ops.DrainHost(t.Context(), connect.NewRequest(&synodv1.DrainHostRequest{Host: from.GetHostName()})); err != nil {
+		t.Fatalf("drain %s: %v", from.GetHostName(), err)
+	}
+	// The replacement has yet to start, catch up and become a voter: the
+	// drained host's replica is still a member of the shard's group.
+	if h := hostStatus(); h.GetState() != "draining" || h.GetReplicas() != 0 || h.GetLeaving() != 1 || h.GetDrained() {
+		t.Errorf("right after the drain, host %s is %q with %d replicas, %d leaving, drained %v: want draining, 0, 1, false",
+			h.GetName(), h.GetState(), h.GetReplicas(), h.GetLeaving(), h.GetDrained())
+	}
+	waitFor(t, 60*time.Second, func() bool { return hostStatus().GetDrained() })
+	if h := hostStatus(); h.GetLeaving() != 0 || h.GetReplicas() != 0 {
+		t.Errorf("drained host %s has %d replicas and %d leaving, want none", h.GetName(), h.GetReplicas(), h.GetLeaving())
+	}
+	waitFor(t, 30*time.Second, func() bool {
+		return !statusOf(c.Host(int(from.GetHostId()-1)), s.GetId()).HasReplica
+	})
+	if got := c.mustQuery(t, "moving", kvCmd{Op: "list", Limit: 1000}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); len(got.Items) != keys {
+		t.Errorf("after the drain the shard holds %d keys, want %d", len(got.Items), keys)
+	}
+}
+
+// TestRemovedHostExits drains and removes a live host process, as
+// docs/operations.md tells an operator to: the removed host logs that it
+// was removed and exits with status 0 (as a removed etcd member does), and
+// started again it does the same at once.
+func TestRemovedHostExits(t *testing.T) {
+	pc := startProcessCluster(t, 3)
+	gw := pc.gateway(t)
+	// The third host again, with its log kept: this test reads it.
+	pc.hosts[2].kill(t)
+	log := &syncBuffer{}
+	h3 := runHostLogged(t, pc, 2, log)
+	// An operator drains a host that runs: one whose meta replica follows
+	// the meta leader again.
+	waitFor(t, 60*time.Second, func() bool {
+		return statusOf(hostapi.NewClient(3, h3.addr, http.DefaultClient), meta.ShardID).HasLeader
+	})
+
+	mustSynod(t, gw.addr, "host", "drain", "h3")
+	waitFor(t, 60*time.Second, func() bool {
+		out, _, ok := synod(t, gw.addr, "", "status")
+		return ok && regexp.MustCompile(`(?m)^h3\s+3\s+drained\s`).MatchString(out)
+	})
+	mustSynod(t, gw.addr, "host", "remove", "h3")
+
+	exited := make(chan error, 1)
+	go func() { exited <- h3.wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the removed host exited with %v, want status 0", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the removed host still runs 60 s after its removal; its log:\n%s", log)
+	}
+	if !strings.Contains(log.String(), "this host was removed from the cluster") {
+		t.Errorf("the removed host did not log its removal; its log:\n%s", log)
+	}
+
+	// Started again, it ends at once in the same way.
+	log = &syncBuffer{}
+	again := runHostLogged(t, pc, 2, log)
+	go func() { exited <- again.wait() }()
+	select {
+	case err := <-exited:
+		if err != nil || !strings.Contains(log.String(), "this host was removed from the cluster") {
+			t.Errorf("a removed host started again ended with %v; its log:\n%s", err, log)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("a removed host started again still runs after 60 s; its log:\n%s", log)
+	}
+}
+
+// runHostLogged starts the i-th host of pc again, its standard error
+// (the log) going to log.
+func runHostLogged(t *testing.T, pc *processCluster, i int, log *syncBuffer) *devProcess {
+	cmd := exec.Command(synodBinary(t), pc.hostArgs(i)...)
+	cmd.Stderr = log
+	p := runSynod(t, cmd, "internal API on ")
+	pc.hosts[i] = p
+	return p
+}
