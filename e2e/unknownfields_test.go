@@ -40,12 +40,12 @@ func TestUnknownJSONFields(t *testing.T) {
 	}{
 		{"propose", func() (*http.Response, error) {
 			return c.Client().Post(c.URL()+synodv1connect.DataServiceProposeProcedure, "application/json",
-				strings.NewReader(`{"shard":"strict","command":"`+put+`","idempotencyKey":"once"}`))
-		}, "idempotencyKey"},
+				strings.NewReader(`{"shard":"strict","command":"`+put+`","idempotencyKeys":"once"}`))
+		}, "idempotencyKeys"},
 		{"propose, json; charset=utf-8", func() (*http.Response, error) {
 			return c.Client().Post(c.URL()+synodv1connect.DataServiceProposeProcedure, "application/json; charset=utf-8",
-				strings.NewReader(`{"shard":"strict","command":"`+put+`","idempotency_key":"once"}`))
-		}, "idempotency_key"},
+				strings.NewReader(`{"shard":"strict","command":"`+put+`","dedup_key":"once"}`))
+		}, "dedup_key"},
 		{"query by GET", func() (*http.Response, error) {
 			msg := url.QueryEscape(`{"shard":"strict","query":"` + getQuery + `","consistensy":"CONSISTENCY_STALE"}`)
 			return c.Client().Get(c.URL() + synodv1connect.DataServiceQueryProcedure + "?connect=v1&encoding=json&message=" + msg)
