@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -55,5 +56,21 @@ func testIdempotencyKey(t *testing.T, network bool) {
 	_, err = c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: "bank", Command: put, IdempotencyKey: strings.Repeat("k", 256)}))
 	if connectCode(t, err) != connect.CodeInvalidArgument {
 		t.Errorf("a key of 256 bytes: got %v, want invalid_argument", err)
+	}
+
+	shard, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: "bank"}))
+	if err != nil || shard.Msg.GetShard().GetIdempotencyWindowSeconds() != 86400 {
+		t.Errorf("the default idempotency window: got %v, %v; want 86400 s", shard.Msg.GetShard().GetIdempotencyWindowSeconds(), err)
+	}
+	hash := shard.Msg.GetShard().GetModuleHash()
+	for _, w := range []uint64{1, 2_592_000} {
+		res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: fmt.Sprintf("window-%d", w), ModuleHash: hash, IdempotencyWindowSeconds: w}))
+		if err != nil || res.Msg.GetShard().GetIdempotencyWindowSeconds() != w {
+			t.Errorf("a window of %d s: got %v, %v", w, res.Msg.GetShard().GetIdempotencyWindowSeconds(), err)
+		}
+	}
+	_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: "window-over", ModuleHash: hash, IdempotencyWindowSeconds: 2_592_001}))
+	if connectCode(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "idempotency window") {
+		t.Errorf("a window over the cap: got %v, want invalid_argument naming it", err)
 	}
 }

@@ -40,6 +40,9 @@ func (s *shardService) CreateShard(ctx context.Context, req *connect.Request[syn
 		WriteBytes:  req.Msg.GetWriteBytesLimit(),
 		WriteKeys:   req.Msg.GetWriteKeysLimit(),
 		StoredBytes: req.Msg.GetStoredBytesLimit(),
+		// Capped so that the conversion cannot overflow; the catalogue
+		// refuses what is over its cap.
+		IdempotencyWindow: time.Duration(min(req.Msg.GetIdempotencyWindowSeconds(), 1<<32)) * time.Second,
 	}
 	var info host.ShardInfo
 	err := s.g.router.catalogue(ctx, write, func(h Host) error {
@@ -203,6 +206,7 @@ func shardProto(s host.ShardInfo, hosts []host.HostInfo) *synodv1.Shard {
 	}
 	limits := s.Limits()
 	out.WriteBytesLimit, out.WriteKeysLimit, out.StoredBytesLimit = limits.WriteBytes, limits.WriteKeys, limits.StoredBytes
+	out.IdempotencyWindowSeconds = uint64(s.Idempotency().Window / time.Second)
 	for _, r := range s.Replicas {
 		out.Replicas = append(out.Replicas, &synodv1.Replica{ReplicaId: r.ReplicaID, HostId: r.HostID, HostName: names[r.HostID]})
 	}

@@ -238,7 +238,7 @@ func (rs *replicaSet) budget(shardID uint64) fsm.Budget {
 	rs.mu.Lock()
 	s := rs.running[shardID]
 	rs.mu.Unlock()
-	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits(), Idempotency: fsm.DefaultIdempotency()}
+	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits(), Idempotency: s.Idempotency()}
 }
 
 // waitApplied waits until this host's replica of a shard has applied at

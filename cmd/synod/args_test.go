@@ -116,7 +116,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "bad range", args: []string{"dev", "--raft-ports", "9010-9000"},
 			want: "the lower first; see 'synod dev --help'"},
 		{name: "bad choice, found by the command", args: []string{"query", "kv", "{}", "--consistency", "eventual"},
-			want: `--consistency must be linearizable or stale, not "eventual"; see 'synod query --help'`},
+			want: `--consistency must be linearizable, stale or at-least-index, not "eventual"; see 'synod query --help'`},
 		{name: "not a hash", args: []string{"module", "get", "xyz"},
 			want: `"xyz" is not a module hash`},
 		{name: "unknown shell", args: []string{"completion", "tcsh"},

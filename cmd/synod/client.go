@@ -173,6 +173,7 @@ func shardCreate(fs *flag.FlagSet) action {
 	writeBytes := fs.Uint64("write-bytes", 0, "bytes of keys and values one command may write (default 16 MiB, at most 64 MiB)")
 	writeKeys := fs.Uint64("write-keys", 0, "writes one command may make (default 10000, at most 100000)")
 	storedBytes := fs.Uint64("stored-bytes", 0, "bytes of keys and values the shard may hold (default 256 MiB, at most 64 GiB)")
+	window := fs.Duration("idempotency-window", 0, "how long the shard keeps idempotency keys (default 24h, 1s to 720h)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
 		hash, err := moduleHash(ctx, c, *module)
 		if err != nil {
@@ -181,6 +182,7 @@ func shardCreate(fs *flag.FlagSet) action {
 		res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
 			Name: pos[0], ModuleHash: hash, ReplicaCount: uint32(*replicas), FuelLimit: *fuel,
 			WriteBytesLimit: *writeBytes, WriteKeysLimit: *writeKeys, StoredBytesLimit: *storedBytes,
+			IdempotencyWindowSeconds: uint64(max(*window, 0) / time.Second),
 		}))
 		if err != nil {
 			return output{}, err
@@ -302,35 +304,40 @@ func rawResult(b []byte) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := fmt.Fprintf(w, "%s\n", b); return err }
 }
 
-func propose(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
-	data, err := readData(pos[1], stdin)
-	if err != nil {
-		return output{}, err
+func propose(fs *flag.FlagSet) action {
+	key := fs.String("idempotency-key", "", "`KEY` that makes the command run at most once: sent again with the same key, it returns the first result")
+	return func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
+		data, err := readData(pos[1], stdin)
+		if err != nil {
+			return output{}, err
+		}
+		res, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: pos[0], Command: data, IdempotencyKey: *key}))
+		if err != nil {
+			return output{}, err
+		}
+		return output{res.Msg, rawResult(res.Msg.GetResult())}, nil
 	}
-	res, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: pos[0], Command: data}))
-	if err != nil {
-		return output{}, err
-	}
-	return output{res.Msg, rawResult(res.Msg.GetResult())}, nil
 }
 
 var consistencies = map[string]synodv1.Consistency{
-	"linearizable": synodv1.Consistency_CONSISTENCY_LINEARIZABLE,
-	"stale":        synodv1.Consistency_CONSISTENCY_STALE,
+	"linearizable":   synodv1.Consistency_CONSISTENCY_LINEARIZABLE,
+	"stale":          synodv1.Consistency_CONSISTENCY_STALE,
+	"at-least-index": synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX,
 }
 
 func query(fs *flag.FlagSet) action {
-	level := fs.String("consistency", "linearizable", "`LEVEL` of consistency: linearizable or stale")
+	level := fs.String("consistency", "linearizable", "`LEVEL` of consistency: linearizable, stale or at-least-index (with --min-index)")
+	minIndex := fs.Uint64("min-index", 0, "`INDEX` an at-least-index query reads at, at least: one a propose returned")
 	return func(ctx context.Context, c clients, pos []string, stdin io.Reader) (output, error) {
 		consistency, ok := consistencies[*level]
 		if !ok {
-			return output{}, usagef("--consistency must be linearizable or stale, not %q", *level)
+			return output{}, usagef("--consistency must be linearizable, stale or at-least-index, not %q", *level)
 		}
 		data, err := readData(pos[1], stdin)
 		if err != nil {
 			return output{}, err
 		}
-		res, err := c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: pos[0], Query: data, Consistency: consistency}))
+		res, err := c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: pos[0], Query: data, Consistency: consistency, MinIndex: *minIndex}))
 		if err != nil {
 			return output{}, err
 		}

@@ -22,13 +22,16 @@ by synod login or synod dev. DATA "-" reads standard input.`,
 			certsCommand(),
 			moduleCommand(),
 			shardCommand(),
-			{name: "propose", args: []string{"NAME", "DATA"}, client: noFlags(propose),
+			{name: "propose", args: []string{"NAME", "DATA"}, client: propose,
 				summary: "Propose a command to a shard's state machine; prints its result",
 				doc: `The command is ordered by Raft and applied on a majority of the shard's
-replicas before the result is printed. DATA "-" reads standard input.`,
+replicas before the result is printed. DATA "-" reads standard input. With
+--idempotency-key, sending the command again returns the first result
+instead of running it twice: retry such a command freely.`,
 				examples: []string{
 					"synod propose mykv '{\"op\":\"put\",\"key\":\"greeting\",\"value\":\"hello\"}'",
 					"synod --json propose mykv - < command.json   # also shows the index and fuel used",
+					"synod propose --idempotency-key order-42 mykv '{\"op\":\"put\",\"key\":\"order\",\"value\":\"42\"}'",
 				}},
 			{name: "query", args: []string{"NAME", "DATA"}, client: query,
 				summary: "Query a shard's state machine; prints the result",
@@ -37,6 +40,7 @@ stale one reads any replica's state, faster. DATA "-" reads standard input.`,
 				examples: []string{
 					"synod query mykv '{\"op\":\"get\",\"key\":\"greeting\"}'",
 					"synod query mykv '{\"op\":\"list\",\"prefix\":\"greet\"}' --consistency stale",
+					"synod query mykv '{\"op\":\"get\",\"key\":\"greeting\"}' --consistency at-least-index --min-index 42",
 				}},
 			{name: "new", args: []string{"NAME"}, local: newCommand,
 				summary: "Make the project of a new state machine: source, test, Makefile, README",

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
@@ -242,6 +243,9 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err := req.limits().Check(); err != nil {
 		return nil, fail(ErrInvalidArgument, "%v", err)
 	}
+	if w := req.IdempotencyWindow; w != 0 && (w < time.Second || w > fsm.MaxIdempotencyWindow) {
+		return nil, fail(ErrInvalidArgument, "an idempotency window of %s: use 1s to %s (the cap)", w, fsm.MaxIdempotencyWindow)
+	}
 	key := shardKey(req.Namespace, req.Name)
 	if _, ok, err := txn.Get(key); err != nil || ok {
 		if err != nil {
@@ -279,7 +283,7 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		return nil, err
 	}
 	s := Shard{Namespace: req.Namespace, Name: req.Name, ID: id, Module: req.Hash, ReplicaCount: n, CreateNanos: c.TimeNanos, Fuel: settings.Fuel,
-		WriteBytes: settings.WriteBytes, WriteKeys: settings.WriteKeys, StoredBytes: settings.StoredBytes}
+		WriteBytes: settings.WriteBytes, WriteKeys: settings.WriteKeys, StoredBytes: settings.StoredBytes, IdempotencyWindow: settings.IdempotencyWindow}
 	for _, h := range cl.place(n, nil) {
 		s.NextReplicaID++
 		s.Replicas = append(s.Replicas, Replica{ReplicaID: s.NextReplicaID, HostID: h})

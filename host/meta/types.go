@@ -3,6 +3,7 @@ package meta
 import (
 	"time"
 
+	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/internal/access"
@@ -91,6 +92,10 @@ type Shard struct {
 	WriteBytes  uint64 `json:"write_bytes,omitempty"`
 	WriteKeys   uint64 `json:"write_keys,omitempty"`
 	StoredBytes uint64 `json:"stored_bytes,omitempty"`
+	// IdempotencyWindow is how long the shard keeps the idempotency keys
+	// of its commands; 0 means [fsm.DefaultIdempotencyWindow]. Proposers
+	// stamp it on each keyed command.
+	IdempotencyWindow time.Duration `json:"idempotency_window,omitempty"`
 }
 
 // ShardSettings are what a shard is created with; a zero field takes the
@@ -106,6 +111,8 @@ type ShardSettings struct {
 	WriteKeys uint64 `json:"write_keys,omitempty"`
 	// StoredBytes bounds the size of the shard's keys and values.
 	StoredBytes uint64 `json:"stored_bytes,omitempty"`
+	// IdempotencyWindow is how long the shard keeps idempotency keys.
+	IdempotencyWindow time.Duration `json:"idempotency_window,omitempty"`
 }
 
 // limits returns the write limits the settings ask for.
@@ -117,6 +124,16 @@ func (s ShardSettings) limits() store.Limits {
 // filled in.
 func (s Shard) Limits() store.Limits {
 	return store.Limits{WriteBytes: s.WriteBytes, WriteKeys: s.WriteKeys, StoredBytes: s.StoredBytes}.WithDefaults()
+}
+
+// Idempotency returns what the shard keeps of its commands' idempotency
+// keys, the defaults filled in.
+func (s Shard) Idempotency() fsm.Idempotency {
+	i := fsm.DefaultIdempotency()
+	if s.IdempotencyWindow > 0 {
+		i.Window = s.IdempotencyWindow
+	}
+	return i
 }
 
 // FuelLimit returns the shard's fuel budget, the default filled in.

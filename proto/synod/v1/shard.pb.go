@@ -50,9 +50,11 @@ type Shard struct {
 	StoredBytesLimit uint64 `protobuf:"varint,12,opt,name=stored_bytes_limit,json=storedBytesLimit,proto3" json:"stored_bytes_limit,omitempty"`
 	// The bytes of keys and values the shard holds, as the most advanced
 	// replica that answered counts them.
-	StoredBytes   uint64 `protobuf:"varint,13,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StoredBytes uint64 `protobuf:"varint,13,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
+	// How long, in seconds, the shard keeps idempotency keys.
+	IdempotencyWindowSeconds uint64 `protobuf:"varint,14,opt,name=idempotency_window_seconds,json=idempotencyWindowSeconds,proto3" json:"idempotency_window_seconds,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *Shard) Reset() {
@@ -176,6 +178,13 @@ func (x *Shard) GetStoredBytes() uint64 {
 	return 0
 }
 
+func (x *Shard) GetIdempotencyWindowSeconds() uint64 {
+	if x != nil {
+		return x.IdempotencyWindowSeconds
+	}
+	return 0
+}
+
 // Replica is one member of a shard's Raft group.
 type Replica struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -270,8 +279,13 @@ type CreateShardRequest struct {
 	// past it fails with ResourceExhausted (deletes never do). It counts
 	// towards the namespace's stored-bytes quota from the shard's creation.
 	StoredBytesLimit uint64 `protobuf:"varint,8,opt,name=stored_bytes_limit,json=storedBytesLimit,proto3" json:"stored_bytes_limit,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// How long, in seconds, the shard keeps each command's idempotency key
+	// and result (see ProposeRequest.idempotency_key), by the leaders' clocks
+	// in its log; 0 means the default, 86,400 (a day). 1 to 2,592,000 (30
+	// days).
+	IdempotencyWindowSeconds uint64 `protobuf:"varint,9,opt,name=idempotency_window_seconds,json=idempotencyWindowSeconds,proto3" json:"idempotency_window_seconds,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *CreateShardRequest) Reset() {
@@ -356,6 +370,13 @@ func (x *CreateShardRequest) GetWriteKeysLimit() uint64 {
 func (x *CreateShardRequest) GetStoredBytesLimit() uint64 {
 	if x != nil {
 		return x.StoredBytesLimit
+	}
+	return 0
+}
+
+func (x *CreateShardRequest) GetIdempotencyWindowSeconds() uint64 {
+	if x != nil {
+		return x.IdempotencyWindowSeconds
 	}
 	return 0
 }
@@ -894,7 +915,7 @@ var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
 	"\n" +
-	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\xd5\x03\n" +
+	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\x93\x04\n" +
 	"\x05Shard\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12\x1f\n" +
@@ -911,12 +932,13 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	" \x01(\x04R\x0fwriteBytesLimit\x12(\n" +
 	"\x10write_keys_limit\x18\v \x01(\x04R\x0ewriteKeysLimit\x12,\n" +
 	"\x12stored_bytes_limit\x18\f \x01(\x04R\x10storedBytesLimit\x12!\n" +
-	"\fstored_bytes\x18\r \x01(\x04R\vstoredBytes\"^\n" +
+	"\fstored_bytes\x18\r \x01(\x04R\vstoredBytes\x12<\n" +
+	"\x1aidempotency_window_seconds\x18\x0e \x01(\x04R\x18idempotencyWindowSeconds\"^\n" +
 	"\aReplica\x12\x1d\n" +
 	"\n" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x1b\n" +
-	"\thost_name\x18\x03 \x01(\tR\bhostName\"\xaf\x02\n" +
+	"\thost_name\x18\x03 \x01(\tR\bhostName\"\xed\x02\n" +
 	"\x12CreateShardRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmodule_hash\x18\x02 \x01(\tR\n" +
@@ -927,7 +949,8 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12*\n" +
 	"\x11write_bytes_limit\x18\x06 \x01(\x04R\x0fwriteBytesLimit\x12(\n" +
 	"\x10write_keys_limit\x18\a \x01(\x04R\x0ewriteKeysLimit\x12,\n" +
-	"\x12stored_bytes_limit\x18\b \x01(\x04R\x10storedBytesLimit\"<\n" +
+	"\x12stored_bytes_limit\x18\b \x01(\x04R\x10storedBytesLimit\x12<\n" +
+	"\x1aidempotency_window_seconds\x18\t \x01(\x04R\x18idempotencyWindowSeconds\"<\n" +
 	"\x13CreateShardResponse\x12%\n" +
 	"\x05shard\x18\x01 \x01(\v2\x0f.synod.v1.ShardR\x05shard\"C\n" +
 	"\x0fGetShardRequest\x12\x12\n" +
