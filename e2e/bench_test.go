@@ -158,6 +158,36 @@ func BenchmarkPropose(b *testing.B) {
 	}
 }
 
+// batchSize is how many commands each of BenchmarkProposeBatch's batches
+// holds.
+const batchSize = 16
+
+// BenchmarkProposeBatch puts 64-byte values through the gateway over HTTP
+// in independent batches of batchSize, from 64 clients: compare its
+// commands/s with BenchmarkPropose/clients=64's ops/s.
+func BenchmarkProposeBatch(b *testing.B) {
+	c := sharedCluster(b)
+	start := time.Now()
+	runClients(b, 64, func(ctx context.Context, i int64) error {
+		cmds := make([]*synodv1.BatchCommand, batchSize)
+		for j := range cmds {
+			key := fmt.Sprintf("key-%08d", (i*batchSize+int64(j))%100000)
+			cmds[j] = &synodv1.BatchCommand{Command: kvCmd{Op: "put", Key: key, Value: value64}.bytes()}
+		}
+		res, err := c.data.ProposeBatch(ctx, connect.NewRequest(&synodv1.ProposeBatchRequest{Shard: "bench", Commands: cmds}))
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Msg.GetResults() {
+			if r.GetError() != nil {
+				return fmt.Errorf("command of a batch: %s", r.GetError().GetMessage())
+			}
+		}
+		return nil
+	})
+	b.ReportMetric(float64(b.N*batchSize)/time.Since(start).Seconds(), "commands/s")
+}
+
 // BenchmarkQuery reads keys through the gateway over HTTP, linearizably,
 // stale, and at least at the index of the last write.
 func BenchmarkQuery(b *testing.B) {

@@ -31,8 +31,9 @@ var needs = map[string]access.Need{
 	synodv1connect.ShardServiceDeleteShardProcedure: {Role: access.Admin},
 	synodv1connect.ShardServiceCheckShardProcedure:  {Role: access.Admin},
 
-	synodv1connect.DataServiceProposeProcedure: {Role: access.Writer},
-	synodv1connect.DataServiceQueryProcedure:   {Role: access.Reader},
+	synodv1connect.DataServiceProposeProcedure:      {Role: access.Writer},
+	synodv1connect.DataServiceProposeBatchProcedure: {Role: access.Writer},
+	synodv1connect.DataServiceQueryProcedure:        {Role: access.Reader},
 
 	synodv1connect.ClusterServiceGetStatusProcedure:      {Cluster: true},
 	synodv1connect.ClusterServiceAddReplicaProcedure:     {Cluster: true},

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
 // The audit log has one record per control-plane change a gateway is
@@ -25,7 +26,7 @@ import (
 // change.
 func audited(spec connect.Spec) bool {
 	switch spec.Procedure {
-	case "/synod.v1.DataService/Propose", "/synod.v1.DataService/Query":
+	case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeBatchProcedure, synodv1connect.DataServiceQueryProcedure:
 		return false
 	}
 	return spec.IdempotencyLevel != connect.IdempotencyNoSideEffects

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"connectrpc.com/connect"
@@ -50,6 +51,60 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 // idempotencyKeyHeader carries a Propose's idempotency key over HTTP, as
 // an alternative to the request's field (the IETF draft's name).
 const idempotencyKeyHeader = "Idempotency-Key"
+
+func (s *dataService) ProposeBatch(ctx context.Context, req *connect.Request[synodv1.ProposeBatchRequest]) (*connect.Response[synodv1.ProposeBatchResponse], error) {
+	if req.Msg.GetShard() == "" {
+		return nil, invalid("shard name is required")
+	}
+	cmds := make([]host.Command, len(req.Msg.GetCommands()))
+	// A batch whose every command has a key runs each at most once, so
+	// the gateway retries it whatever became of it.
+	level := connect.IdempotencyIdempotent
+	for i, c := range req.Msg.GetCommands() {
+		cmds[i] = host.Command{Payload: c.GetCommand(), IdempotencyKey: c.GetIdempotencyKey()}
+		if c.GetIdempotencyKey() == "" {
+			level = req.Spec().IdempotencyLevel
+		}
+	}
+	ns := callerOf(ctx).ns
+	r := s.g.router
+	var batch host.BatchResult
+	_, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, level, r.leader,
+		func(h Host, sh host.ShardInfo) (host.Result, error) {
+			var err error
+			batch, err = h.ProposeBatch(ctx, sh.ID, req.Msg.GetAtomic(), cmds)
+			return host.Result{Index: batch.Index, Fuel: batch.Fuel}, err
+		})
+	s.g.quotas.charge(ns, batch.Fuel)
+	if err != nil {
+		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
+			err = fmt.Errorf("%w; the batch may or may not have been applied", err)
+		}
+		return nil, err
+	}
+	out := &synodv1.ProposeBatchResponse{Index: batch.Index, FuelUsed: batch.Fuel}
+	for i, res := range batch.Results {
+		out.Results = append(out.Results, &synodv1.BatchResult{
+			Result: res.Output, FuelUsed: res.Fuel, Replayed: res.Replayed, Index: res.Index,
+			Error: s.commandError(batch.Errs[i]),
+		})
+	}
+	return connect.NewResponse(out), nil
+}
+
+// commandError is the public form of one command's failure, or nil.
+func (s *dataService) commandError(err error) *synodv1.CommandError {
+	if err == nil {
+		return nil
+	}
+	ce := toConnect(s.g.cfg.Logger, err)
+	out := &synodv1.CommandError{Code: ce.Code().String(), Message: ce.Message(), Applied: appliedValues[outcome.AppliedOf(err)]}
+	var ae *outcome.AppError
+	if errors.As(err, &ae) {
+		out.ApplicationError = &synodv1.ApplicationError{Code: ae.Code, Message: ae.Message}
+	}
+	return out
+}
 
 func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
 	if req.Msg.GetShard() == "" {

@@ -155,7 +155,8 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 				return res, nil
 			}
 			ce := toConnect(g.cfg.Logger, err)
-			if req.Spec().Procedure == synodv1connect.DataServiceProposeProcedure {
+			switch req.Spec().Procedure {
+			case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeBatchProcedure:
 				addProposeFailure(ce, err)
 			}
 			return nil, ce

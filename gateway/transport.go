@@ -16,6 +16,9 @@ type Host interface {
 	ID() uint64
 	// Propose commits a command to a shard through the host's replica.
 	Propose(ctx context.Context, shardID uint64, cmd host.Command) (host.Result, error)
+	// ProposeBatch commits several commands to a shard in one log entry
+	// through the host's replica.
+	ProposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []host.Command) (host.BatchResult, error)
 	// Query runs a read-only query on a shard through the host's replica.
 	Query(ctx context.Context, shardID uint64, r host.Read) (host.Result, error)
 	// Status reports what the host knows of a shard: its leader, and the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4"
+	sm "github.com/lni/dragonboat/v4/statemachine"
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/meta"
@@ -103,6 +104,43 @@ func (h *Host) Propose(ctx context.Context, shardID uint64, cmd Command) (Result
 	return h.data.propose(ctx, shardID, cmd)
 }
 
+// BatchResult is the outcome of a batch of commands that took its place
+// in the log: each command's result or failure.
+type BatchResult struct {
+	// Index is the log index of the batch.
+	Index uint64
+	// Fuel is the fuel its commands used.
+	Fuel uint64
+	// Results are the commands' results, in order; Errs their failures
+	// (nil for a command that succeeded), as Propose returns them.
+	Results []Result
+	Errs    []error
+}
+
+// ProposeBatch commits several commands to a shard in one log entry
+// through this host's replica. An atomic batch keeps the writes of all of
+// its commands or of none; the commands of one that is not succeed or
+// fail each on its own. The error is for the batch as a whole, as
+// Propose's is for a command.
+func (h *Host) ProposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []Command) (BatchResult, error) {
+	if n := len(cmds); n == 0 || n > fsm.MaxBatchCommands {
+		return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of %d commands: send 1 to %d", n, fsm.MaxBatchCommands)
+	}
+	batch := make([]fsm.BatchCommand, len(cmds))
+	size := 0
+	for i, c := range cmds {
+		if len(c.IdempotencyKey) > fsm.MaxIdempotencyKeyBytes {
+			return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "command %d: idempotency key of %d bytes: the limit is %d", i, len(c.IdempotencyKey), fsm.MaxIdempotencyKeyBytes)
+		}
+		size += len(c.Payload) + len(c.IdempotencyKey)
+		batch[i] = fsm.BatchCommand{Key: []byte(c.IdempotencyKey), Payload: c.Payload}
+	}
+	if size > MaxPayloadBytes {
+		return BatchResult{}, fmt.Errorf("a batch of %d bytes: %w (limit %d)", size, ErrTooLarge, MaxPayloadBytes)
+	}
+	return h.data.proposeBatch(ctx, shardID, atomic, batch)
+}
+
 // Query runs a read-only query on a shard through this host's replica.
 func (h *Host) Query(ctx context.Context, shardID uint64, r Read) (Result, error) {
 	if len(r.Payload) > MaxPayloadBytes {
@@ -147,11 +185,53 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, cmd Command) (R
 // proposeOnLeader proposes a command through this host's replica, which
 // leads, and waits for its result.
 func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Command) (Result, error) {
-	deadline, _ := ctx.Deadline()
-	cmd := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), []byte(c.IdempotencyKey), c.Payload)
-	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), cmd, time.Until(deadline))
+	entry := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), []byte(c.IdempotencyKey), c.Payload)
+	r, err := d.proposeEntry(ctx, shardID, entry)
 	if err != nil {
-		return Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
+		return Result{}, err
+	}
+	out, err := fsm.DecodeResult(r)
+	if errors.Is(err, fsm.ErrHalted) {
+		return Result{}, fmt.Errorf("shard %d: %w", shardID, err)
+	}
+	return resultOf(out), err
+}
+
+// proposeBatch proposes a batch entry through this host's replica, which
+// must lead, and waits for its result.
+func (d *dataPlane) proposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []fsm.BatchCommand) (BatchResult, error) {
+	var out BatchResult
+	_, err := d.call(ctx, shardID, true, func(ctx context.Context) (Result, error) {
+		entry := fsm.EncodeBatch(time.Now().UnixNano(), d.replicas.budget(shardID), atomic, cmds)
+		r, err := d.proposeEntry(ctx, shardID, entry)
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := fsm.DecodeBatchResult(r)
+		if err != nil {
+			return Result{Index: b.Index}, fmt.Errorf("shard %d: %w", shardID, err)
+		}
+		out = BatchResult{Index: b.Index, Fuel: b.Fuel, Errs: b.Errs}
+		for _, r := range b.Results {
+			out.Results = append(out.Results, resultOf(r))
+		}
+		return Result{Index: b.Index, Fuel: b.Fuel}, nil
+	})
+	return out, err
+}
+
+// resultOf is the Result of a command.
+func resultOf(r fsm.Result) Result {
+	return Result{Index: r.Index, Fuel: r.Fuel, Output: r.Output, Replayed: r.Replayed}
+}
+
+// proposeEntry proposes an entry through this host's replica, which leads,
+// and waits for its result.
+func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []byte) (sm.Result, error) {
+	deadline, _ := ctx.Deadline()
+	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), entry, time.Until(deadline))
+	if err != nil {
+		return sm.Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
 	}
 	select {
 	case r := <-rs.ResultC():
@@ -162,17 +242,13 @@ func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Comma
 		case r.Dropped():
 			// Raft dropped the proposal before it entered the log (no
 			// leader, or leadership moving): it was not applied.
-			return Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+			return sm.Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
 		case !r.Completed():
-			return Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+			return sm.Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
 		}
-		out, err := fsm.DecodeResult(r.GetResult())
-		if errors.Is(err, fsm.ErrHalted) {
-			return Result{}, fmt.Errorf("shard %d: %w", shardID, err)
-		}
-		return Result{Index: out.Index, Fuel: out.Fuel, Output: out.Output, Replayed: out.Replayed}, err
+		return r.GetResult(), nil
 	case <-ctx.Done():
-		return Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		return sm.Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 	}
 }
 

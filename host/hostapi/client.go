@@ -43,6 +43,29 @@ func (c *Client) Propose(ctx context.Context, shardID uint64, cmd host.Command) 
 	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel(), Replayed: res.Msg.GetReplayed()}, nil
 }
 
+// ProposeBatch commits a batch of commands through the host's replica.
+func (c *Client) ProposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []host.Command) (host.BatchResult, error) {
+	req := &hostv1.ProposeBatchRequest{ShardId: shardID, Atomic: atomic}
+	for _, c := range cmds {
+		req.Commands = append(req.Commands, &hostv1.ProposeRequest{ShardId: shardID, Payload: c.Payload, IdempotencyKey: c.IdempotencyKey})
+	}
+	res, err := c.api.ProposeBatch(ctx, connect.NewRequest(req))
+	if err != nil {
+		return host.BatchResult{}, decodeError(err)
+	}
+	out := host.BatchResult{Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}
+	for _, o := range res.Msg.GetOutcomes() {
+		r := o.GetResult()
+		out.Results = append(out.Results, host.Result{Output: r.GetOutput(), Index: r.GetIndex(), Fuel: r.GetFuel(), Replayed: r.GetReplayed()})
+		var err error
+		if o.GetError() != nil {
+			err = fromDetail(o.GetError())
+		}
+		out.Errs = append(out.Errs, err)
+	}
+	return out, nil
+}
+
 // Query runs a read-only query through the host's replica.
 func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.Result, error) {
 	req := &hostv1.QueryRequest{ShardId: shardID, Payload: r.Payload, Stale: r.Consistency == host.Stale}

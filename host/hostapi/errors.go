@@ -18,8 +18,17 @@ func encodeError(err error) error {
 	if err == nil {
 		return nil
 	}
-	kind := outcome.KindOf(err)
-	detail := &hostv1.HostError{Kind: uint32(kind), Applied: uint32(outcome.AppliedOf(err)), Message: err.Error()}
+	ce := connect.NewError(outcome.KindOf(err).Code(), err)
+	if d, derr := connect.NewErrorDetail(detailOf(err)); derr == nil {
+		ce.AddDetail(d)
+	}
+	return ce
+}
+
+// detailOf returns the outcome of a host error, which [fromDetail] turns
+// back into an error.
+func detailOf(err error) *hostv1.HostError {
+	detail := &hostv1.HostError{Kind: uint32(outcome.KindOf(err)), Applied: uint32(outcome.AppliedOf(err)), Message: err.Error()}
 	var (
 		ae   *outcome.AppError
 		trap *outcome.Trap
@@ -33,11 +42,7 @@ func encodeError(err error) error {
 	case errors.As(err, &e):
 		detail.Code = e.Code
 	}
-	ce := connect.NewError(kind.Code(), err)
-	if d, derr := connect.NewErrorDetail(detail); derr == nil {
-		ce.AddDetail(d)
-	}
-	return ce
+	return detail
 }
 
 // decodeError gives back, from a Connect error, an error with the outcome

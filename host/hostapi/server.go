@@ -55,6 +55,26 @@ func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.Propos
 	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel, Replayed: res.Replayed}), nil
 }
 
+func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.ProposeBatchRequest]) (*connect.Response[hostv1.ProposeBatchResponse], error) {
+	cmds := make([]host.Command, len(req.Msg.GetCommands()))
+	for i, c := range req.Msg.GetCommands() {
+		cmds[i] = host.Command{Payload: c.GetPayload(), IdempotencyKey: c.GetIdempotencyKey()}
+	}
+	res, err := s.h.ProposeBatch(ctx, req.Msg.GetShardId(), req.Msg.GetAtomic(), cmds)
+	if err != nil {
+		return nil, err
+	}
+	out := &hostv1.ProposeBatchResponse{Index: res.Index, Fuel: res.Fuel}
+	for i, r := range res.Results {
+		o := &hostv1.CommandOutcome{Result: &hostv1.ProposeResponse{Output: r.Output, Index: r.Index, Fuel: r.Fuel, Replayed: r.Replayed}}
+		if res.Errs[i] != nil {
+			o.Error = detailOf(res.Errs[i])
+		}
+		out.Outcomes = append(out.Outcomes, o)
+	}
+	return connect.NewResponse(out), nil
+}
+
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
 	r := host.Read{Payload: req.Msg.GetPayload(), Consistency: host.Linearizable}
 	switch {

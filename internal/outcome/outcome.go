@@ -145,6 +145,9 @@ const (
 	// (see fsm).
 	CodeIdempotencyKeyReused uint32 = 24
 	CodeIdempotencyKeysFull  uint32 = 25
+	// CodeBatchAborted is recorded in shards' logs, as the outcome of the
+	// commands of an atomic batch one of whose commands failed.
+	CodeBatchAborted uint32 = 26
 )
 
 // Applied says whether a command took effect.

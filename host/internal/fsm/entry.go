@@ -19,6 +19,8 @@ const (
 	// 1 byte], then for a key [window][max keys][max bytes][key], then
 	// the payload.
 	entryCommandV4 = 5
+	// entryBatch is several commands in one entry (see EncodeBatch).
+	entryBatch = 6
 )
 
 // The outcome of an entry, in its sm.Result.Value. Every replica folds it
@@ -32,4 +34,7 @@ const (
 	// resultRefused is an executor's refusal (an [*outcome.Error]), such
 	// as the catalogue's "shard not found".
 	resultRefused = 5
+	// resultBatch is the result of a batch entry: each command's result
+	// in one (see encodeBatchResult).
+	resultBatch = 6
 )

@@ -2,6 +2,8 @@ package fsm
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +27,18 @@ type Call struct {
 	TimeNanos int64
 	// Fuel is the call's fuel budget; 0 means the default.
 	Fuel uint64
+	// Command is the command's place in its entry: 0 but in a batch.
+	Command int
 }
 
-// Env returns the guest environment of the call.
+// Env returns the guest environment of the call. Each command of a batch
+// has a random stream of its own.
 func (c Call) Env() wasm.Env {
-	return wasm.Env{TimeNanos: c.TimeNanos, Seed: wasm.Seed(c.ShardID, c.Index), Fuel: c.Fuel}
+	seed := wasm.Seed(c.ShardID, c.Index)
+	if c.Command > 0 {
+		seed = sha256.Sum256(binary.BigEndian.AppendUint64(seed[:], uint64(c.Command)))
+	}
+	return wasm.Env{TimeNanos: c.TimeNanos, Seed: seed, Fuel: c.Fuel}
 }
 
 // Output is what an [Executor] returns for a call.
@@ -264,6 +273,9 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 // one's (see idempotency.go). Every entry then expires a few keys whose
 // time is up.
 func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn *store.Txn) (sm.Result, int64, error) {
+	if len(e.Cmd) > 0 && e.Cmd[0] == entryBatch {
+		return s.applyBatch(ctx, e, clock, txn)
+	}
 	cmd, err := decodeCommand(e.Cmd)
 	if err != nil {
 		return encodeResult(e.Index, 0, nil, &outcome.Trap{Reason: err.Error()}), clock, nil
@@ -272,7 +284,7 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 		return sm.Result{}, clock, err
 	}
 	clock = max(clock, cmd.timeNanos)
-	res, err := s.run(ctx, e.Index, cmd, clock, txn)
+	res, err := s.run(ctx, Call{ShardID: s.shardID, Index: e.Index, TimeNanos: clock, Fuel: cmd.budget.Fuel}, cmd, txn)
 	if err != nil {
 		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
 	}
@@ -280,34 +292,40 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 }
 
 // run runs a command, or replays the result of the first command with its
-// idempotency key, and keeps the result of a keyed one. It returns an
-// error only for a failure of the host.
-func (s *StateMachine) run(ctx context.Context, index uint64, cmd command, clock int64, txn *store.Txn) (sm.Result, error) {
+// idempotency key, and keeps the result of a keyed one. A command that
+// fails keeps none of its writes. It returns an error only for a failure
+// of the host.
+func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.Txn) (sm.Result, error) {
+	clock := c.TimeNanos
 	if len(cmd.key) > 0 {
 		if res, ok, err := replay(txn, cmd, clock); err != nil || ok {
 			return res, err
 		}
 	}
-	out, err := s.exec.Update(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: cmd.budget.Fuel}, cmd.payload, txn)
+	start, err := txn.Savepoint()
+	if err != nil {
+		return sm.Result{}, err
+	}
+	out, err := s.exec.Update(ctx, c, cmd.payload, txn)
 	if err != nil && !isOutcome(err) {
 		return sm.Result{}, err
 	}
 	if err != nil {
-		if err := txn.Rollback(); err != nil {
+		if err := txn.RollbackTo(start); err != nil {
 			return sm.Result{}, err
 		}
 	}
-	res := encodeResult(index, out.Fuel, out.Data, err)
+	res := encodeResult(c.Index, out.Fuel, out.Data, err)
 	if len(cmd.key) == 0 {
 		return res, nil
 	}
 	if err := remember(txn, cmd, clock, res); isOutcome(err) {
 		// The shard keeps as many keys as it may: the command keeps
 		// nothing, so that a retry may run it.
-		if err := txn.Rollback(); err != nil {
+		if err := txn.RollbackTo(start); err != nil {
 			return sm.Result{}, err
 		}
-		return encodeResult(index, out.Fuel, nil, err), nil
+		return encodeResult(c.Index, out.Fuel, nil, err), nil
 	} else if err != nil {
 		return sm.Result{}, err
 	}

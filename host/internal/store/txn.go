@@ -2,6 +2,7 @@ package store
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"fmt"
 	"hash"
@@ -66,8 +67,44 @@ func (t *Txn) Begin(l Limits) error {
 	}
 	t.undo = t.undo[:0]
 	t.writes.Reset()
-	t.limits, t.wroteBytes, t.wroteKeys = l, 0, 0
 	t.storedAtBegin = t.stored
+	t.Limit(l)
+	return nil
+}
+
+// Limit starts counting the writes of one command, which l bounds: each
+// command of an entry that holds several (a batch) has limits of its own.
+func (t *Txn) Limit(l Limits) {
+	t.limits, t.wroteBytes, t.wroteKeys = l, 0, 0
+}
+
+// Savepoint is a point in an entry's writes that [Txn.RollbackTo] returns
+// to.
+type Savepoint struct {
+	undo   int
+	stored uint64
+	digest []byte
+}
+
+// Savepoint returns the point the entry's writes have reached.
+func (t *Txn) Savepoint() (Savepoint, error) {
+	digest, err := t.writes.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return Savepoint{}, fmt.Errorf("save the digest of shard %d's writes: %w", t.shardID, err)
+	}
+	return Savepoint{undo: len(t.undo), stored: t.stored, digest: digest}, nil
+}
+
+// RollbackTo undoes the writes made since sp, which must be a savepoint of
+// the current entry, and takes them out of the entry's digest.
+func (t *Txn) RollbackTo(sp Savepoint) error {
+	if err := t.undoTo(sp.undo); err != nil {
+		return err
+	}
+	t.stored = sp.stored
+	if err := t.writes.(encoding.BinaryUnmarshaler).UnmarshalBinary(sp.digest); err != nil {
+		return fmt.Errorf("restore the digest of shard %d's writes: %w", t.shardID, err)
+	}
 	return nil
 }
 
@@ -110,15 +147,23 @@ func (t *Txn) digest(op byte, fields ...[]byte) {
 
 // Rollback undoes every write since the last [Txn.Begin].
 func (t *Txn) Rollback() error {
-	for i := len(t.undo) - 1; i >= 0; i-- {
+	if err := t.undoTo(0); err != nil {
+		return err
+	}
+	t.writes.Reset()
+	t.stored = t.storedAtBegin
+	return nil
+}
+
+// undoTo undoes the writes of the undo log past its first n records.
+func (t *Txn) undoTo(n int) error {
+	for i := len(t.undo) - 1; i >= n; i-- {
 		u := t.undo[i]
 		if err := t.put(u.key, u.value, u.absent); err != nil {
 			return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
 		}
 	}
-	t.undo = t.undo[:0]
-	t.writes.Reset()
-	t.stored = t.storedAtBegin
+	t.undo = t.undo[:n]
 	return nil
 }
 
@@ -200,8 +245,8 @@ func (t *Txn) Delete(key []byte) error {
 	return nil
 }
 
-// read returns the value of the user key k as the transaction sees it,
-// nil if it is absent. The caller must not change it.
+// read returns the value of the user key or record k as the transaction
+// sees it, nil if it is absent. The caller must not change it.
 func (t *Txn) read(k []byte) ([]byte, error) {
 	if c, ok := t.written[string(k)]; ok {
 		if c.absent {
@@ -216,8 +261,8 @@ func (t *Txn) read(k []byte) ([]byte, error) {
 	return v, nil
 }
 
-// put writes the user key k to the batch, and remembers what it now is.
-// value is the caller's, which must not change it.
+// put writes the user key or record k to the batch, and remembers what it
+// now is. value is the caller's, which must not change it.
 func (t *Txn) put(k, value []byte, absent bool) error {
 	var err error
 	if absent {
@@ -265,22 +310,21 @@ func (t *Txn) account(n uint64, grow int64) error {
 // Record returns the value of the record name (see [Txn.SetRecord]), nil
 // if there is none.
 func (t *Txn) Record(name []byte) ([]byte, error) {
-	v, err := get(t.batch, recordKey(t.shardID, name))
-	if err != nil {
-		return nil, fmt.Errorf("read record of shard %d: %w", t.shardID, err)
+	v, err := t.read(recordKey(t.shardID, name))
+	if v == nil || err != nil {
+		return nil, err
 	}
-	return v, nil
+	return append([]byte{}, v...), nil
 }
 
 // SetRecord writes a record: state the state machine keeps beside the
 // module's keys, which the module never sees (the results of commands
 // with idempotency keys). Records are part of the shard's state: they are
-// in its snapshots and in the digest of the entry's writes, and they are
-// neither counted against the entry's limits nor undone by
-// [Txn.Rollback].
+// in its snapshots and in the digest of the entry's writes, and rollbacks
+// undo them, but they are not counted against the entry's limits.
 func (t *Txn) SetRecord(name, value []byte) error {
-	if err := t.batch.Set(recordKey(t.shardID, name), value, nil); err != nil {
-		return fmt.Errorf("set record of shard %d: %w", t.shardID, err)
+	if err := t.writeRecord(name, value, false); err != nil {
+		return err
 	}
 	t.digest('r', name, value)
 	return nil
@@ -288,10 +332,24 @@ func (t *Txn) SetRecord(name, value []byte) error {
 
 // DeleteRecord deletes a record.
 func (t *Txn) DeleteRecord(name []byte) error {
-	if err := t.batch.Delete(recordKey(t.shardID, name), nil); err != nil {
-		return fmt.Errorf("delete record of shard %d: %w", t.shardID, err)
+	if err := t.writeRecord(name, nil, true); err != nil {
+		return err
 	}
 	t.digest('x', name)
+	return nil
+}
+
+// writeRecord writes or deletes a record, with its undo record.
+func (t *Txn) writeRecord(name, value []byte, absent bool) error {
+	k := recordKey(t.shardID, name)
+	old, err := t.read(k)
+	if err != nil {
+		return err
+	}
+	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
+	if err := t.put(k, value, absent); err != nil {
+		return fmt.Errorf("write record of shard %d: %w", t.shardID, err)
+	}
 	return nil
 }
 

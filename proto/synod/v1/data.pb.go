@@ -300,6 +300,358 @@ func (x *ProposeResponse) GetReplayed() bool {
 	return false
 }
 
+// ProposeBatchRequest carries several commands for a shard.
+type ProposeBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The commands, run in order: 1 to 256 of them, of at most 4 MiB in all.
+	Commands []*BatchCommand `protobuf:"bytes,2,rep,name=commands,proto3" json:"commands,omitempty"`
+	// Whether the batch keeps the writes of all of its commands or of none.
+	Atomic bool `protobuf:"varint,3,opt,name=atomic,proto3" json:"atomic,omitempty"`
+	// The namespace of the shard; empty means "default".
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeBatchRequest) Reset() {
+	*x = ProposeBatchRequest{}
+	mi := &file_synod_v1_data_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeBatchRequest) ProtoMessage() {}
+
+func (x *ProposeBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeBatchRequest.ProtoReflect.Descriptor instead.
+func (*ProposeBatchRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProposeBatchRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *ProposeBatchRequest) GetCommands() []*BatchCommand {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+func (x *ProposeBatchRequest) GetAtomic() bool {
+	if x != nil {
+		return x.Atomic
+	}
+	return false
+}
+
+func (x *ProposeBatchRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+// BatchCommand is one command of a batch.
+type BatchCommand struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The command, passed as-is to the module's update entry point.
+	Command []byte `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
+	// An idempotency key, as ProposeRequest.idempotency_key.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *BatchCommand) Reset() {
+	*x = BatchCommand{}
+	mi := &file_synod_v1_data_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCommand) ProtoMessage() {}
+
+func (x *BatchCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCommand.ProtoReflect.Descriptor instead.
+func (*BatchCommand) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BatchCommand) GetCommand() []byte {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *BatchCommand) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// ProposeBatchResponse carries each command's outcome.
+type ProposeBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each command's outcome, in order.
+	Results []*BatchResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// The log index the batch was committed at.
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the batch's commands used.
+	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeBatchResponse) Reset() {
+	*x = ProposeBatchResponse{}
+	mi := &file_synod_v1_data_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeBatchResponse) ProtoMessage() {}
+
+func (x *ProposeBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeBatchResponse.ProtoReflect.Descriptor instead.
+func (*ProposeBatchResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ProposeBatchResponse) GetResults() []*BatchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *ProposeBatchResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeBatchResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
+// BatchResult is the outcome of one command of a batch.
+type BatchResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bytes the module returned, when the command succeeded.
+	Result []byte `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The fuel the command used.
+	FuelUsed uint64 `protobuf:"varint,2,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	// Whether this is the result of an earlier command with the same
+	// idempotency key, which ran at index.
+	Replayed bool `protobuf:"varint,3,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	// The log index of the command's result: the batch's, or for a replayed
+	// one the first command's.
+	Index uint64 `protobuf:"varint,4,opt,name=index,proto3" json:"index,omitempty"`
+	// Set when the command failed.
+	Error         *CommandError `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchResult) Reset() {
+	*x = BatchResult{}
+	mi := &file_synod_v1_data_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchResult) ProtoMessage() {}
+
+func (x *BatchResult) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchResult.ProtoReflect.Descriptor instead.
+func (*BatchResult) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BatchResult) GetResult() []byte {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *BatchResult) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
+func (x *BatchResult) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+func (x *BatchResult) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *BatchResult) GetError() *CommandError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// CommandError is the failure of one command of a batch: what the error of a
+// Propose of it alone would have said.
+type CommandError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Connect code, as in errors: "failed_precondition", "aborted",
+	// "resource_exhausted", ...
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// What went wrong.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Whether the command was applied: APPLIED_YES, for a command that ran
+	// and kept none of its writes.
+	Applied Applied `protobuf:"varint,3,opt,name=applied,proto3,enum=synod.v1.Applied" json:"applied,omitempty"`
+	// The module's error, when the module rejected the command.
+	ApplicationError *ApplicationError `protobuf:"bytes,4,opt,name=application_error,json=applicationError,proto3" json:"application_error,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CommandError) Reset() {
+	*x = CommandError{}
+	mi := &file_synod_v1_data_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandError) ProtoMessage() {}
+
+func (x *CommandError) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandError.ProtoReflect.Descriptor instead.
+func (*CommandError) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CommandError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *CommandError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *CommandError) GetApplied() Applied {
+	if x != nil {
+		return x.Applied
+	}
+	return Applied_APPLIED_UNSPECIFIED
+}
+
+func (x *CommandError) GetApplicationError() *ApplicationError {
+	if x != nil {
+		return x.ApplicationError
+	}
+	return nil
+}
+
 // QueryRequest carries one read-only query for a shard.
 type QueryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -322,7 +674,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_synod_v1_data_proto_msgTypes[2]
+	mi := &file_synod_v1_data_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +686,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_data_proto_msgTypes[2]
+	mi := &file_synod_v1_data_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +699,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_synod_v1_data_proto_rawDescGZIP(), []int{2}
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryRequest) GetShard() string {
@@ -400,7 +752,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_synod_v1_data_proto_msgTypes[3]
+	mi := &file_synod_v1_data_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -412,7 +764,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_data_proto_msgTypes[3]
+	mi := &file_synod_v1_data_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -425,7 +777,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_synod_v1_data_proto_rawDescGZIP(), []int{3}
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QueryResponse) GetResult() []byte {
@@ -464,7 +816,7 @@ type ApplicationError struct {
 
 func (x *ApplicationError) Reset() {
 	*x = ApplicationError{}
-	mi := &file_synod_v1_data_proto_msgTypes[4]
+	mi := &file_synod_v1_data_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +828,7 @@ func (x *ApplicationError) String() string {
 func (*ApplicationError) ProtoMessage() {}
 
 func (x *ApplicationError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_data_proto_msgTypes[4]
+	mi := &file_synod_v1_data_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +841,7 @@ func (x *ApplicationError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationError.ProtoReflect.Descriptor instead.
 func (*ApplicationError) Descriptor() ([]byte, []int) {
-	return file_synod_v1_data_proto_rawDescGZIP(), []int{4}
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ApplicationError) GetCode() uint32 {
@@ -518,7 +870,7 @@ type ProposeFailure struct {
 
 func (x *ProposeFailure) Reset() {
 	*x = ProposeFailure{}
-	mi := &file_synod_v1_data_proto_msgTypes[5]
+	mi := &file_synod_v1_data_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +882,7 @@ func (x *ProposeFailure) String() string {
 func (*ProposeFailure) ProtoMessage() {}
 
 func (x *ProposeFailure) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_v1_data_proto_msgTypes[5]
+	mi := &file_synod_v1_data_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +895,7 @@ func (x *ProposeFailure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposeFailure.ProtoReflect.Descriptor instead.
 func (*ProposeFailure) Descriptor() ([]byte, []int) {
-	return file_synod_v1_data_proto_rawDescGZIP(), []int{5}
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ProposeFailure) GetApplied() Applied {
@@ -567,7 +919,30 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
 	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\x12\x1a\n" +
-	"\breplayed\x18\x04 \x01(\bR\breplayed\"\xae\x01\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\x95\x01\n" +
+	"\x13ProposeBatchRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x122\n" +
+	"\bcommands\x18\x02 \x03(\v2\x16.synod.v1.BatchCommandR\bcommands\x12\x16\n" +
+	"\x06atomic\x18\x03 \x01(\bR\x06atomic\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"Q\n" +
+	"\fBatchCommand\x12\x18\n" +
+	"\acommand\x18\x01 \x01(\fR\acommand\x12'\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"z\n" +
+	"\x14ProposeBatchResponse\x12/\n" +
+	"\aresults\x18\x01 \x03(\v2\x15.synod.v1.BatchResultR\aresults\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\"\xa2\x01\n" +
+	"\vBatchResult\x12\x16\n" +
+	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1b\n" +
+	"\tfuel_used\x18\x02 \x01(\x04R\bfuelUsed\x12\x1a\n" +
+	"\breplayed\x18\x03 \x01(\bR\breplayed\x12\x14\n" +
+	"\x05index\x18\x04 \x01(\x04R\x05index\x12,\n" +
+	"\x05error\x18\x05 \x01(\v2\x16.synod.v1.CommandErrorR\x05error\"\xb2\x01\n" +
+	"\fCommandError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12+\n" +
+	"\aapplied\x18\x03 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied\x12G\n" +
+	"\x11application_error\x18\x04 \x01(\v2\x1a.synod.v1.ApplicationErrorR\x10applicationError\"\xae\x01\n" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\fR\x05query\x127\n" +
@@ -593,9 +968,10 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
 	"APPLIED_NO\x10\x01\x12\x13\n" +
 	"\x0fAPPLIED_UNKNOWN\x10\x02\x12\x0f\n" +
-	"\vAPPLIED_YES\x10\x032\x8e\x01\n" +
+	"\vAPPLIED_YES\x10\x032\xdf\x01\n" +
 	"\vDataService\x12@\n" +
-	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12=\n" +
+	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12O\n" +
+	"\fProposeBatch\x12\x1d.synod.v1.ProposeBatchRequest\x1a\x1e.synod.v1.ProposeBatchResponse\"\x00\x12=\n" +
 	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
@@ -611,29 +987,41 @@ func file_synod_v1_data_proto_rawDescGZIP() []byte {
 }
 
 var file_synod_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_synod_v1_data_proto_goTypes = []any{
-	(Consistency)(0),         // 0: synod.v1.Consistency
-	(Applied)(0),             // 1: synod.v1.Applied
-	(*ProposeRequest)(nil),   // 2: synod.v1.ProposeRequest
-	(*ProposeResponse)(nil),  // 3: synod.v1.ProposeResponse
-	(*QueryRequest)(nil),     // 4: synod.v1.QueryRequest
-	(*QueryResponse)(nil),    // 5: synod.v1.QueryResponse
-	(*ApplicationError)(nil), // 6: synod.v1.ApplicationError
-	(*ProposeFailure)(nil),   // 7: synod.v1.ProposeFailure
+	(Consistency)(0),             // 0: synod.v1.Consistency
+	(Applied)(0),                 // 1: synod.v1.Applied
+	(*ProposeRequest)(nil),       // 2: synod.v1.ProposeRequest
+	(*ProposeResponse)(nil),      // 3: synod.v1.ProposeResponse
+	(*ProposeBatchRequest)(nil),  // 4: synod.v1.ProposeBatchRequest
+	(*BatchCommand)(nil),         // 5: synod.v1.BatchCommand
+	(*ProposeBatchResponse)(nil), // 6: synod.v1.ProposeBatchResponse
+	(*BatchResult)(nil),          // 7: synod.v1.BatchResult
+	(*CommandError)(nil),         // 8: synod.v1.CommandError
+	(*QueryRequest)(nil),         // 9: synod.v1.QueryRequest
+	(*QueryResponse)(nil),        // 10: synod.v1.QueryResponse
+	(*ApplicationError)(nil),     // 11: synod.v1.ApplicationError
+	(*ProposeFailure)(nil),       // 12: synod.v1.ProposeFailure
 }
 var file_synod_v1_data_proto_depIdxs = []int32{
-	0, // 0: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
-	1, // 1: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
-	2, // 2: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
-	4, // 3: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
-	3, // 4: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
-	5, // 5: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	5,  // 0: synod.v1.ProposeBatchRequest.commands:type_name -> synod.v1.BatchCommand
+	7,  // 1: synod.v1.ProposeBatchResponse.results:type_name -> synod.v1.BatchResult
+	8,  // 2: synod.v1.BatchResult.error:type_name -> synod.v1.CommandError
+	1,  // 3: synod.v1.CommandError.applied:type_name -> synod.v1.Applied
+	11, // 4: synod.v1.CommandError.application_error:type_name -> synod.v1.ApplicationError
+	0,  // 5: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
+	1,  // 6: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
+	2,  // 7: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
+	4,  // 8: synod.v1.DataService.ProposeBatch:input_type -> synod.v1.ProposeBatchRequest
+	9,  // 9: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
+	3,  // 10: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
+	6,  // 11: synod.v1.DataService.ProposeBatch:output_type -> synod.v1.ProposeBatchResponse
+	10, // 12: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
+	10, // [10:13] is the sub-list for method output_type
+	7,  // [7:10] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_data_proto_init() }
@@ -647,7 +1035,7 @@ func file_synod_v1_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_data_proto_rawDesc), len(file_synod_v1_data_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   6,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

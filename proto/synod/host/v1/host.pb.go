@@ -163,6 +163,189 @@ func (x *ProposeResponse) GetReplayed() bool {
 	return false
 }
 
+// ProposeBatchRequest carries a batch of commands.
+type ProposeBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's Raft id.
+	ShardId uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
+	// The commands, in order.
+	Commands []*ProposeRequest `protobuf:"bytes,2,rep,name=commands,proto3" json:"commands,omitempty"`
+	// Whether the batch keeps the writes of all of its commands or of none.
+	Atomic        bool `protobuf:"varint,3,opt,name=atomic,proto3" json:"atomic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeBatchRequest) Reset() {
+	*x = ProposeBatchRequest{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeBatchRequest) ProtoMessage() {}
+
+func (x *ProposeBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeBatchRequest.ProtoReflect.Descriptor instead.
+func (*ProposeBatchRequest) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProposeBatchRequest) GetShardId() uint64 {
+	if x != nil {
+		return x.ShardId
+	}
+	return 0
+}
+
+func (x *ProposeBatchRequest) GetCommands() []*ProposeRequest {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+func (x *ProposeBatchRequest) GetAtomic() bool {
+	if x != nil {
+		return x.Atomic
+	}
+	return false
+}
+
+// ProposeBatchResponse carries each command's outcome.
+type ProposeBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The log index the batch committed at.
+	Index uint64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel its commands used.
+	Fuel uint64 `protobuf:"varint,2,opt,name=fuel,proto3" json:"fuel,omitempty"`
+	// Each command's outcome, in order.
+	Outcomes      []*CommandOutcome `protobuf:"bytes,3,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeBatchResponse) Reset() {
+	*x = ProposeBatchResponse{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeBatchResponse) ProtoMessage() {}
+
+func (x *ProposeBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeBatchResponse.ProtoReflect.Descriptor instead.
+func (*ProposeBatchResponse) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProposeBatchResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeBatchResponse) GetFuel() uint64 {
+	if x != nil {
+		return x.Fuel
+	}
+	return 0
+}
+
+func (x *ProposeBatchResponse) GetOutcomes() []*CommandOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+// CommandOutcome is one command's result or failure.
+type CommandOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The command's result, when it succeeded.
+	Result *ProposeResponse `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The command's failure, if it failed.
+	Error         *HostError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandOutcome) Reset() {
+	*x = CommandOutcome{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandOutcome) ProtoMessage() {}
+
+func (x *CommandOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandOutcome.ProtoReflect.Descriptor instead.
+func (*CommandOutcome) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CommandOutcome) GetResult() *ProposeResponse {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *CommandOutcome) GetError() *HostError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 // QueryRequest carries a query.
 type QueryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -182,7 +365,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[2]
+	mi := &file_synod_host_v1_host_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +377,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[2]
+	mi := &file_synod_host_v1_host_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +390,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{2}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QueryRequest) GetShardId() uint64 {
@@ -253,7 +436,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[3]
+	mi := &file_synod_host_v1_host_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -265,7 +448,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[3]
+	mi := &file_synod_host_v1_host_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -278,7 +461,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{3}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *QueryResponse) GetOutput() []byte {
@@ -313,7 +496,7 @@ type ShardStatusRequest struct {
 
 func (x *ShardStatusRequest) Reset() {
 	*x = ShardStatusRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[4]
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +508,7 @@ func (x *ShardStatusRequest) String() string {
 func (*ShardStatusRequest) ProtoMessage() {}
 
 func (x *ShardStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[4]
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +521,7 @@ func (x *ShardStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStatusRequest.ProtoReflect.Descriptor instead.
 func (*ShardStatusRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{4}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ShardStatusRequest) GetShardId() uint64 {
@@ -378,7 +561,7 @@ type ShardStatusResponse struct {
 
 func (x *ShardStatusResponse) Reset() {
 	*x = ShardStatusResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[5]
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +573,7 @@ func (x *ShardStatusResponse) String() string {
 func (*ShardStatusResponse) ProtoMessage() {}
 
 func (x *ShardStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[5]
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +586,7 @@ func (x *ShardStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStatusResponse.ProtoReflect.Descriptor instead.
 func (*ShardStatusResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{5}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ShardStatusResponse) GetHasLeader() bool {
@@ -495,7 +678,7 @@ type Halt struct {
 
 func (x *Halt) Reset() {
 	*x = Halt{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +690,7 @@ func (x *Halt) String() string {
 func (*Halt) ProtoMessage() {}
 
 func (x *Halt) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[6]
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +703,7 @@ func (x *Halt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Halt.ProtoReflect.Descriptor instead.
 func (*Halt) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{6}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Halt) GetIndex() uint64 {
@@ -564,7 +747,7 @@ type UploadModuleRequest struct {
 
 func (x *UploadModuleRequest) Reset() {
 	*x = UploadModuleRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +759,7 @@ func (x *UploadModuleRequest) String() string {
 func (*UploadModuleRequest) ProtoMessage() {}
 
 func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +772,7 @@ func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleRequest.ProtoReflect.Descriptor instead.
 func (*UploadModuleRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UploadModuleRequest) GetWasm() []byte {
@@ -617,7 +800,7 @@ type UploadModuleResponse struct {
 
 func (x *UploadModuleResponse) Reset() {
 	*x = UploadModuleResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +812,7 @@ func (x *UploadModuleResponse) String() string {
 func (*UploadModuleResponse) ProtoMessage() {}
 
 func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +825,7 @@ func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleResponse.ProtoReflect.Descriptor instead.
 func (*UploadModuleResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UploadModuleResponse) GetModule() []byte {
@@ -670,7 +853,7 @@ type RunCatalogueRequest struct {
 
 func (x *RunCatalogueRequest) Reset() {
 	*x = RunCatalogueRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -682,7 +865,7 @@ func (x *RunCatalogueRequest) String() string {
 func (*RunCatalogueRequest) ProtoMessage() {}
 
 func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -695,7 +878,7 @@ func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueRequest.ProtoReflect.Descriptor instead.
 func (*RunCatalogueRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RunCatalogueRequest) GetRequest() []byte {
@@ -730,7 +913,7 @@ type RunCatalogueResponse struct {
 
 func (x *RunCatalogueResponse) Reset() {
 	*x = RunCatalogueResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +925,7 @@ func (x *RunCatalogueResponse) String() string {
 func (*RunCatalogueResponse) ProtoMessage() {}
 
 func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +938,7 @@ func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueResponse.ProtoReflect.Descriptor instead.
 func (*RunCatalogueResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RunCatalogueResponse) GetResult() []byte {
@@ -776,7 +959,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +971,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +984,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *VerifyRequest) GetShardId() uint64 {
@@ -822,7 +1005,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +1017,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +1030,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VerifyResponse) GetIndex() uint64 {
@@ -873,7 +1056,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1068,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1081,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *JoinRequest) GetName() string {
@@ -933,7 +1116,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1128,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1141,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *JoinResponse) GetHostId() uint64 {
@@ -989,7 +1172,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[15]
+	mi := &file_synod_host_v1_host_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1001,7 +1184,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[15]
+	mi := &file_synod_host_v1_host_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1014,7 +1197,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{15}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HostError) GetKind() uint32 {
@@ -1058,7 +1241,18 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\x12\x1a\n" +
-	"\breplayed\x18\x04 \x01(\bR\breplayed\"v\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\x83\x01\n" +
+	"\x13ProposeBatchRequest\x12\x19\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x129\n" +
+	"\bcommands\x18\x02 \x03(\v2\x1d.synod.host.v1.ProposeRequestR\bcommands\x12\x16\n" +
+	"\x06atomic\x18\x03 \x01(\bR\x06atomic\"{\n" +
+	"\x14ProposeBatchResponse\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04fuel\x18\x02 \x01(\x04R\x04fuel\x129\n" +
+	"\boutcomes\x18\x03 \x03(\v2\x1d.synod.host.v1.CommandOutcomeR\boutcomes\"x\n" +
+	"\x0eCommandOutcome\x126\n" +
+	"\x06result\x18\x01 \x01(\v2\x1e.synod.host.v1.ProposeResponseR\x06result\x12.\n" +
+	"\x05error\x18\x02 \x01(\v2\x18.synod.host.v1.HostErrorR\x05error\"v\n" +
 	"\fQueryRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x14\n" +
@@ -1115,9 +1309,10 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x04kind\x18\x04 \x01(\rR\x04kind\x12\x18\n" +
 	"\aapplied\x18\x05 \x01(\rR\aapplied\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessageJ\x04\b\x01\x10\x02R\x05kinds2\xc2\x04\n" +
+	"\amessage\x18\x03 \x01(\tR\amessageJ\x04\b\x01\x10\x02R\x05kinds2\x9d\x05\n" +
 	"\vHostService\x12J\n" +
-	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12G\n" +
+	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12Y\n" +
+	"\fProposeBatch\x12\".synod.host.v1.ProposeBatchRequest\x1a#.synod.host.v1.ProposeBatchResponse\"\x00\x12G\n" +
 	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\vShardStatus\x12!.synod.host.v1.ShardStatusRequest\x1a\".synod.host.v1.ShardStatusResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\fUploadModule\x12\".synod.host.v1.UploadModuleRequest\x1a#.synod.host.v1.UploadModuleResponse\"\x00\x12Y\n" +
@@ -1137,46 +1332,55 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 	return file_synod_host_v1_host_proto_rawDescData
 }
 
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(*ProposeRequest)(nil),       // 0: synod.host.v1.ProposeRequest
 	(*ProposeResponse)(nil),      // 1: synod.host.v1.ProposeResponse
-	(*QueryRequest)(nil),         // 2: synod.host.v1.QueryRequest
-	(*QueryResponse)(nil),        // 3: synod.host.v1.QueryResponse
-	(*ShardStatusRequest)(nil),   // 4: synod.host.v1.ShardStatusRequest
-	(*ShardStatusResponse)(nil),  // 5: synod.host.v1.ShardStatusResponse
-	(*Halt)(nil),                 // 6: synod.host.v1.Halt
-	(*UploadModuleRequest)(nil),  // 7: synod.host.v1.UploadModuleRequest
-	(*UploadModuleResponse)(nil), // 8: synod.host.v1.UploadModuleResponse
-	(*RunCatalogueRequest)(nil),  // 9: synod.host.v1.RunCatalogueRequest
-	(*RunCatalogueResponse)(nil), // 10: synod.host.v1.RunCatalogueResponse
-	(*VerifyRequest)(nil),        // 11: synod.host.v1.VerifyRequest
-	(*VerifyResponse)(nil),       // 12: synod.host.v1.VerifyResponse
-	(*JoinRequest)(nil),          // 13: synod.host.v1.JoinRequest
-	(*JoinResponse)(nil),         // 14: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 15: synod.host.v1.HostError
+	(*ProposeBatchRequest)(nil),  // 2: synod.host.v1.ProposeBatchRequest
+	(*ProposeBatchResponse)(nil), // 3: synod.host.v1.ProposeBatchResponse
+	(*CommandOutcome)(nil),       // 4: synod.host.v1.CommandOutcome
+	(*QueryRequest)(nil),         // 5: synod.host.v1.QueryRequest
+	(*QueryResponse)(nil),        // 6: synod.host.v1.QueryResponse
+	(*ShardStatusRequest)(nil),   // 7: synod.host.v1.ShardStatusRequest
+	(*ShardStatusResponse)(nil),  // 8: synod.host.v1.ShardStatusResponse
+	(*Halt)(nil),                 // 9: synod.host.v1.Halt
+	(*UploadModuleRequest)(nil),  // 10: synod.host.v1.UploadModuleRequest
+	(*UploadModuleResponse)(nil), // 11: synod.host.v1.UploadModuleResponse
+	(*RunCatalogueRequest)(nil),  // 12: synod.host.v1.RunCatalogueRequest
+	(*RunCatalogueResponse)(nil), // 13: synod.host.v1.RunCatalogueResponse
+	(*VerifyRequest)(nil),        // 14: synod.host.v1.VerifyRequest
+	(*VerifyResponse)(nil),       // 15: synod.host.v1.VerifyResponse
+	(*JoinRequest)(nil),          // 16: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 17: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 18: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
-	6,  // 0: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
-	0,  // 1: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
-	2,  // 2: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
-	4,  // 3: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
-	7,  // 4: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
-	9,  // 5: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	11, // 6: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
-	13, // 7: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	1,  // 8: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	3,  // 9: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	5,  // 10: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	8,  // 11: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	10, // 12: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	12, // 13: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
-	14, // 14: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	8,  // [8:15] is the sub-list for method output_type
-	1,  // [1:8] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	0,  // 0: synod.host.v1.ProposeBatchRequest.commands:type_name -> synod.host.v1.ProposeRequest
+	4,  // 1: synod.host.v1.ProposeBatchResponse.outcomes:type_name -> synod.host.v1.CommandOutcome
+	1,  // 2: synod.host.v1.CommandOutcome.result:type_name -> synod.host.v1.ProposeResponse
+	18, // 3: synod.host.v1.CommandOutcome.error:type_name -> synod.host.v1.HostError
+	9,  // 4: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
+	0,  // 5: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
+	2,  // 6: synod.host.v1.HostService.ProposeBatch:input_type -> synod.host.v1.ProposeBatchRequest
+	5,  // 7: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
+	7,  // 8: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
+	10, // 9: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
+	12, // 10: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
+	14, // 11: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
+	16, // 12: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	1,  // 13: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	3,  // 14: synod.host.v1.HostService.ProposeBatch:output_type -> synod.host.v1.ProposeBatchResponse
+	6,  // 15: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	8,  // 16: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	11, // 17: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	13, // 18: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	15, // 19: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	17, // 20: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	13, // [13:21] is the sub-list for method output_type
+	5,  // [5:13] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_synod_host_v1_host_proto_init() }
@@ -1190,7 +1394,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

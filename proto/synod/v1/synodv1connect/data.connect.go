@@ -35,6 +35,9 @@ const (
 const (
 	// DataServiceProposeProcedure is the fully-qualified name of the DataService's Propose RPC.
 	DataServiceProposeProcedure = "/synod.v1.DataService/Propose"
+	// DataServiceProposeBatchProcedure is the fully-qualified name of the DataService's ProposeBatch
+	// RPC.
+	DataServiceProposeBatchProcedure = "/synod.v1.DataService/ProposeBatch"
 	// DataServiceQueryProcedure is the fully-qualified name of the DataService's Query RPC.
 	DataServiceQueryProcedure = "/synod.v1.DataService/Query"
 )
@@ -52,6 +55,17 @@ type DataServiceClient interface {
 	// is unknown, until the call's deadline. Without a key, retry a command
 	// whose outcome is unknown only if running it twice does no harm.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
+	// ProposeBatch appends several commands to the shard's Raft log in one
+	// entry, and returns each command's result or failure: fewer round
+	// trips and fewer entries than as many Proposes. An atomic batch keeps
+	// the writes of all of its commands or of none (the first command that
+	// fails makes every one fail); the commands of one that is not succeed or
+	// fail each on its own. Each command has its own fuel budget, write
+	// limits and idempotency key. A failure of the call itself (the batch's
+	// outcome unknown, no leader) is the call's error, with a ProposeFailure
+	// detail, as for Propose; the gateway retries a batch whose commands all
+	// have keys whatever became of it.
+	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
@@ -74,6 +88,12 @@ func NewDataServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(dataServiceMethods.ByName("Propose")),
 			connect.WithClientOptions(opts...),
 		),
+		proposeBatch: connect.NewClient[v1.ProposeBatchRequest, v1.ProposeBatchResponse](
+			httpClient,
+			baseURL+DataServiceProposeBatchProcedure,
+			connect.WithSchema(dataServiceMethods.ByName("ProposeBatch")),
+			connect.WithClientOptions(opts...),
+		),
 		query: connect.NewClient[v1.QueryRequest, v1.QueryResponse](
 			httpClient,
 			baseURL+DataServiceQueryProcedure,
@@ -86,13 +106,19 @@ func NewDataServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 
 // dataServiceClient implements DataServiceClient.
 type dataServiceClient struct {
-	propose *connect.Client[v1.ProposeRequest, v1.ProposeResponse]
-	query   *connect.Client[v1.QueryRequest, v1.QueryResponse]
+	propose      *connect.Client[v1.ProposeRequest, v1.ProposeResponse]
+	proposeBatch *connect.Client[v1.ProposeBatchRequest, v1.ProposeBatchResponse]
+	query        *connect.Client[v1.QueryRequest, v1.QueryResponse]
 }
 
 // Propose calls synod.v1.DataService.Propose.
 func (c *dataServiceClient) Propose(ctx context.Context, req *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error) {
 	return c.propose.CallUnary(ctx, req)
+}
+
+// ProposeBatch calls synod.v1.DataService.ProposeBatch.
+func (c *dataServiceClient) ProposeBatch(ctx context.Context, req *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error) {
+	return c.proposeBatch.CallUnary(ctx, req)
 }
 
 // Query calls synod.v1.DataService.Query.
@@ -113,6 +139,17 @@ type DataServiceHandler interface {
 	// is unknown, until the call's deadline. Without a key, retry a command
 	// whose outcome is unknown only if running it twice does no harm.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
+	// ProposeBatch appends several commands to the shard's Raft log in one
+	// entry, and returns each command's result or failure: fewer round
+	// trips and fewer entries than as many Proposes. An atomic batch keeps
+	// the writes of all of its commands or of none (the first command that
+	// fails makes every one fail); the commands of one that is not succeed or
+	// fail each on its own. Each command has its own fuel budget, write
+	// limits and idempotency key. A failure of the call itself (the batch's
+	// outcome unknown, no leader) is the call's error, with a ProposeFailure
+	// detail, as for Propose; the gateway retries a batch whose commands all
+	// have keys whatever became of it.
+	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
@@ -131,6 +168,12 @@ func NewDataServiceHandler(svc DataServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(dataServiceMethods.ByName("Propose")),
 		connect.WithHandlerOptions(opts...),
 	)
+	dataServiceProposeBatchHandler := connect.NewUnaryHandler(
+		DataServiceProposeBatchProcedure,
+		svc.ProposeBatch,
+		connect.WithSchema(dataServiceMethods.ByName("ProposeBatch")),
+		connect.WithHandlerOptions(opts...),
+	)
 	dataServiceQueryHandler := connect.NewUnaryHandler(
 		DataServiceQueryProcedure,
 		svc.Query,
@@ -142,6 +185,8 @@ func NewDataServiceHandler(svc DataServiceHandler, opts ...connect.HandlerOption
 		switch r.URL.Path {
 		case DataServiceProposeProcedure:
 			dataServiceProposeHandler.ServeHTTP(w, r)
+		case DataServiceProposeBatchProcedure:
+			dataServiceProposeBatchHandler.ServeHTTP(w, r)
 		case DataServiceQueryProcedure:
 			dataServiceQueryHandler.ServeHTTP(w, r)
 		default:
@@ -155,6 +200,10 @@ type UnimplementedDataServiceHandler struct{}
 
 func (UnimplementedDataServiceHandler) Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.DataService.Propose is not implemented"))
+}
+
+func (UnimplementedDataServiceHandler) ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.DataService.ProposeBatch is not implemented"))
 }
 
 func (UnimplementedDataServiceHandler) Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {

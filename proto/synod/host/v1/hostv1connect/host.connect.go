@@ -38,6 +38,9 @@ const (
 const (
 	// HostServiceProposeProcedure is the fully-qualified name of the HostService's Propose RPC.
 	HostServiceProposeProcedure = "/synod.host.v1.HostService/Propose"
+	// HostServiceProposeBatchProcedure is the fully-qualified name of the HostService's ProposeBatch
+	// RPC.
+	HostServiceProposeBatchProcedure = "/synod.host.v1.HostService/ProposeBatch"
 	// HostServiceQueryProcedure is the fully-qualified name of the HostService's Query RPC.
 	HostServiceQueryProcedure = "/synod.host.v1.HostService/Query"
 	// HostServiceShardStatusProcedure is the fully-qualified name of the HostService's ShardStatus RPC.
@@ -59,6 +62,9 @@ type HostServiceClient interface {
 	// Propose commits a command through the host's replica, which must lead
 	// the shard.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
+	// ProposeBatch commits several commands in one log entry through the
+	// host's replica, which must lead the shard.
+	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query through the host's replica.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
 	// ShardStatus reports what the host knows of one shard.
@@ -90,6 +96,12 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+HostServiceProposeProcedure,
 			connect.WithSchema(hostServiceMethods.ByName("Propose")),
+			connect.WithClientOptions(opts...),
+		),
+		proposeBatch: connect.NewClient[v1.ProposeBatchRequest, v1.ProposeBatchResponse](
+			httpClient,
+			baseURL+HostServiceProposeBatchProcedure,
+			connect.WithSchema(hostServiceMethods.ByName("ProposeBatch")),
 			connect.WithClientOptions(opts...),
 		),
 		query: connect.NewClient[v1.QueryRequest, v1.QueryResponse](
@@ -137,6 +149,7 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 // hostServiceClient implements HostServiceClient.
 type hostServiceClient struct {
 	propose      *connect.Client[v1.ProposeRequest, v1.ProposeResponse]
+	proposeBatch *connect.Client[v1.ProposeBatchRequest, v1.ProposeBatchResponse]
 	query        *connect.Client[v1.QueryRequest, v1.QueryResponse]
 	shardStatus  *connect.Client[v1.ShardStatusRequest, v1.ShardStatusResponse]
 	uploadModule *connect.Client[v1.UploadModuleRequest, v1.UploadModuleResponse]
@@ -148,6 +161,11 @@ type hostServiceClient struct {
 // Propose calls synod.host.v1.HostService.Propose.
 func (c *hostServiceClient) Propose(ctx context.Context, req *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error) {
 	return c.propose.CallUnary(ctx, req)
+}
+
+// ProposeBatch calls synod.host.v1.HostService.ProposeBatch.
+func (c *hostServiceClient) ProposeBatch(ctx context.Context, req *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error) {
+	return c.proposeBatch.CallUnary(ctx, req)
 }
 
 // Query calls synod.host.v1.HostService.Query.
@@ -185,6 +203,9 @@ type HostServiceHandler interface {
 	// Propose commits a command through the host's replica, which must lead
 	// the shard.
 	Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error)
+	// ProposeBatch commits several commands in one log entry through the
+	// host's replica, which must lead the shard.
+	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query through the host's replica.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
 	// ShardStatus reports what the host knows of one shard.
@@ -212,6 +233,12 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		HostServiceProposeProcedure,
 		svc.Propose,
 		connect.WithSchema(hostServiceMethods.ByName("Propose")),
+		connect.WithHandlerOptions(opts...),
+	)
+	hostServiceProposeBatchHandler := connect.NewUnaryHandler(
+		HostServiceProposeBatchProcedure,
+		svc.ProposeBatch,
+		connect.WithSchema(hostServiceMethods.ByName("ProposeBatch")),
 		connect.WithHandlerOptions(opts...),
 	)
 	hostServiceQueryHandler := connect.NewUnaryHandler(
@@ -257,6 +284,8 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		switch r.URL.Path {
 		case HostServiceProposeProcedure:
 			hostServiceProposeHandler.ServeHTTP(w, r)
+		case HostServiceProposeBatchProcedure:
+			hostServiceProposeBatchHandler.ServeHTTP(w, r)
 		case HostServiceQueryProcedure:
 			hostServiceQueryHandler.ServeHTTP(w, r)
 		case HostServiceShardStatusProcedure:
@@ -280,6 +309,10 @@ type UnimplementedHostServiceHandler struct{}
 
 func (UnimplementedHostServiceHandler) Propose(context.Context, *connect.Request[v1.ProposeRequest]) (*connect.Response[v1.ProposeResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Propose is not implemented"))
+}
+
+func (UnimplementedHostServiceHandler) ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.ProposeBatch is not implemented"))
 }
 
 func (UnimplementedHostServiceHandler) Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {
