@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +121,43 @@ func testQueryDeadline(t *testing.T, network bool) {
 		if connectCode(t, err) != connect.CodeFailedPrecondition {
 			t.Errorf("%s: a query after the interrupted one: got %v, want the guest's application error", level, err)
 		}
+	}
+}
+
+// TestFuelOnEveryResponse checks that a Propose's or a Query's response
+// reports the fuel its call used in the Synod-Fuel-Used header, when the
+// module rejected the call too, and that it is what the body says on a
+// success.
+func TestFuelOnEveryResponse(t *testing.T) {
+	forEachTransport(t, testFuelOnEveryResponse)
+}
+
+func testFuelOnEveryResponse(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
+	c.kvShard(t, "fuel", 3)
+	ctx := t.Context()
+	fuelOf := func(h http.Header) uint64 {
+		n, err := strconv.ParseUint(h.Get("Synod-Fuel-Used"), 10, 64)
+		if err != nil {
+			t.Fatalf("Synod-Fuel-Used %q: %v", h.Get("Synod-Fuel-Used"), err)
+		}
+		return n
+	}
+	ok, err := c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: "fuel", Command: kvCmd{Op: "put", Key: "k", Value: "v"}.bytes()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fuelOf(ok.Header()); got == 0 || got != ok.Msg.GetFuelUsed() {
+		t.Errorf("a put: header says %d fuel, body %d", got, ok.Msg.GetFuelUsed())
+	}
+	wrong := "other"
+	_, err = c.data.Propose(ctx, connect.NewRequest(&synodv1.ProposeRequest{Shard: "fuel", Command: kvCmd{Op: "cas", Key: "k", Expect: &wrong, Value: "w"}.bytes()}))
+	var ce *connect.Error
+	if !errors.As(err, &ce) || ce.Code() != connect.CodeFailedPrecondition || fuelOf(ce.Meta()) == 0 {
+		t.Errorf("a cas the module rejects: got %v, want failed_precondition with the fuel it used", err)
+	}
+	_, err = c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: "fuel", Query: kvCmd{Op: "put", Key: "k", Value: "w"}.bytes()}))
+	if !errors.As(err, &ce) || fuelOf(ce.Meta()) == 0 {
+		t.Errorf("a write sent as a query: got %v, want an error with the fuel it used", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"connectrpc.com/connect"
 
@@ -38,14 +39,14 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, cmd)
 		})
-	s.g.quotas.charge(ns, res.Fuel)
+	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))
 	if err != nil {
 		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
 			err = fmt.Errorf("%w; the command may or may not have been applied", err)
 		}
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed}), nil
+	return withFuelHeader(connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed}), res.Fuel), nil
 }
 
 // idempotencyKeyHeader carries a Propose's idempotency key over HTTP, as
@@ -89,7 +90,7 @@ func (s *dataService) ProposeBatch(ctx context.Context, req *connect.Request[syn
 			Error: s.commandError(batch.Errs[i]),
 		})
 	}
-	return connect.NewResponse(out), nil
+	return withFuelHeader(connect.NewResponse(out), batch.Fuel), nil
 }
 
 // commandError is the public form of one command's failure, or nil.
@@ -133,9 +134,21 @@ func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.Qu
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Query(ctx, sh.ID, read)
 		})
-	s.g.quotas.charge(ns, res.Fuel)
+	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), nil
+	return withFuelHeader(connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), res.Fuel), nil
+}
+
+// fuelHeader reports the fuel a call used, on its response whether it
+// succeeded or failed (an application error, a trap), so that callers
+// budget without reading the body: every Propose, ProposeBatch and Query
+// response has it.
+const fuelHeader = "Synod-Fuel-Used"
+
+// withFuelHeader sets a response's fuelHeader.
+func withFuelHeader[T any](res *connect.Response[T], fuel uint64) *connect.Response[T] {
+	res.Header().Set(fuelHeader, strconv.FormatUint(fuel, 10))
+	return res
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/internal/bodylimit"
+	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/strictjson"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -155,9 +157,15 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 				return res, nil
 			}
 			ce := toConnect(g.cfg.Logger, err)
+			fuel := strconv.FormatUint(outcome.FuelOf(err), 10)
 			switch req.Spec().Procedure {
-			case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeBatchProcedure:
+			case synodv1connect.DataServiceProposeProcedure:
 				addProposeFailure(ce, err)
+				ce.Meta().Set(fuelHeader, fuel)
+			case synodv1connect.DataServiceProposeBatchProcedure:
+				addProposeFailure(ce, err)
+			case synodv1connect.DataServiceQueryProcedure:
+				ce.Meta().Set(fuelHeader, fuel)
 			}
 			return nil, ce
 		}

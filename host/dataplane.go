@@ -171,7 +171,7 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 	}
 	res, err := run(ctx)
 	charge(res.Fuel)
-	return res, err
+	return res, outcome.WithFuel(err, res.Fuel)
 }
 
 // propose is Propose without the payload limit, which catalogue commands

@@ -28,7 +28,7 @@ func encodeError(err error) error {
 // detailOf returns the outcome of a host error, which [fromDetail] turns
 // back into an error.
 func detailOf(err error) *hostv1.HostError {
-	detail := &hostv1.HostError{Kind: uint32(outcome.KindOf(err)), Applied: uint32(outcome.AppliedOf(err)), Message: err.Error()}
+	detail := &hostv1.HostError{Kind: uint32(outcome.KindOf(err)), Applied: uint32(outcome.AppliedOf(err)), Message: err.Error(), Fuel: outcome.FuelOf(err)}
 	var (
 		ae   *outcome.AppError
 		trap *outcome.Trap
@@ -59,7 +59,7 @@ func decodeError(err error) error {
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if he, ok := v.(*hostv1.HostError); derr == nil && ok {
-			return fromDetail(he)
+			return outcome.WithFuel(fromDetail(he), he.GetFuel())
 		}
 	}
 	switch ce.Code() {

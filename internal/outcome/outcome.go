@@ -309,3 +309,31 @@ func AppliedOf(err error) Applied {
 	_, a := classify(err)
 	return a
 }
+
+// fueled is the error of a call that used fuel before it failed.
+type fueled struct {
+	error
+	fuel uint64
+}
+
+func (f *fueled) Unwrap() error { return f.error }
+
+// WithFuel returns err, saying that its call used fuel (a module's
+// application error, a trap, a refused write): callers budget with it, as
+// with a success's. It returns err itself if it is nil or fuel is 0.
+func WithFuel(err error, fuel uint64) error {
+	if err == nil || fuel == 0 {
+		return err
+	}
+	return &fueled{err, fuel}
+}
+
+// FuelOf returns the fuel the call that failed with err used, as
+// [WithFuel] recorded it, or 0.
+func FuelOf(err error) uint64 {
+	var f *fueled
+	if errors.As(err, &f) {
+		return f.fuel
+	}
+	return 0
+}

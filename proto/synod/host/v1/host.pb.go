@@ -1165,7 +1165,9 @@ type HostError struct {
 	// failures of one kind (outcome.Error.Code).
 	Code uint32 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
 	// The message: a module's message, a trap's reason, or the error's.
-	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The fuel the call used before it failed.
+	Fuel          uint64 `protobuf:"varint,6,opt,name=fuel,proto3" json:"fuel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1226,6 +1228,13 @@ func (x *HostError) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *HostError) GetFuel() uint64 {
+	if x != nil {
+		return x.Fuel
+	}
+	return 0
 }
 
 var File_synod_host_v1_host_proto protoreflect.FileDescriptor
@@ -1304,12 +1313,13 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\vapi_address\x18\x03 \x01(\tR\n" +
 	"apiAddress\"'\n" +
 	"\fJoinResponse\x12\x17\n" +
-	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"t\n" +
+	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"\x88\x01\n" +
 	"\tHostError\x12\x12\n" +
 	"\x04kind\x18\x04 \x01(\rR\x04kind\x12\x18\n" +
 	"\aapplied\x18\x05 \x01(\rR\aapplied\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessageJ\x04\b\x01\x10\x02R\x05kinds2\x9d\x05\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x12\n" +
+	"\x04fuel\x18\x06 \x01(\x04R\x04fuelJ\x04\b\x01\x10\x02R\x05kinds2\x9d\x05\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12Y\n" +
 	"\fProposeBatch\x12\".synod.host.v1.ProposeBatchRequest\x1a#.synod.host.v1.ProposeBatchResponse\"\x00\x12G\n" +
