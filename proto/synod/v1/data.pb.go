@@ -7,6 +7,8 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -534,11 +536,315 @@ func (x *ProposeFailure) GetApplied() Applied {
 	return Applied_APPLIED_UNSPECIFIED
 }
 
+// ProposeRawRequest is a ProposeRequest whose command is an HTTP body.
+type ProposeRawRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The command: over HTTP, the request's body, passed to the module as
+	// it is (its content type is not).
+	Command *httpbody.HttpBody `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	// An idempotency key, as in ProposeRequest; over HTTP, the
+	// Idempotency-Key header or the idempotency_key query parameter.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// The namespace of the shard; empty means "default". Over HTTP, the
+	// namespace query parameter.
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeRawRequest) Reset() {
+	*x = ProposeRawRequest{}
+	mi := &file_synod_v1_data_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeRawRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeRawRequest) ProtoMessage() {}
+
+func (x *ProposeRawRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeRawRequest.ProtoReflect.Descriptor instead.
+func (*ProposeRawRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ProposeRawRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *ProposeRawRequest) GetCommand() *httpbody.HttpBody {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *ProposeRawRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *ProposeRawRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+// ProposeRawResponse is a ProposeResponse whose result is an HTTP body.
+type ProposeRawResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bytes the module returned, as application/octet-stream: over
+	// HTTP, the response's body.
+	Result *httpbody.HttpBody `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The log index the command was committed at (the Synod-Index header).
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the command used (the Synod-Fuel-Used header).
+	FuelUsed uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	// Whether this is the result of an earlier command with the same
+	// idempotency key (the Synod-Replayed header).
+	Replayed      bool `protobuf:"varint,4,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeRawResponse) Reset() {
+	*x = ProposeRawResponse{}
+	mi := &file_synod_v1_data_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeRawResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeRawResponse) ProtoMessage() {}
+
+func (x *ProposeRawResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeRawResponse.ProtoReflect.Descriptor instead.
+func (*ProposeRawResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ProposeRawResponse) GetResult() *httpbody.HttpBody {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *ProposeRawResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeRawResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
+func (x *ProposeRawResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+// QueryRawRequest is a QueryRequest whose query is an HTTP body, or text
+// in the URL.
+type QueryRawRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The query: over HTTP, a POST request's body, passed to the module as
+	// it is.
+	Query *httpbody.HttpBody `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	// The consistency of the read; linearizable when unspecified. Over
+	// HTTP, the consistency query parameter (CONSISTENCY_STALE or 2).
+	Consistency Consistency `protobuf:"varint,3,opt,name=consistency,proto3,enum=synod.v1.Consistency" json:"consistency,omitempty"`
+	// The query as text, for a GET request, which has no body: over HTTP,
+	// the text query parameter. Send the query or the text, not both.
+	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// The namespace of the shard; empty means "default". Over HTTP, the
+	// namespace query parameter.
+	Namespace     string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryRawRequest) Reset() {
+	*x = QueryRawRequest{}
+	mi := &file_synod_v1_data_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryRawRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryRawRequest) ProtoMessage() {}
+
+func (x *QueryRawRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryRawRequest.ProtoReflect.Descriptor instead.
+func (*QueryRawRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *QueryRawRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *QueryRawRequest) GetQuery() *httpbody.HttpBody {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *QueryRawRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+func (x *QueryRawRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *QueryRawRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+// QueryRawResponse is a QueryResponse whose result is an HTTP body.
+type QueryRawResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bytes the module returned, as application/octet-stream: over
+	// HTTP, the response's body.
+	Result *httpbody.HttpBody `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The applied index of the state the query read (the Synod-Index
+	// header).
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the query used (the Synod-Fuel-Used header).
+	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryRawResponse) Reset() {
+	*x = QueryRawResponse{}
+	mi := &file_synod_v1_data_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryRawResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryRawResponse) ProtoMessage() {}
+
+func (x *QueryRawResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryRawResponse.ProtoReflect.Descriptor instead.
+func (*QueryRawResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *QueryRawResponse) GetResult() *httpbody.HttpBody {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *QueryRawResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *QueryRawResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
 var File_synod_v1_data_proto protoreflect.FileDescriptor
 
 const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
-	"\x13synod/v1/data.proto\x12\bsynod.v1\"\x87\x01\n" +
+	"\x13synod/v1/data.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\"\x87\x01\n" +
 	"\x0eProposeRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x18\n" +
 	"\acommand\x18\x02 \x01(\fR\acommand\x12'\n" +
@@ -562,7 +868,27 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"=\n" +
 	"\x0eProposeFailure\x12+\n" +
-	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied*_\n" +
+	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied\"\xa0\x01\n" +
+	"\x11ProposeRawRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12.\n" +
+	"\acommand\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\acommand\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"\x91\x01\n" +
+	"\x12ProposeRawResponse\x12,\n" +
+	"\x06result\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x06result\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\x12\x1a\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\xbe\x01\n" +
+	"\x0fQueryRawRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12*\n" +
+	"\x05query\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x05query\x127\n" +
+	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistency\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\"s\n" +
+	"\x10QueryRawResponse\x12,\n" +
+	"\x06result\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x06result\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed*_\n" +
 	"\vConsistency\x12\x1b\n" +
 	"\x17CONSISTENCY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONSISTENCY_LINEARIZABLE\x10\x01\x12\x15\n" +
@@ -572,10 +898,13 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
 	"APPLIED_NO\x10\x01\x12\x13\n" +
 	"\x0fAPPLIED_UNKNOWN\x10\x02\x12\x0f\n" +
-	"\vAPPLIED_YES\x10\x032\x8e\x01\n" +
+	"\vAPPLIED_YES\x10\x032\xa8\x03\n" +
 	"\vDataService\x12@\n" +
 	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12=\n" +
-	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01\x12|\n" +
+	"\n" +
+	"ProposeRaw\x12\x1b.synod.v1.ProposeRawRequest\x1a\x1c.synod.v1.ProposeRawResponse\"3\x82\xd3\xe4\x93\x02-:\acommandb\x06result\"\x1a/v1/shards/{shard}:propose\x12\x99\x01\n" +
+	"\bQueryRaw\x12\x19.synod.v1.QueryRawRequest\x1a\x1a.synod.v1.QueryRawResponse\"V\x82\xd3\xe4\x93\x02M:\x05queryZ\"b\x06result\x12\x18/v1/shards/{shard}:queryb\x06result\"\x18/v1/shards/{shard}:query\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_data_proto_rawDescOnce sync.Once
@@ -590,29 +919,43 @@ func file_synod_v1_data_proto_rawDescGZIP() []byte {
 }
 
 var file_synod_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_synod_v1_data_proto_goTypes = []any{
-	(Consistency)(0),         // 0: synod.v1.Consistency
-	(Applied)(0),             // 1: synod.v1.Applied
-	(*ProposeRequest)(nil),   // 2: synod.v1.ProposeRequest
-	(*ProposeResponse)(nil),  // 3: synod.v1.ProposeResponse
-	(*QueryRequest)(nil),     // 4: synod.v1.QueryRequest
-	(*QueryResponse)(nil),    // 5: synod.v1.QueryResponse
-	(*ApplicationError)(nil), // 6: synod.v1.ApplicationError
-	(*ProposeFailure)(nil),   // 7: synod.v1.ProposeFailure
+	(Consistency)(0),           // 0: synod.v1.Consistency
+	(Applied)(0),               // 1: synod.v1.Applied
+	(*ProposeRequest)(nil),     // 2: synod.v1.ProposeRequest
+	(*ProposeResponse)(nil),    // 3: synod.v1.ProposeResponse
+	(*QueryRequest)(nil),       // 4: synod.v1.QueryRequest
+	(*QueryResponse)(nil),      // 5: synod.v1.QueryResponse
+	(*ApplicationError)(nil),   // 6: synod.v1.ApplicationError
+	(*ProposeFailure)(nil),     // 7: synod.v1.ProposeFailure
+	(*ProposeRawRequest)(nil),  // 8: synod.v1.ProposeRawRequest
+	(*ProposeRawResponse)(nil), // 9: synod.v1.ProposeRawResponse
+	(*QueryRawRequest)(nil),    // 10: synod.v1.QueryRawRequest
+	(*QueryRawResponse)(nil),   // 11: synod.v1.QueryRawResponse
+	(*httpbody.HttpBody)(nil),  // 12: google.api.HttpBody
 }
 var file_synod_v1_data_proto_depIdxs = []int32{
-	0, // 0: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
-	1, // 1: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
-	2, // 2: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
-	4, // 3: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
-	3, // 4: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
-	5, // 5: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0,  // 0: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
+	1,  // 1: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
+	12, // 2: synod.v1.ProposeRawRequest.command:type_name -> google.api.HttpBody
+	12, // 3: synod.v1.ProposeRawResponse.result:type_name -> google.api.HttpBody
+	12, // 4: synod.v1.QueryRawRequest.query:type_name -> google.api.HttpBody
+	0,  // 5: synod.v1.QueryRawRequest.consistency:type_name -> synod.v1.Consistency
+	12, // 6: synod.v1.QueryRawResponse.result:type_name -> google.api.HttpBody
+	2,  // 7: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
+	4,  // 8: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
+	8,  // 9: synod.v1.DataService.ProposeRaw:input_type -> synod.v1.ProposeRawRequest
+	10, // 10: synod.v1.DataService.QueryRaw:input_type -> synod.v1.QueryRawRequest
+	3,  // 11: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
+	5,  // 12: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
+	9,  // 13: synod.v1.DataService.ProposeRaw:output_type -> synod.v1.ProposeRawResponse
+	11, // 14: synod.v1.DataService.QueryRaw:output_type -> synod.v1.QueryRawResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_data_proto_init() }
@@ -626,7 +969,7 @@ func file_synod_v1_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_data_proto_rawDesc), len(file_synod_v1_data_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
