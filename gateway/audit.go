@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
 
 // The audit log has one record per control-plane change a gateway is
@@ -24,8 +25,7 @@ import (
 // audited reports whether a call of the procedure is a control-plane
 // change.
 func audited(spec connect.Spec) bool {
-	switch spec.Procedure {
-	case "/synod.v1.DataService/Propose", "/synod.v1.DataService/Query":
+	if strings.HasPrefix(spec.Procedure, "/"+synodv1connect.DataServiceName+"/") {
 		return false
 	}
 	return spec.IdempotencyLevel != connect.IdempotencyNoSideEffects

@@ -3,8 +3,11 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strconv"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/outcome"
@@ -15,13 +18,34 @@ import (
 type dataService struct{ g *Gateway }
 
 func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.ProposeRequest]) (*connect.Response[synodv1.ProposeResponse], error) {
-	if req.Msg.GetShard() == "" {
-		return nil, invalid("shard name is required")
+	res, err := s.propose(ctx, req, req.Msg.GetShard(), host.Command{Payload: req.Msg.GetCommand(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
+	if err != nil {
+		return nil, err
 	}
-	cmd := host.Command{Payload: req.Msg.GetCommand(), IdempotencyKey: req.Msg.GetIdempotencyKey()}
+	out := connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+func (s *dataService) ProposeRaw(ctx context.Context, req *connect.Request[synodv1.ProposeRawRequest]) (*connect.Response[synodv1.ProposeRawResponse], error) {
+	res, err := s.propose(ctx, req, req.Msg.GetShard(), host.Command{Payload: req.Msg.GetCommand().GetData(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.ProposeRawResponse{Result: rawResult(res), Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+// propose commits cmd to a shard, with the idempotency key of the
+// request's header if it has one.
+func (s *dataService) propose(ctx context.Context, req connect.AnyRequest, shard string, cmd host.Command) (host.Result, error) {
+	if shard == "" {
+		return host.Result{}, invalid("shard name is required")
+	}
 	if h := req.Header().Get(idempotencyKeyHeader); h != "" {
 		if cmd.IdempotencyKey != "" && cmd.IdempotencyKey != h {
-			return nil, invalid("the %s header and the idempotency_key field differ: send one", idempotencyKeyHeader)
+			return host.Result{}, invalid("the %s header and the idempotency_key field differ: send one", idempotencyKeyHeader)
 		}
 		cmd.IdempotencyKey = h
 	}
@@ -33,7 +57,7 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
-	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, level, r.leader,
+	res, err := r.onShard(ctx, shardName{ns, shard}, level, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, cmd)
 		})
@@ -42,9 +66,9 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
 			err = fmt.Errorf("%w; the command may or may not have been applied", err)
 		}
-		return nil, err
+		return host.Result{}, err
 	}
-	return connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed}), nil
+	return res, nil
 }
 
 // idempotencyKeyHeader carries a Propose's idempotency key over HTTP, as
@@ -52,27 +76,79 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 const idempotencyKeyHeader = "Idempotency-Key"
 
 func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
-	if req.Msg.GetShard() == "" {
-		return nil, invalid("shard name is required")
+	res, err := s.query(ctx, req, req.Msg.GetShard(), req.Msg.GetQuery(), req.Msg.GetConsistency())
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+func (s *dataService) QueryRaw(ctx context.Context, req *connect.Request[synodv1.QueryRawRequest]) (*connect.Response[synodv1.QueryRawResponse], error) {
+	payload := req.Msg.GetQuery().GetData()
+	if text := req.Msg.GetText(); text != "" {
+		if len(payload) > 0 {
+			return nil, invalid("the query came as a body and as text: send one")
+		}
+		payload = []byte(text)
+	}
+	res, err := s.query(ctx, req, req.Msg.GetShard(), payload, req.Msg.GetConsistency())
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.QueryRawResponse{Result: rawResult(res), Index: res.Index, FuelUsed: res.Fuel})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+// query runs a query on a shard at the given consistency.
+func (s *dataService) query(ctx context.Context, req connect.AnyRequest, shard string, payload []byte, c synodv1.Consistency) (host.Result, error) {
+	if shard == "" {
+		return host.Result{}, invalid("shard name is required")
 	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
 	consistency := host.Linearizable
 	pick := r.leader
-	switch req.Msg.GetConsistency() {
+	switch c {
 	case synodv1.Consistency_CONSISTENCY_UNSPECIFIED, synodv1.Consistency_CONSISTENCY_LINEARIZABLE:
 	case synodv1.Consistency_CONSISTENCY_STALE:
 		consistency, pick = host.Stale, r.spread
 	default:
-		return nil, invalid("unknown consistency %d", req.Msg.GetConsistency())
+		return host.Result{}, invalid("unknown consistency %d", c)
 	}
-	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
+	res, err := r.onShard(ctx, shardName{ns, shard}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
-			return h.Query(ctx, sh.ID, req.Msg.GetQuery(), consistency)
+			return h.Query(ctx, sh.ID, payload, consistency)
 		})
 	s.g.quotas.charge(ns, res.Fuel)
 	if err != nil {
-		return nil, err
+		return host.Result{}, err
 	}
-	return connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), nil
+	return res, nil
+}
+
+// The response headers of a successful Propose or Query, in every
+// protocol, so that a REST client of ProposeRaw or QueryRaw, whose body
+// is the module's result alone, learns the rest.
+const (
+	indexHeader    = "Synod-Index"
+	fuelUsedHeader = "Synod-Fuel-Used"
+	replayedHeader = "Synod-Replayed"
+)
+
+// setResultHeaders sets the response headers of a call's result.
+func setResultHeaders(h http.Header, res host.Result) {
+	h.Set(indexHeader, strconv.FormatUint(res.Index, 10))
+	h.Set(fuelUsedHeader, strconv.FormatUint(res.Fuel, 10))
+	if res.Replayed {
+		h.Set(replayedHeader, "true")
+	}
+}
+
+// rawResult is a module's result as an HTTP body: bytes of no type the
+// gateway knows.
+func rawResult(res host.Result) *httpbody.HttpBody {
+	return &httpbody.HttpBody{ContentType: "application/octet-stream", Data: res.Output}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -39,6 +40,11 @@ type Config struct {
 	// admits from each API key (a burst of one second's worth), whatever
 	// its namespaces' quotas allow; 0 sets no limit per key.
 	CallsPerKey int
+	// CORSOrigins are the origins (scheme://host[:port]) whose web pages
+	// may call the API from a browser, or [AnyOrigin] alone for any; a
+	// host may start with a "*." wildcard. Empty: none, so browsers refuse
+	// cross-origin calls (other clients are not affected).
+	CORSOrigins []string
 }
 
 // Validate reports the first field that is wrong.
@@ -53,7 +59,7 @@ func (c Config) Validate() error {
 	case c.CallsPerKey < 0:
 		return errors.New("gateway config: CallsPerKey must not be negative")
 	}
-	return nil
+	return validateOrigins(c.CORSOrigins)
 }
 
 func (c Config) withDefaults() Config {
@@ -109,16 +115,15 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Handler returns the HTTP handler of every public service, each call
-// authenticated by its API key, and of GET /healthz, which needs none.
-// Serve it with
+// Handler returns the HTTP handler of every public service, over Connect,
+// gRPC and gRPC-Web and on REST routes (rest.go), each call authenticated
+// by its API key; of GET /healthz, gRPC health checks and reflection
+// (reflection.go), which need none; and of CORS (cors.go). Serve it with
 // HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
-	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
-		// Compressing small responses costs more CPU than it saves bytes.
-		connect.WithCompressMinBytes(compressMinBytes),
-		connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()),
-	)
+	// Compressing small responses costs more CPU than it saves bytes.
+	common := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes), connect.WithCompressMinBytes(compressMinBytes))
+	opts := append(slices.Clip(common), connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()))
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
 	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))
@@ -130,8 +135,22 @@ func (g *Gateway) Handler() http.Handler {
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	root.Handle("/", g.authenticate(mux))
-	return root
+	errs := connect.NewErrorWriter()
+	root.Handle("/", g.authenticate(mux, func(w http.ResponseWriter, r *http.Request, err error) {
+		_ = errs.Write(w, r, err)
+	}))
+	// Both fail only if the schema compiled into the binary is invalid,
+	// as a regexp.MustCompile of a constant does; every test of the
+	// gateway builds them.
+	rest, err := g.rest(mux)
+	if err != nil {
+		panic(err)
+	}
+	root.Handle(restPrefix, rest)
+	if err := handleTooling(root, common...); err != nil {
+		panic(err)
+	}
+	return withCORS(root, g.cfg.CORSOrigins)
 }
 
 // deadlines gives every call a deadline (the client's, else the default)
@@ -154,7 +173,8 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 				return res, nil
 			}
 			ce := toConnect(g.cfg.Logger, err)
-			if req.Spec().Procedure == synodv1connect.DataServiceProposeProcedure {
+			switch req.Spec().Procedure {
+			case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeRawProcedure:
 				addProposeFailure(ce, err)
 			}
 			return nil, ce
