@@ -34,6 +34,8 @@ var needs = map[string]access.Need{
 	synodv1connect.DataServiceProposeProcedure:      {Role: access.Writer},
 	synodv1connect.DataServiceProposeBatchProcedure: {Role: access.Writer},
 	synodv1connect.DataServiceQueryProcedure:        {Role: access.Reader},
+	synodv1connect.DataServiceProposeRawProcedure:   {Role: access.Writer},
+	synodv1connect.DataServiceQueryRawProcedure:     {Role: access.Reader},
 
 	synodv1connect.ClusterServiceGetStatusProcedure:      {Cluster: true},
 	synodv1connect.ClusterServiceAddReplicaProcedure:     {Cluster: true},
@@ -84,17 +86,16 @@ var (
 	errKeysUnavailable = connect.NewError(connect.CodeUnavailable, errors.New("cannot check API keys now; retry"))
 )
 
-// authenticate is the gateway's outermost HTTP layer: it finds the key a
-// request presents before anything reads the request's body, and refuses
-// a request without a valid one in the protocol the client speaks. Only
-// GET /healthz and GET /readyz, which [Gateway.Handler] serves beside it,
-// need no key.
-func (g *Gateway) authenticate(next http.Handler) http.Handler {
-	errs := connect.NewErrorWriter()
+// authenticate is the gateway's outermost HTTP layer for the API: it
+// finds the key a request presents before anything reads the request's
+// body, and has refuse answer a request without a valid one, in the
+// protocol the client speaks. Only GET /healthz, GET /readyz, health
+// checks and reflection need no key.
+func (g *Gateway) authenticate(next http.Handler, refuse func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := g.keyOf(r)
 		if err != nil {
-			_ = errs.Write(w, r, err)
+			refuse(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller{key: key})))

@@ -25,8 +25,7 @@ import (
 // audited reports whether a call of the procedure is a control-plane
 // change.
 func audited(spec connect.Spec) bool {
-	switch spec.Procedure {
-	case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeBatchProcedure, synodv1connect.DataServiceQueryProcedure:
+	if strings.HasPrefix(spec.Procedure, "/"+synodv1connect.DataServiceName+"/") {
 		return false
 	}
 	return spec.IdempotencyLevel != connect.IdempotencyNoSideEffects

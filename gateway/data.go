@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/outcome"
@@ -17,13 +19,34 @@ import (
 type dataService struct{ g *Gateway }
 
 func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.ProposeRequest]) (*connect.Response[synodv1.ProposeResponse], error) {
-	if req.Msg.GetShard() == "" {
-		return nil, invalid("shard name is required")
+	res, err := s.propose(ctx, req, req.Msg.GetShard(), host.Command{Payload: req.Msg.GetCommand(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
+	if err != nil {
+		return nil, err
 	}
-	cmd := host.Command{Payload: req.Msg.GetCommand(), IdempotencyKey: req.Msg.GetIdempotencyKey()}
+	out := connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+func (s *dataService) ProposeRaw(ctx context.Context, req *connect.Request[synodv1.ProposeRawRequest]) (*connect.Response[synodv1.ProposeRawResponse], error) {
+	res, err := s.propose(ctx, req, req.Msg.GetShard(), host.Command{Payload: req.Msg.GetCommand().GetData(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.ProposeRawResponse{Result: rawResult(res), Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+// propose commits cmd to a shard, with the idempotency key of the
+// request's header if it has one.
+func (s *dataService) propose(ctx context.Context, req connect.AnyRequest, shard string, cmd host.Command) (host.Result, error) {
+	if shard == "" {
+		return host.Result{}, invalid("shard name is required")
+	}
 	if h := req.Header().Get(idempotencyKeyHeader); h != "" {
 		if cmd.IdempotencyKey != "" && cmd.IdempotencyKey != h {
-			return nil, invalid("the %s header and the idempotency_key field differ: send one", idempotencyKeyHeader)
+			return host.Result{}, invalid("the %s header and the idempotency_key field differ: send one", idempotencyKeyHeader)
 		}
 		cmd.IdempotencyKey = h
 	}
@@ -35,7 +58,7 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
-	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, level, r.leader,
+	res, err := r.onShard(ctx, shardName{ns, shard}, level, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Propose(ctx, sh.ID, cmd)
 		})
@@ -44,9 +67,9 @@ func (s *dataService) Propose(ctx context.Context, req *connect.Request[synodv1.
 		if outcome.AppliedOf(err) == outcome.AppliedUnknown && outcome.KindOf(err) != outcome.Internal {
 			err = fmt.Errorf("%w; the command may or may not have been applied", err)
 		}
-		return nil, err
+		return host.Result{}, err
 	}
-	return withFuelHeader(connect.NewResponse(&synodv1.ProposeResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel, Replayed: res.Replayed}), res.Fuel), nil
+	return res, nil
 }
 
 // idempotencyKeyHeader carries a Propose's idempotency key over HTTP, as
@@ -90,7 +113,9 @@ func (s *dataService) ProposeBatch(ctx context.Context, req *connect.Request[syn
 			Error: s.commandError(batch.Errs[i]),
 		})
 	}
-	return withFuelHeader(connect.NewResponse(out), batch.Fuel), nil
+	res := connect.NewResponse(out)
+	setResultHeaders(res.Header(), host.Result{Index: batch.Index, Fuel: batch.Fuel})
+	return res, nil
 }
 
 // commandError is the public form of one command's failure, or nil.
@@ -108,47 +133,88 @@ func (s *dataService) commandError(err error) *synodv1.CommandError {
 }
 
 func (s *dataService) Query(ctx context.Context, req *connect.Request[synodv1.QueryRequest]) (*connect.Response[synodv1.QueryResponse], error) {
-	if req.Msg.GetShard() == "" {
-		return nil, invalid("shard name is required")
+	res, err := s.query(ctx, req, req.Msg.GetShard(), req.Msg.GetConsistency(), host.Read{Payload: req.Msg.GetQuery(), MinIndex: req.Msg.GetMinIndex()})
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+func (s *dataService) QueryRaw(ctx context.Context, req *connect.Request[synodv1.QueryRawRequest]) (*connect.Response[synodv1.QueryRawResponse], error) {
+	payload := req.Msg.GetQuery().GetData()
+	if text := req.Msg.GetText(); text != "" {
+		if len(payload) > 0 {
+			return nil, invalid("the query came as a body and as text: send one")
+		}
+		payload = []byte(text)
+	}
+	res, err := s.query(ctx, req, req.Msg.GetShard(), req.Msg.GetConsistency(), host.Read{Payload: payload, MinIndex: req.Msg.GetMinIndex()})
+	if err != nil {
+		return nil, err
+	}
+	out := connect.NewResponse(&synodv1.QueryRawResponse{Result: rawResult(res), Index: res.Index, FuelUsed: res.Fuel})
+	setResultHeaders(out.Header(), res)
+	return out, nil
+}
+
+// query runs read, whose payload and least index are set, on a shard at
+// the consistency c.
+func (s *dataService) query(ctx context.Context, req connect.AnyRequest, shard string, c synodv1.Consistency, read host.Read) (host.Result, error) {
+	if shard == "" {
+		return host.Result{}, invalid("shard name is required")
 	}
 	ns := callerOf(ctx).ns
 	r := s.g.router
-	read := host.Read{Payload: req.Msg.GetQuery(), Consistency: host.Linearizable, MinIndex: req.Msg.GetMinIndex()}
+	read.Consistency = host.Linearizable
 	pick := r.leader
-	switch c := req.Msg.GetConsistency(); c {
+	switch c {
 	case synodv1.Consistency_CONSISTENCY_UNSPECIFIED, synodv1.Consistency_CONSISTENCY_LINEARIZABLE:
 	case synodv1.Consistency_CONSISTENCY_STALE:
 		read.Consistency, pick = host.Stale, r.spread
 	case synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX:
 		if read.MinIndex == 0 {
-			return nil, invalid("an at-least-index query needs min_index: the index a Propose returned")
+			return host.Result{}, invalid("an at-least-index query needs min_index: the index a Propose returned")
 		}
 		read.Consistency, pick = host.AtLeastIndex, r.spread
 	default:
-		return nil, invalid("unknown consistency %d", c)
+		return host.Result{}, invalid("unknown consistency %d", c)
 	}
 	if read.MinIndex > 0 && read.Consistency != host.AtLeastIndex {
-		return nil, invalid("min_index is for at-least-index queries (consistency %d) only", synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX)
+		return host.Result{}, invalid("min_index is for at-least-index queries (consistency %d) only", synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX)
 	}
-	res, err := r.onShard(ctx, shardName{ns, req.Msg.GetShard()}, req.Spec().IdempotencyLevel, pick,
+	res, err := r.onShard(ctx, shardName{ns, shard}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
 			return h.Query(ctx, sh.ID, read)
 		})
 	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))
 	if err != nil {
-		return nil, err
+		return host.Result{}, err
 	}
-	return withFuelHeader(connect.NewResponse(&synodv1.QueryResponse{Result: res.Output, Index: res.Index, FuelUsed: res.Fuel}), res.Fuel), nil
+	return res, nil
 }
 
-// fuelHeader reports the fuel a call used, on its response whether it
-// succeeded or failed (an application error, a trap), so that callers
-// budget without reading the body: every Propose, ProposeBatch and Query
-// response has it.
-const fuelHeader = "Synod-Fuel-Used"
+// The response headers of a successful Propose or Query, in every
+// protocol, so that a REST client of ProposeRaw or QueryRaw, whose body
+// is the module's result alone, learns the rest.
+const (
+	indexHeader    = "Synod-Index"
+	fuelUsedHeader = "Synod-Fuel-Used"
+	replayedHeader = "Synod-Replayed"
+)
 
-// withFuelHeader sets a response's fuelHeader.
-func withFuelHeader[T any](res *connect.Response[T], fuel uint64) *connect.Response[T] {
-	res.Header().Set(fuelHeader, strconv.FormatUint(fuel, 10))
-	return res
+// setResultHeaders sets the response headers of a call's result.
+func setResultHeaders(h http.Header, res host.Result) {
+	h.Set(indexHeader, strconv.FormatUint(res.Index, 10))
+	h.Set(fuelUsedHeader, strconv.FormatUint(res.Fuel, 10))
+	if res.Replayed {
+		h.Set(replayedHeader, "true")
+	}
+}
+
+// rawResult is a module's result as an HTTP body: bytes of no type the
+// gateway knows.
+func rawResult(res host.Result) *httpbody.HttpBody {
+	return &httpbody.HttpBody{ContentType: "application/octet-stream", Data: res.Output}
 }

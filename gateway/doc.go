@@ -1,7 +1,8 @@
 // Package gateway serves Synod's public API (package synod/v1) over
-// Connect, gRPC and gRPC-Web, with JSON or binary payloads, and routes each
-// call to the host that can answer it: data-plane calls to the shard's
-// leader, catalogue calls to any host (which forwards to the meta shard).
+// Connect, gRPC and gRPC-Web, with JSON or binary payloads, and on REST
+// routes (docs/api.md), and routes each call to the host that can answer
+// it: data-plane calls to the shard's leader, catalogue calls to any host
+// (which forwards to the meta shard).
 //
 // A gateway holds no state of its own beyond caches (shard records and
 // leaders), so any number of them can serve one cluster. It reaches hosts

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,6 +43,11 @@ type Config struct {
 	// admits from each API key (a burst of one second's worth), whatever
 	// its namespaces' quotas allow; 0 sets no limit per key.
 	CallsPerKey int
+	// CORSOrigins are the origins (scheme://host[:port]) whose web pages
+	// may call the API from a browser, or [AnyOrigin] alone for any; a
+	// host may start with a "*." wildcard. Empty: none, so browsers refuse
+	// cross-origin calls (other clients are not affected).
+	CORSOrigins []string
 }
 
 // Validate reports the first field that is wrong.
@@ -56,7 +62,7 @@ func (c Config) Validate() error {
 	case c.CallsPerKey < 0:
 		return errors.New("gateway config: CallsPerKey must not be negative")
 	}
-	return nil
+	return validateOrigins(c.CORSOrigins)
 }
 
 func (c Config) withDefaults() Config {
@@ -112,17 +118,16 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Handler returns the HTTP handler of every public service, each call
-// authenticated by its API key, and of GET /healthz and GET /readyz (see
-// health.go), which need none. Serve it with
-// HTTP/1.1 and HTTP/2 (cleartext h2 included) so that gRPC clients work.
+// Handler returns the HTTP handler of every public service, over Connect,
+// gRPC and gRPC-Web and on REST routes (rest.go), each call authenticated
+// by its API key; of GET /healthz and GET /readyz (health.go), gRPC health
+// checks and reflection (reflection.go), which need none; and of CORS
+// (cors.go). Serve it with HTTP/1.1 and HTTP/2 (cleartext h2 included) so
+// that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
-	opts := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes),
-		strictjson.HandlerOption(),
-		// Compressing small responses costs more CPU than it saves bytes.
-		connect.WithCompressMinBytes(compressMinBytes),
-		connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()),
-	)
+	// Compressing small responses costs more CPU than it saves bytes.
+	common := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes), strictjson.HandlerOption(), connect.WithCompressMinBytes(compressMinBytes))
+	opts := append(slices.Clip(common), connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()))
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))
 	mux.Handle(synodv1connect.NewShardServiceHandler(&shardService{g}, opts...))
@@ -133,8 +138,22 @@ func (g *Gateway) Handler() http.Handler {
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", healthz)
 	root.HandleFunc("GET /readyz", g.readyz)
-	root.Handle("/", g.authenticate(mux))
-	return root
+	errs := connect.NewErrorWriter()
+	root.Handle("/", g.authenticate(mux, func(w http.ResponseWriter, r *http.Request, err error) {
+		_ = errs.Write(w, r, err)
+	}))
+	// Both fail only if the schema compiled into the binary is invalid,
+	// as a regexp.MustCompile of a constant does; every test of the
+	// gateway builds them.
+	rest, err := g.rest(mux)
+	if err != nil {
+		panic(err)
+	}
+	root.Handle(restPrefix, rest)
+	if err := handleTooling(root, common...); err != nil {
+		panic(err)
+	}
+	return withCORS(root, g.cfg.CORSOrigins)
 }
 
 // deadlines gives every call a deadline (the client's, else the default)
@@ -159,13 +178,13 @@ func (g *Gateway) deadlines() connect.UnaryInterceptorFunc {
 			ce := toConnect(g.cfg.Logger, err)
 			fuel := strconv.FormatUint(outcome.FuelOf(err), 10)
 			switch req.Spec().Procedure {
-			case synodv1connect.DataServiceProposeProcedure:
+			case synodv1connect.DataServiceProposeProcedure, synodv1connect.DataServiceProposeRawProcedure:
 				addProposeFailure(ce, err)
-				ce.Meta().Set(fuelHeader, fuel)
+				ce.Meta().Set(fuelUsedHeader, fuel)
 			case synodv1connect.DataServiceProposeBatchProcedure:
 				addProposeFailure(ce, err)
-			case synodv1connect.DataServiceQueryProcedure:
-				ce.Meta().Set(fuelHeader, fuel)
+			case synodv1connect.DataServiceQueryProcedure, synodv1connect.DataServiceQueryRawProcedure:
+				ce.Meta().Set(fuelUsedHeader, fuel)
 			}
 			return nil, ce
 		}

@@ -27,6 +27,7 @@ func runDev(fs *flag.FlagSet) runner {
 	fs.Var(&cfg.RaftPorts, "raft-ports", "`FROM-TO` range of loopback ports to choose the hosts' Raft ports from, on the first start (default: any free ports)")
 	guestFlags(fs, &cfg.Host.Watchdog, &cfg.Host.GuestMemory, &cfg.Host.MaxInstances)
 	publicTLSFlags(fs, &cfg.TLS)
+	corsFlag(fs, &cfg.CORSOrigins, " (default: any origin when --listen is loopback, else none)")
 	insecureFlag(fs, &cfg.Insecure)
 	d.audit = auditLogFlag(fs)
 	d.limits = limitsFlags(fs)

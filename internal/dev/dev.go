@@ -43,6 +43,12 @@ type Config struct {
 	// TLS, if set, has the gateway serve HTTPS with this certificate,
 	// reloaded when its files change.
 	TLS server.CertFiles
+	// CORSOrigins are the origins whose web pages may call the gateway
+	// (see gateway.Config.CORSOrigins); default any origin
+	// ([gateway.AnyOrigin]) when Listen is on loopback, so that a page
+	// under development calls it from wherever it is served, and none
+	// elsewhere.
+	CORSOrigins []string
 	// Insecure allows a cleartext gateway on an address that is not
 	// loopback (see [server.CheckExposure]). The hosts are always on
 	// loopback.
@@ -102,6 +108,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:7070"
+	}
+	if c.CORSOrigins == nil && server.IsLoopback(c.Listen) {
+		c.CORSOrigins = []string{gateway.AnyOrigin}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -285,7 +294,7 @@ func (c *Cluster) register(ctx context.Context) error {
 }
 
 func (c *Cluster) serve() error {
-	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, MaxRequestBytes: int(c.cfg.Limits.MaxRequestBytes), CallsPerKey: c.cfg.Limits.CallsPerKey, Logger: c.cfg.Logger, Audit: c.cfg.Audit})
+	gw, err := gateway.New(gateway.Config{Hosts: directory{c}, MaxRequestBytes: int(c.cfg.Limits.MaxRequestBytes), CallsPerKey: c.cfg.Limits.CallsPerKey, CORSOrigins: c.cfg.CORSOrigins, Logger: c.cfg.Logger, Audit: c.cfg.Audit})
 	if err != nil {
 		return err
 	}

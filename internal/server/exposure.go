@@ -34,7 +34,7 @@ func CheckExposure(insecure bool, ls ...Listener) (warning string, err error) {
 		if l.Addr == "" || l.Encrypted {
 			continue
 		}
-		if !insecure && !isLoopback(l.Addr) {
+		if !insecure && !IsLoopback(l.Addr) {
 			return "", fmt.Errorf("%w: %s %s would be reachable from other machines: add %s, or --insecure to allow it",
 				ErrCleartext, l.Flag, l.Addr, l.Fix)
 		}
@@ -50,8 +50,8 @@ func CheckExposure(insecure bool, ls ...Listener) (warning string, err error) {
 	return fmt.Sprintf("traffic on %s is not encrypted (%s)", strings.Join(clear, ", "), why), nil
 }
 
-// isLoopback reports whether addr's host is localhost or a loopback IP.
-func isLoopback(addr string) bool {
+// IsLoopback reports whether addr's host is localhost or a loopback IP.
+func IsLoopback(addr string) bool {
 	h, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

@@ -81,6 +81,9 @@ type HostConfig struct {
 	// GatewayTLS, if set, has the public API serve HTTPS with this
 	// certificate, reloaded when its files change.
 	GatewayTLS CertFiles
+	// GatewayCORSOrigins are the origins whose web pages may call the
+	// public API (see gateway.Config.CORSOrigins); default none.
+	GatewayCORSOrigins []string
 	// ClusterTLS, if set, secures the host's traffic with other processes
 	// of the cluster: the internal API serves TLS and refuses every client
 	// without a certificate signed by the cluster CA; the host's own calls
@@ -234,7 +237,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	apiURL := creds.scheme() + "://" + advertise
 	gatewayURL := ""
 	if cfg.GatewayListen != "" {
-		url, stop, err := startGateway(ctx, gatewaySetup{cfg.GatewayListen, publicTLS, []string{apiURL}, creds, limits, cfg.Logger, cfg.Audit})
+		url, stop, err := startGateway(ctx, gatewaySetup{cfg.GatewayListen, publicTLS, cfg.GatewayCORSOrigins, []string{apiURL}, creds, limits, cfg.Logger, cfg.Audit})
 		if err != nil {
 			return err
 		}
@@ -279,6 +282,9 @@ type GatewayConfig struct {
 	// TLS, if set, has the public API serve HTTPS with this certificate,
 	// reloaded when its files change.
 	TLS CertFiles
+	// CORSOrigins are the origins whose web pages may call the public API
+	// (see gateway.Config.CORSOrigins); default none.
+	CORSOrigins []string
 	// ClusterTLS, if set, is the gateway's cluster credentials: its calls
 	// to hosts present its certificate and verify the host's against the
 	// cluster CA, and Hosts are https:// URLs.
@@ -322,7 +328,7 @@ func RunGateway(ctx context.Context, cfg GatewayConfig, ready func(url string)) 
 	if err != nil {
 		return err
 	}
-	url, stop, err := startGateway(ctx, gatewaySetup{cfg.Listen, publicTLS, cfg.Hosts, creds, cfg.Limits.WithDefaults(), cfg.Logger, cfg.Audit})
+	url, stop, err := startGateway(ctx, gatewaySetup{cfg.Listen, publicTLS, cfg.CORSOrigins, cfg.Hosts, creds, cfg.Limits.WithDefaults(), cfg.Logger, cfg.Audit})
 	if err != nil {
 		return err
 	}
@@ -347,6 +353,7 @@ var APIClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: api
 type gatewaySetup struct {
 	listen string
 	tls    *tls.Config // of the public API; nil for cleartext
+	cors   []string    // origins allowed to call the public API
 	seeds  []string    // internal API URLs to discover hosts from
 	creds  cluster
 	limits Limits // of the public API's listener, defaults filled in
@@ -362,7 +369,7 @@ func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(),
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go disc.Run(ctx, discoveryInterval)
-	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(s.limits.MaxRequestBytes), CallsPerKey: s.limits.CallsPerKey, Logger: s.log, Audit: s.audit})
+	gw, err := gateway.New(gateway.Config{Hosts: &discovered{d: disc}, MaxRequestBytes: int(s.limits.MaxRequestBytes), CallsPerKey: s.limits.CallsPerKey, CORSOrigins: s.cors, Logger: s.log, Audit: s.audit})
 	if err != nil {
 		cancel()
 		return "", nil, err

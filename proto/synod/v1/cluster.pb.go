@@ -7,6 +7,7 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -1151,7 +1152,7 @@ var File_synod_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x16synod/v1/cluster.proto\x12\bsynod.v1\x1a\x14synod/v1/shard.proto\"[\n" +
+	"\x16synod/v1/cluster.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x14synod/v1/shard.proto\"[\n" +
 	"\x11AddReplicaRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x1c\n" +
@@ -1227,17 +1228,18 @@ const file_synod_v1_cluster_proto_rawDesc = "" +
 	"\x05halts\x18\v \x01(\rR\x05halts\x12&\n" +
 	"\x0frestart_unix_ms\x18\f \x01(\x03R\rrestartUnixMs\x12\x1f\n" +
 	"\vhalt_reason\x18\r \x01(\tR\n" +
-	"haltReason2\xb2\x04\n" +
-	"\x0eClusterService\x12I\n" +
-	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x03\x90\x02\x01\x12I\n" +
+	"haltReason2\xb2\x06\n" +
+	"\x0eClusterService\x12[\n" +
+	"\tGetStatus\x12\x1a.synod.v1.GetStatusRequest\x1a\x1b.synod.v1.GetStatusResponse\"\x15\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/status\x90\x02\x01\x12o\n" +
 	"\n" +
-	"AddReplica\x12\x1b.synod.v1.AddReplicaRequest\x1a\x1c.synod.v1.AddReplicaResponse\"\x00\x12R\n" +
-	"\rRemoveReplica\x12\x1e.synod.v1.RemoveReplicaRequest\x1a\x1f.synod.v1.RemoveReplicaResponse\"\x00\x12L\n" +
-	"\vMoveReplica\x12\x1c.synod.v1.MoveReplicaRequest\x1a\x1d.synod.v1.MoveReplicaResponse\"\x00\x12U\n" +
-	"\x0eTransferLeader\x12\x1f.synod.v1.TransferLeaderRequest\x1a .synod.v1.TransferLeaderResponse\"\x00\x12F\n" +
-	"\tDrainHost\x12\x1a.synod.v1.DrainHostRequest\x1a\x1b.synod.v1.DrainHostResponse\"\x00\x12I\n" +
+	"AddReplica\x12\x1b.synod.v1.AddReplicaRequest\x1a\x1c.synod.v1.AddReplicaResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/shards/{shard}/replicas\x12|\n" +
+	"\rRemoveReplica\x12\x1e.synod.v1.RemoveReplicaRequest\x1a\x1f.synod.v1.RemoveReplicaResponse\"*\x82\xd3\xe4\x93\x02$*\"/v1/shards/{shard}/replicas/{host}\x12\x83\x01\n" +
+	"\vMoveReplica\x12\x1c.synod.v1.MoveReplicaRequest\x1a\x1d.synod.v1.MoveReplicaResponse\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/shards/{shard}/replicas/{from_host}:move\x12\x81\x01\n" +
+	"\x0eTransferLeader\x12\x1f.synod.v1.TransferLeaderRequest\x1a .synod.v1.TransferLeaderResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/shards/{shard}:transferLeader\x12g\n" +
+	"\tDrainHost\x12\x1a.synod.v1.DrainHostRequest\x1a\x1b.synod.v1.DrainHostResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/hosts/{host}:drain\x12a\n" +
 	"\n" +
-	"RemoveHost\x12\x1b.synod.v1.RemoveHostRequest\x1a\x1c.synod.v1.RemoveHostResponse\"\x00B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"RemoveHost\x12\x1b.synod.v1.RemoveHostRequest\x1a\x1c.synod.v1.RemoveHostResponse\"\x18\x82\xd3\xe4\x93\x02\x12*\x10/v1/hosts/{host}B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_cluster_proto_rawDescOnce sync.Once

@@ -7,6 +7,8 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -905,11 +907,325 @@ func (x *ProposeFailure) GetApplied() Applied {
 	return Applied_APPLIED_UNSPECIFIED
 }
 
+// ProposeRawRequest is a ProposeRequest whose command is an HTTP body.
+type ProposeRawRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The command: over HTTP, the request's body, passed to the module as
+	// it is (its content type is not).
+	Command *httpbody.HttpBody `protobuf:"bytes,2,opt,name=command,proto3" json:"command,omitempty"`
+	// An idempotency key, as in ProposeRequest; over HTTP, the
+	// Idempotency-Key header or the idempotency_key query parameter.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// The namespace of the shard; empty means "default". Over HTTP, the
+	// namespace query parameter.
+	Namespace     string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeRawRequest) Reset() {
+	*x = ProposeRawRequest{}
+	mi := &file_synod_v1_data_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeRawRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeRawRequest) ProtoMessage() {}
+
+func (x *ProposeRawRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeRawRequest.ProtoReflect.Descriptor instead.
+func (*ProposeRawRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ProposeRawRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *ProposeRawRequest) GetCommand() *httpbody.HttpBody {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *ProposeRawRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *ProposeRawRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+// ProposeRawResponse is a ProposeResponse whose result is an HTTP body.
+type ProposeRawResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bytes the module returned, as application/octet-stream: over
+	// HTTP, the response's body.
+	Result *httpbody.HttpBody `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The log index the command was committed at (the Synod-Index header).
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the command used (the Synod-Fuel-Used header).
+	FuelUsed uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	// Whether this is the result of an earlier command with the same
+	// idempotency key (the Synod-Replayed header).
+	Replayed      bool `protobuf:"varint,4,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposeRawResponse) Reset() {
+	*x = ProposeRawResponse{}
+	mi := &file_synod_v1_data_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposeRawResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposeRawResponse) ProtoMessage() {}
+
+func (x *ProposeRawResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposeRawResponse.ProtoReflect.Descriptor instead.
+func (*ProposeRawResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ProposeRawResponse) GetResult() *httpbody.HttpBody {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *ProposeRawResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ProposeRawResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
+func (x *ProposeRawResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+// QueryRawRequest is a QueryRequest whose query is an HTTP body, or text
+// in the URL.
+type QueryRawRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's name.
+	Shard string `protobuf:"bytes,1,opt,name=shard,proto3" json:"shard,omitempty"`
+	// The query: over HTTP, a POST request's body, passed to the module as
+	// it is.
+	Query *httpbody.HttpBody `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	// The consistency of the read; linearizable when unspecified. Over
+	// HTTP, the consistency query parameter (CONSISTENCY_STALE or 2).
+	Consistency Consistency `protobuf:"varint,3,opt,name=consistency,proto3,enum=synod.v1.Consistency" json:"consistency,omitempty"`
+	// The query as text, for a GET request, which has no body: over HTTP,
+	// the text query parameter. Send the query or the text, not both.
+	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// The namespace of the shard; empty means "default". Over HTTP, the
+	// namespace query parameter.
+	Namespace string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// The least applied index of an at-least-index read, as
+	// QueryRequest.min_index. Over HTTP, the min_index query parameter.
+	MinIndex      uint64 `protobuf:"varint,6,opt,name=min_index,json=minIndex,proto3" json:"min_index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryRawRequest) Reset() {
+	*x = QueryRawRequest{}
+	mi := &file_synod_v1_data_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryRawRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryRawRequest) ProtoMessage() {}
+
+func (x *QueryRawRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryRawRequest.ProtoReflect.Descriptor instead.
+func (*QueryRawRequest) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *QueryRawRequest) GetShard() string {
+	if x != nil {
+		return x.Shard
+	}
+	return ""
+}
+
+func (x *QueryRawRequest) GetQuery() *httpbody.HttpBody {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *QueryRawRequest) GetConsistency() Consistency {
+	if x != nil {
+		return x.Consistency
+	}
+	return Consistency_CONSISTENCY_UNSPECIFIED
+}
+
+func (x *QueryRawRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *QueryRawRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *QueryRawRequest) GetMinIndex() uint64 {
+	if x != nil {
+		return x.MinIndex
+	}
+	return 0
+}
+
+// QueryRawResponse is a QueryResponse whose result is an HTTP body.
+type QueryRawResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bytes the module returned, as application/octet-stream: over
+	// HTTP, the response's body.
+	Result *httpbody.HttpBody `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The applied index of the state the query read (the Synod-Index
+	// header).
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// The fuel the query used (the Synod-Fuel-Used header).
+	FuelUsed      uint64 `protobuf:"varint,3,opt,name=fuel_used,json=fuelUsed,proto3" json:"fuel_used,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryRawResponse) Reset() {
+	*x = QueryRawResponse{}
+	mi := &file_synod_v1_data_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryRawResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryRawResponse) ProtoMessage() {}
+
+func (x *QueryRawResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_v1_data_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryRawResponse.ProtoReflect.Descriptor instead.
+func (*QueryRawResponse) Descriptor() ([]byte, []int) {
+	return file_synod_v1_data_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *QueryRawResponse) GetResult() *httpbody.HttpBody {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *QueryRawResponse) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *QueryRawResponse) GetFuelUsed() uint64 {
+	if x != nil {
+		return x.FuelUsed
+	}
+	return 0
+}
+
 var File_synod_v1_data_proto protoreflect.FileDescriptor
 
 const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
-	"\x13synod/v1/data.proto\x12\bsynod.v1\"\x87\x01\n" +
+	"\x13synod/v1/data.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\"\x87\x01\n" +
 	"\x0eProposeRequest\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x18\n" +
 	"\acommand\x18\x02 \x01(\fR\acommand\x12'\n" +
@@ -957,7 +1273,28 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"=\n" +
 	"\x0eProposeFailure\x12+\n" +
-	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied*\x7f\n" +
+	"\aapplied\x18\x01 \x01(\x0e2\x11.synod.v1.AppliedR\aapplied\"\xa0\x01\n" +
+	"\x11ProposeRawRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12.\n" +
+	"\acommand\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\acommand\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12\x1c\n" +
+	"\tnamespace\x18\x04 \x01(\tR\tnamespace\"\x91\x01\n" +
+	"\x12ProposeRawResponse\x12,\n" +
+	"\x06result\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x06result\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed\x12\x1a\n" +
+	"\breplayed\x18\x04 \x01(\bR\breplayed\"\xdb\x01\n" +
+	"\x0fQueryRawRequest\x12\x14\n" +
+	"\x05shard\x18\x01 \x01(\tR\x05shard\x12*\n" +
+	"\x05query\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x05query\x127\n" +
+	"\vconsistency\x18\x03 \x01(\x0e2\x15.synod.v1.ConsistencyR\vconsistency\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x1c\n" +
+	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12\x1b\n" +
+	"\tmin_index\x18\x06 \x01(\x04R\bminIndex\"s\n" +
+	"\x10QueryRawResponse\x12,\n" +
+	"\x06result\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x06result\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x1b\n" +
+	"\tfuel_used\x18\x03 \x01(\x04R\bfuelUsed*\x7f\n" +
 	"\vConsistency\x12\x1b\n" +
 	"\x17CONSISTENCY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONSISTENCY_LINEARIZABLE\x10\x01\x12\x15\n" +
@@ -968,11 +1305,14 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
 	"APPLIED_NO\x10\x01\x12\x13\n" +
 	"\x0fAPPLIED_UNKNOWN\x10\x02\x12\x0f\n" +
-	"\vAPPLIED_YES\x10\x032\xdf\x01\n" +
+	"\vAPPLIED_YES\x10\x032\xf9\x03\n" +
 	"\vDataService\x12@\n" +
 	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12O\n" +
 	"\fProposeBatch\x12\x1d.synod.v1.ProposeBatchRequest\x1a\x1e.synod.v1.ProposeBatchResponse\"\x00\x12=\n" +
-	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01\x12|\n" +
+	"\n" +
+	"ProposeRaw\x12\x1b.synod.v1.ProposeRawRequest\x1a\x1c.synod.v1.ProposeRawResponse\"3\x82\xd3\xe4\x93\x02-:\acommandb\x06result\"\x1a/v1/shards/{shard}:propose\x12\x99\x01\n" +
+	"\bQueryRaw\x12\x19.synod.v1.QueryRawRequest\x1a\x1a.synod.v1.QueryRawResponse\"V\x82\xd3\xe4\x93\x02M:\x05queryZ\"b\x06result\x12\x18/v1/shards/{shard}:queryb\x06result\"\x18/v1/shards/{shard}:query\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_data_proto_rawDescOnce sync.Once
@@ -987,7 +1327,7 @@ func file_synod_v1_data_proto_rawDescGZIP() []byte {
 }
 
 var file_synod_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_synod_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_synod_v1_data_proto_goTypes = []any{
 	(Consistency)(0),             // 0: synod.v1.Consistency
 	(Applied)(0),                 // 1: synod.v1.Applied
@@ -1002,6 +1342,11 @@ var file_synod_v1_data_proto_goTypes = []any{
 	(*QueryResponse)(nil),        // 10: synod.v1.QueryResponse
 	(*ApplicationError)(nil),     // 11: synod.v1.ApplicationError
 	(*ProposeFailure)(nil),       // 12: synod.v1.ProposeFailure
+	(*ProposeRawRequest)(nil),    // 13: synod.v1.ProposeRawRequest
+	(*ProposeRawResponse)(nil),   // 14: synod.v1.ProposeRawResponse
+	(*QueryRawRequest)(nil),      // 15: synod.v1.QueryRawRequest
+	(*QueryRawResponse)(nil),     // 16: synod.v1.QueryRawResponse
+	(*httpbody.HttpBody)(nil),    // 17: google.api.HttpBody
 }
 var file_synod_v1_data_proto_depIdxs = []int32{
 	5,  // 0: synod.v1.ProposeBatchRequest.commands:type_name -> synod.v1.BatchCommand
@@ -1011,17 +1356,26 @@ var file_synod_v1_data_proto_depIdxs = []int32{
 	11, // 4: synod.v1.CommandError.application_error:type_name -> synod.v1.ApplicationError
 	0,  // 5: synod.v1.QueryRequest.consistency:type_name -> synod.v1.Consistency
 	1,  // 6: synod.v1.ProposeFailure.applied:type_name -> synod.v1.Applied
-	2,  // 7: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
-	4,  // 8: synod.v1.DataService.ProposeBatch:input_type -> synod.v1.ProposeBatchRequest
-	9,  // 9: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
-	3,  // 10: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
-	6,  // 11: synod.v1.DataService.ProposeBatch:output_type -> synod.v1.ProposeBatchResponse
-	10, // 12: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	17, // 7: synod.v1.ProposeRawRequest.command:type_name -> google.api.HttpBody
+	17, // 8: synod.v1.ProposeRawResponse.result:type_name -> google.api.HttpBody
+	17, // 9: synod.v1.QueryRawRequest.query:type_name -> google.api.HttpBody
+	0,  // 10: synod.v1.QueryRawRequest.consistency:type_name -> synod.v1.Consistency
+	17, // 11: synod.v1.QueryRawResponse.result:type_name -> google.api.HttpBody
+	2,  // 12: synod.v1.DataService.Propose:input_type -> synod.v1.ProposeRequest
+	4,  // 13: synod.v1.DataService.ProposeBatch:input_type -> synod.v1.ProposeBatchRequest
+	9,  // 14: synod.v1.DataService.Query:input_type -> synod.v1.QueryRequest
+	13, // 15: synod.v1.DataService.ProposeRaw:input_type -> synod.v1.ProposeRawRequest
+	15, // 16: synod.v1.DataService.QueryRaw:input_type -> synod.v1.QueryRawRequest
+	3,  // 17: synod.v1.DataService.Propose:output_type -> synod.v1.ProposeResponse
+	6,  // 18: synod.v1.DataService.ProposeBatch:output_type -> synod.v1.ProposeBatchResponse
+	10, // 19: synod.v1.DataService.Query:output_type -> synod.v1.QueryResponse
+	14, // 20: synod.v1.DataService.ProposeRaw:output_type -> synod.v1.ProposeRawResponse
+	16, // 21: synod.v1.DataService.QueryRaw:output_type -> synod.v1.QueryRawResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_synod_v1_data_proto_init() }
@@ -1035,7 +1389,7 @@ func file_synod_v1_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_v1_data_proto_rawDesc), len(file_synod_v1_data_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   11,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -7,6 +7,7 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -598,7 +599,7 @@ var File_synod_v1_key_proto protoreflect.FileDescriptor
 
 const file_synod_v1_key_proto_rawDesc = "" +
 	"\n" +
-	"\x12synod/v1/key.proto\x12\bsynod.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"Q\n" +
+	"\x12synod/v1/key.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Q\n" +
 	"\rNamespaceRole\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\"\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x0e.synod.v1.RoleR\x04role\"\xd9\x01\n" +
@@ -632,13 +633,15 @@ const file_synod_v1_key_proto_rawDesc = "" +
 	"\vROLE_READER\x10\x01\x12\x0f\n" +
 	"\vROLE_WRITER\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x032\xa6\x02\n" +
+	"ROLE_ADMIN\x10\x032\xf0\x02\n" +
 	"\n" +
-	"KeyService\x12F\n" +
-	"\tCreateKey\x12\x1a.synod.v1.CreateKeyRequest\x1a\x1b.synod.v1.CreateKeyResponse\"\x00\x12F\n" +
-	"\bListKeys\x12\x19.synod.v1.ListKeysRequest\x1a\x1a.synod.v1.ListKeysResponse\"\x03\x90\x02\x01\x12F\n" +
-	"\tRevokeKey\x12\x1a.synod.v1.RevokeKeyRequest\x1a\x1b.synod.v1.RevokeKeyResponse\"\x00\x12@\n" +
-	"\x06WhoAmI\x12\x17.synod.v1.WhoAmIRequest\x1a\x18.synod.v1.WhoAmIResponse\"\x03\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"KeyService\x12Y\n" +
+	"\tCreateKey\x12\x1a.synod.v1.CreateKeyRequest\x1a\x1b.synod.v1.CreateKeyResponse\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/keys\x12V\n" +
+	"\bListKeys\x12\x19.synod.v1.ListKeysRequest\x1a\x1a.synod.v1.ListKeysResponse\"\x13\x82\xd3\xe4\x93\x02\n" +
+	"\x12\b/v1/keys\x90\x02\x01\x12[\n" +
+	"\tRevokeKey\x12\x1a.synod.v1.RevokeKeyRequest\x1a\x1b.synod.v1.RevokeKeyResponse\"\x15\x82\xd3\xe4\x93\x02\x0f*\r/v1/keys/{id}\x12R\n" +
+	"\x06WhoAmI\x12\x17.synod.v1.WhoAmIRequest\x1a\x18.synod.v1.WhoAmIResponse\"\x15\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/whoami\x90\x02\x01B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_key_proto_rawDescOnce sync.Once

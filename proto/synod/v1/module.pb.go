@@ -12,6 +12,7 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -514,7 +515,7 @@ var File_synod_v1_module_proto protoreflect.FileDescriptor
 
 const file_synod_v1_module_proto_rawDesc = "" +
 	"\n" +
-	"\x15synod/v1/module.proto\x12\bsynod.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x01\n" +
+	"\x15synod/v1/module.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x01\n" +
 	"\x06Module\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1d\n" +
 	"\n" +
@@ -542,12 +543,12 @@ const file_synod_v1_module_proto_rawDesc = "" +
 	"\x13DeleteModuleRequest\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"\x16\n" +
-	"\x14DeleteModuleResponse2\xcd\x02\n" +
-	"\rModuleService\x12O\n" +
-	"\fUploadModule\x12\x1d.synod.v1.UploadModuleRequest\x1a\x1e.synod.v1.UploadModuleResponse\"\x00\x12I\n" +
-	"\tGetModule\x12\x1a.synod.v1.GetModuleRequest\x1a\x1b.synod.v1.GetModuleResponse\"\x03\x90\x02\x01\x12O\n" +
-	"\vListModules\x12\x1c.synod.v1.ListModulesRequest\x1a\x1d.synod.v1.ListModulesResponse\"\x03\x90\x02\x01\x12O\n" +
-	"\fDeleteModule\x12\x1d.synod.v1.DeleteModuleRequest\x1a\x1e.synod.v1.DeleteModuleResponse\"\x00B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\x14DeleteModuleResponse2\xaa\x03\n" +
+	"\rModuleService\x12e\n" +
+	"\fUploadModule\x12\x1d.synod.v1.UploadModuleRequest\x1a\x1e.synod.v1.UploadModuleResponse\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/modules\x12c\n" +
+	"\tGetModule\x12\x1a.synod.v1.GetModuleRequest\x1a\x1b.synod.v1.GetModuleResponse\"\x1d\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/modules/{hash}\x90\x02\x01\x12b\n" +
+	"\vListModules\x12\x1c.synod.v1.ListModulesRequest\x1a\x1d.synod.v1.ListModulesResponse\"\x16\x82\xd3\xe4\x93\x02\r\x12\v/v1/modules\x90\x02\x01\x12i\n" +
+	"\fDeleteModule\x12\x1d.synod.v1.DeleteModuleRequest\x1a\x1e.synod.v1.DeleteModuleResponse\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/modules/{hash}B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_module_proto_rawDescOnce sync.Once

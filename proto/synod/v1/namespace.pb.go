@@ -7,6 +7,7 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -428,7 +429,7 @@ var File_synod_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_synod_v1_namespace_proto_rawDesc = "" +
 	"\n" +
-	"\x18synod/v1/namespace.proto\x12\bsynod.v1\"\xc2\x04\n" +
+	"\x18synod/v1/namespace.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\"\xc2\x04\n" +
 	"\x05Quota\x12\x1b\n" +
 	"\x06shards\x18\x01 \x01(\rH\x00R\x06shards\x88\x01\x01\x12&\n" +
 	"\fmodule_bytes\x18\x02 \x01(\x04H\x01R\vmoduleBytes\x88\x01\x01\x123\n" +
@@ -462,10 +463,10 @@ const file_synod_v1_namespace_proto_rawDesc = "" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12%\n" +
 	"\x05quota\x18\x02 \x01(\v2\x0f.synod.v1.QuotaR\x05quota\"9\n" +
 	"\x10SetQuotaResponse\x12%\n" +
-	"\x05quota\x18\x01 \x01(\v2\x0f.synod.v1.QuotaR\x05quota2\xab\x01\n" +
-	"\x10NamespaceService\x12R\n" +
-	"\fGetNamespace\x12\x1d.synod.v1.GetNamespaceRequest\x1a\x1e.synod.v1.GetNamespaceResponse\"\x03\x90\x02\x01\x12C\n" +
-	"\bSetQuota\x12\x19.synod.v1.SetQuotaRequest\x1a\x1a.synod.v1.SetQuotaResponse\"\x00B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"\x05quota\x18\x01 \x01(\v2\x0f.synod.v1.QuotaR\x05quota2\xfc\x01\n" +
+	"\x10NamespaceService\x12t\n" +
+	"\fGetNamespace\x12\x1d.synod.v1.GetNamespaceRequest\x1a\x1e.synod.v1.GetNamespaceResponse\"%\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/namespaces/{namespace}\x90\x02\x01\x12r\n" +
+	"\bSetQuota\x12\x19.synod.v1.SetQuotaRequest\x1a\x1a.synod.v1.SetQuotaResponse\"/\x82\xd3\xe4\x93\x02):\x05quota\x1a /v1/namespaces/{namespace}/quotaB1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_namespace_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package synodv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -915,7 +916,7 @@ var File_synod_v1_shard_proto protoreflect.FileDescriptor
 
 const file_synod_v1_shard_proto_rawDesc = "" +
 	"\n" +
-	"\x14synod/v1/shard.proto\x12\bsynod.v1\"\x93\x04\n" +
+	"\x14synod/v1/shard.proto\x12\bsynod.v1\x1a\x1cgoogle/api/annotations.proto\"\x93\x04\n" +
 	"\x05Shard\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\x12\x1f\n" +
@@ -980,15 +981,17 @@ const file_synod_v1_shard_proto_rawDesc = "" +
 	"replica_id\x18\x01 \x01(\x04R\treplicaId\x12\x17\n" +
 	"\ahost_id\x18\x02 \x01(\x04R\x06hostId\x12\x18\n" +
 	"\averdict\x18\x03 \x01(\tR\averdict\x12%\n" +
-	"\x0ediverged_index\x18\x04 \x01(\x04R\rdivergedIndex2\x8e\x03\n" +
-	"\fShardService\x12L\n" +
-	"\vCreateShard\x12\x1c.synod.v1.CreateShardRequest\x1a\x1d.synod.v1.CreateShardResponse\"\x00\x12F\n" +
-	"\bGetShard\x12\x19.synod.v1.GetShardRequest\x1a\x1a.synod.v1.GetShardResponse\"\x03\x90\x02\x01\x12L\n" +
+	"\x0ediverged_index\x18\x04 \x01(\x04R\rdivergedIndex2\x89\x04\n" +
+	"\fShardService\x12a\n" +
+	"\vCreateShard\x12\x1c.synod.v1.CreateShardRequest\x1a\x1d.synod.v1.CreateShardResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/shards\x12_\n" +
+	"\bGetShard\x12\x19.synod.v1.GetShardRequest\x1a\x1a.synod.v1.GetShardResponse\"\x1c\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/shards/{name}\x90\x02\x01\x12^\n" +
 	"\n" +
-	"ListShards\x12\x1b.synod.v1.ListShardsRequest\x1a\x1c.synod.v1.ListShardsResponse\"\x03\x90\x02\x01\x12L\n" +
-	"\vDeleteShard\x12\x1c.synod.v1.DeleteShardRequest\x1a\x1d.synod.v1.DeleteShardResponse\"\x00\x12L\n" +
+	"ListShards\x12\x1b.synod.v1.ListShardsRequest\x1a\x1c.synod.v1.ListShardsResponse\"\x15\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/shards\x90\x02\x01\x12e\n" +
+	"\vDeleteShard\x12\x1c.synod.v1.DeleteShardRequest\x1a\x1d.synod.v1.DeleteShardResponse\"\x19\x82\xd3\xe4\x93\x02\x13*\x11/v1/shards/{name}\x12n\n" +
 	"\n" +
-	"CheckShard\x12\x1b.synod.v1.CheckShardRequest\x1a\x1c.synod.v1.CheckShardResponse\"\x03\x90\x02\x02B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
+	"CheckShard\x12\x1b.synod.v1.CheckShardRequest\x1a\x1c.synod.v1.CheckShardResponse\"%\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/shards/{name}:check\x90\x02\x02B1Z/github.com/synodhq/synod/proto/synod/v1;synodv1b\x06proto3"
 
 var (
 	file_synod_v1_shard_proto_rawDescOnce sync.Once

@@ -40,6 +40,10 @@ const (
 	DataServiceProposeBatchProcedure = "/synod.v1.DataService/ProposeBatch"
 	// DataServiceQueryProcedure is the fully-qualified name of the DataService's Query RPC.
 	DataServiceQueryProcedure = "/synod.v1.DataService/Query"
+	// DataServiceProposeRawProcedure is the fully-qualified name of the DataService's ProposeRaw RPC.
+	DataServiceProposeRawProcedure = "/synod.v1.DataService/ProposeRaw"
+	// DataServiceQueryRawProcedure is the fully-qualified name of the DataService's QueryRaw RPC.
+	DataServiceQueryRawProcedure = "/synod.v1.DataService/QueryRaw"
 )
 
 // DataServiceClient is a client for the synod.v1.DataService service.
@@ -69,6 +73,19 @@ type DataServiceClient interface {
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
+	// ProposeRaw is Propose for plain HTTP clients (curl, webhooks, a
+	// browser's fetch): POST /v1/shards/{shard}:propose takes the command as
+	// the request body, of any content type, and answers with the module's
+	// result as the response body; the Synod-Index, Synod-Fuel-Used and
+	// Synod-Replayed response headers carry the rest (docs/api.md). RPC
+	// clients call Propose instead.
+	ProposeRaw(context.Context, *connect.Request[v1.ProposeRawRequest]) (*connect.Response[v1.ProposeRawResponse], error)
+	// QueryRaw is Query for plain HTTP clients: POST
+	// /v1/shards/{shard}:query takes the query as the request body, and GET
+	// /v1/shards/{shard}:query?text=... as text in the URL; either answers
+	// with the module's result as the response body, and the Synod-Index and
+	// Synod-Fuel-Used headers. RPC clients call Query instead.
+	QueryRaw(context.Context, *connect.Request[v1.QueryRawRequest]) (*connect.Response[v1.QueryRawResponse], error)
 }
 
 // NewDataServiceClient constructs a client for the synod.v1.DataService service. By default, it
@@ -101,6 +118,19 @@ func NewDataServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		proposeRaw: connect.NewClient[v1.ProposeRawRequest, v1.ProposeRawResponse](
+			httpClient,
+			baseURL+DataServiceProposeRawProcedure,
+			connect.WithSchema(dataServiceMethods.ByName("ProposeRaw")),
+			connect.WithClientOptions(opts...),
+		),
+		queryRaw: connect.NewClient[v1.QueryRawRequest, v1.QueryRawResponse](
+			httpClient,
+			baseURL+DataServiceQueryRawProcedure,
+			connect.WithSchema(dataServiceMethods.ByName("QueryRaw")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -109,6 +139,8 @@ type dataServiceClient struct {
 	propose      *connect.Client[v1.ProposeRequest, v1.ProposeResponse]
 	proposeBatch *connect.Client[v1.ProposeBatchRequest, v1.ProposeBatchResponse]
 	query        *connect.Client[v1.QueryRequest, v1.QueryResponse]
+	proposeRaw   *connect.Client[v1.ProposeRawRequest, v1.ProposeRawResponse]
+	queryRaw     *connect.Client[v1.QueryRawRequest, v1.QueryRawResponse]
 }
 
 // Propose calls synod.v1.DataService.Propose.
@@ -124,6 +156,16 @@ func (c *dataServiceClient) ProposeBatch(ctx context.Context, req *connect.Reque
 // Query calls synod.v1.DataService.Query.
 func (c *dataServiceClient) Query(ctx context.Context, req *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {
 	return c.query.CallUnary(ctx, req)
+}
+
+// ProposeRaw calls synod.v1.DataService.ProposeRaw.
+func (c *dataServiceClient) ProposeRaw(ctx context.Context, req *connect.Request[v1.ProposeRawRequest]) (*connect.Response[v1.ProposeRawResponse], error) {
+	return c.proposeRaw.CallUnary(ctx, req)
+}
+
+// QueryRaw calls synod.v1.DataService.QueryRaw.
+func (c *dataServiceClient) QueryRaw(ctx context.Context, req *connect.Request[v1.QueryRawRequest]) (*connect.Response[v1.QueryRawResponse], error) {
+	return c.queryRaw.CallUnary(ctx, req)
 }
 
 // DataServiceHandler is an implementation of the synod.v1.DataService service.
@@ -153,6 +195,19 @@ type DataServiceHandler interface {
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
+	// ProposeRaw is Propose for plain HTTP clients (curl, webhooks, a
+	// browser's fetch): POST /v1/shards/{shard}:propose takes the command as
+	// the request body, of any content type, and answers with the module's
+	// result as the response body; the Synod-Index, Synod-Fuel-Used and
+	// Synod-Replayed response headers carry the rest (docs/api.md). RPC
+	// clients call Propose instead.
+	ProposeRaw(context.Context, *connect.Request[v1.ProposeRawRequest]) (*connect.Response[v1.ProposeRawResponse], error)
+	// QueryRaw is Query for plain HTTP clients: POST
+	// /v1/shards/{shard}:query takes the query as the request body, and GET
+	// /v1/shards/{shard}:query?text=... as text in the URL; either answers
+	// with the module's result as the response body, and the Synod-Index and
+	// Synod-Fuel-Used headers. RPC clients call Query instead.
+	QueryRaw(context.Context, *connect.Request[v1.QueryRawRequest]) (*connect.Response[v1.QueryRawResponse], error)
 }
 
 // NewDataServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -181,6 +236,19 @@ func NewDataServiceHandler(svc DataServiceHandler, opts ...connect.HandlerOption
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	dataServiceProposeRawHandler := connect.NewUnaryHandler(
+		DataServiceProposeRawProcedure,
+		svc.ProposeRaw,
+		connect.WithSchema(dataServiceMethods.ByName("ProposeRaw")),
+		connect.WithHandlerOptions(opts...),
+	)
+	dataServiceQueryRawHandler := connect.NewUnaryHandler(
+		DataServiceQueryRawProcedure,
+		svc.QueryRaw,
+		connect.WithSchema(dataServiceMethods.ByName("QueryRaw")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/synod.v1.DataService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DataServiceProposeProcedure:
@@ -189,6 +257,10 @@ func NewDataServiceHandler(svc DataServiceHandler, opts ...connect.HandlerOption
 			dataServiceProposeBatchHandler.ServeHTTP(w, r)
 		case DataServiceQueryProcedure:
 			dataServiceQueryHandler.ServeHTTP(w, r)
+		case DataServiceProposeRawProcedure:
+			dataServiceProposeRawHandler.ServeHTTP(w, r)
+		case DataServiceQueryRawProcedure:
+			dataServiceQueryRawHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -208,4 +280,12 @@ func (UnimplementedDataServiceHandler) ProposeBatch(context.Context, *connect.Re
 
 func (UnimplementedDataServiceHandler) Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.DataService.Query is not implemented"))
+}
+
+func (UnimplementedDataServiceHandler) ProposeRaw(context.Context, *connect.Request[v1.ProposeRawRequest]) (*connect.Response[v1.ProposeRawResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.DataService.ProposeRaw is not implemented"))
+}
+
+func (UnimplementedDataServiceHandler) QueryRaw(context.Context, *connect.Request[v1.QueryRawRequest]) (*connect.Response[v1.QueryRawResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.v1.DataService.QueryRaw is not implemented"))
 }
