@@ -163,8 +163,16 @@ func checkAcked(t *testing.T, data synodv1connect.DataServiceClient, shard strin
 // register. It returns the shards' ids.
 func createKVShards(t *testing.T, hc *http.Client, gateway string, n int, name func(int) string) []uint64 {
 	t.Helper()
+	return createShards(t, hc, gateway, testwasm.Build(t, testwasm.KV), n, name)
+}
+
+// createShards uploads a module through a gateway and creates n shards of
+// it with 3 replicas, named by name, retrying while the hosts register. It
+// returns the shards' ids.
+func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, n int, name func(int) string) []uint64 {
+	t.Helper()
 	up, err := synodv1connect.NewModuleServiceClient(hc, gateway).UploadModule(t.Context(),
-		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(t, testwasm.KV)}))
+		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: wasm}))
 	if err != nil {
 		t.Fatalf("upload: %v", err)
 	}

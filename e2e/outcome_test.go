@@ -52,12 +52,21 @@ func testProposeFailureSaysApplied(t *testing.T, network bool) {
 // Propose says; it fails the test if the error has none.
 func proposeApplied(tb testing.TB, ce *connect.Error) synodv1.Applied {
 	tb.Helper()
+	pf, ok := errorDetail[*synodv1.ProposeFailure](ce)
+	if !ok {
+		tb.Fatalf("error %v has no ProposeFailure detail", ce)
+	}
+	return pf.GetApplied()
+}
+
+// errorDetail returns the first detail of type T of a Connect error.
+func errorDetail[T any](ce *connect.Error) (T, bool) {
 	for _, d := range ce.Details() {
 		v, err := d.Value()
-		if pf, ok := v.(*synodv1.ProposeFailure); err == nil && ok {
-			return pf.GetApplied()
+		if t, ok := v.(T); err == nil && ok {
+			return t, true
 		}
 	}
-	tb.Fatalf("error %v has no ProposeFailure detail", ce)
-	return 0
+	var zero T
+	return zero, false
 }

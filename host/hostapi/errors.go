@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 
 	"connectrpc.com/connect"
 
@@ -61,6 +62,11 @@ func decodeError(err error) error {
 		if he, ok := v.(*hostv1.HostError); derr == nil && ok {
 			return outcome.WithFuel(fromDetail(he), he.GetFuel())
 		}
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		// connect-go calls these canceled, as a server whose client went
+		// away would: here the host went away, perhaps after applying.
+		return outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "connection to host lost: %w", err)
 	}
 	switch ce.Code() {
 	case connect.CodeDeadlineExceeded:

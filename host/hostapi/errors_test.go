@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -86,5 +88,29 @@ func TestTransportFailures(t *testing.T) {
 	reset := connect.NewError(connect.CodeUnavailable, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset")})
 	if got := decodeError(reset); outcome.KindOf(got) != outcome.Unavailable || outcome.AppliedOf(got) != outcome.AppliedUnknown {
 		t.Fatalf("a reset connection decoded as %v (%v, %v): want unavailable, maybe applied", got, outcome.KindOf(got), outcome.AppliedOf(got))
+	}
+}
+
+// TestHostResetsConnection checks that a host that resets the connection
+// during a call, as one that is killed does, fails the call as a host that
+// went away, whose command may have been applied: connect-go calls a
+// reset "canceled", as if the caller had given up, which nobody retries.
+func TestHostResetsConnection(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		if err := conn.(*net.TCPConn).SetLinger(0); err != nil { // close with a reset
+			t.Errorf("set linger: %v", err)
+		}
+		conn.Close()
+	}))
+	defer srv.Close()
+	_, err := NewClient(1, srv.URL, srv.Client()).Propose(t.Context(), 1, host.Command{Payload: []byte("cmd")})
+	if outcome.KindOf(err) != outcome.Unavailable || outcome.AppliedOf(err) != outcome.AppliedUnknown {
+		t.Fatalf("a reset connection failed the call with %v (%v, %v): want unavailable, maybe applied", err, outcome.KindOf(err), outcome.AppliedOf(err))
 	}
 }
