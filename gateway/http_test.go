@@ -165,6 +165,7 @@ func TestHTTP(t *testing.T) {
 	f := startHTTPFixture(t)
 	t.Run("rest", func(t *testing.T) { testREST(t, f) })
 	t.Run("raw", func(t *testing.T) { testRaw(t, f) })
+	t.Run("batch", func(t *testing.T) { testBatch(t, f) })
 	t.Run("connect get", func(t *testing.T) { testConnectGet(t, f) })
 	t.Run("cors", func(t *testing.T) { testCORS(t, f) })
 	t.Run("reflection", func(t *testing.T) { testReflection(t, f) })
@@ -287,6 +288,62 @@ func testRaw(t *testing.T, f *httpFixture) {
 			t.Fatalf("failed propose = %d %s, want 400, failed_precondition, details %v", res.StatusCode, body, want)
 		}
 	})
+}
+
+// testBatch sends batches through the REST route of ProposeBatch: each
+// command's outcome is in the JSON body, the batch's index and fuel in
+// the headers too.
+func testBatch(t *testing.T, f *httpFixture) {
+	type batchResponse struct {
+		Results []struct {
+			Result   string
+			FuelUsed string
+			Index    string
+			Error    *struct {
+				Code             string
+				Applied          string
+				ApplicationError *struct{ Code int }
+			}
+		}
+		Index    string
+		FuelUsed string
+	}
+	put := `{"command":"` + b64(`{"op":"put","key":"batch","value":"1"}`) + `","idempotencyKey":"batch-put-`
+	mismatch := `{"command":"` + b64(`{"op":"cas","key":"batch","expect":"9","value":"2"}`) + `"}`
+	tests := []struct {
+		name   string
+		atomic bool
+		want   []string // each command's error code, "" for success
+	}{
+		{name: "independent", want: []string{"", "failed_precondition"}},
+		// The put is rolled back with the batch.
+		{name: "atomic", atomic: true, want: []string{"failed_precondition", "failed_precondition"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"commands":[` + put + tt.name + `"},` + mismatch + `],"atomic":` + strconv.FormatBool(tt.atomic) + `}`
+			res, b := f.call(t, "POST", "/v1/shards/kv1:proposeBatch", body, http.Header{"Content-Type": {"application/json"}})
+			var out batchResponse
+			if err := json.Unmarshal(b, &out); err != nil || res.StatusCode != 200 || len(out.Results) != len(tt.want) {
+				t.Fatalf("batch = %d %s (%v)", res.StatusCode, b, err)
+			}
+			if res.Header.Get("Synod-Index") != out.Index || res.Header.Get("Synod-Fuel-Used") != out.FuelUsed || out.FuelUsed == "0" {
+				t.Errorf("headers %v, body's index %s and fuel %s", res.Header, out.Index, out.FuelUsed)
+			}
+			for i, r := range out.Results {
+				code := ""
+				if r.Error != nil {
+					code = r.Error.Code
+				}
+				if code != tt.want[i] {
+					t.Errorf("command %d: %s, want error %q", i, b, tt.want[i])
+				}
+			}
+			if e := out.Results[1].Error; e == nil || e.Applied != "APPLIED_YES" || e.ApplicationError == nil || e.ApplicationError.Code != 409 {
+				t.Errorf("the cas mismatch: %s, want applied, with application error 409", b)
+			}
+		})
+	}
 }
 
 func testConnectGet(t *testing.T, f *httpFixture) {

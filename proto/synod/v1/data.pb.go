@@ -1305,10 +1305,10 @@ const file_synod_v1_data_proto_rawDesc = "" +
 	"\n" +
 	"APPLIED_NO\x10\x01\x12\x13\n" +
 	"\x0fAPPLIED_UNKNOWN\x10\x02\x12\x0f\n" +
-	"\vAPPLIED_YES\x10\x032\xf9\x03\n" +
+	"\vAPPLIED_YES\x10\x032\xa3\x04\n" +
 	"\vDataService\x12@\n" +
-	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12O\n" +
-	"\fProposeBatch\x12\x1d.synod.v1.ProposeBatchRequest\x1a\x1e.synod.v1.ProposeBatchResponse\"\x00\x12=\n" +
+	"\aPropose\x12\x18.synod.v1.ProposeRequest\x1a\x19.synod.v1.ProposeResponse\"\x00\x12y\n" +
+	"\fProposeBatch\x12\x1d.synod.v1.ProposeBatchRequest\x1a\x1e.synod.v1.ProposeBatchResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/shards/{shard}:proposeBatch\x12=\n" +
 	"\x05Query\x12\x16.synod.v1.QueryRequest\x1a\x17.synod.v1.QueryResponse\"\x03\x90\x02\x01\x12|\n" +
 	"\n" +
 	"ProposeRaw\x12\x1b.synod.v1.ProposeRawRequest\x1a\x1c.synod.v1.ProposeRawResponse\"3\x82\xd3\xe4\x93\x02-:\acommandb\x06result\"\x1a/v1/shards/{shard}:propose\x12\x99\x01\n" +

@@ -68,7 +68,8 @@ type DataServiceClient interface {
 	// limits and idempotency key. A failure of the call itself (the batch's
 	// outcome unknown, no leader) is the call's error, with a ProposeFailure
 	// detail, as for Propose; the gateway retries a batch whose commands all
-	// have keys whatever became of it.
+	// have keys whatever became of it. Over REST, POST
+	// /v1/shards/{shard}:proposeBatch takes the request as JSON.
 	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
@@ -190,7 +191,8 @@ type DataServiceHandler interface {
 	// limits and idempotency key. A failure of the call itself (the batch's
 	// outcome unknown, no leader) is the call's error, with a ProposeFailure
 	// detail, as for Propose; the gateway retries a batch whose commands all
-	// have keys whatever became of it.
+	// have keys whatever became of it. Over REST, POST
+	// /v1/shards/{shard}:proposeBatch takes the request as JSON.
 	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query against the shard's state at the requested
 	// consistency. Queries also work as Connect GET requests.
