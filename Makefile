@@ -4,7 +4,9 @@ SHELL := /usr/bin/env bash
 
 GO ?= go
 BUF := $(GO) tool -modfile=tools/go.mod buf
-EXAMPLES := $(notdir $(wildcard examples/*))
+# The example state machines: the directories of examples/ with a Go main
+# package (examples/browser is a web page).
+EXAMPLES := $(notdir $(patsubst %/main.go,%,$(wildcard examples/*/main.go)))
 
 .PHONY: help
 help: ## Show this help
@@ -62,7 +64,7 @@ checkgenerate: ## Fail if generated code differs from what proto/ generates
 	done
 
 .PHONY: examples
-examples: ## Build every example module to examples/<name>/<name>.wasm
+examples: ## Build every example state machine to examples/<name>/<name>.wasm
 	@for e in $(EXAMPLES); do \
 		echo "building examples/$$e/$$e.wasm"; \
 		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o examples/$$e/$$e.wasm ./examples/$$e || exit 1; \

@@ -51,7 +51,7 @@ func TestBankUnderLeaderKills(t *testing.T) {
 	pc := startProcessCluster(t, 3)
 	gw, gw2 := pc.gateway(t), pc.gateway(t)
 	hc := pc.client(t)
-	createShards(t, hc, gw.addr, testwasm.Build(t, bankGuest), 1, func(int) string { return bankShard })
+	createShards(t, hc, gw.addr, testwasm.Build(t, bankGuest), 3, 1, func(int) string { return bankShard })
 	shard, err := synodv1connect.NewShardServiceClient(hc, gw.addr).GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: bankShard}))
 	if err != nil {
 		t.Fatalf("get shard: %v", err)

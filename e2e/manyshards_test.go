@@ -163,13 +163,13 @@ func checkAcked(t *testing.T, data synodv1connect.DataServiceClient, shard strin
 // register. It returns the shards' ids.
 func createKVShards(t *testing.T, hc *http.Client, gateway string, n int, name func(int) string) []uint64 {
 	t.Helper()
-	return createShards(t, hc, gateway, testwasm.Build(t, testwasm.KV), n, name)
+	return createShards(t, hc, gateway, testwasm.Build(t, testwasm.KV), 3, n, name)
 }
 
 // createShards uploads a module through a gateway and creates n shards of
-// it with 3 replicas, named by name, retrying while the hosts register. It
-// returns the shards' ids.
-func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, n int, name func(int) string) []uint64 {
+// it with the given number of replicas, named by name, retrying while the
+// hosts register. It returns the shards' ids.
+func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, replicas uint32, n int, name func(int) string) []uint64 {
 	t.Helper()
 	up, err := synodv1connect.NewModuleServiceClient(hc, gateway).UploadModule(t.Context(),
 		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: wasm}))
@@ -181,7 +181,7 @@ func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, n 
 	for i := range n {
 		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
 			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
-				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: 3,
+				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: replicas,
 			}))
 			if err == nil {
 				ids[i] = res.Msg.GetShard().GetId()
