@@ -70,10 +70,10 @@ func TestBrowserExample(t *testing.T) {
 
 	page := httptest.NewServer(http.FileServer(http.Dir(browserExample)))
 	t.Cleanup(page.Close)
-	if html := get(t, page.URL+"/"); !strings.Contains(html, `from "./synod.js"`) {
+	if html := fetchPage(t, page.URL+"/"); !strings.Contains(html, `from "./synod.js"`) {
 		t.Fatalf("the page does not import ./synod.js:\n%s", html)
 	}
-	get(t, page.URL+"/synod.js")
+	fetchPage(t, page.URL+"/synod.js")
 
 	shard := p.addr + "/v1/shards/web"
 	for _, pf := range []struct{ method, url, headers string }{
@@ -178,8 +178,8 @@ func positive(s string) bool {
 	return err == nil && n > 0
 }
 
-// get fetches url, fails unless the answer is 200 OK, and returns its body.
-func get(t *testing.T, url string) string {
+// fetchPage fetches url, fails unless the answer is 200 OK, and returns its body.
+func fetchPage(t *testing.T, url string) string {
 	t.Helper()
 	res, err := http.Get(url)
 	if err != nil {
