@@ -17,6 +17,7 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
@@ -272,8 +273,11 @@ func TestRestartCatchesUpBySnapshot(t *testing.T) {
 	}
 }
 
+// waitFor waits until cond is true, for at most d scaled to the machine
+// (testtime.Scaled), checking every 10 ms.
 func waitFor(tb testing.TB, d time.Duration, cond func() bool) {
 	tb.Helper()
+	d = testtime.Scaled(d)
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
