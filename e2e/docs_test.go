@@ -35,6 +35,7 @@ import (
 //     the line and the command.
 //
 // The test stands in for a few commands (docCommandsProvided): `make
+// test` and `make check` are not run (the test is part of them); `make
 // dev` is the test's own `synod dev` process, whose address
 // (SYNOD_ADDR, and 127.0.0.1:7070 in a command) and data directory
 // (.synod) the commands get; `./synod` is the binary the e2e tests build.
@@ -44,6 +45,7 @@ import (
 var docCommandsProvided = map[string]string{
 	"make dev":                      "the test's synod dev process",
 	"make test":                     "the suite this test is part of",
+	"make check":                    "a subset of make test, which runs this test",
 	"go build -o synod ./cmd/synod": "./synod, the binary the e2e tests build",
 }
 
