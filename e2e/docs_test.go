@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -329,4 +330,54 @@ func TestDocs(t *testing.T) {
 		r := strings.NewReplacer("127.0.0.1:7070", listen, "https://synod.example.com:7070", dev.addr, "/var/lib/synod", dataDir)
 		runDoc(t, root, "docs/operations.md", startDocShell(t, work, env), r)
 	})
+}
+
+// TestDocConvention checks the parsing of the docs' convention on small
+// documents, so that a block TestDocs skips is skipped for the stated
+// reason and not by accident.
+func TestDocConvention(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		doc     string
+		want    []docBlock
+		wantErr string
+	}{
+		{
+			name: "commands, continuations and expected output",
+			doc:  "```sh\n# a comment\na x   # → one\nb \\\n  c\n# → two\n# → three\n```\n```go\nnot run\n```\n",
+			want: []docBlock{{line: 1, cmds: []docCommand{
+				{line: 3, text: "a x", want: []string{"one"}},
+				{line: 4, text: "b \\\n  c", want: []string{"two", "three"}},
+			}}},
+		},
+		{
+			name: "no-run with a reason",
+			doc:  "```sh\n# no-run: needs a machine\nx\n```\n",
+			want: []docBlock{{line: 1, noRun: "needs a machine", cmds: []docCommand{{line: 3, text: "x"}}}},
+		},
+		{name: "no-run without a reason", doc: "```sh\n# no-run:\nx\n```\n", wantErr: "gives no reason"},
+		{name: "unclosed block", doc: "```sh\nx\n", wantErr: "not closed"},
+		{name: "expected output first", doc: "```sh\n# → x\n```\n", wantErr: "before any command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseDocBlocks(tt.doc)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parse = %v, want an error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("parse = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	if _, ok := matchOutput("HTTP/1.1 200 OK\nSynod-Index: 7\n\n{\"ok\":true}", []string{"HTTP/1.1 200 OK", "Synod-Index: …", "{\"ok\":true}"}); !ok {
+		t.Error("matchOutput missed lines in order")
+	}
+	if missing, ok := matchOutput("b\na", []string{"a", "b"}); ok || missing != "b" {
+		t.Errorf("matchOutput of lines out of order = %q, %v; want b missing", missing, ok)
+	}
 }
