@@ -21,6 +21,14 @@ RAFT_PORTS ?=
 dev: ## Run a three-host cluster and the gateway in one process (synod dev); LISTEN=ADDR DATA_DIR=DIR RAFT_PORTS=FROM-TO
 	$(GO) run ./cmd/synod dev $(if $(LISTEN),--listen $(LISTEN)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(RAFT_PORTS),--raft-ports $(RAFT_PORTS))
 
+# The packages make check tests: all but e2e, whose real clusters and
+# processes take minutes (make test runs them).
+CHECK_PACKAGES = $(shell $(GO) list ./... | grep -v '/e2e$$')
+
+.PHONY: check
+check: checkgenerate lint ## The fast subset to run before each commit: lint, checkgenerate and go test -short of all but e2e
+	$(GO) test -short -count=1 $(CHECK_PACKAGES)
+
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m ./...

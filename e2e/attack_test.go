@@ -28,6 +28,7 @@ import (
 
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testtime"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -179,7 +180,7 @@ func (a *attacked) mustServe(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: access.Bearer(a.token, &http.Transport{DisableKeepAlives: true})}
 	modules := synodv1connect.NewModuleServiceClient(client, a.addr)
 	var err error
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testtime.Scaled(60 * time.Second))
 	for {
 		if err = a.serveOnce(client, modules); err == nil {
 			return

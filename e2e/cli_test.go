@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -117,8 +118,8 @@ func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
 	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = p.wait() })
 	select {
 	case p.addr = <-ready:
-	case <-time.After(60 * time.Second):
-		tb.Fatalf("%s did not print %q within 60 s", strings.Join(cmd.Args, " "), marker)
+	case <-time.After(testtime.Scaled(60 * time.Second)):
+		tb.Fatalf("%s did not print %q within %v", strings.Join(cmd.Args, " "), marker, testtime.Scaled(60*time.Second))
 	}
 	return p
 }
@@ -152,8 +153,8 @@ func (p *devProcess) stop(tb testing.TB) {
 		if err != nil {
 			tb.Fatalf("synod dev exited with %v", err)
 		}
-	case <-time.After(30 * time.Second):
-		tb.Fatal("synod dev did not exit within 30 s of SIGINT")
+	case <-time.After(testtime.Scaled(30 * time.Second)):
+		tb.Fatalf("synod dev did not exit within %v of SIGINT", testtime.Scaled(30*time.Second))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
@@ -183,14 +184,15 @@ func testLeaderFailover(t *testing.T, network bool) {
 	}
 	// Writes must flow again: wait for a successful write that started
 	// after the stop, then let the writers run a little longer.
-	deadline := time.Now().Add(10 * time.Second)
+	wait := testtime.Scaled(10 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		_, err := c.propose(ctx, "fo", kvCmd{Op: "put", Key: "probe", Value: "x"})
 		if err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no write succeeded within 10 s of stopping the leader: %v", err)
+			t.Fatalf("no write succeeded within %v of stopping the leader: %v", wait, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -239,7 +241,7 @@ func TestRestartCatchesUpBySnapshot(t *testing.T) {
 		last = c.mustPropose(t, "snap", kvCmd{Op: "put", Key: fmt.Sprintf("k%03d", i), Value: fmt.Sprint(i)}).GetIndex()
 	}
 	// Wait for the leader to compact its log past where the follower stopped.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(testtime.Scaled(20 * time.Second))
 	for {
 		first, _, err := c.Host(c.leaderIndex(t, s)).LogRange(s.GetId())
 		if err != nil {
@@ -272,8 +274,11 @@ func TestRestartCatchesUpBySnapshot(t *testing.T) {
 	}
 }
 
+// waitFor waits until cond is true, for at most d scaled to the machine
+// (testtime.Scaled), checking every 10 ms.
 func waitFor(tb testing.TB, d time.Duration, cond func() bool) {
 	tb.Helper()
+	d = testtime.Scaled(d)
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -341,7 +346,7 @@ func TestShardDeletedWhileHostDown(t *testing.T) {
 	}
 	mark := filepath.Join(dir, "host-3", "replicas", fmt.Sprintf("%d-%d", s.GetId(), replica))
 	// The put needs only two replicas: host 3 may still be starting its.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testtime.Scaled(10 * time.Second))
 	for _, err := os.Stat(mark); err != nil; _, err = os.Stat(mark) {
 		if time.Now().After(deadline) {
 			t.Fatalf("host 3 keeps no record of its replica: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/testtime"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -97,7 +98,7 @@ func TestRemovedHostExits(t *testing.T) {
 		if err != nil {
 			t.Errorf("the removed host exited with %v, want status 0", err)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(testtime.Scaled(60 * time.Second)):
 		t.Fatalf("the removed host still runs 60 s after its removal; its log:\n%s", log)
 	}
 	if !strings.Contains(log.String(), "this host was removed from the cluster") {
@@ -113,7 +114,7 @@ func TestRemovedHostExits(t *testing.T) {
 		if err != nil || !strings.Contains(log.String(), "this host was removed from the cluster") {
 			t.Errorf("a removed host started again ended with %v; its log:\n%s", err, log)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(testtime.Scaled(60 * time.Second)):
 		t.Fatalf("a removed host started again still runs after 60 s; its log:\n%s", log)
 	}
 }

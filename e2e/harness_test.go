@@ -15,6 +15,7 @@ import (
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/outcome"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -75,10 +76,14 @@ func forEachTransport(t *testing.T, test func(t *testing.T, network bool)) {
 	}
 }
 
-// kvShard uploads the kv example and creates a shard of it.
+// kvShard uploads the kv example and creates a shard of it. The upload
+// has a deadline scaled to the machine (testtime.Scaled), not the
+// gateway's 2 minutes for an upload without one: compiling a module takes
+// far longer under the race detector on a loaded machine.
 func (c *cluster) kvShard(tb testing.TB, name string, replicas uint32) *synodv1.Shard {
 	tb.Helper()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(2*time.Minute))
+	defer cancel()
 	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(tb, testwasm.KV)}))
 	if err != nil {
 		tb.Fatalf("upload kv: %v", err)
@@ -187,7 +192,7 @@ func tryLocalList(tb testing.TB, h *host.Host, shardID uint64) (items []kvItem, 
 // applied index.
 func (c *cluster) waitApplied(tb testing.TB, shardID, index uint64) {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(testtime.Scaled(20 * time.Second))
 	for i := 0; i < 3; i++ {
 		h := c.Host(i)
 		if h == nil {
@@ -210,7 +215,7 @@ func (c *cluster) waitApplied(tb testing.TB, shardID, index uint64) {
 // leaderIndex returns the cluster index of the host that leads a shard.
 func (c *cluster) leaderIndex(tb testing.TB, s *synodv1.Shard) int {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testtime.Scaled(10 * time.Second))
 	for time.Now().Before(deadline) {
 		for i := 0; i < 3; i++ {
 			h := c.Host(i)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -171,7 +172,9 @@ func createKVShards(t *testing.T, hc *http.Client, gateway string, n int, name f
 // hosts register. It returns the shards' ids.
 func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, replicas uint32, n int, name func(int) string) []uint64 {
 	t.Helper()
-	up, err := synodv1connect.NewModuleServiceClient(hc, gateway).UploadModule(t.Context(),
+	ctx, cancel := context.WithTimeout(t.Context(), testtime.Scaled(2*time.Minute)) // see kvShard
+	defer cancel()
+	up, err := synodv1connect.NewModuleServiceClient(hc, gateway).UploadModule(ctx,
 		connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: wasm}))
 	if err != nil {
 		t.Fatalf("upload: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testtime"
 )
 
 // TestTLSProcesses makes a development CA with `synod certs`, and runs a
@@ -107,7 +108,7 @@ func runUntil(t *testing.T, marker string, args ...string) (stderr string, start
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
-	deadline := time.After(60 * time.Second)
+	deadline := time.After(testtime.Scaled(60 * time.Second))
 	for {
 		mu.Lock()
 		started, stderr = strings.Contains(out.String(), marker), errb.String()
@@ -121,7 +122,7 @@ func runUntil(t *testing.T, marker string, args ...string) (stderr string, start
 			defer mu.Unlock()
 			return errb.String(), strings.Contains(out.String(), marker)
 		case <-deadline:
-			t.Fatalf("synod %s neither served nor exited within 60 s", args[0])
+			t.Fatalf("synod %s neither served nor exited within %v", args[0], testtime.Scaled(60*time.Second))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -79,10 +79,12 @@ func TestRemoveDeadHost(t *testing.T) {
 	if connectCode(t, err) != connect.CodeFailedPrecondition {
 		t.Fatalf("removing a host that is still alive (by its last heartbeat): %v, want failed_precondition", err)
 	}
-	time.Sleep(meta.LivenessTimeout)
-	if _, err := ops.RemoveHost(t.Context(), connect.NewRequest(&synodv1.RemoveHostRequest{Host: name})); err != nil {
-		t.Fatalf("remove dead host: %v", err)
-	}
+	// Refused until the catalogue sees the host dead, LivenessTimeout
+	// after its last heartbeat.
+	waitFor(t, 2*meta.LivenessTimeout, func() bool {
+		_, err := ops.RemoveHost(t.Context(), connect.NewRequest(&synodv1.RemoveHostRequest{Host: name}))
+		return err == nil
+	})
 	waitFor(t, 20*time.Second, func() bool {
 		h := c.Host(int(spare - 1))
 		if !statusOf(h, s.GetId()).HasReplica {

@@ -34,6 +34,9 @@ func (l hostList) Hosts() []gateway.Host { return l }
 // internal API client whose address accepts connections and never answers,
 // as a hung process or a partition would.
 func TestDeadHostCostsOneWait(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (starts four hosts and waits out a hung one): make test runs it")
+	}
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	c, err := dev.Start(t.Context(), dev.Config{
 		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 4, Logger: discard,

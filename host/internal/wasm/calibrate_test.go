@@ -333,6 +333,9 @@ func BenchmarkFuelBound(b *testing.B) {
 // default budget, and a single random_get of 64 MiB costs at least 2
 // fuel a byte.
 func TestFuelBoundsWorstCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (runs every worst case to the default budget): make test runs it")
+	}
 	t.Parallel()
 	rt := newRuntime(t, wasm.Config{})
 	for _, c := range worstCases() {

@@ -45,6 +45,9 @@ func fixed(m []byte) func(*testing.T) []byte { return func(*testing.T) []byte { 
 // or its call ends the same way on all three (the same output or error,
 // the same fuel); and every runtime serves a well-behaved call afterwards.
 func TestAdversarialCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (runs each module of the corpus on three runtimes): make test runs it")
+	}
 	t.Parallel()
 	wasiImport := func(fn string) []byte {
 		return guestModule([]wimport{{"wasi_snapshot_preview1", fn, []byte{tI32}, []byte{tI32}}}, nil, nil).bytes()

@@ -104,6 +104,9 @@ func (inst *instance) call(tb testing.TB, budget uint64, name string, args ...ui
 // that two runtimes count the same fuel, that fuel grows with the work,
 // and that a budget too small ends the call with the fuel gauge negative.
 func TestCompute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (compiles a Go guest three times): make test runs it")
+	}
 	t.Parallel()
 	bin := testwasm.Build(t, compute)
 	plain := instantiate(t, bin, false)
@@ -303,6 +306,9 @@ func BenchmarkCompute(b *testing.B) {
 // that where it yields changes neither its result nor the fuel it uses,
 // and that the host can stop it at a yield.
 func TestYield(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (compiles a Go guest twice): make test runs it")
+	}
 	t.Parallel()
 	bin := testwasm.Build(t, compute)
 	often, rarely := instantiate(t, bin, true), instantiate(t, bin, true)
@@ -332,6 +338,9 @@ func TestYield(t *testing.T) {
 // section), that the functions still call one another and are exported as
 // before once the yield import has moved them up one index.
 func TestRenumbered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long (compiles a Go guest twice): make test runs it")
+	}
 	t.Parallel()
 	bin := testwasm.Build(t, compute)
 	inst := instantiate(t, bin, true)
