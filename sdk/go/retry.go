@@ -2,6 +2,8 @@ package synod
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -62,6 +64,10 @@ func retryable(e *Error, repeatable bool) bool {
 		// its context is live, and each may pass.
 	default:
 		return false
+	}
+	var badCert *tls.CertificateVerificationError
+	if errors.As(e, &badCert) {
+		return false // a certificate that did not verify will not
 	}
 	return e.Applied == AppliedNo || (repeatable && e.Applied == AppliedUnknown)
 }
