@@ -3,6 +3,7 @@ package synod_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"testing"
 	"time"
@@ -28,15 +29,16 @@ func TestPropose(t *testing.T) {
 		t.Fatalf("Propose again = %+v, %v: want a new key, not replayed", again, err)
 	}
 
-	first, err := c.Propose(ctx, kvShard, put, synod.WithIdempotencyKey(t.Name()))
+	key := t.Name() + "/" + rand.Text() // a new key on every run
+	first, err := c.Propose(ctx, kvShard, put, synod.WithIdempotencyKey(key))
 	if err != nil {
 		t.Fatalf("Propose with a key: %v", err)
 	}
-	replay, err := c.Propose(ctx, kvShard, put, synod.WithIdempotencyKey(t.Name()))
+	replay, err := c.Propose(ctx, kvShard, put, synod.WithIdempotencyKey(key))
 	if err != nil {
 		t.Fatalf("Propose with the same key: %v", err)
 	}
-	if first.Replayed || !replay.Replayed || replay.Index != first.Index || !bytes.Equal(replay.Result, first.Result) || replay.IdempotencyKey != t.Name() {
+	if first.Replayed || !replay.Replayed || replay.Index != first.Index || !bytes.Equal(replay.Result, first.Result) || replay.IdempotencyKey != key {
 		t.Fatalf("Propose twice with one key = %+v then %+v: want the first's index and result, replayed", first, replay)
 	}
 
@@ -99,12 +101,12 @@ func TestQuery(t *testing.T) {
 func TestBatch(t *testing.T) {
 	t.Parallel()
 	ctx, c := t.Context(), newClient(t)
-	a, b := t.Name()+"/a", t.Name()+"/b"
+	a, b, bKey := t.Name()+"/a", t.Name()+"/b", rand.Text()
 	none := "none"
 	cmds := []synod.Command{
 		{Data: kvCmd{Op: "put", Key: a, Value: "1"}.bytes()},
 		{Data: kvCmd{Op: "cas", Key: a, Expect: &none, Value: "2"}.bytes()}, // a is 1: mismatch
-		{Data: kvCmd{Op: "put", Key: b, Value: "1"}.bytes(), IdempotencyKey: b},
+		{Data: kvCmd{Op: "put", Key: b, Value: "1"}.bytes(), IdempotencyKey: bKey},
 	}
 	res, err := c.ProposeBatch(ctx, kvShard, synod.Batch{Commands: cmds})
 	if err != nil {
@@ -118,8 +120,8 @@ func TestBatch(t *testing.T) {
 			t.Fatalf("command %d: %+v, want index %d, a key, not replayed", i, r, res.Index)
 		}
 	}
-	if res.Results[0].Err != nil || res.Results[2].Err != nil || res.Results[2].IdempotencyKey != b {
-		t.Fatalf("independent batch: commands 0 and 2 = %+v, %+v: want success, 2 with key %s", res.Results[0], res.Results[2], b)
+	if res.Results[0].Err != nil || res.Results[2].Err != nil || res.Results[2].IdempotencyKey != bKey {
+		t.Fatalf("independent batch: commands 0 and 2 = %+v, %+v: want success, 2 with key %s", res.Results[0], res.Results[2], bKey)
 	}
 	e := asError(t, res.Results[1].Err)
 	if !synod.IsApplicationError(e) || e.Application.Code != 409 || e.Applied != synod.AppliedYes || e.Code != connect.CodeFailedPrecondition {
