@@ -31,7 +31,9 @@
 // the client's timeout ([WithTimeout]) when the context has none. With
 // [WithoutIdempotencyKey] a command goes without a key and is never retried
 // unless the gateway says it was not applied. [Client.ProposeBatch] does
-// the same for a batch, with a key per command.
+// the same for a batch, with a key per command. Queries, reads and
+// uploads (modules are content-addressed) are retried alike; creating and
+// deleting are not. README.md says why each is as it is.
 //
 // # Errors
 //

@@ -59,8 +59,8 @@ func WithNamespace(namespace string) Option {
 }
 
 // WithHTTPClient sets the HTTP client that carries the calls; default one
-// of the client's own. It cannot be combined with [WithCAFile]: set the
-// CA on the given client's transport instead.
+// of the client's own. It cannot be combined with [WithCAFile], and
+// SYNOD_TLS_CA does not apply to it: set the CA on its transport instead.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) { c.httpClient = hc }
 }
