@@ -4,6 +4,7 @@
 package testwasm
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,15 +24,25 @@ var (
 // "github.com/synodhq/synod/examples/kv") and returns the module's bytes.
 func Build(tb testing.TB, pkg string) []byte {
 	tb.Helper()
+	b, err := Compile(pkg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// Compile is [Build] for code with no testing.TB at hand, such as a
+// TestMain.
+func Compile(pkg string) ([]byte, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if b, ok := built[pkg]; ok {
-		return b
+		return b, nil
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "synod-testwasm-")
 		if err != nil {
-			tb.Fatalf("create build dir: %v", err)
+			return nil, fmt.Errorf("create build dir: %w", err)
 		}
 		dir = d
 	}
@@ -39,14 +50,14 @@ func Build(tb testing.TB, pkg string) []byte {
 	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("build %s: %v\n%s", pkg, err, msg)
+		return nil, fmt.Errorf("build %s: %w\n%s", pkg, err, msg)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
-		tb.Fatalf("read %s: %v", out, err)
+		return nil, fmt.Errorf("read %s: %w", out, err)
 	}
 	built[pkg] = b
-	return b
+	return b, nil
 }
 
 // Path builds pkg like [Build] and returns the path of the module file.
@@ -76,9 +87,18 @@ const (
 // and its own version, so sharing is safe.
 func CacheDir(tb testing.TB) string {
 	tb.Helper()
-	d := filepath.Join(os.TempDir(), "synod-test-wasm-cache")
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		tb.Fatalf("create cache dir: %v", err)
+	d, err := SharedCacheDir()
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return d
+}
+
+// SharedCacheDir is [CacheDir] for code with no testing.TB at hand.
+func SharedCacheDir() (string, error) {
+	d := filepath.Join(os.TempDir(), "synod-test-wasm-cache")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("create cache dir: %w", err)
+	}
+	return d, nil
 }
