@@ -132,9 +132,10 @@ func expiryName(expiry int64, key []byte) []byte {
 func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPrefix...), key...) }
 
 // replay returns the result of the entry that first ran a command with the
-// key, marked replayed, if the shard keeps it; the refusal [keyReused] if
-// that command was another; or ok false if the shard keeps no such key.
-func replay(txn *store.Txn, cmd command, clock int64) (sm.Result, bool, error) {
+// key, marked replayed, if the shard keeps it; the refusal [keyReused], as
+// the result of the entry at index, if that command was another; or ok
+// false if the shard keeps no such key.
+func replay(txn *store.Txn, index uint64, cmd command, clock int64) (sm.Result, bool, error) {
 	b, err := txn.Record(keyName(cmd.key))
 	if err != nil || b == nil {
 		return sm.Result{}, false, err
@@ -147,7 +148,7 @@ func replay(txn *store.Txn, cmd command, clock int64) (sm.Result, bool, error) {
 		return sm.Result{}, false, nil // expired, though not yet removed
 	}
 	if r.digest != sha256.Sum256(cmd.payload) {
-		return encodeResult(0, 0, nil, keyReused(cmd.key)), true, nil
+		return encodeResult(index, 0, nil, keyReused(cmd.key)), true, nil
 	}
 	r.result.Value |= resultReplayed
 	return r.result, true, nil

@@ -94,7 +94,10 @@ func TestIdempotencyKeyReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = fsm.DecodeResult(got[1].Result)
+	res, err := fsm.DecodeResult(got[1].Result)
+	if res.Index != 2 {
+		t.Errorf("the refused command's result has index %d, want its own, 2", res.Index)
+	}
 	var e *outcome.Error
 	if !errors.As(err, &e) || e.Code != outcome.CodeIdempotencyKeyReused || e.Kind.Code().String() != "failed_precondition" ||
 		e.Applied != outcome.AppliedYes || !strings.Contains(e.Message, "transfer-42") {

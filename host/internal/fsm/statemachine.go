@@ -298,7 +298,7 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.Txn) (sm.Result, error) {
 	clock := c.TimeNanos
 	if len(cmd.key) > 0 {
-		if res, ok, err := replay(txn, cmd, clock); err != nil || ok {
+		if res, ok, err := replay(txn, c.Index, cmd, clock); err != nil || ok {
 			return res, err
 		}
 	}
