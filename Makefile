@@ -5,10 +5,15 @@ SHELL := /usr/bin/env bash
 GO ?= go
 BUF := $(GO) tool -modfile=tools/go.mod buf
 EXAMPLES := $(notdir $(wildcard examples/*))
+# The TypeScript SDK: its npm dependencies (protoc-gen-es among them) come
+# from its lockfile, and its generated code lives alone in TS_GEN.
+TS_SDK := sdk/typescript
+TS_GEN := $(TS_SDK)/src/gen
+NPM ?= npm
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # make dev's settings; empty means synod dev's default (synod dev --help).
 LISTEN ?=
@@ -50,16 +55,24 @@ lint: ## gofmt, go vet and buf lint
 	$(BUF) lint
 
 .PHONY: generate
-generate: ## Regenerate code from proto/
+generate: $(TS_SDK)/node_modules/.package-lock.json ## Regenerate code from proto/
+	rm -rf $(TS_GEN)
 	$(BUF) generate
 
 .PHONY: checkgenerate
-checkgenerate: ## Fail if generated code differs from what proto/ generates
+checkgenerate: $(TS_SDK)/node_modules/.package-lock.json ## Fail if generated code differs from what proto/ generates
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(BUF) generate -o $$tmp && \
 	for f in $$(cd $$tmp && find . -name '*.go'); do \
 		cmp -s $$tmp/$$f $$f || { echo "generated code is stale: $$f (run make generate)"; exit 1; }; \
-	done
+	done && \
+	{ diff -r $$tmp/$(TS_GEN) $(TS_GEN) >/dev/null || { diff -rq $$tmp/$(TS_GEN) $(TS_GEN); echo "generated code is stale: $(TS_GEN) (run make generate)"; exit 1; }; }
+
+# npm ci installs the TypeScript SDK's dependencies exactly as its lockfile
+# says; npm writes node_modules/.package-lock.json last, so its presence
+# and age say whether node_modules matches the lockfile.
+$(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)/package.json
+	$(NPM) ci --prefix $(TS_SDK) --no-audit --no-fund
 
 .PHONY: examples
 examples: ## Build every example module to examples/<name>/<name>.wasm
