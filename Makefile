@@ -27,6 +27,7 @@ dev: ## Run a three-host cluster and the gateway in one process (synod dev); LIS
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory sdk-typescript-test
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # Every fuzz target, as package:Function.
@@ -73,6 +74,10 @@ checkgenerate: $(TS_SDK)/node_modules/.package-lock.json ## Fail if generated co
 # and age say whether node_modules matches the lockfile.
 $(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)/package.json
 	$(NPM) ci --prefix $(TS_SDK) --no-audit --no-fund
+
+.PHONY: sdk-typescript-test
+sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
+	$(NPM) --prefix $(TS_SDK) test
 
 .PHONY: examples
 examples: ## Build every example module to examples/<name>/<name>.wasm
