@@ -254,7 +254,7 @@ function newKey(): string {
   return globalThis.crypto.randomUUID();
 }
 
-// env reads an environment variable where there is one (Node, Deno, Bun);
+// env reads an environment variable where there is a process.env (Node);
 // a browser has none.
 function env(name: string): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

@@ -1,11 +1,16 @@
 // The client against a live synod dev: every call goes through the real
 // gateway, hosts and kv module.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { atLeastIndex, Code, SynodClient, SynodError } from "../src/index.js";
 import { type DevCluster, startDevCluster } from "./devcluster.js";
+
+const run = promisify(execFile);
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const json = (b: Uint8Array): unknown => JSON.parse(text(b));
@@ -209,10 +214,27 @@ describe("SynodClient against synod dev", { timeout: 300_000 }, () => {
     assert.equal(late.code, Code.DeadlineExceeded);
   });
 
+  test("the README's example runs", async () => {
+    const example = fileURLToPath(new URL("../example/quickstart.js", import.meta.url));
+    const { stdout } = await run(process.execPath, [example, dev.kvWasmPath], {
+      env: { ...process.env, SYNOD_ADDR: dev.url, SYNOD_TOKEN: dev.token },
+    });
+    assert.equal(
+      stdout,
+      [
+        "replayed: true, same index: true",
+        '{"key":"greeting","value":"hello","found":true}',
+        "failed_precondition, applied: yes, module code: 409",
+        "",
+      ].join("\n"),
+    );
+  });
+
   test("delete a shard, then its module", async () => {
     const inUse = await rejects(client.deleteModule(moduleHash));
     assert.equal(inUse.code, Code.FailedPrecondition);
     await client.deleteShard(shard);
+    await client.deleteShard("quickstart");
     assert.equal((await rejects(client.getShard(shard))).code, Code.NotFound);
     await client.deleteModule(moduleHash);
     assert.equal((await rejects(client.getModule(moduleHash))).code, Code.NotFound);
