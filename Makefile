@@ -7,10 +7,15 @@ BUF := $(GO) tool -modfile=tools/go.mod buf
 # The example state machines: the directories of examples/ with a Go main
 # package (examples/browser is a web page).
 EXAMPLES := $(notdir $(patsubst %/main.go,%,$(wildcard examples/*/main.go)))
+# The TypeScript SDK: its npm dependencies (protoc-gen-es among them) come
+# from its lockfile, and its generated code lives alone in TS_GEN.
+TS_SDK := sdk/typescript
+TS_GEN := $(TS_SDK)/src/gen
+NPM ?= npm
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # make dev's settings; empty means synod dev's default (synod dev --help).
 LISTEN ?=
@@ -32,6 +37,7 @@ check: checkgenerate lint ## The fast subset to run before each commit: lint, ch
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory sdk-typescript-test
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # Every fuzz target, as package:Function.
@@ -60,16 +66,28 @@ lint: ## gofmt, go vet and buf lint
 	$(BUF) lint
 
 .PHONY: generate
-generate: ## Regenerate code from proto/
+generate: $(TS_SDK)/node_modules/.package-lock.json ## Regenerate code from proto/
+	rm -rf $(TS_GEN)
 	$(BUF) generate
 
 .PHONY: checkgenerate
-checkgenerate: ## Fail if generated code differs from what proto/ generates
+checkgenerate: $(TS_SDK)/node_modules/.package-lock.json ## Fail if generated code differs from what proto/ generates
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(BUF) generate -o $$tmp && \
 	for f in $$(cd $$tmp && find . -name '*.go'); do \
 		cmp -s $$tmp/$$f $$f || { echo "generated code is stale: $$f (run make generate)"; exit 1; }; \
-	done
+	done && \
+	{ diff -r $$tmp/$(TS_GEN) $(TS_GEN) >/dev/null || { diff -rq $$tmp/$(TS_GEN) $(TS_GEN); echo "generated code is stale: $(TS_GEN) (run make generate)"; exit 1; }; }
+
+# npm ci installs the TypeScript SDK's dependencies exactly as its lockfile
+# says; npm writes node_modules/.package-lock.json last, so its presence
+# and age say whether node_modules matches the lockfile.
+$(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)/package.json
+	$(NPM) ci --prefix $(TS_SDK) --no-audit --no-fund
+
+.PHONY: sdk-typescript-test
+sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
+	$(NPM) --prefix $(TS_SDK) test
 
 .PHONY: examples
 examples: ## Build every example state machine to examples/<name>/<name>.wasm
