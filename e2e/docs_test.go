@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +45,8 @@ import (
 //     document asks of it. Processes a command starts in the background
 //     are killed when the file's commands end, stopped by the document or
 //     not. When a command fails, the test shows the end of every *.log
-//     file under TMPDIR: a document sends its processes' output there.
+//     file in a directory `mktemp -d` made: a document sends its
+//     processes' output there.
 //
 // The test stands in for a few commands (docCommandsProvided): `make
 // test` and `make check` are not run (the test is part of them); `make
@@ -276,20 +276,18 @@ func (s *docShell) run(t *testing.T, text string, d time.Duration) (out string, 
 	return string(b), status
 }
 
-// logs returns the end of each log file (*.log) under the session's
-// TMPDIR: what the processes the commands started there said, for a
+// logs returns the end of each log file (*.log) in a directory that
+// mktemp made in the session's TMPDIR (not deeper, where a host's own
+// files are): what the processes the commands started there said, for a
 // failure's message.
 func (s *docShell) logs() string {
+	paths, _ := filepath.Glob(filepath.Join(s.tmp, "*", "*.log"))
 	var b strings.Builder
-	_ = filepath.WalkDir(s.tmp, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".log") {
-			return nil
-		}
+	for _, path := range paths {
 		data, _ := os.ReadFile(path)
 		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		fmt.Fprintf(&b, "\n--- the end of %s:\n%s\n", path, strings.Join(lines[max(0, len(lines)-20):], "\n"))
-		return nil
-	})
+	}
 	return b.String()
 }
 
