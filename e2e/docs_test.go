@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,12 +35,25 @@ import (
 //     Several such lines match lines of the output in order.
 //   - A command fails the test if it exits other than 0, naming the file,
 //     the line and the command.
+//   - A loopback address, 127.0.0.1:PORT, in a command or its expected
+//     output stands for a free port the test picks when a command first
+//     names it, the same one throughout the file (docPorts), so that a
+//     document can start processes on the ports a reader would use. The
+//     CLI's default address is not rewritten: a document that runs its
+//     own gateway sets SYNOD_ADDR.
+//   - TMPDIR is a directory of the test's, where `mktemp` makes what a
+//     document asks of it. Processes a command starts in the background
+//     are killed when the file's commands end, stopped by the document or
+//     not. When a command fails, the test shows the end of every *.log
+//     file in a directory `mktemp -d` made: a document sends its
+//     processes' output there.
 //
 // The test stands in for a few commands (docCommandsProvided): `make
 // test` and `make check` are not run (the test is part of them); `make
-// dev` is the test's own `synod dev` process, whose address
-// (SYNOD_ADDR, and 127.0.0.1:7070 in a command) and data directory
-// (.synod) the commands get; `./synod` is the binary the e2e tests build.
+// dev` is the test's own `synod dev` process, whose address (SYNOD_ADDR,
+// and 127.0.0.1:7070 in README.md's commands) and data directory (.synod)
+// README.md's commands get; `./synod` is the binary the e2e tests build.
+// docs/operations.md runs a cluster of its own.
 
 // docCommandsProvided are the commands of the docs that the test does not
 // run, with what stands in for each.
@@ -171,17 +185,26 @@ type docShell struct {
 	in    io.WriteCloser
 	done  chan string // the lines bash prints after each command
 	dir   string      // where commands' output goes
+	tmp   string      // the session's TMPDIR
 	count int
 }
 
 // docShellDone starts the line bash prints when a command has ended.
 const docShellDone = "synod-docs-test-done "
 
-// startDocShell starts bash in dir with env as its whole environment.
+// startDocShell starts bash in dir with env as its whole environment, and
+// TMPDIR a directory of the test's. Bash runs in a process group of its
+// own, which the processes the commands start in the background share (a
+// shell without job control does not give them groups of their own): when
+// the test ends, the whole group is killed, and the test waits until it
+// is gone, so that no process outlives the test or writes to its
+// directories as they are deleted.
 func startDocShell(t *testing.T, dir string, env []string) *docShell {
 	t.Helper()
+	tmp := t.TempDir()
 	cmd := exec.Command("bash", "--noprofile", "--norc")
-	cmd.Dir, cmd.Env, cmd.Stderr = dir, env, os.Stderr
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, append(slices.Clip(env), "TMPDIR="+tmp), os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +216,7 @@ func startDocShell(t *testing.T, dir string, env []string) *docShell {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start bash: %v", err)
 	}
-	s := &docShell{cmd: cmd, in: in, done: make(chan string), dir: t.TempDir()}
+	s := &docShell{cmd: cmd, in: in, done: make(chan string), dir: t.TempDir(), tmp: tmp}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -203,11 +226,28 @@ func startDocShell(t *testing.T, dir string, env []string) *docShell {
 		}
 		close(s.done)
 	}()
-	t.Cleanup(func() { _ = in.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = in.Close(); killGroup(t, cmd) })
 	if _, err := io.WriteString(in, "set -o pipefail\n"); err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// killGroup kills the process group cmd leads and waits until none of its
+// processes is left: cmd is reaped here, the others (bash's children, now
+// orphans) by init.
+func killGroup(t *testing.T, cmd *exec.Cmd) {
+	pgid := cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	deadline := time.Now().Add(testtime.Scaled(10 * time.Second))
+	for syscall.Kill(-pgid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Errorf("process group %d of the docs' shell still has processes after SIGKILL", pgid)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // run runs text in the session and returns its output and exit status.
@@ -227,7 +267,7 @@ func (s *docShell) run(t *testing.T, text string, d time.Duration) (out string, 
 		}
 		status, _ = strconv.Atoi(rest)
 	case <-time.After(d):
-		t.Fatalf("still running after %v", d)
+		t.Fatalf("still running after %v%s", d, s.logs())
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -236,9 +276,54 @@ func (s *docShell) run(t *testing.T, text string, d time.Duration) (out string, 
 	return string(b), status
 }
 
+// logs returns the end of each log file (*.log) in a directory that
+// mktemp made in the session's TMPDIR (not deeper, where a host's own
+// files are): what the processes the commands started there said, for a
+// failure's message.
+func (s *docShell) logs() string {
+	paths, _ := filepath.Glob(filepath.Join(s.tmp, "*", "*.log"))
+	var b strings.Builder
+	for _, path := range paths {
+		data, _ := os.ReadFile(path)
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		fmt.Fprintf(&b, "\n--- the end of %s:\n%s\n", path, strings.Join(lines[max(0, len(lines)-20):], "\n"))
+	}
+	return b.String()
+}
+
+// docLoopback is a loopback address in a document's command.
+var docLoopback = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+
+// docPorts maps the loopback addresses of a document to those that stand
+// for them when its commands run.
+type docPorts map[string]string
+
+// rewrite returns s with each loopback address replaced by the one that
+// stands for it: a free one, picked when a command first names it, unless
+// p has one already.
+func (p docPorts) rewrite(t *testing.T, s string) string {
+	return docLoopback.ReplaceAllStringFunc(s, func(addr string) string {
+		for p[addr] == "" || p.taken(addr) {
+			p[addr] = freeAddr(t)
+		}
+		return p[addr]
+	})
+}
+
+// taken reports whether another address is already replaced by addr's.
+func (p docPorts) taken(addr string) bool {
+	for a, to := range p {
+		if a != addr && to == p[addr] {
+			return true
+		}
+	}
+	return false
+}
+
 // runDoc runs the ```sh blocks of the document at path (relative to the
-// repository's root) in sh, after rewriting each command with r.
-func runDoc(t *testing.T, root, path string, sh *docShell, r *strings.Replacer) {
+// repository's root) in sh, with the loopback addresses of its commands
+// and their expected output rewritten by ports.
+func runDoc(t *testing.T, root, path string, sh *docShell, ports docPorts) {
 	doc, err := os.ReadFile(filepath.Join(root, path))
 	if err != nil {
 		t.Fatal(err)
@@ -257,12 +342,16 @@ func runDoc(t *testing.T, root, path string, sh *docShell, r *strings.Replacer) 
 				t.Logf("%s:%d: %s: provided by the test: %s", path, c.line, c.name(), what)
 				continue
 			}
-			out, status := sh.run(t, r.Replace(c.text), testtime.Scaled(3*time.Minute))
-			if status != 0 {
-				t.Fatalf("%s:%d: %s: exit status %d\n%s", path, c.line, c.name(), status, out)
+			want := make([]string, len(c.want))
+			for i, w := range c.want {
+				want[i] = ports.rewrite(t, w)
 			}
-			if missing, ok := matchOutput(out, c.want); !ok {
-				t.Fatalf("%s:%d: %s: no line of the output matches %q\n%s", path, c.line, c.name(), missing, out)
+			out, status := sh.run(t, ports.rewrite(t, c.text), testtime.Scaled(3*time.Minute))
+			if status != 0 {
+				t.Fatalf("%s:%d: %s: exit status %d\n%s%s", path, c.line, c.name(), status, out, sh.logs())
+			}
+			if missing, ok := matchOutput(out, want); !ok {
+				t.Fatalf("%s:%d: %s: no line of the output matches %q\n%s%s", path, c.line, c.name(), missing, out, sh.logs())
 			}
 		}
 	}
@@ -306,29 +395,27 @@ func environWithout(prefix string) []string {
 	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, prefix) })
 }
 
-// TestDocs runs the shell blocks of README.md and docs/operations.md
-// against a `synod dev` process (see the convention above), with `synod`
-// on the PATH the binary the e2e tests build.
+// TestDocs runs the shell blocks of README.md, against a `synod dev`
+// process, and of docs/operations.md, which starts its own cluster (see
+// the convention above), with `synod` on the PATH the binary the e2e
+// tests build.
 func TestDocs(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	work := docWorkDir(t, root)
-	env := append(environWithout("SYNOD_"), "XDG_CONFIG_HOME="+t.TempDir())
-	listen, dataDir := freeAddr(t), filepath.Join(work, ".synod")
-	dev := startSynod(t, env, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
-	env = append(env, "SYNOD_ADDR="+dev.addr, "PATH="+filepath.Dir(synodBinary(t))+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	env := append(environWithout("SYNOD_"), "XDG_CONFIG_HOME="+t.TempDir(),
+		"PATH="+filepath.Dir(synodBinary(t))+string(filepath.ListSeparator)+os.Getenv("PATH"))
 
 	t.Run("README.md", func(t *testing.T) {
-		runDoc(t, root, "README.md", startDocShell(t, work, env), strings.NewReplacer("127.0.0.1:7070", listen))
+		listen, dataDir := freeAddr(t), filepath.Join(work, ".synod")
+		dev := startSynod(t, env, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
+		sh := startDocShell(t, work, append(slices.Clip(env), "SYNOD_ADDR="+dev.addr))
+		runDoc(t, root, "README.md", sh, docPorts{"127.0.0.1:7070": listen})
 	})
-	// The operations guide's commands are a deployment's; those that run
-	// here run against the dev process: its gateway stands for the
-	// deployment's, and its data directory for the first host's.
 	t.Run("docs/operations.md", func(t *testing.T) {
-		r := strings.NewReplacer("127.0.0.1:7070", listen, "https://synod.example.com:7070", dev.addr, "/var/lib/synod", dataDir)
-		runDoc(t, root, "docs/operations.md", startDocShell(t, work, env), r)
+		runDoc(t, root, "docs/operations.md", startDocShell(t, work, env), docPorts{})
 	})
 }
 

@@ -250,10 +250,19 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	case <-h.Removed():
 		// A removed host has nothing left to do: it ends, as a removed
 		// etcd member does, with status 0, so that a supervisor that
-		// restarts on failure leaves it down (docs/operations.md).
+		// restarts on failure leaves it down (docs/operations.md). The
+		// call that removed it may be one it serves (it led the meta
+		// shard): that call answers first.
+		stopCtx, cancel := context.WithTimeout(context.Background(), removedGrace)
+		defer cancel()
+		_ = api.Shutdown(stopCtx)
 	}
 	return nil
 }
+
+// removedGrace bounds how long a removed host waits for the internal API
+// calls in flight, the one that removed it among them, before it ends.
+const removedGrace = 5 * time.Second
 
 // advertised returns the internal API address to record in the catalogue:
 // the one asked for, else the bound one, which must name a host.
