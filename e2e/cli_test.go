@@ -277,7 +277,7 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 		{name: "missing argument", args: []string{"propose", "cli"}, want: "propose needs NAME DATA: missing DATA"},
 		{name: "unknown module", args: []string{"module", "get", "0000"}, want: "no module's hash begins 0000 in namespace default"},
 		{name: "nobody there", args: []string{"--addr", "http://" + freeAddr(t), "status"}, want: "connection refused; set --addr or SYNOD_ADDR"},
-		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable or stale"},
+		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable, stale or at-least-index"},
 		{name: "application error", args: []string{"propose", "cli", `{"op":"cas","key":"a","expect":"9","value":"2"}`}, want: "module error 409"},
 	}
 	for _, tt := range errorCases {
