@@ -3,7 +3,6 @@ package fsm
 import (
 	"encoding/binary"
 	"fmt"
-	"time"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
@@ -34,11 +33,7 @@ const MaxBatchCommands = 256
 // each command [key length, 1 byte][key][payload length, 4 bytes]
 // [payload].
 func EncodeBatch(timeNanos int64, b Budget, atomic bool, cmds []BatchCommand) []byte {
-	e := []byte{entryBatch}
-	i := b.Idempotency
-	for _, v := range []uint64{uint64(timeNanos), b.Fuel, b.Limits.WriteBytes, b.Limits.WriteKeys, b.Limits.StoredBytes, uint64(i.Window), i.MaxKeys, i.MaxBytes} {
-		e = binary.BigEndian.AppendUint64(e, v)
-	}
+	e := appendIdempotency(appendBudget([]byte{entryBatch}, timeNanos, b), b.Idempotency)
 	var flags byte
 	if atomic {
 		flags |= batchAtomic
@@ -68,10 +63,9 @@ func decodeBatch(b []byte) (batch, error) {
 	if len(b) < batchHeader || b[0] != entryBatch {
 		return batch{}, errMalformedCommand
 	}
-	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[1+8*i:]) }
-	budget := Budget{Fuel: u(1), Limits: store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)},
-		Idempotency: Idempotency{Window: time.Duration(u(5)), MaxKeys: u(6), MaxBytes: u(7)}}
-	out := batch{timeNanos: int64(u(0)), atomic: b[1+8*8]&batchAtomic != 0}
+	timeNanos, budget := readBudget(b)
+	budget.Idempotency = readIdempotency(b[commandV3Header:])
+	out := batch{timeNanos: timeNanos, atomic: b[1+8*8]&batchAtomic != 0}
 	n := binary.BigEndian.Uint32(b[1+8*8+1:])
 	if n > MaxBatchCommands {
 		return batch{}, errMalformedCommand

@@ -106,3 +106,25 @@ func TestBatchSeeds(t *testing.T) {
 		seen[c.Env().Seed] = i
 	}
 }
+
+// TestMalformedBatch checks that a batch entry cut short, or with bytes
+// after its last command, is a trap for the entry, not a failure of the
+// host, and changes nothing.
+func TestMalformedBatch(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	whole := fsm.EncodeBatch(1, fsm.Budget{}, false, []fsm.BatchCommand{bc("", "set a 1"), bc("k", "set b 1")})
+	for i, cmd := range [][]byte{whole[:len(whole)-1], whole[:40], append(append([]byte(nil), whole...), 0)} {
+		got, err := s.Update([]sm.Entry{{Index: uint64(i + 1), Cmd: cmd}})
+		if err != nil {
+			t.Fatalf("entry %d: Update: %v", i+1, err)
+		}
+		if _, err := fsm.DecodeResult(got[0].Result); !isTrap("malformed")(err) {
+			t.Errorf("entry %d of %d bytes: got %v, want a trap for a malformed command", i+1, len(cmd), err)
+		}
+	}
+	if st := userState(t, db, 7); len(st) != 0 {
+		t.Errorf("state %v after malformed batches, want nothing", st)
+	}
+}

@@ -52,18 +52,42 @@ type Budget struct {
 func EncodeCommand(timeNanos int64, b Budget, key, payload []byte) []byte {
 	e := make([]byte, 1, commandV4Header+keyedHeader+len(key)+len(payload))
 	e[0] = entryCommandV4
+	e = append(appendBudget(e, timeNanos, b), byte(len(key)))
+	if len(key) > 0 {
+		e = append(appendIdempotency(e, b.Idempotency), key...)
+	}
+	return append(e, payload...)
+}
+
+// appendBudget appends a command's stamp and budget: its time, fuel and
+// write limits, 8 bytes each.
+func appendBudget(e []byte, timeNanos int64, b Budget) []byte {
 	for _, v := range []uint64{uint64(timeNanos), b.Fuel, b.Limits.WriteBytes, b.Limits.WriteKeys, b.Limits.StoredBytes} {
 		e = binary.BigEndian.AppendUint64(e, v)
 	}
-	e = append(e, byte(len(key)))
-	if len(key) > 0 {
-		i := b.Idempotency
-		for _, v := range []uint64{uint64(i.Window), i.MaxKeys, i.MaxBytes} {
-			e = binary.BigEndian.AppendUint64(e, v)
-		}
-		e = append(e, key...)
+	return e
+}
+
+// readBudget reads what appendBudget appended to b's first byte, the
+// entry's kind; b holds at least commandV3Header bytes.
+func readBudget(b []byte) (timeNanos int64, budget Budget) {
+	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[1+8*i:]) }
+	return int64(u(0)), Budget{Fuel: u(1), Limits: store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}}
+}
+
+// appendIdempotency appends idempotency settings, 8 bytes each.
+func appendIdempotency(e []byte, i Idempotency) []byte {
+	for _, v := range []uint64{uint64(i.Window), i.MaxKeys, i.MaxBytes} {
+		e = binary.BigEndian.AppendUint64(e, v)
 	}
-	return append(e, payload...)
+	return e
+}
+
+// readIdempotency reads what appendIdempotency appended, from b's start;
+// b holds at least keyedHeader bytes.
+func readIdempotency(b []byte) Idempotency {
+	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[8*i:]) }
+	return Idempotency{Window: time.Duration(u(0)), MaxKeys: u(1), MaxBytes: u(2)}
 }
 
 // command is a decoded command entry.
@@ -78,7 +102,8 @@ func decodeCommand(b []byte) (command, error) {
 	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[1+8*i:]) }
 	switch {
 	case len(b) >= commandV4Header && b[0] == entryCommandV4:
-		cmd := command{timeNanos: int64(u(0)), budget: Budget{u(1), store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}, Idempotency{}}}
+		var cmd command
+		cmd.timeNanos, cmd.budget = readBudget(b)
 		n, rest := int(b[commandV3Header]), b[commandV4Header:]
 		if n == 0 {
 			cmd.payload = rest
@@ -87,12 +112,12 @@ func decodeCommand(b []byte) (command, error) {
 		if len(rest) < keyedHeader+n {
 			return command{}, errMalformedCommand
 		}
-		v := func(i int) uint64 { return binary.BigEndian.Uint64(rest[8*i:]) }
-		cmd.budget.Idempotency = Idempotency{Window: time.Duration(v(0)), MaxKeys: v(1), MaxBytes: v(2)}
+		cmd.budget.Idempotency = readIdempotency(rest)
 		cmd.key, cmd.payload = rest[keyedHeader:keyedHeader+n], rest[keyedHeader+n:]
 		return cmd, nil
 	case len(b) >= commandV3Header && b[0] == entryCommandV3:
-		return command{timeNanos: int64(u(0)), budget: Budget{Fuel: u(1), Limits: store.Limits{WriteBytes: u(2), WriteKeys: u(3), StoredBytes: u(4)}}, payload: b[commandV3Header:]}, nil
+		timeNanos, budget := readBudget(b)
+		return command{timeNanos: timeNanos, budget: budget, payload: b[commandV3Header:]}, nil
 	case len(b) >= commandV2Header && b[0] == entryCommandV2:
 		return command{timeNanos: int64(u(0)), budget: Budget{Fuel: u(1)}, payload: b[commandV2Header:]}, nil
 	case len(b) >= commandV1Header && b[0] == entryCommandV1:
