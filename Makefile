@@ -36,7 +36,7 @@ check: checkgenerate lint ## The fast subset to run before each commit: lint, ch
 
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 18m ./...
 	@$(MAKE) --no-print-directory sdk-typescript-test
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 

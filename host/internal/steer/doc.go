@@ -63,13 +63,19 @@
 //     member. Hosts of the initial cluster that have not registered yet
 //     count too. A host whose address another member holds waits for that
 //     member to be deleted (step 3).
-//  2. While there are fewer voters than [MetaVoters] of the hosts able to
+//  2. The member of a removed host is deleted, lowest id first; the leader
+//     hands leadership to another voter first if it is that member (and
+//     waits while there is none).
+//  3. While there are fewer voters than [MetaVoters] of the hosts able to
 //     hold one (voters, and non-voting members on placeable hosts), the
 //     non-voting member of the placeable host with the lowest id is
 //     promoted.
-//  3. The member of a removed host is deleted, lowest id first; the leader
-//     hands leadership to another voter first if it is that member (and
-//     waits while there is none).
-//     Promoting before deleting keeps the quorum as large as it can be while
-//     a voter's host is replaced.
+//
+// Deleting before promoting: a removed host's process ends as soon as it
+// learns of its removal, so its voter counts towards the quorum while it
+// can no longer vote. Promoted first, the group would have one voter more
+// than its hosts can give, and an operator who saw the full count of
+// voters in synod status and took another host down would leave it short
+// of a quorum for good (TestMembershipOfProcesses did). Deleted first, the
+// full count means every voter is a live host's.
 package steer

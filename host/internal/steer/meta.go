@@ -42,10 +42,13 @@ func NextMeta(in MetaInput) Step {
 	if st, ok := addMeta(hosts, ids, in.Members); ok {
 		return st
 	}
+	if st := removeMeta(hosts, in.Members, in.Self); st.Kind != Nothing {
+		return st
+	}
 	if st, ok := promoteMeta(hosts, ids, in.Members, in.Now); ok {
 		return st
 	}
-	return removeMeta(hosts, in.Members, in.Self)
+	return Step{Kind: Nothing, Shard: "meta"}
 }
 
 // withInitial returns the hosts with the unregistered hosts of the initial

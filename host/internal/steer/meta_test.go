@@ -169,9 +169,16 @@ func TestNextMeta(t *testing.T) {
 			want:  "meta: promote replica 3 of host 3 to voter: 2 voters, 3 wanted",
 		},
 		{
-			name:  "a removed host's voter is replaced before it is deleted",
+			name:  "a removed host's voter is deleted before another is promoted",
 			hosts: with(upHosts(4), in(meta.HostRemoved, down(3))),
 			m:     members(ids(1, 2, 3), 4),
+			self:  1,
+			want:  "meta: delete replica 3 of host 3: host removed",
+		},
+		{
+			name:  "a removed host's voter, once deleted, is replaced",
+			hosts: with(upHosts(4), in(meta.HostRemoved, down(3))),
+			m:     members(ids(1, 2), 4),
 			self:  1,
 			want:  "meta: promote replica 4 of host 4 to voter: 2 voters, 3 wanted",
 		},
@@ -293,9 +300,9 @@ func TestNextMetaSequence(t *testing.T) {
 			m:     members(ids(1, 2, 3), 4),
 			self:  1,
 			want: []string{
-				"meta: promote replica 4 of host 4 to voter: 2 voters, 3 wanted",
 				"meta: transfer leadership to replica 2 of host 2: this leader's host is removed",
 				"meta: delete replica 1 of host 1: host removed",
+				"meta: promote replica 4 of host 4 to voter: 2 voters, 3 wanted",
 				"meta: nothing to do",
 			},
 		},
