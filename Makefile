@@ -7,11 +7,16 @@ BUF := $(GO) tool -modfile=tools/go.mod buf
 # The example state machines: the directories of examples/ with a Go main
 # package (examples/browser is a web page).
 EXAMPLES := $(notdir $(patsubst %/main.go,%,$(wildcard examples/*/main.go)))
-# The TypeScript SDK: its npm dependencies (protoc-gen-es among them) come
-# from its lockfile, and its generated code lives alone in TS_GEN.
-TS_SDK := sdk/typescript
-TS_GEN := $(TS_SDK)/src/gen
-NPM ?= npm
+
+# Each client SDK and guest kit keeps its rules in a fragment of mk/ (see
+# mk/README.md), which adds its targets to these lists: generate and
+# checkgenerate run GENERATE_TARGETS and CHECKGENERATE_TARGETS after the Go
+# code's, test runs SDK_TEST_TARGETS after e2e, and examples runs
+# EXAMPLE_TARGETS after building the Go examples.
+GENERATE_TARGETS :=
+CHECKGENERATE_TARGETS :=
+SDK_TEST_TARGETS :=
+EXAMPLE_TARGETS :=
 
 .PHONY: help
 help: ## Show this help
@@ -38,7 +43,7 @@ check: checkgenerate lint ## The fast subset to run before each commit: lint, ch
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
 	SYNOD_TEST_TIME_SCALE=3 $(GO) test -count=1 -timeout 15m ./e2e/
-	@$(MAKE) --no-print-directory sdk-typescript-test
+	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # make test runs the unit packages under the race detector, then e2e
@@ -76,28 +81,18 @@ lint: ## gofmt, go vet and buf lint
 	$(BUF) lint
 
 .PHONY: generate
-generate: $(TS_SDK)/node_modules/.package-lock.json ## Regenerate code from proto/
-	rm -rf $(TS_GEN)
+generate: ## Regenerate code from proto/
 	$(BUF) generate
+	@for t in $(GENERATE_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
 .PHONY: checkgenerate
-checkgenerate: $(TS_SDK)/node_modules/.package-lock.json ## Fail if generated code differs from what proto/ generates
+checkgenerate: ## Fail if generated code differs from what proto/ generates
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(BUF) generate -o $$tmp && \
 	for f in $$(cd $$tmp && find . -name '*.go'); do \
 		cmp -s $$tmp/$$f $$f || { echo "generated code is stale: $$f (run make generate)"; exit 1; }; \
-	done && \
-	{ diff -r $$tmp/$(TS_GEN) $(TS_GEN) >/dev/null || { diff -rq $$tmp/$(TS_GEN) $(TS_GEN); echo "generated code is stale: $(TS_GEN) (run make generate)"; exit 1; }; }
-
-# npm ci installs the TypeScript SDK's dependencies exactly as its lockfile
-# says; npm writes node_modules/.package-lock.json last, so its presence
-# and age say whether node_modules matches the lockfile.
-$(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)/package.json
-	$(NPM) ci --prefix $(TS_SDK) --no-audit --no-fund
-
-.PHONY: sdk-typescript-test
-sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
-	$(NPM) --prefix $(TS_SDK) test
+	done
+	@for t in $(CHECKGENERATE_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
 .PHONY: examples
 examples: ## Build every example state machine to examples/<name>/<name>.wasm
@@ -105,8 +100,11 @@ examples: ## Build every example state machine to examples/<name>/<name>.wasm
 		echo "building examples/$$e/$$e.wasm"; \
 		GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o examples/$$e/$$e.wasm ./examples/$$e || exit 1; \
 	done
+	@for t in $(EXAMPLE_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
 .PHONY: bench
 bench: ## Benchmark Propose and Query through the gateway over HTTP (docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchtime 10000x -timeout 30m ./e2e/
 	$(GO) test -run '^$$' -bench . ./host/internal/wasm/
+
+include $(wildcard mk/*.mk)

@@ -1,0 +1,31 @@
+# The TypeScript client SDK (sdk/typescript): its npm dependencies, the
+# code protoc-gen-es generates into TS_GEN (which holds nothing else), and
+# its tests against a live synod dev.
+TS_SDK := sdk/typescript
+TS_GEN := $(TS_SDK)/src/gen
+NPM ?= npm
+
+GENERATE_TARGETS += generate-typescript
+CHECKGENERATE_TARGETS += checkgenerate-typescript
+SDK_TEST_TARGETS += sdk-typescript-test
+
+# npm ci installs the SDK's dependencies exactly as its lockfile says; npm
+# writes node_modules/.package-lock.json last, so its presence and age say
+# whether node_modules matches the lockfile.
+$(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)/package.json
+	$(NPM) ci --prefix $(TS_SDK) --no-audit --no-fund
+
+.PHONY: generate-typescript
+generate-typescript: $(TS_SDK)/node_modules/.package-lock.json
+	rm -rf $(TS_GEN)
+	$(BUF) generate --template $(TS_SDK)/buf.gen.yaml
+
+.PHONY: checkgenerate-typescript
+checkgenerate-typescript: $(TS_SDK)/node_modules/.package-lock.json
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(BUF) generate --template $(TS_SDK)/buf.gen.yaml -o $$tmp && \
+	{ diff -r $$tmp/$(TS_GEN) $(TS_GEN) >/dev/null || { diff -rq $$tmp/$(TS_GEN) $(TS_GEN); echo "generated code is stale: $(TS_GEN) (run make generate)"; exit 1; }; }
+
+.PHONY: sdk-typescript-test
+sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
+	$(NPM) --prefix $(TS_SDK) test
