@@ -63,7 +63,9 @@ func bench(fs *flag.FlagSet) action {
 			return output{}, err
 		}
 		value := strings.Repeat("v", *size)
-		key := func(client int, seq uint64) string { return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(*keys)) }
+		key := func(client int, seq uint64) string {
+			return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(*keys))
+		}
 		put := func(ctx context.Context, client int, seq uint64) error {
 			req := &synodv1.ProposeRequest{Shard: shard, Command: kvCommand("put", key(client, seq), value)}
 			if !*noKeys {

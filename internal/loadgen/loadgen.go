@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 		firstErr error
 	)
 	latencies := make([][]time.Duration, cfg.Clients) // each client's measured ones
-	errs := make([]uint64, cfg.Clients)                // each client's measured errors
+	errs := make([]uint64, cfg.Clients)               // each client's measured errors
 	for c := range cfg.Clients {
 		wg.Go(func() {
 			for seq := uint64(0); ; seq++ {
