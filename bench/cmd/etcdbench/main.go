@@ -53,7 +53,9 @@ func run(endpoints, op, level string, clients, conns, size, keys int, duration, 
 		kvs[i] = c
 	}
 	value := strings.Repeat("v", size)
-	key := func(client int, seq uint64) string { return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(keys)) }
+	key := func(client int, seq uint64) string {
+		return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(keys))
+	}
 	put := func(ctx context.Context, client int, seq uint64) error {
 		_, err := kvs[client%conns].Put(ctx, key(client, seq), value)
 		return err
