@@ -23,24 +23,24 @@ import (
 func main() {
 	endpoints := flag.String("endpoints", "http://127.0.0.1:2379", "comma-separated `URLS` of the cluster's members")
 	op := flag.String("op", "put", "`OP` to send: put or get")
-	clients := flag.Int("clients", 64, "`N` clients, each with one call outstanding")
 	conns := flag.Int("conns", 1, "`N` etcd clients (gRPC connections) the clients share, round robin")
-	size := flag.Int("size", 64, "`BYTES` of each value put")
-	keys := flag.Int("keys", 1000, "`N` keys the calls spread over")
 	level := flag.String("consistency", "linearizable", "`LEVEL` of the gets: linearizable or stale (etcd's serializable)")
-	duration := flag.Duration("duration", 10*time.Second, "how long to measure")
-	warmup := flag.Duration("warmup", 2*time.Second, "how long to run before measuring")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
+	var load loadgen.KVLoad
+	load.Bind(flag.CommandLine)
 	flag.Parse()
-	if err := run(*endpoints, *op, *level, *clients, *conns, *size, *keys, *duration, *warmup, *asJSON); err != nil {
+	if err := run(*endpoints, *op, *level, *conns, load, *asJSON); err != nil {
 		fmt.Fprintln(os.Stderr, "etcdbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(endpoints, op, level string, clients, conns, size, keys int, duration, warmup time.Duration, asJSON bool) error {
-	if (op != "put" && op != "get") || (level != "linearizable" && level != "stale") || clients < 1 || conns < 1 || keys < 1 {
-		return fmt.Errorf("bad flags: --op put|get, --consistency linearizable|stale, --clients, --conns and --keys at least 1")
+func run(endpoints, op, level string, conns int, load loadgen.KVLoad, asJSON bool) error {
+	if (op != "put" && op != "get") || (level != "linearizable" && level != "stale") || conns < 1 {
+		return fmt.Errorf("bad flags: --op put|get, --consistency linearizable|stale, --conns at least 1")
+	}
+	if err := load.Check(); err != nil {
+		return err
 	}
 	ctx := context.Background()
 	kvs := make([]*clientv3.Client, conns)
@@ -52,18 +52,15 @@ func run(endpoints, op, level string, clients, conns, size, keys int, duration, 
 		defer c.Close()
 		kvs[i] = c
 	}
-	value := strings.Repeat("v", size)
-	key := func(client int, seq uint64) string {
-		return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(keys))
-	}
+	value := load.Value()
 	put := func(ctx context.Context, client int, seq uint64) error {
-		_, err := kvs[client%conns].Put(ctx, key(client, seq), value)
+		_, err := kvs[client%conns].Put(ctx, load.Key(client, seq), value)
 		return err
 	}
 	call := put
 	if op == "get" {
-		for k := range keys {
-			if err := put(ctx, 0, uint64(k)); err != nil {
+		for k := range load.Keys {
+			if err := put(ctx, 0, uint64(k)); err != nil { // the k-th key
 				return fmt.Errorf("write the keys before getting: %w", err)
 			}
 		}
@@ -72,11 +69,11 @@ func run(endpoints, op, level string, clients, conns, size, keys int, duration, 
 			opts = append(opts, clientv3.WithSerializable())
 		}
 		call = func(ctx context.Context, client int, seq uint64) error {
-			_, err := kvs[client%conns].Get(ctx, key(client, seq), opts...)
+			_, err := kvs[client%conns].Get(ctx, load.Key(client, seq), opts...)
 			return err
 		}
 	}
-	res, err := loadgen.Run(ctx, loadgen.Config{Clients: clients, Warmup: warmup, Duration: duration, Progress: os.Stderr}, call)
+	res, err := loadgen.Run(ctx, load.Config(os.Stderr), call)
 	if err != nil {
 		return err
 	}
