@@ -1,12 +1,13 @@
 """A real ``synod dev`` for the tests: built from this repository, on a free
-port, with its data, the CLI's credentials and the kv example in a
-temporary directory that it removes when stopped."""
+port, with its data and the CLI's credentials in a temporary directory that
+it removes when stopped."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -22,6 +23,16 @@ _READY_TIMEOUT = 120.0
 machine."""
 
 
+@dataclass(frozen=True)
+class Binaries:
+    """What the tests build from this repository."""
+
+    synod: Path
+    """The synod command."""
+    kv_wasm: Path
+    """The kv example module."""
+
+
 @dataclass
 class DevCluster:
     """A running synod dev."""
@@ -32,6 +43,9 @@ class DevCluster:
     """The admin key's token."""
     kv_wasm: Path
     """The kv example module, built for this run."""
+    ca_file: Path | None
+    """The CA of the gateway's certificate, for a cluster that serves
+    HTTPS."""
     process: subprocess.Popen[str]
     dir: Path
 
@@ -48,7 +62,7 @@ class DevCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _build(dir: Path) -> tuple[Path, Path]:
+def build(dir: Path) -> Binaries:
     """Builds synod and the kv example into dir, side by side."""
     go = os.environ.get("GO", "go")
     synod, kv = dir / "synod", dir / "kv.wasm"
@@ -64,7 +78,7 @@ def _build(dir: Path) -> tuple[Path, Path]:
         _, err = b.communicate()
         if b.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {b.returncode}: {err}")
-    return synod, kv
+    return Binaries(synod=synod, kv_wasm=kv)
 
 
 def _serving_url(process: subprocess.Popen[str]) -> str:
@@ -81,11 +95,13 @@ def _serving_url(process: subprocess.Popen[str]) -> str:
     raise RuntimeError(f"synod dev exited ({process.poll()}) or said nothing of serving")
 
 
-def _wait_ready(url: str) -> None:
+def _wait_ready(url: str, ca: Path | None) -> None:
+    """Waits until the gateway at url says it is ready."""
+    context = ssl.create_default_context(cafile=str(ca)) if ca else None
     deadline = time.monotonic() + _READY_TIMEOUT
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=5) as res:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=5, context=context) as res:
                 if res.status == 200:
                     return
         except OSError:
@@ -95,29 +111,41 @@ def _wait_ready(url: str) -> None:
         time.sleep(0.1)
 
 
-def start() -> DevCluster:
-    """Builds synod and the kv example, and runs synod dev until it is
-    ready."""
+def _run(synod: Path, dir: Path, *args: str) -> None:
+    """Runs a synod command that makes files in dir."""
+    done = subprocess.run([str(synod), *args], cwd=dir, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"synod {' '.join(args)}: exit {done.returncode}: {done.stderr}")
+
+
+def start(bins: Binaries, tls: bool = False) -> DevCluster:
+    """Runs synod dev until it is ready, serving HTTPS with a certificate
+    of a CA of its own if tls."""
     dir = Path(tempfile.mkdtemp(prefix="synod-sdk-py-"))
     try:
-        synod, kv = _build(dir)
-        data = dir / "data"
+        data, flags, ca = dir / "data", [], None
+        if tls:
+            certs = dir / "certs"
+            _run(bins.synod, dir, "certs", "init", "--dir", str(certs))
+            _run(bins.synod, dir, "certs", "issue", "--dir", str(certs), "--name", "gateway", "--hosts", "127.0.0.1")
+            flags = ["--tls-cert", str(certs / "gateway.crt"), "--tls-key", str(certs / "gateway.key")]
+            ca = certs / "ca.crt"
         # synod dev saves the admin key for the CLI in the user's config
         # directory: keep it in ours. No SYNOD_ variable of the caller's
         # reaches it, since each would set a flag.
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNOD_")}
         env.update(XDG_CONFIG_HOME=str(dir / "config"), HOME=str(dir))
         process = subprocess.Popen(
-            [str(synod), "dev", "--listen", "127.0.0.1:0", "--data-dir", str(data)],
+            [str(bins.synod), "dev", "--listen", "127.0.0.1:0", "--data-dir", str(data), *flags],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
     except BaseException:
         shutil.rmtree(dir, ignore_errors=True)
         raise
-    cluster = DevCluster(url="", token="", kv_wasm=kv, process=process, dir=dir)
+    cluster = DevCluster(url="", token="", kv_wasm=bins.kv_wasm, ca_file=ca, process=process, dir=dir)
     try:
         cluster.url = _serving_url(process)
-        _wait_ready(cluster.url)
+        _wait_ready(cluster.url, ca)
         cluster.token = (data / "admin.token").read_text().strip()
     except BaseException:
         cluster.stop()
