@@ -33,7 +33,7 @@ generate-python: $(PY_VENV)/.installed
 checkgenerate-python: $(PY_VENV)/.installed
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	$(BUF) generate --template $(PY_SDK)/buf.gen.yaml -o $$tmp && \
-	{ diff -r $$tmp/$(PY_GEN) $(PY_GEN) >/dev/null || { diff -rq $$tmp/$(PY_GEN) $(PY_GEN); echo "generated code is stale: $(PY_GEN) (run make generate)"; exit 1; }; }
+	{ diff -r -x __pycache__ $$tmp/$(PY_GEN) $(PY_GEN) >/dev/null || { diff -rq -x __pycache__ $$tmp/$(PY_GEN) $(PY_GEN); echo "generated code is stale: $(PY_GEN) (run make generate)"; exit 1; }; }
 
 .PHONY: sdk-python-test
 sdk-python-test: $(PY_VENV)/.installed ## Type-check the Python SDK (mypy --strict) and run its tests against a live synod dev
