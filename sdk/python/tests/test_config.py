@@ -3,6 +3,7 @@ arguments, then the environment, then the defaults."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,12 @@ def test_tls(tls_cluster: devcluster.DevCluster, clean_env: pytest.MonkeyPatch) 
     with synod.Client(tls_cluster.url, token=tls_cluster.token) as c:
         assert c.list_modules() == []
     clean_env.delenv("SYNOD_TLS_CA")
+
+    async def list_async() -> list[synod.Shard]:
+        async with synod.AsyncClient(tls_cluster.url, token=tls_cluster.token, ca_file=str(tls_cluster.ca_file)) as c:
+            return await c.list_shards()
+
+    assert asyncio.run(list_async()) == []
 
     # Without the CA, the certificate does not verify, and no retry would
     # change that: the call fails at once rather than at its deadline.

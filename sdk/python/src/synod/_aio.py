@@ -50,7 +50,7 @@ class AsyncClient:
             "shards": ShardServiceClient(addr, http_client=http),
             "data": DataServiceClient(addr, http_client=http),
         }
-        self._headers = {"authorization": f"Bearer {self._cfg.token}"} if self._cfg.token else {}
+        self._headers = self._cfg.headers()
 
     @property
     def namespace(self) -> str:

@@ -61,7 +61,7 @@ class Client:
             "shards": ShardServiceClientSync(addr, http_client=http),
             "data": DataServiceClientSync(addr, http_client=http),
         }
-        self._headers = {"authorization": f"Bearer {self._cfg.token}"} if self._cfg.token else {}
+        self._headers = self._cfg.headers()
 
     @property
     def namespace(self) -> str:

@@ -34,6 +34,12 @@ class Config:
     ca_file: str
     timeout: float
 
+    def headers(self) -> dict[str, str]:
+        """The headers of every call: the API key, if there is one. It goes
+        on each request rather than into the transport, so that a redirect
+        to another host does not carry it."""
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
+
 
 def resolve(
     address: str | None,
