@@ -35,9 +35,8 @@ class Config:
     timeout: float
 
     def headers(self) -> dict[str, str]:
-        """The headers of every call: the API key, if there is one. It goes
-        on each request rather than into the transport, so that a redirect
-        to another host does not carry it."""
+        """The headers of every call: the API key as a bearer token, if
+        there is one."""
         return {"authorization": f"Bearer {self.token}"} if self.token else {}
 
 
