@@ -1,7 +1,8 @@
 # The Python client SDK (sdk/python): its virtual environment, made from
 # requirements.txt by the machine's python3; the code protoc-gen-py and
 # protoc-gen-connectrpc generate into PY_GEN (which holds nothing else);
-# and its type check and tests against a live synod dev.
+# its type check and tests against a live synod dev; and the venv its
+# conformance runner needs.
 PY_SDK := sdk/python
 PY_GEN := $(PY_SDK)/src/synod/_gen
 PY_VENV := $(PY_SDK)/.venv
@@ -10,6 +11,7 @@ PYTHON3 ?= python3
 GENERATE_TARGETS += generate-python
 CHECKGENERATE_TARGETS += checkgenerate-python
 SDK_TEST_TARGETS += sdk-python-test
+CONFORMANCE_RUNNERS += conformance-runner-python
 
 # The stamp is written last, so its presence and age say whether the venv
 # holds exactly what requirements.txt pins (--no-deps: it pins every
@@ -38,3 +40,9 @@ checkgenerate-python: $(PY_VENV)/.installed
 .PHONY: sdk-python-test
 sdk-python-test: $(PY_VENV)/.installed ## Type-check the Python SDK (mypy --strict) and run its tests against a live synod dev
 	cd $(PY_SDK) && .venv/bin/mypy && .venv/bin/pytest
+
+# The Python runner of the client conformance scenario,
+# $(PY_SDK)/conformance/client.py, needs only the venv, whose path has the
+# SDK on it.
+.PHONY: conformance-runner-python
+conformance-runner-python: $(PY_VENV)/.installed
