@@ -74,6 +74,7 @@ def upload_module(ns: str, wasm: bytes) -> Plan[module_pb.UploadModuleResponse, 
 
 
 def get_module(ns: str, hash: str) -> Plan[module_pb.GetModuleResponse, module_pb.Module]:
+    """Reads are repeatable."""
     return Plan(
         f"get module {hash}", "modules", "get_module",
         module_pb.GetModuleRequest(hash=hash, namespace=ns), True,
@@ -82,6 +83,7 @@ def get_module(ns: str, hash: str) -> Plan[module_pb.GetModuleResponse, module_p
 
 
 def list_modules(ns: str) -> Plan[module_pb.ListModulesResponse, list[module_pb.Module]]:
+    """Reads are repeatable."""
     return Plan(
         "list modules", "modules", "list_modules",
         module_pb.ListModulesRequest(namespace=ns), True,
@@ -90,6 +92,7 @@ def list_modules(ns: str) -> Plan[module_pb.ListModulesResponse, list[module_pb.
 
 
 def delete_module(ns: str, hash: str) -> Plan[module_pb.DeleteModuleResponse, None]:
+    """Deletes are not repeated: a second one could fail for the first's success."""
     return Plan(
         f"delete module {hash}", "modules", "delete_module",
         module_pb.DeleteModuleRequest(hash=hash, namespace=ns), False, _nothing,
@@ -97,6 +100,8 @@ def delete_module(ns: str, hash: str) -> Plan[module_pb.DeleteModuleResponse, No
 
 
 def create_shard(ns: str, name: str, module_hash: str, s: ShardSettings) -> Plan[shard_pb.CreateShardResponse, shard_pb.Shard]:
+    """Creates are not repeated: a second one could fail for the first's
+    success."""
     if s.idempotency_window_seconds < 0:
         raise ValueError(f"synod: create shard {name}: idempotency window {s.idempotency_window_seconds} s is negative")
     req = shard_pb.CreateShardRequest(
@@ -109,6 +114,7 @@ def create_shard(ns: str, name: str, module_hash: str, s: ShardSettings) -> Plan
 
 
 def get_shard(ns: str, name: str) -> Plan[shard_pb.GetShardResponse, shard_pb.Shard]:
+    """Reads are repeatable."""
     return Plan(
         f"get shard {name}", "shards", "get_shard",
         shard_pb.GetShardRequest(name=name, namespace=ns), True,
@@ -117,6 +123,7 @@ def get_shard(ns: str, name: str) -> Plan[shard_pb.GetShardResponse, shard_pb.Sh
 
 
 def list_shards(ns: str) -> Plan[shard_pb.ListShardsResponse, list[shard_pb.Shard]]:
+    """Reads are repeatable."""
     return Plan(
         "list shards", "shards", "list_shards",
         shard_pb.ListShardsRequest(namespace=ns), True,
@@ -125,6 +132,7 @@ def list_shards(ns: str) -> Plan[shard_pb.ListShardsResponse, list[shard_pb.Shar
 
 
 def delete_shard(ns: str, name: str) -> Plan[shard_pb.DeleteShardResponse, None]:
+    """Deletes are not repeated: a second one could fail for the first's success."""
     return Plan(
         f"delete shard {name}", "shards", "delete_shard",
         shard_pb.DeleteShardRequest(name=name, namespace=ns), False, _nothing,
@@ -160,6 +168,7 @@ def propose_batch(
     )
 
     def convert(r: data_pb.ProposeBatchResponse) -> BatchResult:
+        """Pairs each command's outcome with the key it was sent with."""
         results = [
             CommandResult(
                 result=b.result, index=b.index, fuel_used=b.fuel_used, replayed=b.replayed,
