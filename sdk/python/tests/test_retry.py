@@ -113,6 +113,6 @@ def test_retry_until_deadline(kv: KV, lossy: LossyProxy) -> None:
     # fails with the last attempt's error.
     lossy.drop = 1_000_000
     with synod.Client(lossy.url, token=kv.cluster.token) as c, pytest.raises(synod.SynodError) as e:
-        c.query(kv.shard, cmd("get", key="a"), timeout=5)
+        c.query(kv.shard, cmd("get", key="a"), timeout=2)
     assert e.value.code in (synod.Code.UNAVAILABLE, synod.Code.DEADLINE_EXCEEDED)
     assert e.value.applied == Applied.UNKNOWN and lossy.sent >= 2
