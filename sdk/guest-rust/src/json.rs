@@ -395,3 +395,7 @@ fn surrogate_pair(r: u32, rest: &[u8]) -> Option<char> {
 fn hex4(b: &[u8]) -> Option<u32> {
     b.get(..4)?.iter().try_fold(0, |r, &c| Some(r << 4 | (c as char).to_digit(16)?))
 }
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@
 use crate::{Error, StateMachine};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::panic;
 
 /// A shard in memory that runs the state machine `M`'s handlers.
 #[derive(Debug)]
@@ -23,23 +24,24 @@ impl<M: StateMachine> TestShard<M> {
         TestShard { machine: PhantomData }
     }
 
-    /// Applies `cmd` as a committed command. If the handler fails, its
-    /// writes are rolled back.
+    /// Applies `cmd` as a committed command. If the handler fails or
+    /// panics (a trap, on the host), its writes are rolled back; a panic
+    /// then goes on to the caller.
     pub fn update(&self, cmd: &[u8]) -> Result<Vec<u8>, Error> {
         let before = host::with(|s| s.entries.clone());
-        let outcome = M::update(cmd);
-        if outcome.is_err() {
+        let outcome = panic::catch_unwind(|| M::update(cmd));
+        if !matches!(outcome, Ok(Ok(_))) {
             host::with(|s| s.entries = before);
         }
-        outcome
+        outcome.unwrap_or_else(|trap| panic::resume_unwind(trap))
     }
 
     /// Answers `query`; a write from the handler panics.
     pub fn query(&self, query: &[u8]) -> Result<Vec<u8>, Error> {
         host::with(|s| s.read_only = true);
-        let outcome = M::query(query);
+        let outcome = panic::catch_unwind(|| M::query(query));
         host::with(|s| s.read_only = false);
-        outcome
+        outcome.unwrap_or_else(|trap| panic::resume_unwind(trap))
     }
 
     /// Returns every entry of the store, in key order.

@@ -1,0 +1,36 @@
+# The Rust guest kit (sdk/guest-rust) and its kv example (examples/kv-rust),
+# built with Debian's Rust 1.63 and its wasm32 standard library: rustup's
+# toolchain has no wasm32 target and cannot fetch one (sdk/guest-rust's
+# README says why 1.63).
+GUEST_RUST := sdk/guest-rust
+KV_RUST := examples/kv-rust
+RUST_WASM_TARGET := wasm32-unknown-unknown
+# Debian's tools by their full paths, so that rustup's, earlier on PATH,
+# are not picked.
+DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo
+RUST_APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+EXAMPLE_TARGETS += example-kv-rust
+SDK_TEST_TARGETS += guest-rust-test
+
+# Installs Debian's rustc, cargo and wasm32 standard library when they are
+# missing, updating apt's lists only if the install fails without that.
+.PHONY: rust-wasm-toolchain
+rust-wasm-toolchain:
+	@if ! { [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/$(RUST_WASM_TARGET)/lib ]; }; then \
+		echo "installing $(RUST_APT_PACKAGES) from Debian"; \
+		$(SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES) || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES); }; \
+	fi
+
+.PHONY: example-kv-rust
+example-kv-rust: rust-wasm-toolchain ## Build examples/kv-rust/kv-rust.wasm, the kv example in Rust
+	@echo "building $(KV_RUST)/kv-rust.wasm"
+	$(DEBIAN_CARGO) build --quiet --locked --release --target $(RUST_WASM_TARGET) --manifest-path $(KV_RUST)/Cargo.toml
+	cp $(KV_RUST)/target/$(RUST_WASM_TARGET)/release/kv_rust.wasm $(KV_RUST)/kv-rust.wasm
+
+.PHONY: guest-rust-test
+guest-rust-test: rust-wasm-toolchain ## Run the Rust guest kit's and kv-rust's native tests (the live ones are make conformance's)
+	$(DEBIAN_CARGO) test --quiet --locked --manifest-path $(GUEST_RUST)/Cargo.toml
+	$(DEBIAN_CARGO) test --quiet --locked --manifest-path $(KV_RUST)/Cargo.toml
