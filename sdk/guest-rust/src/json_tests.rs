@@ -151,3 +151,47 @@ fn names_match_as_go() {
         assert_eq!(name_matches(name, field), *want, "{:?} names {:?}", name, field);
     }
 }
+
+#[test]
+fn plain_prefix_stops_at_the_first_byte_that_is_not_plain() {
+    let interesting = [b'a', b' ', b'~', 0x7f, 0x80, 0xff, 0x00, 0x1f, b'"', b'\\', b'<', b'>', b'&', b'!', b'='];
+    for len in 0..20 {
+        for pos in 0..len {
+            for &c in &interesting {
+                let mut s = vec![b'x'; len];
+                s[pos] = c;
+                // Bytes after the first that is not plain must not matter.
+                if pos + 1 < len {
+                    s[pos + 1] = 0x00;
+                }
+                let want = s.iter().take_while(|&&c| is_plain(c)).count();
+                assert_eq!(plain_prefix(&s), want, "{:?}", s);
+            }
+        }
+    }
+    assert_eq!(plain_prefix(b""), 0);
+    assert_eq!(plain_prefix(&[b'x'; 17]), 17);
+}
+
+/// A module must never trap on bad input: parse_object returns an error
+/// for every truncation and every one-byte change of some commands.
+#[test]
+fn mangled_input_never_panics() {
+    let seeds: &[&[u8]] = &[
+        br#"{"op":"cas","key":"a\u00e9\ud83d\ude00","expect":"\"\\\/","value":"x","limit":-12.5e+3}"#,
+        b"{\"op\":\"put\",\"key\":\"\xe2\x82\xac\xff\",\"value\":null,\"t\":true,\"f\":false}",
+    ];
+    let bytes = [b'"', b'\\', b'u', b'{', b'}', b',', b':', b'0', b'-', b'e', b'.', b' ', 0x00, 0x80, 0xff, 0xed];
+    for seed in seeds {
+        for end in 0..=seed.len() {
+            let _ = parse_object(&seed[..end]);
+            for i in 0..end {
+                for &c in &bytes {
+                    let mut s = seed[..end].to_vec();
+                    s[i] = c;
+                    let _ = parse_object(&s);
+                }
+            }
+        }
+    }
+}
