@@ -72,7 +72,10 @@ fn report(outcome: Result<Vec<u8>, Error>) -> i32 {
 /// grow the memory again, and `memory.grow` is the dearest instruction
 /// there is (65,536 fuel a page): a put of examples/kv-rust costs about
 /// 83,000 fuel without the reserve and 17,000 with it.
+///
+/// It also sets the panic hook (see [`host::report_panic`]).
 pub fn initialize() {
+    std::panic::set_hook(Box::new(|info| host::report_panic(&info.to_string())));
     let mut reserve = Vec::<u8>::with_capacity(HEAP_RESERVE);
     // SAFETY: the capacity is not zero. The volatile write keeps the
     // compiler from eliding an allocation that is never read.

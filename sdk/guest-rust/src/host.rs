@@ -90,5 +90,26 @@ pub fn set_error(code: u32, msg: &str) {
     unsafe { imports::set_error(code, msg.as_ptr(), msg.len() as u32) }
 }
 
+/// Writes `message`, the text of a panic, to standard error, from where the
+/// host adds its first line to the reason of the trap that follows: the
+/// client then sees `module trapped: wasm error: unreachable (panicked at
+/// '…', src/lib.rs:12:5)`. This is the module's one WASI import, and only
+/// a panic calls it.
+#[cfg(target_arch = "wasm32")]
+pub fn report_panic(message: &str) {
+    #[link(wasm_import_module = "wasi_snapshot_preview1")]
+    extern "C" {
+        fn fd_write(fd: u32, iovs: *const [u32; 2], iovs_len: u32, nwritten: *mut u32) -> u16;
+    }
+    const STDERR: u32 = 2;
+    let line = message.lines().next().unwrap_or_default();
+    let iov = [line.as_ptr() as u32, line.len() as u32];
+    let mut written = 0;
+    // SAFETY: iov describes line, which the host only reads; the host
+    // writes the count to written. The result does not matter: a trap
+    // follows whatever it is.
+    unsafe { fd_write(STDERR, &iov, 1, &mut written) };
+}
+
 #[cfg(not(target_arch = "wasm32"))]
-pub use crate::testing::host::{delete, get, scan, set, set_error, set_output};
+pub use crate::testing::host::{delete, get, report_panic, scan, set, set_error, set_output};

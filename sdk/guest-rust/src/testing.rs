@@ -140,6 +140,10 @@ pub(crate) mod host {
         copy_out(&page, buf)
     }
 
+    /// Natively, a panic is reported by the default hook, which the test
+    /// harness captures; `initialize` never runs.
+    pub fn report_panic(_message: &str) {}
+
     pub fn set_output(_out: &[u8]) {}
 
     pub fn set_error(_code: u32, _msg: &str) {}
