@@ -9,7 +9,8 @@ RUST_WASM_TARGET := wasm32-unknown-unknown
 # are not picked.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo
 RUST_APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# sudo unless root; expanded only when the toolchain is missing.
+RUST_SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 EXAMPLE_TARGETS += example-kv-rust
 SDK_TEST_TARGETS += guest-rust-test
@@ -20,8 +21,8 @@ SDK_TEST_TARGETS += guest-rust-test
 rust-wasm-toolchain:
 	@if ! { [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/$(RUST_WASM_TARGET)/lib ]; }; then \
 		echo "installing $(RUST_APT_PACKAGES) from Debian"; \
-		$(SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES) || \
-		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES); }; \
+		$(RUST_SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES) || \
+		{ $(RUST_SUDO) apt-get update && $(RUST_SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES); }; \
 	fi
 
 .PHONY: example-kv-rust

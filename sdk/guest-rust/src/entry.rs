@@ -66,14 +66,14 @@ fn report(outcome: Result<Vec<u8>, Error>) -> i32 {
 }
 
 /// `_initialize`: runs once, when the host starts an instance. It makes the
-/// allocator take [`HEAP_RESERVE`] bytes from the host and give them back to
+/// allocator take `HEAP_RESERVE` bytes from the host and give them back to
 /// its free list. Every update starts from the memory as start-up left it
 /// (docs/abi.md), so without this, each update's first allocations would
 /// grow the memory again, and `memory.grow` is the dearest instruction
 /// there is (65,536 fuel a page): a put of examples/kv-rust costs about
 /// 83,000 fuel without the reserve and 17,000 with it.
 ///
-/// It also sets the panic hook (see [`host::report_panic`]).
+/// It also sets the panic hook (see `host::report_panic`).
 pub fn initialize() {
     std::panic::set_hook(Box::new(|info| host::report_panic(&info.to_string())));
     let mut reserve = Vec::<u8>::with_capacity(HEAP_RESERVE);
