@@ -5,6 +5,10 @@
 GUEST_RUST := sdk/guest-rust
 KV_RUST := examples/kv-rust
 RUST_WASM_TARGET := wasm32-unknown-unknown
+# One Cargo target directory for the kit and the example, in the kit's
+# folder: e2e's TestDocs copies examples/ (make examples writes into it) and
+# links sdk/, so a target directory under examples/ would be copied too.
+RUST_TARGET_DIR := $(GUEST_RUST)/target
 # Debian's tools by their full paths, so that rustup's, earlier on PATH,
 # are not picked.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo
@@ -28,10 +32,10 @@ rust-wasm-toolchain:
 .PHONY: example-kv-rust
 example-kv-rust: rust-wasm-toolchain ## Build examples/kv-rust/kv-rust.wasm, the kv example in Rust
 	@echo "building $(KV_RUST)/kv-rust.wasm"
-	$(DEBIAN_CARGO) build --quiet --locked --release --target $(RUST_WASM_TARGET) --manifest-path $(KV_RUST)/Cargo.toml
-	cp $(KV_RUST)/target/$(RUST_WASM_TARGET)/release/kv_rust.wasm $(KV_RUST)/kv-rust.wasm
+	$(DEBIAN_CARGO) build --quiet --locked --release --target $(RUST_WASM_TARGET) --target-dir $(RUST_TARGET_DIR) --manifest-path $(KV_RUST)/Cargo.toml
+	cp $(RUST_TARGET_DIR)/$(RUST_WASM_TARGET)/release/kv_rust.wasm $(KV_RUST)/kv-rust.wasm
 
 .PHONY: guest-rust-test
 guest-rust-test: rust-wasm-toolchain ## Run the Rust guest kit's and kv-rust's native tests (the live ones are make conformance's)
-	$(DEBIAN_CARGO) test --quiet --locked --manifest-path $(GUEST_RUST)/Cargo.toml
-	$(DEBIAN_CARGO) test --quiet --locked --manifest-path $(KV_RUST)/Cargo.toml
+	$(DEBIAN_CARGO) test --quiet --locked --target-dir $(RUST_TARGET_DIR) --manifest-path $(GUEST_RUST)/Cargo.toml
+	$(DEBIAN_CARGO) test --quiet --locked --target-dir $(RUST_TARGET_DIR) --manifest-path $(KV_RUST)/Cargo.toml
