@@ -66,7 +66,6 @@ struct Store {
 /// The host functions of [`crate::host`], on this thread's [`Store`], with
 /// the host's checks: a write from a query, or a key or value over the
 /// limits, panics as the host traps.
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod host {
     use super::Store;
     use crate::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
