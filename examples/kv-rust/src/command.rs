@@ -2,19 +2,21 @@
 //! `encoding/json`'s).
 
 use crate::ops::CODE_BAD_COMMAND;
+use std::borrow::Cow;
 use synod_guest::json::{self, Value};
 use synod_guest::Error;
 
 /// One command. A string field is `None` when the command does not have
 /// it, or has `null` where that clears it, which tells it from an empty
-/// string.
+/// string. Strings without escapes or invalid UTF-8 are borrowed from the
+/// command's bytes: a large value is not copied.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Command {
-    pub op: String,
-    pub key: Option<String>,
-    pub value: Option<String>,
-    pub expect: Option<String>,
-    pub prefix: String,
+pub struct Command<'a> {
+    pub op: Cow<'a, str>,
+    pub key: Option<Cow<'a, str>>,
+    pub value: Option<Cow<'a, str>>,
+    pub expect: Option<Cow<'a, str>>,
+    pub prefix: Cow<'a, str>,
     pub limit: i64,
 }
 
@@ -25,7 +27,7 @@ const FIELDS: [&str; 6] = ["op", "key", "value", "expect", "prefix", "limit"];
 /// or case-insensitively, a later duplicate winning), with a string for
 /// each field but `limit`, an integer, and `null` clearing `key`, `value`
 /// and `expect` and leaving the others alone. Anything else is error 400.
-pub fn parse(b: &[u8]) -> Result<Command, Error> {
+pub fn parse(b: &[u8]) -> Result<Command<'_>, Error> {
     let bad = |msg: String| Error::new(CODE_BAD_COMMAND, format!("bad command: {}", msg));
     let members = json::parse_object(b).map_err(|e| bad(e.to_string()))?;
     let mut c = Command::default();
@@ -42,10 +44,10 @@ pub fn parse(b: &[u8]) -> Result<Command, Error> {
     Ok(c)
 }
 
-impl Command {
+impl<'a> Command<'a> {
     /// Stores `value` in `field`, or returns the kind of value that the
     /// field cannot take.
-    fn set(&mut self, field: &str, value: Value) -> Result<(), &'static str> {
+    fn set(&mut self, field: &str, value: Value<'a>) -> Result<(), &'static str> {
         let kind = value.kind();
         match (field, value) {
             (_, Value::Null) => match field {
@@ -54,11 +56,11 @@ impl Command {
                 "expect" => self.expect = None,
                 _ => {}
             },
-            ("op", Value::String(s)) => self.op = s.into_owned(),
-            ("key", Value::String(s)) => self.key = Some(s.into_owned()),
-            ("value", Value::String(s)) => self.value = Some(s.into_owned()),
-            ("expect", Value::String(s)) => self.expect = Some(s.into_owned()),
-            ("prefix", Value::String(s)) => self.prefix = s.into_owned(),
+            ("op", Value::String(s)) => self.op = s,
+            ("key", Value::String(s)) => self.key = Some(s),
+            ("value", Value::String(s)) => self.value = Some(s),
+            ("expect", Value::String(s)) => self.expect = Some(s),
+            ("prefix", Value::String(s)) => self.prefix = s,
             // i64 parsing refuses fractions, exponents and overflow, as the
             // Go kv's 64-bit int does.
             ("limit", Value::Number(n)) => self.limit = n.parse().map_err(|_| "a number that is not an integer")?,

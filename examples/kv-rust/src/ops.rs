@@ -20,8 +20,8 @@ const MAX_LIMIT: i64 = 1000;
 const OK: &[u8] = br#"{"ok":true}"#;
 
 /// Applies a committed command.
-pub fn update(c: &Command) -> Result<Vec<u8>, Error> {
-    match c.op.as_str() {
+pub fn update(c: &Command<'_>) -> Result<Vec<u8>, Error> {
+    match c.op.as_ref() {
         "get" => get(c),
         "list" => list(c),
         "put" => put(c),
@@ -40,8 +40,8 @@ pub fn update(c: &Command) -> Result<Vec<u8>, Error> {
 }
 
 /// Answers a read-only query: get or list.
-pub fn query(c: &Command) -> Result<Vec<u8>, Error> {
-    match c.op.as_str() {
+pub fn query(c: &Command<'_>) -> Result<Vec<u8>, Error> {
+    match c.op.as_ref() {
         "get" => get(c),
         "list" => list(c),
         op @ ("put" | "delete" | "cas" | "put_then_fail" | "put_then_trap") => Err(Error::new(
@@ -54,7 +54,7 @@ pub fn query(c: &Command) -> Result<Vec<u8>, Error> {
 
 /// Returns the command's key, or error 400 if it is missing, empty or too
 /// long.
-fn key(c: &Command) -> Result<&[u8], Error> {
+fn key<'c>(c: &'c Command<'_>) -> Result<&'c [u8], Error> {
     match c.key.as_deref() {
         None | Some("") => Err(Error::new(CODE_BAD_COMMAND, format!("{}: missing or empty key", c.op))),
         Some(k) if k.len() > MAX_KEY_SIZE => Err(Error::new(
@@ -66,7 +66,7 @@ fn key(c: &Command) -> Result<&[u8], Error> {
 }
 
 /// Returns the command's value, or error 400 if it is missing or too long.
-fn value(c: &Command) -> Result<&[u8], Error> {
+fn value<'c>(c: &'c Command<'_>) -> Result<&'c [u8], Error> {
     match c.value.as_deref() {
         None => Err(Error::new(CODE_BAD_COMMAND, format!("{}: missing value", c.op))),
         Some(v) if v.len() > MAX_VALUE_SIZE => Err(Error::new(
@@ -78,7 +78,7 @@ fn value(c: &Command) -> Result<&[u8], Error> {
 }
 
 /// `{"key":..,"value":..,"found":true}`, or `{"key":..,"found":false}`.
-fn get(c: &Command) -> Result<Vec<u8>, Error> {
+fn get(c: &Command<'_>) -> Result<Vec<u8>, Error> {
     let k = key(c)?;
     let v = kv::get(k);
     let mut out = Vec::with_capacity(32 + k.len() + v.as_ref().map_or(0, Vec::len));
@@ -94,7 +94,7 @@ fn get(c: &Command) -> Result<Vec<u8>, Error> {
 
 /// `{"items":[{"key":..,"value":..},..]}` in key order, with `"more":true`
 /// when the prefix has more than the limit.
-fn list(c: &Command) -> Result<Vec<u8>, Error> {
+fn list(c: &Command<'_>) -> Result<Vec<u8>, Error> {
     let limit = match c.limit {
         0 => DEFAULT_LIMIT,
         n if (1..=MAX_LIMIT).contains(&n) => n,
@@ -126,20 +126,20 @@ fn list(c: &Command) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-fn put(c: &Command) -> Result<Vec<u8>, Error> {
+fn put(c: &Command<'_>) -> Result<Vec<u8>, Error> {
     let (k, v) = (key(c)?, value(c)?);
     kv::set(k, v);
     Ok(OK.to_vec())
 }
 
-fn delete(c: &Command) -> Result<Vec<u8>, Error> {
+fn delete(c: &Command<'_>) -> Result<Vec<u8>, Error> {
     kv::delete(key(c)?);
     Ok(OK.to_vec())
 }
 
 /// Sets the key to value if its current value is expect, or, with expect
 /// absent, if the key does not exist; else error 409.
-fn cas(c: &Command) -> Result<Vec<u8>, Error> {
+fn cas(c: &Command<'_>) -> Result<Vec<u8>, Error> {
     let (k, v) = (key(c)?, value(c)?);
     let mismatch = |why: &str| Err(Error::new(CODE_CAS_MISMATCH, format!("cas {:?}: {}", c.key.as_deref().unwrap_or_default(), why)));
     match (c.expect.as_deref(), kv::get(k)) {
