@@ -28,11 +28,14 @@ impl<M: StateMachine> TestShard<M> {
     /// panics (a trap, on the host), its writes are rolled back; a panic
     /// then goes on to the caller.
     pub fn update(&self, cmd: &[u8]) -> Result<Vec<u8>, Error> {
-        let before = host::with(|s| s.entries.clone());
+        host::with(|s| s.undo = Some(Vec::new()));
         let outcome = panic::catch_unwind(|| M::update(cmd));
-        if !matches!(outcome, Ok(Ok(_))) {
-            host::with(|s| s.entries = before);
-        }
+        host::with(|s| {
+            let undo = s.undo.take().unwrap_or_default();
+            if !matches!(outcome, Ok(Ok(_))) {
+                s.roll_back(undo);
+            }
+        });
         outcome.unwrap_or_else(|trap| panic::resume_unwind(trap))
     }
 
@@ -61,6 +64,33 @@ impl<M: StateMachine> Default for TestShard<M> {
 struct Store {
     entries: BTreeMap<Vec<u8>, Vec<u8>>,
     read_only: bool,
+    /// While an update runs, what each of its writes replaced, in order.
+    undo: Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+}
+
+impl Store {
+    /// Writes `key` (a set with `Some`, a delete with `None`), and keeps
+    /// what it replaced for a roll-back.
+    fn write(&mut self, key: &[u8], value: Option<&[u8]>) {
+        assert!(!self.read_only, "a write from a query: the host traps");
+        let old = match value {
+            Some(v) => self.entries.insert(key.to_vec(), v.to_vec()),
+            None => self.entries.remove(key),
+        };
+        if let Some(undo) = &mut self.undo {
+            undo.push((key.to_vec(), old));
+        }
+    }
+
+    /// Undoes the writes `undo` recorded, last first.
+    fn roll_back(&mut self, undo: Vec<(Vec<u8>, Option<Vec<u8>>)>) {
+        for (key, old) in undo.into_iter().rev() {
+            match old {
+                Some(v) => self.entries.insert(key, v),
+                None => self.entries.remove(&key),
+            };
+        }
+    }
 }
 
 /// The host functions of [`crate::host`], on this thread's [`Store`], with
@@ -85,10 +115,6 @@ pub(crate) mod host {
         assert!(!key.is_empty() && key.len() <= MAX_KEY_SIZE, "key of {} bytes: the host traps", key.len());
     }
 
-    fn check_write(s: &Store) {
-        assert!(!s.read_only, "a write from a query: the host traps");
-    }
-
     /// Copies `value` into `buf` if it fits, as the host does, and returns
     /// its length.
     fn copy_out(value: &[u8], buf: &mut Vec<u8>) -> i32 {
@@ -107,18 +133,12 @@ pub(crate) mod host {
     pub fn set(key: &[u8], value: &[u8]) {
         check_key(key);
         assert!(value.len() <= MAX_VALUE_SIZE, "value of {} bytes: the host traps", value.len());
-        with(|s| {
-            check_write(s);
-            s.entries.insert(key.to_vec(), value.to_vec());
-        })
+        with(|s| s.write(key, Some(value)))
     }
 
     pub fn delete(key: &[u8]) {
         check_key(key);
-        with(|s| {
-            check_write(s);
-            s.entries.remove(key);
-        })
+        with(|s| s.write(key, None))
     }
 
     pub fn scan(start: &[u8], end: &[u8], limit: i32, buf: &mut Vec<u8>) -> i32 {
