@@ -10,9 +10,10 @@ RUST_WASM_TARGET := wasm32-unknown-unknown
 # links sdk/, so a target directory under examples/ would be copied too.
 RUST_TARGET_DIR := $(GUEST_RUST)/target
 # Debian's tools by their full paths, so that rustup's, earlier on PATH,
-# are not picked; the checkout's path is left out of the module (panic
-# locations name files from the root), so that every clone builds the same
-# bytes and so the same module hash.
+# are not picked. The checkout's path is left out of the module (panic
+# locations name files from the root). Clones in other paths still build
+# other bytes: Cargo hashes a path dependency's path into its symbols'
+# names, which changes their order.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFLAGS=--remap-path-prefix=$(CURDIR)/= /usr/bin/cargo
 RUST_APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32
 # sudo unless root; expanded only when the toolchain is missing.
