@@ -12,7 +12,7 @@ RUST_TARGET_DIR := $(GUEST_RUST)/target
 # Debian's tools by their full paths, so that rustup's, earlier on PATH,
 # are not picked. The checkout's path is left out of the module (panic
 # locations name files from the root). Clones in other paths still build
-# other bytes: Cargo hashes a path dependency's path into its symbols'
+# other bytes: Cargo hashes the packages' paths into their symbols'
 # names, which changes their order.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFLAGS=--remap-path-prefix=$(CURDIR)/= /usr/bin/cargo
 RUST_APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32
