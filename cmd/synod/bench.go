@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -34,12 +33,9 @@ processes, beside etcd (docs/benchmarks.md).`
 // bench is synod bench: a load generator for one shard of the kv example.
 func bench(fs *flag.FlagSet) action {
 	op := fs.String("op", "propose", "`OP` to send: propose (kv puts) or query (kv gets)")
-	nclients := fs.Int("clients", 64, "`N` clients, each with one call outstanding")
-	size := fs.Int("size", 64, "`BYTES` of each value put")
-	keys := fs.Int("keys", 1000, "`N` keys the calls spread over")
+	var load loadgen.KVLoad
+	load.Bind(fs)
 	level := fs.String("consistency", "linearizable", "`LEVEL` of the queries: linearizable or stale")
-	duration := fs.Duration("duration", 10*time.Second, "how long to measure")
-	warmup := fs.Duration("warmup", 2*time.Second, "how long to run before measuring")
 	noKeys := fs.Bool("no-idempotency-keys", false, "propose without idempotency keys (the SDKs send one with every command)")
 	module := fs.String("module", "", "`FILE` of the kv module: create the shard from it if it does not exist")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
@@ -49,8 +45,9 @@ func bench(fs *flag.FlagSet) action {
 			return output{}, usagef("--op must be propose or query, not %q", *op)
 		case !ok || consistency == synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX:
 			return output{}, usagef("--consistency must be linearizable or stale, not %q", *level)
-		case *nclients < 1 || *keys < 1 || *size < 0:
-			return output{}, usagef("--clients and --keys must be at least 1, and --size not negative")
+		}
+		if err := load.Check(); err != nil {
+			return output{}, usagef("%v", err)
 		}
 		shard := pos[0]
 		if *module != "" {
@@ -58,16 +55,13 @@ func bench(fs *flag.FlagSet) action {
 				return output{}, err
 			}
 		}
-		data, err := benchClient(c, *nclients)
+		data, err := benchClient(c, load.Clients)
 		if err != nil {
 			return output{}, err
 		}
-		value := strings.Repeat("v", *size)
-		key := func(client int, seq uint64) string {
-			return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(*keys))
-		}
+		value := load.Value()
 		put := func(ctx context.Context, client int, seq uint64) error {
-			req := &synodv1.ProposeRequest{Shard: shard, Command: kvCommand("put", key(client, seq), value)}
+			req := &synodv1.ProposeRequest{Shard: shard, Command: kvCommand("put", load.Key(client, seq), value)}
 			if !*noKeys {
 				req.IdempotencyKey = fmt.Sprintf("bench-%d-%d-%d", time.Now().UnixNano(), client, seq)
 			}
@@ -76,17 +70,17 @@ func bench(fs *flag.FlagSet) action {
 		}
 		call := put
 		if *op == "query" {
-			if err := writeKeys(ctx, *nclients, *keys, put); err != nil {
+			if err := writeKeys(ctx, load.Clients, load.Keys, put); err != nil {
 				return output{}, err
 			}
 			call = func(ctx context.Context, client int, seq uint64) error {
 				_, err := data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{
-					Shard: shard, Query: kvCommand("get", key(client, seq), ""), Consistency: consistency,
+					Shard: shard, Query: kvCommand("get", load.Key(client, seq), ""), Consistency: consistency,
 				}))
 				return err
 			}
 		}
-		res, err := loadgen.Run(ctx, loadgen.Config{Clients: *nclients, Warmup: *warmup, Duration: *duration, Progress: os.Stderr}, call)
+		res, err := loadgen.Run(ctx, load.Config(os.Stderr), call)
 		if err != nil {
 			return output{}, err
 		}
@@ -139,8 +133,7 @@ func writeKeys(ctx context.Context, n, keys int, put loadgen.Op) error {
 		go func() {
 			var err error
 			for k := c; k < keys && err == nil; k += n {
-				// put's key for (client 0, seq k) is bench-k.
-				err = put(ctx, 0, uint64(k))
+				err = put(ctx, 0, uint64(k)) // the k-th key (KVLoad.Key)
 			}
 			errs <- err
 		}()
