@@ -15,22 +15,15 @@ RUST_TARGET_DIR := $(GUEST_RUST)/target
 # other bytes: Cargo hashes the packages' paths into their symbols'
 # names, which changes their order.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFLAGS=--remap-path-prefix=$(CURDIR)/= /usr/bin/cargo
-RUST_APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32
-# sudo unless root; expanded only when the toolchain is missing.
-RUST_SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
-
 EXAMPLE_TARGETS += example-kv-rust
 SDK_TEST_TARGETS += guest-rust-test
 
-# Installs Debian's rustc, cargo and wasm32 standard library when they are
-# missing, updating apt's lists only if the install fails without that.
+# Installs Debian's cargo, rustc and wasm32 standard library when they are
+# missing (mk/apt.mk).
 .PHONY: rust-wasm-toolchain
 rust-wasm-toolchain:
-	@if ! { [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/$(RUST_WASM_TARGET)/lib ]; }; then \
-		echo "installing $(RUST_APT_PACKAGES) from Debian"; \
-		$(RUST_SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES) || \
-		{ $(RUST_SUDO) apt-get update && $(RUST_SUDO) apt-get install -y --no-install-recommends $(RUST_APT_PACKAGES); }; \
-	fi
+	@$(call apt_install,/usr/bin/cargo,cargo)
+	@$(call apt_install,/usr/lib/rustlib/$(RUST_WASM_TARGET)/lib,rustc libstd-rust-dev-wasm32)
 
 .PHONY: example-kv-rust
 example-kv-rust: rust-wasm-toolchain ## Build examples/kv-rust/kv-rust.wasm, the kv example in Rust
