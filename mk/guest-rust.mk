@@ -15,6 +15,7 @@ RUST_TARGET_DIR := $(GUEST_RUST)/target
 # other bytes: Cargo hashes the packages' paths into their symbols'
 # names, which changes their order.
 DEBIAN_CARGO := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFLAGS=--remap-path-prefix=$(CURDIR)/= /usr/bin/cargo
+
 EXAMPLE_TARGETS += example-kv-rust
 SDK_TEST_TARGETS += guest-rust-test
 
