@@ -16,3 +16,12 @@ bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads,
 	cd bench && $(GO) build -o ../$(BENCH_BIN)/etcdbench ./cmd/etcdbench && $(GO) build -o ../$(BENCH_BIN)/compare ./cmd/compare
 	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench \
 		--kv examples/kv/kv.wasm --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
+
+SHARDS ?= 0,100,1000
+
+# make bench-idle: what idle shards cost (bench/cmd/idle).
+.PHONY: bench-idle
+bench-idle: examples ## Measure idle shards' CPU and memory on 3 host processes, and a cold shard's first call (SHARDS=0,100,1000)
+	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/idle ./cmd/idle
+	$(BENCH_BIN)/idle --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --shards $(SHARDS)

@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/synodhq/synod/bench/internal/procs"
 )
 
 // load is one line of the comparison: the same load as synod bench's and
@@ -69,23 +71,23 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(os.Stderr, "data and logs in %s\n", dir)
-	sc, err := startSynod(ctx, synod, dir)
+	sc, err := procs.StartSynod(ctx, synod, dir, 3)
 	if err != nil {
 		return fmt.Errorf("synod: %w", err)
 	}
-	defer sc.stop()
-	ec, err := startEtcd(ctx, etcd, dir)
+	defer sc.Stop()
+	ec, err := procs.StartEtcd(ctx, etcd, dir)
 	if err != nil {
 		return fmt.Errorf("etcd: %w", err)
 	}
-	defer ec.stop()
+	defer ec.Stop()
 	common := []string{"--duration", duration.String(), "--warmup", warmup.String(), "--json"}
 	synodRun := func(l load) (result, error) {
-		args := append([]string{"--addr", sc.url, "bench", "bench", "--module", kv}, append(l.synod, common...)...)
-		return measure(ctx, []string{"SYNOD_TOKEN=" + sc.token}, synod, args...)
+		args := append([]string{"--addr", sc.URL, "bench", "bench", "--module", kv}, append(l.synod, common...)...)
+		return measure(ctx, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
 	}
 	etcdRun := func(l load) (result, error) {
-		return measure(ctx, nil, etcdbench, append([]string{"--endpoints", ec.url}, append(l.etcd, common...)...)...)
+		return measure(ctx, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
 	}
 	synodRes := make([][]result, len(loads))
 	etcdRes := make([][]result, len(loads))

@@ -1,4 +1,8 @@
-package main
+// Package procs starts the server processes the benchmarks measure: a
+// Synod cluster as users deploy it (synod host processes and a synod
+// gateway process) and an etcd cluster, on loopback, with their data and
+// logs in a directory of the caller's.
+package procs
 
 import (
 	"context"
@@ -12,17 +16,20 @@ import (
 	"time"
 )
 
-// proc is a server process the comparison started, with its output in a
+// Proc is a server process the comparison started, with its output in a
 // log file beside its data.
-type proc struct {
+type Proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
 }
 
+// PID returns the process's id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
 // start starts bin with args and env (added to this process's), its
 // output going to dir/name.log.
-func start(dir, name string, env []string, bin string, args ...string) (*proc, error) {
+func start(dir, name string, env []string, bin string, args ...string) (*Proc, error) {
 	logPath := filepath.Join(dir, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -36,11 +43,11 @@ func start(dir, name string, env []string, bin string, args ...string) (*proc, e
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	return &proc{name: name, cmd: cmd, log: logPath}, nil
+	return &Proc{name: name, cmd: cmd, log: logPath}, nil
 }
 
-// stop ends the process and waits for it.
-func (p *proc) stop() {
+// Stop ends the process and waits for it.
+func (p *Proc) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { _ = p.cmd.Wait(); close(done) }()
@@ -54,7 +61,7 @@ func (p *proc) stop() {
 
 // waitHTTP waits until GET url answers 200, or fails after timeout naming
 // the log of the process that should answer.
-func waitHTTP(ctx context.Context, url string, timeout time.Duration, p *proc) error {
+func waitHTTP(ctx context.Context, url string, timeout time.Duration, p *Proc) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -1,4 +1,4 @@
-package main
+package procs
 
 import (
 	"context"
@@ -10,51 +10,57 @@ import (
 	"time"
 )
 
-// cluster is a set of server processes and the URL clients call.
-type cluster struct {
-	url   string
-	token string // the API key, for Synod
-	procs []*proc
+// Cluster is a set of server processes and the URL clients call.
+type Cluster struct {
+	// URL is what clients call: the gateway's URL, or etcd's client
+	// URLs, comma-separated.
+	URL string
+	// Token is the first API key's token, for Synod.
+	Token string
+	// Procs are the processes: Synod's hosts, then its gateway; etcd's
+	// members.
+	Procs []*Proc
 }
 
-func (c *cluster) stop() {
-	for _, p := range c.procs {
-		p.stop()
+// Stop stops every process.
+func (c *Cluster) Stop() {
+	for _, p := range c.Procs {
+		p.Stop()
 	}
 }
 
-// startSynod starts three synod host processes and a synod gateway
-// process in front of them, as docs/operations.md deploys them, and waits
-// until the first key works.
-func startSynod(ctx context.Context, synod, dir string) (*cluster, error) {
-	addrs, err := freeAddrs(7) // 3 Raft, 3 internal API, 1 gateway
+// StartSynod starts n synod host processes and a synod gateway process
+// in front of them, as docs/operations.md deploys them (every host in the
+// initial cluster), and waits until the first key works.
+func StartSynod(ctx context.Context, synod, dir string, n int) (*Cluster, error) {
+	addrs, err := freeAddrs(2*n + 1) // n Raft, n internal API, the gateway
 	if err != nil {
 		return nil, err
 	}
 	var members, hostURLs []string
-	for i := range 3 {
+	for i := range n {
 		members = append(members, fmt.Sprintf("h%d=%s", i+1, addrs[i]))
-		hostURLs = append(hostURLs, "http://"+addrs[3+i])
+		hostURLs = append(hostURLs, "http://"+addrs[n+i])
 	}
-	c := &cluster{url: "http://" + addrs[6]}
-	for i := range 3 {
+	c := &Cluster{URL: "http://" + addrs[2*n]}
+	for i := range n {
 		name := fmt.Sprintf("h%d", i+1)
 		p, err := start(dir, name, nil, synod, "host", "--name", name, "--data-dir", filepath.Join(dir, name),
-			"--listen", addrs[3+i], "--initial-cluster", strings.Join(members, ","))
+			"--listen", addrs[n+i], "--initial-cluster", strings.Join(members, ","))
 		if err != nil {
-			c.stop()
+			c.Stop()
 			return nil, err
 		}
-		c.procs = append(c.procs, p)
+		c.Procs = append(c.Procs, p)
 	}
-	gw, err := start(dir, "gateway", nil, synod, "gateway", "--listen", addrs[6], "--hosts", strings.Join(hostURLs, ","))
+	gw, err := start(dir, "gateway", nil, synod, "gateway", "--listen", addrs[2*n], "--hosts", strings.Join(hostURLs, ","))
 	if err != nil {
-		c.stop()
+		c.Stop()
 		return nil, err
 	}
-	c.procs = append(c.procs, gw)
-	if err := waitHTTP(ctx, c.url+"/readyz", 60*time.Second, gw); err != nil {
-		c.stop()
+	c.Procs = append(c.Procs, gw)
+	if err := waitHTTP(ctx, c.URL+"/readyz", 60*time.Second, gw); err != nil {
+		c.Stop()
 		return nil, err
 	}
 	// The first host writes the first key's token once it made the key;
@@ -62,24 +68,24 @@ func startSynod(ctx context.Context, synod, dir string) (*cluster, error) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if b, err := os.ReadFile(filepath.Join(dir, "h1", "admin.token")); err == nil {
-			c.token = strings.TrimSpace(string(b))
-			cmd := exec.CommandContext(ctx, synod, "--addr", c.url, "shard", "list")
-			cmd.Env = append(os.Environ(), "SYNOD_TOKEN="+c.token)
+			c.Token = strings.TrimSpace(string(b))
+			cmd := exec.CommandContext(ctx, synod, "--addr", c.URL, "shard", "list")
+			cmd.Env = append(os.Environ(), "SYNOD_TOKEN="+c.Token)
 			if err := cmd.Run(); err == nil {
 				return c, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			c.stop()
+			c.Stop()
 			return nil, fmt.Errorf("the first key did not work within 60 s (logs in %s)", dir)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-// startEtcd starts a three-member etcd cluster, fsync on as by default,
+// StartEtcd starts a three-member etcd cluster, fsync on as by default,
 // and waits until every member is healthy.
-func startEtcd(ctx context.Context, etcd, dir string) (*cluster, error) {
+func StartEtcd(ctx context.Context, etcd, dir string) (*Cluster, error) {
 	addrs, err := freeAddrs(6) // 3 peer, 3 client
 	if err != nil {
 		return nil, err
@@ -89,7 +95,7 @@ func startEtcd(ctx context.Context, etcd, dir string) (*cluster, error) {
 		members = append(members, fmt.Sprintf("e%d=http://%s", i+1, addrs[i]))
 		clientURLs = append(clientURLs, "http://"+addrs[3+i])
 	}
-	c := &cluster{url: strings.Join(clientURLs, ",")}
+	c := &Cluster{URL: strings.Join(clientURLs, ",")}
 	for i := range 3 {
 		name := fmt.Sprintf("e%d", i+1)
 		p, err := start(dir, name, nil, etcd, "--name", name, "--data-dir", filepath.Join(dir, name),
@@ -98,14 +104,14 @@ func startEtcd(ctx context.Context, etcd, dir string) (*cluster, error) {
 			"--initial-cluster", strings.Join(members, ","), "--initial-cluster-state", "new",
 			"--initial-cluster-token", "synod-bench-compare")
 		if err != nil {
-			c.stop()
+			c.Stop()
 			return nil, err
 		}
-		c.procs = append(c.procs, p)
+		c.Procs = append(c.Procs, p)
 	}
 	for i, u := range clientURLs {
-		if err := waitHTTP(ctx, u+"/health", 60*time.Second, c.procs[i]); err != nil {
-			c.stop()
+		if err := waitHTTP(ctx, u+"/health", 60*time.Second, c.Procs[i]); err != nil {
+			c.Stop()
 			return nil, err
 		}
 	}
