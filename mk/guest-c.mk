@@ -1,0 +1,53 @@
+# The C guest kit (sdk/guest-c) and its kv example (examples/kv-c): the
+# Debian toolchain they build with, the example's module, and the native
+# unit test of its JSON codec.
+GUEST_C := sdk/guest-c
+KV_C := examples/kv-c
+# Debian 12's LLVM 14: clang and wasm-ld, WASI's libc (with the reactor
+# start file, crt1-reactor.o) and the compiler's runtime for wasm32.
+GUEST_C_APT := clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+GUEST_C_CLANG ?= clang-14
+# A reactor (docs/abi.md): the host calls _initialize, then the synod_*
+# entry points; there is no _start. wasm-ld exports the memory, and the
+# kit's export_name attributes the entry points; --strip-all drops the
+# names section, which the host does not need.
+GUEST_C_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -std=c11 -Wall -Wextra -Werror -I$(GUEST_C)
+GUEST_C_LDFLAGS := -Wl,--strip-all
+GUEST_C_SRC := $(wildcard $(GUEST_C)/*.c) $(wildcard $(GUEST_C)/*.h)
+KV_C_SRC := $(wildcard $(KV_C)/*.c) $(wildcard $(KV_C)/*.h)
+# The native build of the codec test, with the sanitizers on.
+NATIVE_CC ?= cc
+KV_C_TEST := $(KV_C)/build/codec_test
+
+EXAMPLE_TARGETS += example-kv-c
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# guest-c-toolchain installs GUEST_C_APT when a package is missing, waiting
+# for another apt to finish, and updates the package lists only if the
+# install fails without.
+.PHONY: guest-c-toolchain
+guest-c-toolchain:
+	@dpkg -s $(GUEST_C_APT) >/dev/null 2>&1 || { \
+		echo "installing $(GUEST_C_APT)"; \
+		$(SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT) || \
+		{ $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update && \
+		  $(SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT); }; }
+
+$(KV_C_TEST): $(KV_C)/test/codec_test.c $(KV_C_SRC) $(GUEST_C)/synod_buf.c $(GUEST_C)/synod.h
+	@mkdir -p $(@D)
+	$(NATIVE_CC) -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -I$(GUEST_C) -o $@ \
+		$(KV_C)/test/codec_test.c $(KV_C)/decode.c $(KV_C)/encode.c $(KV_C)/utf8.c $(GUEST_C)/synod_buf.c
+
+.PHONY: test-guest-c
+test-guest-c: $(KV_C_TEST) ## Run the C kv example's codec unit test, natively
+	$(KV_C_TEST)
+
+# The module is built once its codec has passed its test, which takes a
+# second.
+$(KV_C)/kv-c.wasm: $(GUEST_C_SRC) $(KV_C_SRC) $(KV_C_TEST) | guest-c-toolchain
+	$(KV_C_TEST)
+	$(GUEST_C_CLANG) $(GUEST_C_CFLAGS) $(GUEST_C_LDFLAGS) -o $@ $(filter %.c,$(GUEST_C_SRC) $(KV_C_SRC))
+
+.PHONY: example-kv-c
+example-kv-c: $(KV_C)/kv-c.wasm ## Build the C kv example to examples/kv-c/kv-c.wasm
