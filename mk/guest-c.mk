@@ -18,6 +18,7 @@ KV_C_SRC := $(wildcard $(KV_C)/*.c) $(wildcard $(KV_C)/*.h)
 # The native build of the codec test, with the sanitizers on.
 NATIVE_CC ?= cc
 KV_C_TEST := $(KV_C)/build/codec_test
+KV_C_CODEC := $(addprefix $(KV_C)/,decode.c encode.c plain.c utf8.c)
 
 EXAMPLE_TARGETS += example-kv-c
 
@@ -37,7 +38,7 @@ guest-c-toolchain:
 $(KV_C_TEST): $(KV_C)/test/codec_test.c $(KV_C_SRC) $(GUEST_C)/synod_buf.c $(GUEST_C)/synod.h
 	@mkdir -p $(@D)
 	$(NATIVE_CC) -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -I$(GUEST_C) -o $@ \
-		$(KV_C)/test/codec_test.c $(KV_C)/decode.c $(KV_C)/encode.c $(KV_C)/utf8.c $(GUEST_C)/synod_buf.c
+		$(KV_C)/test/codec_test.c $(KV_C_CODEC) $(GUEST_C)/synod_buf.c
 
 .PHONY: test-guest-c
 test-guest-c: $(KV_C_TEST) ## Run the C kv example's codec unit test, natively

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "plain.h"
 #include "utf8.h"
 
 /* decoder reads a JSON text from buf (n bytes); pos is the offset of the
@@ -198,7 +199,11 @@ static bool string(decoder *d, synod_bytes *s) {
         return false;
     }
     size_t start = d->pos;
-    while (d->pos < d->n) {
+    for (;;) {
+        d->pos += plain_prefix(d->buf + d->pos, d->n - d->pos);
+        if (d->pos == d->n) {
+            return fail(d, "");
+        }
         uint8_t c = d->buf[d->pos];
         if (c == '"') {
             *s = (synod_bytes){d->buf + start, d->pos - start};
@@ -208,7 +213,7 @@ static bool string(decoder *d, synod_bytes *s) {
         if (c == '\\' || c < ' ') {
             return unescape(d, start, s);
         }
-        if (c < 0x80) {
+        if (c < 0x80) { /* '<', '>' or '&' */
             d->pos++;
             continue;
         }
@@ -219,7 +224,6 @@ static bool string(decoder *d, synod_bytes *s) {
         }
         d->pos += size;
     }
-    return fail(d, "");
 }
 
 /* digits reads one or more decimal digits. */

@@ -3,13 +3,8 @@
  */
 #include "encode.h"
 
+#include "plain.h"
 #include "utf8.h"
-
-/* is_plain reports whether encoding/json writes the ASCII byte c into a
- * string as it is. */
-static bool is_plain(uint8_t c) {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
-}
 
 /* append_ascii_escape appends the escape of c, an ASCII byte that is not
  * plain. */
@@ -37,16 +32,13 @@ static void append_ascii_escape(synod_buf *b, uint8_t c) {
 void json_append_string(synod_buf *b, const uint8_t *s, size_t n) {
     synod_buf_append_byte(b, '"');
     size_t start = 0; /* s[start, i) is still to be appended as it is */
-    size_t i = 0;
-    while (i < n) {
+    for (size_t i = plain_prefix(s, n); i < n; i += plain_prefix(s + i, n - i)) {
         uint8_t c = s[i];
         if (c < 0x80) {
-            if (!is_plain(c)) {
-                synod_buf_append(b, s + start, i - start);
-                append_ascii_escape(b, c);
-                start = i + 1;
-            }
+            synod_buf_append(b, s + start, i - start);
+            append_ascii_escape(b, c);
             i++;
+            start = i;
             continue;
         }
         uint32_t r;

@@ -50,6 +50,11 @@ static const decode_case decode_cases[] = {
     {"invalid byte and escape", S("{\"key\":\"\xff\\n\"}"), NONE, S("\xef\xbf\xbd\n"), NONE, NONE, NONE, 0},
     {"U+FFFD as it is", S("{\"key\":\"\xef\xbf\xbd\"}"), NONE, S("\xef\xbf\xbd"), NONE, NONE, NONE, 0},
     {"DEL as it is", S("{\"key\":\"\x7f\"}"), NONE, S("\x7f"), NONE, NONE, NONE, 0},
+    {"long plain", S("{\"key\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}"), NONE, S("0123456789abcdefghijklmnopqrstuvwxyz"), NONE, NONE, NONE, 0},
+    {"long with HTML", S("{\"key\":\"01234567<9abcdef&ghijklmn>\"}"), NONE, S("01234567<9abcdef&ghijklmn>"), NONE, NONE, NONE, 0},
+    {"long with an escape", S("{\"key\":\"0123456789abcdefg\\nhijklmnop\"}"), NONE, S("0123456789abcdefg\nhijklmnop"), NONE, NONE, NONE, 0},
+    {"long with UTF-8", S("{\"key\":\"0123456\xc3\xa9" "789abcdef\xf0\x9f\x98\x80\"}"), NONE, S("0123456\xc3\xa9" "789abcdef\xf0\x9f\x98\x80"), NONE, NONE, NONE, 0},
+    {"long with invalid UTF-8", S("{\"key\":\"012345678\xff" "abcdefgh\"}"), NONE, S("012345678\xef\xbf\xbd" "abcdefgh"), NONE, NONE, NONE, 0},
     {"upper-case names", S("{\"OP\":\"get\",\"Key\":\"a\",\"VALUE\":\"v\",\"eXpEcT\":\"e\",\"Prefix\":\"p\",\"LIMIT\":3}"), S("get"), S("a"), S("v"), S("e"), S("p"), 3},
     {"Kelvin sign escaped", S("{\"\\u212aey\":\"a\"}"), NONE, S("a"), NONE, NONE, NONE, 0},
     {"Kelvin sign", S("{\"\xe2\x84\xaa" "EY\":\"a\"}"), NONE, S("a"), NONE, NONE, NONE, 0},
@@ -126,6 +131,11 @@ static const encode_case encode_cases[] = {
     {"truncated sequence", S("\xe2\x82" "a"), S("\"\\ufffd\\ufffda\"")},
     {"truncated at the end", S("a\xf0\x9f\x98"), S("\"a\\ufffd\\ufffd\\ufffd\"")},
     {"UTF-8 surrogate", S("\xed\xa0\x80"), S("\"\\ufffd\\ufffd\\ufffd\"")},
+    {"long plain", S("0123456789abcdef"), S("\"0123456789abcdef\"")},
+    {"long with escapes", S("01234567<9abcdef&ghijklm\n"), S("\"01234567\\u003c9abcdef\\u0026ghijklm\\n\"")},
+    {"long with invalid UTF-8", S("01234567\xff" "89"), S("\"01234567\\ufffd89\"")},
+    {"separator across a word", S("0123456\xe2\x80\xa8" "abcdefgh"), S("\"0123456\\u2028abcdefgh\"")},
+    {"DEL in a word", S("0123\x7f" "567"), S("\"0123\x7f" "567\"")},
 };
 
 static int failures;
