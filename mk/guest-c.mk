@@ -22,7 +22,8 @@ KV_C_CODEC := $(addprefix $(KV_C)/,decode.c encode.c plain.c utf8.c)
 
 EXAMPLE_TARGETS += example-kv-c
 
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# sudo, unless make runs as root.
+GUEST_C_SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 # guest-c-toolchain installs GUEST_C_APT when a package is missing, waiting
 # for another apt to finish, and updates the package lists only if the
@@ -31,9 +32,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 guest-c-toolchain:
 	@dpkg -s $(GUEST_C_APT) >/dev/null 2>&1 || { \
 		echo "installing $(GUEST_C_APT)"; \
-		$(SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT) || \
-		{ $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update && \
-		  $(SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT); }; }
+		$(GUEST_C_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT) || \
+		{ $(GUEST_C_SUDO) apt-get -o DPkg::Lock::Timeout=600 update && \
+		  $(GUEST_C_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT); }; }
 
 $(KV_C_TEST): $(KV_C)/test/codec_test.c $(KV_C_SRC) $(GUEST_C)/synod_buf.c $(GUEST_C)/synod.h
 	@mkdir -p $(@D)
