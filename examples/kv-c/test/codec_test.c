@@ -9,6 +9,7 @@
 
 #include "../command.h"
 #include "../encode.h"
+#include "../utf8.h"
 
 /* S gives a string literal with its length, NUL bytes included. */
 #define S(lit) {(const uint8_t *)(lit), sizeof(lit) - 1}
@@ -140,6 +141,10 @@ static const encode_case encode_cases[] = {
 
 static int failures;
 
+/* The number of random commands test_random tries: half a second's worth
+ * under the sanitizers. */
+#define RANDOM_COMMANDS 50000
+
 /* check_field compares a decoded field with its expectation. */
 static void check_field(const char *test, const char *field, kv_field got, want w) {
     bool present = w.len != (size_t)-1;
@@ -228,6 +233,121 @@ static void test_results(void) {
     }
 }
 
+/* The random commands' pieces: in strings, and anywhere. */
+static const char *const string_pieces[] = {
+    "a", "abcdefgh", "<", "&", ">", "\x7f", "\xff", "\xc3\xa9", "\xe2\x82", "\xed\xa0\x80", "\xe2\x80\xa8",
+    "\xf0\x9f\x98\x80", "\xe2\x84\xaa", "\xef\xbf\xbd", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9",
+    "\\u0000", "\\u001f", "\\u2028", "\\ud83d", "\\ude00", "\\ud83d\\ude00", "\\uDBFF\\uDFFF",
+};
+static const char *const names[] = {"op", "key", "value", "expect", "prefix", "limit", "KEY", "\\u212aey"};
+static const char *const others[] = {"null", "1", "-0", "1.5", "[]", "{}", "true", "\\", "\\u12", "\x01", ""};
+
+/* pick returns a random element of an array. */
+#define pick(a) ((a)[rng() % (sizeof(a) / sizeof((a)[0]))])
+
+/* rng is a xorshift64 generator: the same cases on every run. */
+static uint64_t rng(void) {
+    static uint64_t x = 0x9E3779B97F4A7C15ull;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+/* valid_utf8 reports whether s is valid UTF-8. */
+static bool valid_utf8(synod_bytes s) {
+    for (size_t i = 0; i < s.len;) {
+        uint32_t r;
+        size_t size = utf8_decode(s.data + i, s.len - i, &r);
+        if (size == 1 && s.data[i] >= 0x80) {
+            return false;
+        }
+        i += size;
+    }
+    return true;
+}
+
+/* check_round_trip checks that a decoded string, which is valid UTF-8,
+ * encodes to a JSON string with no raw control character that decodes
+ * back to it. */
+static void check_round_trip(const char *what, synod_bytes s) {
+    if (!valid_utf8(s)) {
+        printf("FAIL random: a decoded %s is not valid UTF-8\n", what);
+        failures++;
+        return;
+    }
+    synod_buf cmd = SYNOD_BUF_INIT;
+    synod_buf_append_str(&cmd, "{\"key\":");
+    json_append_string(&cmd, s.data, s.len);
+    synod_buf_append_byte(&cmd, '}');
+    for (size_t i = 0; i < cmd.len; i++) {
+        if (cmd.data[i] < 0x20) {
+            printf("FAIL random: %s encoded with a raw control character\n", what);
+            failures++;
+            break;
+        }
+    }
+    kv_command c;
+    kv_decode_error err;
+    if (!kv_decode(cmd.data, cmd.len, &c, &err) || c.key.s.len != s.len ||
+        (s.len > 0 && memcmp(c.key.s.data, s.data, s.len) != 0)) {
+        printf("FAIL random: %s does not survive encoding and decoding: %.*s\n", what, (int)cmd.len,
+               (const char *)cmd.data);
+        failures++;
+    }
+    kv_command_free(&c);
+    synod_buf_free(&cmd);
+}
+
+/* random_command appends a random command to in: an object of string
+ * members, now and then with a piece of something else inserted. */
+static void random_command(synod_buf *in) {
+    synod_buf_append_byte(in, '{');
+    size_t members = rng() % 5;
+    for (size_t m = 0; m < members; m++) {
+        if (m > 0) {
+            synod_buf_append_byte(in, ',');
+        }
+        synod_buf_append_byte(in, '"');
+        synod_buf_append_str(in, pick(names));
+        synod_buf_append_str(in, "\":\"");
+        for (size_t j = rng() % 6; j > 0; j--) {
+            synod_buf_append_str(in, pick(string_pieces));
+        }
+        synod_buf_append_byte(in, '"');
+        if (rng() % 8 == 0) {
+            synod_buf_append_str(in, pick(others));
+        }
+    }
+    synod_buf_append_byte(in, '}');
+}
+
+/* test_random decodes random commands (under the sanitizers, so that a
+ * read out of bounds fails), and round-trips the strings of those it
+ * accepts. It returns how many it accepted. */
+static size_t test_random(size_t n) {
+    size_t accepted = 0;
+    for (size_t i = 0; i < n; i++) {
+        synod_buf in = SYNOD_BUF_INIT;
+        random_command(&in);
+        kv_command c;
+        kv_decode_error err;
+        if (kv_decode(in.data, in.len, &c, &err)) {
+            accepted++;
+            const kv_field *fields[] = {&c.op, &c.key, &c.value, &c.expect, &c.prefix};
+            for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+                check_round_trip("field", fields[f]->s);
+            }
+        } else if (err.what == NULL || err.offset > in.len) {
+            printf("FAIL random: an error not described\n");
+            failures++;
+        }
+        kv_command_free(&c);
+        synod_buf_free(&in);
+    }
+    return accepted;
+}
+
 int main(void) {
     size_t n = 0;
     for (size_t i = 0; i < sizeof decode_cases / sizeof decode_cases[0]; i++, n++) {
@@ -241,6 +361,9 @@ int main(void) {
     }
     test_results();
     n += 4;
+    size_t accepted = test_random(RANDOM_COMMANDS);
+    printf("codec_test: %zu of %d random commands accepted, their strings round-tripped\n", accepted,
+           RANDOM_COMMANDS);
     if (failures > 0) {
         printf("codec_test: %d of %zu cases failed\n", failures, n);
         return 1;
