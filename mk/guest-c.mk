@@ -3,9 +3,9 @@
 # unit test of its JSON codec.
 GUEST_C := sdk/guest-c
 KV_C := examples/kv-c
-# Debian 12's LLVM 14: clang and wasm-ld, WASI's libc (with the reactor
-# start file, crt1-reactor.o) and the compiler's runtime for wasm32.
-GUEST_C_APT := clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+# Debian 12's LLVM 14 (guest-c-toolchain installs it): clang and wasm-ld,
+# WASI's libc (with the reactor start file, crt1-reactor.o) and the
+# compiler's runtime for wasm32.
 GUEST_C_CLANG ?= clang-14
 # A reactor (docs/abi.md): the host calls _initialize, then the synod_*
 # entry points; there is no _start. wasm-ld exports the memory, and the
@@ -22,19 +22,14 @@ KV_C_CODEC := $(addprefix $(KV_C)/,decode.c encode.c plain.c utf8.c)
 
 EXAMPLE_TARGETS += example-kv-c
 
-# sudo, unless make runs as root.
-GUEST_C_SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
-
-# guest-c-toolchain installs GUEST_C_APT when a package is missing, waiting
-# for another apt to finish, and updates the package lists only if the
-# install fails without.
+# guest-c-toolchain installs each package of the toolchain that is
+# missing (mk/apt.mk), telling it by a file it installs.
 .PHONY: guest-c-toolchain
 guest-c-toolchain:
-	@dpkg -s $(GUEST_C_APT) >/dev/null 2>&1 || { \
-		echo "installing $(GUEST_C_APT)"; \
-		$(GUEST_C_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT) || \
-		{ $(GUEST_C_SUDO) apt-get -o DPkg::Lock::Timeout=600 update && \
-		  $(GUEST_C_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(GUEST_C_APT); }; }
+	@$(call apt_install,clang-14,clang-14)
+	@$(call apt_install,/usr/lib/llvm-14/bin/wasm-ld,lld-14)
+	@$(call apt_install,/usr/lib/wasm32-wasi/crt1-reactor.o,wasi-libc)
+	@$(call apt_install,/usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a,libclang-rt-14-dev-wasm32)
 
 $(KV_C_TEST): $(KV_C)/test/codec_test.c $(KV_C_SRC) $(GUEST_C)/synod_buf.c $(GUEST_C)/synod.h
 	@mkdir -p $(@D)
