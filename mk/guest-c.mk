@@ -1,6 +1,6 @@
 # The C guest kit (sdk/guest-c) and its kv example (examples/kv-c): the
 # Debian toolchain they build with, the example's module, and the native
-# unit test of its JSON codec.
+# unit tests of the kit and of the example's JSON codec.
 GUEST_C := sdk/guest-c
 KV_C := examples/kv-c
 # Debian 12's LLVM 14 (guest-c-toolchain installs it): clang and wasm-ld,
@@ -15,8 +15,11 @@ GUEST_C_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -std=c11 -Wall -
 GUEST_C_LDFLAGS := -Wl,--strip-all
 GUEST_C_SRC := $(wildcard $(GUEST_C)/*.c) $(wildcard $(GUEST_C)/*.h)
 KV_C_SRC := $(wildcard $(KV_C)/*.c) $(wildcard $(KV_C)/*.h)
-# The native build of the codec test, with the sanitizers on.
+# The native unit tests, built with the sanitizers on: the kit's, against
+# a fake host, and the kv example's JSON codec's.
 NATIVE_CC ?= cc
+NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -I$(GUEST_C)
+GUEST_C_TEST := $(GUEST_C)/build/kit_test
 KV_C_TEST := $(KV_C)/build/codec_test
 KV_C_CODEC := $(addprefix $(KV_C)/,decode.c encode.c plain.c utf8.c)
 
@@ -31,18 +34,23 @@ guest-c-toolchain:
 	@$(call apt_install,/usr/lib/wasm32-wasi/crt1-reactor.o,wasi-libc)
 	@$(call apt_install,/usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a,libclang-rt-14-dev-wasm32)
 
+$(GUEST_C_TEST): $(wildcard $(GUEST_C)/test/*) $(GUEST_C_SRC)
+	@mkdir -p $(@D)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(wildcard $(GUEST_C)/test/*.c) $(filter %.c,$(GUEST_C_SRC))
+
 $(KV_C_TEST): $(KV_C)/test/codec_test.c $(KV_C_SRC) $(GUEST_C)/synod_buf.c $(GUEST_C)/synod.h
 	@mkdir -p $(@D)
-	$(NATIVE_CC) -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -I$(GUEST_C) -o $@ \
-		$(KV_C)/test/codec_test.c $(KV_C_CODEC) $(GUEST_C)/synod_buf.c
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(KV_C)/test/codec_test.c $(KV_C_CODEC) $(GUEST_C)/synod_buf.c
 
 .PHONY: test-guest-c
-test-guest-c: $(KV_C_TEST) ## Run the C kv example's codec unit test, natively
+test-guest-c: $(GUEST_C_TEST) $(KV_C_TEST) ## Run the C guest kit's and the C kv example's unit tests, natively
+	$(GUEST_C_TEST)
 	$(KV_C_TEST)
 
-# The module is built once its codec has passed its test, which takes a
-# second.
-$(KV_C)/kv-c.wasm: $(GUEST_C_SRC) $(KV_C_SRC) $(KV_C_TEST) | guest-c-toolchain
+# The module is built once the kit and its codec have passed their tests,
+# which take a second.
+$(KV_C)/kv-c.wasm: $(GUEST_C_SRC) $(KV_C_SRC) $(GUEST_C_TEST) $(KV_C_TEST) | guest-c-toolchain
+	$(GUEST_C_TEST)
 	$(KV_C_TEST)
 	$(GUEST_C_CLANG) $(GUEST_C_CFLAGS) $(GUEST_C_LDFLAGS) -o $@ $(filter %.c,$(GUEST_C_SRC) $(KV_C_SRC))
 

@@ -4,7 +4,11 @@
  */
 #include "synod.h"
 
+#ifdef __wasm__
 #define SYNOD_EXPORT(name) __attribute__((export_name(name)))
+#else /* a native build, for unit tests (test/) */
+#define SYNOD_EXPORT(name)
+#endif
 
 /* request is the buffer synod_alloc hands out. There is one, reused and
  * grown as needed: the host asks for one buffer before each entry point,

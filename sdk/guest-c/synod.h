@@ -14,8 +14,9 @@
  *       -I sdk/guest-c sdk/guest-c/synod*.c my_machine.c -o my_machine.wasm
  *
  * Every function here may only be called while an entry point runs,
- * except the synod_buf functions, which are plain C and also build
- * natively (for unit tests of a module's pure logic).
+ * except the synod_buf functions, which are plain C. The kit also builds
+ * natively, against a fake host that defines the imports, for unit tests
+ * (sdk/guest-c/test).
  *
  * Allocation failure (the host caps a module's memory at 256 MiB) traps
  * the call, as a Go guest's runtime would: the helpers never return an
@@ -176,9 +177,14 @@ bool synod_scan_next(synod_scan *it, synod_bytes *key, synod_bytes *value);
  * before the end. */
 void synod_scan_free(synod_scan *it);
 
-/* ---- The host's imports (docs/abi.md), for what the helpers do not cover */
+/* ---- The host's imports (docs/abi.md), for what the helpers do not cover.
+ * In a native build (a unit test's), they are plain declarations that the
+ * test defines: sdk/guest-c/test/fake_host.c is such a host. */
 #ifdef __wasm__
 #define SYNOD_IMPORT(name) __attribute__((import_module("synod"), import_name(name)))
+#else
+#define SYNOD_IMPORT(name)
+#endif
 SYNOD_IMPORT("kv_get")
 int32_t synod_host_kv_get(const uint8_t *key, uint32_t key_len, uint8_t *buf, uint32_t buf_cap);
 SYNOD_IMPORT("kv_set")
@@ -194,7 +200,6 @@ void synod_host_set_output(const uint8_t *data, uint32_t len);
 SYNOD_IMPORT("set_error")
 void synod_host_set_error(uint32_t code, const uint8_t *msg, uint32_t msg_len);
 #undef SYNOD_IMPORT
-#endif
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,10 @@
  * do. */
 #define FIRST_PAGE_LIMIT 64
 #define MAX_PAGE_LIMIT 1000
-/* The room a scan's page buffer starts with. */
+/* The room a scan's page buffer starts with, and the most it reserves
+ * ahead: the host ends a page once its encoding reaches 4 MiB. */
 #define FIRST_PAGE_ROOM 4096
+#define MAX_PAGE_ROOM (4u << 20)
 
 /* set_prefix_end replaces b's contents with the smallest key greater than
  * every key that starts with prefix, or empties it (no upper bound) if
@@ -44,9 +46,13 @@ void synod_scan_prefix(synod_scan *it, const void *prefix, size_t prefix_len) {
 /* fetch reads the page that starts at it->from into it->page, and reports
  * whether it holds any entry. */
 static bool fetch(synod_scan *it) {
+    /* The next page is likely up to twice as large as the last: reserve
+     * that, so that it takes one host call, not two. */
+    size_t room = it->page.len * 2;
+    room = room < FIRST_PAGE_ROOM ? FIRST_PAGE_ROOM : room > MAX_PAGE_ROOM ? MAX_PAGE_ROOM : room;
     it->page.len = 0;
     it->pos = 0;
-    synod_buf_reserve(&it->page, FIRST_PAGE_ROOM);
+    synod_buf_reserve(&it->page, room);
     int32_t n = synod_host_kv_scan(it->from.data, (uint32_t)it->from.len, it->end.data,
                                    (uint32_t)it->end.len, it->limit, it->page.data,
                                    (uint32_t)it->page.cap);
