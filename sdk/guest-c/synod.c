@@ -2,6 +2,8 @@
  * synod.c: the exports the host calls (docs/abi.md, "Exports the module
  * must provide"), and the results the handlers set.
  */
+#include <stdlib.h>
+
 #include "synod.h"
 
 #ifdef __wasm__
@@ -9,6 +11,24 @@
 #else /* a native build, for unit tests (test/) */
 #define SYNOD_EXPORT(name)
 #endif
+
+/* SYNOD_START_HEAP is the heap the module takes at start-up (bytes;
+ * -DSYNOD_START_HEAP=N to change it). Every update starts from the memory
+ * start-up left, so a heap that grew in one update grows again in the
+ * next, at 65,536 fuel a page (docs/abi.md, "Fuel"); what start-up takes
+ * is there in every call, at the price of that memory in every instance. */
+#ifndef SYNOD_START_HEAP
+#define SYNOD_START_HEAP (256u << 10)
+#endif
+
+/* take_start_heap grows the heap by SYNOD_START_HEAP and gives it back to
+ * malloc, which keeps it: _initialize runs it, with the other
+ * constructors. */
+__attribute__((constructor)) static void take_start_heap(void) {
+    /* volatile, or the compiler drops a malloc whose block is unused. */
+    void *volatile block = malloc(SYNOD_START_HEAP);
+    free(block);
+}
 
 /* request is the buffer synod_alloc hands out. There is one, reused and
  * grown as needed: the host asks for one buffer before each entry point,
