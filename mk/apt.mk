@@ -6,5 +6,5 @@
 APT_SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 apt_install = { command -v $(1) >/dev/null 2>&1 || test -e $(1); } || { \
 	echo "installing $(2) from Debian"; \
-	$(APT_SUDO) apt-get install -y --no-install-recommends $(2) >/dev/null || \
-	{ $(APT_SUDO) apt-get update >/dev/null && $(APT_SUDO) apt-get install -y --no-install-recommends $(2) >/dev/null; }; }
+	$(APT_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(2) >/dev/null || \
+	{ $(APT_SUDO) apt-get update -o DPkg::Lock::Timeout=600 >/dev/null && $(APT_SUDO) apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $(2) >/dev/null; }; }
