@@ -105,6 +105,12 @@ fn list(c: &Command<'_>) -> Result<Vec<u8>, Error> {
             ))
         }
     };
+    if c.prefix.len() > MAX_KEY_SIZE {
+        return Err(Error::new(
+            CODE_BAD_COMMAND,
+            format!("list: prefix of {} bytes exceeds {}", c.prefix.len(), MAX_KEY_SIZE),
+        ));
+    }
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(br#"{"items":["#);
     let mut entries = kv::prefix(c.prefix.as_bytes());

@@ -142,6 +142,11 @@ pub(crate) mod host {
     }
 
     pub fn scan(start: &[u8], end: &[u8], limit: i32, buf: &mut Vec<u8>) -> i32 {
+        assert!(
+            start.len() <= MAX_KEY_SIZE && end.len() <= MAX_KEY_SIZE,
+            "scan bound of {} bytes: the host traps",
+            start.len().max(end.len())
+        );
         let limit = if limit <= 0 || limit > 1000 { 1000 } else { limit as usize };
         let upper = if end.is_empty() { Bound::Unbounded } else { Bound::Excluded(end) };
         let mut page = Vec::new();
