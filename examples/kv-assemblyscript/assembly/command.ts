@@ -8,12 +8,14 @@ import { JSONReader } from "@synodhq/synod-guest/assembly";
  * arrays. key, value and expect are null when the command does not have
  * them (or has null), which tells them from an empty string.
  */
+const EMPTY = new Uint8Array(0);
+
 export class Command {
-  op: Uint8Array = new Uint8Array(0);
+  op: Uint8Array = EMPTY;
   key: Uint8Array | null = null;
   value: Uint8Array | null = null;
   expect: Uint8Array | null = null;
-  prefix: Uint8Array = new Uint8Array(0);
+  prefix: Uint8Array = EMPTY;
   limit: i64 = 0;
 }
 

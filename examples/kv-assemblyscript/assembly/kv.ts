@@ -18,23 +18,32 @@ const MAX_LIMIT: i64 = 1000;
 /** The result of put, delete and cas. */
 const OK = utf8("{\"ok\":true}");
 
+// The ops, as the bytes a command names them with.
+const GET = utf8("get");
+const LIST = utf8("list");
+const PUT = utf8("put");
+const DELETE = utf8("delete");
+const CAS = utf8("cas");
+const PUT_THEN_FAIL = utf8("put_then_fail");
+const PUT_THEN_TRAP = utf8("put_then_trap");
+
 /** Applies a committed command. */
 export function update(b: Uint8Array): Result {
   const c = new Command();
   const bad = parse(b, c);
   if (bad !== null) return bad;
-  const op = String.UTF8.decode(c.op.slice().buffer);
-  if (op == "get") return getOp(c);
-  if (op == "list") return listOp(c);
-  if (op == "put") return putOp(c);
-  if (op == "delete") return deleteOp(c);
-  if (op == "cas") return casOp(c);
-  if (op == "put_then_fail") {
+  const op = c.op;
+  if (equal(op, GET)) return getOp(c);
+  if (equal(op, LIST)) return listOp(c);
+  if (equal(op, PUT)) return putOp(c);
+  if (equal(op, DELETE)) return deleteOp(c);
+  if (equal(op, CAS)) return casOp(c);
+  if (equal(op, PUT_THEN_FAIL)) {
     const r = putOp(c);
     if (r.isError) return r;
     return Result.error(CODE_FAILED, "put_then_fail: failing after the write, as asked");
   }
-  if (op == "put_then_trap") {
+  if (equal(op, PUT_THEN_TRAP)) {
     const r = putOp(c);
     if (r.isError) return r;
     throw new Error("put_then_trap: trapping after the write, as asked");
@@ -47,10 +56,10 @@ export function query(b: Uint8Array): Result {
   const c = new Command();
   const bad = parse(b, c);
   if (bad !== null) return bad;
-  const op = String.UTF8.decode(c.op.slice().buffer);
-  if (op == "get") return getOp(c);
-  if (op == "list") return listOp(c);
-  if (op == "put" || op == "delete" || op == "cas" || op == "put_then_fail" || op == "put_then_trap") {
+  const op = c.op;
+  if (equal(op, GET)) return getOp(c);
+  if (equal(op, LIST)) return listOp(c);
+  if (equal(op, PUT) || equal(op, DELETE) || equal(op, CAS) || equal(op, PUT_THEN_FAIL) || equal(op, PUT_THEN_TRAP)) {
     return Result.error(CODE_BAD_COMMAND, "op " + quote(c.op) + " writes: propose it as an update, not a query");
   }
   return Result.error(CODE_BAD_COMMAND, "unknown op " + quote(c.op));

@@ -16,6 +16,7 @@ import { ABI_VERSION, Handler, Result } from "./result";
  * keeps it alive until then.
  */
 let request = new Uint8Array(0);
+const NO_REQUEST = request;
 
 /** Returns the version of the guest ABI the module follows. */
 export function synod_abi_version(): i32 {
@@ -52,7 +53,7 @@ function call(entry: string, h: Handler | null, ptr: usize, len: i32): i32 {
     throw new Error("synod: the request is not in the buffer synod_alloc returned");
   }
   const r = h(request.subarray(0, len));
-  request = new Uint8Array(0);
+  request = NO_REQUEST;
   return report(r);
 }
 
