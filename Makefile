@@ -12,11 +12,13 @@ EXAMPLES := $(notdir $(patsubst %/main.go,%,$(wildcard examples/*/main.go)))
 # mk/README.md), which adds its targets to these lists: generate and
 # checkgenerate run GENERATE_TARGETS and CHECKGENERATE_TARGETS after the Go
 # code's, test runs SDK_TEST_TARGETS after e2e, and examples runs
-# EXAMPLE_TARGETS after building the Go examples.
+# EXAMPLE_TARGETS after building the Go examples, and conformance builds
+# CONFORMANCE_RUNNERS (each SDK's runner of the client scenario) first.
 GENERATE_TARGETS :=
 CHECKGENERATE_TARGETS :=
 SDK_TEST_TARGETS :=
 EXAMPLE_TARGETS :=
+CONFORMANCE_RUNNERS :=
 
 .PHONY: help
 help: ## Show this help
@@ -32,8 +34,8 @@ dev: ## Run a three-host cluster and the gateway in one process (synod dev); LIS
 	$(GO) run ./cmd/synod dev $(if $(LISTEN),--listen $(LISTEN)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(RAFT_PORTS),--raft-ports $(RAFT_PORTS))
 
 # The unit packages: all but e2e, whose real clusters and processes take
-# minutes.
-UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v '/e2e$$')
+# minutes, and conformance, which needs every example and SDK built.
+UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v -e '/e2e$$' -e '/conformance$$')
 
 .PHONY: check
 check: checkgenerate lint ## The fast subset to run before each commit: lint, checkgenerate and go test -short of all but e2e
@@ -44,6 +46,7 @@ test: checkgenerate lint ## Run every check and test, and each fuzz target brief
 	$(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
 	SYNOD_TEST_TIME_SCALE=3 $(GO) test -count=1 -timeout 15m ./e2e/
 	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
+	@$(MAKE) --no-print-directory conformance
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # make test runs the unit packages under the race detector, then e2e
@@ -78,6 +81,7 @@ lint: ## gofmt, go vet and buf lint
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./sdk/guest/... ./examples/...
+	cd bench && $(GO) vet ./...
 	$(BUF) lint
 
 .PHONY: generate
@@ -103,7 +107,7 @@ examples: ## Build every example state machine to examples/<name>/<name>.wasm
 	@for t in $(EXAMPLE_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
 .PHONY: bench
-bench: ## Benchmark Propose and Query through the gateway over HTTP (docs/benchmarks.md)
+bench: examples ## Benchmark Propose and Query through the gateway over HTTP, and the guest languages' kv examples (docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchtime 10000x -timeout 30m ./e2e/
 	$(GO) test -run '^$$' -bench . ./host/internal/wasm/
 

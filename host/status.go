@@ -90,3 +90,23 @@ func (h *Host) LogRange(shardID uint64) (first, last uint64, err error) {
 	first, last = lr.GetRange()
 	return first, last, nil
 }
+
+// StateDigest returns the applied index of this host's replica of a shard
+// and the digest of its user keys and values there ([store.View.StateDigest]):
+// equal for any two shards that hold the same entries, whatever modules and
+// histories got them there. It reads the whole shard.
+func (h *Host) StateDigest(shardID uint64) (index uint64, digest []byte, err error) {
+	if err := h.life.acquire(); err != nil {
+		return 0, nil, fmt.Errorf("state digest of shard %d on host %d: %w", shardID, h.cfg.ID, err)
+	}
+	defer h.life.release()
+	v := h.db.View(shardID)
+	defer v.Close()
+	if index, err = v.AppliedIndex(); err == nil {
+		digest, err = v.StateDigest()
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("state digest of shard %d on host %d: %w", shardID, h.cfg.ID, err)
+	}
+	return index, digest, nil
+}

@@ -29,3 +29,11 @@ checkgenerate-typescript: $(TS_SDK)/node_modules/.package-lock.json
 .PHONY: sdk-typescript-test
 sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
 	$(NPM) --prefix $(TS_SDK) test
+
+CONFORMANCE_RUNNERS += conformance-runner-typescript
+
+# The TypeScript runner of the client conformance scenario, compiled with
+# the tests to $(TS_SDK)/build/conformance/client.js.
+.PHONY: conformance-runner-typescript
+conformance-runner-typescript: $(TS_SDK)/node_modules/.package-lock.json
+	$(NPM) --prefix $(TS_SDK) run build:test

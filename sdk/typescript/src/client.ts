@@ -1,4 +1,4 @@
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { commandError, toSynodError } from "./errors.js";
 import { type Module, ModuleService } from "./gen/synod/v1/module_pb.js";
@@ -203,10 +203,13 @@ export class SynodClient {
 
   // The token travels as a header of each call rather than in an
   // interceptor, so that it reaches Synod over a transport of the caller's.
+  // connect-es sends a call whose timeout is 0 or less with no deadline at
+  // all; such a deadline has passed, so the call fails before it is sent.
   private callOptions(opts: CallOptions, timeoutMs = opts.timeoutMs ?? this.timeoutMs) {
+    const expired = timeoutMs !== undefined && timeoutMs <= 0;
     return {
       timeoutMs,
-      signal: opts.signal,
+      signal: expired ? AbortSignal.abort(new ConnectError("the call's deadline has passed", Code.DeadlineExceeded)) : opts.signal,
       headers: this.token ? { Authorization: `Bearer ${this.token}` } : undefined,
     };
   }

@@ -9,6 +9,8 @@ export interface CallOptions {
    * The call's deadline in milliseconds, sent to Synod as its Connect
    * timeout. It bounds the whole call, retries included. Default: the
    * client's timeoutMs, else the gateway's (10 s; 2 min for an upload).
+   * 0 or less is a deadline that has passed: the call fails with
+   * DeadlineExceeded without being sent.
    */
   timeoutMs?: number;
   /** Cancels the call; it then fails with code Canceled. */
