@@ -6,9 +6,9 @@
 // so that they become the module's exports; user code never calls them.
 
 import "./abort"; // the module's abort (asconfig.json)
-import { set_error, set_output } from "./host";
+import { ABI_VERSION, set_error, set_output } from "./host";
 import { queryHandler, updateHandler } from "./register";
-import { ABI_VERSION, Handler, Result } from "./result";
+import { CODE_UNKNOWN, Handler, Result } from "./result";
 
 /**
  * The buffer synod_alloc handed out last: the host copies a request there
@@ -47,7 +47,7 @@ export function synod_query(ptr: usize, len: i32): i32 {
 /** Runs handler h on the request at ptr and reports its outcome to the host. */
 function call(entry: string, h: Handler | null, ptr: usize, len: i32): i32 {
   if (h === null) {
-    return report(Result.error(1, "module registered no " + entry + " handler (register)"));
+    return report(Result.error(CODE_UNKNOWN, "module registered no " + entry + " handler (register)"));
   }
   if (ptr != request.dataStart || len > request.length) {
     throw new Error("synod: the request is not in the buffer synod_alloc returned");

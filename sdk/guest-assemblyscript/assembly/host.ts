@@ -1,6 +1,9 @@
 // The synod imports of the guest ABI (docs/abi.md in the Synod repository).
 // Only this file names them; the rest of the kit calls these.
 
+/** The version of the guest ABI the kit implements. */
+export const ABI_VERSION: i32 = 1;
+
 // @ts-ignore: decorator
 @external("synod", "kv_get")
 export declare function kv_get(keyPtr: usize, keyLen: u32, bufPtr: usize, bufCap: u32): i32;

@@ -2,7 +2,8 @@
 // AssemblyScript module. See README.md.
 
 export { register } from "./register";
-export { ABI_VERSION, CODE_UNKNOWN, Handler, Result } from "./result";
+export { ABI_VERSION } from "./host";
+export { CODE_UNKNOWN, Handler, Result } from "./result";
 export { get, set, remove, getString, setString, removeString, utf8, MAX_KEY_SIZE, MAX_VALUE_SIZE } from "./store";
 export { Scanner, scan, scanPrefix, prefixEnd } from "./scan";
 export { ByteWriter } from "./bytes";

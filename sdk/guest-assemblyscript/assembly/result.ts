@@ -1,8 +1,5 @@
 // What a handler returns: result bytes, or an application error.
 
-/** The version of the guest ABI the kit implements (docs/abi.md). */
-export const ABI_VERSION: i32 = 1;
-
 /** The application error code of a Result.error whose code is 0 (which means success in the ABI). */
 export const CODE_UNKNOWN: u32 = 1;
 
