@@ -62,19 +62,13 @@ async fn run(wasm: &str, shard: &str) -> Result<Value, String> {
 
     let put = br#"{"op":"put","key":"a","value":"1"}"#;
     let keyed = || ProposeOptions::idempotency_key("conformance-1");
-    let first = c
-        .propose_with(shard, put, keyed())
-        .await
-        .map_err(step("propose"))?;
+    let first = c.propose_with(shard, put, keyed()).await.map_err(step("propose"))?;
     out.insert(
         "propose".into(),
         json!({"result": text(&first.result), "replayed": first.replayed}),
     );
 
-    let again = c
-        .propose_with(shard, put, keyed())
-        .await
-        .map_err(step("retry"))?;
+    let again = c.propose_with(shard, put, keyed()).await.map_err(step("retry"))?;
     out.insert(
         "retry".into(),
         json!({"result": text(&again.result), "replayed": again.replayed, "same_index": again.index == first.index}),
@@ -120,11 +114,7 @@ async fn run(wasm: &str, shard: &str) -> Result<Value, String> {
         ],
         ..Batch::default()
     };
-    let results = c
-        .propose_batch(shard, batch)
-        .await
-        .map_err(step("batch"))?
-        .results;
+    let results = c.propose_batch(shard, batch).await.map_err(step("batch"))?.results;
     let results: Vec<String> = results
         .into_iter()
         .map(|r| r.map(|r| text(&r.result)))
@@ -155,19 +145,13 @@ async fn run(wasm: &str, shard: &str) -> Result<Value, String> {
     let missing = c
         .query(&format!("{shard}-missing"), get, Consistency::Linearizable)
         .await;
-    out.insert(
-        "not_found".into(),
-        failure(missing, &[]).map_err(step("not_found"))?,
-    );
+    out.insert("not_found".into(), failure(missing, &[]).map_err(step("not_found"))?);
 
     let late = c
         .with_timeout(Duration::ZERO)
         .query(shard, get, Consistency::Linearizable)
         .await;
-    out.insert(
-        "deadline".into(),
-        failure(late, &[]).map_err(step("deadline"))?,
-    );
+    out.insert("deadline".into(), failure(late, &[]).map_err(step("deadline"))?);
 
     let stranger = Client::builder()
         .token("not-a-token")

@@ -78,9 +78,7 @@ impl Client {
         };
         for cmd in batch.commands {
             let key = match cmd.idempotency_key {
-                None if !batch.without_idempotency_keys => {
-                    new_key().map_err(|e| e.context(what()))?
-                }
+                None if !batch.without_idempotency_keys => new_key().map_err(|e| e.context(what()))?,
                 key => key.unwrap_or_default(),
             };
             req.commands.push(api::BatchCommand {
@@ -93,12 +91,7 @@ impl Client {
         let res = self
             .call(what, keyed, |o| {
                 let req = req.clone();
-                async move {
-                    Ok(s.data
-                        .propose_batch_with_options(req, o)
-                        .await?
-                        .into_owned())
-                }
+                async move { Ok(s.data.propose_batch_with_options(req, o).await?.into_owned()) }
             })
             .await?;
         let results = res

@@ -1,6 +1,5 @@
 //! The client, its settings, and the call every method makes.
 
-use std::env;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -10,22 +9,10 @@ use connectrpc::ConnectError;
 use connectrpc::client::{CallOptions, ClientConfig, HttpClient};
 use http::{HeaderValue, Uri};
 
+use crate::config::ClientBuilder;
 use crate::connect::synod::v1::{DataServiceClient, ModuleServiceClient, ShardServiceClient};
 use crate::error::Error;
 use crate::retry::retry;
-
-/// Where `synod dev` serves.
-pub const DEFAULT_ADDRESS: &str = "http://127.0.0.1:7070";
-/// The namespace every cluster has.
-pub const DEFAULT_NAMESPACE: &str = "default";
-/// The deadline of a call, retries included, unless the client or the call
-/// sets another: as long as the gateway gives an upload (which compiles the
-/// module on every host). Give data calls a shorter one.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-
-const ENV_ADDR: &str = "SYNOD_ADDR";
-const ENV_TOKEN: &str = "SYNOD_TOKEN";
-const ENV_NAMESPACE: &str = "SYNOD_NAMESPACE";
 
 /// A client of one Synod gateway, in one namespace. Cloning it is cheap and
 /// the clones share their connections.
@@ -53,57 +40,20 @@ pub(crate) struct Services {
     pub(crate) namespace: String,
 }
 
-/// Sets up a [`Client`]; what it leaves unset comes from the environment,
-/// then from the defaults (see the crate's documentation).
-#[derive(Clone, Debug, Default)]
-pub struct ClientBuilder {
-    address: Option<String>,
-    token: Option<String>,
-    namespace: Option<String>,
-    timeout: Option<Duration>,
-}
-
-impl ClientBuilder {
-    /// Sets the gateway's URL, such as `http://127.0.0.1:7070`; default
-    /// `SYNOD_ADDR`, else [`DEFAULT_ADDRESS`].
-    pub fn address(mut self, url: impl Into<String>) -> Self {
-        self.address = Some(url.into());
-        self
+impl Client {
+    /// Makes a client configured by the environment and the defaults:
+    /// `Client::builder().build()`.
+    pub fn new() -> Result<Self, Error> {
+        ClientBuilder::default().build()
     }
 
-    /// Sets the API key sent with every call as `Authorization: Bearer
-    /// TOKEN`; default `SYNOD_TOKEN`. An empty token sends none.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
+    /// Returns a builder of a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
-    /// Sets the namespace of the modules and shards the client names;
-    /// default `SYNOD_NAMESPACE`, else [`DEFAULT_NAMESPACE`].
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
-        self
-    }
-
-    /// Sets the deadline of each call, retries included; default
-    /// [`DEFAULT_TIMEOUT`]. [`Client::with_timeout`] sets one call's.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Makes the client. It fails with [`Code::InvalidArgument`] on an
-    /// address that is not an `http://` URL, or a token that cannot be a
-    /// header.
-    pub fn build(self) -> Result<Client, Error> {
-        let address = setting(self.address, ENV_ADDR).unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
-        let token = self
-            .token
-            .or_else(|| env::var(ENV_TOKEN).ok())
-            .unwrap_or_default();
-        let namespace =
-            setting(self.namespace, ENV_NAMESPACE).unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
-        let uri = parse_address(&address)?;
+    /// Makes a client of the gateway at `uri`.
+    pub(crate) fn connect(uri: Uri, token: &str, namespace: String, timeout: Duration) -> Result<Self, Error> {
         let mut config = ClientConfig::new(uri);
         if !token.is_empty() {
             let value = HeaderValue::try_from(format!("Bearer {token}"))
@@ -118,45 +68,8 @@ impl ClientBuilder {
                 data: DataServiceClient::new(http, config),
                 namespace,
             }),
-            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            timeout,
         })
-    }
-}
-
-/// Returns the setting if given, else the environment variable's value if
-/// set and not empty.
-fn setting(given: Option<String>, var: &str) -> Option<String> {
-    given.or_else(|| env::var(var).ok().filter(|v| !v.is_empty()))
-}
-
-/// Parses the gateway's address: an `http://` URL (this client has no TLS
-/// yet; see the README).
-fn parse_address(address: &str) -> Result<Uri, Error> {
-    let bad = || {
-        Error::invalid_argument(format!(
-            "address {address:?}: want a URL such as {DEFAULT_ADDRESS}"
-        ))
-    };
-    let uri: Uri = address.parse().map_err(|_| bad())?;
-    match uri.scheme_str() {
-        Some("http") if uri.host().is_some() => Ok(uri),
-        Some("https") => Err(Error::invalid_argument(format!(
-            "address {address:?}: https is not supported by this client yet"
-        ))),
-        _ => Err(bad()),
-    }
-}
-
-impl Client {
-    /// Makes a client configured by the environment and the defaults:
-    /// `ClientBuilder::default().build()`.
-    pub fn new() -> Result<Self, Error> {
-        ClientBuilder::default().build()
-    }
-
-    /// Returns a builder of a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
     }
 
     /// Returns a client that shares this one's connections and settings,

@@ -214,10 +214,7 @@ fn detail_name(d: &ErrorDetail) -> &str {
 /// decode (a client need not understand every detail).
 fn decode_detail<M: buffa::Message>(d: &ErrorDetail) -> Option<M> {
     let b64 = d.value.as_deref()?;
-    let bytes = STANDARD_NO_PAD
-        .decode(b64)
-        .or_else(|_| STANDARD.decode(b64))
-        .ok()?;
+    let bytes = STANDARD_NO_PAD.decode(b64).or_else(|_| STANDARD.decode(b64)).ok()?;
     M::decode_from_slice(&bytes).ok()
 }
 

@@ -49,6 +49,7 @@
 
 mod batch;
 mod client;
+mod config;
 mod error;
 mod module;
 mod propose;
@@ -59,6 +60,7 @@ mod shard;
 /// The generated messages of the `synod.v1` API (and `google.api`'s
 /// `HttpBody`), as protoc-gen-buffa writes them.
 #[allow(missing_docs)]
+#[rustfmt::skip]
 #[path = "gen/buffa/mod.rs"]
 pub mod proto;
 
@@ -66,11 +68,13 @@ pub mod proto;
 /// protoc-gen-connect-rust writes them, for the calls the [`Client`] does
 /// not wrap (keys, namespaces, cluster operations).
 #[allow(missing_docs)]
+#[rustfmt::skip]
 #[path = "gen/connect/mod.rs"]
 pub mod connect;
 
 pub use batch::{Batch, BatchResult, Command, CommandResult};
-pub use client::{Client, ClientBuilder, DEFAULT_ADDRESS, DEFAULT_NAMESPACE, DEFAULT_TIMEOUT};
+pub use client::Client;
+pub use config::{ClientBuilder, DEFAULT_ADDRESS, DEFAULT_NAMESPACE, DEFAULT_TIMEOUT};
 pub use error::{ApplicationError, Applied, Code, Error};
 pub use propose::{ProposeOptions, ProposeResult};
 pub use query::{Consistency, QueryResult};

@@ -23,12 +23,7 @@ impl Client {
                 true,
                 |o| {
                     let req = req.clone();
-                    async move {
-                        Ok(s.modules
-                            .upload_module_with_options(req, o)
-                            .await?
-                            .into_owned())
-                    }
+                    async move { Ok(s.modules.upload_module_with_options(req, o).await?.into_owned()) }
                 },
             )
             .await?;
@@ -40,11 +35,7 @@ impl Client {
     pub async fn upload_module_file(&self, path: impl AsRef<Path>) -> Result<Module, Error> {
         let path = path.as_ref();
         let wasm = tokio::fs::read(path).await.map_err(|e| {
-            Error::local(
-                Code::InvalidArgument,
-                format!("read {}: {e}", path.display()),
-            )
-            .context("upload module".into())
+            Error::local(Code::InvalidArgument, format!("read {}: {e}", path.display())).context("upload module".into())
         })?;
         self.upload_module(wasm).await
     }
@@ -63,12 +54,7 @@ impl Client {
                 true,
                 |o| {
                     let req = req.clone();
-                    async move {
-                        Ok(s.modules
-                            .get_module_with_options(req, o)
-                            .await?
-                            .into_owned())
-                    }
+                    async move { Ok(s.modules.get_module_with_options(req, o).await?.into_owned()) }
                 },
             )
             .await?;
@@ -89,12 +75,7 @@ impl Client {
                 true,
                 |o| {
                     let req = req.clone();
-                    async move {
-                        Ok(s.modules
-                            .list_modules_with_options(req, o)
-                            .await?
-                            .into_owned())
-                    }
+                    async move { Ok(s.modules.list_modules_with_options(req, o).await?.into_owned()) }
                 },
             )
             .await?;

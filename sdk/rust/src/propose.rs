@@ -74,8 +74,7 @@ impl ProposeOptions {
 /// Returns a random idempotency key of 128 bits, in hex.
 pub(crate) fn new_key() -> Result<String, Error> {
     let mut bits = [0u8; 16];
-    getrandom::fill(&mut bits)
-        .map_err(|e| Error::local(Code::Internal, format!("make an idempotency key: {e}")))?;
+    getrandom::fill(&mut bits).map_err(|e| Error::local(Code::Internal, format!("make an idempotency key: {e}")))?;
     Ok(bits.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -86,13 +85,8 @@ impl Client {
     /// gets a generated idempotency key, and is sent again under it, until
     /// the deadline, when its outcome is unknown. A failure says whether the
     /// command was applied ([`Error::applied`]).
-    pub async fn propose(
-        &self,
-        shard: &str,
-        command: impl Into<Vec<u8>>,
-    ) -> Result<ProposeResult, Error> {
-        self.propose_with(shard, command, ProposeOptions::default())
-            .await
+    pub async fn propose(&self, shard: &str, command: impl Into<Vec<u8>>) -> Result<ProposeResult, Error> {
+        self.propose_with(shard, command, ProposeOptions::default()).await
     }
 
     /// Sends a command as [`Client::propose`] does, keyed as `options`

@@ -29,9 +29,7 @@ impl Consistency {
         match self {
             Consistency::Linearizable => (api::Consistency::CONSISTENCY_LINEARIZABLE, 0),
             Consistency::Stale => (api::Consistency::CONSISTENCY_STALE, 0),
-            Consistency::AtLeastIndex(index) => {
-                (api::Consistency::CONSISTENCY_AT_LEAST_INDEX, index)
-            }
+            Consistency::AtLeastIndex(index) => (api::Consistency::CONSISTENCY_AT_LEAST_INDEX, index),
         }
     }
 }

@@ -22,11 +22,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// time left as its timeout. `repeatable` says whether the call may run
 /// again whatever became of an earlier attempt: a command with an
 /// idempotency key (the shard runs it at most once), or a query.
-pub(crate) async fn retry<T, F, Fut>(
-    deadline: Instant,
-    repeatable: bool,
-    mut attempt: F,
-) -> Result<T, Error>
+pub(crate) async fn retry<T, F, Fut>(deadline: Instant, repeatable: bool, mut attempt: F) -> Result<T, Error>
 where
     F: FnMut(CallOptions) -> Fut,
     Fut: Future<Output = Result<T, ConnectError>>,
@@ -121,10 +117,7 @@ mod tests {
 
     /// Runs retry over the attempts' outcomes in order (the last repeats),
     /// and returns its result and the number of attempts it made.
-    async fn run(
-        outcomes: Vec<Result<u32, ConnectError>>,
-        repeatable: bool,
-    ) -> (Result<u32, Error>, usize) {
+    async fn run(outcomes: Vec<Result<u32, ConnectError>>, repeatable: bool) -> (Result<u32, Error>, usize) {
         let mut n = 0;
         let deadline = Instant::now() + Duration::from_secs(30);
         let res = retry(deadline, repeatable, |_| {
@@ -195,12 +188,7 @@ mod tests {
         for c in cases {
             let (res, n) = run(c.outcomes, c.repeatable).await;
             assert_eq!(n, c.attempts, "{}: attempts", c.name);
-            assert_eq!(
-                res.as_ref().err().map(Error::applied),
-                c.applied,
-                "{}: applied",
-                c.name
-            );
+            assert_eq!(res.as_ref().err().map(Error::applied), c.applied, "{}: applied", c.name);
         }
     }
 
@@ -224,9 +212,6 @@ mod tests {
         })
         .await;
         let e = res.unwrap_err();
-        assert_eq!(
-            (e.code(), e.applied(), n),
-            (Code::DeadlineExceeded, Applied::No, 0)
-        );
+        assert_eq!((e.code(), e.applied(), n), (Code::DeadlineExceeded, Applied::No, 0));
     }
 }

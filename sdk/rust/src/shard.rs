@@ -28,12 +28,7 @@ pub struct ShardSettings {
 impl Client {
     /// Creates a shard named `name` that runs the module with the given
     /// hash, and waits until it has a leader.
-    pub async fn create_shard(
-        &self,
-        name: &str,
-        module_hash: &str,
-        settings: ShardSettings,
-    ) -> Result<Shard, Error> {
+    pub async fn create_shard(&self, name: &str, module_hash: &str, settings: ShardSettings) -> Result<Shard, Error> {
         let what = || format!("create shard {name}");
         if settings.idempotency_window.subsec_nanos() != 0 {
             return Err(Error::invalid_argument(format!(
@@ -58,12 +53,7 @@ impl Client {
         let res = self
             .call(what, false, |o| {
                 let req = req.clone();
-                async move {
-                    Ok(s.shards
-                        .create_shard_with_options(req, o)
-                        .await?
-                        .into_owned())
-                }
+                async move { Ok(s.shards.create_shard_with_options(req, o).await?.into_owned()) }
             })
             .await?;
         Ok(res.shard.into_option().unwrap_or_default())
@@ -104,12 +94,7 @@ impl Client {
                 true,
                 |o| {
                     let req = req.clone();
-                    async move {
-                        Ok(s.shards
-                            .list_shards_with_options(req, o)
-                            .await?
-                            .into_owned())
-                    }
+                    async move { Ok(s.shards.list_shards_with_options(req, o).await?.into_owned()) }
                 },
             )
             .await?;

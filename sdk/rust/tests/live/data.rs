@@ -8,12 +8,8 @@ pub const SCENARIOS: &[Scenario] = &[
     ("propose: generated key, given key replayed, no key", |e| {
         Box::pin(propose(e))
     }),
-    ("query: linearizable, at least an index, stale", |e| {
-        Box::pin(query(e))
-    }),
-    ("batch: results in order, atomic failure", |e| {
-        Box::pin(batch(e))
-    }),
+    ("query: linearizable, at least an index, stale", |e| Box::pin(query(e))),
+    ("batch: results in order, atomic failure", |e| Box::pin(batch(e))),
 ];
 
 const PUT_A: &[u8] = br#"{"op":"put","key":"a","value":"1"}"#;
@@ -24,19 +20,12 @@ async fn propose(env: Env) {
     let c = &env.client;
     let put = c.propose("rs-propose", PUT_A).await.unwrap();
     assert_eq!(put.result, br#"{"ok":true}"#);
-    assert!(
-        put.index > 0 && put.fuel_used > 0 && !put.replayed,
-        "{put:?}"
-    );
+    assert!(put.index > 0 && put.fuel_used > 0 && !put.replayed, "{put:?}");
     let key = put.idempotency_key.expect("a generated key");
     assert_eq!(key.len(), 32, "128 bits in hex: {key}");
 
     let again = c
-        .propose_with(
-            "rs-propose",
-            PUT_A,
-            ProposeOptions::idempotency_key(key.clone()),
-        )
+        .propose_with("rs-propose", PUT_A, ProposeOptions::idempotency_key(key.clone()))
         .await
         .unwrap();
     assert!(again.replayed && again.index == put.index, "{again:?}");
@@ -49,11 +38,7 @@ async fn propose(env: Env) {
     );
 
     let bare = c
-        .propose_with(
-            "rs-propose",
-            PUT_A,
-            ProposeOptions::without_idempotency_key(),
-        )
+        .propose_with("rs-propose", PUT_A, ProposeOptions::without_idempotency_key())
         .await
         .unwrap();
     assert!(
@@ -68,10 +53,7 @@ async fn query(env: Env) {
     let put = c.propose("rs-query", PUT_A).await.unwrap();
     let want = br#"{"key":"a","value":"1","found":true}"#;
 
-    let lin = c
-        .query("rs-query", GET_A, Consistency::Linearizable)
-        .await
-        .unwrap();
+    let lin = c.query("rs-query", GET_A, Consistency::Linearizable).await.unwrap();
     assert_eq!(lin.result, want);
     assert!(lin.index >= put.index && lin.fuel_used > 0, "{lin:?}");
 
@@ -82,10 +64,7 @@ async fn query(env: Env) {
     assert_eq!(ali.result, want);
     assert!(ali.index >= put.index, "{ali:?}");
 
-    let stale = c
-        .query("rs-query", GET_A, Consistency::Stale)
-        .await
-        .unwrap();
+    let stale = c.query("rs-query", GET_A, Consistency::Stale).await.unwrap();
     assert!(stale.index > 0, "a stale read reports its index: {stale:?}");
 }
 
@@ -106,14 +85,8 @@ async fn batch(env: Env) {
     assert!(res.index > 0 && res.fuel_used > 0, "{res:?}");
     let results: Vec<_> = res.results.into_iter().map(Result::unwrap).collect();
     assert_eq!(results[0].result, br#"{"ok":true}"#);
-    assert_eq!(
-        results[1].result,
-        br#"{"key":"c","value":"3","found":true}"#
-    );
-    assert_eq!(
-        results[0].idempotency_key.as_ref().map(String::len),
-        Some(32)
-    );
+    assert_eq!(results[1].result, br#"{"key":"c","value":"3","found":true}"#);
+    assert_eq!(results[0].idempotency_key.as_ref().map(String::len), Some(32));
     assert_eq!(results[1].idempotency_key.as_deref(), Some("rs-batch-get"));
 
     let atomic = Batch {
@@ -132,11 +105,7 @@ async fn batch(env: Env) {
     let cas = res.results[1].as_ref().unwrap_err();
     assert_eq!(cas.application_error().map(|a| a.code), Some(409), "{cas}");
     let d = c
-        .query(
-            "rs-batch",
-            br#"{"op":"get","key":"d"}"#,
-            Consistency::Linearizable,
-        )
+        .query("rs-batch", br#"{"op":"get","key":"d"}"#, Consistency::Linearizable)
         .await
         .unwrap();
     assert_eq!(

@@ -38,10 +38,7 @@ impl DevCluster {
         let kv_wasm = dir.join("kv.wasm");
         let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
         let mut build_synod = Command::new(&go);
-        build_synod
-            .args(["build", "-o"])
-            .arg(&synod)
-            .arg("./cmd/synod");
+        build_synod.args(["build", "-o"]).arg(&synod).arg("./cmd/synod");
         let mut build_kv = Command::new(&go);
         build_kv
             .args(["build", "-buildmode=c-shared", "-o"])
@@ -69,8 +66,7 @@ impl DevCluster {
         let mut child = cmd.spawn().expect("start synod dev");
         let url = serving_url(&mut child).await;
         wait_ready(&url, Duration::from_secs(60)).await;
-        let token =
-            std::fs::read_to_string(data.join("admin.token")).expect("read the admin token");
+        let token = std::fs::read_to_string(data.join("admin.token")).expect("read the admin token");
         DevCluster {
             url,
             token: token.trim().to_owned(),
@@ -131,16 +127,10 @@ async fn serving_url(child: &mut Child) -> String {
 
 /// Waits until the gateway's /readyz answers 200.
 async fn wait_ready(url: &str, timeout: Duration) {
-    let host = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
     let end = Instant::now() + timeout;
     while !ready(&host).await {
-        assert!(
-            Instant::now() < end,
-            "synod dev at {url} not ready after {timeout:?}"
-        );
+        assert!(Instant::now() < end, "synod dev at {url} not ready after {timeout:?}");
         sleep(Duration::from_millis(100)).await;
     }
 }

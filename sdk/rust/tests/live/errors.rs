@@ -4,42 +4,25 @@ use std::time::Duration;
 
 use synod::{Applied, Client, Code, Consistency, ProposeOptions};
 
-use crate::devcluster::repo_root;
 use crate::{Env, Scenario};
 
 pub const SCENARIOS: &[Scenario] = &[
-    ("errors: application error, applied, fuel", |e| {
-        Box::pin(application(e))
-    }),
-    ("errors: reused key, missing shard, deadline", |e| {
-        Box::pin(refusals(e))
-    }),
+    ("errors: application error, applied, fuel", |e| Box::pin(application(e))),
+    ("errors: reused key, missing shard, deadline", |e| Box::pin(refusals(e))),
     ("errors: API keys", |e| Box::pin(keys(e))),
-    (
-        "errors: unavailable gateway, retried until the deadline",
-        |e| Box::pin(unavailable(e)),
-    ),
-    (
-        "conformance runner prints conformance/client/expected.json",
-        |e| Box::pin(conformance(e)),
-    ),
+    ("errors: unavailable gateway, retried until the deadline", |e| {
+        Box::pin(unavailable(e))
+    }),
 ];
 
 async fn application(env: Env) {
     env.kv_shard("rs-errors").await;
     let c = &env.client;
     let e = c
-        .propose(
-            "rs-errors",
-            br#"{"op":"cas","key":"a","expect":"9","value":"2"}"#,
-        )
+        .propose("rs-errors", br#"{"op":"cas","key":"a","expect":"9","value":"2"}"#)
         .await
         .unwrap_err();
-    assert_eq!(
-        (e.code(), e.applied()),
-        (Code::FailedPrecondition, Applied::Yes),
-        "{e}"
-    );
+    assert_eq!((e.code(), e.applied()), (Code::FailedPrecondition, Applied::Yes), "{e}");
     let app = e.application_error().expect("the module's error");
     assert_eq!(app.code, 409);
     assert!(!app.message.is_empty());
@@ -69,26 +52,14 @@ async fn refusals(env: Env) {
     env.kv_shard("rs-refusals").await;
     let c = &env.client;
     let key = || ProposeOptions::idempotency_key("rs-refusals-1");
-    c.propose_with(
-        "rs-refusals",
-        br#"{"op":"put","key":"a","value":"1"}"#,
-        key(),
-    )
-    .await
-    .unwrap();
+    c.propose_with("rs-refusals", br#"{"op":"put","key":"a","value":"1"}"#, key())
+        .await
+        .unwrap();
     let e = c
-        .propose_with(
-            "rs-refusals",
-            br#"{"op":"put","key":"a","value":"2"}"#,
-            key(),
-        )
+        .propose_with("rs-refusals", br#"{"op":"put","key":"a","value":"2"}"#, key())
         .await
         .unwrap_err();
-    assert_eq!(
-        (e.code(), e.applied()),
-        (Code::FailedPrecondition, Applied::Yes),
-        "{e}"
-    );
+    assert_eq!((e.code(), e.applied()), (Code::FailedPrecondition, Applied::Yes), "{e}");
 
     let e = c
         .query("rs-refusals-missing", b"{}", Consistency::Linearizable)
@@ -101,23 +72,12 @@ async fn refusals(env: Env) {
         .propose("rs-refusals", br#"{"op":"put","key":"z","value":"1"}"#)
         .await
         .unwrap_err();
-    assert_eq!(
-        (e.code(), e.applied()),
-        (Code::DeadlineExceeded, Applied::No),
-        "{e}"
-    );
+    assert_eq!((e.code(), e.applied()), (Code::DeadlineExceeded, Applied::No), "{e}");
     let z = c
-        .query(
-            "rs-refusals",
-            br#"{"op":"get","key":"z"}"#,
-            Consistency::Linearizable,
-        )
+        .query("rs-refusals", br#"{"op":"get","key":"z"}"#, Consistency::Linearizable)
         .await
         .unwrap();
-    assert_eq!(
-        z.result, br#"{"key":"z","found":false}"#,
-        "nothing was sent"
-    );
+    assert_eq!(z.result, br#"{"key":"z","found":false}"#, "nothing was sent");
 }
 
 async fn keys(env: Env) {
@@ -127,20 +87,9 @@ async fn keys(env: Env) {
         .build()
         .unwrap();
     let e = stranger.list_shards().await.unwrap_err();
-    assert_eq!(
-        (e.code(), e.applied()),
-        (Code::Unauthenticated, Applied::No),
-        "{e}"
-    );
-    let anonymous = Client::builder()
-        .address(&env.url)
-        .token("")
-        .build()
-        .unwrap();
-    assert_eq!(
-        anonymous.list_shards().await.unwrap_err().code(),
-        Code::Unauthenticated
-    );
+    assert_eq!((e.code(), e.applied()), (Code::Unauthenticated, Applied::No), "{e}");
+    let anonymous = Client::builder().address(&env.url).token("").build().unwrap();
+    assert_eq!(anonymous.list_shards().await.unwrap_err().code(), Code::Unauthenticated);
     env.client.list_shards().await.expect("the admin key");
 }
 
@@ -157,37 +106,5 @@ async fn unavailable(_: Env) {
         .build()
         .unwrap();
     let e = c.propose("kv", b"{}").await.unwrap_err();
-    assert_eq!(
-        (e.code(), e.applied()),
-        (Code::Unavailable, Applied::Unknown),
-        "{e}"
-    );
-}
-
-async fn conformance(env: Env) {
-    // The runner cargo test built beside this test: target/debug/examples.
-    let exe = std::env::current_exe().unwrap();
-    let runner = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples/conformance");
-    let out = tokio::process::Command::new(&runner)
-        .arg(&env.kv_wasm)
-        .arg("rs-conformance")
-        .env("SYNOD_ADDR", &env.url)
-        .env("SYNOD_TOKEN", &env.token)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("run {}: {e}", runner.display()));
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let want = std::fs::read(repo_root().join("conformance/client/expected.json")).unwrap();
-    let want: serde_json::Value = serde_json::from_slice(&want).unwrap();
-    assert_eq!(got, want);
+    assert_eq!((e.code(), e.applied()), (Code::Unavailable, Applied::Unknown), "{e}");
 }
