@@ -76,7 +76,7 @@ impl Client {
     /// but gives each call the deadline `timeout`, retries included:
     /// `client.with_timeout(Duration::from_secs(2)).query(...)` bounds one
     /// call. A zero timeout fails every call with
-    /// [`Code::DeadlineExceeded`].
+    /// [`Code::DeadlineExceeded`](crate::Code::DeadlineExceeded).
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         Client {
             services: Arc::clone(&self.services),

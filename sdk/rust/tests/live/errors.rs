@@ -10,7 +10,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ("errors: application error, applied, fuel", |e| Box::pin(application(e))),
     ("errors: reused key, missing shard, deadline", |e| Box::pin(refusals(e))),
     ("errors: API keys", |e| Box::pin(keys(e))),
-    ("errors: unavailable gateway, retried until the deadline", |e| {
+    ("errors: an unreachable gateway: unavailable, outcome unknown", |e| {
         Box::pin(unavailable(e))
     }),
 ];
