@@ -81,6 +81,7 @@ lint: ## gofmt, go vet and buf lint
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./sdk/guest/... ./examples/...
+	cd bench && $(GO) vet ./...
 	$(BUF) lint
 
 .PHONY: generate
@@ -106,7 +107,7 @@ examples: ## Build every example state machine to examples/<name>/<name>.wasm
 	@for t in $(EXAMPLE_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
 .PHONY: bench
-bench: ## Benchmark Propose and Query through the gateway over HTTP (docs/benchmarks.md)
+bench: examples ## Benchmark Propose and Query through the gateway over HTTP, and the guest languages' kv examples (docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchtime 10000x -timeout 30m ./e2e/
 	$(GO) test -run '^$$' -bench . ./host/internal/wasm/
 

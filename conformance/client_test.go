@@ -52,7 +52,7 @@ func TestClientConformance(t *testing.T) {
 	for sdk, cmd := range runners(t) {
 		t.Run(sdk, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(2*time.Minute))
+			ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(5*time.Minute))
 			defer cancel()
 			run := exec.CommandContext(ctx, cmd[0], append(cmd[1:], kv, "conformance-"+sdk)...)
 			run.Dir = repoRoot

@@ -1,9 +1,7 @@
 package conformance_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,18 +11,10 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/synodhq/synod/conformance"
 	"github.com/synodhq/synod/internal/testtime"
 	synod "github.com/synodhq/synod/sdk/go"
 )
-
-// vector is one call of kv/vectors.json (README.md).
-type vector struct {
-	Call   string  `json:"call"`
-	Input  string  `json:"input"`
-	Output *string `json:"output"`
-	Error  uint32  `json:"error"`
-	Trap   bool    `json:"trap"`
-}
 
 // kvModules are the kv examples, by language: the Go one built for the
 // test, the others where make examples builds them.
@@ -42,13 +32,9 @@ func kvModules(t *testing.T) map[string]string {
 // example, then checks that every replica of the four shards holds the
 // same keys and values: the same state digest.
 func TestKVConformance(t *testing.T) {
-	b, err := os.ReadFile("kv/vectors.json")
+	vectors, err := conformance.ReadKVVectors("kv/vectors.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var vectors []vector
-	if err := json.Unmarshal(b, &vectors); err != nil {
-		t.Fatalf("kv/vectors.json: %v", err)
 	}
 	ctx := context.Background()
 	modules := kvModules(t)
@@ -94,40 +80,31 @@ func TestKVConformance(t *testing.T) {
 
 // runVectors plays the vectors on shard in order, and returns the index of
 // the last command it proposed.
-func runVectors(ctx context.Context, t *testing.T, shard string, vectors []vector) (last uint64) {
+func runVectors(ctx context.Context, t *testing.T, shard string, vectors []conformance.KVVector) (last uint64) {
 	for i, v := range vectors {
-		var res []byte
-		var err error
-		switch v.Call {
-		case "update":
+		var o conformance.Outcome
+		if v.Call == "update" {
 			var r *synod.ProposeResult
-			if r, err = client.Propose(ctx, shard, []byte(v.Input)); err == nil {
-				res, last = r.Result, max(last, r.Index)
+			if r, o.Err = client.Propose(ctx, shard, []byte(v.Input)); o.Err == nil {
+				o.Result, last = r.Result, max(last, r.Index)
 			}
-		case "query":
+		} else {
 			var r *synod.QueryResult
-			if r, err = client.Query(ctx, shard, []byte(v.Input), synod.Linearizable); err == nil {
-				res = r.Result
+			if r, o.Err = client.Query(ctx, shard, []byte(v.Input), synod.Linearizable); o.Err == nil {
+				o.Result = r.Result
 			}
-		default:
-			t.Fatalf("vector %d: call %q is neither update nor query", i, v.Call)
 		}
 		var e *synod.Error
 		switch {
-		case err != nil && !errors.As(err, &e):
-			t.Fatalf("vector %d, %s %s: %v", i, v.Call, v.Input, err)
-		case v.Trap:
-			if e == nil || e.Code != connect.CodeAborted || e.Application != nil {
-				t.Errorf("vector %d, %s %s: got %q, %v; want a trap (aborted)", i, v.Call, v.Input, res, err)
-			}
-		case v.Output != nil:
-			if err != nil || !bytes.Equal(res, []byte(*v.Output)) {
-				t.Errorf("vector %d, %s %s: got %q, %v; want %q", i, v.Call, v.Input, res, err, *v.Output)
-			}
-		default:
-			if e == nil || e.Application == nil || e.Application.Code != v.Error {
-				t.Errorf("vector %d, %s %s: got %q, %v; want application error %d", i, v.Call, v.Input, res, err, v.Error)
-			}
+		case o.Err != nil && !errors.As(o.Err, &e):
+			t.Fatalf("vector %d, %s %s: %v", i, v.Call, v.Input, o.Err)
+		case e != nil && e.Application != nil:
+			o.AppError, o.AppCode = true, e.Application.Code
+		case e != nil:
+			o.Trapped = e.Code == connect.CodeAborted
+		}
+		if err := v.Check(o); err != nil {
+			t.Errorf("vector %d: %v", i, err)
 		}
 	}
 	return last

@@ -1,16 +1,13 @@
 package conformance_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/devtest"
 	"github.com/synodhq/synod/internal/testwasm"
 	synod "github.com/synodhq/synod/sdk/go"
 )
@@ -41,26 +38,10 @@ func TestMain(m *testing.M) {
 }
 
 func startCluster() (stop func() error, err error) {
-	dir, err := os.MkdirTemp("", "synod-conformance-")
-	if err != nil {
+	if cluster, stop, err = devtest.Start("synod-conformance-"); err != nil {
 		return nil, err
 	}
-	cacheDir, err := testwasm.SharedCacheDir()
-	if err != nil {
-		return nil, err
-	}
-	cluster, err = dev.Start(context.Background(), dev.Config{
-		DataDir: filepath.Join(dir, "data"), CacheDir: cacheDir, Listen: "127.0.0.1:0", Hosts: 3,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		return nil, errors.Join(err, os.RemoveAll(dir))
-	}
-	stop = func() error {
-		return errors.Join(cluster.Close(), os.RemoveAll(dir))
-	}
-	client, err = synod.NewClient(cluster.URL(), synod.WithToken(cluster.AdminToken()))
-	if err != nil {
+	if client, err = synod.NewClient(cluster.URL(), synod.WithToken(cluster.AdminToken())); err != nil {
 		return nil, errors.Join(err, stop())
 	}
 	return stop, nil

@@ -266,6 +266,22 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 	if out := mustSynod(t, addr, "shard", "list"); !strings.Contains(out, "cli") {
 		t.Fatalf("shard list = %q", out)
 	}
+	// synod bench creates its shard from --module, and measures.
+	for _, args := range [][]string{
+		{"bench", "cli-bench", "--module", kvPath},
+		{"bench", "cli-bench", "--op", "query", "--consistency", "stale"},
+	} {
+		var res struct {
+			Clients  float64 `json:"clients"`
+			Requests float64 `json:"requests"`
+			Errors   float64 `json:"errors"`
+			P50      float64 `json:"p50_ms"`
+		}
+		out := mustSynod(t, addr, append(args, "--json", "--clients", "4", "--warmup", "0s", "--duration", "1s")...)
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Clients != 4 || res.Requests == 0 || res.Errors != 0 || res.P50 <= 0 {
+			t.Fatalf("synod %v --json = %q (%v); want 4 clients' answered calls, their latency, and no errors", args, out, err)
+		}
+	}
 
 	errorCases := []struct {
 		name string

@@ -29,6 +29,7 @@ import (
 // clients are the generated API clients for one gateway.
 type clients struct {
 	flags   *clientFlags
+	token   string // the API key's token; "" for none
 	modules synodv1connect.ModuleServiceClient
 	shards  synodv1connect.ShardServiceClient
 	data    synodv1connect.DataServiceClient
@@ -46,17 +47,9 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 			return clients{}, err
 		}
 	}
-	var base http.RoundTripper = http.DefaultTransport
-	if cf.ca != "" {
-		b, err := os.ReadFile(cf.ca)
-		if err != nil {
-			return clients{}, fmt.Errorf("--tls-ca: %w", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(b) {
-			return clients{}, fmt.Errorf("--tls-ca: %s holds no PEM certificate", cf.ca)
-		}
-		base = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true}
+	base, err := newTransport(cf)
+	if err != nil {
+		return clients{}, err
 	}
 	if token != "" && cleartextOffLoopback(cf.addr) {
 		fmt.Fprintf(os.Stderr, "synod: warning: sending an API key in cleartext to %s: use https://\n", cf.addr)
@@ -67,6 +60,7 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 	opt := connect.WithInterceptors(inNamespace(cf.namespace), withToken(token))
 	return clients{
 		flags:   cf,
+		token:   token,
 		modules: synodv1connect.NewModuleServiceClient(hc, cf.addr, opt),
 		shards:  synodv1connect.NewShardServiceClient(hc, cf.addr, opt),
 		data:    synodv1connect.NewDataServiceClient(hc, cf.addr, opt),
@@ -74,6 +68,24 @@ func newClients(cf *clientFlags, token string) (clients, error) {
 		keys:    synodv1connect.NewKeyServiceClient(hc, cf.addr, opt),
 		nss:     synodv1connect.NewNamespaceServiceClient(hc, cf.addr, opt),
 	}, nil
+}
+
+// newTransport returns a transport of its own (its own connection pool)
+// that trusts cf's CA, if it names one.
+func newTransport(cf *clientFlags) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if cf.ca != "" {
+		b, err := os.ReadFile(cf.ca)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("--tls-ca: %s holds no PEM certificate", cf.ca)
+		}
+		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return t, nil
 }
 
 // withToken presents token ("": none) as each request's API key.

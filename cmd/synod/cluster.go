@@ -14,9 +14,9 @@ import (
 
 // hostFlags are the settings of synod host that its flags set.
 type hostFlags struct {
-	cfg                         server.HostConfig
-	limits                      *server.Limits
-	initial, join, level, audit *string
+	cfg                                server.HostConfig
+	limits                             *server.Limits
+	initial, join, level, audit, pprof *string
 }
 
 // runHost adds synod host's flags to fs and returns what runs a host.
@@ -40,6 +40,7 @@ func runHost(fs *flag.FlagSet) runner {
 	h.limits = limitsFlags(fs)
 	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances)
 	h.level = logLevelFlag(fs)
+	h.pprof = pprofFlag(fs)
 	return h.run
 }
 
@@ -68,6 +69,11 @@ func (h *hostFlags) run(ctx context.Context, s streams, _ []string) error {
 	if err := checkExposure(s.err, "host", cfg.Exposure); err != nil {
 		return err
 	}
+	stopProfiles, err := serveProfiles(*h.pprof, s.err)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	return server.RunHost(ctx, cfg, func(apiURL, gatewayURL string) {
 		fmt.Fprintf(s.out, "synod host %s: internal API on %s\n", cfg.Name, apiURL)
 		if gatewayURL != "" {
@@ -89,6 +95,7 @@ func runGateway(fs *flag.FlagSet) runner {
 	audit := auditLogFlag(fs)
 	limits := limitsFlags(fs)
 	level := logLevelFlag(fs)
+	profiles := pprofFlag(fs)
 	return func(ctx context.Context, s streams, _ []string) error {
 		cfg.Limits = *limits
 		if *hosts != "" {
@@ -107,6 +114,11 @@ func runGateway(fs *flag.FlagSet) runner {
 		if err := checkExposure(s.err, "gateway", cfg.Exposure); err != nil {
 			return err
 		}
+		stopProfiles, err := serveProfiles(*profiles, s.err)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return server.RunGateway(ctx, cfg, func(url string) {
 			fmt.Fprintf(s.out, "synod gateway: serving on %s\n", url)
 		})

@@ -12,9 +12,9 @@ import (
 
 // devFlags are the settings of synod dev that its flags set.
 type devFlags struct {
-	cfg          dev.Config
-	limits       *server.Limits
-	level, audit *string
+	cfg                 dev.Config
+	limits              *server.Limits
+	level, audit, pprof *string
 }
 
 // runDev adds synod dev's flags to fs and returns what runs a dev cluster.
@@ -32,6 +32,7 @@ func runDev(fs *flag.FlagSet) runner {
 	d.audit = auditLogFlag(fs)
 	d.limits = limitsFlags(fs)
 	d.level = logLevelFlag(fs)
+	d.pprof = pprofFlag(fs)
 	return d.run
 }
 
@@ -49,6 +50,11 @@ func (d *devFlags) run(ctx context.Context, s streams, _ []string) error {
 	if err := checkExposure(s.err, "dev", cfg.Exposure); err != nil {
 		return err
 	}
+	stopProfiles, err := serveProfiles(*d.pprof, s.err)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	c, err := dev.Start(ctx, cfg)
 	if err != nil {
 		return err

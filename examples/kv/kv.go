@@ -163,6 +163,9 @@ func list(c *command) ([]byte, error) {
 	case limit == 0:
 		limit = defaultLimit
 	}
+	if len(c.Prefix) > guest.MaxKeySize {
+		return nil, guest.Errorf(codeBadCommand, "list: prefix of %d bytes exceeds %d", len(c.Prefix), guest.MaxKeySize)
+	}
 	out := append(make([]byte, 0, 256), `{"items":[`...)
 	n, more := 0, false
 	for k, v := range guest.Prefix(c.Prefix) {

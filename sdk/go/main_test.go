@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"testing"
 
 	"github.com/synodhq/synod/internal/dev"
+	"github.com/synodhq/synod/internal/devtest"
 	"github.com/synodhq/synod/internal/testwasm"
 	synod "github.com/synodhq/synod/sdk/go"
 )
@@ -43,27 +42,11 @@ func TestMain(m *testing.M) {
 // startCluster starts the dev cluster, creates the kv shard, and points
 // the environment (which the examples read) at the cluster.
 func startCluster() (stop func() error, err error) {
-	dir, err := os.MkdirTemp("", "synod-sdk-go-")
-	if err != nil {
-		return nil, err
-	}
-	cacheDir, err := testwasm.SharedCacheDir()
-	if err != nil {
-		return nil, err
-	}
 	if kvWasm, err = testwasm.Compile(testwasm.KV); err != nil {
 		return nil, err
 	}
-	cluster, err = dev.Start(context.Background(), dev.Config{
-		DataDir: dir, CacheDir: cacheDir, Listen: "127.0.0.1:0", Hosts: 3,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
+	if cluster, stop, err = devtest.Start("synod-sdk-go-"); err != nil {
 		return nil, err
-	}
-	stop = func() error {
-		err := cluster.Close()
-		return errors.Join(err, os.RemoveAll(dir))
 	}
 	os.Setenv("SYNOD_ADDR", cluster.URL())
 	os.Setenv("SYNOD_TOKEN", cluster.AdminToken())

@@ -1,0 +1,229 @@
+// Command idle is make bench-idle: what idle shards cost Synod as users
+// deploy it. For each number of shards it starts a fresh cluster of three
+// synod host processes and a gateway, creates that many shards of the kv
+// example (timing it), lets them settle, and then measures, with no load,
+// each host's CPU (from /proc, so other work on the machine does not
+// count) and resident memory, and the first call on a shard that has been
+// idle all along.
+//
+//	idle --synod bin/synod --kv examples/kv/kv.wasm --shards 0,100,1000
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/synodhq/synod/bench/internal/procs"
+	synod "github.com/synodhq/synod/sdk/go"
+)
+
+func main() {
+	bin := flag.String("synod", "synod", "`PATH` of the synod binary")
+	kv := flag.String("kv", "examples/kv/kv.wasm", "`FILE` of the kv example module")
+	counts := flag.String("shards", "0,100,1000", "comma-separated `NUMBERS` of shards to measure, each on a fresh cluster")
+	settle := flag.Duration("settle", 20*time.Second, "how long the shards idle before the measurement")
+	window := flag.Duration("window", 30*time.Second, "how long the measurement lasts")
+	creators := flag.Int("creators", 8, "`N` shards created at a time")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*counts, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			fmt.Fprintf(os.Stderr, "idle: --shards %q: want numbers\n", *counts)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	fmt.Println("| shards | creation | idle CPU of each host, % of a core | resident memory of each host | memory per replica | first call on an idle shard |")
+	fmt.Println("| ---: | ---: | --- | --- | ---: | ---: |")
+	var base uint64 // a host's memory with no shards, for the per-replica figure
+	for _, n := range ns {
+		r, err := measure(*bin, *kv, n, *settle, *window, *creators)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "idle:", err)
+			os.Exit(1)
+		}
+		if n == 0 {
+			base = r.meanRSS()
+		}
+		perReplica := "—"
+		if n > 0 && base > 0 {
+			perReplica = fmt.Sprintf("%.0f KiB", float64(int64(r.meanRSS())-int64(base))/float64(n)/1024) // 3 replicas a shard, one a host
+		}
+		firstCall := "—"
+		if n > 0 {
+			firstCall = fmt.Sprintf("%.1f ms", float64(r.firstCall)/float64(time.Millisecond))
+		}
+		fmt.Printf("| %d | %.1f s | %s | %s | %s | %s |\n", n, r.create.Seconds(), percents(r.cpu), mebibytes(r.rss), perReplica, firstCall)
+	}
+}
+
+// result is one cluster's measurement.
+type result struct {
+	create    time.Duration
+	cpu       []float64 // each host's, percent of a core
+	rss       []uint64  // each host's, bytes
+	firstCall time.Duration
+}
+
+func (r result) meanRSS() uint64 {
+	var sum uint64
+	for _, b := range r.rss {
+		sum += b
+	}
+	return sum / uint64(len(r.rss))
+}
+
+// measure starts a cluster, creates n shards, lets them settle and
+// measures.
+func measure(bin, kv string, n int, settle, window time.Duration, creators int) (result, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "synod-bench-idle-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	c, err := procs.StartSynod(ctx, bin, dir, 3)
+	if err != nil {
+		return result{}, err
+	}
+	defer c.Stop()
+	client, err := synod.NewClient(c.URL, synod.WithToken(c.Token), synod.WithTimeout(time.Minute))
+	if err != nil {
+		return result{}, err
+	}
+	mod, err := client.UploadModuleFile(ctx, kv)
+	if err != nil {
+		return result{}, err
+	}
+	var r result
+	start := time.Now()
+	if err := createShards(ctx, client, mod.GetHash(), n, creators); err != nil {
+		return result{}, err
+	}
+	r.create = time.Since(start)
+	fmt.Fprintf(os.Stderr, "%d shards created in %v; settling for %v\n", n, r.create.Round(time.Millisecond), settle)
+	time.Sleep(settle)
+	hosts := c.Procs[:3]
+	before := make([]time.Duration, len(hosts))
+	for i, p := range hosts {
+		if before[i], err = cpuTime(p.PID()); err != nil {
+			return result{}, err
+		}
+	}
+	t0 := time.Now()
+	time.Sleep(window)
+	elapsed := time.Since(t0)
+	for i, p := range hosts {
+		after, err := cpuTime(p.PID())
+		if err != nil {
+			return result{}, err
+		}
+		r.cpu = append(r.cpu, 100*float64(after-before[i])/float64(elapsed))
+		rss, err := residentBytes(p.PID())
+		if err != nil {
+			return result{}, err
+		}
+		r.rss = append(r.rss, rss)
+	}
+	if n > 0 {
+		t := time.Now()
+		if _, err := client.Propose(ctx, shardName(n-1), []byte(`{"op":"put","key":"a","value":"1"}`)); err != nil {
+			return result{}, fmt.Errorf("first call: %w", err)
+		}
+		r.firstCall = time.Since(t)
+	}
+	return r, nil
+}
+
+func shardName(i int) string { return fmt.Sprintf("idle-%d", i) }
+
+// createShards creates n shards, creators at a time.
+func createShards(ctx context.Context, client *synod.Client, hash string, n, creators int) error {
+	next := make(chan int)
+	errs := make(chan error, creators)
+	var wg sync.WaitGroup
+	for range creators {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := client.CreateShard(ctx, shardName(i), hash, synod.ShardSettings{}); err != nil {
+					errs <- fmt.Errorf("create %s: %w", shardName(i), err)
+					return
+				}
+			}
+		})
+	}
+	var err error
+	for i := 0; i < n && err == nil; i++ {
+		select {
+		case next <- i:
+		case err = <-errs:
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// cpuTime returns the CPU time (user and system) a process has used.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command's name, which is in parentheses and may
+	// hold spaces: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	utime, err1 := strconv.ParseUint(f[11], 10, 64)
+	stime, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	const ticksPerSecond = 100 // USER_HZ, 100 on Linux
+	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
+}
+
+// residentBytes returns a process's resident memory.
+func residentBytes(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if kib, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kib), "kB")), 10, 64)
+			return n * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+}
+
+func percents(v []float64) string {
+	var s []string
+	for _, x := range v {
+		s = append(s, fmt.Sprintf("%.1f", x))
+	}
+	return strings.Join(s, " / ")
+}
+
+func mebibytes(v []uint64) string {
+	var s []string
+	for _, x := range v {
+		s = append(s, fmt.Sprintf("%.0f MiB", float64(x)/(1<<20)))
+	}
+	return strings.Join(s, " / ")
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/synodhq/synod/internal/loadgen"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
+)
+
+// benchDoc is the help of synod bench.
+const benchDoc = `Each client sends its next call as soon as its last is answered, over
+a keep-alive HTTP connection of its own, in Connect's binary protobuf: a
+kv put ({"op":"put"}) of --size bytes to one of --keys keys for propose, a
+kv get of one of them for query (the keys are written first). After
+--warmup, it measures for --duration: calls a second and latency
+percentiles, with a progress line on standard error. The shard runs the kv
+example (examples/kv); with --module, bench creates it if it does not
+exist. make bench-compare runs it against separate host and gateway
+processes, beside etcd (docs/benchmarks.md).`
+
+// bench is synod bench: a load generator for one shard of the kv example.
+func bench(fs *flag.FlagSet) action {
+	op := fs.String("op", "propose", "`OP` to send: propose (kv puts) or query (kv gets)")
+	var load loadgen.KVLoad
+	load.Bind(fs)
+	level := fs.String("consistency", "linearizable", "`LEVEL` of the queries: linearizable or stale")
+	noKeys := fs.Bool("no-idempotency-keys", false, "propose without idempotency keys (the SDKs send one with every command)")
+	module := fs.String("module", "", "`FILE` of the kv module: create the shard from it if it does not exist")
+	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+		consistency, ok := consistencies[*level]
+		switch {
+		case *op != "propose" && *op != "query":
+			return output{}, usagef("--op must be propose or query, not %q", *op)
+		case !ok || consistency == synodv1.Consistency_CONSISTENCY_AT_LEAST_INDEX:
+			return output{}, usagef("--consistency must be linearizable or stale, not %q", *level)
+		}
+		if err := load.Check(); err != nil {
+			return output{}, usagef("%v", err)
+		}
+		shard := pos[0]
+		if *module != "" {
+			if err := ensureShard(ctx, c, shard, *module); err != nil {
+				return output{}, err
+			}
+		}
+		data, err := benchClient(c, load.Clients)
+		if err != nil {
+			return output{}, err
+		}
+		value := load.Value()
+		put := func(ctx context.Context, client int, seq uint64) error {
+			req := &synodv1.ProposeRequest{Shard: shard, Command: kvCommand("put", load.Key(client, seq), value)}
+			if !*noKeys {
+				req.IdempotencyKey = fmt.Sprintf("bench-%d-%d-%d", time.Now().UnixNano(), client, seq)
+			}
+			_, err := data.Propose(ctx, connect.NewRequest(req))
+			return err
+		}
+		call := put
+		if *op == "query" {
+			if err := writeKeys(ctx, load.Clients, load.Keys, put); err != nil {
+				return output{}, err
+			}
+			call = func(ctx context.Context, client int, seq uint64) error {
+				_, err := data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{
+					Shard: shard, Query: kvCommand("get", load.Key(client, seq), ""), Consistency: consistency,
+				}))
+				return err
+			}
+		}
+		res, err := loadgen.Run(ctx, load.Config(os.Stderr), call)
+		if err != nil {
+			return output{}, err
+		}
+		if res.Requests == 0 {
+			return output{}, fmt.Errorf("no call succeeded: %s", res.FirstError)
+		}
+		msg, err := asStruct(res)
+		if err != nil {
+			return output{}, err
+		}
+		return output{msg, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "%s %s: %s\n", *op, shard, res)
+			return err
+		}}, nil
+	}
+}
+
+// benchClient returns a data client for n concurrent calls: its transport
+// keeps a connection for each.
+func benchClient(c clients, n int) (synodv1connect.DataServiceClient, error) {
+	t, err := newTransport(c.flags)
+	if err != nil {
+		return nil, err
+	}
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = n, n
+	hc := &http.Client{Transport: t, Timeout: time.Minute}
+	return synodv1connect.NewDataServiceClient(hc, c.flags.addr,
+		connect.WithInterceptors(inNamespace(c.flags.namespace), withToken(c.token))), nil
+}
+
+// ensureShard creates shard from the module in file, uploading it, unless
+// the shard exists.
+func ensureShard(ctx context.Context, c clients, shard, file string) error {
+	_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: shard}))
+	if connect.CodeOf(err) != connect.CodeNotFound {
+		return err
+	}
+	hash, err := moduleHash(ctx, c, file)
+	if err != nil {
+		return err
+	}
+	_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: shard, ModuleHash: hash}))
+	return err
+}
+
+// writeKeys puts every key once, from n clients, before a query load.
+func writeKeys(ctx context.Context, n, keys int, put loadgen.Op) error {
+	errs := make(chan error, n)
+	for c := range n {
+		go func() {
+			var err error
+			for k := c; k < keys && err == nil; k += n {
+				err = put(ctx, 0, uint64(k)) // the k-th key (KVLoad.Key)
+			}
+			errs <- err
+		}()
+	}
+	var all []error
+	for range n {
+		all = append(all, <-errs)
+	}
+	if err := errors.Join(all...); err != nil {
+		return fmt.Errorf("write the keys before querying: %w", err)
+	}
+	return nil
+}
+
+// kvCommand encodes a kv example command.
+func kvCommand(op, key, value string) []byte {
+	m := map[string]string{"op": op, "key": key}
+	if op == "put" {
+		m["value"] = value
+	}
+	b, _ := json.Marshal(m) // a map of strings always encodes
+	return b
+}
+
+// asStruct converts a result to a message, for --json.
+func asStruct(v any) (*structpb.Struct, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return structpb.NewStruct(m)
+}

@@ -1,0 +1,27 @@
+# make bench-compare: Synod as users deploy it (3 synod host processes and
+# a synod gateway process) beside a 3-member etcd cluster (Debian's
+# etcd-server), under the same loads from separate load-generator
+# processes, interleaved round by round (bench/cmd/compare). The etcd side
+# lives in the bench/ module, so that etcd's client stays out of Synod's
+# go.mod.
+BENCH_BIN := .bench
+ROUNDS ?= 3
+DURATION ?= 10s
+WARMUP ?= 2s
+
+.PHONY: bench-compare
+bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads, interleaved (ROUNDS=3 DURATION=10s WARMUP=2s)
+	@$(call apt_install,etcd,etcd-server)
+	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/etcdbench ./cmd/etcdbench && $(GO) build -o ../$(BENCH_BIN)/compare ./cmd/compare
+	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench \
+		--kv examples/kv/kv.wasm --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
+
+SHARDS ?= 0,100,1000
+
+# make bench-idle: what idle shards cost (bench/cmd/idle).
+.PHONY: bench-idle
+bench-idle: examples ## Measure idle shards' CPU and memory on 3 host processes, and a cold shard's first call (SHARDS=0,100,1000)
+	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/idle ./cmd/idle
+	$(BENCH_BIN)/idle --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --shards $(SHARDS)
