@@ -37,3 +37,12 @@ checkgenerate-rust: $(RUST_PLUGINS)/.stamp
 .PHONY: sdk-rust-test
 sdk-rust-test: ## Run the Rust SDK's tests against a live synod dev (and build its conformance runner)
 	cd $(RUST_SDK) && $(CARGO) test --locked
+
+CONFORMANCE_RUNNERS += conformance-runner-rust
+
+# The Rust runner of the client conformance scenario: the SDK's example
+# conformance, at $(RUST_SDK)/target/debug/examples/conformance (already
+# built, so fresh, when sdk-rust-test ran first).
+.PHONY: conformance-runner-rust
+conformance-runner-rust:
+	cd $(RUST_SDK) && $(CARGO) build --locked --example conformance
