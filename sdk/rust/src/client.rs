@@ -1,4 +1,4 @@
-//! The client, its settings, and the call every method makes.
+//! The client, and the call every method makes.
 
 use std::fmt;
 use std::future::Future;
@@ -13,6 +13,9 @@ use crate::config::ClientBuilder;
 use crate::connect::synod::v1::{DataServiceClient, ModuleServiceClient, ShardServiceClient};
 use crate::error::Error;
 use crate::retry::retry;
+
+/// The deadline of a call whose timeout is past what an instant can hold.
+const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// A client of one Synod gateway, in one namespace. Cloning it is cheap and
 /// the clones share their connections.
@@ -106,7 +109,9 @@ impl Client {
     where
         Fut: Future<Output = Result<T, ConnectError>>,
     {
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let now = tokio::time::Instant::now();
+        // A timeout too long to add is as good as none: a century.
+        let deadline = now.checked_add(self.timeout).unwrap_or_else(|| now + CENTURY);
         retry(deadline, repeatable, attempt)
             .await
             .map_err(|e| e.context(what()))

@@ -146,7 +146,7 @@ impl Error {
         self
     }
 
-    /// Marks the command's fate as unknown.
+    /// Sets whether the failed command was applied.
     pub(crate) fn set_applied(&mut self, applied: Applied) {
         self.applied = applied;
     }

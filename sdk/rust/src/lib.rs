@@ -98,4 +98,16 @@ mod tests {
         send(c.upload_module(b"".to_vec()));
         send(c.create_shard("kv", "h", crate::ShardSettings::default()));
     }
+
+    /// A timeout too long for an instant is no deadline, not a panic.
+    #[tokio::test]
+    async fn huge_timeout() {
+        let c = crate::Client::builder().address("http://127.0.0.1:1").build().unwrap();
+        let e = c
+            .with_timeout(std::time::Duration::MAX)
+            .propose_with("kv", b"{}", crate::ProposeOptions::without_idempotency_key())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), crate::Code::Unavailable, "{e}");
+    }
 }
