@@ -14,11 +14,12 @@ GENERATE_TARGETS += generate-rust
 CHECKGENERATE_TARGETS += checkgenerate-rust
 SDK_TEST_TARGETS += sdk-rust-test
 
-# The plugins are built once, in debug mode (a minute on 2 cores, against
-# four in release: they run for two seconds), and kept until this file,
-# which pins them, changes. They share the SDK's target directory, so the
-# crates both need (syn, buffa, ...) build once. sdk/rust/README.md has the
-# figures.
+# The plugins are built once, in debug mode (a minute or so on 2 cores,
+# against four in release: they run for two seconds), and kept until this
+# file, which pins them, or the toolchain changes. They share the SDK's
+# target directory (and its .cargo/config.toml: no debug info), so a crate
+# both need at the same version and features builds once.
+# sdk/rust/README.md has the figures.
 $(RUST_PLUGINS)/.stamp: mk/rust.mk $(RUST_SDK)/rust-toolchain.toml
 	cd $(RUST_SDK) && CARGO_TARGET_DIR=target $(CARGO) install --quiet --locked --debug --force --root target/plugins $(RUST_PLUGIN_CRATES)
 	touch $@
