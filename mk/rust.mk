@@ -1,0 +1,49 @@
+# The Rust client SDK (sdk/rust): the codegen plugins, built from crates.io
+# into RUST_PLUGINS (gitignored, under the SDK's target/), the code they
+# generate into RUST_GEN (which holds nothing else), and its tests against a
+# live synod dev. sdk/rust/rust-toolchain.toml pins the toolchain.
+RUST_SDK := sdk/rust
+RUST_GEN := $(RUST_SDK)/src/gen
+RUST_PLUGINS := $(RUST_SDK)/target/plugins
+CARGO ?= cargo
+# The plugins' crates, pinned; --locked builds each with its own published
+# Cargo.lock.
+RUST_PLUGIN_CRATES := protoc-gen-buffa@0.9.2 protoc-gen-buffa-packaging@0.9.2 connectrpc-codegen@0.9.0
+
+GENERATE_TARGETS += generate-rust
+CHECKGENERATE_TARGETS += checkgenerate-rust
+SDK_TEST_TARGETS += sdk-rust-test
+
+# The plugins are built once, in debug mode (a minute or so on 2 cores,
+# against four in release: they run for two seconds), and kept until this
+# file, which pins them, or the toolchain changes. They share the SDK's
+# target directory (and its .cargo/config.toml: no debug info), so a crate
+# both need at the same version and features builds once.
+# sdk/rust/README.md has the figures.
+$(RUST_PLUGINS)/.stamp: mk/rust.mk $(RUST_SDK)/rust-toolchain.toml
+	cd $(RUST_SDK) && CARGO_TARGET_DIR=target $(CARGO) install --quiet --locked --debug --force --root target/plugins $(RUST_PLUGIN_CRATES)
+	touch $@
+
+.PHONY: generate-rust
+generate-rust: $(RUST_PLUGINS)/.stamp
+	rm -rf $(RUST_GEN)
+	$(BUF) generate --template $(RUST_SDK)/buf.gen.yaml
+
+.PHONY: checkgenerate-rust
+checkgenerate-rust: $(RUST_PLUGINS)/.stamp
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(BUF) generate --template $(RUST_SDK)/buf.gen.yaml -o $$tmp && \
+	{ diff -r $$tmp/$(RUST_GEN) $(RUST_GEN) >/dev/null || { diff -rq $$tmp/$(RUST_GEN) $(RUST_GEN); echo "generated code is stale: $(RUST_GEN) (run make generate)"; exit 1; }; }
+
+.PHONY: sdk-rust-test
+sdk-rust-test: ## Run the Rust SDK's tests against a live synod dev (and build its conformance runner)
+	cd $(RUST_SDK) && $(CARGO) test --locked
+
+CONFORMANCE_RUNNERS += conformance-runner-rust
+
+# The Rust runner of the client conformance scenario: the SDK's example
+# conformance, at $(RUST_SDK)/target/debug/examples/conformance (already
+# built, so fresh, when sdk-rust-test ran first).
+.PHONY: conformance-runner-rust
+conformance-runner-rust:
+	cd $(RUST_SDK) && $(CARGO) build --locked --example conformance
