@@ -1,7 +1,7 @@
 # The Rust client SDK (sdk/rust): the codegen plugins, built from crates.io
 # into RUST_PLUGINS (gitignored, under the SDK's target/), the code they
 # generate into RUST_GEN (which holds nothing else), and its tests against a
-# live synod dev. sdk/rust/rust-toolchain.toml pins the toolchain.
+# live synod dev, with rustup's installed stable toolchain.
 RUST_SDK := sdk/rust
 RUST_GEN := $(RUST_SDK)/src/gen
 RUST_PLUGINS := $(RUST_SDK)/target/plugins
@@ -20,7 +20,7 @@ SDK_TEST_TARGETS += sdk-rust-test
 # target directory (and its .cargo/config.toml: no debug info), so a crate
 # both need at the same version and features builds once.
 # sdk/rust/README.md has the figures.
-$(RUST_PLUGINS)/.stamp: mk/rust.mk $(RUST_SDK)/rust-toolchain.toml
+$(RUST_PLUGINS)/.stamp: mk/rust.mk
 	cd $(RUST_SDK) && CARGO_TARGET_DIR=target $(CARGO) install --quiet --locked --debug --force --root target/plugins $(RUST_PLUGIN_CRATES)
 	touch $@
 
