@@ -16,7 +16,7 @@ SDK_TEST_TARGETS += sdk-rust-test
 
 # The plugins are built once, in debug mode (a minute or so on 2 cores,
 # against four in release: they run for two seconds), and kept until this
-# file, which pins them, or the toolchain changes. They share the SDK's
+# file, which pins them, changes. They share the SDK's
 # target directory (and its .cargo/config.toml: no debug info), so a crate
 # both need at the same version and features builds once.
 # sdk/rust/README.md has the figures.
