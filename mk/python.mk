@@ -28,14 +28,11 @@ $(PY_VENV)/.installed: $(PY_SDK)/requirements.txt
 
 .PHONY: generate-python
 generate-python: $(PY_VENV)/.installed
-	rm -rf $(PY_GEN)
-	$(BUF) generate --template $(PY_SDK)/buf.gen.yaml
+	$(call regenerate,$(PY_SDK)/buf.gen.yaml,$(PY_GEN))
 
 .PHONY: checkgenerate-python
 checkgenerate-python: $(PY_VENV)/.installed
-	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	$(BUF) generate --template $(PY_SDK)/buf.gen.yaml -o $$tmp && \
-	{ diff -r -x __pycache__ $$tmp/$(PY_GEN) $(PY_GEN) >/dev/null || { diff -rq -x __pycache__ $$tmp/$(PY_GEN) $(PY_GEN); echo "generated code is stale: $(PY_GEN) (run make generate)"; exit 1; }; }
+	@$(call check_generated,$(PY_SDK)/buf.gen.yaml,$(PY_GEN))
 
 .PHONY: sdk-python-test
 sdk-python-test: $(PY_VENV)/.installed ## Type-check the Python SDK (mypy --strict) and run its tests against a live synod dev

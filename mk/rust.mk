@@ -26,14 +26,11 @@ $(RUST_PLUGINS)/.stamp: mk/rust.mk
 
 .PHONY: generate-rust
 generate-rust: $(RUST_PLUGINS)/.stamp
-	rm -rf $(RUST_GEN)
-	$(BUF) generate --template $(RUST_SDK)/buf.gen.yaml
+	$(call regenerate,$(RUST_SDK)/buf.gen.yaml,$(RUST_GEN))
 
 .PHONY: checkgenerate-rust
 checkgenerate-rust: $(RUST_PLUGINS)/.stamp
-	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	$(BUF) generate --template $(RUST_SDK)/buf.gen.yaml -o $$tmp && \
-	{ diff -r $$tmp/$(RUST_GEN) $(RUST_GEN) >/dev/null || { diff -rq $$tmp/$(RUST_GEN) $(RUST_GEN); echo "generated code is stale: $(RUST_GEN) (run make generate)"; exit 1; }; }
+	@$(call check_generated,$(RUST_SDK)/buf.gen.yaml,$(RUST_GEN))
 
 .PHONY: sdk-rust-test
 sdk-rust-test: ## Run the Rust SDK's tests against a live synod dev (and build its conformance runner)

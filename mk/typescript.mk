@@ -17,14 +17,11 @@ $(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json $(TS_SDK)
 
 .PHONY: generate-typescript
 generate-typescript: $(TS_SDK)/node_modules/.package-lock.json
-	rm -rf $(TS_GEN)
-	$(BUF) generate --template $(TS_SDK)/buf.gen.yaml
+	$(call regenerate,$(TS_SDK)/buf.gen.yaml,$(TS_GEN))
 
 .PHONY: checkgenerate-typescript
 checkgenerate-typescript: $(TS_SDK)/node_modules/.package-lock.json
-	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	$(BUF) generate --template $(TS_SDK)/buf.gen.yaml -o $$tmp && \
-	{ diff -r $$tmp/$(TS_GEN) $(TS_GEN) >/dev/null || { diff -rq $$tmp/$(TS_GEN) $(TS_GEN); echo "generated code is stale: $(TS_GEN) (run make generate)"; exit 1; }; }
+	@$(call check_generated,$(TS_SDK)/buf.gen.yaml,$(TS_GEN))
 
 .PHONY: sdk-typescript-test
 sdk-typescript-test: $(TS_SDK)/node_modules/.package-lock.json ## Type-check the TypeScript SDK and run its tests against a live synod dev
