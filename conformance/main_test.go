@@ -1,9 +1,6 @@
 package conformance_test
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/synodhq/synod/internal/dev"
@@ -24,27 +21,11 @@ var (
 const repoRoot = ".."
 
 func TestMain(m *testing.M) {
-	stop, err := startCluster()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start the dev cluster:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop the dev cluster:", err)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-func startCluster() (stop func() error, err error) {
-	if cluster, stop, err = devtest.Start("synod-conformance-"); err != nil {
-		return nil, err
-	}
-	if client, err = synod.NewClient(cluster.URL(), synod.WithToken(cluster.AdminToken())); err != nil {
-		return nil, errors.Join(err, stop())
-	}
-	return stop, nil
+	devtest.Main(m, "synod-conformance-", func(c *dev.Cluster) (err error) {
+		cluster = c
+		client, err = synod.NewClient(c.URL(), synod.WithToken(c.AdminToken()))
+		return err
+	})
 }
 
 // goKV returns the path of the Go kv example's module, built for the test.

@@ -7,18 +7,20 @@ package devtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"testing"
 
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
-// Start starts a three-host dev cluster whose data lives in a new
+// start starts a three-host dev cluster whose data lives in a new
 // temporary directory named after prefix. stop closes the cluster and
 // removes the directory.
-func Start(prefix string) (c *dev.Cluster, stop func() error, err error) {
+func start(prefix string) (c *dev.Cluster, stop func() error, err error) {
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, nil, err
@@ -35,4 +37,27 @@ func Start(prefix string) (c *dev.Cluster, stop func() error, err error) {
 		return nil, nil, errors.Join(err, os.RemoveAll(dir))
 	}
 	return c, func() error { return errors.Join(c.Close(), os.RemoveAll(dir)) }, nil
+}
+
+// Main runs a test binary's tests against a three-host dev cluster in a temporary directory named after prefix: it
+// calls setup with the cluster, runs the tests, stops the cluster, and
+// exits with the tests' status, or 1 if the cluster failed to start, to
+// be set up or to stop.
+func Main(m *testing.M, prefix string, setup func(*dev.Cluster) error) {
+	c, stop, err := start(prefix)
+	if err == nil {
+		if err = setup(c); err != nil {
+			err = errors.Join(err, stop())
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start the dev cluster:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the dev cluster:", err)
+		code = 1
+	}
+	os.Exit(code)
 }

@@ -2,8 +2,6 @@ package synod_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"testing"
 
@@ -26,40 +24,26 @@ var (
 const kvShard = "kv"
 
 func TestMain(m *testing.M) {
-	stop, err := startCluster()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start the dev cluster:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop the dev cluster:", err)
-		code = 1
-	}
-	os.Exit(code)
+	devtest.Main(m, "synod-sdk-go-", setup)
 }
 
-// startCluster starts the dev cluster, creates the kv shard, and points
-// the environment (which the examples read) at the cluster.
-func startCluster() (stop func() error, err error) {
+// setup creates the kv shard on the dev cluster, and points the
+// environment (which the examples read) at the cluster.
+func setup(c *dev.Cluster) error {
+	cluster = c
+	var err error
 	if kvWasm, err = testwasm.Compile(testwasm.KV); err != nil {
-		return nil, err
-	}
-	if cluster, stop, err = devtest.Start("synod-sdk-go-"); err != nil {
-		return nil, err
+		return err
 	}
 	os.Setenv("SYNOD_ADDR", cluster.URL())
 	os.Setenv("SYNOD_TOKEN", cluster.AdminToken())
 	os.Unsetenv("SYNOD_NAMESPACE")
 	os.Unsetenv("SYNOD_TLS_CA")
-	c, err := synod.New()
-	if err == nil {
-		err = createKV(c)
-	}
+	client, err := synod.New()
 	if err != nil {
-		return nil, errors.Join(err, stop())
+		return err
 	}
-	return stop, nil
+	return createKV(client)
 }
 
 func createKV(c *synod.Client) error {
