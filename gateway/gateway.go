@@ -87,10 +87,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// compressMinBytes is the smallest response the gateway compresses (when
-// the client accepts it).
-const compressMinBytes = 4 << 10
-
 // Gateway serves the public API.
 type Gateway struct {
 	cfg    Config
@@ -125,8 +121,7 @@ func New(cfg Config) (*Gateway, error) {
 // (cors.go). Serve it with HTTP/1.1 and HTTP/2 (cleartext h2 included) so
 // that gRPC clients work.
 func (g *Gateway) Handler() http.Handler {
-	// Compressing small responses costs more CPU than it saves bytes.
-	common := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes), strictjson.HandlerOption(), connect.WithCompressMinBytes(compressMinBytes))
+	common := append(bodylimit.ConnectOptions(g.cfg.MaxRequestBytes), strictjson.HandlerOption())
 	opts := append(slices.Clip(common), connect.WithInterceptors(g.authorize(), g.deadlines(), g.meter()))
 	mux := http.NewServeMux()
 	mux.Handle(synodv1connect.NewModuleServiceHandler(&moduleService{g}, opts...))

@@ -9,13 +9,22 @@ import (
 	"connectrpc.com/connect"
 )
 
+// CompressMinBytes is the smallest response a Synod server compresses,
+// when the client accepts it: below it, gzip costs more CPU than it saves
+// bytes. (Resetting a gzip writer alone clears its tables: compressing
+// every Propose response of the host API took 14% of a leader's CPU under
+// load, docs/design.md.)
+const CompressMinBytes = 4 << 10
+
 // ConnectOptions returns the Connect handler options that bound a request
 // message at maxBytes: connect-go's own limit, and gzip whose
 // decompression stops one byte past the limit instead of running to the
-// end of the stream to measure it.
+// end of the stream to measure it. Responses are compressed from
+// CompressMinBytes.
 func ConnectOptions(maxBytes int) []connect.HandlerOption {
 	return []connect.HandlerOption{
 		connect.WithReadMaxBytes(maxBytes),
+		connect.WithCompressMinBytes(CompressMinBytes),
 		connect.WithCompression("gzip",
 			func() connect.Decompressor { return &boundedGzip{max: int64(maxBytes)} },
 			func() connect.Compressor {
