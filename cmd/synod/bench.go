@@ -59,9 +59,13 @@ func bench(fs *flag.FlagSet) action {
 		if err != nil {
 			return output{}, err
 		}
-		value := load.Value()
+		// Each key's command and query are encoded once, not in every call.
+		puts, gets := make([][]byte, load.Keys), make([][]byte, load.Keys)
+		for i := range load.Keys {
+			puts[i], gets[i] = kvCommand("put", load.KeyAt(i), load.Value()), kvCommand("get", load.KeyAt(i), "")
+		}
 		put := func(ctx context.Context, client int, seq uint64) error {
-			req := &synodv1.ProposeRequest{Shard: shard, Command: kvCommand("put", load.Key(client, seq), value)}
+			req := &synodv1.ProposeRequest{Shard: shard, Command: puts[load.Index(client, seq)]}
 			if !*noKeys {
 				req.IdempotencyKey = fmt.Sprintf("bench-%d-%d-%d", time.Now().UnixNano(), client, seq)
 			}
@@ -75,7 +79,7 @@ func bench(fs *flag.FlagSet) action {
 			}
 			call = func(ctx context.Context, client int, seq uint64) error {
 				_, err := data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{
-					Shard: shard, Query: kvCommand("get", load.Key(client, seq), ""), Consistency: consistency,
+					Shard: shard, Query: gets[load.Index(client, seq)], Consistency: consistency,
 				}))
 				return err
 			}

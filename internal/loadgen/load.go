@@ -37,11 +37,20 @@ func (l *KVLoad) Check() error {
 	return nil
 }
 
-// Key returns the key of a client's seq-th call. Key(0, k) is the k-th
-// key, for writing every key before a load of gets.
-func (l *KVLoad) Key(client int, seq uint64) string {
-	return fmt.Sprintf("bench-%d", (uint64(client)*7919+seq)%uint64(l.Keys))
+// Key returns the key of a client's seq-th call: KeyAt(Index(client,
+// seq)). Key(0, k) is the k-th key, for writing every key before a load
+// of gets.
+func (l *KVLoad) Key(client int, seq uint64) string { return l.KeyAt(l.Index(client, seq)) }
+
+// Index returns the index, below Keys, of the key of a client's seq-th
+// call, so that a generator can make each key's request once, before the
+// load, rather than in every call.
+func (l *KVLoad) Index(client int, seq uint64) int {
+	return int((uint64(client)*7919 + seq) % uint64(l.Keys))
 }
+
+// KeyAt returns the i-th key.
+func (l *KVLoad) KeyAt(i int) string { return fmt.Sprintf("bench-%d", i) }
 
 // Value returns the value every put writes.
 func (l *KVLoad) Value() string { return strings.Repeat("v", l.Size) }

@@ -53,8 +53,12 @@ func run(endpoints, op, level string, conns int, load loadgen.KVLoad, asJSON boo
 		kvs[i] = c
 	}
 	value := load.Value()
+	keys := make([]string, load.Keys) // made once, as synod bench makes its commands once
+	for i := range keys {
+		keys[i] = load.KeyAt(i)
+	}
 	put := func(ctx context.Context, client int, seq uint64) error {
-		_, err := kvs[client%conns].Put(ctx, load.Key(client, seq), value)
+		_, err := kvs[client%conns].Put(ctx, keys[load.Index(client, seq)], value)
 		return err
 	}
 	call := put
@@ -69,7 +73,7 @@ func run(endpoints, op, level string, conns int, load loadgen.KVLoad, asJSON boo
 			opts = append(opts, clientv3.WithSerializable())
 		}
 		call = func(ctx context.Context, client int, seq uint64) error {
-			_, err := kvs[client%conns].Get(ctx, load.Key(client, seq), opts...)
+			_, err := kvs[client%conns].Get(ctx, keys[load.Index(client, seq)], opts...)
 			return err
 		}
 	}
