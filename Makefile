@@ -62,7 +62,8 @@ e2e-race: ## Run the end-to-end tests under the race detector (about 17 minutes 
 FUZZ_TARGETS := ./host/internal/wasm:FuzzPrecheck ./host/internal/wasm:FuzzValidate ./host/internal/wasm:FuzzHostCalls \
 	./host/internal/wasm:FuzzInstrument \
 	./host/internal/store:FuzzRecover ./examples/kv:FuzzDecode ./examples/kv:FuzzEncode \
-	./sdk/guest:FuzzScan ./internal/raftnet:FuzzInbound ./internal/access:FuzzParseToken
+	./sdk/guest:FuzzScan ./internal/raftnet:FuzzInbound ./internal/access:FuzzParseToken \
+	./internal/link:FuzzServeConn
 FUZZTIME ?= 1m
 
 .PHONY: fuzz

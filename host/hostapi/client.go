@@ -17,15 +17,34 @@ import (
 // Client calls one host's internal API. It has the methods of the
 // gateway's view of a host (gateway.Host), and is safe for concurrent use.
 type Client struct {
-	id  uint64
-	url string
-	api hostv1connect.HostServiceClient
+	id   uint64
+	url  string
+	api  hostv1connect.HostServiceClient
+	link *linker // nil: every call over Connect
 }
 
 // NewClient returns a client of the host with the given id, whose internal
 // API is served at baseURL (e.g. "http://10.0.0.1:7171").
 func NewClient(id uint64, baseURL string, hc *http.Client) *Client {
 	return &Client{id: id, url: baseURL, api: hostv1connect.NewHostServiceClient(hc, baseURL, connect.WithSendMaxBytes(maxMessageBytes))}
+}
+
+// NewLinkedClient is [NewClient] for a client that makes many calls: it
+// sends Propose and Query over a link to the host (see [LinkPath]),
+// dialled on first use as hc's transport dials, and over Connect while the
+// host serves none. Close it when done.
+func NewLinkedClient(id uint64, baseURL string, hc *http.Client) *Client {
+	c := NewClient(id, baseURL, hc)
+	c.link = newLinker(baseURL, hc)
+	return c
+}
+
+// Close closes the client's link, if it has one; its calls go over
+// Connect from then on.
+func (c *Client) Close() {
+	if c.link != nil {
+		c.link.close()
+	}
 }
 
 // URL returns the base URL of the host's internal API.
@@ -36,11 +55,11 @@ func (c *Client) ID() uint64 { return c.id }
 
 // Propose commits a command through the host's replica.
 func (c *Client) Propose(ctx context.Context, shardID uint64, cmd host.Command) (host.Result, error) {
-	res, err := c.api.Propose(ctx, connect.NewRequest(&hostv1.ProposeRequest{ShardId: shardID, Payload: cmd.Payload, IdempotencyKey: cmd.IdempotencyKey}))
+	res, err := callHost(ctx, c, linkPropose, &hostv1.ProposeRequest{ShardId: shardID, Payload: cmd.Payload, IdempotencyKey: cmd.IdempotencyKey}, c.api.Propose)
 	if err != nil {
-		return host.Result{}, decodeError(err)
+		return host.Result{}, err
 	}
-	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel(), Replayed: res.Msg.GetReplayed()}, nil
+	return host.Result{Output: res.GetOutput(), Index: res.GetIndex(), Fuel: res.GetFuel(), Replayed: res.GetReplayed()}, nil
 }
 
 // ProposeBatch commits a batch of commands through the host's replica.
@@ -72,11 +91,11 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 	if r.Consistency == host.AtLeastIndex {
 		req.MinIndex = r.MinIndex
 	}
-	res, err := c.api.Query(ctx, connect.NewRequest(req))
+	res, err := callHost(ctx, c, linkQuery, req, c.api.Query)
 	if err != nil {
-		return host.Result{}, decodeError(err)
+		return host.Result{}, err
 	}
-	return host.Result{Output: res.Msg.GetOutput(), Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}, nil
+	return host.Result{Output: res.GetOutput(), Index: res.GetIndex(), Fuel: res.GetFuel()}, nil
 }
 
 // Status asks the host, in one call bounded by ctx, what it knows of a

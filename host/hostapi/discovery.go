@@ -15,14 +15,17 @@ import (
 // internal API URL of any host, it learns every host that registered an
 // API address, and refreshes that list periodically. It keeps no state
 // that a restart would miss. Its clients are what a gateway's directory
-// of hosts in other processes lists.
+// of hosts in other processes lists: each makes its Propose and Query
+// calls over a link (see [NewLinkedClient]), kept while its host stays
+// listed at the same address.
 type Discovery struct {
 	seeds  []string
 	scheme string
 	hc     *http.Client
 
-	mu    sync.Mutex
-	hosts []*Client
+	mu     sync.Mutex
+	hosts  []*Client
+	closed bool
 }
 
 // NewDiscovery returns a discovery seeded with hosts' internal API URLs
@@ -55,18 +58,53 @@ func (d *Discovery) Refresh(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%s: %w", url, err))
 			continue
 		}
-		hosts := make([]*Client, 0, len(infos))
-		for _, info := range infos {
-			if info.APIAddr != "" && info.State != meta.HostRemoved {
-				hosts = append(hosts, NewClient(info.ID, d.scheme+"://"+info.APIAddr, d.hc))
-			}
-		}
-		d.mu.Lock()
-		d.hosts = hosts
-		d.mu.Unlock()
+		d.replace(infos)
 		return nil
 	}
 	return fmt.Errorf("discover hosts: %w", errors.Join(errs...))
+}
+
+// replace makes the listed hosts the known ones, keeping the clients of
+// those known already at the same address and closing the others'.
+func (d *Discovery) replace(infos []meta.Host) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	known := make(map[uint64]*Client, len(d.hosts))
+	for _, c := range d.hosts {
+		known[c.ID()] = c
+	}
+	hosts := make([]*Client, 0, len(infos))
+	for _, info := range infos {
+		if info.APIAddr == "" || info.State == meta.HostRemoved {
+			continue
+		}
+		url := d.scheme + "://" + info.APIAddr
+		c, ok := known[info.ID]
+		if ok && c.URL() == url {
+			delete(known, info.ID)
+		} else {
+			c = NewLinkedClient(info.ID, url, d.hc)
+		}
+		hosts = append(hosts, c)
+	}
+	for _, c := range known {
+		c.Close()
+	}
+	d.hosts = hosts
+}
+
+// Close closes the links of the hosts' clients; calls through them go
+// over Connect from then on, and refreshes change nothing.
+func (d *Discovery) Close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	for _, c := range d.hosts {
+		c.Close()
+	}
 }
 
 // candidates are the URLs to ask: the seeds, then every known host.

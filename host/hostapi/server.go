@@ -48,11 +48,20 @@ type server struct {
 }
 
 func (s *server) Propose(ctx context.Context, req *connect.Request[hostv1.ProposeRequest]) (*connect.Response[hostv1.ProposeResponse], error) {
-	res, err := s.h.Propose(ctx, req.Msg.GetShardId(), host.Command{Payload: req.Msg.GetPayload(), IdempotencyKey: req.Msg.GetIdempotencyKey()})
+	res, err := s.propose(ctx, req.Msg)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel, Replayed: res.Replayed}), nil
+	return connect.NewResponse(res), nil
+}
+
+// propose serves a Propose, over Connect or the link.
+func (s *server) propose(ctx context.Context, req *hostv1.ProposeRequest) (*hostv1.ProposeResponse, error) {
+	res, err := s.h.Propose(ctx, req.GetShardId(), host.Command{Payload: req.GetPayload(), IdempotencyKey: req.GetIdempotencyKey()})
+	if err != nil {
+		return nil, err
+	}
+	return &hostv1.ProposeResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel, Replayed: res.Replayed}, nil
 }
 
 func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.ProposeBatchRequest]) (*connect.Response[hostv1.ProposeBatchResponse], error) {
@@ -76,18 +85,27 @@ func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.P
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
-	r := host.Read{Payload: req.Msg.GetPayload(), Consistency: host.Linearizable}
-	switch {
-	case req.Msg.GetMinIndex() > 0:
-		r.Consistency, r.MinIndex = host.AtLeastIndex, req.Msg.GetMinIndex()
-	case req.Msg.GetStale():
-		r.Consistency = host.Stale
-	}
-	res, err := s.h.Query(ctx, req.Msg.GetShardId(), r)
+	res, err := s.query(ctx, req.Msg)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&hostv1.QueryResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}), nil
+	return connect.NewResponse(res), nil
+}
+
+// query serves a Query, over Connect or the link.
+func (s *server) query(ctx context.Context, req *hostv1.QueryRequest) (*hostv1.QueryResponse, error) {
+	r := host.Read{Payload: req.GetPayload(), Consistency: host.Linearizable}
+	switch {
+	case req.GetMinIndex() > 0:
+		r.Consistency, r.MinIndex = host.AtLeastIndex, req.GetMinIndex()
+	case req.GetStale():
+		r.Consistency = host.Stale
+	}
+	res, err := s.h.Query(ctx, req.GetShardId(), r)
+	if err != nil {
+		return nil, err
+	}
+	return &hostv1.QueryResponse{Output: res.Output, Index: res.Index, Fuel: res.Fuel}, nil
 }
 
 func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {

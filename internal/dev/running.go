@@ -19,9 +19,11 @@ var _ gateway.Host = (*hostapi.Client)(nil)
 // running is a started host and what the gateway calls to reach it: the
 // host itself, or a client of its internal API.
 type running struct {
-	h   *host.Host
-	srv *http.Server // the internal API, when Config.Network
-	via gateway.Host
+	h    *host.Host
+	srv  *http.Server    // the internal API, when Config.Network
+	link *hostapi.Link   // its link server
+	api  *hostapi.Client // the gateway's client of it
+	via  gateway.Host
 }
 
 // launch starts the i-th host and, with Config.Network, its internal API.
@@ -41,8 +43,11 @@ func (c *Cluster) launch(ctx context.Context, i int) (*running, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(hostapi.NewHandler(h, int(c.cfg.Limits.MaxRequestBytes)))
+	r.link = hostapi.NewLink(h, int(c.cfg.Limits.MaxRequestBytes), c.cfg.Logger)
+	mux.Handle(hostapi.LinkPath, r.link)
 	r.srv = server.ServeLimited(ln, mux, c.cfg.Limits, c.cfg.Logger)
-	r.via = hostapi.NewClient(h.ID(), "http://"+ln.Addr().String(), server.APIClient)
+	r.api = hostapi.NewLinkedClient(h.ID(), "http://"+ln.Addr().String(), server.APIClient)
+	r.via = r.api
 	return r, nil
 }
 
@@ -52,6 +57,8 @@ func (r *running) stop() error {
 	var err error
 	if r.srv != nil {
 		err = r.srv.Close()
+		r.link.Close()
+		r.api.Close()
 	}
 	return errors.Join(err, r.h.Close())
 }

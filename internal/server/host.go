@@ -225,8 +225,16 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	limits := cfg.Limits.WithDefaults()
 	mux := http.NewServeMux()
 	mux.Handle(hostapi.NewHandler(h, int(limits.MaxRequestBytes)))
+	link := hostapi.NewLink(h, int(limits.MaxRequestBytes), cfg.Logger)
+	mux.Handle(hostapi.LinkPath, link)
 	api := ServeTLS(ln, mux, limits, creds.serverConfig(), cfg.Logger)
 	defer api.Close()
+	defer link.Close() // before the API: hijacked connections are the link's
+	api.RegisterOnShutdown(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), removedGrace)
+		defer cancel()
+		_ = link.Shutdown(ctx)
+	})
 	go func() {
 		if err := h.Register(ctx); err != nil {
 			cfg.Logger.Error("register host", "err", err)
@@ -393,7 +401,7 @@ func startGateway(ctx context.Context, s gatewaySetup) (url string, stop func(),
 	if s.tls != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + ln.Addr().String(), func() { cancel(); _ = srv.Close() }, nil
+	return scheme + "://" + ln.Addr().String(), func() { cancel(); _ = srv.Close(); disc.Close() }, nil
 }
 
 // discovered is the gateway's directory of the hosts a discovery found.

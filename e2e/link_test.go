@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/outcome"
+	"github.com/synodhq/synod/internal/server"
+)
+
+// TestHostLink calls a shard's leader over a link (a host API that serves
+// the link and nothing else: no Connect Propose or Query to fall back on)
+// and over Connect alone (a host API without the link, as an older host's
+// would be), and checks that both give the same results and the same
+// failures.
+func TestHostLink(t *testing.T) {
+	c := startCluster(t, host.Config{}, false)
+	s := c.kvShard(t, "linked", 3)
+	leader := c.Host(c.leaderIndex(t, s))
+
+	linkOnly := hostapi.NewLink(leader, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(linkOnly.Close)
+	mux := http.NewServeMux()
+	mux.Handle(hostapi.LinkPath, linkOnly)
+	overLink := httptest.NewServer(mux)
+	t.Cleanup(overLink.Close)
+
+	mux = http.NewServeMux()
+	mux.Handle(hostapi.NewHandler(leader, 0))
+	connectOnly := httptest.NewServer(mux)
+	t.Cleanup(connectOnly.Close)
+
+	clients := map[string]*hostapi.Client{
+		"link":    hostapi.NewLinkedClient(leader.ID(), overLink.URL, server.APIClient),
+		"connect": hostapi.NewLinkedClient(leader.ID(), connectOnly.URL, server.APIClient),
+	}
+	for name, hc := range clients {
+		t.Cleanup(hc.Close)
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			key := "k-" + name
+			put, err := hc.Propose(ctx, s.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: key, Value: "v"}.bytes(), IdempotencyKey: "once-" + name})
+			if err != nil {
+				t.Fatalf("propose: %v", err)
+			}
+			again, err := hc.Propose(ctx, s.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: key, Value: "v"}.bytes(), IdempotencyKey: "once-" + name})
+			if err != nil || !again.Replayed || again.Index != put.Index {
+				t.Fatalf("retried propose: %+v, %v; want the first's result, replayed", again, err)
+			}
+			for _, level := range []host.Consistency{host.Linearizable, host.Stale} {
+				got, err := hc.Query(ctx, s.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: key}.bytes(), Consistency: level})
+				if err != nil {
+					t.Fatalf("query at level %d: %v", level, err)
+				}
+				if r := decodeKV(t, got.Output); !r.Found || r.Value != "v" {
+					t.Errorf("query at level %d: %+v, want the value put", level, r)
+				}
+			}
+			// Failures keep their outcome across the link.
+			_, err = hc.Propose(ctx, s.GetId(), host.Command{Payload: []byte("not json")})
+			var ae *outcome.AppError
+			if !errors.As(err, &ae) || outcome.FuelOf(err) == 0 {
+				t.Errorf("bad command: %v, want the module's error with the fuel it used", err)
+			}
+			_, err = hc.Propose(ctx, 1<<40, host.Command{Payload: kvCmd{Op: "put", Key: "x"}.bytes()})
+			if outcome.KindOf(err) != outcome.NotReplica || outcome.AppliedOf(err) != outcome.AppliedNo {
+				t.Errorf("unknown shard: %v, want not a replica, not applied", err)
+			}
+			expired, cancel := context.WithTimeout(ctx, 0)
+			defer cancel()
+			if _, err := hc.Query(expired, s.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: key}.bytes()}); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("query past its deadline: %v, want deadline exceeded", err)
+			}
+		})
+	}
+
+	res, err := http.Get(overLink.URL + hostapi.LinkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusUpgradeRequired {
+		t.Errorf("plain GET of the link path: %s, want 426", res.Status)
+	}
+}
