@@ -134,37 +134,38 @@ func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPre
 // replay returns the result of the entry that first ran a command with the
 // key, marked replayed, if the shard keeps it; the refusal [keyReused], as
 // the result of the entry at index, if that command was another; or ok
-// false if the shard keeps no such key.
-func replay(txn *store.Txn, index uint64, cmd command, clock int64) (sm.Result, bool, error) {
+// false if the shard keeps no such key. With ok false, old is the key's
+// expired record the shard still holds, if any, for [remember].
+func replay(txn *store.Txn, index uint64, cmd command, clock int64) (res sm.Result, ok bool, old []byte, err error) {
 	b, err := txn.Record(keyName(cmd.key))
 	if err != nil || b == nil {
-		return sm.Result{}, false, err
+		return sm.Result{}, false, nil, err
 	}
 	r, err := decodeKeyRecord(b)
 	if err != nil {
-		return sm.Result{}, false, err
+		return sm.Result{}, false, nil, err
 	}
 	if r.expiry <= clock {
-		return sm.Result{}, false, nil // expired, though not yet removed
+		return sm.Result{}, false, b, nil // expired, though not yet removed
 	}
 	if r.digest != sha256.Sum256(cmd.payload) {
-		return encodeResult(index, 0, nil, keyReused(cmd.key)), true, nil
+		return encodeResult(index, 0, nil, keyReused(cmd.key)), true, nil, nil
 	}
 	r.result.Value |= resultReplayed
-	return r.result, true, nil
+	return r.result, true, nil, nil
 }
 
 // remember keeps the result of the entry that ran a keyed command, or
-// returns a refusal if the shard may keep no more keys.
-func remember(txn *store.Txn, cmd command, clock int64, res sm.Result) error {
+// returns a refusal if the shard may keep no more keys. old is the key's
+// expired record that [replay] found, if any: the command's run wrote no
+// records, so it is still the key's.
+func remember(txn *store.Txn, cmd command, clock int64, res sm.Result, old []byte) error {
 	stats, err := readKeyStats(txn)
 	if err != nil {
 		return err
 	}
 	name := keyName(cmd.key)
-	if old, err := txn.Record(name); err != nil {
-		return err
-	} else if old != nil {
+	if old != nil {
 		// An expired record not yet removed: this one replaces it.
 		if err := forget(txn, &stats, cmd.key, old); err != nil {
 			return err

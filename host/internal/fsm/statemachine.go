@@ -297,10 +297,13 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 // of the host.
 func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.Txn) (sm.Result, error) {
 	clock := c.TimeNanos
+	var old []byte // the key's expired record
 	if len(cmd.key) > 0 {
-		if res, ok, err := replay(txn, c.Index, cmd, clock); err != nil || ok {
+		res, ok, expired, err := replay(txn, c.Index, cmd, clock)
+		if err != nil || ok {
 			return res, err
 		}
+		old = expired
 	}
 	start, err := txn.Savepoint()
 	if err != nil {
@@ -319,7 +322,7 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 	if len(cmd.key) == 0 {
 		return res, nil
 	}
-	if err := remember(txn, cmd, clock, res); isOutcome(err) {
+	if err := remember(txn, cmd, clock, res, old); isOutcome(err) {
 		// The shard keeps as many keys as it may: the command keeps
 		// nothing, so that a retry may run it.
 		if err := txn.RollbackTo(start); err != nil {
