@@ -68,8 +68,8 @@ func (d *Discovery) Refresh(ctx context.Context) error {
 // those known already at the same address and closing the others'.
 func (d *Discovery) replace(infos []meta.Host) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		return
 	}
 	known := make(map[uint64]*Client, len(d.hosts))
@@ -90,19 +90,21 @@ func (d *Discovery) replace(infos []meta.Host) {
 		}
 		hosts = append(hosts, c)
 	}
+	d.hosts = hosts
+	d.mu.Unlock()
 	for _, c := range known {
 		c.Close()
 	}
-	d.hosts = hosts
 }
 
 // Close closes the links of the hosts' clients; calls through them go
 // over Connect from then on, and refreshes change nothing.
 func (d *Discovery) Close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.closed = true
-	for _, c := range d.hosts {
+	hosts := d.hosts
+	d.mu.Unlock()
+	for _, c := range hosts {
 		c.Close()
 	}
 }

@@ -62,8 +62,20 @@ func NewLink(h *host.Host, maxRequestBytes int, log *slog.Logger) *Link {
 	s := &server{h: h}
 	return &Link{srv: link.NewServer(s.serveLink, link.ServerConfig{
 		MaxBody: maxRequestBytes, Idle: linkIdle,
-		Log: func(msg string, args ...any) { log.Info(msg, args...) },
+		Log:    func(msg string, args ...any) { log.Info(msg, args...) },
+		Refuse: refuseLink,
 	})}
+}
+
+// refuseLink answers a link request the host did not run: not applied,
+// so the gateway may send it again.
+func refuseLink(reason link.Refusal, length int) (uint8, []byte) {
+	var err error = outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "host busy: its link has as many calls in flight as it may take")
+	if reason == link.TooLarge {
+		err = fmt.Errorf("a link request of %d bytes: %w", length, host.ErrTooLarge)
+	}
+	b, _ := proto.Marshal(detailOf(err))
+	return linkError, b
 }
 
 // ServeHTTP upgrades an HTTP/1.1 request for the link, and serves the

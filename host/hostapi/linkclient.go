@@ -96,7 +96,10 @@ func (l *linker) client(ctx context.Context) *link.Client {
 		return l.c
 	}
 	if l.c != nil {
-		_ = l.c.Close()
+		// A link that failed has failed its calls; one the host is
+		// closing (a go-away) still owes answers to some: it closes once
+		// they are in, or after the longest a call may wait.
+		go closeAfter(l.c, maxDrain)
 		l.c = nil
 	}
 	c, err := l.open(ctx)
@@ -138,6 +141,21 @@ func (l *linker) open(ctx context.Context) (*link.Client, error) {
 		return nil, err
 	}
 	return link.NewClient(conn, br, maxMessageBytes), nil
+}
+
+// maxDrain bounds how long a link the host is closing may take to answer
+// the calls it took.
+const maxDrain = time.Minute
+
+// closeAfter closes c once its connection has ended, or after d.
+func closeAfter(c *link.Client, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.Done():
+	case <-t.C:
+	}
+	_ = c.Close()
 }
 
 // close closes the link, if open, and keeps it closed.

@@ -8,14 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
-	"time"
 )
-
-// deadSilence is how long a server may send nothing, while a call that
-// has given up waiting was in flight, before its connection is taken for
-// dead.
-const deadSilence = 5 * time.Second
 
 // ErrNotSent says that a call never reached the server: it may be made
 // again, on another connection, whatever it does.
@@ -36,8 +29,7 @@ type Client struct {
 	goneAt  uint64           // set by a go-away: ids above it are not answered
 	gone    bool
 
-	lastRead atomic.Int64 // when a frame last arrived, in Unix nanoseconds
-	done     chan struct{}
+	done chan struct{} // closed when the connection has ended
 }
 
 // call is a call awaiting its response.
@@ -56,7 +48,6 @@ func NewClient(conn net.Conn, br *bufio.Reader, maxBody int) *Client {
 		br = bufio.NewReaderSize(conn, 64<<10)
 	}
 	c := &Client{conn: conn, w: newWriter(conn), maxBody: maxBody, next: 1, pending: make(map[uint64]*call), done: make(chan struct{})}
-	c.lastRead.Store(time.Now().UnixNano())
 	go c.readLoop(br)
 	return c
 }
@@ -68,6 +59,10 @@ func (c *Client) Usable() bool {
 	defer c.mu.Unlock()
 	return c.err == nil && !c.gone
 }
+
+// Done is closed once the connection has ended: after a go-away, when
+// the server has answered every call it took and closed it.
+func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Close ends the connection; calls in flight fail.
 func (c *Client) Close() error {
@@ -107,7 +102,6 @@ func (c *Client) Call(ctx context.Context, method uint8, body []byte) (uint8, []
 		<-cl.done
 		return 0, nil, cl.err
 	}
-	sentAt := time.Now().UnixNano()
 	select {
 	case <-cl.done:
 		return cl.code, cl.body, cl.err
@@ -115,12 +109,6 @@ func (c *Client) Call(ctx context.Context, method uint8, body []byte) (uint8, []
 		c.mu.Lock()
 		delete(c.pending, id)
 		c.mu.Unlock()
-		if last := c.lastRead.Load(); last < sentAt && time.Since(time.Unix(0, last)) > deadSilence {
-			// Nothing arrived from the server since the call was sent, nor
-			// for long: take the connection for dead, so that the next
-			// call dials anew.
-			c.fail(fmt.Errorf("no frame from the server for %v", time.Since(time.Unix(0, last)).Round(time.Millisecond)))
-		}
 		return 0, nil, ctx.Err()
 	}
 }
@@ -167,13 +155,12 @@ func (c *Client) readLoop(br *bufio.Reader) {
 			c.fail(err)
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
 		if h.kind == kindGoAway {
 			c.goAway(h.id)
 			continue
 		}
-		body := make([]byte, h.length)
-		if _, err := io.ReadFull(br, body); err != nil {
+		body, err := readBody(br, h.length)
+		if err != nil {
 			c.fail(fmt.Errorf("read from server: %w", err))
 			return
 		}

@@ -63,7 +63,7 @@ func echo(_ context.Context, method uint8, body []byte) (uint8, []byte) {
 }
 
 func TestConcurrentCallsGetTheirOwnResponses(t *testing.T) {
-	_, addr := serve(t, echo, ServerConfig{})
+	_, addr := serve(t, echo, ServerConfig{MaxInFlight: 64 << 20})
 	c := dial(t, addr)
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
@@ -224,20 +224,49 @@ func TestIdleConnectionGoesAway(t *testing.T) {
 	waitFor(t, "the idle connection to close", func() bool { return !c.Usable() })
 }
 
-func TestBudgetHoldsBackWithoutDeadlock(t *testing.T) {
-	_, addr := serve(t, echo, ServerConfig{MaxBody: 64 << 10, MaxInFlight: 1})
+// refusedStatus is the status the tests' servers refuse with.
+func refusedStatus(r Refusal, _ int) (uint8, []byte) { return 200 + uint8(r), []byte("refused") }
+
+func TestBusyConnectionRefusesCallsItCannotHold(t *testing.T) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	_, addr := serve(t, func(_ context.Context, m uint8, b []byte) (uint8, []byte) {
+		started <- struct{}{}
+		<-release
+		return m, b
+	}, ServerConfig{MaxBody: 64 << 10, MaxInFlight: 1, Refuse: refusedStatus})
 	c := dial(t, addr)
-	var wg sync.WaitGroup
-	var failed sync.Map
-	for i := range 50 {
-		wg.Go(func() {
-			if _, _, err := c.Call(t.Context(), 1, make([]byte, 60<<10)); err != nil {
-				failed.Store(i, err)
-			}
-		})
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := c.Call(t.Context(), 1, make([]byte, 60<<10))
+		first <- err
+	}()
+	<-started // the first call holds the connection's whole budget
+	status, _, err := c.Call(t.Context(), 1, make([]byte, 60<<10))
+	if err != nil || status != 200+uint8(Busy) {
+		t.Errorf("call past the budget: status %d, %v; want refused as busy", status, err)
 	}
-	wg.Wait()
-	failed.Range(func(k, v any) bool { t.Errorf("call %v: %v", k, v); return true })
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("first call: %v", err)
+	}
+	status, resp, err := c.Call(t.Context(), 3, []byte("after"))
+	if err != nil || status != 3 || string(resp) != "after" {
+		t.Errorf("call once the budget is free: %d %q %v", status, resp, err)
+	}
+}
+
+func TestRequestOverTheLimitIsRefusedAlone(t *testing.T) {
+	_, addr := serve(t, echo, ServerConfig{MaxBody: 1 << 10, Refuse: refusedStatus})
+	c := dial(t, addr)
+	status, _, err := c.Call(t.Context(), 1, make([]byte, 1<<10+1))
+	if err != nil || status != 200+uint8(TooLarge) {
+		t.Errorf("request over the limit: status %d, %v; want refused as too large", status, err)
+	}
+	status, resp, err := c.Call(t.Context(), 2, []byte("next"))
+	if err != nil || status != 2 || string(resp) != "txen" {
+		t.Errorf("call after it on the same connection: %d %q %v", status, resp, err)
+	}
 }
 
 // rawConn dials the server and returns the connection to write frames on
@@ -254,11 +283,10 @@ func rawConn(t *testing.T, addr string) net.Conn {
 
 func TestServerEndsConnectionOnBrokenFrames(t *testing.T) {
 	cases := map[string]func(h []byte){
-		"body over the limit": func(h []byte) { binary.BigEndian.PutUint32(h[0:], 1<<20+1) },
-		"response kind":       func(h []byte) { h[12] = kindResponse },
-		"unknown kind":        func(h []byte) { h[12] = 9 },
-		"reserved bits":       func(h []byte) { h[15] = 1 },
-		"id zero":             func(h []byte) { binary.BigEndian.PutUint64(h[4:], 0) },
+		"response kind": func(h []byte) { h[12] = kindResponse },
+		"unknown kind":  func(h []byte) { h[12] = 9 },
+		"reserved bits": func(h []byte) { h[15] = 1 },
+		"id zero":       func(h []byte) { binary.BigEndian.PutUint64(h[4:], 0) },
 	}
 	calls := 0
 	var mu sync.Mutex

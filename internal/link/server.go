@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ const callOverhead = 4 << 10
 // Server serves calls on the connections given to it.
 type Server struct {
 	handle      Handler
+	refuse      func(Refusal, int) (uint8, []byte)
 	maxBody     int
 	maxInFlight int64
 	idle        time.Duration
@@ -49,15 +51,36 @@ type ServerConfig struct {
 	// Log reports why a connection ended, unless it was closed
 	// cleanly; nil for none.
 	Log func(msg string, args ...any)
+	// Refuse answers a request the server does not run: one whose body
+	// is over MaxBody (its bytes are read and dropped), or one that
+	// arrives while its connection is at MaxInFlight or maxCalls (busy).
+	// The client may send it again: it never ran.
+	Refuse func(reason Refusal, length int) (status uint8, resp []byte)
 }
+
+// Refusal is why the server refused a request.
+type Refusal int
+
+const (
+	// TooLarge: the request's body is over the server's limit.
+	TooLarge Refusal = iota + 1
+	// Busy: the connection has as many calls in flight as it may.
+	Busy
+)
+
+// maxCalls bounds the calls one connection has in flight.
+const maxCalls = 1024
 
 // NewServer returns a server that runs each call with h.
 func NewServer(h Handler, cfg ServerConfig) *Server {
 	if cfg.Log == nil {
 		cfg.Log = func(string, ...any) {}
 	}
+	if cfg.Refuse == nil {
+		cfg.Refuse = func(Refusal, int) (uint8, []byte) { return 0, nil }
+	}
 	return &Server{
-		handle: h, maxBody: cfg.MaxBody, maxInFlight: max(cfg.MaxInFlight, int64(cfg.MaxBody)+callOverhead),
+		handle: h, refuse: cfg.Refuse, maxBody: cfg.MaxBody, maxInFlight: max(cfg.MaxInFlight, int64(cfg.MaxBody)+callOverhead),
 		idle: cfg.Idle, log: cfg.Log, conns: make(map[*serverConn]struct{}),
 	}
 }
@@ -73,9 +96,8 @@ type serverConn struct {
 	inFlight atomic.Int64 // calls
 	stopping atomic.Bool  // the server is shutting down
 
-	mu    sync.Mutex
-	freed sync.Cond
-	used  int64 // bytes of the budget in use
+	mu   sync.Mutex
+	used int64 // bytes of the budget in use
 }
 
 // ServeConn serves calls on conn, whose first bytes may already be in
@@ -87,7 +109,6 @@ func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sc := &serverConn{s: s, conn: conn, w: newWriter(conn), ctx: ctx, cancel: cancel}
-	sc.freed.L = &sc.mu
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -171,24 +192,38 @@ func (sc *serverConn) readLoop(br *bufio.Reader) (last uint64, err error) {
 			}
 			return last, err
 		}
-		h, err := parseHeader(hdr[:], sc.s.maxBody, kindRequest)
+		h, err := parseHeader(hdr[:], math.MaxUint32, kindRequest)
 		if err != nil {
 			return last, err
 		}
 		if h.id <= last {
 			return last, fmt.Errorf("%w: request id %d after %d", errProtocol, h.id, last)
 		}
-		cost := int64(h.length) + callOverhead
-		if !sc.acquire(cost) {
-			return last, nil
-		}
-		body := make([]byte, h.length)
 		if err := sc.conn.SetReadDeadline(time.Now().Add(writeTimeout)); err != nil {
 			return last, err
 		}
-		if _, err := io.ReadFull(br, body); err != nil {
+		cost := int64(h.length) + callOverhead
+		refusal := Refusal(0)
+		switch {
+		case int64(h.length) > int64(sc.s.maxBody):
+			refusal = TooLarge
+		case !sc.acquire(cost):
+			refusal = Busy
+		}
+		if refusal != 0 {
+			// Its body is read and dropped, never held.
+			if _, err := io.CopyN(io.Discard, br, int64(h.length)); err != nil {
+				return sc.ended(last, fmt.Errorf("read request body: %w", err))
+			}
+			last = h.id
+			status, resp := sc.s.refuse(refusal, int(h.length))
+			_ = sc.w.send(frame{h: header{length: uint32(len(resp)), id: h.id, kind: kindResponse, code: status}, body: resp})
+			continue
+		}
+		body, err := readBody(br, h.length)
+		if err != nil {
 			sc.release(cost)
-			return last, fmt.Errorf("read request body: %w", err)
+			return sc.ended(last, fmt.Errorf("read request body: %w", err))
 		}
 		last = h.id
 		sc.calls.Add(1)
@@ -197,11 +232,28 @@ func (sc *serverConn) readLoop(br *bufio.Reader) (last uint64, err error) {
 	}
 }
 
+// ended is what readLoop returns when reading failed with err: nil if the
+// server is shutting down, which cut the read short.
+func (sc *serverConn) ended(last uint64, err error) (uint64, error) {
+	if sc.stopping.Load() {
+		return last, nil
+	}
+	return last, err
+}
+
+// readBody reads a body of n bytes, holding no more memory than the bytes
+// that arrived.
+func readBody(r io.Reader, n uint32) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err == nil && len(b) < int(n) {
+		err = io.ErrUnexpectedEOF
+	}
+	return b, err
+}
+
 // run runs one call and queues its response.
 func (sc *serverConn) run(h header, body []byte, cost int64) {
 	defer sc.calls.Done()
-	defer sc.inFlight.Add(-1)
-	defer sc.release(cost)
 	ctx := sc.ctx
 	if h.timeout > 0 {
 		var cancel context.CancelFunc
@@ -209,12 +261,18 @@ func (sc *serverConn) run(h header, body []byte, cost int64) {
 		defer cancel()
 	}
 	status, resp := sc.s.handle(ctx, h.code, body)
-	if int64(len(resp)) > 1<<32-1 {
+	done := func() { sc.inFlight.Add(-1); sc.release(cost) }
+	if int64(len(resp)) > math.MaxUint32 {
+		done()
 		sc.s.log("link response too large to send: connection closed", "bytes", len(resp))
 		_ = sc.conn.Close()
 		return
 	}
-	_ = sc.w.send(frame{h: header{length: uint32(len(resp)), id: h.id, kind: kindResponse, code: status}, body: resp})
+	// The call counts against the connection until its response is
+	// written (or the writer has stopped).
+	if err := sc.w.send(frame{h: header{length: uint32(len(resp)), id: h.id, kind: kindResponse, code: status}, body: resp, written: done}); err != nil {
+		done()
+	}
 }
 
 // close ends the connection: on a clean end (err nil), after a go-away
@@ -232,28 +290,45 @@ func (sc *serverConn) close(last uint64, err error) {
 	sc.calls.Wait()
 	sc.cancel()
 	sc.w.stop(errStopping)
+	if err == nil {
+		lingerClose(sc.conn)
+		return
+	}
 	_ = sc.conn.Close()
+}
+
+// lingerTime bounds how long a closing connection waits for its client
+// to close its side.
+const lingerTime = 2 * time.Second
+
+// lingerClose closes conn after its last frames: it shuts its writing
+// side, then reads and drops what the client still sends until the
+// client closes too, or lingerTime passes. Closing at once, with the
+// client's requests unread, would reset the connection, and the kernel
+// could drop the go-away and the last responses.
+func lingerClose(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		if conn.SetReadDeadline(time.Now().Add(lingerTime)) == nil {
+			_, _ = io.Copy(io.Discard, conn)
+		}
+	}
+	_ = conn.Close()
 }
 
 // stop makes the connection read no further requests.
 func (sc *serverConn) stop() {
 	sc.stopping.Store(true)
 	_ = sc.conn.SetReadDeadline(time.Now())
-	sc.mu.Lock()
-	sc.freed.Broadcast()
-	sc.mu.Unlock()
 }
 
-// acquire takes n bytes of the connection's budget, waiting for calls to
-// free them; false if the server began shutting down meanwhile.
+// acquire takes n bytes of the connection's budget and a call's place,
+// if both are free: false if the connection is busy.
 func (sc *serverConn) acquire(n int64) bool {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	for sc.used > 0 && sc.used+n > sc.s.maxInFlight {
-		if sc.stopping.Load() {
-			return false
-		}
-		sc.freed.Wait()
+	if sc.inFlight.Load() >= maxCalls || (sc.used > 0 && sc.used+n > sc.s.maxInFlight) {
+		return false
 	}
 	sc.used += n
 	return true
@@ -263,6 +338,5 @@ func (sc *serverConn) acquire(n int64) bool {
 func (sc *serverConn) release(n int64) {
 	sc.mu.Lock()
 	sc.used -= n
-	sc.freed.Broadcast()
 	sc.mu.Unlock()
 }

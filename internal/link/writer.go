@@ -13,8 +13,9 @@ const writeTimeout = 10 * time.Second
 
 // frame is a frame waiting to be written.
 type frame struct {
-	h    header
-	body []byte
+	h       header
+	body    []byte
+	written func() // if set, called once the frame is written or dropped
 }
 
 // writer writes the frames given to it in order, in one goroutine: every
@@ -89,16 +90,18 @@ func (w *writer) loop() {
 		}
 		w.mu.Unlock()
 
-		err := w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		var err error
 		for i := range batch {
-			if err != nil {
-				break
+			if err == nil {
+				err = w.write(hdr[:], batch[i])
 			}
-			batch[i].h.put(hdr[:])
-			if _, err = w.bw.Write(hdr[:]); err == nil {
-				_, err = w.bw.Write(batch[i].body)
+			if batch[i].written != nil {
+				batch[i].written()
 			}
 			batch[i] = frame{} // drop the body for the collector
+		}
+		if err == nil {
+			err = w.deadline()
 		}
 		if err == nil {
 			err = w.bw.Flush()
@@ -108,10 +111,35 @@ func (w *writer) loop() {
 			if w.err == nil {
 				w.err = err
 			}
+			dropped := w.queue
 			w.queue = nil
 			w.mu.Unlock()
+			for _, f := range dropped {
+				if f.written != nil {
+					f.written()
+				}
+			}
 			_ = w.conn.Close()
 			return
 		}
 	}
+}
+
+// write writes one frame into the buffer, which sends what it holds
+// whenever it fills: each send has writeTimeout to make progress.
+func (w *writer) write(hdr []byte, f frame) error {
+	f.h.put(hdr)
+	if err := w.deadline(); err != nil {
+		return err
+	}
+	if _, err := w.bw.Write(hdr); err != nil {
+		return err
+	}
+	_, err := w.bw.Write(f.body)
+	return err
+}
+
+// deadline gives the next send writeTimeout.
+func (w *writer) deadline() error {
+	return w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 }

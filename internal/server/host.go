@@ -230,11 +230,6 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	api := ServeTLS(ln, mux, limits, creds.serverConfig(), cfg.Logger)
 	defer api.Close()
 	defer link.Close() // before the API: hijacked connections are the link's
-	api.RegisterOnShutdown(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), removedGrace)
-		defer cancel()
-		_ = link.Shutdown(ctx)
-	})
 	go func() {
 		if err := h.Register(ctx); err != nil {
 			cfg.Logger.Error("register host", "err", err)
@@ -264,6 +259,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		stopCtx, cancel := context.WithTimeout(context.Background(), removedGrace)
 		defer cancel()
 		_ = api.Shutdown(stopCtx)
+		_ = link.Shutdown(stopCtx)
 	}
 	return nil
 }
