@@ -4,7 +4,10 @@
 // example (timing it), lets them settle, and then measures, with no load,
 // each host's CPU (from /proc, so other work on the machine does not
 // count) and resident memory, and the first call on a shard that has been
-// idle all along.
+// idle all along. Then it restarts one host and measures its cold start:
+// how long until it answers a query, until every shard's replica on it
+// serves (it runs the replica and knows a leader), and its first query
+// after that, whose module comes from the on-disk compiled-module cache.
 //
 //	idle --synod bin/synod --kv examples/kv/kv.wasm --shards 0,100,1000
 package main
@@ -14,13 +17,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/synodhq/synod/bench/internal/procs"
+
+	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
+	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 	synod "github.com/synodhq/synod/sdk/go"
 )
 
@@ -41,6 +49,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
+	var restarts []string
 	fmt.Println("| shards | creation | idle CPU of each host, % of a core | resident memory of each host | memory per replica | first call on an idle shard |")
 	fmt.Println("| ---: | ---: | --- | --- | ---: | ---: |")
 	var base uint64 // a host's memory with no shards, for the per-replica figure
@@ -62,7 +71,22 @@ func main() {
 			firstCall = fmt.Sprintf("%.1f ms", float64(r.firstCall)/float64(time.Millisecond))
 		}
 		fmt.Printf("| %d | %.1f s | %s | %s | %s | %s |\n", n, r.create.Seconds(), percents(r.cpu), mebibytes(r.rss), perReplica, firstCall)
+		if n > 0 {
+			restarts = append(restarts, fmt.Sprintf("| %d | %s | %s | %s |", n, millis(r.cold.firstAnswer), millis(r.cold.allServing), millis(r.cold.firstQuery)))
+		}
 	}
+	if len(restarts) > 0 {
+		fmt.Println()
+		fmt.Println("| shards | restart to first answer | restart to every replica serving | first query after that |")
+		fmt.Println("| ---: | ---: | ---: | ---: |")
+		for _, row := range restarts {
+			fmt.Println(row)
+		}
+	}
+}
+
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
 }
 
 // result is one cluster's measurement.
@@ -71,6 +95,15 @@ type result struct {
 	cpu       []float64 // each host's, percent of a core
 	rss       []uint64  // each host's, bytes
 	firstCall time.Duration
+	cold      coldStart
+}
+
+// coldStart is what a restarted host took, from the moment it was
+// started again.
+type coldStart struct {
+	firstAnswer time.Duration // until it answered a stale query
+	allServing  time.Duration // until every replica on it served
+	firstQuery  time.Duration // the first query after that
 }
 
 func (r result) meanRSS() uint64 {
@@ -139,8 +172,89 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int) 
 			return result{}, fmt.Errorf("first call: %w", err)
 		}
 		r.firstCall = time.Since(t)
+		if r.cold, err = restartHost(ctx, c, client, n); err != nil {
+			return result{}, fmt.Errorf("cold start: %w", err)
+		}
 	}
 	return r, nil
+}
+
+// restartHost restarts the first host, then waits for it to answer a
+// query, and for every one of the n shards' replicas on it to serve.
+func restartHost(ctx context.Context, c *procs.Cluster, client *synod.Client, n int) (coldStart, error) {
+	ids := make([]uint64, n)
+	for i := range n {
+		sh, err := client.GetShard(ctx, shardName(i))
+		if err != nil {
+			return coldStart{}, err
+		}
+		ids[i] = sh.GetId()
+	}
+	h := hostv1connect.NewHostServiceClient(&http.Client{}, c.HostURLs[0])
+	get := func(id uint64) *connect.Request[hostv1.QueryRequest] {
+		return connect.NewRequest(&hostv1.QueryRequest{ShardId: id, Payload: []byte(`{"op":"get","key":"a"}`), Stale: true})
+	}
+	var cs coldStart
+	start := time.Now()
+	if err := c.Procs[0].Restart(); err != nil {
+		return coldStart{}, err
+	}
+	deadline := start.Add(5 * time.Minute)
+	for {
+		callCtx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := h.Query(callCtx, get(ids[0]))
+		cancel()
+		if err == nil {
+			cs.firstAnswer = time.Since(start)
+			break
+		}
+		if time.Now().After(deadline) {
+			return coldStart{}, fmt.Errorf("no answer from the restarted host in 5 minutes: %w", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	next := make(chan uint64)
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	for range 16 {
+		wg.Go(func() {
+			for id := range next {
+				for {
+					var st *hostv1.ShardStatusResponse
+					res, err := h.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: id}))
+					if err == nil {
+						st = res.Msg
+					}
+					if st.GetHasReplica() && st.GetHasLeader() && st.GetHalted() == nil {
+						break
+					}
+					if time.Now().After(deadline) {
+						mu.Lock()
+						failed = fmt.Errorf("shard %d not serving on the restarted host in 5 minutes (%v, %v)", id, st, err)
+						mu.Unlock()
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+	for _, id := range ids[1:] {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	if failed != nil {
+		return coldStart{}, failed
+	}
+	cs.allServing = time.Since(start)
+	t := time.Now()
+	if _, err := h.Query(ctx, get(ids[len(ids)-1])); err != nil {
+		return coldStart{}, err
+	}
+	cs.firstQuery = time.Since(t)
+	return cs, nil
 }
 
 func shardName(i int) string { return fmt.Sprintf("idle-%d", i) }

@@ -20,6 +20,8 @@ type Cluster struct {
 	// Procs are the processes: Synod's hosts, then its gateway; etcd's
 	// members.
 	Procs []*Proc
+	// HostURLs are Synod's hosts' internal API URLs, in Procs' order.
+	HostURLs []string
 }
 
 // Stop stops every process.
@@ -42,7 +44,7 @@ func StartSynod(ctx context.Context, synod, dir string, n int) (*Cluster, error)
 		members = append(members, fmt.Sprintf("h%d=%s", i+1, addrs[i]))
 		hostURLs = append(hostURLs, "http://"+addrs[n+i])
 	}
-	c := &Cluster{URL: "http://" + addrs[2*n]}
+	c := &Cluster{URL: "http://" + addrs[2*n], HostURLs: hostURLs}
 	for i := range n {
 		name := fmt.Sprintf("h%d", i+1)
 		p, err := start(dir, name, nil, synod, "host", "--name", name, "--data-dir", filepath.Join(dir, name),

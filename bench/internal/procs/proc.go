@@ -20,6 +20,8 @@ import (
 // log file beside its data.
 type Proc struct {
 	name string
+	dir  string
+	env  []string
 	cmd  *exec.Cmd
 	log  string
 }
@@ -43,7 +45,25 @@ func start(dir, name string, env []string, bin string, args ...string) (*Proc, e
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	return &Proc{name: name, cmd: cmd, log: logPath}, nil
+	return &Proc{name: name, dir: dir, env: env, cmd: cmd, log: logPath}, nil
+}
+
+// Restart stops the process and starts it again with the same arguments,
+// its output appended to a log of its own (name.2.log, ...).
+func (p *Proc) Restart() error {
+	p.Stop()
+	for i := 2; ; i++ {
+		name := fmt.Sprintf("%s.%d", p.name, i)
+		if _, err := os.Stat(filepath.Join(p.dir, name+".log")); err == nil {
+			continue
+		}
+		q, err := start(p.dir, name, p.env, p.cmd.Path, p.cmd.Args[1:]...)
+		if err != nil {
+			return err
+		}
+		p.cmd, p.log = q.cmd, q.log
+		return nil
+	}
 }
 
 // Stop ends the process and waits for it.
