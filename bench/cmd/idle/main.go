@@ -267,7 +267,9 @@ func createShards(ctx context.Context, client *synod.Client, hash string, n, cre
 	for range creators {
 		wg.Go(func() {
 			for i := range next {
-				if _, err := client.CreateShard(ctx, shardName(i), hash, synod.ShardSettings{}); err != nil {
+				// 1 MiB each, so that thousands fit the default
+				// namespace's quota of stored bytes.
+				if _, err := client.CreateShard(ctx, shardName(i), hash, synod.ShardSettings{StoredBytesLimit: 1 << 20}); err != nil {
 					errs <- fmt.Errorf("create %s: %w", shardName(i), err)
 					return
 				}
