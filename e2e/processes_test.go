@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,13 +24,25 @@ type processCluster struct {
 	apiAddrs []string
 	urls     []string
 	hosts    []*devProcess
+	logs     []*syncBuffer // each host's debug log, if kept
 }
 
 // startProcessCluster starts n host processes with a shared initial member
 // list. The first hosts take their settings from flags, the last from the
 // environment, as a container would give them.
 func startProcessCluster(t *testing.T, n int) *processCluster {
+	return startProcessClusterLogged(t, n, false)
+}
+
+// startProcessClusterLogged is startProcessCluster, keeping each host's
+// debug log (dragonboat's included) in pc.logs if logged.
+func startProcessClusterLogged(t *testing.T, n int, logged bool) *processCluster {
 	pc := &processCluster{dir: t.TempDir(), apiAddrs: make([]string, n), hosts: make([]*devProcess, n)}
+	if logged {
+		for range n {
+			pc.logs = append(pc.logs, &syncBuffer{})
+		}
+	}
 	var members []string
 	for i := 1; i <= n; i++ {
 		members = append(members, fmt.Sprintf("h%d=%s", i, freeAddr(t)))
@@ -51,13 +65,61 @@ func (pc *processCluster) hostArgs(i int) []string {
 // start starts (or restarts) the i-th host from its data dir.
 func (pc *processCluster) start(t *testing.T, i int) {
 	n := len(pc.hosts)
-	if i < n-1 {
-		pc.hosts[i] = startSynod(t, nil, "internal API on ", pc.hostArgs(i)...)
+	args, env := pc.hostArgs(i), []string(nil)
+	if i == n-1 {
+		name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
+		args = []string{"host"}
+		env = []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + pc.apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + pc.initial}
+	}
+	if pc.logs == nil {
+		pc.hosts[i] = startSynod(t, env, "internal API on ", args...)
 		return
 	}
-	name, data := fmt.Sprintf("h%d", i+1), filepath.Join(pc.dir, fmt.Sprintf("h%d", i+1))
-	env := []string{"SYNOD_NAME=" + name, "SYNOD_DATA_DIR=" + data, "SYNOD_LISTEN=" + pc.apiAddrs[i], "SYNOD_INITIAL_CLUSTER=" + pc.initial}
-	pc.hosts[i] = startSynod(t, env, "internal API on ", "host")
+	cmd := exec.Command(synodBinary(t), append(args, "--log-level", "debug")...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = pc.logs[i]
+	pc.hosts[i] = runSynod(t, cmd, "internal API on ")
+}
+
+// placement is where a shard's replicas are, as the gateway reports it.
+type placement struct {
+	id         uint64
+	leaderHost int            // 1-based
+	replicaOn  map[int]uint64 // host → replica id
+}
+
+// shardOf returns where a shard's replicas are.
+func shardOf(t *testing.T, gw *devProcess, name string) placement {
+	t.Helper()
+	var shard struct {
+		Shard struct {
+			ID       string `json:"id"`
+			Leader   string `json:"leaderReplicaId"`
+			Replicas []struct {
+				ReplicaID string `json:"replicaId"`
+				HostID    string `json:"hostId"`
+			} `json:"replicas"`
+		} `json:"shard"`
+	}
+	if err := json.Unmarshal([]byte(mustSynod(t, gw.addr, "shard", "get", name, "--json")), &shard); err != nil {
+		t.Fatalf("shard get: %v", err)
+	}
+	p := placement{leaderHost: -1, replicaOn: make(map[int]uint64)}
+	fmt.Sscan(shard.Shard.ID, &p.id)
+	for _, r := range shard.Shard.Replicas {
+		var host int
+		var replica uint64
+		fmt.Sscan(r.HostID, &host)
+		fmt.Sscan(r.ReplicaID, &replica)
+		p.replicaOn[host] = replica
+		if r.ReplicaID == shard.Shard.Leader {
+			p.leaderHost = host
+		}
+	}
+	if p.leaderHost < 1 || p.leaderHost > len(shard.Shard.Replicas) {
+		t.Fatalf("no leader host in %+v", shard)
+	}
+	return p
 }
 
 // gateway starts a gateway process seeded with the given hosts' URLs, and
@@ -122,28 +184,8 @@ func TestClusterOfProcesses(t *testing.T) {
 		}
 	}
 
-	var shard struct {
-		Shard struct {
-			ID       string `json:"id"`
-			Leader   string `json:"leaderReplicaId"`
-			Replicas []struct {
-				ReplicaID string `json:"replicaId"`
-				HostID    string `json:"hostId"`
-			} `json:"replicas"`
-		} `json:"shard"`
-	}
-	if err := json.Unmarshal([]byte(mustSynod(t, gw.addr, "shard", "get", "proc", "--json")), &shard); err != nil {
-		t.Fatalf("shard get: %v", err)
-	}
-	leader := -1
-	for _, r := range shard.Shard.Replicas {
-		if r.ReplicaID == shard.Shard.Leader {
-			fmt.Sscan(r.HostID, &leader)
-		}
-	}
-	if leader < 1 || leader > n {
-		t.Fatalf("no leader host in %+v", shard)
-	}
+	p := shardOf(t, gw, "proc")
+	id, leader := p.id, p.leaderHost
 	hosts[leader-1].kill(t)
 	killed := time.Now()
 	waitFor(t, 10*time.Second, func() bool { return put("after-kill") })
@@ -194,8 +236,6 @@ func TestClusterOfProcesses(t *testing.T) {
 
 	// The killed host restarts from its data and catches up.
 	pc.start(t, leader-1)
-	var id uint64
-	fmt.Sscan(shard.Shard.ID, &id)
 	restarted := hostapi.NewClient(uint64(leader), hosts[leader-1].addr, http.DefaultClient)
 	other := hostapi.NewClient(uint64(leader%n+1), urls[leader%n], http.DefaultClient)
 	waitFor(t, 30*time.Second, func() bool {

@@ -115,31 +115,49 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 		return fmt.Errorf("verify: %w", err)
 	}
 	// A shard found in line with its catalogue entry is checked again
-	// only when the entry changes or inLineRecheck passes, so that idle
-	// shards cost no membership reads.
+	// only when the entry changes or its recheck interval passes, so that
+	// idle shards cost no membership reads: a read is a ReadIndex, which
+	// would wake a quiesced shard (see raftConfig).
+	health, _ := c.replicas.health(s.ID)
 	c.mu.Lock()
 	last, ok := c.inLine[s.ID]
 	c.mu.Unlock()
-	if ok && reflect.DeepEqual(last.record, s) && time.Now().Before(last.until) {
+	sameRecord := ok && reflect.DeepEqual(last.record, s)
+	if sameRecord && time.Now().Before(last.until) {
 		return nil
 	}
 	acted, err := c.steer(ctx, s, running, hosts)
 	if err == nil && !acted {
+		// The interval doubles while the shard stays in line and applies
+		// nothing, up to maxInLineRecheck; activity or a change of entry
+		// brings it back to inLineRecheck.
+		interval := inLineRecheck
+		if sameRecord && health.AppliedIndex == last.applied {
+			interval = min(2*last.interval, maxInLineRecheck)
+		}
 		c.mu.Lock()
-		c.inLine[s.ID] = inLine{record: s, until: time.Now().Add(inLineRecheck)}
+		c.inLine[s.ID] = inLine{record: s, applied: health.AppliedIndex, interval: interval, until: time.Now().Add(interval)}
 		c.mu.Unlock()
 	}
 	return err
 }
 
-// inLineRecheck is how long a shard found in line with the catalogue goes
-// without its membership being read again, unless its entry changes.
-const inLineRecheck = 10 * time.Second
+// inLineRecheck is how long an active shard found in line with the
+// catalogue goes without its membership being read again, unless its
+// entry changes; an idle one goes up to maxInLineRecheck. Whatever the
+// catalogue asks of a shard (a replica moved, added or removed) changes
+// its entry, and is acted on at once.
+const (
+	inLineRecheck    = 10 * time.Second
+	maxInLineRecheck = 5 * time.Minute
+)
 
 // inLine records that a shard was found in line with a catalogue entry.
 type inLine struct {
-	record meta.Shard
-	until  time.Time
+	record   meta.Shard
+	applied  uint64 // the replica's applied index then
+	interval time.Duration
+	until    time.Time
 }
 
 // removeStale deletes the data of replicas this host ran before it

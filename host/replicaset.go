@@ -130,6 +130,15 @@ func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join boo
 	return rs.nh.StartOnDiskReplica(members, join, factory, cfg)
 }
 
+// raftConfig is the Raft configuration of a replica. Data shards quiesce:
+// after ten election timeouts without proposals or reads (2 s by
+// default), their replicas stop exchanging heartbeats and stop counting
+// towards elections, so that an idle shard costs its hosts next to
+// nothing; any proposal, read or message wakes them. A quiesced follower
+// does not notice that its leader died, so the host wakes its replica of
+// a shard whenever someone asks it about the shard (see [Host.Status],
+// which the gateway asks when it looks for a leader). The meta shard,
+// busy with hosts' heartbeats, never quiesces.
 func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 	return config.Config{
 		ShardID:            shardID,
@@ -138,6 +147,7 @@ func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 		HeartbeatRTT:       rs.cfg.HeartbeatRTT,
 		CheckQuorum:        true,
 		PreVote:            true,
+		Quiesce:            shardID != meta.ShardID,
 		SnapshotEntries:    rs.cfg.SnapshotEntries,
 		CompactionOverhead: rs.cfg.CompactionOverhead,
 	}

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lni/dragonboat/v4"
 )
@@ -44,7 +45,9 @@ type Health struct {
 // replica of it answers with HasReplica unset: that is data, not an error.
 // The error is [ErrClosed] once the host is closed. The answer is local
 // and never waits, so ctx is unused; it is there for hosts reached over a
-// network.
+// network. Asking wakes this host's replica if it had quiesced (see
+// raftConfig): the leader it names may be gone, and only an awake
+// replica finds out.
 func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) {
 	if err := h.life.acquire(); err != nil {
 		return ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d: %w", shardID, h.cfg.ID, err)
@@ -57,6 +60,7 @@ func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) 
 	}
 	if st.HasReplica {
 		st.Voting = h.voting(shardID)
+		h.wake(shardID)
 	}
 	if halt, ok := h.replicas.haltOf(shardID); ok {
 		st.Halted = &halt
@@ -109,4 +113,21 @@ func (h *Host) StateDigest(shardID uint64) (index uint64, digest []byte, err err
 		return 0, nil, fmt.Errorf("state digest of shard %d on host %d: %w", shardID, h.cfg.ID, err)
 	}
 	return index, digest, nil
+}
+
+// wakeTimeout bounds the read that wakes a replica.
+const wakeTimeout = 2 * time.Second
+
+// wake brings a replica out of quiesce (see raftConfig), so that it ticks
+// again and, if its leader is gone, elects another: someone is looking
+// for the shard's leader. It starts a read and does not wait for it.
+func (h *Host) wake(shardID uint64) {
+	rs, err := h.nh.ReadIndex(shardID, wakeTimeout)
+	if err != nil {
+		return
+	}
+	go func() {
+		<-rs.ResultC()
+		rs.Release()
+	}()
 }

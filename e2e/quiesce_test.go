@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/synodhq/synod/internal/testwasm"
+)
+
+// TestQuiescedShardFailsOver kills, with SIGKILL, the leader's host of a
+// shard whose followers have quiesced (their logs say so: no heartbeats,
+// no election timer), and checks that the next write through the gateway
+// succeeds: asking the followers who leads wakes them, and they elect a
+// leader. Quiesced followers left alone never would.
+func TestQuiescedShardFailsOver(t *testing.T) {
+	pc := startProcessClusterLogged(t, 3, true)
+	gw := pc.gateway(t)
+	kv := testwasm.Path(t, testwasm.KV)
+	waitFor(t, 30*time.Second, func() bool {
+		_, _, ok := synod(t, gw.addr, "", "shard", "create", "quiet", "--module", kv, "--replicas", "3")
+		return ok
+	})
+	put := func(key string) bool {
+		_, _, ok := synod(t, gw.addr, "", "propose", "quiet", fmt.Sprintf(`{"op":"put","key":%q,"value":"v"}`, key))
+		return ok
+	}
+	waitFor(t, 30*time.Second, func() bool { return put("before") })
+	p := shardOf(t, gw, "quiet")
+	id, replicas := p.id, p.replicaOn
+
+	// Who leads, and whether a replica quiesced, the hosts' logs say:
+	// asking a host would wake its replica. Leadership may have moved
+	// since the shard was created (the hosts balance leaders), so the
+	// leader is the last replica that became one.
+	lastLine := func(host int, words ...string) string {
+		tag := fmt.Sprintf("[%05d:%05d]", id, replicas[host])
+		last := ""
+		for line := range strings.Lines(pc.logs[host-1].String()) {
+			if !strings.Contains(line, tag) {
+				continue
+			}
+			for _, w := range words {
+				if strings.Contains(line, w) {
+					last = line
+				}
+			}
+		}
+		return last
+	}
+	leader := 0
+	waitFor(t, 2*time.Minute, func() bool {
+		latest := ""
+		for h := 1; h <= 3; h++ {
+			if l := lastLine(h, "became leader"); l > latest { // lines start with their time
+				leader, latest = h, l
+			}
+		}
+		for h := 1; h <= 3; h++ {
+			if h != leader && !strings.Contains(lastLine(h, "entered quiesce", "exited from quiesce"), "entered quiesce") {
+				return false
+			}
+		}
+		return leader != 0
+	})
+	pc.hosts[leader-1].kill(t)
+	killed := time.Now()
+	waitFor(t, 30*time.Second, func() bool { return put("after") })
+	t.Logf("the quiesced shard took writes again %v after SIGKILL of its leader's host h%d", time.Since(killed).Round(time.Millisecond), leader)
+}
