@@ -35,11 +35,15 @@ type Txn struct {
 	stored, storedAtBegin uint64
 	storedRead            bool
 
-	// written is the value of each user key the transaction wrote, as it
-	// stands now: a key written again and again is read from here, not
-	// from the batch, in which finding a key costs more with each version
-	// of it the batch holds.
-	written map[string]current
+	// known is the value, as it stands now, of each key the transaction
+	// wrote and of each record it read: a key written again and again is
+	// read from here, not from the batch, in which finding a key costs
+	// more with each version of it the batch holds, and a record is read
+	// from the store once (a keyed command reads its key's record and the
+	// key statistics, then writes both, each write reading the old value
+	// for its undo record). User keys a module only reads are not kept:
+	// a module may read far more than it writes.
+	known map[string]current
 }
 
 // current is the value of a key the transaction wrote, or its absence.
@@ -57,7 +61,7 @@ type undoRecord struct {
 
 // Txn starts a transaction on a shard.
 func (d *DB) Txn(shardID uint64) *Txn {
-	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New(), written: make(map[string]current)}
+	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New(), known: make(map[string]current)}
 }
 
 // Begin marks the start of one entry's writes, which l bounds.
@@ -173,7 +177,7 @@ func (t *Txn) Get(key []byte) (value []byte, ok bool, err error) {
 		return nil, false, err
 	}
 	k := userKey(t.shardID, key)
-	if c, ok := t.written[string(k)]; ok {
+	if c, ok := t.known[string(k)]; ok {
 		if c.absent {
 			return nil, false, nil
 		}
@@ -200,7 +204,7 @@ func (t *Txn) Set(key, value []byte) error {
 		return err
 	}
 	k := userKey(t.shardID, key)
-	old, err := t.read(k)
+	old, err := t.read(k, false)
 	if err != nil {
 		return err
 	}
@@ -226,7 +230,7 @@ func (t *Txn) Delete(key []byte) error {
 		return err
 	}
 	k := userKey(t.shardID, key)
-	old, err := t.read(k)
+	old, err := t.read(k, false)
 	if err != nil {
 		return err
 	}
@@ -246,9 +250,10 @@ func (t *Txn) Delete(key []byte) error {
 }
 
 // read returns the value of the user key or record k as the transaction
-// sees it, nil if it is absent. The caller must not change it.
-func (t *Txn) read(k []byte) ([]byte, error) {
-	if c, ok := t.written[string(k)]; ok {
+// sees it, nil if it is absent, and keeps what it read from the store if
+// keep (see Txn.known). The caller must not change it.
+func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
+	if c, ok := t.known[string(k)]; ok {
 		if c.absent {
 			return nil, nil
 		}
@@ -257,6 +262,9 @@ func (t *Txn) read(k []byte) ([]byte, error) {
 	v, err := get(t.batch, k)
 	if err != nil {
 		return nil, fmt.Errorf("read shard %d: %w", t.shardID, err)
+	}
+	if keep {
+		t.known[string(k)] = current{value: v, absent: v == nil}
 	}
 	return v, nil
 }
@@ -276,7 +284,7 @@ func (t *Txn) put(k, value []byte, absent bool) error {
 	if value == nil && !absent {
 		value = []byte{} // present, but empty: not absent
 	}
-	t.written[string(k)] = current{value: value, absent: absent}
+	t.known[string(k)] = current{value: value, absent: absent}
 	return nil
 }
 
@@ -310,7 +318,7 @@ func (t *Txn) account(n uint64, grow int64) error {
 // Record returns the value of the record name (see [Txn.SetRecord]), nil
 // if there is none.
 func (t *Txn) Record(name []byte) ([]byte, error) {
-	v, err := t.read(recordKey(t.shardID, name))
+	v, err := t.read(recordKey(t.shardID, name), true)
 	if v == nil || err != nil {
 		return nil, err
 	}
@@ -342,7 +350,7 @@ func (t *Txn) DeleteRecord(name []byte) error {
 // writeRecord writes or deletes a record, with its undo record.
 func (t *Txn) writeRecord(name, value []byte, absent bool) error {
 	k := recordKey(t.shardID, name)
-	old, err := t.read(k)
+	old, err := t.read(k, true)
 	if err != nil {
 		return err
 	}
