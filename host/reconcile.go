@@ -109,6 +109,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 		}
 	}
 	if !c.data.leads(s.ID) {
+		c.wakeIfLeaderGone(s, hosts)
 		return nil
 	}
 	if err := c.verifyNow(ctx, s.ID); err != nil {
@@ -140,6 +141,23 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 		c.mu.Unlock()
 	}
 	return err
+}
+
+// wakeIfLeaderGone wakes this host's replica of a shard whose leader, as
+// the replica knows it, is on a host the catalogue sees dead, or is no
+// longer a replica: a quiesced follower would go on believing in it, and
+// the shard would stay leaderless (its replicas not replaced, nothing
+// steered) until a client came by.
+func (c *controller) wakeIfLeaderGone(s meta.Shard, hosts map[uint64]meta.Host) {
+	leader, _, valid, err := c.nh.GetLeaderID(s.ID)
+	if err != nil || !valid {
+		return
+	}
+	r, ok := s.Replica(leader)
+	if h, known := hosts[r.HostID]; ok && known && h.Alive(time.Now().UnixNano()) {
+		return
+	}
+	wake(c.nh, s.ID)
 }
 
 // inLineRecheck is how long an active shard found in line with the

@@ -131,14 +131,16 @@ func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join boo
 }
 
 // raftConfig is the Raft configuration of a replica. Data shards quiesce:
-// after ten election timeouts without proposals or reads (2 s by
-// default), their replicas stop exchanging heartbeats and stop counting
-// towards elections, so that an idle shard costs its hosts next to
-// nothing; any proposal, read or message wakes them. A quiesced follower
-// does not notice that its leader died, so the host wakes its replica of
-// a shard whenever someone asks it about the shard (see [Host.Status],
-// which the gateway asks when it looks for a leader). The meta shard,
-// busy with hosts' heartbeats, never quiesces.
+// after twenty election timeouts without activity (4 s by default), their
+// replicas stop exchanging heartbeats and stop counting towards
+// elections, so that an idle shard costs its hosts next to nothing; a
+// read, or a Raft message (a proposal's replication), wakes them. A
+// quiesced follower does not notice that its leader died, so a host wakes
+// its replica of a shard when someone asks it about the shard (see
+// [Host.Status], which the gateway asks when it looks for a leader), and
+// when the catalogue sees the leader's host dead (see
+// controller.wakeIfLeaderGone). The meta shard, busy with hosts'
+// heartbeats, never quiesces.
 func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 	return config.Config{
 		ShardID:            shardID,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4"
+	"github.com/synodhq/synod/host/meta"
 )
 
 // ReplicaStatus is what a host knows of one shard: the shard's leader as
@@ -60,7 +61,7 @@ func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) 
 	}
 	if st.HasReplica {
 		st.Voting = h.voting(shardID)
-		h.wake(shardID)
+		wake(h.nh, shardID)
 	}
 	if halt, ok := h.replicas.haltOf(shardID); ok {
 		st.Halted = &halt
@@ -118,11 +119,15 @@ func (h *Host) StateDigest(shardID uint64) (index uint64, digest []byte, err err
 // wakeTimeout bounds the read that wakes a replica.
 const wakeTimeout = 2 * time.Second
 
-// wake brings a replica out of quiesce (see raftConfig), so that it ticks
-// again and, if its leader is gone, elects another: someone is looking
-// for the shard's leader. It starts a read and does not wait for it.
-func (h *Host) wake(shardID uint64) {
-	rs, err := h.nh.ReadIndex(shardID, wakeTimeout)
+// wake brings this host's replica of a data shard out of quiesce (see
+// raftConfig), so that it ticks again and, if its leader is gone, elects
+// another: someone is looking for the shard's leader, or the leader's
+// host is down. It starts a read and does not wait for it.
+func wake(nh *dragonboat.NodeHost, shardID uint64) {
+	if shardID == meta.ShardID {
+		return // it never quiesces
+	}
+	rs, err := nh.ReadIndex(shardID, wakeTimeout)
 	if err != nil {
 		return
 	}
