@@ -119,7 +119,6 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	// only when the entry changes or its recheck interval passes, so that
 	// idle shards cost no membership reads: a read is a ReadIndex, which
 	// would wake a quiesced shard (see raftConfig).
-	health, _ := c.replicas.health(s.ID)
 	c.mu.Lock()
 	last, ok := c.inLine[s.ID]
 	c.mu.Unlock()
@@ -127,6 +126,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	if sameRecord && time.Now().Before(last.until) {
 		return nil
 	}
+	health, _ := c.replicas.health(s.ID)
 	acted, err := c.steer(ctx, s, running, hosts)
 	if err == nil && !acted {
 		// The interval doubles while the shard stays in line and applies

@@ -33,7 +33,7 @@ type writer struct {
 }
 
 func newWriter(conn net.Conn) *writer {
-	w := &writer{conn: conn, bw: bufio.NewWriterSize(conn, 64<<10), done: make(chan struct{})}
+	w := &writer{conn: conn, bw: bufio.NewWriterSize(deadlineWriter{conn}, 64<<10), done: make(chan struct{})}
 	w.ready.L = &w.mu
 	go w.loop()
 	return w
@@ -101,9 +101,6 @@ func (w *writer) loop() {
 			batch[i] = frame{} // drop the body for the collector
 		}
 		if err == nil {
-			err = w.deadline()
-		}
-		if err == nil {
 			err = w.bw.Flush()
 		}
 		if err != nil {
@@ -126,12 +123,9 @@ func (w *writer) loop() {
 }
 
 // write writes one frame into the buffer, which sends what it holds
-// whenever it fills: each send has writeTimeout to make progress.
+// whenever it fills.
 func (w *writer) write(hdr []byte, f frame) error {
 	f.h.put(hdr)
-	if err := w.deadline(); err != nil {
-		return err
-	}
 	if _, err := w.bw.Write(hdr); err != nil {
 		return err
 	}
@@ -139,7 +133,13 @@ func (w *writer) write(hdr []byte, f frame) error {
 	return err
 }
 
-// deadline gives the next send writeTimeout.
-func (w *writer) deadline() error {
-	return w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+// deadlineWriter gives each write to its connection writeTimeout to make
+// progress.
+type deadlineWriter struct{ conn net.Conn }
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	if err := d.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		return 0, err
+	}
+	return d.conn.Write(p)
 }
