@@ -127,7 +127,7 @@ func stateDigests(ctx context.Context, t *testing.T, shard string, index uint64)
 	var out []replicaDigest
 	for i := range 3 {
 		h := cluster.Host(i)
-		st, err := h.Status(ctx, sh.GetId())
+		st, err := h.Status(ctx, sh.GetId(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

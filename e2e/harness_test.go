@@ -241,7 +241,7 @@ func (c *cluster) leaderIndex(tb testing.TB, s *synodv1.Shard) int {
 func statusOf(h gateway.Host, shardID uint64) host.ReplicaStatus {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	st, _ := h.Status(ctx, shardID)
+	st, _ := h.Status(ctx, shardID, false)
 	return st
 }
 

@@ -76,7 +76,7 @@ func (g *Gateway) awaitVerdict(ctx context.Context, hostID, shardID, index uint6
 	defer tick.Stop()
 	verdict := verdictUnreachable
 	for {
-		st, err := statusOf(ctx, h, shardID)
+		st, err := statusOf(ctx, h, shardID, false)
 		ok := err == nil && st.HasReplica
 		switch {
 		case ok && st.DivergedIndex != 0:

@@ -20,11 +20,13 @@ const statusWait = time.Second
 // one host at a time, so that a status of many shards does not flood it.
 const statusParallel = 16
 
-// statusOf asks one host what it knows of a shard, within statusWait.
-func statusOf(ctx context.Context, h Host, shardID uint64) (host.ReplicaStatus, error) {
+// statusOf asks one host what it knows of a shard, within statusWait;
+// with wakeQuiesced, for a call looking for the leader (see
+// [host.Host.Status]).
+func statusOf(ctx context.Context, h Host, shardID uint64, wakeQuiesced bool) (host.ReplicaStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, statusWait)
 	defer cancel()
-	return h.Status(ctx, shardID)
+	return h.Status(ctx, shardID, wakeQuiesced)
 }
 
 // answer is what one replica's host said of a shard.
@@ -48,7 +50,7 @@ func (r *router) askReplicas(ctx context.Context, s host.ShardInfo) <-chan answe
 			continue
 		}
 		wg.Go(func() {
-			st, err := statusOf(ctx, h, s.ID)
+			st, err := statusOf(ctx, h, s.ID, true)
 			out <- answer{rep: rep, st: st, err: err}
 		})
 	}
@@ -112,7 +114,7 @@ func askHost(ctx context.Context, h Host, shardIDs []uint64) (_ map[uint64]host.
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			st, err := h.Status(ctx, id)
+			st, err := h.Status(ctx, id, false)
 			if err != nil {
 				fail()
 				return

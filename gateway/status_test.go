@@ -139,7 +139,7 @@ func createShards(t *testing.T, c *dev.Cluster, names []string) {
 			return false
 		}
 		for _, r := range res.Msg.GetShard().GetReplicas() {
-			st, err := c.Host(int(r.GetHostId()-1)).Status(t.Context(), res.Msg.GetShard().GetId())
+			st, err := c.Host(int(r.GetHostId()-1)).Status(t.Context(), res.Msg.GetShard().GetId(), false)
 			if err != nil || !st.HasReplica {
 				return false
 			}

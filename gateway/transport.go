@@ -26,7 +26,7 @@ type Host interface {
 	// An error means the host could not be asked (unreachable, closed, or
 	// ctx ended); a host that runs no replica answers with
 	// [host.ReplicaStatus.HasReplica] unset.
-	Status(ctx context.Context, shardID uint64) (host.ReplicaStatus, error)
+	Status(ctx context.Context, shardID uint64, wakeQuiesced bool) (host.ReplicaStatus, error)
 	// Verify proposes a verify entry through the host, which must lead the
 	// shard, and returns the index it compares.
 	Verify(ctx context.Context, shardID uint64) (uint64, error)

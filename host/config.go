@@ -72,6 +72,11 @@ type Config struct {
 	// queries beyond the rest wait, updates never do.
 	MaxInstances int
 
+	// HibernateAfter is how long a replica of a data shard goes without a
+	// call or a Raft message before the host stops it, until the next
+	// one (see hibernate.go); default 5 min, and negative never.
+	HibernateAfter time.Duration
+
 	// Logger receives the host's logs; default slog.Default().
 	Logger *slog.Logger
 }
@@ -111,6 +116,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CompactionOverhead == 0 {
 		c.CompactionOverhead = 5000
+	}
+	if c.HibernateAfter == 0 {
+		c.HibernateAfter = defaultHibernateAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

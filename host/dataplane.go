@@ -150,21 +150,27 @@ func (h *Host) Query(ctx context.Context, shardID uint64, r Read) (Result, error
 }
 
 // call runs one call of a shard's data plane: it holds the host's
-// lifetime, checks that this host's replica leads if the call needs its
-// leader, gives the call a deadline, admits it against the shard's fuel
-// rate, runs it and charges it with the fuel it used.
+// lifetime, gives the call a deadline, wakes this host's replica if it
+// hibernates, checks that the replica leads if the call needs its leader,
+// admits the call against the shard's fuel rate, runs it and charges it
+// with the fuel it used.
 func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, run func(context.Context) (Result, error)) (Result, error) {
 	if err := d.life.acquire(); err != nil {
 		return Result{}, err
 	}
 	defer d.life.release()
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	done, err := d.awaken(ctx, shardID, needsLeader)
+	if err != nil {
+		return Result{}, err
+	}
+	defer done()
 	if needsLeader {
 		if err := d.checkLeader(shardID); err != nil {
 			return Result{}, err
 		}
 	}
-	ctx, cancel := withDeadline(ctx)
-	defer cancel()
 	charge, err := d.admit(ctx, shardID)
 	if err != nil {
 		return Result{}, err
@@ -173,6 +179,33 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 	charge(res.Fuel)
 	return res, outcome.WithFuel(err, res.Fuel)
 }
+
+// awaken marks a call on a shard under way (see replicaSet.use), waking
+// this host's replica if it hibernates; a call that needs the leader then
+// waits, within its deadline, until the woken shard has elected one. It
+// returns the function that marks the call done.
+func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool) (done func(), err error) {
+	done, woke, err := d.replicas.use(ctx, shardID)
+	if err != nil || !woke || !needsLeader {
+		return done, err
+	}
+	tick := time.NewTicker(electionPoll)
+	defer tick.Stop()
+	for {
+		if _, _, valid, err := d.nh.GetLeaderID(shardID); err != nil || valid {
+			return done, nil // checkLeader says which
+		}
+		select {
+		case <-ctx.Done():
+			return done, nil
+		case <-tick.C:
+		}
+	}
+}
+
+// electionPoll is how often a call that woke a replica looks for the
+// leader its shard elects.
+const electionPoll = 2 * time.Millisecond
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lni/dragonboat/v4"
 	"github.com/lni/dragonboat/v4/config"
@@ -79,7 +80,14 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 func (h *Host) startNodeHost() error {
 	logdb := config.GetTinyMemLogDBConfig()
 	logdb.Shards = LogDBShards
-	transport, err := raftnet.NewFactory(raftnet.Config{Logger: h.cfg.Logger})
+	// Messages may arrive before the replica set exists; they concern
+	// no hibernating replica then.
+	var replicas atomic.Pointer[replicaSet]
+	transport, err := raftnet.NewFactory(raftnet.Config{Logger: h.cfg.Logger, Arriving: func(shardID uint64) {
+		if rs := replicas.Load(); rs != nil {
+			rs.arrive(shardID)
+		}
+	}})
 	if err != nil {
 		return fmt.Errorf("raft transport: %w", err)
 	}
@@ -98,6 +106,7 @@ func (h *Host) startNodeHost() error {
 	}
 	h.nh = nh
 	h.replicas = newReplicaSet(h.cfg, nh, h.db, &h.life)
+	replicas.Store(h.replicas)
 	h.data = newDataPlane(h.cfg, nh, h.replicas, &h.life)
 	h.ctl = newController(h.cfg, nh, h.rt, h.data, h.replicas, &h.life)
 	h.replicas.onStop = func(shardID uint64) {

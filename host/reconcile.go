@@ -78,7 +78,8 @@ func (c *controller) reconcile(ctx context.Context) error {
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places
-// one here, reports it once it has caught up, and steers s if it leads.
+// one here, lets it hibernate while idle (see hibernate.go), reports it
+// once it has caught up, and steers s if it leads.
 func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint64]meta.Host) error {
 	rid := s.ReplicaOn(c.cfg.ID)
 	running, ok := c.replicas.replicaOf(s.ID)
@@ -102,6 +103,11 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	}
 	if running == 0 {
 		return nil
+	}
+	if running == rid {
+		if asleep, err := c.replicas.rest(ctx, s, c.cfg.HibernateAfter); asleep || err != nil {
+			return err
+		}
 	}
 	if r, _ := s.Replica(running); r.Learning && r.HostID == c.cfg.ID {
 		if err := c.reportCaughtUp(ctx, s, running); err != nil {

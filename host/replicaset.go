@@ -46,6 +46,10 @@ type replicaSet struct {
 	modules  map[uint64]*wasm.Module
 	machines map[uint64]*fsm.StateMachine
 	halted   map[uint64]Halt // the last halt of a shard's replica here
+	// sleepers holds, for each user shard with a replica started here,
+	// what lets the replica hibernate (see hibernate.go): shard id to
+	// *sleeper. Raft's transport reads it for every message.
+	sleepers sync.Map
 
 	divergences atomic.Uint64
 	halts       atomic.Uint64
@@ -107,6 +111,7 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 		rs.modules[s.ID], kept = mod, true
 	}
 	rs.mu.Unlock()
+	rs.track(s.ID)
 	rs.cfg.Logger.Info("started replica", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID)
 	return nil
 }
@@ -176,6 +181,13 @@ func (rs *replicaSet) factory(exec fsm.Executor) sm.CreateOnDiskStateMachineFunc
 
 // remove stops a replica and deletes its data.
 func (rs *replicaSet) remove(shardID, replicaID uint64) error {
+	if sl := rs.sleeperOf(shardID); sl != nil {
+		// A hibernating replica must not be woken while its data goes.
+		sl.mu.Lock()
+		defer sl.mu.Unlock()
+		sl.gone = true
+		defer func() { sl.gone = rs.sleeperOf(shardID) != sl }()
+	}
 	if err := rs.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
 		return err
 	}
@@ -205,6 +217,7 @@ func (rs *replicaSet) stopped(shardID uint64) {
 	mod := rs.modules[shardID]
 	delete(rs.modules, shardID)
 	rs.mu.Unlock()
+	rs.sleepers.Delete(shardID)
 	if mod != nil {
 		mod.Release()
 	}
@@ -265,13 +278,21 @@ func (rs *replicaSet) waitApplied(ctx context.Context, shardID, index uint64) er
 	return m.WaitApplied(ctx, index)
 }
 
-// health reports this host's replica of a shard; ok is false if it runs
-// none. The caller holds the host's lifetime.
+// health reports this host's replica of a shard, hibernating or not; ok
+// is false if it runs none. The caller holds the host's lifetime.
 func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	rs.mu.Lock()
-	m, ok := rs.machines[shardID]
+	m := rs.machines[shardID]
 	rs.mu.Unlock()
-	if !ok || !rs.has(shardID) {
+	var fh fsm.Health
+	switch asleep, ok := rs.hibernated(shardID); {
+	case !rs.has(shardID):
+		return Health{}, false
+	case m != nil:
+		fh = m.Health()
+	case ok:
+		fh = asleep
+	default:
 		return Health{}, false
 	}
 	view := rs.db.View(shardID)
@@ -288,6 +309,5 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	if err != nil {
 		return Health{}, false
 	}
-	fh := m.Health()
 	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex, StoredBytes: stored}, true
 }

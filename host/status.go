@@ -22,6 +22,9 @@ type ReplicaStatus struct {
 	// Voting reports whether the replica is a voting member, as the
 	// replica itself knows.
 	Voting bool
+	// Hibernating reports whether the replica hibernates: stopped while
+	// idle, until the next call or Raft message for the shard.
+	Hibernating bool
 	// Health is the replica's applied index, checksum and verification.
 	Health
 	// Halted describes the replica when it is stopped after a guest call
@@ -46,10 +49,13 @@ type Health struct {
 // replica of it answers with HasReplica unset: that is data, not an error.
 // The error is [ErrClosed] once the host is closed. The answer is local
 // and never waits, so ctx is unused; it is there for hosts reached over a
-// network. Asking wakes this host's replica if it had quiesced (see
-// raftConfig): the leader it names may be gone, and only an awake
-// replica finds out.
-func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) {
+// network. With wakeQuiesced, for a caller looking for the leader, it
+// wakes this host's replica if it had quiesced (see raftConfig): the
+// leader it names may be gone, and only an awake replica finds out.
+// Others must not wake it, or a shard that is only looked at would never
+// rest. A hibernating replica (see hibernate.go) is never woken: it names
+// no leader, and the next call wakes it.
+func (h *Host) Status(_ context.Context, shardID uint64, wakeQuiesced bool) (ReplicaStatus, error) {
 	if err := h.life.acquire(); err != nil {
 		return ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d: %w", shardID, h.cfg.ID, err)
 	}
@@ -59,9 +65,17 @@ func (h *Host) Status(_ context.Context, shardID uint64) (ReplicaStatus, error) 
 	if id, _, valid, err := h.nh.GetLeaderID(shardID); err == nil && valid {
 		st.HasLeader, st.LeaderReplicaID = true, id
 	}
-	if st.HasReplica {
+	switch {
+	case st.HasReplica && h.replicas.hibernating(shardID):
+		// Asleep, it believes in no leader, and a call wakes it. It
+		// votes: a replica hibernates only once none of its shard's is
+		// still catching up, as a non-voting member.
+		st.Voting, st.Hibernating = true, true
+	case st.HasReplica:
 		st.Voting = h.voting(shardID)
-		wake(h.nh, shardID)
+		if wakeQuiesced {
+			wake(h.nh, shardID)
+		}
 	}
 	if halt, ok := h.replicas.haltOf(shardID); ok {
 		st.Halted = &halt
@@ -82,12 +96,17 @@ func (h *Host) voting(shardID uint64) bool {
 
 // LogRange returns the first and last index of the Raft log this host's
 // replica of a shard still holds; entries before first were compacted
-// behind a snapshot.
+// behind a snapshot. It wakes a hibernating replica.
 func (h *Host) LogRange(shardID uint64) (first, last uint64, err error) {
 	if err := h.life.acquire(); err != nil {
 		return 0, 0, err
 	}
 	defer h.life.release()
+	done, _, err := h.replicas.use(context.Background(), shardID)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
 	lr, err := h.nh.GetLogReader(shardID)
 	if err != nil {
 		return 0, 0, raftError(context.Background(), shardID, err)

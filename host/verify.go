@@ -26,6 +26,13 @@ func (d *dataPlane) verify(ctx context.Context, shardID uint64) (uint64, error) 
 		return 0, err
 	}
 	defer d.life.release()
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	done, err := d.awaken(ctx, shardID, true)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	health, ok := d.replicas.health(shardID)
 	if !ok {
 		return 0, fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
@@ -36,8 +43,6 @@ func (d *dataPlane) verify(ctx context.Context, shardID uint64) (uint64, error) 
 	if err := d.checkLeader(shardID); err != nil {
 		return 0, err
 	}
-	ctx, cancel := withDeadline(ctx)
-	defer cancel()
 	if _, err := d.nh.SyncPropose(ctx, d.nh.GetNoOPSession(shardID), fsm.EncodeVerify(health.AppliedIndex, health.Checksum)); err != nil {
 		return 0, raftError(ctx, shardID, err)
 	}

@@ -101,15 +101,15 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 // Status asks the host, in one call bounded by ctx, what it knows of a
 // shard (see [host.Host.Status]). An error means the host could not be
 // asked or failed to answer.
-func (c *Client) Status(ctx context.Context, shardID uint64) (host.ReplicaStatus, error) {
-	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID}))
+func (c *Client) Status(ctx context.Context, shardID uint64, wakeQuiesced bool) (host.ReplicaStatus, error) {
+	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID, Wake: wakeQuiesced}))
 	if err != nil {
 		return host.ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d at %s: %w", shardID, c.id, c.url, decodeError(err))
 	}
 	st := res.Msg
 	return host.ReplicaStatus{
 		HasLeader: st.GetHasLeader(), LeaderReplicaID: st.GetLeaderReplicaId(),
-		HasReplica: st.GetHasReplica(), Voting: st.GetVoting(),
+		HasReplica: st.GetHasReplica(), Voting: st.GetVoting(), Hibernating: st.GetHibernating(),
 		Health: host.Health{AppliedIndex: st.GetAppliedIndex(), Checksum: st.GetChecksum(),
 			VerifiedIndex: st.GetVerifiedIndex(), DivergedIndex: st.GetDivergedIndex(), StoredBytes: st.GetStoredBytes()},
 		Halted: haltOf(st.GetHalted()),

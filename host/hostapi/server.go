@@ -109,7 +109,7 @@ func (s *server) query(ctx context.Context, req *hostv1.QueryRequest) (*hostv1.Q
 }
 
 func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {
-	st, err := s.h.Status(ctx, req.Msg.GetShardId())
+	st, err := s.h.Status(ctx, req.Msg.GetShardId(), req.Msg.GetWake())
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.Sh
 		HasLeader: st.HasLeader, LeaderReplicaId: st.LeaderReplicaID,
 		HasReplica: st.HasReplica, AppliedIndex: st.AppliedIndex, Voting: st.Voting,
 		Checksum: st.Checksum, VerifiedIndex: st.VerifiedIndex, DivergedIndex: st.DivergedIndex,
-		StoredBytes: st.StoredBytes, Halted: haltProto(st.Halted),
+		StoredBytes: st.StoredBytes, Halted: haltProto(st.Halted), Hibernating: st.Hibernating,
 	}), nil
 }
 

@@ -61,6 +61,12 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// Logger receives the transport's logs; default slog.Default().
 	Logger *slog.Logger
+	// Arriving, if set, is called with the shard of every message and
+	// snapshot chunk received, before dragonboat is handed it, on the
+	// connection's goroutine: the host notes the shard's activity there,
+	// and starts its replica if it hibernates, so that the message finds
+	// it running.
+	Arriving func(shardID uint64)
 }
 
 func (c Config) withDefaults() Config {
@@ -358,6 +364,15 @@ func (t *transport) deliver(method uint16, buf []byte) error {
 		if err := checkBatch(batch); err != nil {
 			return err
 		}
+		if t.cfg.Arriving != nil {
+			last := uint64(0)
+			for i := range batch.Requests {
+				if id := batch.Requests[i].ShardID; id != last {
+					t.cfg.Arriving(id)
+					last = id
+				}
+			}
+		}
 		t.onBatch(batch)
 	case snapshotType:
 		var chunk pb.Chunk
@@ -366,6 +381,9 @@ func (t *transport) deliver(method uint16, buf []byte) error {
 		}
 		if err := checkChunk(chunk); err != nil {
 			return err
+		}
+		if t.cfg.Arriving != nil {
+			t.cfg.Arriving(chunk.ShardID)
 		}
 		if !t.onChunk(chunk) {
 			return fmt.Errorf("%w: shard %d, replica %d, index %d", errChunkRejected, chunk.ShardID, chunk.ReplicaID, chunk.Index)

@@ -100,6 +100,9 @@ type HostConfig struct {
 	Watchdog     time.Duration
 	GuestMemory  uint64
 	MaxInstances int
+	// HibernateAfter is how long an idle replica runs before it
+	// hibernates (see host.Config).
+	HibernateAfter time.Duration
 	// Logger receives the process's logs.
 	Logger *slog.Logger
 	// Audit receives the embedded gateway's audit log; default Logger.
@@ -216,7 +219,8 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	h, err := host.New(ctx, host.Config{
 		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
-		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, GuestMemory: cfg.GuestMemory, MaxInstances: cfg.MaxInstances, Logger: cfg.Logger,
+		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, GuestMemory: cfg.GuestMemory, MaxInstances: cfg.MaxInstances,
+		HibernateAfter: cfg.HibernateAfter, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err

@@ -50,27 +50,40 @@ const (
 	VerifyUnknown  = "unknown" // the index is too old, or before a restart
 )
 
-// recentSums remembers the checksums of the last entries a replica
-// applied, to answer verify entries.
+// recentSums remembers the checksums of the last recentSlots entries a
+// replica applied, to answer verify entries. Its slots grow as entries
+// come, so that a replica that applied few holds few.
 type recentSums struct {
 	mu    sync.Mutex
-	slots [4096]struct {
-		index uint64
-		sum   []byte
-	}
+	slots []recentSum
 }
+
+type recentSum struct {
+	index uint64
+	sum   []byte
+}
+
+// recentSlots is how many checksums a replica remembers.
+const recentSlots = 4096
 
 func (r *recentSums) put(index uint64, sum []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := &r.slots[index%uint64(len(r.slots))]
-	s.index, s.sum = index, sum
+	i := int(index % recentSlots)
+	if i >= len(r.slots) {
+		r.slots = append(r.slots, make([]recentSum, i+1-len(r.slots))...)
+	}
+	r.slots[i] = recentSum{index: index, sum: sum}
 }
 
 func (r *recentSums) get(index uint64) ([]byte, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := r.slots[index%uint64(len(r.slots))]
+	i := int(index % recentSlots)
+	if i >= len(r.slots) {
+		return nil, false
+	}
+	s := r.slots[i]
 	return s.sum, s.index == index && s.sum != nil
 }
 

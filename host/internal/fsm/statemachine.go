@@ -119,6 +119,11 @@ type StateMachine struct {
 	applied   uint64
 	advanced  chan struct{}
 
+	// closed is closed by Close, once dragonboat has let go of the
+	// replica (see Closed).
+	closed    chan struct{}
+	closeOnce sync.Once
+
 	// OnDivergence, if set, is called (from the apply goroutine) the first
 	// time this replica's checksum differs from the leader's.
 	OnDivergence func(index uint64, leader, replica []byte)
@@ -132,7 +137,7 @@ var _ sm.IOnDiskStateMachine = (*StateMachine)(nil)
 
 // New returns a state machine for a shard.
 func New(shardID uint64, db *store.DB, exec Executor) *StateMachine {
-	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes, advanced: make(chan struct{})}
+	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes, advanced: make(chan struct{}), closed: make(chan struct{})}
 }
 
 // Open returns the applied index recorded in the store.
@@ -419,7 +424,14 @@ func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) er
 	return nil
 }
 
-// Close is a no-op: the store belongs to the host.
+// Close marks the machine closed (see Closed); the store belongs to the
+// host.
 func (s *StateMachine) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
 	return nil
 }
+
+// Closed is closed once dragonboat has closed the machine: a replica it
+// stopped applies nothing more after that, so another machine of the
+// shard may start from the state it left.
+func (s *StateMachine) Closed() <-chan struct{} { return s.closed }

@@ -489,7 +489,12 @@ func (x *QueryResponse) GetFuel() uint64 {
 type ShardStatusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard's Raft id.
-	ShardId       uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
+	ShardId uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
+	// Set when the caller looks for the shard's leader, to send it a call:
+	// the host then wakes its replica if it quiesced, so that it finds out
+	// whether the leader it believes in lives. A hibernating replica is
+	// not woken: the call will wake it.
+	Wake          bool `protobuf:"varint,2,opt,name=wake,proto3" json:"wake,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -531,6 +536,13 @@ func (x *ShardStatusRequest) GetShardId() uint64 {
 	return 0
 }
 
+func (x *ShardStatusRequest) GetWake() bool {
+	if x != nil {
+		return x.Wake
+	}
+	return false
+}
+
 // ShardStatusResponse is what the host knows of a shard.
 type ShardStatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -554,7 +566,10 @@ type ShardStatusResponse struct {
 	StoredBytes uint64 `protobuf:"varint,9,opt,name=stored_bytes,json=storedBytes,proto3" json:"stored_bytes,omitempty"`
 	// Set when the host's replica is stopped because a guest call ran past
 	// the host's watchdog (has_replica is then false).
-	Halted        *Halt `protobuf:"bytes,10,opt,name=halted,proto3" json:"halted,omitempty"`
+	Halted *Halt `protobuf:"bytes,10,opt,name=halted,proto3" json:"halted,omitempty"`
+	// Whether the host's replica hibernates: stopped while idle, until the
+	// next call or Raft message for the shard (has_replica stays set).
+	Hibernating   bool `protobuf:"varint,11,opt,name=hibernating,proto3" json:"hibernating,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -657,6 +672,13 @@ func (x *ShardStatusResponse) GetHalted() *Halt {
 		return x.Halted
 	}
 	return nil
+}
+
+func (x *ShardStatusResponse) GetHibernating() bool {
+	if x != nil {
+		return x.Hibernating
+	}
+	return false
 }
 
 // Halt describes a replica stopped because a guest call ran past its
@@ -1270,9 +1292,10 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"/\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"C\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\"\xf8\x02\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x12\n" +
+	"\x04wake\x18\x02 \x01(\bR\x04wake\"\x9a\x03\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
@@ -1286,7 +1309,8 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\x0ediverged_index\x18\b \x01(\x04R\rdivergedIndex\x12!\n" +
 	"\fstored_bytes\x18\t \x01(\x04R\vstoredBytes\x12+\n" +
 	"\x06halted\x18\n" +
-	" \x01(\v2\x13.synod.host.v1.HaltR\x06halted\"r\n" +
+	" \x01(\v2\x13.synod.host.v1.HaltR\x06halted\x12 \n" +
+	"\vhibernating\x18\v \x01(\bR\vhibernating\"r\n" +
 	"\x04Halt\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x14\n" +
 	"\x05times\x18\x02 \x01(\rR\x05times\x12&\n" +

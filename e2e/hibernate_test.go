@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/synodhq/synod/host"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
+)
+
+// TestIdleReplicasHibernate lets a shard's replicas hibernate (stopped
+// after a second without calls or Raft messages) while another shard,
+// written to all along, stays up; asking hosts about the sleeping shard
+// does not wake it, and its replicas still report what they hold. A read
+// and a write through the gateway then wake it, with nothing lost. Once
+// it sleeps again, a call to one host wakes the others through Raft.
+// Once it sleeps again, one host is stopped: the next write wakes the
+// other two, which elect a leader without it, and the stopped host
+// catches up when it comes back.
+func TestIdleReplicasHibernate(t *testing.T) {
+	c := startCluster(t, host.Config{HibernateAfter: time.Second}, true)
+	sleepy := c.kvShard(t, "sleepy", 3)
+	busy := c.kvShard(t, "busy", 3)
+	first := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "a", Value: "1"})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var busyWrites atomic.Int64
+	go func() {
+		for i := 0; ctx.Err() == nil; i++ {
+			if _, err := c.propose(ctx, "busy", kvCmd{Op: "put", Key: fmt.Sprint(i), Value: "v"}); err == nil {
+				busyWrites.Add(1)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+
+	c.waitAllHibernating(t, sleepy)
+	for i := range 3 {
+		if st := statusOf(c.Host(i), busy.GetId()); st.Hibernating {
+			t.Errorf("host %d: a replica of the shard written to every 100 ms hibernated", c.Host(i).ID())
+		}
+		st := statusOf(c.Host(i), sleepy.GetId())
+		if !st.Hibernating || !st.HasReplica || st.HasLeader || st.AppliedIndex < first.GetIndex() || st.Checksum == nil {
+			t.Errorf("host %d, asked again: %+v; want a hibernating replica that names no leader and has applied %d", c.Host(i).ID(), st, first.GetIndex())
+		}
+	}
+	cancel()
+	if busyWrites.Load() == 0 {
+		t.Fatal("no write to the busy shard succeeded")
+	}
+
+	if got := c.mustQuery(t, "sleepy", kvCmd{Op: "get", Key: "a"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Value != "1" {
+		t.Fatalf("after waking, a = %q, want 1", got.Value)
+	}
+	second := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "b", Value: "2"})
+	c.waitApplied(t, sleepy.GetId(), second.GetIndex())
+	want := []kvItem{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}
+	for i := range 3 {
+		if got := localList(t, c.Host(i), sleepy.GetId()); !slices.Equal(got, want) {
+			t.Fatalf("host %d holds %v after waking, want %v", c.Host(i).ID(), got, want)
+		}
+	}
+
+	// A call to one host wakes its replica alone; the Raft messages of
+	// the election that follows wake the others.
+	c.waitAllHibernating(t, sleepy)
+	waitFor(t, 30*time.Second, func() bool {
+		_, err := c.Host(0).Propose(context.Background(), sleepy.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: "a", Value: "1"}.bytes()})
+		return err == nil || errors.Is(err, host.ErrNotLeader)
+	})
+	if statusOf(c.Host(1), sleepy.GetId()).Hibernating && statusOf(c.Host(2), sleepy.GetId()).Hibernating {
+		t.Fatal("a call to one host's replica was answered while both others hibernate")
+	}
+
+	c.waitAllHibernating(t, sleepy)
+	const stopped = 2
+	if err := c.StopHost(stopped); err != nil {
+		t.Fatal(err)
+	}
+	third := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "c", Value: "3"})
+	if err := c.RestartHost(context.Background(), stopped); err != nil {
+		t.Fatal(err)
+	}
+	c.waitApplied(t, sleepy.GetId(), third.GetIndex())
+	want = append(want, kvItem{Key: "c", Value: "3"})
+	for i := range 3 {
+		if got := localList(t, c.Host(i), sleepy.GetId()); !slices.Equal(got, want) {
+			t.Fatalf("host %d holds %v, want %v", c.Host(i).ID(), got, want)
+		}
+	}
+}
+
+// waitAllHibernating waits until every host's replica of s hibernates.
+func (c *cluster) waitAllHibernating(tb testing.TB, s *synodv1.Shard) {
+	tb.Helper()
+	waitFor(tb, time.Minute, func() bool {
+		for i := range 3 {
+			if !statusOf(c.Host(i), s.GetId()).Hibernating {
+				return false
+			}
+		}
+		return true
+	})
+}

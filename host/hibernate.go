@@ -1,0 +1,257 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+	"github.com/synodhq/synod/host/meta"
+)
+
+// A replica of a data shard that has served no call and received no Raft
+// message for Config.HibernateAfter hibernates: the host stops it, so
+// that dragonboat forgets it (no ticks, no queues, no state machine), and
+// keeps only its place in the replica set and its module. Quiescence
+// comes first (see raftConfig): a quiesced shard exchanges no messages,
+// so its replicas hibernate HibernateAfter after it quiesced, each host on
+// its own.
+//
+// The first call for the shard on this host, or the first Raft message
+// for it from another host, starts the replica again from its records,
+// as a restart would; the message is then handed to the started replica.
+// So a call that wakes one replica wakes the others through the
+// election that follows. A host also wakes a hibernating replica whose
+// catalogue entry changed (a replica added, moved or removed), so that
+// its leader acts on it.
+//
+// Stopping and starting a replica is what a host restart does to all of
+// them: Raft's safety does not depend on it, and the state machine starts
+// from the state the last one recorded. Only one machine of a shard
+// runs at a time: a start waits until dragonboat has closed the machine
+// it stopped.
+
+// defaultHibernateAfter is [Config.HibernateAfter]'s default.
+const defaultHibernateAfter = 5 * time.Minute
+
+// sleeper is what this host keeps to let its replica of a data shard
+// hibernate.
+type sleeper struct {
+	// mu is held while the replica stops or starts for hibernation, and
+	// while it is removed.
+	mu sync.Mutex
+	// dormant is set while the replica is stopped to hibernate, and
+	// while it is being stopped.
+	dormant atomic.Bool
+	// inflight counts the calls on the shard under way on this host.
+	inflight atomic.Int64
+	// active is when the replica last served a call or received a Raft
+	// message, in Unix nanoseconds.
+	active atomic.Int64
+
+	// Under mu: the catalogue entry the replica hibernated with, the
+	// health of the machine it stopped, closed once that machine is, and
+	// whether the replica was removed.
+	entry  meta.Shard
+	health fsm.Health
+	closed <-chan struct{}
+	gone   bool
+}
+
+// track starts keeping a sleeper for this host's replica of a data
+// shard, which has just started.
+func (rs *replicaSet) track(shardID uint64) {
+	sl := &sleeper{}
+	sl.active.Store(time.Now().UnixNano())
+	rs.sleepers.LoadOrStore(shardID, sl)
+}
+
+// sleeperOf returns the sleeper of this host's replica of a data shard,
+// or nil.
+func (rs *replicaSet) sleeperOf(shardID uint64) *sleeper {
+	v, ok := rs.sleepers.Load(shardID)
+	if !ok {
+		return nil
+	}
+	return v.(*sleeper)
+}
+
+// use marks a call on a shard under way, starting this host's replica if
+// it hibernates, and returns the function that marks the call done. woke
+// reports that this call started the replica.
+func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), woke bool, err error) {
+	sl := rs.sleeperOf(shardID)
+	if sl == nil {
+		return func() {}, false, nil
+	}
+	sl.inflight.Add(1) // before reading dormant: see hibernate
+	done = func() {
+		sl.active.Store(time.Now().UnixNano())
+		sl.inflight.Add(-1)
+	}
+	if sl.dormant.Load() {
+		if woke, err = rs.wake(ctx, sl, shardID); err != nil {
+			done()
+			return nil, false, err
+		}
+	}
+	return done, woke, nil
+}
+
+// arrive notes a Raft message (or snapshot chunk) for a shard, on the
+// transport's goroutine, and starts this host's replica if it hibernates,
+// so that the message finds it. See raftnet.Config.Arriving.
+func (rs *replicaSet) arrive(shardID uint64) {
+	sl := rs.sleeperOf(shardID)
+	if sl == nil {
+		return
+	}
+	sl.active.Store(time.Now().UnixNano()) // before reading dormant: see hibernate
+	if !sl.dormant.Load() {
+		return
+	}
+	if err := rs.life.acquire(); err != nil {
+		return
+	}
+	defer rs.life.release()
+	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
+	defer cancel()
+	if _, err := rs.wake(ctx, sl, shardID); err != nil {
+		rs.cfg.Logger.Error("wake hibernating replica for a Raft message", "host", rs.cfg.Name, "shard", shardID, "err", err)
+	}
+}
+
+// wakeWait bounds how long a Raft message waits for the replica it wakes.
+const wakeWait = 5 * time.Second
+
+// wake starts this host's hibernating replica of a shard again. woke is
+// false if it was awake already.
+func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) (woke bool, err error) {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	switch {
+	case sl.gone:
+		return false, fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	case !sl.dormant.Load():
+		return false, nil
+	}
+	if sl.closed != nil { // set while dormant
+		select {
+		case <-sl.closed:
+		case <-ctx.Done():
+			return false, fmt.Errorf("wake replica of shard %d: its stopped state machine is still closing: %w", shardID, ctx.Err())
+		}
+	}
+	rs.mu.Lock()
+	s, mod := rs.running[shardID], rs.modules[shardID]
+	rs.mu.Unlock()
+	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
+	start := time.Now()
+	err = rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(shardID, r.ReplicaID))
+	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
+		return false, fmt.Errorf("wake replica of shard %d: %w", shardID, err)
+	}
+	sl.closed = nil
+	sl.active.Store(time.Now().UnixNano())
+	sl.dormant.Store(false)
+	rs.cfg.Logger.Info("replica woke from hibernation", "host", rs.cfg.Name, "shard", s.Name, "id", shardID, "replica", r.ReplicaID, "took", time.Since(start))
+	return true, nil
+}
+
+// rest lets this host's replica of a data shard hibernate once it has been
+// idle for after, and wakes a hibernating one whose catalogue entry is no
+// longer s. It reports whether the replica hibernates, which the
+// reconciler then leaves be. A shard with a replica still catching up
+// never hibernates: the reconciler has work to do for it.
+func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, after time.Duration) (bool, error) {
+	sl := rs.sleeperOf(s.ID)
+	if sl == nil || after <= 0 {
+		return false, nil
+	}
+	if sl.dormant.Load() {
+		sl.mu.Lock()
+		same := sl.dormant.Load() && reflect.DeepEqual(sl.entry, s)
+		sl.mu.Unlock()
+		if same {
+			return true, nil
+		}
+		_, err := rs.wake(ctx, sl, s.ID)
+		return false, err
+	}
+	if time.Since(time.Unix(0, sl.active.Load())) < after || learning(s) {
+		return false, nil
+	}
+	return rs.hibernate(sl, s, after)
+}
+
+// learning reports whether a replica of s is still catching up.
+func learning(s meta.Shard) bool {
+	for _, r := range s.Replicas {
+		if r.Learning {
+			return true
+		}
+	}
+	return false
+}
+
+// hibernate stops this host's replica of s if it has stayed idle for
+// after, keeping its place in the replica set. It reports whether the
+// replica hibernates.
+func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, after time.Duration) (bool, error) {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.gone || sl.dormant.Load() {
+		return !sl.gone, nil
+	}
+	// Set dormant first, then look for activity: a call marks itself
+	// under way, and a message its arrival, before reading dormant, so
+	// either this sees it or it sees dormant and waits to wake the
+	// replica.
+	sl.dormant.Store(true)
+	if sl.inflight.Load() > 0 || time.Since(time.Unix(0, sl.active.Load())) < after {
+		sl.dormant.Store(false)
+		return false, nil
+	}
+	rs.mu.Lock()
+	m := rs.machines[s.ID]
+	rs.mu.Unlock()
+	if m == nil || m.Health().DivergedIndex != 0 {
+		// A replica that diverged stays up to say so.
+		sl.dormant.Store(false)
+		return false, nil
+	}
+	if err := rs.nh.StopShard(s.ID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
+		sl.dormant.Store(false)
+		return false, fmt.Errorf("hibernate replica: %w", err)
+	}
+	rs.mu.Lock()
+	delete(rs.machines, s.ID)
+	rs.mu.Unlock()
+	sl.entry, sl.health, sl.closed = s, m.Health(), m.Closed()
+	rs.cfg.Logger.Info("replica hibernates", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", s.ReplicaOn(rs.cfg.ID))
+	return true, nil
+}
+
+// hibernating reports whether this host's replica of a shard hibernates.
+func (rs *replicaSet) hibernating(shardID uint64) bool {
+	sl := rs.sleeperOf(shardID)
+	return sl != nil && sl.dormant.Load()
+}
+
+// hibernated returns the health of the machine this host's hibernating
+// replica of a shard stopped; ok is false if the replica is awake.
+func (rs *replicaSet) hibernated(shardID uint64) (h fsm.Health, ok bool) {
+	sl := rs.sleeperOf(shardID)
+	if sl == nil || !sl.dormant.Load() {
+		return fsm.Health{}, false
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return sl.health, sl.dormant.Load()
+}
