@@ -45,6 +45,8 @@ type controller struct {
 	challenged    map[uint64]time.Time // on the meta leader: when it last challenged each host
 	answered      string               // the last challenge nonce this host answered
 	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
+
+	listed shardList // the reconcile loop's alone
 }
 
 func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +18,8 @@ import (
 // and leadership towards what the catalogue says. It also answers this
 // host's proof challenge and, on the meta leader, challenges hosts.
 func (c *controller) reconcile(ctx context.Context) error {
-	var shards []meta.Shard
-	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true}, &shards); err != nil {
+	shards, err := c.listShards(ctx)
+	if err != nil {
 		return err
 	}
 	var hosts []meta.Host
@@ -75,6 +76,34 @@ func (c *controller) reconcile(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// listShards returns every shard of the catalogue, from this host's meta
+// replica. It decodes the list only when the replica's answer changed:
+// decoding it was most of what an idle host did every second. The
+// entries it returns are shared from one pass to the next, and must not
+// be changed.
+func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
+	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true})
+	if err != nil {
+		return nil, err
+	}
+	if c.listed.shards != nil && bytes.Equal(raw, c.listed.raw) {
+		return c.listed.shards, nil
+	}
+	shards := []meta.Shard{}
+	if err := meta.Decode(raw, &shards); err != nil {
+		return nil, err
+	}
+	c.listed = shardList{raw: raw, shards: shards}
+	return shards, nil
+}
+
+// shardList is the catalogue's list of shards as the reconciler last read
+// it, and decoded.
+type shardList struct {
+	raw    []byte
+	shards []meta.Shard
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places
