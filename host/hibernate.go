@@ -31,6 +31,10 @@ import (
 // catalogue entry changed (a replica added, moved or removed), so that
 // its leader acts on it.
 //
+// A host that restarts starts its replicas asleep, as if they had
+// hibernated (see replicaSet.start): it is ready at once, and starts a
+// replica when the shard is called on or a message comes for it.
+//
 // Stopping and starting a replica is what a host restart does to all of
 // them: Raft's safety does not depend on it, and the state machine starts
 // from the state the last one recorded. Only one machine of a shard
@@ -70,6 +74,15 @@ func (rs *replicaSet) track(shardID uint64) {
 	sl := &sleeper{}
 	sl.active.Store(time.Now().UnixNano())
 	rs.sleepers.LoadOrStore(shardID, sl)
+}
+
+// trackAsleep keeps a sleeper for this host's replica of s, which ran
+// here before, without starting the replica: the first call or Raft
+// message for the shard will (see replicaSet.start).
+func (rs *replicaSet) trackAsleep(s meta.Shard) {
+	sl := &sleeper{entry: s}
+	sl.dormant.Store(true)
+	rs.sleepers.Store(s.ID, sl)
 }
 
 // sleeperOf returns the sleeper of this host's replica of a data shard,

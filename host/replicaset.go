@@ -101,9 +101,19 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 	if err := rs.marks.set(s.ID, r.ReplicaID); err != nil {
 		return err
 	}
-	err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(s.ID, r.ReplicaID))
-	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
-		return err
+	// A replica that ran here before starts asleep (see hibernate.go), as
+	// if it had hibernated: a restarted host is ready at once, however
+	// many replicas it holds, and the first call or Raft message for a
+	// shard starts its replica. One still catching up starts now.
+	asleep := rs.cfg.HibernateAfter > 0 && !learning(s) && rs.nh.HasNodeInfo(s.ID, r.ReplicaID)
+	if asleep {
+		rs.trackAsleep(s)
+	} else {
+		err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(s.ID, r.ReplicaID))
+		if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
+			return err
+		}
+		rs.track(s.ID)
 	}
 	rs.mu.Lock()
 	rs.running[s.ID] = s
@@ -111,8 +121,7 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 		rs.modules[s.ID], kept = mod, true
 	}
 	rs.mu.Unlock()
-	rs.track(s.ID)
-	rs.cfg.Logger.Info("started replica", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID)
+	rs.cfg.Logger.Info("started replica", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", r.ReplicaID, "asleep", asleep)
 	return nil
 }
 

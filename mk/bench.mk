@@ -18,10 +18,15 @@ bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads,
 		--kv examples/kv/kv.wasm --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
 
 SHARDS ?= 0,100,1000
+# The hosts' --hibernate-after, and how long shards idle before the
+# measurement: by default long enough for them to hibernate.
+HIBERNATE_AFTER ?= 10s
+SETTLE ?= 40s
 
 # make bench-idle: what idle shards cost (bench/cmd/idle).
 .PHONY: bench-idle
-bench-idle: examples ## Measure idle shards' CPU and memory on 3 host processes, and a cold shard's first call (SHARDS=0,100,1000)
+bench-idle: examples ## Measure idle shards' CPU and memory on 3 host processes, and a cold shard's first call (SHARDS=0,100,1000 HIBERNATE_AFTER=10s SETTLE=40s)
 	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
 	cd bench && $(GO) build -o ../$(BENCH_BIN)/idle ./cmd/idle
-	$(BENCH_BIN)/idle --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --shards $(SHARDS)
+	$(BENCH_BIN)/idle --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --shards $(SHARDS) \
+		--hibernate-after $(HIBERNATE_AFTER) --settle $(SETTLE)

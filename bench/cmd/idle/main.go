@@ -5,9 +5,10 @@
 // each host's CPU (from /proc, so other work on the machine does not
 // count) and resident memory, and the first call on a shard that has been
 // idle all along. Then it restarts one host and measures its cold start:
-// how long until it answers a query, until every shard's replica on it
-// serves (it runs the replica and knows a leader), and its first query
-// after that, whose module comes from the on-disk compiled-module cache.
+// how long until it answers a query, until every shard's replica on it is
+// ready (it runs the replica and knows a leader, or the replica sleeps
+// until called: see host/hibernate.go), and the first linearizable query
+// through the gateway after that, on a shard whose replica there sleeps.
 //
 //	idle --synod bin/synod --kv examples/kv/kv.wasm --shards 0,100,1000
 package main
@@ -39,7 +40,12 @@ func main() {
 	settle := flag.Duration("settle", 20*time.Second, "how long the shards idle before the measurement")
 	window := flag.Duration("window", 30*time.Second, "how long the measurement lasts")
 	creators := flag.Int("creators", 8, "`N` shards created at a time")
+	hibernate := flag.Duration("hibernate-after", 0, "the hosts' --hibernate-after (0: their default)")
 	flag.Parse()
+	var hostArgs []string
+	if *hibernate != 0 {
+		hostArgs = append(hostArgs, "--hibernate-after", hibernate.String())
+	}
 	var ns []int
 	for _, s := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(s)
@@ -54,7 +60,7 @@ func main() {
 	fmt.Println("| ---: | ---: | --- | --- | ---: | ---: |")
 	var base uint64 // a host's memory with no shards, for the per-replica figure
 	for _, n := range ns {
-		r, err := measure(*bin, *kv, n, *settle, *window, *creators)
+		r, err := measure(*bin, *kv, n, *settle, *window, *creators, hostArgs)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "idle:", err)
 			os.Exit(1)
@@ -77,7 +83,7 @@ func main() {
 	}
 	if len(restarts) > 0 {
 		fmt.Println()
-		fmt.Println("| shards | restart to first answer | restart to every replica serving | first query after that |")
+		fmt.Println("| shards | restart to first answer | restart to every replica ready (serving, or asleep until called) | first linearizable query after that, through the gateway |")
 		fmt.Println("| ---: | ---: | ---: | ---: |")
 		for _, row := range restarts {
 			fmt.Println(row)
@@ -102,8 +108,8 @@ type result struct {
 // started again.
 type coldStart struct {
 	firstAnswer time.Duration // until it answered a stale query
-	allServing  time.Duration // until every replica on it served
-	firstQuery  time.Duration // the first query after that
+	allServing  time.Duration // until every replica on it served, or slept until called
+	firstQuery  time.Duration // the first query after that, through the gateway
 }
 
 func (r result) meanRSS() uint64 {
@@ -116,18 +122,21 @@ func (r result) meanRSS() uint64 {
 
 // measure starts a cluster, creates n shards, lets them settle and
 // measures.
-func measure(bin, kv string, n int, settle, window time.Duration, creators int) (result, error) {
+func measure(bin, kv string, n int, settle, window time.Duration, creators int, hostArgs []string) (result, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "synod-bench-idle-")
 	if err != nil {
 		return result{}, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := procs.StartSynod(ctx, bin, dir, 3)
+	c, err := procs.StartSynod(ctx, bin, dir, 3, hostArgs...)
 	if err != nil {
 		return result{}, err
 	}
 	defer c.Stop()
+	if err := c.Run(ctx, "namespace", "set-quota", "--shards", strconv.Itoa(max(n, 1))); err != nil {
+		return result{}, err
+	}
 	client, err := synod.NewClient(c.URL, synod.WithToken(c.Token), synod.WithTimeout(time.Minute))
 	if err != nil {
 		return result{}, err
@@ -180,7 +189,7 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int) 
 }
 
 // restartHost restarts the first host, then waits for it to answer a
-// query, and for every one of the n shards' replicas on it to serve.
+// query, and for every one of the n shards' replicas on it to be ready.
 func restartHost(ctx context.Context, c *procs.Cluster, client *synod.Client, n int) (coldStart, error) {
 	ids := make([]uint64, n)
 	for i := range n {
@@ -226,7 +235,9 @@ func restartHost(ctx context.Context, c *procs.Cluster, client *synod.Client, n 
 					if err == nil {
 						st = res.Msg
 					}
-					if st.GetHasReplica() && st.GetHasLeader() && st.GetHalted() == nil {
+					// A replica placed here serves, or sleeps until its
+					// first call (see host/hibernate.go).
+					if st.GetHasReplica() && (st.GetHasLeader() || st.GetHibernating()) && st.GetHalted() == nil {
 						break
 					}
 					if time.Now().After(deadline) {
@@ -250,8 +261,8 @@ func restartHost(ctx context.Context, c *procs.Cluster, client *synod.Client, n 
 	}
 	cs.allServing = time.Since(start)
 	t := time.Now()
-	if _, err := h.Query(ctx, get(ids[len(ids)-1])); err != nil {
-		return coldStart{}, err
+	if _, err := client.Query(ctx, shardName(n-1), []byte(`{"op":"get","key":"a"}`), synod.Linearizable); err != nil {
+		return coldStart{}, fmt.Errorf("first query after the restart: %w", err)
 	}
 	cs.firstQuery = time.Since(t)
 	return cs, nil

@@ -22,6 +22,19 @@ type Cluster struct {
 	Procs []*Proc
 	// HostURLs are Synod's hosts' internal API URLs, in Procs' order.
 	HostURLs []string
+
+	synod string // the synod binary, for Run
+}
+
+// Run runs the synod command line against a Synod cluster's gateway,
+// with its first key.
+func (c *Cluster) Run(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, c.synod, append([]string{"--addr", c.URL}, args...)...)
+	cmd.Env = append(os.Environ(), "SYNOD_TOKEN="+c.Token)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("synod %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }
 
 // Stop stops every process.
@@ -31,10 +44,11 @@ func (c *Cluster) Stop() {
 	}
 }
 
-// StartSynod starts n synod host processes and a synod gateway process
-// in front of them, as docs/operations.md deploys them (every host in the
-// initial cluster), and waits until the first key works.
-func StartSynod(ctx context.Context, synod, dir string, n int) (*Cluster, error) {
+// StartSynod starts n synod host processes, each with hostArgs besides
+// its own flags, and a synod gateway process in front of them, as
+// docs/operations.md deploys them (every host in the initial cluster), and
+// waits until the first key works.
+func StartSynod(ctx context.Context, synod, dir string, n int, hostArgs ...string) (*Cluster, error) {
 	addrs, err := freeAddrs(2*n + 1) // n Raft, n internal API, the gateway
 	if err != nil {
 		return nil, err
@@ -44,11 +58,12 @@ func StartSynod(ctx context.Context, synod, dir string, n int) (*Cluster, error)
 		members = append(members, fmt.Sprintf("h%d=%s", i+1, addrs[i]))
 		hostURLs = append(hostURLs, "http://"+addrs[n+i])
 	}
-	c := &Cluster{URL: "http://" + addrs[2*n], HostURLs: hostURLs}
+	c := &Cluster{URL: "http://" + addrs[2*n], HostURLs: hostURLs, synod: synod}
 	for i := range n {
 		name := fmt.Sprintf("h%d", i+1)
-		p, err := start(dir, name, nil, synod, "host", "--name", name, "--data-dir", filepath.Join(dir, name),
-			"--listen", addrs[n+i], "--initial-cluster", strings.Join(members, ","))
+		args := append([]string{"host", "--name", name, "--data-dir", filepath.Join(dir, name),
+			"--listen", addrs[n+i], "--initial-cluster", strings.Join(members, ",")}, hostArgs...)
+		p, err := start(dir, name, nil, synod, args...)
 		if err != nil {
 			c.Stop()
 			return nil, err
@@ -71,9 +86,7 @@ func StartSynod(ctx context.Context, synod, dir string, n int) (*Cluster, error)
 	for {
 		if b, err := os.ReadFile(filepath.Join(dir, "h1", "admin.token")); err == nil {
 			c.Token = strings.TrimSpace(string(b))
-			cmd := exec.CommandContext(ctx, synod, "--addr", c.URL, "shard", "list")
-			cmd.Env = append(os.Environ(), "SYNOD_TOKEN="+c.Token)
-			if err := cmd.Run(); err == nil {
+			if err := c.Run(ctx, "shard", "list"); err == nil {
 				return c, nil
 			}
 		}
