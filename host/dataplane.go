@@ -181,14 +181,17 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 }
 
 // awaken marks a call on a shard under way (see replicaSet.use), waking
-// this host's replica if it hibernates; a call that needs the leader then
-// waits, within its deadline, until the woken shard has elected one. It
-// returns the function that marks the call done.
+// this host's replica if it hibernates; a call that needs the leader of a
+// shard whose replica here has just woken then waits, within its deadline
+// and electionWait, until the shard has elected one. It returns the
+// function that marks the call done.
 func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool) (done func(), err error) {
-	done, woke, err := d.replicas.use(ctx, shardID)
-	if err != nil || !woke || !needsLeader {
+	done, waking, err := d.replicas.use(ctx, shardID)
+	if err != nil || !waking || !needsLeader {
 		return done, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, electionWait)
+	defer cancel()
 	tick := time.NewTicker(electionPoll)
 	defer tick.Stop()
 	for {

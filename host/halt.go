@@ -66,6 +66,13 @@ func (rs *replicaSet) stopHalted(shardID uint64) {
 		return
 	}
 	defer rs.life.release()
+	if sl := rs.sleeperOf(shardID); sl != nil {
+		// No call or message may start it again until the reconciler
+		// does, after the backoff.
+		sl.mu.Lock()
+		defer sl.mu.Unlock()
+		sl.gone = true
+	}
 	if err := rs.nh.StopShard(shardID); err != nil && !errors.Is(err, dragonboat.ErrShardNotFound) {
 		rs.cfg.Logger.Error("stop halted replica", "host", rs.cfg.Name, "shard", shardID, "err", err)
 		return

@@ -56,8 +56,9 @@ type sleeper struct {
 	// inflight counts the calls on the shard under way on this host.
 	inflight atomic.Int64
 	// active is when the replica last served a call or received a Raft
-	// message, in Unix nanoseconds.
-	active atomic.Int64
+	// message, and woke when it last started after hibernating (see
+	// touch).
+	active, woke atomic.Int64
 
 	// Under mu: the catalogue entry the replica hibernated with, the
 	// health of the machine it stopped, closed once that machine is, and
@@ -68,11 +69,35 @@ type sleeper struct {
 	gone   bool
 }
 
+// epoch is the origin of sleepers' activity times: read from the monotonic
+// clock, so that a step of the wall clock neither sends every replica to
+// sleep nor keeps them up.
+var epoch = time.Now()
+
+// touch records activity now.
+func (sl *sleeper) touch() { sl.active.Store(int64(time.Since(epoch))) }
+
+// idle returns how long the replica has gone without activity.
+func (sl *sleeper) idle() time.Duration {
+	return time.Since(epoch) - time.Duration(sl.active.Load())
+}
+
+// waking reports whether the replica started after hibernating so
+// recently that its shard may not have elected a leader yet.
+func (sl *sleeper) waking() bool {
+	woke := sl.woke.Load()
+	return woke != 0 && time.Since(epoch)-time.Duration(woke) < electionWait
+}
+
+// electionWait bounds how long after a replica woke a call that needs the
+// leader waits for its shard to elect one (see dataPlane.awaken).
+const electionWait = 5 * time.Second
+
 // track starts keeping a sleeper for this host's replica of a data
 // shard, which has just started.
 func (rs *replicaSet) track(shardID uint64) {
 	sl := &sleeper{}
-	sl.active.Store(time.Now().UnixNano())
+	sl.touch()
 	rs.sleepers.LoadOrStore(shardID, sl)
 }
 
@@ -96,25 +121,26 @@ func (rs *replicaSet) sleeperOf(shardID uint64) *sleeper {
 }
 
 // use marks a call on a shard under way, starting this host's replica if
-// it hibernates, and returns the function that marks the call done. woke
-// reports that this call started the replica.
-func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), woke bool, err error) {
+// it hibernates, and returns the function that marks the call done.
+// waking reports that the replica started so recently, for this call or
+// another, that its shard may have no leader yet.
+func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), waking bool, err error) {
 	sl := rs.sleeperOf(shardID)
 	if sl == nil {
 		return func() {}, false, nil
 	}
 	sl.inflight.Add(1) // before reading dormant: see hibernate
 	done = func() {
-		sl.active.Store(time.Now().UnixNano())
+		sl.touch()
 		sl.inflight.Add(-1)
 	}
 	if sl.dormant.Load() {
-		if woke, err = rs.wake(ctx, sl, shardID); err != nil {
+		if err = rs.wake(ctx, sl, shardID); err != nil {
 			done()
 			return nil, false, err
 		}
 	}
-	return done, woke, nil
+	return done, sl.waking(), nil
 }
 
 // arrive notes a Raft message (or snapshot chunk) for a shard, on the
@@ -125,56 +151,61 @@ func (rs *replicaSet) arrive(shardID uint64) {
 	if sl == nil {
 		return
 	}
-	sl.active.Store(time.Now().UnixNano()) // before reading dormant: see hibernate
+	sl.touch() // before reading dormant: see hibernate
 	if !sl.dormant.Load() {
 		return
 	}
-	if err := rs.life.acquire(); err != nil {
-		return
+	if !rs.life.tryAcquire() {
+		return // closing
 	}
 	defer rs.life.release()
 	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
 	defer cancel()
-	if _, err := rs.wake(ctx, sl, shardID); err != nil {
+	if err := rs.wake(ctx, sl, shardID); err != nil {
 		rs.cfg.Logger.Error("wake hibernating replica for a Raft message", "host", rs.cfg.Name, "shard", shardID, "err", err)
 	}
 }
 
-// wakeWait bounds how long a Raft message waits for the replica it wakes.
+// wakeWait bounds how long a Raft message, or the reconciler, waits for
+// the replica it wakes.
 const wakeWait = 5 * time.Second
 
-// wake starts this host's hibernating replica of a shard again. woke is
-// false if it was awake already.
-func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) (woke bool, err error) {
+// wake starts this host's hibernating replica of a shard again, if it
+// still sleeps.
+func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	switch {
 	case sl.gone:
-		return false, fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
 	case !sl.dormant.Load():
-		return false, nil
+		return nil
 	}
 	if sl.closed != nil { // set while dormant
 		select {
 		case <-sl.closed:
 		case <-ctx.Done():
-			return false, fmt.Errorf("wake replica of shard %d: its stopped state machine is still closing: %w", shardID, ctx.Err())
+			return fmt.Errorf("wake replica of shard %d: its stopped state machine is still closing: %w", shardID, ctx.Err())
 		}
 	}
 	rs.mu.Lock()
-	s, mod := rs.running[shardID], rs.modules[shardID]
+	s, placed := rs.running[shardID]
+	mod := rs.modules[shardID]
 	rs.mu.Unlock()
+	if !placed || mod == nil {
+		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	}
 	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
 	start := time.Now()
-	err = rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(shardID, r.ReplicaID))
-	if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
-		return false, fmt.Errorf("wake replica of shard %d: %w", shardID, err)
+	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
+		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
 	sl.closed = nil
-	sl.active.Store(time.Now().UnixNano())
+	sl.touch()
+	sl.woke.Store(sl.active.Load())
 	sl.dormant.Store(false)
 	rs.cfg.Logger.Info("replica woke from hibernation", "host", rs.cfg.Name, "shard", s.Name, "id", shardID, "replica", r.ReplicaID, "took", time.Since(start))
-	return true, nil
+	return nil
 }
 
 // rest lets this host's replica of a data shard hibernate once it has been
@@ -194,10 +225,11 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, after time.Duratio
 		if same {
 			return true, nil
 		}
-		_, err := rs.wake(ctx, sl, s.ID)
-		return false, err
+		ctx, cancel := context.WithTimeout(ctx, wakeWait)
+		defer cancel()
+		return false, rs.wake(ctx, sl, s.ID)
 	}
-	if time.Since(time.Unix(0, sl.active.Load())) < after || learning(s) {
+	if sl.idle() < after || learning(s) {
 		return false, nil
 	}
 	return rs.hibernate(sl, s, after)
@@ -227,7 +259,7 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, after time.Duration) 
 	// either this sees it or it sees dormant and waits to wake the
 	// replica.
 	sl.dormant.Store(true)
-	if sl.inflight.Load() > 0 || time.Since(time.Unix(0, sl.active.Load())) < after {
+	if sl.inflight.Load() > 0 || sl.idle() < after {
 		sl.dormant.Store(false)
 		return false, nil
 	}

@@ -21,6 +21,21 @@ func (l *lifetime) acquire() error {
 	return nil
 }
 
+// tryAcquire is acquire for a caller that must not wait: it fails at once,
+// rather than waiting, while the host is closing. Raft's transport wakes
+// replicas with it (see replicaSet.arrive): Close waits for the
+// transport's goroutines, which must not wait for Close.
+func (l *lifetime) tryAcquire() bool {
+	if !l.mu.TryRLock() {
+		return false
+	}
+	if l.closed {
+		l.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
 // release ends a call that acquired the resources.
 func (l *lifetime) release() { l.mu.RUnlock() }
 

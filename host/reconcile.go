@@ -153,26 +153,30 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	// A shard found in line with its catalogue entry is checked again
 	// only when the entry changes or its recheck interval passes, so that
 	// idle shards cost no membership reads: a read is a ReadIndex, which
-	// would wake a quiesced shard (see raftConfig).
+	// would wake a quiesced shard (see raftConfig). One that stayed idle
+	// through the longest interval is not checked again until it applies
+	// an entry, so that it can hibernate: its membership and leadership
+	// change only through entries.
 	c.mu.Lock()
 	last, ok := c.inLine[s.ID]
 	c.mu.Unlock()
 	sameRecord := ok && reflect.DeepEqual(last.record, s)
-	if sameRecord && time.Now().Before(last.until) {
+	applied := c.replicas.appliedIndex(s.ID)
+	idle := sameRecord && applied == last.applied
+	if sameRecord && time.Now().Before(last.until) || idle && last.interval >= maxInLineRecheck {
 		return nil
 	}
-	health, _ := c.replicas.health(s.ID)
 	acted, err := c.steer(ctx, s, running, hosts)
 	if err == nil && !acted {
 		// The interval doubles while the shard stays in line and applies
 		// nothing, up to maxInLineRecheck; activity or a change of entry
 		// brings it back to inLineRecheck.
 		interval := inLineRecheck
-		if sameRecord && health.AppliedIndex == last.applied {
+		if idle {
 			interval = min(2*last.interval, maxInLineRecheck)
 		}
 		c.mu.Lock()
-		c.inLine[s.ID] = inLine{record: s, applied: health.AppliedIndex, interval: interval, until: time.Now().Add(interval)}
+		c.inLine[s.ID] = inLine{record: s, applied: applied, interval: interval, until: time.Now().Add(interval)}
 		c.mu.Unlock()
 	}
 	return err
@@ -197,12 +201,13 @@ func (c *controller) wakeIfLeaderGone(s meta.Shard, hosts map[uint64]meta.Host) 
 
 // inLineRecheck is how long an active shard found in line with the
 // catalogue goes without its membership being read again, unless its
-// entry changes; an idle one goes up to maxInLineRecheck. Whatever the
+// entry changes; an idle one's interval doubles up to maxInLineRecheck,
+// and then it is not read again until it applies an entry. Whatever the
 // catalogue asks of a shard (a replica moved, added or removed) changes
 // its entry, and is acted on at once.
 const (
 	inLineRecheck    = 10 * time.Second
-	maxInLineRecheck = 5 * time.Minute
+	maxInLineRecheck = 2 * time.Minute
 )
 
 // inLine records that a shard was found in line with a catalogue entry.

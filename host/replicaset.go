@@ -275,6 +275,18 @@ func (rs *replicaSet) budget(shardID uint64) fsm.Budget {
 	return fsm.Budget{Fuel: s.FuelLimit(), Limits: s.Limits(), Idempotency: s.Idempotency()}
 }
 
+// appliedIndex returns the index this host's running replica of a shard
+// last recorded, from memory; 0 if none runs.
+func (rs *replicaSet) appliedIndex(shardID uint64) uint64 {
+	rs.mu.Lock()
+	m, ok := rs.machines[shardID]
+	rs.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return m.Applied()
+}
+
 // waitApplied waits until this host's replica of a shard has applied at
 // least index, or ctx ends.
 func (rs *replicaSet) waitApplied(ctx context.Context, shardID, index uint64) error {

@@ -102,7 +102,9 @@ func (h *Host) LogRange(shardID uint64) (first, last uint64, err error) {
 		return 0, 0, err
 	}
 	defer h.life.release()
-	done, _, err := h.replicas.use(context.Background(), shardID)
+	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
+	defer cancel()
+	done, _, err := h.replicas.use(ctx, shardID)
 	if err != nil {
 		return 0, 0, err
 	}

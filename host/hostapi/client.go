@@ -102,7 +102,7 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 // shard (see [host.Host.Status]). An error means the host could not be
 // asked or failed to answer.
 func (c *Client) Status(ctx context.Context, shardID uint64, wakeQuiesced bool) (host.ReplicaStatus, error) {
-	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID, Wake: wakeQuiesced}))
+	res, err := c.api.ShardStatus(ctx, connect.NewRequest(&hostv1.ShardStatusRequest{ShardId: shardID, LookOnly: !wakeQuiesced}))
 	if err != nil {
 		return host.ReplicaStatus{}, fmt.Errorf("status of shard %d on host %d at %s: %w", shardID, c.id, c.url, decodeError(err))
 	}

@@ -109,7 +109,7 @@ func (s *server) query(ctx context.Context, req *hostv1.QueryRequest) (*hostv1.Q
 }
 
 func (s *server) ShardStatus(ctx context.Context, req *connect.Request[hostv1.ShardStatusRequest]) (*connect.Response[hostv1.ShardStatusResponse], error) {
-	st, err := s.h.Status(ctx, req.Msg.GetShardId(), req.Msg.GetWake())
+	st, err := s.h.Status(ctx, req.Msg.GetShardId(), !req.Msg.GetLookOnly())
 	if err != nil {
 		return nil, err
 	}

@@ -159,6 +159,13 @@ func (s *StateMachine) setApplied(index uint64) {
 	s.advanced = make(chan struct{})
 }
 
+// Applied returns the index of the last entry the replica recorded.
+func (s *StateMachine) Applied() uint64 {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	return s.applied
+}
+
 // WaitApplied waits until the replica's state is at least at index, or ctx
 // ends.
 func (s *StateMachine) WaitApplied(ctx context.Context, index uint64) error {

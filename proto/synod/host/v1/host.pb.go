@@ -490,11 +490,13 @@ type ShardStatusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard's Raft id.
 	ShardId uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
-	// Set when the caller looks for the shard's leader, to send it a call:
-	// the host then wakes its replica if it quiesced, so that it finds out
-	// whether the leader it believes in lives. A hibernating replica is
-	// not woken: the call will wake it.
-	Wake          bool `protobuf:"varint,2,opt,name=wake,proto3" json:"wake,omitempty"`
+	// Set when the caller only looks (a listing, a status): the host then
+	// leaves its replica as it is. Unset, for a caller looking for the
+	// shard's leader to send it a call (and for gateways older than this
+	// field), the host wakes its replica if it quiesced, so that it finds
+	// out whether the leader it believes in lives. A hibernating replica is
+	// never woken by a status: the call will wake it.
+	LookOnly      bool `protobuf:"varint,2,opt,name=look_only,json=lookOnly,proto3" json:"look_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -536,9 +538,9 @@ func (x *ShardStatusRequest) GetShardId() uint64 {
 	return 0
 }
 
-func (x *ShardStatusRequest) GetWake() bool {
+func (x *ShardStatusRequest) GetLookOnly() bool {
 	if x != nil {
-		return x.Wake
+		return x.LookOnly
 	}
 	return false
 }
@@ -1292,10 +1294,10 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"C\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"L\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
-	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x12\n" +
-	"\x04wake\x18\x02 \x01(\bR\x04wake\"\x9a\x03\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x1b\n" +
+	"\tlook_only\x18\x02 \x01(\bR\blookOnly\"\x9a\x03\n" +
 	"\x13ShardStatusResponse\x12\x1d\n" +
 	"\n" +
 	"has_leader\x18\x01 \x01(\bR\thasLeader\x12*\n" +
