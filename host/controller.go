@@ -46,7 +46,10 @@ type controller struct {
 	answered      string               // the last challenge nonce this host answered
 	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
 
-	listed shardList // the reconcile loop's alone
+	// The reconcile loop's alone: the shard list it last read, and the
+	// generation of the list its last sweep of stale replicas found clean.
+	listed     shardList
+	staleSwept uint64
 }
 
 func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {

@@ -60,10 +60,12 @@ type sleeper struct {
 	// touch).
 	active, woke atomic.Int64
 
-	// Under mu: the catalogue entry the replica hibernated with, the
-	// health of the machine it stopped, closed once that machine is, and
-	// whether the replica was removed.
+	// Under mu: the catalogue entry the replica hibernated with and the
+	// generation of the reconciler's shard list that last held it (see
+	// rest), the health of the machine it stopped, closed once that
+	// machine is, and whether the replica was removed.
 	entry  meta.Shard
+	seen   uint64
 	health fsm.Health
 	closed <-chan struct{}
 	gone   bool
@@ -210,17 +212,23 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) err
 
 // rest lets this host's replica of a data shard hibernate once it has been
 // idle for after, and wakes a hibernating one whose catalogue entry is no
-// longer s. It reports whether the replica hibernates, which the
-// reconciler then leaves be. A shard with a replica still catching up
-// never hibernates: the reconciler has work to do for it.
-func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, after time.Duration) (bool, error) {
+// longer s, which the reconciler's shard list of generation gen holds. It
+// reports whether the replica hibernates, which the reconciler then
+// leaves be. A shard with a replica still catching up never hibernates:
+// the reconciler has work to do for it.
+func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after time.Duration) (bool, error) {
 	sl := rs.sleeperOf(s.ID)
 	if sl == nil || after <= 0 {
 		return false, nil
 	}
 	if sl.dormant.Load() {
 		sl.mu.Lock()
-		same := sl.dormant.Load() && reflect.DeepEqual(sl.entry, s)
+		// An unchanged list holds the same entries: compare only once
+		// per generation.
+		same := sl.dormant.Load() && (sl.seen == gen || reflect.DeepEqual(sl.entry, s))
+		if same {
+			sl.seen = gen
+		}
 		sl.mu.Unlock()
 		if same {
 			return true, nil
@@ -232,7 +240,7 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, after time.Duratio
 	if sl.idle() < after || learning(s) {
 		return false, nil
 	}
-	return rs.hibernate(sl, s, after)
+	return rs.hibernate(sl, s, gen, after)
 }
 
 // learning reports whether a replica of s is still catching up.
@@ -245,10 +253,11 @@ func learning(s meta.Shard) bool {
 	return false
 }
 
-// hibernate stops this host's replica of s if it has stayed idle for
-// after, keeping its place in the replica set. It reports whether the
+// hibernate stops this host's replica of s, of the shard list of
+// generation gen, if it has stayed idle for after, keeping its place in
+// the replica set. It reports whether the
 // replica hibernates.
-func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, after time.Duration) (bool, error) {
+func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after time.Duration) (bool, error) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	if sl.gone || sl.dormant.Load() {
@@ -278,7 +287,7 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, after time.Duration) 
 	rs.mu.Lock()
 	delete(rs.machines, s.ID)
 	rs.mu.Unlock()
-	sl.entry, sl.health, sl.closed = s, m.Health(), m.Closed()
+	sl.entry, sl.seen, sl.health, sl.closed = s, gen, m.Health(), m.Closed()
 	rs.cfg.Logger.Info("replica hibernates", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", s.ReplicaOn(rs.cfg.ID))
 	return true, nil
 }

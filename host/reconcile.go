@@ -58,8 +58,14 @@ func (c *controller) reconcile(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := c.removeStale(listed); err != nil {
-		errs = append(errs, err)
+	if c.staleSwept != c.listed.gen {
+		// Once per change of the list: a replica's mark goes stale only
+		// when its shard's entry changes.
+		if err := c.removeStale(listed); err != nil {
+			errs = append(errs, err)
+		} else {
+			c.staleSwept = c.listed.gen
+		}
 	}
 	if c.data.leads(meta.ShardID) {
 		if err := c.verifyNow(ctx, meta.ShardID); err != nil {
@@ -95,15 +101,16 @@ func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
 	if err := meta.Decode(raw, &shards); err != nil {
 		return nil, err
 	}
-	c.listed = shardList{raw: raw, shards: shards}
+	c.listed = shardList{raw: raw, shards: shards, gen: c.listed.gen + 1}
 	return shards, nil
 }
 
 // shardList is the catalogue's list of shards as the reconciler last read
-// it, and decoded.
+// it, decoded, and its generation: one more each time the list changed.
 type shardList struct {
 	raw    []byte
 	shards []meta.Shard
+	gen    uint64
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places
@@ -134,7 +141,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 		return nil
 	}
 	if running == rid {
-		if asleep, err := c.replicas.rest(ctx, s, c.cfg.HibernateAfter); asleep || err != nil {
+		if asleep, err := c.replicas.rest(ctx, s, c.listed.gen, c.cfg.HibernateAfter); asleep || err != nil {
 			return err
 		}
 	}

@@ -388,33 +388,52 @@ func getRecord[T any](r kv, key []byte) (T, bool, error) {
 
 func list[T any](r kv, prefix string) ([]T, error) {
 	var out []T
+	err := each(r, prefix, func(key, value []byte) error {
+		var v T
+		if err := json.Unmarshal(value, &v); err != nil {
+			return fmt.Errorf("decode %s: %w", key, err)
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// each calls fn with every key under prefix and its value, in order.
+func each(r kv, prefix string, fn func(key, value []byte) error) error {
 	start := []byte(prefix)
 	for {
 		kvs, err := r.Scan(start, prefixEnd(prefix), 1000)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, e := range kvs {
-			var v T
-			if err := json.Unmarshal(e.Value, &v); err != nil {
-				return nil, fmt.Errorf("decode %s: %w", e.Key, err)
+			if err := fn(e.Key, e.Value); err != nil {
+				return err
 			}
-			out = append(out, v)
 		}
 		if len(kvs) < 1000 {
-			return out, nil
+			return nil
 		}
 		start = append(kvs[len(kvs)-1].Key, 0)
 	}
 }
 
+// listJSON returns the values under prefix as a JSON array. The values
+// are JSON that putJSON wrote: they are joined as they are, not decoded
+// and encoded again, which was most of what the reconciler's listing of
+// every shard, every second, cost.
 func listJSON(r kv, prefix string) ([]byte, error) {
-	raw, err := list[json.RawMessage](r, prefix)
+	out := []byte{'['}
+	err := each(r, prefix, func(_, value []byte) error {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, value...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if raw == nil {
-		raw = []json.RawMessage{}
-	}
-	return json.Marshal(raw)
+	return append(out, ']'), nil
 }

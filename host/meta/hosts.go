@@ -15,7 +15,9 @@ func heartbeat(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if req.Host == nil || req.Host.ID == 0 || req.Host.Name == "" || req.Host.RaftAddr == "" {
 		return nil, fail(ErrInvalidArgument, "heartbeat needs a host id, name and raft address")
 	}
-	cl, err := loadCluster(c, txn)
+	// The shards are read only for a host that arrives: a heartbeat
+	// comes from every host every second, and there may be many shards.
+	hosts, err := list[Host](txn, keyHost)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +28,7 @@ func heartbeat(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	// own word.
 	h.ProvenNanos = 0
 	arrived := true
-	for _, old := range cl.hosts {
+	for _, old := range hosts {
 		if old.ID == h.ID {
 			arrived = old.State == HostJoining
 			h.ProvenNanos = old.ProvenNanos
@@ -44,6 +46,12 @@ func heartbeat(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 		}
 	}
 	h.HeartbeatNanos = c.TimeNanos
+	var cl *cluster
+	if arrived {
+		if cl, err = withShards(c, txn, hosts); err != nil {
+			return nil, err
+		}
+	}
 	if err := raiseIDFloor(txn, req.IDFloor); err != nil {
 		return nil, err
 	}

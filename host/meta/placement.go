@@ -23,6 +23,11 @@ func loadCluster(c fsm.Call, txn *store.Txn) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	return withShards(c, txn, hosts)
+}
+
+// withShards reads every shard of the catalogue into a cluster of hosts.
+func withShards(c fsm.Call, txn *store.Txn, hosts []Host) (*cluster, error) {
 	shards, err := list[Shard](txn, keyShard)
 	if err != nil {
 		return nil, err
