@@ -30,3 +30,11 @@ bench-idle: examples ## Measure idle shards' CPU and memory on 3 host processes,
 	cd bench && $(GO) build -o ../$(BENCH_BIN)/idle ./cmd/idle
 	$(BENCH_BIN)/idle --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --shards $(SHARDS) \
 		--hibernate-after $(HIBERNATE_AFTER) --settle $(SETTLE)
+
+# make bench-scale: how throughput and latency change as clients, value
+# sizes, shards and hosts grow (bench/cmd/scale).
+.PHONY: bench-scale
+bench-scale: examples ## Measure proposes as clients, value sizes, shards and hosts grow, one at a time, on host processes
+	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/scale ./cmd/scale
+	$(BENCH_BIN)/scale --synod $(BENCH_BIN)/synod --kv examples/kv/kv.wasm --duration $(DURATION) --warmup $(WARMUP)

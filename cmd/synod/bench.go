@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -38,6 +39,7 @@ func bench(fs *flag.FlagSet) action {
 	level := fs.String("consistency", "linearizable", "`LEVEL` of the queries: linearizable or stale")
 	noKeys := fs.Bool("no-idempotency-keys", false, "propose without idempotency keys (the SDKs send one with every command)")
 	module := fs.String("module", "", "`FILE` of the kv module: create the shard from it if it does not exist")
+	shardCount := fs.Int("shards", 1, "spread the calls over `N` shards, SHARD-0 to SHARD-(N-1), each client's calls going round them (1: SHARD alone)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
 		consistency, ok := consistencies[*level]
 		switch {
@@ -49,9 +51,19 @@ func bench(fs *flag.FlagSet) action {
 		if err := load.Check(); err != nil {
 			return output{}, usagef("%v", err)
 		}
+		if *shardCount < 1 {
+			return output{}, usagef("--shards must be at least 1, not %d", *shardCount)
+		}
 		shard := pos[0]
+		shards := []string{shard}
+		if *shardCount > 1 {
+			shards = make([]string, *shardCount)
+			for i := range shards {
+				shards[i] = fmt.Sprintf("%s-%d", shard, i)
+			}
+		}
 		if *module != "" {
-			if err := ensureShard(ctx, c, shard, *module); err != nil {
+			if err := ensureShards(ctx, c, shards, *module); err != nil {
 				return output{}, err
 			}
 		}
@@ -64,22 +76,28 @@ func bench(fs *flag.FlagSet) action {
 		for i := range load.Keys {
 			puts[i], gets[i] = kvCommand("put", load.KeyAt(i), load.Value()), kvCommand("get", load.KeyAt(i), "")
 		}
-		put := func(ctx context.Context, client int, seq uint64) error {
-			req := &synodv1.ProposeRequest{Shard: shard, Command: puts[load.Index(client, seq)]}
+		// A client's calls go round the shards, from a shard of its own.
+		shardOf := func(client int, seq uint64) string {
+			return shards[(uint64(client)+seq)%uint64(len(shards))]
+		}
+		put := func(ctx context.Context, shard string, key int) error {
+			req := &synodv1.ProposeRequest{Shard: shard, Command: puts[key]}
 			if !*noKeys {
-				req.IdempotencyKey = fmt.Sprintf("bench-%d-%d-%d", time.Now().UnixNano(), client, seq)
+				req.IdempotencyKey = fmt.Sprintf("bench-%d-%s-%d", time.Now().UnixNano(), shard, key)
 			}
 			_, err := data.Propose(ctx, connect.NewRequest(req))
 			return err
 		}
-		call := put
+		call := func(ctx context.Context, client int, seq uint64) error {
+			return put(ctx, shardOf(client, seq), load.Index(client, seq))
+		}
 		if *op == "query" {
-			if err := writeKeys(ctx, load.Clients, load.Keys, put); err != nil {
+			if err := writeKeys(ctx, load.Clients, shards, load.Keys, put); err != nil {
 				return output{}, err
 			}
 			call = func(ctx context.Context, client int, seq uint64) error {
 				_, err := data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{
-					Shard: shard, Query: gets[load.Index(client, seq)], Consistency: consistency,
+					Shard: shardOf(client, seq), Query: gets[load.Index(client, seq)], Consistency: consistency,
 				}))
 				return err
 			}
@@ -96,7 +114,11 @@ func bench(fs *flag.FlagSet) action {
 			return output{}, err
 		}
 		return output{msg, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "%s %s: %s\n", *op, shard, res)
+			what := shard
+			if len(shards) > 1 {
+				what = fmt.Sprintf("%d shards %s-*", len(shards), shard)
+			}
+			_, err := fmt.Fprintf(w, "%s %s: %s\n", *op, what, res)
 			return err
 		}}, nil
 	}
@@ -115,29 +137,51 @@ func benchClient(c clients, n int) (synodv1connect.DataServiceClient, error) {
 		connect.WithInterceptors(inNamespace(c.flags.namespace), withToken(c.token))), nil
 }
 
-// ensureShard creates shard from the module in file, uploading it, unless
-// the shard exists.
-func ensureShard(ctx context.Context, c clients, shard, file string) error {
-	_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: shard}))
-	if connect.CodeOf(err) != connect.CodeNotFound {
-		return err
-	}
+// ensureShards creates each shard that does not exist from the module in
+// file, uploading it, 8 at a time.
+func ensureShards(ctx context.Context, c clients, shards []string, file string) error {
 	hash, err := moduleHash(ctx, c, file)
 	if err != nil {
 		return err
 	}
-	_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: shard, ModuleHash: hash}))
-	return err
+	next := make(chan string)
+	errs := make(chan error, len(shards))
+	var wg sync.WaitGroup
+	for range min(8, len(shards)) {
+		wg.Go(func() {
+			for shard := range next {
+				_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: shard}))
+				if connect.CodeOf(err) == connect.CodeNotFound {
+					_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: shard, ModuleHash: hash}))
+				}
+				if err != nil {
+					errs <- fmt.Errorf("shard %s: %w", shard, err)
+				}
+			}
+		})
+	}
+	for _, shard := range shards {
+		next <- shard
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
-// writeKeys puts every key once, from n clients, before a query load.
-func writeKeys(ctx context.Context, n, keys int, put loadgen.Op) error {
+// writeKeys puts every key once in each of the shards, from n clients,
+// before a query load.
+func writeKeys(ctx context.Context, n int, shards []string, keys int, put func(ctx context.Context, shard string, key int) error) error {
 	errs := make(chan error, n)
 	for c := range n {
 		go func() {
 			var err error
-			for k := c; k < keys && err == nil; k += n {
-				err = put(ctx, 0, uint64(k)) // the k-th key (KVLoad.Key)
+			for i := c; i < len(shards)*keys && err == nil; i += n {
+				err = put(ctx, shards[i/keys], i%keys)
 			}
 			errs <- err
 		}()

@@ -9,13 +9,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"time"
@@ -37,15 +34,6 @@ var loads = []load{
 	{"put, 256 clients", []string{"--op", "propose", "--clients", "256"}, []string{"--op", "put", "--clients", "256"}},
 	{"linearizable get, 256 clients", []string{"--op", "query", "--clients", "256"}, []string{"--op", "get", "--clients", "256"}},
 	{"stale get, 256 clients", []string{"--op", "query", "--consistency", "stale", "--clients", "256"}, []string{"--op", "get", "--consistency", "stale", "--clients", "256"}},
-}
-
-// result is what synod bench and etcdbench print with --json
-// (loadgen.Result), as numbers.
-type result struct {
-	PerSecond float64 `json:"per_second"`
-	P50       float64 `json:"p50_ms"`
-	P99       float64 `json:"p99_ms"`
-	Errors    float64 `json:"errors"`
 }
 
 func main() {
@@ -82,15 +70,15 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 	}
 	defer ec.Stop()
 	common := []string{"--duration", duration.String(), "--warmup", warmup.String(), "--json"}
-	synodRun := func(l load) (result, error) {
+	synodRun := func(l load) (procs.Result, error) {
 		args := append([]string{"--addr", sc.URL, "bench", "bench", "--module", kv}, append(l.synod, common...)...)
-		return measure(ctx, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
+		return procs.Measure(ctx, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
 	}
-	etcdRun := func(l load) (result, error) {
-		return measure(ctx, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
+	etcdRun := func(l load) (procs.Result, error) {
+		return procs.Measure(ctx, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
 	}
-	synodRes := make([][]result, len(loads))
-	etcdRes := make([][]result, len(loads))
+	synodRes := make([][]procs.Result, len(loads))
+	etcdRes := make([][]procs.Result, len(loads))
 	for r := range rounds {
 		for i, l := range loads {
 			// Alternate which goes first, so that neither always runs on
@@ -121,24 +109,8 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 	return nil
 }
 
-// measure runs a load generator and reads its result.
-func measure(ctx context.Context, env []string, bin string, args ...string) (result, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("%s: %w", bin, err)
-	}
-	var r result
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		return result{}, fmt.Errorf("%s printed %q: %w", bin, out.Bytes(), err)
-	}
-	return r, nil
-}
-
 // printTable prints each load's rounds, medians and ratios as Markdown.
-func printTable(w *os.File, rounds int, synodRes, etcdRes [][]result) {
+func printTable(w *os.File, rounds int, synodRes, etcdRes [][]procs.Result) {
 	fmt.Fprintf(w, "\n| load | etcd /s (each round) | Synod /s (each round) | Synod ÷ etcd, median /s | p50 ms, etcd / Synod | p99 ms, etcd / Synod |\n")
 	fmt.Fprintf(w, "| --- | --- | --- | ---: | --- | --- |\n")
 	for i, l := range loads {
@@ -150,12 +122,12 @@ func printTable(w *os.File, rounds int, synodRes, etcdRes [][]result) {
 	fmt.Fprintf(w, "\nMedians of %d interleaved rounds. Errors: etcd %v, Synod %v.\n", rounds, errorsOf(etcdRes), errorsOf(synodRes))
 }
 
-func perSecond(r result) float64 { return r.PerSecond }
-func p50(r result) float64       { return r.P50 }
-func p99(r result) float64       { return r.P99 }
+func perSecond(r procs.Result) float64 { return r.PerSecond }
+func p50(r procs.Result) float64       { return r.P50 }
+func p99(r procs.Result) float64       { return r.P99 }
 
 // median returns the median of f over rs.
-func median(rs []result, f func(result) float64) float64 {
+func median(rs []procs.Result, f func(procs.Result) float64) float64 {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
 		v[i] = f(r)
@@ -168,7 +140,7 @@ func median(rs []result, f func(result) float64) float64 {
 }
 
 // each formats every round's throughput.
-func each(rs []result) string {
+func each(rs []procs.Result) string {
 	var b []byte
 	for i, r := range rs {
 		if i > 0 {
@@ -180,7 +152,7 @@ func each(rs []result) string {
 }
 
 // errorsOf sums the errors of every load's rounds.
-func errorsOf(res [][]result) float64 {
+func errorsOf(res [][]procs.Result) float64 {
 	var n float64
 	for _, rs := range res {
 		for _, r := range rs {
