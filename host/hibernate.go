@@ -56,9 +56,9 @@ type sleeper struct {
 	// inflight counts the calls on the shard under way on this host.
 	inflight atomic.Int64
 	// active is when the replica last served a call or received a Raft
-	// message, and woke when it last started after hibernating (see
-	// touch).
-	active, woke atomic.Int64
+	// message, woke when it last started after hibernating, and
+	// complained when a message last failed to wake it (see touch).
+	active, woke, complained atomic.Int64
 
 	// Under mu: the catalogue entry the replica hibernated with and the
 	// generation of the reconciler's shard list that last held it (see
@@ -164,7 +164,12 @@ func (rs *replicaSet) arrive(shardID uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
 	defer cancel()
 	if err := rs.wake(ctx, sl, shardID); err != nil {
-		rs.cfg.Logger.Error("wake hibernating replica for a Raft message", "host", rs.cfg.Name, "shard", shardID, "err", err)
+		// Once a minute at most: a leader's heartbeats come every few
+		// tens of milliseconds.
+		now := int64(time.Since(epoch))
+		if last := sl.complained.Load(); (last == 0 || now-last > int64(time.Minute)) && sl.complained.CompareAndSwap(last, now) {
+			rs.cfg.Logger.Error("wake hibernating replica for a Raft message", "host", rs.cfg.Name, "shard", shardID, "err", err)
+		}
 	}
 }
 

@@ -203,7 +203,7 @@ func (c *controller) wakeIfLeaderGone(s meta.Shard, hosts map[uint64]meta.Host) 
 	if h, known := hosts[r.HostID]; ok && known && h.Alive(time.Now().UnixNano()) {
 		return
 	}
-	wake(c.nh, s.ID)
+	unquiesce(c.nh, s.ID)
 }
 
 // inLineRecheck is how long an active shard found in line with the

@@ -74,7 +74,7 @@ func (h *Host) Status(_ context.Context, shardID uint64, wakeQuiesced bool) (Rep
 	case st.HasReplica:
 		st.Voting = h.voting(shardID)
 		if wakeQuiesced {
-			wake(h.nh, shardID)
+			unquiesce(h.nh, shardID)
 		}
 	}
 	if halt, ok := h.replicas.haltOf(shardID); ok {
@@ -137,18 +137,18 @@ func (h *Host) StateDigest(shardID uint64) (index uint64, digest []byte, err err
 	return index, digest, nil
 }
 
-// wakeTimeout bounds the read that wakes a replica.
-const wakeTimeout = 2 * time.Second
+// unquiesceTimeout bounds the read that wakes a quiesced replica.
+const unquiesceTimeout = 2 * time.Second
 
-// wake brings this host's replica of a data shard out of quiesce (see
+// unquiesce brings this host's replica of a data shard out of quiesce (see
 // raftConfig), so that it ticks again and, if its leader is gone, elects
 // another: someone is looking for the shard's leader, or the leader's
 // host is down. It starts a read and does not wait for it.
-func wake(nh *dragonboat.NodeHost, shardID uint64) {
+func unquiesce(nh *dragonboat.NodeHost, shardID uint64) {
 	if shardID == meta.ShardID {
 		return // it never quiesces
 	}
-	rs, err := nh.ReadIndex(shardID, wakeTimeout)
+	rs, err := nh.ReadIndex(shardID, unquiesceTimeout)
 	if err != nil {
 		return
 	}
