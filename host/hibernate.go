@@ -260,8 +260,7 @@ func learning(s meta.Shard) bool {
 
 // hibernate stops this host's replica of s, of the shard list of
 // generation gen, if it has stayed idle for after, keeping its place in
-// the replica set. It reports whether the
-// replica hibernates.
+// the replica set. It reports whether the replica hibernates.
 func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after time.Duration) (bool, error) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
