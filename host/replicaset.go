@@ -150,10 +150,10 @@ func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join boo
 // elections, so that an idle shard costs its hosts next to nothing; a
 // read, or a Raft message (a proposal's replication), wakes them. A
 // quiesced follower does not notice that its leader died, so a host wakes
-// its replica of a shard when someone asks it about the shard (see
-// [Host.Status], which the gateway asks when it looks for a leader), and
-// when the catalogue sees the leader's host dead (see
-// controller.wakeIfLeaderGone). The meta shard, busy with hosts'
+// its replica of a shard when a caller looking for the shard's leader asks
+// about it (see [Host.Status]), and when the catalogue sees the leader's
+// host dead (see controller.wakeIfLeaderGone). An idle replica later
+// hibernates (see hibernate.go). The meta shard, busy with hosts'
 // heartbeats, never quiesces.
 func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 	return config.Config{
@@ -305,15 +305,15 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	rs.mu.Lock()
 	m := rs.machines[shardID]
 	rs.mu.Unlock()
-	var fh fsm.Health
-	switch asleep, ok := rs.hibernated(shardID); {
-	case !rs.has(shardID):
+	if !rs.has(shardID) {
 		return Health{}, false
-	case m != nil:
+	}
+	var fh fsm.Health
+	if m != nil {
 		fh = m.Health()
-	case ok:
+	} else if asleep, ok := rs.hibernated(shardID); ok {
 		fh = asleep
-	default:
+	} else {
 		return Health{}, false
 	}
 	view := rs.db.View(shardID)
