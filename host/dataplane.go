@@ -264,29 +264,112 @@ func resultOf(r fsm.Result) Result {
 // proposeEntry proposes an entry through this host's replica, which leads,
 // and waits for its result.
 func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []byte) (sm.Result, error) {
+	term := d.term(shardID)
 	deadline, _ := ctx.Deadline()
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), entry, time.Until(deadline))
 	if err != nil {
 		return sm.Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
 	}
-	select {
-	case r := <-rs.ResultC():
-		// Released only once dragonboat has delivered the result: it may
-		// still write to a request it has not finished with.
-		rs.Release()
-		switch {
-		case r.Dropped():
-			// Raft dropped the proposal before it entered the log (no
-			// leader, or leadership moving): it was not applied.
-			return sm.Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
-		case !r.Completed():
-			return sm.Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+	r, err := d.await(ctx, shardID, term, rs)
+	switch {
+	case errors.Is(err, errDeposed):
+		return sm.Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: the proposal %w", shardID, ErrUnavailable, err)
+	case err != nil:
+		return sm.Result{}, err
+	}
+	// Released only once dragonboat has delivered the result: it may
+	// still write to a request it has not finished with.
+	rs.Release()
+	switch {
+	case r.Dropped():
+		// Raft dropped the proposal before it entered the log (no
+		// leader, or leadership moving): it was not applied.
+		return sm.Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+	case !r.Completed():
+		return sm.Result{}, fmt.Errorf("shard %d: %w: proposal %s", shardID, ErrUnavailable, requestOutcome(r))
+	}
+	return r.GetResult(), nil
+}
+
+// readIndex runs a linearizable read through this host's replica, which
+// leads: once the shard's leader has confirmed the read's index and the
+// replica has applied it, the query runs on the replica.
+func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
+	term := d.term(shardID)
+	deadline, _ := ctx.Deadline()
+	rs, err := d.nh.ReadIndex(shardID, time.Until(deadline))
+	if err != nil {
+		return nil, raftError(ctx, shardID, err)
+	}
+	r, err := d.await(ctx, shardID, term, rs)
+	switch {
+	case errors.Is(err, errDeposed):
+		// A read changes nothing: the gateway looks for the leader
+		// again and retries it.
+		return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: the read %w", shardID, ErrUnavailable, err)
+	case err != nil:
+		return nil, err
+	}
+	defer rs.Release()
+	if !r.Completed() {
+		return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: read index %s", shardID, ErrUnavailable, requestOutcome(r))
+	}
+	v, err := d.nh.ReadLocalNode(rs, req)
+	return v, raftError(ctx, shardID, err)
+}
+
+// term returns the Raft term of this host's replica of a shard, as far as
+// it knows the shard's leader.
+func (d *dataPlane) term(shardID uint64) uint64 {
+	_, term, _, _ := d.nh.GetLeaderID(shardID)
+	return term
+}
+
+// await waits for the outcome of a request made through this host's
+// replica of a shard while it led in term, within ctx. Dragonboat forgets,
+// without failing them, the read indexes a leader has pending when its
+// term ends, and those of its proposals the next leader overwrites: such
+// a request would wait for its call's whole deadline. So await looks every
+// leadershipPoll whether the replica still leads in term, and once it has
+// not for deposedGrace, in which a proposal the next leader committed
+// completes, gives up with errDeposed.
+func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonboat.RequestState) (dragonboat.RequestResult, error) {
+	self, _ := d.replicas.replicaOf(shardID)
+	poll := time.NewTicker(leadershipPoll)
+	defer poll.Stop()
+	var deposed time.Time
+	for {
+		select {
+		case r := <-rs.ResultC():
+			return r, nil
+		case <-ctx.Done():
+			return dragonboat.RequestResult{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		case now := <-poll.C:
+			leader, t, valid, err := d.nh.GetLeaderID(shardID)
+			switch {
+			case err == nil && valid && leader == self && t == term:
+			case deposed.IsZero():
+				deposed = now
+			case now.Sub(deposed) >= deposedGrace:
+				return dragonboat.RequestResult{}, fmt.Errorf("%w (it led term %d until %v ago)", errDeposed, term, now.Sub(deposed).Round(time.Millisecond))
+			}
 		}
-		return r.GetResult(), nil
-	case <-ctx.Done():
-		return sm.Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 	}
 }
+
+// errDeposed says that a request's replica stopped leading the term it was
+// made in before the request ended: see dataPlane.await.
+var errDeposed = errors.New("was left pending by a leader that lost its term")
+
+const (
+	// leadershipPoll is how often a request's wait looks whether its
+	// replica still leads.
+	leadershipPoll = 100 * time.Millisecond
+	// deposedGrace is how long a request is still awaited after its
+	// replica stopped leading: ample for the next leader to commit the
+	// previous leader's entries and this replica to apply them.
+	deposedGrace = time.Second
+)
 
 // requestOutcome names how dragonboat ended a request that did not
 // complete.
@@ -342,7 +425,7 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read) (Result, e
 	var err error
 	switch r.Consistency {
 	case Linearizable:
-		v, err = d.nh.SyncRead(ctx, shardID, req)
+		v, err = d.readIndex(ctx, shardID, req)
 	case AtLeastIndex:
 		if err := d.replicas.waitApplied(ctx, shardID, r.MinIndex); err != nil {
 			return Result{}, err
@@ -350,9 +433,10 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read) (Result, e
 		fallthrough
 	default:
 		v, err = d.nh.StaleRead(shardID, req)
+		err = raftError(ctx, shardID, err)
 	}
 	if err != nil {
-		return Result{}, raftError(ctx, shardID, err)
+		return Result{}, err
 	}
 	qr, ok := v.(*fsm.QueryResult)
 	if !ok {
