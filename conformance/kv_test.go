@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/conformance"
+	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/testtime"
 	synod "github.com/synodhq/synod/sdk/go"
 )
@@ -117,7 +118,8 @@ type replicaDigest struct {
 }
 
 // stateDigests returns the state digest of every replica of shard, each
-// once it has applied index.
+// once its host runs it (a host starts its replica of a new shard on its
+// own, perhaps after the shard has served calls) and it has applied index.
 func stateDigests(ctx context.Context, t *testing.T, shard string, index uint64) []replicaDigest {
 	t.Helper()
 	sh, err := client.GetShard(ctx, shard)
@@ -125,33 +127,42 @@ func stateDigests(ctx context.Context, t *testing.T, shard string, index uint64)
 		t.Fatal(err)
 	}
 	var out []replicaDigest
-	for i := range 3 {
-		h := cluster.Host(i)
-		st, err := h.Status(ctx, sh.GetId(), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !st.HasReplica {
-			continue
-		}
+	for _, r := range sh.GetReplicas() {
+		h := hostByID(t, r.GetHostId())
 		deadline := time.Now().Add(testtime.Scaled(30 * time.Second))
 		for {
-			at, digest, err := h.StateDigest(sh.GetId())
+			st, err := h.Status(ctx, sh.GetId(), false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if at >= index {
-				out = append(out, replicaDigest{host: h.ID(), digest: fmt.Sprintf("%x", digest)})
-				break
+			var at uint64
+			var digest []byte
+			if st.HasReplica {
+				if at, digest, err = h.StateDigest(sh.GetId()); err != nil {
+					t.Fatal(err)
+				}
+				if at >= index {
+					out = append(out, replicaDigest{host: h.ID(), digest: fmt.Sprintf("%x", digest)})
+					break
+				}
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s on host %d: applied index %d, not %d, after 30 s", shard, h.ID(), at, index)
+				t.Fatalf("%s on host %d: runs a replica %v, applied index %d, not %d, after %v", shard, h.ID(), st.HasReplica, at, index, testtime.Scaled(30*time.Second))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	if len(out) != len(sh.GetReplicas()) {
-		t.Fatalf("%s: %d replicas on the hosts, %d in its description", shard, len(out), len(sh.GetReplicas()))
-	}
 	return out
+}
+
+// hostByID returns the cluster's host with the given id.
+func hostByID(t *testing.T, id uint64) *host.Host {
+	t.Helper()
+	for i := range 3 {
+		if h := cluster.Host(i); h.ID() == id {
+			return h
+		}
+	}
+	t.Fatalf("no host %d in the cluster", id)
+	return nil
 }
