@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -72,4 +76,79 @@ func testProposeBatch(t *testing.T, network bool) {
 	if connectCode(t, err) != connect.CodeInvalidArgument {
 		t.Errorf("an empty batch: got %v, want invalid_argument", err)
 	}
+}
+
+// TestConcurrentProposesCoalesce sends many Proposes to one shard at once:
+// the gateway commits them in batches (fewer log entries than commands),
+// and each caller still gets its own command's outcome, as if it had
+// gone alone: a put its result, a failing cas the module's error, a keyed
+// command sent again the first result back.
+func TestConcurrentProposesCoalesce(t *testing.T) {
+	forEachTransport(t, testConcurrentProposesCoalesce)
+}
+
+func testConcurrentProposesCoalesce(t *testing.T, network bool) {
+	c := startCluster(t, host.Config{}, network)
+	c.kvShard(t, "many", 3)
+	const callers = 64
+	wrong := "nope"
+	cmdOf := func(i int) kvCmd {
+		if i%4 == 3 {
+			return kvCmd{Op: "cas", Key: fmt.Sprintf("k%02d", i), Expect: &wrong, Value: "v"}
+		}
+		return kvCmd{Op: "put", Key: fmt.Sprintf("k%02d", i), Value: "v"}
+	}
+	keyOf := func(i int) string { return fmt.Sprintf("many-%02d", i) }
+	// round proposes every command at once and returns each outcome.
+	round := func() ([]*synodv1.ProposeResponse, []error) {
+		res, errs := make([]*synodv1.ProposeResponse, callers), make([]error, callers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range callers {
+			wg.Go(func() {
+				<-start
+				r, err := c.data.Propose(context.Background(), connect.NewRequest(&synodv1.ProposeRequest{
+					Shard: "many", Command: cmdOf(i).bytes(), IdempotencyKey: keyOf(i),
+				}))
+				if errs[i] = err; err == nil {
+					res[i] = r.Msg
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		return res, errs
+	}
+	first, errs := round()
+	indexes := make(map[uint64]bool)
+	for i := range callers {
+		if i%4 == 3 {
+			var ce *connect.Error
+			if !errors.As(errs[i], &ce) || ce.Code() != connect.CodeFailedPrecondition || !strings.Contains(ce.Message(), "409") {
+				t.Errorf("caller %d's failing cas: got %v, want the module's 409", i, errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Errorf("caller %d's put: %v", i, errs[i])
+			continue
+		}
+		indexes[first[i].GetIndex()] = true
+		if first[i].GetReplayed() || !strings.Contains(string(first[i].GetResult()), `"ok":true`) {
+			t.Errorf("caller %d's put: got %s (replayed %v), want ok", i, first[i].GetResult(), first[i].GetReplayed())
+		}
+	}
+	if len(indexes) >= callers*3/4 {
+		t.Errorf("%d puts sent at once took %d log entries: none was coalesced", callers*3/4, len(indexes))
+	}
+	again, errs := round()
+	for i := range callers {
+		if i%4 == 3 {
+			continue
+		}
+		if errs[i] != nil || !again[i].GetReplayed() || again[i].GetIndex() != first[i].GetIndex() {
+			t.Errorf("caller %d's keyed put sent again: got index %d replayed %v (%v), want index %d replayed", i, again[i].GetIndex(), again[i].GetReplayed(), errs[i], first[i].GetIndex())
+		}
+	}
+	t.Logf("%d puts sent at once took %d log entries", callers*3/4, len(indexes))
 }

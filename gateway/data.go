@@ -60,7 +60,7 @@ func (s *dataService) propose(ctx context.Context, req connect.AnyRequest, shard
 	r := s.g.router
 	res, err := r.onShard(ctx, shardName{ns, shard}, level, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
-			return h.Propose(ctx, sh.ID, cmd)
+			return s.g.coalescer.propose(ctx, h, sh.ID, cmd)
 		})
 	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))
 	if err != nil {

@@ -89,10 +89,11 @@ func (c Config) withDefaults() Config {
 
 // Gateway serves the public API.
 type Gateway struct {
-	cfg    Config
-	router *router
-	keys   *keyring
-	quotas *quotas
+	cfg       Config
+	router    *router
+	coalescer *coalescer
+	keys      *keyring
+	quotas    *quotas
 
 	// Warnings any caller can repeat, logged a few times a minute at
 	// most: a scan for keys shows in the log without filling it.
@@ -106,7 +107,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts)}
+	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts), coalescer: newCoalescer()}
 	g.keys = &keyring{load: g.listKeys}
 	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits), keys: make(map[string]*bucket)}
 	g.badKeys = &sampled{msg: "refused a request whose API key is malformed, revoked or was never issued"}

@@ -53,6 +53,15 @@ type Command struct {
 	IdempotencyKey string
 }
 
+// Limits of the commands a shard accepts, besides [MaxPayloadBytes] for a
+// command or a whole batch.
+const (
+	// MaxIdempotencyKeyBytes is the longest idempotency key.
+	MaxIdempotencyKeyBytes = fsm.MaxIdempotencyKeyBytes
+	// MaxBatchCommands is the most commands of one batch.
+	MaxBatchCommands = fsm.MaxBatchCommands
+)
+
 // Consistency is the consistency level of a query.
 type Consistency int
 
@@ -98,8 +107,8 @@ func (h *Host) Propose(ctx context.Context, shardID uint64, cmd Command) (Result
 	if len(cmd.Payload) > MaxPayloadBytes {
 		return Result{}, fmt.Errorf("command of %d bytes: %w (limit %d)", len(cmd.Payload), ErrTooLarge, MaxPayloadBytes)
 	}
-	if len(cmd.IdempotencyKey) > fsm.MaxIdempotencyKeyBytes {
-		return Result{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "idempotency key of %d bytes: the limit is %d", len(cmd.IdempotencyKey), fsm.MaxIdempotencyKeyBytes)
+	if len(cmd.IdempotencyKey) > MaxIdempotencyKeyBytes {
+		return Result{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "idempotency key of %d bytes: the limit is %d", len(cmd.IdempotencyKey), MaxIdempotencyKeyBytes)
 	}
 	return h.data.propose(ctx, shardID, cmd)
 }
@@ -123,14 +132,14 @@ type BatchResult struct {
 // fail each on its own. The error is for the batch as a whole, as
 // Propose's is for a command.
 func (h *Host) ProposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []Command) (BatchResult, error) {
-	if n := len(cmds); n == 0 || n > fsm.MaxBatchCommands {
-		return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of %d commands: send 1 to %d", n, fsm.MaxBatchCommands)
+	if n := len(cmds); n == 0 || n > MaxBatchCommands {
+		return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of %d commands: send 1 to %d", n, MaxBatchCommands)
 	}
 	batch := make([]fsm.BatchCommand, len(cmds))
 	size := 0
 	for i, c := range cmds {
-		if len(c.IdempotencyKey) > fsm.MaxIdempotencyKeyBytes {
-			return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "command %d: idempotency key of %d bytes: the limit is %d", i, len(c.IdempotencyKey), fsm.MaxIdempotencyKeyBytes)
+		if len(c.IdempotencyKey) > MaxIdempotencyKeyBytes {
+			return BatchResult{}, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "command %d: idempotency key of %d bytes: the limit is %d", i, len(c.IdempotencyKey), MaxIdempotencyKeyBytes)
 		}
 		size += len(c.Payload) + len(c.IdempotencyKey)
 		batch[i] = fsm.BatchCommand{Key: []byte(c.IdempotencyKey), Payload: c.Payload}

@@ -65,11 +65,20 @@ func (s *server) propose(ctx context.Context, req *hostv1.ProposeRequest) (*host
 }
 
 func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.ProposeBatchRequest]) (*connect.Response[hostv1.ProposeBatchResponse], error) {
-	cmds := make([]host.Command, len(req.Msg.GetCommands()))
-	for i, c := range req.Msg.GetCommands() {
+	res, err := s.proposeBatch(ctx, req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// proposeBatch serves a ProposeBatch, over Connect or the link.
+func (s *server) proposeBatch(ctx context.Context, req *hostv1.ProposeBatchRequest) (*hostv1.ProposeBatchResponse, error) {
+	cmds := make([]host.Command, len(req.GetCommands()))
+	for i, c := range req.GetCommands() {
 		cmds[i] = host.Command{Payload: c.GetPayload(), IdempotencyKey: c.GetIdempotencyKey()}
 	}
-	res, err := s.h.ProposeBatch(ctx, req.Msg.GetShardId(), req.Msg.GetAtomic(), cmds)
+	res, err := s.h.ProposeBatch(ctx, req.GetShardId(), req.GetAtomic(), cmds)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +90,7 @@ func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.P
 		}
 		out.Outcomes = append(out.Outcomes, o)
 	}
-	return connect.NewResponse(out), nil
+	return out, nil
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
