@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -48,10 +49,14 @@ type proposal struct {
 	err      error
 }
 
-// maxFlights bounds the calls in flight per shard and host: enough to
-// keep Raft's pipeline busy, few enough that concurrent Proposes queue and
-// go in batches.
-const maxFlights = 4
+const (
+	// maxFlights bounds the calls in flight per shard and host: enough
+	// to keep Raft's pipeline busy, few enough that concurrent Proposes
+	// queue and go in batches.
+	maxFlights = 4
+	// maxQueued bounds a lane's queue: the Proposes past it go alone.
+	maxQueued = 4 * host.MaxBatchCommands
+)
 
 func newCoalescer() *coalescer {
 	return &coalescer{lanes: make(map[laneKey]*lane)}
@@ -74,6 +79,12 @@ func (c *coalescer) propose(ctx context.Context, h Host, shardID uint64, cmd hos
 		l = &lane{}
 		c.lanes[key] = l
 	}
+	if len(l.queue) >= maxQueued {
+		// The queue is as long as a lane keeps: this one goes alone, as
+		// every Propose did before coalescing.
+		c.mu.Unlock()
+		return h.Propose(ctx, shardID, cmd)
+	}
 	l.queue = append(l.queue, p)
 	var batch []*proposal
 	if l.flying < maxFlights {
@@ -83,11 +94,7 @@ func (c *coalescer) propose(ctx context.Context, h Host, shardID uint64, cmd hos
 	c.mu.Unlock()
 	switch {
 	case len(batch) == 1 && batch[0] == p:
-		p.res, p.err = h.Propose(ctx, shardID, cmd)
-		close(p.done)
-		if next := c.next(key); next != nil {
-			go c.fly(h, key, next)
-		}
+		return c.lone(ctx, h, key, cmd)
 	case batch != nil:
 		// Others queued first: the batch goes on its own goroutine, so
 		// that this caller can still give up at its own deadline.
@@ -100,8 +107,24 @@ func (c *coalescer) propose(ctx context.Context, h Host, shardID uint64, cmd hos
 		if c.withdraw(key, p) {
 			return host.Result{}, outcome.WithApplied(fmt.Errorf("shard %d: %w", shardID, ctx.Err()), outcome.AppliedNo)
 		}
-		return host.Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		select {
+		case <-p.done: // answered as the context ended: the answer stands
+			return p.res, p.err
+		default:
+			return host.Result{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+		}
 	}
+}
+
+// lone sends cmd, whose Propose found a flight free and the queue empty,
+// alone with its caller's context, and then sends what queued meanwhile.
+func (c *coalescer) lone(ctx context.Context, h Host, key laneKey, cmd host.Command) (host.Result, error) {
+	defer func() {
+		if next := c.next(key); next != nil {
+			go c.fly(h, key, next)
+		}
+	}()
+	return h.Propose(ctx, key.shard, cmd)
 }
 
 // batchable reports whether a command may go in a batch: whether the
@@ -146,7 +169,7 @@ func (c *coalescer) next(key laneKey) []*proposal {
 // fly sends batches from the lane key until its queue is empty.
 func (c *coalescer) fly(h Host, key laneKey, batch []*proposal) {
 	for ; batch != nil; batch = c.next(key) {
-		send(h, key.shard, batch)
+		c.send(h, key, batch)
 	}
 }
 
@@ -167,48 +190,62 @@ func (c *coalescer) withdraw(key laneKey, p *proposal) bool {
 	return true
 }
 
-// send commits a batch of proposals through h, within the latest of their
-// deadlines, and answers each.
-func send(h Host, shardID uint64, batch []*proposal) {
+// send commits a batch of proposals through h, within the earliest of
+// their deadlines, and answers each. Should the host's answer not fit the
+// batch, or the call panic, the flight still ends: every caller is
+// answered, and the lane is not left full.
+func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
+	var res host.BatchResult
+	var deadline time.Time
+	var err error = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: the call to host %d did not return", key.shard, key.host)
+	defer func() {
+		if err == nil && (len(res.Results) != len(batch) || len(res.Errs) != len(batch)) {
+			err = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: a batch of %d commands answered with %d results", key.shard, len(batch), len(res.Results))
+		}
+		for i, p := range batch {
+			if err != nil {
+				p.err = err
+				if errors.Is(err, context.DeadlineExceeded) && p.deadline.After(deadline) {
+					// Another caller's deadline ended the batch: to
+					// this one it is a failure that may pass.
+					p.err = outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: its batch ended at the deadline of another call in it: %w", key.shard, host.ErrUnavailable, err)
+				}
+			} else if p.res, p.err = res.Results[i], res.Errs[i]; p.err != nil {
+				p.err = outcome.WithFuel(p.err, p.res.Fuel)
+			}
+			close(p.done)
+		}
+	}()
 	ctx, cancel := batchContext(batch)
 	defer cancel()
+	deadline, _ = ctx.Deadline()
 	if len(batch) == 1 {
-		p := batch[0]
-		p.res, p.err = h.Propose(ctx, shardID, p.cmd)
-		close(p.done)
+		r, perr := h.Propose(ctx, key.shard, batch[0].cmd)
+		res, err = host.BatchResult{Results: []host.Result{r}, Errs: []error{perr}}, nil
 		return
 	}
 	cmds := make([]host.Command, len(batch))
 	for i, p := range batch {
 		cmds[i] = p.cmd
 	}
-	res, err := h.ProposeBatch(ctx, shardID, false, cmds)
-	if err == nil && len(res.Results) != len(batch) {
-		err = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: a batch of %d commands answered with %d results", shardID, len(batch), len(res.Results))
-	}
-	for i, p := range batch {
-		if err != nil {
-			p.err = err
-		} else if p.res, p.err = res.Results[i], res.Errs[i]; p.err != nil {
-			p.err = outcome.WithFuel(p.err, p.res.Fuel)
-		}
-		close(p.done)
-	}
+	res, err = h.ProposeBatch(ctx, key.shard, false, cmds)
 }
 
-// batchContext returns the context of a batch: the latest of its
-// proposals' deadlines, or none if one has none (the host then sets its
-// own). It is not canceled with any proposal's: the others still wait for
-// the batch.
+// batchContext returns the context of a batch: the earliest of its
+// proposals' deadlines, so that the host gives up (on a shard over its
+// fuel rate, say) when the first of its callers does, and no command is
+// committed long after its caller stopped waiting; none if no proposal
+// has one (the host then sets its own). It is not canceled with any
+// proposal's: the others still wait for the batch.
 func batchContext(batch []*proposal) (context.Context, context.CancelFunc) {
-	var latest time.Time
+	var earliest time.Time
 	for _, p := range batch {
-		if p.deadline.IsZero() {
-			return context.WithCancel(context.Background())
-		}
-		if p.deadline.After(latest) {
-			latest = p.deadline
+		if !p.deadline.IsZero() && (earliest.IsZero() || p.deadline.Before(earliest)) {
+			earliest = p.deadline
 		}
 	}
-	return context.WithDeadline(context.Background(), latest)
+	if earliest.IsZero() {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithDeadline(context.Background(), earliest)
 }

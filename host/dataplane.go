@@ -273,7 +273,11 @@ func resultOf(r fsm.Result) Result {
 // proposeEntry proposes an entry through this host's replica, which leads,
 // and waits for its result.
 func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []byte) (sm.Result, error) {
-	term := d.term(shardID)
+	// Leadership may have moved while the call waited for its turn.
+	term, err := d.leadingTerm(shardID)
+	if err != nil {
+		return sm.Result{}, err
+	}
 	deadline, _ := ctx.Deadline()
 	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), entry, time.Until(deadline))
 	if err != nil {
@@ -304,7 +308,10 @@ func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []by
 // leads: once the shard's leader has confirmed the read's index and the
 // replica has applied it, the query runs on the replica.
 func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
-	term := d.term(shardID)
+	term, err := d.leadingTerm(shardID)
+	if err != nil {
+		return nil, err
+	}
 	deadline, _ := ctx.Deadline()
 	rs, err := d.nh.ReadIndex(shardID, time.Until(deadline))
 	if err != nil {
@@ -325,13 +332,6 @@ func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.Quer
 	}
 	v, err := d.nh.ReadLocalNode(rs, req)
 	return v, raftError(ctx, shardID, err)
-}
-
-// term returns the Raft term of this host's replica of a shard, as far as
-// it knows the shard's leader.
-func (d *dataPlane) term(shardID uint64) uint64 {
-	_, term, _, _ := d.nh.GetLeaderID(shardID)
-	return term
 }
 
 // await waits for the outcome of a request made through this host's
@@ -359,7 +359,7 @@ func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonb
 			case err == nil && valid && leader == self && t == term:
 			case deposed.IsZero():
 				deposed = now
-			case now.Sub(deposed) >= deposedGrace:
+			case now.Sub(deposed) >= d.deposedGrace():
 				return dragonboat.RequestResult{}, fmt.Errorf("%w (it led term %d until %v ago)", errDeposed, term, now.Sub(deposed).Round(time.Millisecond))
 			}
 		}
@@ -370,15 +370,17 @@ func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonb
 // made in before the request ended: see dataPlane.await.
 var errDeposed = errors.New("was left pending by a leader that lost its term")
 
-const (
-	// leadershipPoll is how often a request's wait looks whether its
-	// replica still leads.
-	leadershipPoll = 100 * time.Millisecond
-	// deposedGrace is how long a request is still awaited after its
-	// replica stopped leading: ample for the next leader to commit the
-	// previous leader's entries and this replica to apply them.
-	deposedGrace = time.Second
-)
+// leadershipPoll is how often a request's wait looks whether its replica
+// still leads.
+const leadershipPoll = 100 * time.Millisecond
+
+// deposedGrace is how long a request is still awaited after its replica
+// stopped leading: five election timeouts, at least a second, ample for
+// the next leader to commit the previous leader's entries and this
+// replica to apply them.
+func (d *dataPlane) deposedGrace() time.Duration {
+	return max(time.Second, 5*time.Duration(d.cfg.RTTMillisecond*d.cfg.ElectionRTT)*time.Millisecond)
+}
 
 // requestOutcome names how dragonboat ended a request that did not
 // complete.
@@ -477,20 +479,27 @@ func (d *dataPlane) forget(shardID uint64) { d.throttle.forget(shardID) }
 // only made on the leader: one made on a follower would be forwarded, and
 // would hang until its deadline if the leader it knows is gone.
 func (d *dataPlane) checkLeader(shardID uint64) error {
+	_, err := d.leadingTerm(shardID)
+	return err
+}
+
+// leadingTerm returns the Raft term in which this host's replica of a
+// shard leads it, or checkLeader's error if it does not.
+func (d *dataPlane) leadingTerm(shardID uint64) (uint64, error) {
 	self, ok := d.replicas.replicaOf(shardID)
 	if !ok {
-		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+		return 0, fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
 	}
-	leader, _, valid, err := d.nh.GetLeaderID(shardID)
+	leader, term, valid, err := d.nh.GetLeaderID(shardID)
 	switch {
 	case err != nil:
-		return outcome.WithApplied(raftError(context.Background(), shardID, err), outcome.AppliedNo)
+		return 0, outcome.WithApplied(raftError(context.Background(), shardID, err), outcome.AppliedNo)
 	case !valid:
-		return outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: no leader elected yet", shardID, ErrUnavailable)
+		return 0, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: no leader elected yet", shardID, ErrUnavailable)
 	case leader != self:
-		return fmt.Errorf("shard %d: %w: replica %d leads, not this host's %d", shardID, ErrNotLeader, leader, self)
+		return 0, fmt.Errorf("shard %d: %w: replica %d leads, not this host's %d", shardID, ErrNotLeader, leader, self)
 	}
-	return nil
+	return term, nil
 }
 
 // leads reports whether this host's replica of a shard is its leader.

@@ -30,7 +30,7 @@ func NewClient(id uint64, baseURL string, hc *http.Client) *Client {
 }
 
 // NewLinkedClient is [NewClient] for a client that makes many calls: it
-// sends Propose, ProposeBatch and Query over a link to the host (see [LinkPath]),
+// sends Propose and Query over a link to the host (see [LinkPath]),
 // dialled on first use as hc's transport dials, and over Connect while the
 // host serves none. Close it when done.
 func NewLinkedClient(id uint64, baseURL string, hc *http.Client) *Client {
@@ -68,12 +68,12 @@ func (c *Client) ProposeBatch(ctx context.Context, shardID uint64, atomic bool, 
 	for _, c := range cmds {
 		req.Commands = append(req.Commands, &hostv1.ProposeRequest{ShardId: shardID, Payload: c.Payload, IdempotencyKey: c.IdempotencyKey})
 	}
-	res, err := callHost(ctx, c, linkProposeBatch, req, c.api.ProposeBatch)
+	res, err := c.api.ProposeBatch(ctx, connect.NewRequest(req))
 	if err != nil {
-		return host.BatchResult{}, err
+		return host.BatchResult{}, decodeError(err)
 	}
-	out := host.BatchResult{Index: res.GetIndex(), Fuel: res.GetFuel()}
-	for _, o := range res.GetOutcomes() {
+	out := host.BatchResult{Index: res.Msg.GetIndex(), Fuel: res.Msg.GetFuel()}
+	for _, o := range res.Msg.GetOutcomes() {
 		r := o.GetResult()
 		out.Results = append(out.Results, host.Result{Output: r.GetOutput(), Index: r.GetIndex(), Fuel: r.GetFuel(), Replayed: r.GetReplayed()})
 		var err error

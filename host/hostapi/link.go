@@ -17,7 +17,7 @@ import (
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 )
 
-// The data plane's hot calls, Propose, ProposeBatch and Query, also travel over a link
+// The data plane's hot calls, Propose and Query, also travel over a link
 // (package link): one connection per gateway and host that carries many
 // calls at once, opened by an HTTP/1.1 upgrade on the internal API's
 // listener, so that it shares the listener's TLS, client certificates and
@@ -33,9 +33,8 @@ const (
 
 // The link's methods.
 const (
-	linkPropose      uint8 = 1
-	linkQuery        uint8 = 2
-	linkProposeBatch uint8 = 3
+	linkPropose uint8 = 1
+	linkQuery   uint8 = 2
 )
 
 // The link's response statuses.
@@ -142,11 +141,6 @@ func (s *server) serveLink(ctx context.Context, method uint8, body []byte) (uint
 		req := new(hostv1.QueryRequest)
 		if err = unmarshalRequest(body, req); err == nil {
 			res, err = s.query(ctx, req)
-		}
-	case linkProposeBatch:
-		req := new(hostv1.ProposeBatchRequest)
-		if err = unmarshalRequest(body, req); err == nil {
-			res, err = s.proposeBatch(ctx, req)
 		}
 	default:
 		err = outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "unknown link method %d", method)

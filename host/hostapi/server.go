@@ -65,20 +65,11 @@ func (s *server) propose(ctx context.Context, req *hostv1.ProposeRequest) (*host
 }
 
 func (s *server) ProposeBatch(ctx context.Context, req *connect.Request[hostv1.ProposeBatchRequest]) (*connect.Response[hostv1.ProposeBatchResponse], error) {
-	res, err := s.proposeBatch(ctx, req.Msg)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(res), nil
-}
-
-// proposeBatch serves a ProposeBatch, over Connect or the link.
-func (s *server) proposeBatch(ctx context.Context, req *hostv1.ProposeBatchRequest) (*hostv1.ProposeBatchResponse, error) {
-	cmds := make([]host.Command, len(req.GetCommands()))
-	for i, c := range req.GetCommands() {
+	cmds := make([]host.Command, len(req.Msg.GetCommands()))
+	for i, c := range req.Msg.GetCommands() {
 		cmds[i] = host.Command{Payload: c.GetPayload(), IdempotencyKey: c.GetIdempotencyKey()}
 	}
-	res, err := s.h.ProposeBatch(ctx, req.GetShardId(), req.GetAtomic(), cmds)
+	res, err := s.h.ProposeBatch(ctx, req.Msg.GetShardId(), req.Msg.GetAtomic(), cmds)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +81,7 @@ func (s *server) proposeBatch(ctx context.Context, req *hostv1.ProposeBatchReque
 		}
 		out.Outcomes = append(out.Outcomes, o)
 	}
-	return out, nil
+	return connect.NewResponse(out), nil
 }
 
 func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryRequest]) (*connect.Response[hostv1.QueryResponse], error) {
