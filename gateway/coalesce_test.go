@@ -208,3 +208,36 @@ func TestCoalescer(t *testing.T) {
 		}
 	}
 }
+
+// panickyHost is a host whose Proposes panic, as a bug in a host's client
+// would.
+type panickyHost struct{ Host }
+
+func (panickyHost) ID() uint64 { return 1 }
+
+func (panickyHost) Propose(context.Context, uint64, host.Command) (host.Result, error) {
+	panic("a bug")
+}
+
+// TestCoalescerSurvivesAPanic checks that a call that panics ends its
+// flight: net/http recovers a handler's panic, and a lane left with its
+// flights taken would hold every later Propose of its shard.
+func TestCoalescerSurvivesAPanic(t *testing.T) {
+	t.Parallel()
+	c := newCoalescer()
+	for i := range maxFlights + 1 {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("call %d: the host's panic did not reach the caller", i)
+				}
+			}()
+			_, _ = c.propose(t.Context(), panickyHost{}, 7, host.Command{Payload: []byte("x")})
+		}()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.lanes) != 0 {
+		t.Errorf("%d lanes kept after every call panicked, want none", len(c.lanes))
+	}
+}
