@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -231,7 +232,7 @@ func (d *dataPlane) propose(ctx context.Context, shardID uint64, cmd Command) (R
 // leads, and waits for its result.
 func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Command) (Result, error) {
 	entry := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), []byte(c.IdempotencyKey), c.Payload)
-	r, err := d.proposeEntry(ctx, shardID, entry)
+	r, err := d.proposeEntry(ctx, shardID, entry, c.IdempotencyKey != "")
 	if err != nil {
 		return Result{}, err
 	}
@@ -248,7 +249,7 @@ func (d *dataPlane) proposeBatch(ctx context.Context, shardID uint64, atomic boo
 	var out BatchResult
 	_, err := d.call(ctx, shardID, true, func(ctx context.Context) (Result, error) {
 		entry := fsm.EncodeBatch(time.Now().UnixNano(), d.replicas.budget(shardID), atomic, cmds)
-		r, err := d.proposeEntry(ctx, shardID, entry)
+		r, err := d.proposeEntry(ctx, shardID, entry, !slices.ContainsFunc(cmds, func(c fsm.BatchCommand) bool { return len(c.Key) == 0 }))
 		if err != nil {
 			return Result{}, err
 		}
@@ -271,8 +272,12 @@ func resultOf(r fsm.Result) Result {
 }
 
 // proposeEntry proposes an entry through this host's replica, which leads,
-// and waits for its result.
-func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []byte) (sm.Result, error) {
+// and waits for its result. An entry whose every command has an
+// idempotency key (keyed) is safe to propose again: if its leader loses
+// its term, it fails as unknown after deposedGrace (see await), and the
+// gateway sends it again. Any other waits for its outcome or its
+// deadline, for the caller could not tell what became of it anyway.
+func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []byte, keyed bool) (sm.Result, error) {
 	// Leadership may have moved while the call waited for its turn.
 	term, err := d.leadingTerm(shardID)
 	if err != nil {
@@ -283,7 +288,7 @@ func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []by
 	if err != nil {
 		return sm.Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
 	}
-	r, err := d.await(ctx, shardID, term, rs)
+	r, err := d.await(ctx, shardID, term, rs, keyed)
 	switch {
 	case errors.Is(err, errDeposed):
 		return sm.Result{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: the proposal %w", shardID, ErrUnavailable, err)
@@ -317,7 +322,7 @@ func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.Quer
 	if err != nil {
 		return nil, raftError(ctx, shardID, err)
 	}
-	r, err := d.await(ctx, shardID, term, rs)
+	r, err := d.await(ctx, shardID, term, rs, true)
 	switch {
 	case errors.Is(err, errDeposed):
 		// A read changes nothing: the gateway looks for the leader
@@ -338,14 +343,19 @@ func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.Quer
 // replica of a shard while it led in term, within ctx. Dragonboat forgets,
 // without failing them, the read indexes a leader has pending when its
 // term ends, and those of its proposals the next leader overwrites: such
-// a request would wait for its call's whole deadline. So await looks every
-// leadershipPoll whether the replica still leads in term, and once it has
-// not for deposedGrace, in which a proposal the next leader committed
-// completes, gives up with errDeposed.
-func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonboat.RequestState) (dragonboat.RequestResult, error) {
+// a request would wait for its call's whole deadline. So, for a request
+// safe to make again (giveUp), await looks every leadershipPoll whether
+// the replica still leads in term, and once it has not for deposedGrace,
+// in which a proposal the next leader committed completes, gives up with
+// errDeposed.
+func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonboat.RequestState, giveUp bool) (dragonboat.RequestResult, error) {
 	self, _ := d.replicas.replicaOf(shardID)
-	poll := time.NewTicker(leadershipPoll)
-	defer poll.Stop()
+	var poll <-chan time.Time // nil, never ready, unless giveUp
+	if giveUp {
+		t := time.NewTicker(leadershipPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	var deposed time.Time
 	for {
 		select {
@@ -353,7 +363,7 @@ func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonb
 			return r, nil
 		case <-ctx.Done():
 			return dragonboat.RequestResult{}, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
-		case now := <-poll.C:
+		case now := <-poll:
 			leader, t, valid, err := d.nh.GetLeaderID(shardID)
 			switch {
 			case err == nil && valid && leader == self && t == term:
