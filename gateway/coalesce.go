@@ -191,13 +191,12 @@ func (c *coalescer) withdraw(key laneKey, p *proposal) bool {
 }
 
 // send commits a batch of proposals through h, within the earliest of
-// their deadlines, and answers each. Should the host's answer not fit the
-// batch, or the call panic, the flight still ends: every caller is
-// answered, and the lane is not left full.
+// their deadlines, and answers each, whatever the host's answer: one that
+// does not fit the batch is every caller's internal error.
 func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
 	var res host.BatchResult
 	var deadline time.Time
-	var err error = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: the call to host %d did not return", key.shard, key.host)
+	var err error
 	defer func() {
 		if err == nil && (len(res.Results) != len(batch) || len(res.Errs) != len(batch)) {
 			err = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: a batch of %d commands answered with %d results", key.shard, len(batch), len(res.Results))
@@ -205,7 +204,7 @@ func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
 		for i, p := range batch {
 			if err != nil {
 				p.err = err
-				if errors.Is(err, context.DeadlineExceeded) && p.deadline.After(deadline) {
+				if errors.Is(err, context.DeadlineExceeded) && !deadline.IsZero() && (p.deadline.IsZero() || p.deadline.After(deadline)) {
 					// Another caller's deadline ended the batch: to
 					// this one it is a failure that may pass.
 					p.err = outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: its batch ended at the deadline of another call in it: %w", key.shard, host.ErrUnavailable, err)
