@@ -43,7 +43,7 @@ func (h *gatedHost) Propose(_ context.Context, _ uint64, cmd host.Command) (host
 
 func (h *gatedHost) ProposeBatch(_ context.Context, _ uint64, atomic bool, cmds []host.Command) (host.BatchResult, error) {
 	if atomic {
-		panic("the coalescer sent an atomic batch")
+		return host.BatchResult{}, errors.New("the coalescer sent an atomic batch")
 	}
 	r := h.call(true, cmds)
 	return r.res, r.err
