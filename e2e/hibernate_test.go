@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -16,9 +15,13 @@ import (
 // TestIdleReplicasHibernate lets a shard's replicas hibernate (stopped
 // after a second without calls or Raft messages) while another shard,
 // written to all along, stays up; asking hosts about the sleeping shard
-// does not wake it, and its replicas still report what they hold. A read
-// and a write through the gateway then wake it, with nothing lost. Once
-// it sleeps again, a call to one host wakes the others through Raft.
+// does not wake it, and its replicas still report what they hold. A
+// linearizable read on one host then wakes it, and a write through the
+// gateway follows, with nothing lost. Once it sleeps again, a write to
+// one host wakes the others through Raft. Each call made of a host
+// directly, where no gateway retries, succeeds at the first try: the
+// woken replica campaigns at once, and the call waits for its Raft clock
+// to tick (see host/hibernate.go).
 // Once it sleeps again, one host is stopped: the next write wakes the
 // other two, which elect a leader without it, and the stopped host
 // catches up when it comes back.
@@ -55,7 +58,15 @@ func TestIdleReplicasHibernate(t *testing.T) {
 		t.Fatal("no write to the busy shard succeeded")
 	}
 
-	if got := c.mustQuery(t, "sleepy", kvCmd{Op: "get", Key: "a"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Value != "1" {
+	// Calls made of a host directly have no gateway to retry them: each
+	// of these must succeed at the first try.
+	callCtx, callCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer callCancel()
+	read, err := c.Host(1).Query(callCtx, sleepy.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: "a"}.bytes(), Consistency: host.Linearizable})
+	if err != nil {
+		t.Fatalf("host %d, first linearizable read of its hibernating replica: %v", c.Host(1).ID(), err)
+	}
+	if got := decodeKV(t, read.Output); got.Value != "1" {
 		t.Fatalf("after waking, a = %q, want 1", got.Value)
 	}
 	second := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "b", Value: "2"})
@@ -70,10 +81,9 @@ func TestIdleReplicasHibernate(t *testing.T) {
 	// A call to one host wakes its replica alone; the Raft messages of
 	// the election that follows wake the others.
 	c.waitAllHibernating(t, sleepy)
-	waitFor(t, 30*time.Second, func() bool {
-		_, err := c.Host(0).Propose(context.Background(), sleepy.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: "a", Value: "1"}.bytes()})
-		return err == nil || errors.Is(err, host.ErrNotLeader)
-	})
+	if _, err := c.Host(0).Propose(callCtx, sleepy.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: "a", Value: "1"}.bytes()}); err != nil {
+		t.Fatalf("host %d, first write to its hibernating replica, without an idempotency key: %v", c.Host(0).ID(), err)
+	}
 	if statusOf(c.Host(1), sleepy.GetId()).Hibernating && statusOf(c.Host(2), sleepy.GetId()).Hibernating {
 		t.Fatal("a call to one host's replica was answered while both others hibernate")
 	}

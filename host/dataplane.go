@@ -193,11 +193,12 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 // awaken marks a call on a shard under way (see replicaSet.use), waking
 // this host's replica if it hibernates; a call that needs the leader of a
 // shard whose replica here has just woken then waits, within its deadline
-// and electionWait, until the shard has elected one. It returns the
-// function that marks the call done.
+// and electionWait, until the shard has elected one and the replica's
+// clock has ticked (see sleeper.untilTicked). It returns the function
+// that marks the call done.
 func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool) (done func(), err error) {
 	done, waking, err := d.replicas.use(ctx, shardID)
-	if err != nil || !waking || !needsLeader {
+	if err != nil || waking == nil || !needsLeader {
 		return done, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, electionWait)
@@ -205,7 +206,9 @@ func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool
 	tick := time.NewTicker(electionPoll)
 	defer tick.Stop()
 	for {
-		if _, _, valid, err := d.nh.GetLeaderID(shardID); err != nil || valid {
+		_, _, valid, err := d.nh.GetLeaderID(shardID)
+		wait := waking.untilTicked(time.Duration(d.cfg.RTTMillisecond) * time.Millisecond)
+		if err != nil || (valid && wait <= 0) {
 			return done, nil // checkLeader says which
 		}
 		select {
@@ -218,7 +221,7 @@ func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool
 
 // electionPoll is how often a call that woke a replica looks for the
 // leader its shard elects.
-const electionPoll = 2 * time.Millisecond
+const electionPoll = time.Millisecond
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.

@@ -26,8 +26,10 @@ import (
 // The first call for the shard on this host, or the first Raft message
 // for it from another host, starts the replica again from its records,
 // as a restart would; the message is then handed to the started replica.
-// So a call that wakes one replica wakes the others through the
-// election that follows. A host also wakes a hibernating replica whose
+// A replica woken by a call stands for election at once, rather than
+// after an election timeout, and wakes the others with its vote requests
+// (see hasten): the call waits for a round trip or two, not for a timeout
+// of some hundreds of milliseconds. A host also wakes a hibernating replica whose
 // catalogue entry changed (a replica added, moved or removed), so that
 // its leader acts on it.
 //
@@ -95,6 +97,18 @@ func (sl *sleeper) waking() bool {
 // leader waits for its shard to elect one (see dataPlane.awaken).
 const electionWait = 5 * time.Second
 
+// untilTicked returns how long a call should still wait before it makes
+// a request of the replica, which has just woken: until two of its Raft
+// clock's ticks have passed since the replica started. Dragonboat times
+// requests out on a clock of each replica's own that its first tick sets
+// to the host's tick count; a request made before that tick gets a
+// deadline near zero, which the tick puts far in the past, and times out
+// at once, whether or not it then commits.
+func (sl *sleeper) untilTicked(rtt time.Duration) time.Duration {
+	woke := time.Duration(sl.woke.Load())
+	return woke + 2*rtt - time.Since(epoch)
+}
+
 // track starts keeping a sleeper for this host's replica of a data
 // shard, which has just started.
 func (rs *replicaSet) track(shardID uint64) {
@@ -124,12 +138,12 @@ func (rs *replicaSet) sleeperOf(shardID uint64) *sleeper {
 
 // use marks a call on a shard under way, starting this host's replica if
 // it hibernates, and returns the function that marks the call done.
-// waking reports that the replica started so recently, for this call or
-// another, that its shard may have no leader yet.
-func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), waking bool, err error) {
+// waking is the replica's sleeper if the replica started so recently, for
+// this call or another, that its shard may have no leader yet; else nil.
+func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), waking *sleeper, err error) {
 	sl := rs.sleeperOf(shardID)
 	if sl == nil {
-		return func() {}, false, nil
+		return func() {}, nil, nil
 	}
 	sl.inflight.Add(1) // before reading dormant: see hibernate
 	done = func() {
@@ -137,12 +151,15 @@ func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), wak
 		sl.inflight.Add(-1)
 	}
 	if sl.dormant.Load() {
-		if err = rs.wake(ctx, sl, shardID); err != nil {
+		if err = rs.wake(ctx, sl, shardID, true); err != nil {
 			done()
-			return nil, false, err
+			return nil, nil, err
 		}
 	}
-	return done, sl.waking(), nil
+	if !sl.waking() {
+		return done, nil, nil
+	}
+	return done, sl, nil
 }
 
 // arrive notes a Raft message (or snapshot chunk) for a shard, on the
@@ -163,7 +180,7 @@ func (rs *replicaSet) arrive(shardID uint64) {
 	defer rs.life.release()
 	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
 	defer cancel()
-	if err := rs.wake(ctx, sl, shardID); err != nil {
+	if err := rs.wake(ctx, sl, shardID, false); err != nil {
 		// Once a minute at most: a leader's heartbeats come every few
 		// tens of milliseconds.
 		now := int64(time.Since(epoch))
@@ -178,8 +195,9 @@ func (rs *replicaSet) arrive(shardID uint64) {
 const wakeWait = 5 * time.Second
 
 // wake starts this host's hibernating replica of a shard again, if it
-// still sleeps.
-func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) error {
+// still sleeps, and hastens it to its shard's leader; a replica woken for
+// a call campaigns (see hasten).
+func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, forCall bool) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	switch {
@@ -211,9 +229,57 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64) err
 	sl.touch()
 	sl.woke.Store(sl.active.Load())
 	sl.dormant.Store(false)
+	go rs.hasten(shardID, r.ReplicaID, forCall)
 	rs.cfg.Logger.Info("replica woke from hibernation", "host", rs.cfg.Name, "shard", s.Name, "id", shardID, "replica", r.ReplicaID, "took", time.Since(start))
 	return nil
 }
+
+// hurrier hurries a replica on (see raftnet.Factory).
+type hurrier interface {
+	// Campaign asks the replica to stand for election at once.
+	Campaign(shardID, replicaID uint64)
+	// Step has dragonboat step the replica now, not at its next tick.
+	Step(shardID, replicaID uint64)
+}
+
+// hasten helps this host's replica of a shard, just woken, to a leader.
+// Dragonboat steps a replica when a message comes for it or its Raft
+// clock ticks (every Config.RTTMillisecond), and a replica that has just
+// started handles nothing until it is ready: without help, each stage of
+// a wake (the replica ready, the membership entries of its log replayed,
+// a vote request handled) waits for the next tick. hasten steps the
+// replica every hastenPoll, for at most hastenFor, until its shard has a
+// leader. A replica woken for a call is asked to campaign instead, until
+// an election has begun (its term moved): it ignores the request until
+// it has replayed its membership.
+func (rs *replicaSet) hasten(shardID, replicaID uint64, campaign bool) {
+	if !rs.life.tryAcquire() {
+		return // closing
+	}
+	defer rs.life.release()
+	var wokeIn uint64 // the term the replica woke in, once it reports one
+	for end := time.Now().Add(hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
+		_, term, valid, err := rs.nh.GetLeaderID(shardID)
+		if err != nil || valid {
+			return
+		}
+		if wokeIn == 0 {
+			wokeIn = term
+		}
+		if campaign && term == wokeIn {
+			rs.raft.Campaign(shardID, replicaID)
+		} else {
+			rs.raft.Step(shardID, replicaID)
+		}
+	}
+}
+
+// hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
+// one replica, on each host, per wake.
+const (
+	hastenPoll = time.Millisecond
+	hastenFor  = 100 * time.Millisecond
+)
 
 // rest lets this host's replica of a data shard hibernate once it has been
 // idle for after, and wakes a hibernating one whose catalogue entry is no
@@ -240,7 +306,7 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after 
 		}
 		ctx, cancel := context.WithTimeout(ctx, wakeWait)
 		defer cancel()
-		return false, rs.wake(ctx, sl, s.ID)
+		return false, rs.wake(ctx, sl, s.ID, false)
 	}
 	if sl.idle() < after || learning(s) {
 		return false, nil

@@ -105,7 +105,7 @@ func (h *Host) startNodeHost() error {
 		return fmt.Errorf("start raft node host at %s: %w", h.cfg.RaftAddr, err)
 	}
 	h.nh = nh
-	h.replicas = newReplicaSet(h.cfg, nh, h.db, &h.life)
+	h.replicas = newReplicaSet(h.cfg, nh, h.db, &h.life, transport)
 	replicas.Store(h.replicas)
 	h.data = newDataPlane(h.cfg, nh, h.replicas, &h.life)
 	h.ctl = newController(h.cfg, nh, h.rt, h.data, h.replicas, &h.life)

@@ -34,6 +34,9 @@ type replicaSet struct {
 	// heavy runs the guest calls with large budgets (see sched).
 	heavy *sched.Pool
 
+	// raft hurries this host's replicas (see hasten).
+	raft hurrier
+
 	// onStop is called, without the lock held, whenever a replica stops
 	// (removed, or halted for a while), so that the host's other parts
 	// forget what they kept about its shard.
@@ -61,9 +64,9 @@ type replicaSet struct {
 // as they share the cores. Other calls never wait for a slot.
 var heavyCalls = sync.OnceValue(func() *sched.Pool { return sched.New(max(1, runtime.GOMAXPROCS(0)/2)) })
 
-func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime) *replicaSet {
+func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime, raft hurrier) *replicaSet {
 	return &replicaSet{
-		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir}, heavy: heavyCalls(),
+		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir}, heavy: heavyCalls(), raft: raft,
 		onStop:   func(uint64) {},
 		running:  make(map[uint64]meta.Shard),
 		modules:  make(map[uint64]*wasm.Module),

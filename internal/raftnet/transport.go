@@ -30,6 +30,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lni/dragonboat/v4/config"
@@ -101,7 +102,12 @@ func (c Config) Validate() error {
 // Factory creates the transports of NodeHosts; set it as
 // config.NodeHostConfig.Expert.TransportFactory. Dragonboat calls Create
 // once per NodeHost, from NewNodeHost.
-type Factory struct{ cfg Config }
+type Factory struct {
+	cfg Config
+	// deliver hands a message to the NodeHost of the transport Create
+	// made last, as if its transport had received it.
+	deliver atomic.Pointer[func(pb.Message)]
+}
 
 var _ config.TransportFactory = (*Factory)(nil)
 
@@ -117,6 +123,13 @@ func NewFactory(cfg Config) (*Factory, error) {
 // receives to onBatch and onChunk.
 func (f *Factory) Create(nh config.NodeHostConfig, onBatch raftio.MessageHandler, onChunk raftio.ChunkHandler) raftio.ITransport {
 	log := f.cfg.Logger.With("component", "raftnet", "raft_addr", nh.RaftAddress)
+	deliver := func(m pb.Message) {
+		onBatch(pb.MessageBatch{
+			DeploymentId: nh.GetDeploymentID(), BinVer: raftio.TransportBinVersion,
+			Requests: []pb.Message{m},
+		})
+	}
+	f.deliver.Store(&deliver)
 	return &transport{
 		cfg:       f.cfg,
 		nh:        nh,
@@ -127,6 +140,40 @@ func (f *Factory) Create(nh config.NodeHostConfig, onBatch raftio.MessageHandler
 		rep:       newReporter(log),
 		stop:      make(chan struct{}),
 		conns:     make(map[net.Conn]struct{}),
+	}
+}
+
+// Campaign asks the NodeHost's replica of a shard to stand for election
+// at once, as a leader handing its leadership over asks its successor:
+// it hands the replica a Raft TimeoutNow, as if one had come from a peer.
+// A follower then campaigns without a pre-vote, and its peers grant their
+// votes even if they heard from a leader lately (dragonboat's raft,
+// handleFollowerTimeoutNow and dropRequestVoteFromHighTermNode). A
+// replica that is not a follower, has a configuration change to apply or
+// has not started yet ignores it; its shard then elects a leader when an
+// election timeout runs out, as it would have anyway. Raft's safety does
+// not depend on when a replica campaigns: only the election's speed does.
+//
+// Campaign does nothing before Create.
+func (f *Factory) Campaign(shardID, replicaID uint64) {
+	f.hand(pb.Message{Type: pb.TimeoutNow, ShardID: shardID, From: replicaID, To: replicaID})
+}
+
+// Step has dragonboat step the NodeHost's replica of a shard now, rather
+// than at its next tick: it hands the replica a message that Raft
+// ignores (a NoOP). Dragonboat steps a replica when a message comes for
+// it or its clock ticks; a replica that has just started is not ready for
+// the messages that come meanwhile, and handles them at the next step.
+//
+// Step does nothing before Create.
+func (f *Factory) Step(shardID, replicaID uint64) {
+	f.hand(pb.Message{Type: pb.NoOP, ShardID: shardID, From: replicaID, To: replicaID})
+}
+
+// hand gives m to the NodeHost, as if its transport had received it.
+func (f *Factory) hand(m pb.Message) {
+	if deliver := f.deliver.Load(); deliver != nil {
+		(*deliver)(m)
 	}
 }
 
