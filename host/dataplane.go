@@ -315,31 +315,61 @@ func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []by
 // readIndex runs a linearizable read through this host's replica, which
 // leads: once the shard's leader has confirmed the read's index and the
 // replica has applied it, the query runs on the replica.
+//
+// A leader drops a read index until it has committed an entry of its own
+// term, which it does within a round trip of its election (Raft's
+// ReadIndex protocol, dissertation section 6.4): a read dropped so is
+// made again, within the call's deadline, while the replica leads.
 func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
+	for pause := time.Millisecond; ; pause = min(2*pause, maxReadRetryPause) {
+		rs, r, err := d.confirmRead(ctx, shardID)
+		if err != nil {
+			return nil, err
+		}
+		if r.Dropped() {
+			rs.Release()
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("shard %d: %w", shardID, ctx.Err())
+			case <-time.After(pause):
+			}
+			continue
+		}
+		defer rs.Release()
+		if !r.Completed() {
+			return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: read index %s", shardID, ErrUnavailable, requestOutcome(r))
+		}
+		v, err := d.nh.ReadLocalNode(rs, req)
+		return v, raftError(ctx, shardID, err)
+	}
+}
+
+// maxReadRetryPause bounds the pause before a dropped read index is made
+// again.
+const maxReadRetryPause = 10 * time.Millisecond
+
+// confirmRead has the shard's leader, this host's replica, confirm a read
+// index, and returns the request and how it ended.
+func (d *dataPlane) confirmRead(ctx context.Context, shardID uint64) (*dragonboat.RequestState, dragonboat.RequestResult, error) {
 	term, err := d.leadingTerm(shardID)
 	if err != nil {
-		return nil, err
+		return nil, dragonboat.RequestResult{}, err
 	}
 	deadline, _ := ctx.Deadline()
 	rs, err := d.nh.ReadIndex(shardID, time.Until(deadline))
 	if err != nil {
-		return nil, raftError(ctx, shardID, err)
+		return nil, dragonboat.RequestResult{}, raftError(ctx, shardID, err)
 	}
 	r, err := d.await(ctx, shardID, term, rs, true)
 	switch {
 	case errors.Is(err, errDeposed):
 		// A read changes nothing: the gateway looks for the leader
 		// again and retries it.
-		return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: the read %w", shardID, ErrUnavailable, err)
+		return nil, dragonboat.RequestResult{}, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: the read %w", shardID, ErrUnavailable, err)
 	case err != nil:
-		return nil, err
+		return nil, dragonboat.RequestResult{}, err
 	}
-	defer rs.Release()
-	if !r.Completed() {
-		return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: read index %s", shardID, ErrUnavailable, requestOutcome(r))
-	}
-	v, err := d.nh.ReadLocalNode(rs, req)
-	return v, raftError(ctx, shardID, err)
+	return rs, r, nil
 }
 
 // await waits for the outcome of a request made through this host's

@@ -13,6 +13,7 @@ import (
 
 	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/memreturn"
 )
 
 // A replica of a data shard that has served no call and received no Raft
@@ -58,9 +59,10 @@ type sleeper struct {
 	// inflight counts the calls on the shard under way on this host.
 	inflight atomic.Int64
 	// active is when the replica last served a call or received a Raft
-	// message, woke when it last started after hibernating, and
-	// complained when a message last failed to wake it (see touch).
-	active, woke, complained atomic.Int64
+	// message, heard when it last received a Raft message, woke when it
+	// last started (new, or after hibernating), and complained when a
+	// message last failed to wake it (see touch).
+	active, heard, woke, complained atomic.Int64
 
 	// Under mu: the catalogue entry the replica hibernated with and the
 	// generation of the reconciler's shard list that last held it (see
@@ -78,19 +80,35 @@ type sleeper struct {
 // sleep nor keeps them up.
 var epoch = time.Now()
 
-// touch records activity now.
-func (sl *sleeper) touch() { sl.active.Store(int64(time.Since(epoch))) }
+// touch records activity now, and returns now.
+func (sl *sleeper) touch() int64 {
+	now := int64(time.Since(epoch))
+	sl.active.Store(now)
+	return now
+}
+
+// started records that the replica started now.
+func (sl *sleeper) started() { sl.woke.Store(sl.touch()) }
+
+// sinceStart returns how long ago the replica last started.
+func (sl *sleeper) sinceStart() time.Duration {
+	return time.Since(epoch) - time.Duration(sl.woke.Load())
+}
+
+// heardSinceStart reports whether a Raft message came for the replica
+// since it last started.
+func (sl *sleeper) heardSinceStart() bool { return sl.heard.Load() > sl.woke.Load() }
 
 // idle returns how long the replica has gone without activity.
 func (sl *sleeper) idle() time.Duration {
 	return time.Since(epoch) - time.Duration(sl.active.Load())
 }
 
-// waking reports whether the replica started after hibernating so
-// recently that its shard may not have elected a leader yet.
+// waking reports whether the replica started so recently that its shard
+// may not have elected a leader yet, or it may not have ticked (see
+// untilTicked).
 func (sl *sleeper) waking() bool {
-	woke := sl.woke.Load()
-	return woke != 0 && time.Since(epoch)-time.Duration(woke) < electionWait
+	return sl.woke.Load() != 0 && sl.sinceStart() < electionWait
 }
 
 // electionWait bounds how long after a replica woke a call that needs the
@@ -105,16 +123,16 @@ const electionWait = 5 * time.Second
 // deadline near zero, which the tick puts far in the past, and times out
 // at once, whether or not it then commits.
 func (sl *sleeper) untilTicked(rtt time.Duration) time.Duration {
-	woke := time.Duration(sl.woke.Load())
-	return woke + 2*rtt - time.Since(epoch)
+	return 2*rtt - sl.sinceStart()
 }
 
 // track starts keeping a sleeper for this host's replica of a data
-// shard, which has just started.
-func (rs *replicaSet) track(shardID uint64) {
-	sl := &sleeper{}
-	sl.touch()
-	rs.sleepers.LoadOrStore(shardID, sl)
+// shard, which has just started, and returns it.
+func (rs *replicaSet) track(shardID uint64) *sleeper {
+	v, _ := rs.sleepers.LoadOrStore(shardID, &sleeper{})
+	sl := v.(*sleeper)
+	sl.started()
+	return sl
 }
 
 // trackAsleep keeps a sleeper for this host's replica of s, which ran
@@ -170,7 +188,7 @@ func (rs *replicaSet) arrive(shardID uint64) {
 	if sl == nil {
 		return
 	}
-	sl.touch() // before reading dormant: see hibernate
+	sl.heard.Store(sl.touch()) // before reading dormant: see hibernate
 	if !sl.dormant.Load() {
 		return
 	}
@@ -226,60 +244,16 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
 	sl.closed = nil
-	sl.touch()
-	sl.woke.Store(sl.active.Load())
+	sl.started()
 	sl.dormant.Store(false)
-	go rs.hasten(shardID, r.ReplicaID, forCall)
+	how := stepOnly
+	if forCall {
+		how = campaignWoken
+	}
+	go rs.hasten(sl, shardID, r.ReplicaID, how)
 	rs.cfg.Logger.Info("replica woke from hibernation", "host", rs.cfg.Name, "shard", s.Name, "id", shardID, "replica", r.ReplicaID, "took", time.Since(start))
 	return nil
 }
-
-// hurrier hurries a replica on (see raftnet.Factory).
-type hurrier interface {
-	// Campaign asks the replica to stand for election at once.
-	Campaign(shardID, replicaID uint64)
-	// Step has dragonboat step the replica now, not at its next tick.
-	Step(shardID, replicaID uint64)
-}
-
-// hasten helps this host's replica of a shard, just woken, to a leader.
-// Dragonboat steps a replica when a message comes for it or its Raft
-// clock ticks (every Config.RTTMillisecond), and a replica that has just
-// started handles nothing until it is ready: without help, each stage of
-// a wake (the replica ready, the membership entries of its log replayed,
-// a vote request handled) waits for the next tick. hasten steps the
-// replica every hastenPoll, for at most hastenFor, until its shard has a
-// leader. A replica woken for a call is asked to campaign instead, until
-// an election has begun (its term moved): it ignores the request until
-// it has replayed its membership.
-func (rs *replicaSet) hasten(shardID, replicaID uint64, campaign bool) {
-	if !rs.life.tryAcquire() {
-		return // closing
-	}
-	defer rs.life.release()
-	var wokeIn uint64 // the term the replica woke in, once it reports one
-	for end := time.Now().Add(hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
-		_, term, valid, err := rs.nh.GetLeaderID(shardID)
-		if err != nil || valid {
-			return
-		}
-		if wokeIn == 0 {
-			wokeIn = term
-		}
-		if campaign && term == wokeIn {
-			rs.raft.Campaign(shardID, replicaID)
-		} else {
-			rs.raft.Step(shardID, replicaID)
-		}
-	}
-}
-
-// hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
-// one replica, on each host, per wake.
-const (
-	hastenPoll = time.Millisecond
-	hastenFor  = 100 * time.Millisecond
-)
 
 // rest lets this host's replica of a data shard hibernate once it has been
 // idle for after, and wakes a hibernating one whose catalogue entry is no
@@ -358,6 +332,11 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after tim
 	delete(rs.machines, s.ID)
 	rs.mu.Unlock()
 	sl.entry, sl.seen, sl.health, sl.closed = s, gen, m.Health(), m.Closed()
+	// What the replica held (Dragonboat's queues and caches, its machine)
+	// is garbage now: without this, Go would keep it resident for
+	// minutes, and idle shards would cost their hosts what they used
+	// while awake.
+	memreturn.Soon()
 	rs.cfg.Logger.Info("replica hibernates", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", s.ReplicaOn(rs.cfg.ID))
 	return true, nil
 }

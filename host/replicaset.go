@@ -108,7 +108,8 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 	// if it had hibernated: a restarted host is ready at once, however
 	// many replicas it holds, and the first call or Raft message for a
 	// shard starts its replica. One still catching up starts now.
-	asleep := rs.cfg.HibernateAfter > 0 && !learning(s) && rs.nh.HasNodeInfo(s.ID, r.ReplicaID)
+	ranHere := rs.nh.HasNodeInfo(s.ID, r.ReplicaID)
+	asleep := rs.cfg.HibernateAfter > 0 && !learning(s) && ranHere
 	if asleep {
 		rs.trackAsleep(s)
 	} else {
@@ -116,7 +117,17 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 		if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
 			return err
 		}
-		rs.track(s.ID)
+		sl := rs.track(s.ID)
+		if err == nil && !ranHere && !r.Joined {
+			// A new shard: its preferred leader campaigns at once,
+			// rather than after an election timeout, and the leadership
+			// it would then be handed is its own (see steer).
+			how := stepOnly
+			if r.ReplicaID == s.Leader {
+				how = campaignNew
+			}
+			go rs.hasten(sl, s.ID, r.ReplicaID, how)
+		}
 	}
 	rs.mu.Lock()
 	rs.running[s.ID] = s

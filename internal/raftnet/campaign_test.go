@@ -46,7 +46,7 @@ func TestCampaignElectsAtOnce(t *testing.T) {
 		}
 	}
 
-	// A replica that has not replayed its membership yet ignores the
+	// A replica that has not applied its committed entries ignores the
 	// request: ask until it is heard.
 	const candidate = 2
 	deadline := time.Now().Add(10 * time.Second)

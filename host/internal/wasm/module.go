@@ -17,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
+	"github.com/synodhq/synod/internal/memreturn"
 	"github.com/synodhq/synod/internal/outcome"
 )
 
@@ -375,7 +376,10 @@ func (m *Module) freeImage() {
 	if img != nil {
 		m.rt.budget.add(-int64(img.size))
 		img.free()
-		m.rt.returnMemory()
+		// The image is unmapped, but compiling and running the module
+		// left memory of Go's own behind (wazero's compiled code is
+		// unmapped only once collected).
+		memreturn.Soon()
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -94,9 +92,6 @@ type Runtime struct {
 	flights map[string]*flight
 	// compileSlots holds a token for each compile under way.
 	compileSlots chan struct{}
-	// returning is set while a return of memory to the system is due
-	// (see returnMemory).
-	returning bool
 
 	hooks *testHooks // nil but in tests
 }
@@ -368,35 +363,6 @@ func (r *Runtime) evictIdle() bool {
 			return true
 		}
 	}
-}
-
-// returnDelay is how long after a module is freed Go is made to return
-// the memory it freed to the system: the frees of that time are returned
-// together, at the cost of one forced collection.
-const returnDelay = 5 * time.Second
-
-// returnMemory has Go return freed memory to the system soon. A module's
-// image and linear memories are unmapped when it is freed; but compiling
-// and running it left memory of Go's own behind (wazero's compiled code
-// is unmapped only once collected, and Go keeps freed heap for reuse),
-// which would otherwise stay resident until the next collection, two
-// minutes on an idle host, and longer before the scavenger returns it.
-func (r *Runtime) returnMemory() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.returning {
-		return
-	}
-	r.returning = true
-	time.AfterFunc(returnDelay, func() {
-		r.mu.Lock()
-		r.returning = false
-		r.mu.Unlock()
-		// Twice: what sync.Pools hold (wazero's and the serving code's
-		// buffers) survives one collection.
-		runtime.GC()
-		debug.FreeOSMemory()
-	})
 }
 
 // trim closes idle instances, least recently used first, while the guest
