@@ -197,7 +197,7 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 // clock has ticked (see sleeper.untilTicked). It returns the function
 // that marks the call done.
 func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool) (done func(), err error) {
-	done, waking, err := d.replicas.use(ctx, shardID)
+	done, waking, err := d.replicas.use(ctx, shardID, needsLeader)
 	if err != nil || waking == nil || !needsLeader {
 		return done, err
 	}

@@ -26,12 +26,13 @@ type haste int
 const (
 	// stepOnly steps the replica.
 	stepOnly haste = iota
-	// campaignWoken asks a replica woken from hibernation by a call to
-	// campaign, once its shard has been quiet long enough to show that
-	// it has no live leader (see quiet).
+	// campaignWoken asks a replica that hibernated and was woken by a
+	// call to campaign, once its shard has been quiet long enough to
+	// show that it has no live leader.
 	campaignWoken
-	// campaignNew asks a new shard's replica to campaign: a new shard
-	// has no leader to depose.
+	// campaignNew asks a new shard's replica to campaign, unless a Raft
+	// message came for it: a new shard has no leader to depose until
+	// one of its replicas campaigns.
 	campaignNew
 )
 
@@ -43,12 +44,19 @@ const (
 //
 // A campaign asked for this way skips the pre-vote and the leader lease
 // that protect a live leader (see raftnet.Factory.Campaign): peers step
-// down for it, and grant their votes if its log is as long as theirs. A
-// woken replica therefore campaigns only if its shard has given no sign
-// of a leader: no Raft message came for it since it started, for a
-// leader's heartbeat interval and a tick more. A quiesced leader sends
-// no heartbeats, and loses its leadership to the woken replica: it had
-// nothing in flight, or it would not have quiesced.
+// down for it, even if they refuse it their votes. A woken replica
+// therefore campaigns only where its shard can have no live leader it
+// has not heard from. It hibernated in this host's life, so that a
+// leader elected since, which would have sent it heartbeats, would have
+// woken it; and no Raft message came for it since it started, for a
+// leader's heartbeat interval and a tick more. A replica that started
+// asleep with its host knows nothing of its shard (a leader's messages
+// to a host that was down wait for its transport's circuit breaker, a
+// second or so): it is only stepped, and its shard elects a leader, if
+// it has none, when an election timeout runs out. A quiesced leader sends
+// no heartbeats, and loses its leadership to the woken replica; having
+// quiesced, it had nothing in flight, unless a call came to it at that
+// very moment, which then fails as unavailable and is retried.
 //
 // A replica reports its term (GetLeaderID) only once dragonboat has
 // stepped it; a campaign asked for before then would be queued and could
@@ -63,7 +71,7 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 	// from is the term an election begins from: 0 for a new shard, else
 	// the first term the replica reports.
 	var from uint64
-	for end := time.Now().Add(hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
+	for end := time.Now().Add(quiet + hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
 		_, term, valid, err := rs.nh.GetLeaderID(shardID)
 		if err != nil || valid {
 			return
@@ -86,7 +94,7 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 func campaignNow(how haste, term, from uint64, quiet, heard bool) bool {
 	switch how {
 	case campaignNew:
-		return term == 0
+		return term == 0 && !heard
 	case campaignWoken:
 		return term != 0 && term == from && quiet && !heard
 	}
@@ -94,7 +102,7 @@ func campaignNow(how haste, term, from uint64, quiet, heard bool) bool {
 }
 
 // hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
-// one replica, on each host, per start.
+// one replica, on each host, per start, after the quiet wait.
 const (
 	hastenPoll = time.Millisecond
 	hastenFor  = 100 * time.Millisecond

@@ -12,6 +12,7 @@ func TestCampaignNow(t *testing.T) {
 	}{
 		{"a new shard's replica, before any election", campaignNew, 0, 0, false, false, true},
 		{"a new shard's replica, an election begun", campaignNew, 1, 0, false, false, false},
+		{"a new shard's replica that heard from a peer", campaignNew, 0, 0, false, true, false},
 		{"a woken replica not stepped yet", campaignWoken, 0, 0, true, false, false},
 		{"a woken replica, its shard quiet since it started", campaignWoken, 4, 4, true, false, true},
 		{"a woken replica, before a heartbeat interval has passed", campaignWoken, 4, 4, false, false, false},

@@ -27,12 +27,13 @@ import (
 // The first call for the shard on this host, or the first Raft message
 // for it from another host, starts the replica again from its records,
 // as a restart would; the message is then handed to the started replica.
-// A replica woken by a call stands for election at once, rather than
-// after an election timeout, and wakes the others with its vote requests
-// (see hasten): the call waits for a round trip or two, not for a timeout
-// of some hundreds of milliseconds. A host also wakes a hibernating replica whose
-// catalogue entry changed (a replica added, moved or removed), so that
-// its leader acts on it.
+// A replica woken by a call that needs the leader stands for election
+// as soon as its shard has been quiet long enough to show that it has no
+// leader (see hasten), rather than after an election timeout, and wakes
+// the others with its vote requests: the call waits some tens of
+// milliseconds, not some hundreds. A host also wakes a hibernating
+// replica whose catalogue entry changed (a replica added, moved or
+// removed), so that its leader acts on it.
 //
 // A host that restarts starts its replicas asleep, as if they had
 // hibernated (see replicaSet.start): it is ready at once, and starts a
@@ -58,6 +59,9 @@ type sleeper struct {
 	dormant atomic.Bool
 	// inflight counts the calls on the shard under way on this host.
 	inflight atomic.Int64
+	// slept is set once the replica has hibernated in this process's
+	// life, as opposed to starting asleep with its host (see hasten).
+	slept atomic.Bool
 	// active is when the replica last served a call or received a Raft
 	// message, heard when it last received a Raft message, woke when it
 	// last started (new, or after hibernating), and complained when a
@@ -155,10 +159,11 @@ func (rs *replicaSet) sleeperOf(shardID uint64) *sleeper {
 }
 
 // use marks a call on a shard under way, starting this host's replica if
-// it hibernates, and returns the function that marks the call done.
+// it hibernates (to campaign, if the call needsLeader: see wake), and
+// returns the function that marks the call done.
 // waking is the replica's sleeper if the replica started so recently, for
 // this call or another, that its shard may have no leader yet; else nil.
-func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), waking *sleeper, err error) {
+func (rs *replicaSet) use(ctx context.Context, shardID uint64, needsLeader bool) (done func(), waking *sleeper, err error) {
 	sl := rs.sleeperOf(shardID)
 	if sl == nil {
 		return func() {}, nil, nil
@@ -169,7 +174,7 @@ func (rs *replicaSet) use(ctx context.Context, shardID uint64) (done func(), wak
 		sl.inflight.Add(-1)
 	}
 	if sl.dormant.Load() {
-		if err = rs.wake(ctx, sl, shardID, true); err != nil {
+		if err = rs.wake(ctx, sl, shardID, needsLeader); err != nil {
 			done()
 			return nil, nil, err
 		}
@@ -214,7 +219,8 @@ const wakeWait = 5 * time.Second
 
 // wake starts this host's hibernating replica of a shard again, if it
 // still sleeps, and hastens it to its shard's leader; a replica woken for
-// a call campaigns (see hasten).
+// a call that needs the leader, and that hibernated in this process's
+// life, campaigns (see hasten).
 func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, forCall bool) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
@@ -247,7 +253,7 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 	sl.started()
 	sl.dormant.Store(false)
 	how := stepOnly
-	if forCall {
+	if forCall && sl.slept.Load() {
 		how = campaignWoken
 	}
 	go rs.hasten(sl, shardID, r.ReplicaID, how)
@@ -332,6 +338,7 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after tim
 	delete(rs.machines, s.ID)
 	rs.mu.Unlock()
 	sl.entry, sl.seen, sl.health, sl.closed = s, gen, m.Health(), m.Closed()
+	sl.slept.Store(true)
 	// What the replica held (Dragonboat's queues and caches, its machine)
 	// is garbage now: without this, Go would keep it resident for
 	// minutes, and idle shards would cost their hosts what they used

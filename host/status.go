@@ -104,7 +104,7 @@ func (h *Host) LogRange(shardID uint64) (first, last uint64, err error) {
 	defer h.life.release()
 	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
 	defer cancel()
-	done, _, err := h.replicas.use(ctx, shardID)
+	done, _, err := h.replicas.use(ctx, shardID, false)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -17,16 +17,23 @@ import (
 
 // Delay is how long after a call to [Soon] the memory is returned: the
 // frees of that time are returned together, at the cost of one forced
-// collection.
-const Delay = 5 * time.Second
-
-var (
-	mu  sync.Mutex
-	due bool // a return is scheduled
+// collection. Gap is the least time between two returns: a host whose
+// replicas hibernate one after another, every few seconds, forces a
+// collection once a minute, not every Delay.
+const (
+	Delay = 5 * time.Second
+	Gap   = time.Minute
 )
 
-// Soon has Go return freed memory to the system Delay from now, unless a
-// return is already due by then.
+var (
+	mu   sync.Mutex
+	due  bool      // a return is scheduled
+	last time.Time // when the last return began
+)
+
+// Soon has Go return freed memory to the system Delay from now, or Gap
+// after the last return if that is later, unless a return is already
+// due.
 func Soon() {
 	mu.Lock()
 	defer mu.Unlock()
@@ -34,9 +41,10 @@ func Soon() {
 		return
 	}
 	due = true
-	time.AfterFunc(Delay, func() {
+	wait := max(Delay, time.Until(last.Add(Gap)))
+	time.AfterFunc(wait, func() {
 		mu.Lock()
-		due = false
+		due, last = false, time.Now()
 		mu.Unlock()
 		// Twice: what sync.Pools hold (wazero's and the serving code's
 		// buffers) survives one collection.
