@@ -62,3 +62,5 @@ tool (
 	connectrpc.com/connect/cmd/protoc-gen-connect-go
 	google.golang.org/protobuf/cmd/protoc-gen-go
 )
+
+replace github.com/lni/dragonboat/v4 => ./third_party/dragonboat
