@@ -37,10 +37,10 @@ const (
 )
 
 // hasten helps this host's replica of a shard, which has just started
-// (see sl), to a leader. Until the shard has a leader, for at most
-// hastenFor, it steps the replica every hastenPoll, or, as how says,
-// asks it to campaign instead until an election has begun (its term
-// moved).
+// (see sl), to a leader. Until the shard has a leader, for at most the
+// quiet wait (below) and hastenFor, it steps the replica every
+// hastenPoll, or, as how says, asks it to campaign instead until an
+// election has begun (its term moved).
 //
 // A campaign asked for this way skips the pre-vote and the leader lease
 // that protect a live leader (see raftnet.Factory.Campaign): peers step
@@ -102,7 +102,8 @@ func campaignNow(how haste, term, from uint64, quiet, heard bool) bool {
 }
 
 // hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
-// one replica, on each host, per start, after the quiet wait.
+// one replica, on each host, per start, after the quiet wait (30 more
+// with the default settings).
 const (
 	hastenPoll = time.Millisecond
 	hastenFor  = 100 * time.Millisecond

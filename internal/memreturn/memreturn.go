@@ -19,10 +19,10 @@ import (
 // frees of that time are returned together, at the cost of one forced
 // collection. Gap is the least time between two returns: a host whose
 // replicas hibernate one after another, every few seconds, forces a
-// collection once a minute, not every Delay.
+// collection every 30 s, not every Delay.
 const (
 	Delay = 5 * time.Second
-	Gap   = time.Minute
+	Gap   = 30 * time.Second
 )
 
 var (
