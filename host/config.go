@@ -160,3 +160,6 @@ func (c Config) idFloor() uint64 {
 	}
 	return floor
 }
+
+// tick returns the period of a replica's Raft clock: one RTT.
+func (c Config) tick() time.Duration { return time.Duration(c.RTTMillisecond) * time.Millisecond }

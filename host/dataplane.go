@@ -207,7 +207,7 @@ func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool
 	defer tick.Stop()
 	for {
 		_, _, valid, err := d.nh.GetLeaderID(shardID)
-		wait := waking.untilTicked(time.Duration(d.cfg.RTTMillisecond) * time.Millisecond)
+		wait := waking.untilTicked(d.cfg.tick())
 		if err != nil || (valid && wait <= 0) {
 			return done, nil // checkLeader says which
 		}
@@ -422,7 +422,7 @@ const leadershipPoll = 100 * time.Millisecond
 // the next leader to commit the previous leader's entries and this
 // replica to apply them.
 func (d *dataPlane) deposedGrace() time.Duration {
-	return max(time.Second, 5*time.Duration(d.cfg.RTTMillisecond*d.cfg.ElectionRTT)*time.Millisecond)
+	return max(time.Second, 5*time.Duration(d.cfg.ElectionRTT)*d.cfg.tick())
 }
 
 // requestOutcome names how dragonboat ended a request that did not

@@ -66,8 +66,7 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 		return // closing
 	}
 	defer rs.life.release()
-	rtt := time.Duration(rs.cfg.RTTMillisecond) * time.Millisecond
-	quiet := time.Duration(rs.cfg.HeartbeatRTT+1) * rtt
+	quiet := time.Duration(rs.cfg.HeartbeatRTT+1) * rs.cfg.tick()
 	// from is the term an election begins from: 0 for a new shard, else
 	// the first term the replica reports.
 	var from uint64
