@@ -193,9 +193,8 @@ func (d *dataPlane) call(ctx context.Context, shardID uint64, needsLeader bool, 
 // awaken marks a call on a shard under way (see replicaSet.use), waking
 // this host's replica if it hibernates; a call that needs the leader of a
 // shard whose replica here has just woken then waits, within its deadline
-// and electionWait, until the shard has elected one and the replica's
-// clock has ticked (see sleeper.untilTicked). It returns the function
-// that marks the call done.
+// and electionWait, until the shard has elected one. It returns the
+// function that marks the call done.
 func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool) (done func(), err error) {
 	done, waking, err := d.replicas.use(ctx, shardID, needsLeader)
 	if err != nil || waking == nil || !needsLeader {
@@ -207,8 +206,7 @@ func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool
 	defer tick.Stop()
 	for {
 		_, _, valid, err := d.nh.GetLeaderID(shardID)
-		wait := waking.untilTicked(d.cfg.tick())
-		if err != nil || (valid && wait <= 0) {
+		if err != nil || valid {
 			return done, nil // checkLeader says which
 		}
 		select {

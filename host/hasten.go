@@ -12,11 +12,9 @@ import "time"
 // election timeout has run out, some hundreds of milliseconds, which a
 // call on a woken shard, or the creation of a shard, waits for.
 
-// hurrier hurries a replica on (see raftnet.Factory).
-type hurrier interface {
-	// Campaign asks the replica to stand for election at once.
-	Campaign(shardID, replicaID uint64)
-	// Step has dragonboat step the replica now, not at its next tick.
+// stepper has dragonboat step a replica now, not at its next tick (see
+// raftnet.Factory.Step).
+type stepper interface {
 	Step(shardID, replicaID uint64)
 }
 
@@ -26,51 +24,48 @@ type haste int
 const (
 	// stepOnly steps the replica.
 	stepOnly haste = iota
-	// campaignWoken asks a replica that hibernated and was woken by a
-	// call to campaign, once its shard has been quiet long enough to
-	// show that it has no live leader.
+	// campaignWoken asks a replica woken by a call to campaign, once it
+	// has reported its term, unless a Raft message came for it.
 	campaignWoken
 	// campaignNew asks a new shard's replica to campaign, unless a Raft
-	// message came for it: a new shard has no leader to depose until
-	// one of its replicas campaigns.
+	// message came for it.
 	campaignNew
 )
 
 // hasten helps this host's replica of a shard, which has just started
-// (see sl), to a leader. Until the shard has a leader, for at most the
-// quiet wait (below) and hastenFor, it steps the replica every
-// hastenPoll, or, as how says, asks it to campaign instead until an
-// election has begun (its term moved).
+// (see sl), to a leader. Until the shard has a leader, for at most
+// hastenFor, it steps the replica every hastenPoll, or, as how says,
+// asks it to campaign, at most every campaignEvery, until an election
+// has begun (its term moved).
 //
-// A campaign asked for this way skips the pre-vote and the leader lease
-// that protect a live leader (see raftnet.Factory.Campaign): peers step
-// down for it, even if they refuse it their votes. A woken replica
-// therefore campaigns only where its shard can have no live leader it
-// has not heard from. It hibernated in this host's life, so that a
-// leader elected since, which would have sent it heartbeats, would have
-// woken it; and no Raft message came for it since it started, for a
-// leader's heartbeat interval and a tick more. A replica that started
-// asleep with its host knows nothing of its shard (a leader's messages
-// to a host that was down wait for its transport's circuit breaker, a
-// second or so): it is only stepped, and its shard elects a leader, if
-// it has none, when an election timeout runs out. A quiesced leader sends
-// no heartbeats, and loses its leadership to the woken replica; having
-// quiesced, it had nothing in flight, unless a call came to it at that
-// very moment, which then fails as unavailable and is retried.
+// A campaign asked for this way is what an election timeout would
+// start (dragonboat.NodeHost.Campaign, of Synod's copy of Dragonboat):
+// a pre-vote first, which a peer refuses while it knows a leader it has
+// heard from within an election timeout (Config.ElectionRTT), and which
+// the leader itself refuses; a replica that has learnt of a leader
+// ignores the request. A leader whose followers hear from it is not
+// deposed. One that a quorum has not heard from lately is: a quiesced
+// leader, which has sent nothing for longer than an election timeout,
+// and which had nothing in flight unless a call came to it at that very
+// moment (that call then fails as unavailable, and is retried), or one
+// whose followers have just started. A replica that heard from its
+// shard since its start began leaves the campaign to whoever spoke: a
+// leader's message soon makes it known, and a peer campaigning first
+// should not be raced.
 //
-// A replica reports its term (GetLeaderID) only once dragonboat has
-// stepped it; a campaign asked for before then would be queued and could
-// start an election the replica would have seen no need for.
+// A woken replica reports its term (GetLeaderID) only once dragonboat
+// has stepped it; until then, the term it will report, which an
+// election moves, is not known.
 func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) {
 	if !rs.life.tryAcquire() {
 		return // closing
 	}
 	defer rs.life.release()
-	quiet := time.Duration(rs.cfg.HeartbeatRTT+1) * rs.cfg.tick()
 	// from is the term an election begins from: 0 for a new shard, else
 	// the first term the replica reports.
 	var from uint64
-	for end := time.Now().Add(quiet + hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
+	var asked time.Time
+	for end := time.Now().Add(hastenFor); time.Now().Before(end); time.Sleep(hastenPoll) {
 		_, term, valid, err := rs.nh.GetLeaderID(shardID)
 		if err != nil || valid {
 			return
@@ -78,8 +73,11 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 		if from == 0 && how == campaignWoken {
 			from = term
 		}
-		if campaignNow(how, term, from, sl.sinceStart() >= quiet, sl.heardSinceStart()) {
-			rs.raft.Campaign(shardID, replicaID)
+		if campaignNow(how, term, from, sl.heardSinceStart()) && time.Since(asked) >= campaignEvery {
+			// A replica with committed entries it has not applied
+			// ignores it: asked again later.
+			_ = rs.nh.Campaign(shardID)
+			asked = time.Now()
 		} else {
 			rs.raft.Step(shardID, replicaID)
 		}
@@ -87,23 +85,23 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 }
 
 // campaignNow reports whether hasten asks a replica to campaign, as how
-// says, now that it reports term, and reported from first; quiet says
-// that it started a heartbeat interval and a tick ago or more, and heard
-// that a Raft message came for it since.
-func campaignNow(how haste, term, from uint64, quiet, heard bool) bool {
+// says, now that it reports term, and reported from first; heard says
+// that a Raft message came for it since it started.
+func campaignNow(how haste, term, from uint64, heard bool) bool {
 	switch how {
 	case campaignNew:
 		return term == 0 && !heard
 	case campaignWoken:
-		return term != 0 && term == from && quiet && !heard
+		return term != 0 && term == from && !heard
 	}
 	return false
 }
 
 // hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
-// one replica, on each host, per start, after the quiet wait (30 more
-// with the default settings).
+// one replica, on each host, per start. campaignEvery spaces a replica's
+// campaigns: a campaign asked for again starts its pre-vote again.
 const (
-	hastenPoll = time.Millisecond
-	hastenFor  = 100 * time.Millisecond
+	hastenPoll    = time.Millisecond
+	hastenFor     = 100 * time.Millisecond
+	campaignEvery = 10 * time.Millisecond
 )

@@ -28,10 +28,10 @@ import (
 // for it from another host, starts the replica again from its records,
 // as a restart would; the message is then handed to the started replica.
 // A replica woken by a call that needs the leader stands for election
-// as soon as its shard has been quiet long enough to show that it has no
-// leader (see hasten), rather than after an election timeout, and wakes
-// the others with its vote requests: the call waits some tens of
-// milliseconds, not some hundreds. A host also wakes a hibernating
+// at once (see hasten), rather than after an election timeout, with a
+// pre-vote that a live leader's followers refuse, and wakes the others
+// with its vote requests: the call waits some milliseconds, not some
+// hundreds. A host also wakes a hibernating
 // replica whose catalogue entry changed (a replica added, moved or
 // removed), so that its leader acts on it.
 //
@@ -59,9 +59,6 @@ type sleeper struct {
 	dormant atomic.Bool
 	// inflight counts the calls on the shard under way on this host.
 	inflight atomic.Int64
-	// slept is set once the replica has hibernated in this process's
-	// life, as opposed to starting asleep with its host (see hasten).
-	slept atomic.Bool
 	// active is when the replica last served a call or received a Raft
 	// message, heard when it last received a Raft message, woke when it
 	// last started (new, or after hibernating), and complained when a
@@ -84,15 +81,23 @@ type sleeper struct {
 // sleep nor keeps them up.
 var epoch = time.Now()
 
+// clock returns the time since epoch, as sleepers record times.
+func clock() int64 { return int64(time.Since(epoch)) }
+
 // touch records activity now, and returns now.
 func (sl *sleeper) touch() int64 {
-	now := int64(time.Since(epoch))
+	now := clock()
 	sl.active.Store(now)
 	return now
 }
 
-// started records that the replica started now.
-func (sl *sleeper) started() { sl.woke.Store(sl.touch()) }
+// started records that the replica started at a time clock returned as
+// the start began: a Raft message that came during the start counts as
+// heard since.
+func (sl *sleeper) started(at int64) {
+	sl.woke.Store(at)
+	sl.active.Store(max(sl.active.Load(), at))
+}
 
 // sinceStart returns how long ago the replica last started.
 func (sl *sleeper) sinceStart() time.Duration {
@@ -109,8 +114,7 @@ func (sl *sleeper) idle() time.Duration {
 }
 
 // waking reports whether the replica started so recently that its shard
-// may not have elected a leader yet, or it may not have ticked (see
-// untilTicked).
+// may not have elected a leader yet.
 func (sl *sleeper) waking() bool {
 	return sl.woke.Load() != 0 && sl.sinceStart() < electionWait
 }
@@ -119,23 +123,12 @@ func (sl *sleeper) waking() bool {
 // leader waits for its shard to elect one (see dataPlane.awaken).
 const electionWait = 5 * time.Second
 
-// untilTicked returns how long a call should still wait before it makes
-// a request of the replica, which has just woken: until two of its Raft
-// clock's ticks have passed since the replica started. Dragonboat times
-// requests out on a clock of each replica's own that its first tick sets
-// to the host's tick count; a request made before that tick gets a
-// deadline near zero, which the tick puts far in the past, and times out
-// at once, whether or not it then commits.
-func (sl *sleeper) untilTicked(rtt time.Duration) time.Duration {
-	return 2*rtt - sl.sinceStart()
-}
-
 // track starts keeping a sleeper for this host's replica of a data
-// shard, which has just started, and returns it.
-func (rs *replicaSet) track(shardID uint64) *sleeper {
+// shard, which has just started (see sleeper.started), and returns it.
+func (rs *replicaSet) track(shardID uint64, startedAt int64) *sleeper {
 	v, _ := rs.sleepers.LoadOrStore(shardID, &sleeper{})
 	sl := v.(*sleeper)
-	sl.started()
+	sl.started(startedAt)
 	return sl
 }
 
@@ -219,8 +212,7 @@ const wakeWait = 5 * time.Second
 
 // wake starts this host's hibernating replica of a shard again, if it
 // still sleeps, and hastens it to its shard's leader; a replica woken for
-// a call that needs the leader, and that hibernated in this process's
-// life, campaigns (see hasten).
+// a call that needs the leader campaigns (see hasten).
 func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, forCall bool) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
@@ -246,14 +238,15 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 	}
 	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
 	start := time.Now()
+	at := clock()
 	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
 		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
 	sl.closed = nil
-	sl.started()
+	sl.started(at)
 	sl.dormant.Store(false)
 	how := stepOnly
-	if forCall && sl.slept.Load() {
+	if forCall {
 		how = campaignWoken
 	}
 	go rs.hasten(sl, shardID, r.ReplicaID, how)
@@ -338,7 +331,6 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after tim
 	delete(rs.machines, s.ID)
 	rs.mu.Unlock()
 	sl.entry, sl.seen, sl.health, sl.closed = s, gen, m.Health(), m.Closed()
-	sl.slept.Store(true)
 	// What the replica held (Dragonboat's queues and caches, its machine)
 	// is garbage now: without this, Go would keep it resident for
 	// minutes, and idle shards would cost their hosts what they used

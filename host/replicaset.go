@@ -34,8 +34,9 @@ type replicaSet struct {
 	// heavy runs the guest calls with large budgets (see sched).
 	heavy *sched.Pool
 
-	// raft hurries this host's replicas (see hasten).
-	raft hurrier
+	// raft steps this host's replicas when they have just started (see
+	// hasten).
+	raft stepper
 
 	// onStop is called, without the lock held, whenever a replica stops
 	// (removed, or halted for a while), so that the host's other parts
@@ -64,7 +65,7 @@ type replicaSet struct {
 // as they share the cores. Other calls never wait for a slot.
 var heavyCalls = sync.OnceValue(func() *sched.Pool { return sched.New(max(1, runtime.GOMAXPROCS(0)/2)) })
 
-func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime, raft hurrier) *replicaSet {
+func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *lifetime, raft stepper) *replicaSet {
 	return &replicaSet{
 		cfg: cfg, nh: nh, db: db, life: life, marks: marks{dir: cfg.DataDir}, heavy: heavyCalls(), raft: raft,
 		onStop:   func(uint64) {},
@@ -113,11 +114,12 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 	if asleep {
 		rs.trackAsleep(s)
 	} else {
+		at := clock()
 		err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(s.ID, r.ReplicaID))
 		if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
 			return err
 		}
-		sl := rs.track(s.ID)
+		sl := rs.track(s.ID, at)
 		if err == nil && !ranHere && !r.Joined {
 			// A new shard: its preferred leader campaigns at once,
 			// rather than after an election timeout, and the leadership

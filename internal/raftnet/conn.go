@@ -44,7 +44,6 @@ func newConnection(conn net.Conn, encrypted bool) *connection {
 	return &connection{
 		conn:      conn,
 		header:    make([]byte, requestHeaderSize),
-		payload:   make([]byte, perConnBufSize),
 		encrypted: encrypted,
 	}
 }
@@ -54,9 +53,14 @@ func (c *connection) Close() { _ = c.conn.Close() }
 
 // SendMessageBatch sends a Raft message batch.
 func (c *connection) SendMessageBatch(batch pb.MessageBatch) error {
+	// The buffer doubles as batches need, and is kept up to
+	// perConnBufSize: most batches are heartbeats of some bytes.
 	buf := c.payload
 	if sz := batch.SizeUpperLimit(); len(buf) < sz {
-		buf = make([]byte, sz)
+		buf = make([]byte, max(sz, min(2*len(buf), perConnBufSize)))
+		if sz <= perConnBufSize {
+			c.payload = buf
+		}
 	}
 	n, err := batch.MarshalTo(buf)
 	if err != nil {

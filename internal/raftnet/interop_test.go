@@ -72,13 +72,19 @@ func freeAddr(t *testing.T) string {
 // dragonboat's own when f is nil.
 func startNodeHost(t *testing.T, f config.TransportFactory) *dragonboat.NodeHost {
 	t.Helper()
-	cfg := config.NodeHostConfig{
+	return startNodeHostTicking(t, f, 10*time.Millisecond)
+}
+
+// startNodeHostTicking is startNodeHost with a Raft clock that ticks
+// every rtt.
+func startNodeHostTicking(t *testing.T, f config.TransportFactory, rtt time.Duration) *dragonboat.NodeHost {
+	t.Helper()
+	nh, err := dragonboat.NewNodeHost(config.NodeHostConfig{
 		NodeHostDir:    t.TempDir(),
-		RTTMillisecond: 10,
+		RTTMillisecond: uint64(rtt / time.Millisecond),
 		RaftAddress:    freeAddr(t),
 		Expert:         config.ExpertConfig{LogDB: config.GetTinyMemLogDBConfig(), TransportFactory: f},
-	}
-	nh, err := dragonboat.NewNodeHost(cfg)
+	})
 	if err != nil {
 		t.Fatalf("start node host: %v", err)
 	}

@@ -143,25 +143,6 @@ func (f *Factory) Create(nh config.NodeHostConfig, onBatch raftio.MessageHandler
 	}
 }
 
-// Campaign asks the NodeHost's replica of a shard to stand for election
-// at once, as a leader handing its leadership over asks its successor:
-// it hands the replica a Raft TimeoutNow, as if one had come from a peer.
-// A follower then campaigns without a pre-vote, even if it knows a
-// leader, and its peers step down for it and grant their votes, if its
-// log is as long as theirs, even if they heard from a leader lately
-// (dragonboat's raft, handleFollowerTimeoutNow and
-// dropRequestVoteFromHighTermNode): the caller must know that the shard
-// has no live leader, or depose it. A replica that is not a follower, or
-// has committed entries it has not applied, ignores it; its shard then
-// elects a leader when an election timeout runs out, as it would have
-// anyway. A replica that is not ready yet queues it, and acts on it once
-// ready. Raft's safety does not depend on when a replica campaigns.
-//
-// Campaign does nothing before Create.
-func (f *Factory) Campaign(shardID, replicaID uint64) {
-	f.hand(pb.Message{Type: pb.TimeoutNow, ShardID: shardID, From: replicaID, To: replicaID})
-}
-
 // Step has dragonboat step the NodeHost's replica of a shard now, rather
 // than at its next tick: it hands the replica a message that Raft
 // ignores (a NoOP). Dragonboat steps a replica when a message comes for

@@ -56,8 +56,9 @@ const (
 	// recvBufSize is settings.Soft.PerConnectionRecvBufSize: frames are
 	// written and read in steps of this size, each under its own deadline.
 	recvBufSize = 2 << 20
-	// perConnBufSize is settings.Soft.PerConnectionSendBufSize, the buffer
-	// an outbound connection marshals its batches into.
+	// perConnBufSize is settings.Soft.PerConnectionSendBufSize, the
+	// largest buffer an outbound connection keeps to marshal its batches
+	// into.
 	perConnBufSize = 2 << 20
 	// payloadBufferSize is the largest buffer an inbound connection keeps
 	// between frames; larger frames get their own.

@@ -1384,6 +1384,11 @@ func (n *node) handleMessage(m pb.Message) (bool, error) {
 		}
 	case pb.Quiesce:
 		n.qs.tryEnterQuiesce()
+	case pb.Election:
+		// Synod: only NodeHost.Campaign queues it.
+		if err := n.p.Campaign(); err != nil {
+			return false, err
+		}
 	case pb.SnapshotStatus:
 		plog.Debugf("%s got ReportSnapshot from %d, rejected %t",
 			n.id(), m.From, m.Reject)
@@ -1571,11 +1576,19 @@ func (n *node) tick(tick uint64) error {
 			return err
 		}
 	}
+	n.setRequestClock(tick)
+	return nil
+}
+
+// setRequestClock sets the clock that the replica's pending requests time
+// out by to the host's tick count. (Synod: NodeHost.startShard sets it
+// too, so that a request made before the replica's first tick does not
+// get a deadline near zero, which that tick would put far in the past.)
+func (n *node) setRequestClock(tick uint64) {
 	n.pendingSnapshot.tick(tick)
 	n.pendingProposals.tick(tick)
 	n.pendingReadIndexes.tick(tick)
 	n.pendingConfigChange.tick(tick)
-	return nil
 }
 
 func (n *node) notifySelfRemove() {

@@ -291,6 +291,8 @@ type NodeHost struct {
 	requestPools []*sync.Pool
 	partitioned  int32
 	closed       int32
+	// ticks is the tick worker's count of ticks (Synod: see startShard).
+	ticks atomic.Uint64
 }
 
 var _ nodeLoader = (*NodeHost)(nil)
@@ -1231,6 +1233,33 @@ func (nh *NodeHost) RequestAddWitness(shardID uint64,
 		target, configChangeIndex, nh.getTimeoutTick(timeout))
 }
 
+// Campaign asks the local replica of the specified Raft shard to stand for
+// election now, as it would once its election timeout ran out. With
+// PreVote, it first asks its peers for pre-votes, which a peer that knows
+// a leader it heard from within an election timeout refuses when
+// CheckQuorum is set too, and so does the leader. A replica that knows a
+// leader ignores the request, as do a leader, a non-voting member, a
+// witness and a replica with committed entries not yet applied. A leader
+// can still lose its leadership when a quorum of its peers has not heard
+// from it within an election timeout (they are quiesced, or have just
+// started). (Synod: added to this copy; see README.synod.md.)
+func (nh *NodeHost) Campaign(shardID uint64) error {
+	if atomic.LoadInt32(&nh.closed) != 0 {
+		return ErrClosed
+	}
+	n, ok := nh.getShard(shardID)
+	if !ok {
+		return ErrShardNotFound
+	}
+	defer nh.engine.setStepReady(shardID)
+	if added, stopped := n.mq.Add(pb.Message{Type: pb.Election, To: n.replicaID, From: n.replicaID}); stopped {
+		return ErrShardClosed
+	} else if !added {
+		return ErrSystemBusy
+	}
+	return nil
+}
+
 // RequestLeaderTransfer makes a request to transfer the leadership of the
 // specified Raft shard to the target node identified by targetReplicaID. It
 // returns an error if the request fails to be started. There is no guarantee
@@ -1604,6 +1633,9 @@ func (nh *NodeHost) startShard(initialMembers map[uint64]Target,
 		if err != nil {
 			panicNow(err)
 		}
+		// Synod: the replica's requests time out by the host's clock from
+		// the start, not from its first tick.
+		rn.setRequestClock(nh.ticks.Load())
 		rn.loaded()
 		nh.mu.shards.Store(shardID, rn)
 		nh.mu.cci++
@@ -1827,6 +1859,7 @@ func (nh *NodeHost) tickWorkerMain() {
 	nodes := make([]*node, 0)
 	tf := func() {
 		tick++
+		nh.ticks.Store(tick)
 		if idx != nh.getShardSetIndex() {
 			clear(nodes)
 			nodes = nodes[:0]

@@ -103,6 +103,18 @@ func (p *Peer) QueryRaftLog(firstIndex uint64,
 	})
 }
 
+// Campaign has the replica stand for election as if its election timeout
+// had run out: with pre-vote, it asks for pre-votes first. A replica that
+// knows a leader, or cannot be elected (removed, non-voting, a witness),
+// ignores it. (Synod: see NodeHost.Campaign.)
+func (p *Peer) Campaign() error {
+	r := p.raft
+	if r.leaderID != NoLeader || r.selfRemoved() || r.isNonVoting() || r.isWitness() {
+		return nil
+	}
+	return r.Handle(pb.Message{Type: pb.Election, From: r.replicaID})
+}
+
 // RequestLeaderTransfer makes a request to transfer the leadership to the
 // specified target node.
 func (p *Peer) RequestLeaderTransfer(target uint64) error {
