@@ -36,7 +36,7 @@ const (
 // (see sl), to a leader. Until the shard has a leader, for at most
 // hastenFor, it steps the replica every hastenPoll, or, as how says,
 // asks it to campaign, at most every campaignEvery, until an election
-// has begun (its term moved).
+// has begun (its term moved) or a peer answered.
 //
 // A campaign asked for this way is what an election timeout would
 // start (dragonboat.NodeHost.Campaign, of Synod's copy of Dragonboat):
@@ -99,9 +99,13 @@ func campaignNow(how haste, term, from uint64, heard bool) bool {
 
 // hastenPoll and hastenFor pace and bound hasten: at most 100 steps of
 // one replica, on each host, per start. campaignEvery spaces a replica's
-// campaigns: a campaign asked for again starts its pre-vote again.
+// campaigns. A woken replica ignores the first ones, without a trace,
+// until it has replayed the membership in its log (it is not a member of
+// its shard until then), some milliseconds; a campaign asked for again
+// starts the pre-vote again, but its peers answer within a round trip,
+// and their first answer (heard) ends the asking.
 const (
 	hastenPoll    = time.Millisecond
 	hastenFor     = 100 * time.Millisecond
-	campaignEvery = 10 * time.Millisecond
+	campaignEvery = 2 * time.Millisecond
 )

@@ -97,8 +97,8 @@ func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
 	if c.listed.shards != nil && bytes.Equal(raw, c.listed.raw) {
 		return c.listed.shards, nil
 	}
-	shards := []meta.Shard{}
-	if err := meta.Decode(raw, &shards); err != nil {
+	shards, err := meta.DecodeShards(raw)
+	if err != nil {
 		return nil, err
 	}
 	c.listed = shardList{raw: raw, shards: shards, gen: c.listed.gen + 1}

@@ -205,7 +205,7 @@ func deleteModule(req Request, txn *store.Txn) ([]byte, error) {
 	if !ok {
 		return nil, fail(ErrModuleNotFound, "module %s not found in namespace %s", req.Hash, req.Namespace)
 	}
-	shards, err := list[Shard](txn, keyShard+req.Namespace+"/")
+	shards, err := listShards(txn, keyShard+req.Namespace+"/")
 	if err != nil {
 		return nil, err
 	}

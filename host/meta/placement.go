@@ -28,7 +28,7 @@ func loadCluster(c fsm.Call, txn *store.Txn) (*cluster, error) {
 
 // withShards reads every shard of the catalogue into a cluster of hosts.
 func withShards(c fsm.Call, txn *store.Txn, hosts []Host) (*cluster, error) {
-	shards, err := list[Shard](txn, keyShard)
+	shards, err := listShards(txn, keyShard)
 	if err != nil {
 		return nil, err
 	}

@@ -672,6 +672,8 @@ func (p *workerPool) scheduleWorker() bool {
 func (p *workerPool) removeFromPending(idx int) {
 	sz := len(p.pending)
 	copy(p.pending[idx:], p.pending[idx+1:])
+	// Synod: the vacated slot would keep its job's node reachable.
+	p.pending[sz-1] = job{}
 	p.pending = p.pending[:sz-1]
 }
 

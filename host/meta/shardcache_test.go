@@ -1,0 +1,41 @@
+package meta
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// TestDecodeShardsOnce checks that a record decoded again from the cache
+// is what decoding it afresh gives, and that what a caller does to the
+// shard it got does not reach the next caller.
+func TestDecodeShardsOnce(t *testing.T) {
+	records := []Shard{
+		{Namespace: "ns", Name: "a", ID: 1025, Replicas: []Replica{{ReplicaID: 1, HostID: 1}, {ReplicaID: 2, HostID: 2, Learning: true}}, Leader: 1},
+		{Namespace: "ns", Name: "b", ID: 1026, Replicas: []Replica{}, Leaving: []Replica{{ReplicaID: 3, HostID: 3}}},
+	}
+	listing, err := json.Marshal(records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Shard
+	if err := json.Unmarshal(listing, &want); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		got, err := DecodeShards(listing)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: decoded %+v, want %+v", round, got, want)
+		}
+		// What a caller changes stays its own.
+		got[0].Replicas[0].HostID = 99
+		got[0].Replicas = append(got[0].Replicas, Replica{ReplicaID: 4})
+		got[1].Leaving[0].Learning = true
+	}
+	if _, err := DecodeShards([]byte(`[{"id": "x"}]`)); err == nil {
+		t.Error("a record of the wrong shape decoded")
+	}
+}
