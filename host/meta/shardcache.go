@@ -12,32 +12,47 @@ import (
 // changes: decoding them all, which grows with the number of shards, was
 // most of what creating a shard cost a cluster of a thousand. A record is
 // decoded once: decodedShards keeps what each record's bytes decoded to,
-// and hands out copies. Decoding is a pure function of the bytes, so what
+// while the catalogue holds them, and hands out copies. Decoding is a pure function of the bytes, so what
 // the catalogue's state machine computes with a copy is what it would
 // compute with a fresh decoding, on every replica.
 
-// maxDecodedShards bounds decodedShards: past it, it starts again empty.
-// The bytes a record held before it changed are not looked up again.
-const maxDecodedShards = 1 << 16
+// maxDecodedShards bounds decodedShards between sweeps: past it, it
+// starts again empty.
+const maxDecodedShards = 1 << 17
 
 // decodedShards is the process's cache of decoded shard records, by their
 // bytes, shared by its catalogue replica (or replicas, in tests) and
-// reconciler.
+// reconciler. Each entry records the sweep it was last used in: a sweep,
+// after each reading of every shard, drops the entries that no reading
+// used since the sweep before (records since changed, or deleted), so
+// that the cache holds about what the catalogue does.
 var decodedShards = struct {
 	sync.Mutex
-	byRecord map[string]Shard
-}{byRecord: make(map[string]Shard)}
+	byRecord map[string]*decodedShard
+	sweeps   uint64
+}{byRecord: make(map[string]*decodedShard)}
+
+// decodedShard is what a record decoded to, and the sweep it was last
+// used in.
+type decodedShard struct {
+	shard Shard
+	used  uint64
+}
 
 // decodeShard decodes a shard record, or returns a copy of what the same
 // bytes decoded to before.
 func decodeShard(record []byte) (Shard, error) {
 	c := &decodedShards
 	c.Lock()
-	s, ok := c.byRecord[string(record)]
-	c.Unlock()
+	d, ok := c.byRecord[string(record)]
 	if ok {
-		return s.clone(), nil
+		d.used = c.sweeps
+		s := d.shard.clone()
+		c.Unlock()
+		return s, nil
 	}
+	c.Unlock()
+	var s Shard
 	if err := json.Unmarshal(record, &s); err != nil {
 		return Shard{}, err
 	}
@@ -45,9 +60,24 @@ func decodeShard(record []byte) (Shard, error) {
 	if len(c.byRecord) >= maxDecodedShards {
 		clear(c.byRecord)
 	}
-	c.byRecord[string(record)] = s.clone()
+	c.byRecord[string(record)] = &decodedShard{shard: s.clone(), used: c.sweeps}
 	c.Unlock()
 	return s, nil
+}
+
+// sweepDecodedShards drops the entries of decodedShards that were not used
+// since the sweep before this one. It is called after each reading of
+// every shard.
+func sweepDecodedShards() {
+	c := &decodedShards
+	c.Lock()
+	defer c.Unlock()
+	for k, d := range c.byRecord {
+		if d.used < c.sweeps {
+			delete(c.byRecord, k)
+		}
+	}
+	c.sweeps++
 }
 
 // clone returns a copy of s that shares no slice with it.
@@ -69,11 +99,15 @@ func listShards(r kv, prefix string) ([]Shard, error) {
 		out = append(out, s)
 		return nil
 	})
+	if err == nil && prefix == keyShard {
+		sweepDecodedShards()
+	}
 	return out, err
 }
 
-// DecodeShards decodes the catalogue's listing of shards (OpListShards),
-// each record once while its bytes stay the same (see decodeShard).
+// DecodeShards decodes the catalogue's listing of every shard
+// (OpListShards of all namespaces), each record once while its bytes stay
+// the same (see decodeShard).
 func DecodeShards(listing []byte) ([]Shard, error) {
 	var records []json.RawMessage
 	if err := json.Unmarshal(listing, &records); err != nil {
@@ -87,5 +121,6 @@ func DecodeShards(listing []byte) ([]Shard, error) {
 		}
 		out = append(out, s)
 	}
+	sweepDecodedShards()
 	return out, nil
 }

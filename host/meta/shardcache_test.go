@@ -39,3 +39,44 @@ func TestDecodeShardsOnce(t *testing.T) {
 		t.Error("a record of the wrong shape decoded")
 	}
 }
+
+// TestDecodedShardsSwept checks that a record no listing holds any more
+// leaves the cache at the next sweep, while those still listed stay.
+func TestDecodedShardsSwept(t *testing.T) {
+	a, b, c := Shard{Namespace: "ns", Name: "a", ID: 2001}, Shard{Namespace: "ns", Name: "b", ID: 2002}, Shard{Namespace: "ns", Name: "c", ID: 2003}
+	listing := func(shards ...Shard) []byte {
+		b, err := json.Marshal(shards)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	record := func(s Shard) string {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cached := func(s Shard) bool {
+		decodedShards.Lock()
+		defer decodedShards.Unlock()
+		_, ok := decodedShards.byRecord[record(s)]
+		return ok
+	}
+	if _, err := DecodeShards(listing(a, b)); err != nil {
+		t.Fatal(err)
+	}
+	if !cached(a) || !cached(b) {
+		t.Fatal("the records of a listing are not kept")
+	}
+	if _, err := DecodeShards(listing(a, c)); err != nil {
+		t.Fatal(err)
+	}
+	if cached(b) {
+		t.Error("a record no longer listed is kept after a sweep")
+	}
+	if !cached(a) || !cached(c) {
+		t.Error("a record still listed is dropped")
+	}
+}

@@ -1238,11 +1238,12 @@ func (nh *NodeHost) RequestAddWitness(shardID uint64,
 // PreVote, it first asks its peers for pre-votes, which a peer that knows
 // a leader it heard from within an election timeout refuses when
 // CheckQuorum is set too, and so does the leader. A replica that knows a
-// leader ignores the request, as do a leader, a non-voting member, a
-// witness and a replica with committed entries not yet applied. A leader
-// can still lose its leadership when a quorum of its peers has not heard
-// from it within an election timeout (they are quiesced, or have just
-// started). (Synod: added to this copy; see README.synod.md.)
+// leader ignores the request, as do a leader, a candidate, a non-voting
+// member, a witness and a replica with committed entries not yet
+// applied. A leader can still lose its leadership when a quorum of its
+// peers has not heard from it within an election timeout (they are
+// quiesced, or have just started). (Synod: added to this copy; see
+// README.synod.md.)
 func (nh *NodeHost) Campaign(shardID uint64) error {
 	if atomic.LoadInt32(&nh.closed) != 0 {
 		return ErrClosed

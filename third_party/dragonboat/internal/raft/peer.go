@@ -105,11 +105,12 @@ func (p *Peer) QueryRaftLog(firstIndex uint64,
 
 // Campaign has the replica stand for election as if its election timeout
 // had run out: with pre-vote, it asks for pre-votes first. A replica that
-// knows a leader, or cannot be elected (removed, non-voting, a witness),
-// ignores it. (Synod: see NodeHost.Campaign.)
+// knows a leader, is a candidate already, cannot be elected (removed,
+// non-voting, a witness) or has committed entries not yet applied
+// ignores it, without a trace. (Synod: see NodeHost.Campaign.)
 func (p *Peer) Campaign() error {
 	r := p.raft
-	if r.leaderID != NoLeader || r.selfRemoved() || r.isNonVoting() || r.isWitness() {
+	if r.leaderID != NoLeader || r.isCandidate() || r.selfRemoved() || r.isNonVoting() || r.isWitness() || r.hasConfigChangeToApply() {
 		return nil
 	}
 	return r.Handle(pb.Message{Type: pb.Election, From: r.replicaID})
