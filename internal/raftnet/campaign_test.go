@@ -19,17 +19,7 @@ func TestStepThenCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three node hosts")
 	}
-	factories := make([]*Factory, 3)
-	hosts := make([]*dragonboat.NodeHost, 3)
-	members := make(map[uint64]dragonboat.Target)
-	for i := range hosts {
-		f, err := NewFactory(Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		factories[i], hosts[i] = f, startNodeHost(t, f)
-		members[uint64(i+1)] = hosts[i].RaftAddress()
-	}
+	factories, hosts, members := startThree(t, 10*time.Millisecond)
 	for i, nh := range hosts {
 		cfg := shardConfig(uint64(i + 1))
 		cfg.ElectionRTT, cfg.PreVote = 3000, true // 30 s at 10 ms a tick
@@ -122,17 +112,7 @@ func TestFirstRequestKeepsItsDeadline(t *testing.T) {
 	}
 	const rtt = 250 * time.Millisecond
 	const timeout = 2 * time.Second // 8 ticks
-	factories := make([]*Factory, 3)
-	hosts := make([]*dragonboat.NodeHost, 3)
-	members := make(map[uint64]dragonboat.Target)
-	for i := range hosts {
-		f, err := NewFactory(Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		factories[i], hosts[i] = f, startNodeHostTicking(t, f, rtt)
-		members[uint64(i+1)] = hosts[i].RaftAddress()
-	}
+	factories, hosts, members := startThree(t, rtt)
 	// The hosts' tick counts pass the proposal's timeout in ticks.
 	time.Sleep(timeout + timeout/2)
 	start := func(i int) {
@@ -173,4 +153,23 @@ func TestFirstRequestKeepsItsDeadline(t *testing.T) {
 	if err := <-proposed; err != nil {
 		t.Fatalf("first proposal: %v", err)
 	}
+}
+
+// startThree starts three NodeHosts with raftnet's transport whose Raft
+// clocks tick every rtt, and returns their factories, the hosts, and the
+// members of a shard with replica i+1 on host i.
+func startThree(t *testing.T, rtt time.Duration) ([]*Factory, []*dragonboat.NodeHost, map[uint64]dragonboat.Target) {
+	t.Helper()
+	factories := make([]*Factory, 3)
+	hosts := make([]*dragonboat.NodeHost, 3)
+	members := make(map[uint64]dragonboat.Target)
+	for i := range hosts {
+		f, err := NewFactory(Config{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		factories[i], hosts[i] = f, startNodeHostTicking(t, f, rtt)
+		members[uint64(i+1)] = hosts[i].RaftAddress()
+	}
+	return factories, hosts, members
 }
