@@ -29,6 +29,10 @@ type controller struct {
 	replicas *replicaSet
 	life     *lifetime
 
+	// catalogue is this host's meta replica's executor, set before the
+	// loops start: it counts the writes to shards' records.
+	catalogue *meta.Executor
+
 	wake chan struct{}
 	quit chan struct{}
 	done chan struct{}

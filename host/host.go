@@ -116,7 +116,8 @@ func (h *Host) startNodeHost() error {
 	}
 	voters := bootstrapVoters(h.cfg.MetaMembers)
 	_, voter := voters[h.cfg.ID]
-	if err := h.replicas.startMeta(voters, !voter, meta.NewExecutor(h.ctl.poke)); err != nil {
+	h.ctl.catalogue = meta.NewExecutor(h.ctl.poke)
+	if err := h.replicas.startMeta(voters, !voter, h.ctl.catalogue); err != nil {
 		nh.Close()
 		return fmt.Errorf("start meta replica: %w", err)
 	}

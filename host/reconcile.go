@@ -85,32 +85,50 @@ func (c *controller) reconcile(ctx context.Context) error {
 }
 
 // listShards returns every shard of the catalogue, from this host's meta
-// replica. It decodes the list only when the replica's answer changed:
-// decoding it was most of what an idle host did every second. The
+// replica. It reads the list again only once the replica has applied a
+// write to a shard's record since it last read it (see
+// meta.Executor.ShardWrites), or relistAfter has passed, and decodes it
+// only when the replica's answer changed: reading and decoding every
+// shard's record was most of what an idle host did every second. The
 // entries it returns are shared from one pass to the next, and must not
 // be changed.
 func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
+	// Read before the list, so that a write applied meanwhile is read
+	// again at the next pass.
+	writes := c.catalogue.ShardWrites()
+	if c.listed.shards != nil && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
+		return c.listed.shards, nil
+	}
 	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true})
 	if err != nil {
 		return nil, err
 	}
 	if c.listed.shards != nil && bytes.Equal(raw, c.listed.raw) {
+		c.listed.writes, c.listed.read = writes, time.Now()
 		return c.listed.shards, nil
 	}
 	shards, err := meta.DecodeShards(raw)
 	if err != nil {
 		return nil, err
 	}
-	c.listed = shardList{raw: raw, shards: shards, gen: c.listed.gen + 1}
+	c.listed = shardList{raw: raw, shards: shards, gen: c.listed.gen + 1, writes: writes, read: time.Now()}
 	return shards, nil
 }
 
+// relistAfter is how long the reconciler goes on with the list of shards
+// it read, while no write to a shard's record was applied.
+const relistAfter = 30 * time.Second
+
 // shardList is the catalogue's list of shards as the reconciler last read
-// it, decoded, and its generation: one more each time the list changed.
+// it, decoded, and its generation: one more each time the list changed;
+// and the meta replica's count of shard writes, and the time, when it was
+// read.
 type shardList struct {
 	raw    []byte
 	shards []meta.Shard
 	gen    uint64
+	writes uint64
+	read   time.Time
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/synodhq/synod/host/internal/fsm"
@@ -45,9 +46,15 @@ var shardName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 // Executor is the meta shard's state machine logic.
 type Executor struct {
 	onCommit func()
+	// shardWrites counts the entries that wrote a shard's record, and the
+	// snapshots recovered (see ShardWrites).
+	shardWrites atomic.Uint64
 }
 
-var _ fsm.Executor = (*Executor)(nil)
+var (
+	_ fsm.Executor  = (*Executor)(nil)
+	_ fsm.Recoverer = (*Executor)(nil)
+)
 
 // NewExecutor returns the meta executor. onCommit, if not nil, is called
 // after every applied batch (from the apply goroutine; it must not block).
@@ -71,8 +78,22 @@ type kv interface {
 // Update applies one catalogue command.
 func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) (fsm.Output, error) {
 	out, err := update(c, payload, txn)
+	if txn.WroteUnder([]byte(keyShard)) {
+		// Counted even if the command fails and its writes are rolled
+		// back: a reader then reads the same records once more.
+		x.shardWrites.Add(1)
+	}
 	return fsm.Output{Data: out}, err
 }
+
+// Recovered implements fsm.Recoverer: a snapshot replaced every record.
+func (x *Executor) Recovered() { x.shardWrites.Add(1) }
+
+// ShardWrites counts, in this process, the entries this executor applied
+// that wrote a shard's record, and the snapshots it recovered: while it
+// stays the same, the shards its replica lists stay the same. The count
+// is not replicated state; it starts at zero with the process.
+func (x *Executor) ShardWrites() uint64 { return x.shardWrites.Load() }
 
 func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
 	req, err := decodeRequest(payload)

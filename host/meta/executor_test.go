@@ -22,6 +22,7 @@ import (
 type catalogue struct {
 	t       *testing.T
 	sm      *fsm.StateMachine
+	exec    *meta.Executor
 	index   uint64
 	stamp   int64
 	commits int
@@ -35,7 +36,8 @@ func newCatalogue(t *testing.T) *catalogue {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	c := &catalogue{t: t, stamp: 1000}
-	c.sm = fsm.New(meta.ShardID, db, meta.NewExecutor(func() { c.commits++ }))
+	c.exec = meta.NewExecutor(func() { c.commits++ })
+	c.sm = fsm.New(meta.ShardID, db, c.exec)
 	return c
 }
 
@@ -606,5 +608,29 @@ func TestRefusalCrossesTheLog(t *testing.T) {
 		t.Errorf("applied = %v, want applied", outcome.AppliedOf(res.err))
 	case !strings.Contains(res.err.Error(), `"nope"`):
 		t.Errorf("message %q does not name the shard", res.err)
+	}
+}
+
+// TestShardWritesCounted checks that the executor counts the entries that
+// write a shard's record, which the reconciler reads the list of shards
+// again for, and not the heartbeats that every host makes every second.
+func TestShardWritesCounted(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	c.addModule(m1)
+	before := c.exec.ShardWrites()
+	c.addUnproven(1) // a heartbeat
+	if got := c.exec.ShardWrites(); got != before {
+		t.Fatalf("a heartbeat moved the count of shard writes from %d to %d", before, got)
+	}
+	if _, err := c.createShard("counted", m1, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.exec.ShardWrites(); got != before+1 {
+		t.Fatalf("creating a shard moved the count of shard writes from %d to %d, want %d", before, got, before+1)
+	}
+	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "counted"}, nil)
+	if got := c.exec.ShardWrites(); got != before+2 {
+		t.Fatalf("deleting a shard moved the count of shard writes to %d, want %d", got, before+2)
 	}
 }

@@ -72,6 +72,13 @@ type Committer interface {
 	Committed()
 }
 
+// Recoverer is implemented by an executor that wants to know when the
+// shard's state was replaced by a snapshot's. Recovered runs on the
+// goroutine that recovered it and must not block.
+type Recoverer interface {
+	Recovered()
+}
+
 // QueryRequest is the argument of Lookup.
 type QueryRequest struct {
 	// Ctx is the query's context: when it ends, the guest call stops, and
@@ -428,6 +435,9 @@ func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) er
 		return err
 	}
 	s.setApplied(index)
+	if rec, ok := s.exec.(Recoverer); ok {
+		rec.Recovered()
+	}
 	return nil
 }
 

@@ -584,3 +584,47 @@ func TestStateDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestTxnWroteUnder checks that a transaction tells whether the current
+// entry wrote under a prefix: sets and deletes count, from Begin on, and
+// writes rolled back do not.
+func TestTxnWroteUnder(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	txn := db.Txn(3)
+	defer txn.Close()
+	prefix := []byte("shard/")
+	begin(t, txn, store.Limits{})
+	if err := txn.Set([]byte("host/1"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if txn.WroteUnder(prefix) {
+		t.Error("a write under another prefix counted")
+	}
+	sp, err := txn.Savepoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Delete([]byte("shard/a")); err != nil {
+		t.Fatal(err)
+	}
+	if !txn.WroteUnder(prefix) {
+		t.Error("a delete under the prefix did not count")
+	}
+	if err := txn.RollbackTo(sp); err != nil {
+		t.Fatal(err)
+	}
+	if txn.WroteUnder(prefix) {
+		t.Error("a write rolled back counted")
+	}
+	if err := txn.Set([]byte("shard/b"), []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if !txn.WroteUnder(prefix) {
+		t.Error("a set under the prefix did not count")
+	}
+	begin(t, txn, store.Limits{})
+	if txn.WroteUnder(prefix) {
+		t.Error("the entry before's writes counted in the next")
+	}
+}

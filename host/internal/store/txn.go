@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding"
 	"encoding/binary"
@@ -169,6 +170,18 @@ func (t *Txn) undoTo(n int) error {
 	}
 	t.undo = t.undo[:n]
 	return nil
+}
+
+// WroteUnder reports whether the current entry has written (set or
+// deleted) a user key that begins with prefix, and not rolled it back.
+func (t *Txn) WroteUnder(prefix []byte) bool {
+	p := userKey(t.shardID, prefix)
+	for _, u := range t.undo {
+		if bytes.HasPrefix(u.key, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Get returns the value of a user key as the transaction sees it.
