@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"time"
+
+	"github.com/synodhq/synod/host/meta"
 )
 
 // Config configures a [Host]. Zero values take the defaults documented on
@@ -45,9 +47,11 @@ type Config struct {
 
 	// RTTMillisecond is the expected round trip between hosts; default 10.
 	RTTMillisecond uint64
-	// ElectionRTT is the election timeout in RTTs; default 20 (200 ms).
+	// ElectionRTT is a data shard's election timeout in RTTs; default 20
+	// (200 ms). The meta shard's is five times longer.
 	ElectionRTT uint64
-	// HeartbeatRTT is the heartbeat interval in RTTs; default 2 (20 ms).
+	// HeartbeatRTT is a data shard's heartbeat interval in RTTs; default
+	// 2 (20 ms). The meta shard's is five times longer.
 	HeartbeatRTT uint64
 	// SnapshotEntries is how many entries a shard applies between
 	// snapshots; default 10000.
@@ -163,3 +167,28 @@ func (c Config) idFloor() uint64 {
 
 // tick returns the period of a replica's Raft clock: one RTT.
 func (c Config) tick() time.Duration { return time.Duration(c.RTTMillisecond) * time.Millisecond }
+
+// metaRaftSlowdown is how many times a data shard's the meta shard's
+// heartbeat interval and election timeout are: 100 ms and 1 s by
+// default, etcd's defaults. The meta shard never quiesces (hosts'
+// heartbeats keep it busy), and its leader's heartbeats, 50 a second to
+// each follower at a data shard's pace, were half of what an idle host
+// did. Data shards keep the short timeout: a call waits out their
+// elections; the meta shard's serve the control plane, which retries.
+const metaRaftSlowdown = 5
+
+// electionRTT returns a shard's election timeout in RTTs.
+func (c Config) electionRTT(shardID uint64) uint64 {
+	if shardID == meta.ShardID {
+		return metaRaftSlowdown * c.ElectionRTT
+	}
+	return c.ElectionRTT
+}
+
+// heartbeatRTT returns a shard's heartbeat interval in RTTs.
+func (c Config) heartbeatRTT(shardID uint64) uint64 {
+	if shardID == meta.ShardID {
+		return metaRaftSlowdown * c.HeartbeatRTT
+	}
+	return c.HeartbeatRTT
+}

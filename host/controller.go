@@ -50,9 +50,11 @@ type controller struct {
 	answered      string               // the last challenge nonce this host answered
 	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
 
-	// The reconcile loop's alone: the shard list it last read, and the
-	// generation of the list its last sweep of stale replicas found clean.
+	// The reconcile loop's alone: the shard list it last read, what it
+	// keeps from one pass to the next, and the generation of the list its
+	// last sweep of stale replicas found clean.
 	listed     shardList
+	pass       passState
 	staleSwept uint64
 }
 

@@ -245,6 +245,9 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 	sl.closed = nil
 	sl.started(at)
 	sl.dormant.Store(false)
+	rs.mu.Lock()
+	rs.woken[shardID] = struct{}{}
+	rs.mu.Unlock()
 	how := stepOnly
 	if forCall {
 		how = campaignWoken
@@ -338,6 +341,16 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after tim
 	memreturn.Soon()
 	rs.cfg.Logger.Info("replica hibernates", "host", rs.cfg.Name, "shard", s.Name, "id", s.ID, "replica", s.ReplicaOn(rs.cfg.ID))
 	return true, nil
+}
+
+// takeWoken returns the user shards whose replica here woke from
+// hibernation since it was last called, and forgets them.
+func (rs *replicaSet) takeWoken() map[uint64]struct{} {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	woken := rs.woken
+	rs.woken = make(map[uint64]struct{})
+	return woken
 }
 
 // hibernating reports whether this host's replica of a shard hibernates.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/synodhq/synod/host/meta"
@@ -17,8 +19,16 @@ import (
 // for each shard whose replica here leads, changes the shard's membership
 // and leadership towards what the catalogue says. It also answers this
 // host's proof challenge and, on the meta leader, challenges hosts.
+//
+// A pass looks at every shard only when the list of shards changed since
+// the last whole pass, when a pass failed, or every fullPassEvery;
+// otherwise it looks only at the shards the last pass did not find
+// settled (see reconcileShard), and at those whose replica here woke
+// since: it has nothing to do for a settled shard until its entry changes
+// or its replica wakes. An idle host of ten thousand shards spent most of
+// its time looking at them.
 func (c *controller) reconcile(ctx context.Context) error {
-	shards, err := c.listShards(ctx)
+	list, err := c.listShards(ctx)
 	if err != nil {
 		return err
 	}
@@ -35,38 +45,47 @@ func (c *controller) reconcile(ctx context.Context) error {
 		// refused, and would then never hear of it otherwise.
 		c.markRemoved()
 	}
-	listed := make(map[uint64]meta.Shard, len(shards))
+	woken := c.replicas.takeWoken()
+	whole := c.pass.gen != list.gen || c.pass.failed || time.Since(c.pass.at) >= fullPassEvery
+	visit := list.shards
+	if whole {
+		c.pass = passState{gen: list.gen, at: time.Now()}
+	} else {
+		visit = c.pass.unsettled(list, woken)
+	}
 	var errs []error
-	for _, s := range shards {
-		listed[s.ID] = s
-		if err := c.reconcileShard(ctx, s, byID); err != nil {
+	unsettled := make(map[uint64]struct{})
+	for _, s := range visit {
+		settled, err := c.reconcileShard(ctx, s, byID)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("shard %s: %w", s.Name, err))
 		}
-	}
-	for _, s := range c.replicas.list() {
-		now, exists := listed[s.ID]
-		if exists && now.Keeps(c.cfg.ID, s.ReplicaOn(c.cfg.ID)) {
-			continue
+		if !settled {
+			unsettled[s.ID] = struct{}{}
 		}
-		if exists && c.data.leads(s.ID) {
-			// Moved away: it hands leadership over first (see steer). A
-			// deleted shard's replicas all go, its leader too: a shard of
-			// one replica has no one to hand over to.
-			continue
-		}
-		if err := c.replicas.remove(s.ID, s.ReplicaOn(c.cfg.ID)); err != nil {
-			errs = append(errs, err)
+		if !whole {
+			if rid, ok := c.replicas.replicaOf(s.ID); ok {
+				errs = append(errs, c.removeIfDropped(s.ID, rid, list.byID))
+			}
 		}
 	}
-	if c.staleSwept != c.listed.gen {
+	c.pass.unsettledIDs = unsettled
+	if whole {
+		for _, s := range c.replicas.list() {
+			errs = append(errs, c.removeIfDropped(s.ID, s.ReplicaOn(c.cfg.ID), list.byID))
+		}
+	}
+	if c.staleSwept != list.gen {
 		// Once per change of the list: a replica's mark goes stale only
 		// when its shard's entry changes.
-		if err := c.removeStale(listed); err != nil {
+		if err := c.removeStale(list.byID); err != nil {
 			errs = append(errs, err)
 		} else {
-			c.staleSwept = c.listed.gen
+			c.staleSwept = list.gen
 		}
 	}
+	err = errors.Join(errs...)
+	c.pass.failed = err != nil
 	if c.data.leads(meta.ShardID) {
 		if err := c.verifyNow(ctx, meta.ShardID); err != nil {
 			errs = append(errs, fmt.Errorf("verify meta shard: %w", err))
@@ -84,20 +103,71 @@ func (c *controller) reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// fullPassEvery is how often the reconciler looks at every shard, even
+// those whose replica here hibernates while nothing changed.
+const fullPassEvery = 30 * time.Second
+
+// passState is what the reconciler keeps from one pass to the next: the
+// generation of the shard list its last whole pass looked at, when, and
+// whether the last pass failed; and the shards the last pass did not find
+// settled (see reconcileShard).
+type passState struct {
+	gen          uint64
+	at           time.Time
+	failed       bool
+	unsettledIDs map[uint64]struct{}
+}
+
+// unsettled returns the entries of list, of the generation the last whole
+// pass looked at, that a pass that is not whole looks at: those the last
+// pass did not find settled, and those of the woken replicas.
+func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}) []meta.Shard {
+	ids := slices.Collect(maps.Keys(p.unsettledIDs))
+	for id := range woken {
+		if _, ok := p.unsettledIDs[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]meta.Shard, 0, len(ids))
+	for _, id := range ids {
+		if s, ok := list.byID[id]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// removeIfDropped stops and removes this host's replica of a shard if the
+// listed shards, by id, no longer keep it.
+func (c *controller) removeIfDropped(shardID, replicaID uint64, listed map[uint64]meta.Shard) error {
+	now, exists := listed[shardID]
+	if exists && now.Keeps(c.cfg.ID, replicaID) {
+		return nil
+	}
+	if exists && c.data.leads(shardID) {
+		// Moved away: it hands leadership over first (see steer). A
+		// deleted shard's replicas all go, its leader too: a shard of
+		// one replica has no one to hand over to.
+		return nil
+	}
+	return c.replicas.remove(shardID, replicaID)
+}
+
 // listShards returns every shard of the catalogue, from this host's meta
 // replica. It reads the list again only once the replica has applied a
 // write to a shard's record since it last read it (see
 // meta.Executor.ShardWrites), or relistAfter has passed, and decodes it
 // only when the replica's answer changed: reading and decoding every
 // shard's record was most of what an idle host did every second. The
-// entries it returns are shared from one pass to the next, and must not
-// be changed.
-func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
+// list it returns is shared from one pass to the next, and must not be
+// changed.
+func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 	// Read before the list, so that a write applied meanwhile is read
 	// again at the next pass.
 	writes := c.catalogue.ShardWrites()
 	if c.listed.shards != nil && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
-		return c.listed.shards, nil
+		return &c.listed, nil
 	}
 	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true})
 	if err != nil {
@@ -105,14 +175,18 @@ func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
 	}
 	if c.listed.shards != nil && bytes.Equal(raw, c.listed.raw) {
 		c.listed.writes, c.listed.read = writes, time.Now()
-		return c.listed.shards, nil
+		return &c.listed, nil
 	}
 	shards, err := meta.DecodeShards(raw)
 	if err != nil {
 		return nil, err
 	}
-	c.listed = shardList{raw: raw, shards: shards, gen: c.listed.gen + 1, writes: writes, read: time.Now()}
-	return shards, nil
+	byID := make(map[uint64]meta.Shard, len(shards))
+	for _, s := range shards {
+		byID[s.ID] = s
+	}
+	c.listed = shardList{raw: raw, shards: shards, byID: byID, gen: c.listed.gen + 1, writes: writes, read: time.Now()}
+	return &c.listed, nil
 }
 
 // relistAfter is how long the reconciler goes on with the list of shards
@@ -120,12 +194,13 @@ func (c *controller) listShards(ctx context.Context) ([]meta.Shard, error) {
 const relistAfter = 30 * time.Second
 
 // shardList is the catalogue's list of shards as the reconciler last read
-// it, decoded, and its generation: one more each time the list changed;
-// and the meta replica's count of shard writes, and the time, when it was
-// read.
+// it, decoded, and by id, and its generation: one more each time the list
+// changed; and the meta replica's count of shard writes, and the time,
+// when it was read.
 type shardList struct {
 	raw    []byte
 	shards []meta.Shard
+	byID   map[uint64]meta.Shard
 	gen    uint64
 	writes uint64
 	read   time.Time
@@ -133,47 +208,50 @@ type shardList struct {
 
 // reconcileShard starts this host's replica of s if the catalogue places
 // one here, lets it hibernate while idle (see hibernate.go), reports it
-// once it has caught up, and steers s if it leads.
-func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint64]meta.Host) error {
+// once it has caught up, and steers s if it leads. It reports whether s
+// is settled here: placed elsewhere, or with a replica here that
+// hibernates with s as its entry; there is then nothing to do for it
+// until its entry changes or the replica wakes.
+func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map[uint64]meta.Host) (settled bool, err error) {
 	rid := s.ReplicaOn(c.cfg.ID)
 	running, ok := c.replicas.replicaOf(s.ID)
 	switch {
 	case rid != 0 && !ok && c.replicas.halting(s.ID):
-		return nil
+		return false, nil
 	case rid != 0 && !ok && !c.removed.Load():
 		mod, err := c.loadModule(ctx, s.Module)
 		if err != nil {
 			c.reportBadModule(s, err)
-			return err
+			return false, err
 		}
 		if err := c.replicas.start(s, mod, hosts); err != nil {
-			return err
+			return false, err
 		}
 		running = rid
 	case rid != 0 && ok && running != rid:
 		// Moved away and back (which the catalogue allows only once the
 		// old replica has left the group): the old one makes way.
-		return c.replicas.remove(s.ID, running)
+		return false, c.replicas.remove(s.ID, running)
 	}
 	if running == 0 {
-		return nil
+		return rid == 0, nil
 	}
 	if running == rid {
 		if asleep, err := c.replicas.rest(ctx, s, c.listed.gen, c.cfg.HibernateAfter); asleep || err != nil {
-			return err
+			return asleep, err
 		}
 	}
 	if r, _ := s.Replica(running); r.Learning && r.HostID == c.cfg.ID {
 		if err := c.reportCaughtUp(ctx, s, running); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if !c.data.leads(s.ID) {
 		c.wakeIfLeaderGone(s, hosts)
-		return nil
+		return false, nil
 	}
 	if err := c.verifyNow(ctx, s.ID); err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return false, fmt.Errorf("verify: %w", err)
 	}
 	// A shard found in line with its catalogue entry is checked again
 	// only when the entry changes or its recheck interval passes, so that
@@ -189,7 +267,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 	applied := c.replicas.appliedIndex(s.ID)
 	idle := sameRecord && applied == last.applied
 	if sameRecord && time.Now().Before(last.until) || idle && last.interval >= maxInLineRecheck {
-		return nil
+		return false, nil
 	}
 	acted, err := c.steer(ctx, s, running, hosts)
 	if err == nil && !acted {
@@ -204,7 +282,7 @@ func (c *controller) reconcileShard(ctx context.Context, s meta.Shard, hosts map
 		c.inLine[s.ID] = inLine{record: s, applied: applied, interval: interval, until: time.Now().Add(interval)}
 		c.mu.Unlock()
 	}
-	return err
+	return false, err
 }
 
 // wakeIfLeaderGone wakes this host's replica of a shard whose leader, as

@@ -54,6 +54,9 @@ type replicaSet struct {
 	// what lets the replica hibernate (see hibernate.go): shard id to
 	// *sleeper. Raft's transport reads it for every message.
 	sleepers sync.Map
+	// woken holds the user shards whose replica here woke from
+	// hibernation since the reconciler last took them (see takeWoken).
+	woken map[uint64]struct{}
 
 	divergences atomic.Uint64
 	halts       atomic.Uint64
@@ -73,6 +76,7 @@ func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *life
 		modules:  make(map[uint64]*wasm.Module),
 		machines: make(map[uint64]*fsm.StateMachine),
 		halted:   make(map[uint64]Halt),
+		woken:    make(map[uint64]struct{}),
 	}
 }
 
@@ -170,13 +174,14 @@ func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join boo
 // about it (see [Host.Status]), and when the catalogue sees the leader's
 // host dead (see controller.wakeIfLeaderGone). An idle replica later
 // hibernates (see hibernate.go). The meta shard, busy with hosts'
-// heartbeats, never quiesces.
+// heartbeats, never quiesces, and heartbeats less often (see
+// metaRaftSlowdown).
 func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 	return config.Config{
 		ShardID:            shardID,
 		ReplicaID:          replicaID,
-		ElectionRTT:        rs.cfg.ElectionRTT,
-		HeartbeatRTT:       rs.cfg.HeartbeatRTT,
+		ElectionRTT:        rs.cfg.electionRTT(shardID),
+		HeartbeatRTT:       rs.cfg.heartbeatRTT(shardID),
 		CheckQuorum:        true,
 		PreVote:            true,
 		Quiesce:            shardID != meta.ShardID,

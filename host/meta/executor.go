@@ -45,10 +45,11 @@ var shardName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 
 // Executor is the meta shard's state machine logic.
 type Executor struct {
-	onCommit func()
+	onShardWrites func()
 	// shardWrites counts the entries that wrote a shard's record, and the
-	// snapshots recovered (see ShardWrites).
-	shardWrites atomic.Uint64
+	// snapshots recovered (see ShardWrites); announced is its value when
+	// onShardWrites was last called.
+	shardWrites, announced atomic.Uint64
 }
 
 var (
@@ -56,16 +57,19 @@ var (
 	_ fsm.Recoverer = (*Executor)(nil)
 )
 
-// NewExecutor returns the meta executor. onCommit, if not nil, is called
-// after every applied batch (from the apply goroutine; it must not block).
-func NewExecutor(onCommit func()) *Executor {
-	return &Executor{onCommit: onCommit}
+// NewExecutor returns the meta executor. onShardWrites, if not nil, is
+// called after an applied batch that wrote a shard's record, and after a
+// snapshot was recovered (from the apply goroutine; it must not block):
+// not after every batch, as hosts' heartbeats, which write only host
+// records, are most of them.
+func NewExecutor(onShardWrites func()) *Executor {
+	return &Executor{onShardWrites: onShardWrites}
 }
 
 // Committed implements fsm.Committer.
 func (x *Executor) Committed() {
-	if x.onCommit != nil {
-		x.onCommit()
+	if n := x.shardWrites.Load(); x.announced.Swap(n) != n && x.onShardWrites != nil {
+		x.onShardWrites()
 	}
 }
 
@@ -87,7 +91,10 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 }
 
 // Recovered implements fsm.Recoverer: a snapshot replaced every record.
-func (x *Executor) Recovered() { x.shardWrites.Add(1) }
+func (x *Executor) Recovered() {
+	x.shardWrites.Add(1)
+	x.Committed()
+}
 
 // ShardWrites counts, in this process, the entries this executor applied
 // that wrote a shard's record, and the snapshots it recovered: while it

@@ -20,12 +20,13 @@ import (
 // catalogue drives the meta executor through the real state machine and
 // store, as the meta shard's replicas do.
 type catalogue struct {
-	t       *testing.T
-	sm      *fsm.StateMachine
-	exec    *meta.Executor
-	index   uint64
-	stamp   int64
-	commits int
+	t     *testing.T
+	sm    *fsm.StateMachine
+	exec  *meta.Executor
+	index uint64
+	stamp int64
+	// announced counts the executor's calls of onShardWrites.
+	announced int
 }
 
 func newCatalogue(t *testing.T) *catalogue {
@@ -36,7 +37,7 @@ func newCatalogue(t *testing.T) *catalogue {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	c := &catalogue{t: t, stamp: 1000}
-	c.exec = meta.NewExecutor(func() { c.commits++ })
+	c.exec = meta.NewExecutor(func() { c.announced++ })
 	c.sm = fsm.New(meta.ShardID, db, c.exec)
 	return c
 }
@@ -554,15 +555,15 @@ func TestBatch(t *testing.T) {
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
 	c.addModule(m1)
-	commits := c.commits
+	announced := c.announced
 	rs := c.apply(
 		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
 		meta.Request{Op: meta.OpCreateShard, Name: "a", Hash: m1},
 		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: "m9"},
 		meta.Request{Op: meta.OpCreateShard, Name: "b", Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 1}},
 	)
-	if c.commits != commits+1 {
-		t.Errorf("Committed ran %d times for one batch", c.commits-commits)
+	if c.announced != announced+1 {
+		t.Errorf("one batch that wrote shards was announced %d times", c.announced-announced)
 	}
 	wantErr := []error{nil, meta.ErrShardExists, meta.ErrModuleNotFound, nil}
 	for i, r := range rs {
@@ -611,26 +612,27 @@ func TestRefusalCrossesTheLog(t *testing.T) {
 	}
 }
 
-// TestShardWritesCounted checks that the executor counts the entries that
-// write a shard's record, which the reconciler reads the list of shards
-// again for, and not the heartbeats that every host makes every second.
+// TestShardWritesCounted checks that the executor counts, and announces,
+// the entries that write a shard's record, which the reconciler reads the
+// list of shards again for, and not the heartbeats that every host makes
+// every two seconds.
 func TestShardWritesCounted(t *testing.T) {
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
 	c.addModule(m1)
-	before := c.exec.ShardWrites()
+	before, announced := c.exec.ShardWrites(), c.announced
 	c.addUnproven(1) // a heartbeat
-	if got := c.exec.ShardWrites(); got != before {
-		t.Fatalf("a heartbeat moved the count of shard writes from %d to %d", before, got)
+	if got := c.exec.ShardWrites(); got != before || c.announced != announced {
+		t.Fatalf("a heartbeat moved the count of shard writes from %d to %d, announced %d times", before, got, c.announced-announced)
 	}
 	if _, err := c.createShard("counted", m1, 3); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.exec.ShardWrites(); got != before+1 {
-		t.Fatalf("creating a shard moved the count of shard writes from %d to %d, want %d", before, got, before+1)
+	if got := c.exec.ShardWrites(); got != before+1 || c.announced != announced+1 {
+		t.Fatalf("creating a shard moved the count of shard writes from %d to %d (want %d), announced %d times (want 1)", before, got, before+1, c.announced-announced)
 	}
 	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "counted"}, nil)
-	if got := c.exec.ShardWrites(); got != before+2 {
-		t.Fatalf("deleting a shard moved the count of shard writes to %d, want %d", got, before+2)
+	if got := c.exec.ShardWrites(); got != before+2 || c.announced != announced+2 {
+		t.Fatalf("deleting a shard moved the count of shard writes to %d (want %d), announced %d times (want 2)", got, before+2, c.announced-announced)
 	}
 }
