@@ -52,10 +52,6 @@ func challengeHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 // that the host is proven. A host newly proven is room for the replicas
 // that shards are short of.
 func proveHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
-	cl, err := loadCluster(c, txn)
-	if err != nil {
-		return nil, err
-	}
 	h, err := liveHost(txn, req.HostID)
 	if err != nil {
 		return nil, err
@@ -75,6 +71,15 @@ func proveHost(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	out, err := putJSON(txn, hostKey(h.ID), h)
 	if err != nil || was {
 		return out, err
+	}
+	// Every shard is read only now: a proven host is challenged again
+	// every half a ProofTimeout, and reading every shard's record each
+	// time, on every replica, would cost an idle cluster work that grows
+	// with its shards. The host record written above is h, as setHost
+	// makes it.
+	cl, err := loadCluster(c, txn)
+	if err != nil {
+		return nil, err
 	}
 	cl.setHost(h)
 	return out, cl.repair(txn)
