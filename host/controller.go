@@ -52,10 +52,13 @@ type controller struct {
 
 	// The reconcile loop's alone: the shard list it last read, what it
 	// keeps from one pass to the next, and the generation of the list its
-	// last sweep of stale replicas found clean.
-	listed     shardList
-	pass       passState
-	staleSwept uint64
+	// last sweep of stale replicas found clean, and when.
+	listed shardList
+	pass   passState
+	stale  struct {
+		gen uint64
+		at  time.Time
+	}
 }
 
 func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *dataPlane, replicas *replicaSet, life *lifetime) *controller {

@@ -20,13 +20,13 @@ import (
 // and leadership towards what the catalogue says. It also answers this
 // host's proof challenge and, on the meta leader, challenges hosts.
 //
-// A pass looks at every shard only when the list of shards changed since
-// the last whole pass, when a pass failed, or every fullPassEvery;
-// otherwise it looks only at the shards the last pass did not find
-// settled (see reconcileShard), and at those whose replica here woke
-// since: it has nothing to do for a settled shard until its entry changes
-// or its replica wakes. An idle host of ten thousand shards spent most of
-// its time looking at them.
+// A pass looks at every shard only at first, after a pass failed, and
+// every fullPassEvery; otherwise it looks only at the shards the last pass
+// did not find settled (see reconcileShard), at those whose replica here
+// woke since, and at those whose record changed: it has nothing to do for
+// a settled shard until its record changes or its replica wakes. An idle
+// host of ten thousand shards spent most of its time looking at them, and
+// a busy one, at each shard created.
 func (c *controller) reconcile(ctx context.Context) error {
 	list, err := c.listShards(ctx)
 	if err != nil {
@@ -46,14 +46,22 @@ func (c *controller) reconcile(ctx context.Context) error {
 		c.markRemoved()
 	}
 	woken := c.replicas.takeWoken()
-	whole := c.pass.gen != list.gen || c.pass.failed || time.Since(c.pass.at) >= fullPassEvery
+	next := list.gen == c.pass.gen+1
+	whole := c.pass.at.IsZero() || c.pass.failed || time.Since(c.pass.at) >= fullPassEvery || list.gen != c.pass.gen && !next
 	visit := list.shards
-	if whole {
-		c.pass = passState{gen: list.gen, at: time.Now()}
-	} else {
-		visit = c.pass.unsettled(list, woken)
-	}
 	var errs []error
+	if whole {
+		c.pass.at = time.Now()
+	} else {
+		var deleted []uint64
+		visit, deleted = c.pass.unsettled(list, woken, next)
+		for _, id := range deleted {
+			if rid, ok := c.replicas.replicaOf(id); ok {
+				errs = append(errs, c.removeIfDropped(id, rid, list.byID))
+			}
+		}
+	}
+	c.pass.gen = list.gen
 	unsettled := make(map[uint64]struct{})
 	for _, s := range visit {
 		settled, err := c.reconcileShard(ctx, s, byID)
@@ -75,13 +83,14 @@ func (c *controller) reconcile(ctx context.Context) error {
 			errs = append(errs, c.removeIfDropped(s.ID, s.ReplicaOn(c.cfg.ID), list.byID))
 		}
 	}
-	if c.staleSwept != list.gen {
-		// Once per change of the list: a replica's mark goes stale only
-		// when its shard's entry changes.
+	if c.stale.gen != list.gen && time.Since(c.stale.at) >= fullPassEvery {
+		// A replica's mark goes stale only when its shard's entry changes;
+		// and the sweep lists every mark, one a replica: so at most once
+		// every fullPassEvery, not at each shard created.
 		if err := c.removeStale(list.byID); err != nil {
 			errs = append(errs, err)
 		} else {
-			c.staleSwept = list.gen
+			c.stale.gen, c.stale.at = list.gen, time.Now()
 		}
 	}
 	err = errors.Join(errs...)
@@ -108,9 +117,9 @@ func (c *controller) reconcile(ctx context.Context) error {
 const fullPassEvery = 30 * time.Second
 
 // passState is what the reconciler keeps from one pass to the next: the
-// generation of the shard list its last whole pass looked at, when, and
-// whether the last pass failed; and the shards the last pass did not find
-// settled (see reconcileShard).
+// generation of the shard list the last pass looked at, when the last
+// whole pass was, whether the last pass failed, and the shards it did not
+// find settled (see reconcileShard).
 type passState struct {
 	gen          uint64
 	at           time.Time
@@ -118,24 +127,28 @@ type passState struct {
 	unsettledIDs map[uint64]struct{}
 }
 
-// unsettled returns the entries of list, of the generation the last whole
-// pass looked at, that a pass that is not whole looks at: those the last
-// pass did not find settled, and those of the woken replicas.
-func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}) []meta.Shard {
-	ids := slices.Collect(maps.Keys(p.unsettledIDs))
-	for id := range woken {
-		if _, ok := p.unsettledIDs[id]; !ok {
-			ids = append(ids, id)
-		}
+// unsettled returns, in order of id, the shards of list that a pass that
+// is not whole looks at: those the last pass did not find settled, those
+// of the woken replicas and, if list is the generation after the last
+// pass's (next), those whose record changed; and the ids of the changed
+// shards that list no longer holds.
+func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}, next bool) (visit []meta.Shard, deleted []uint64) {
+	ids := maps.Clone(p.unsettledIDs)
+	if ids == nil {
+		ids = make(map[uint64]struct{})
 	}
-	slices.Sort(ids)
-	out := make([]meta.Shard, 0, len(ids))
-	for _, id := range ids {
+	maps.Copy(ids, woken)
+	if next {
+		maps.Copy(ids, list.changed)
+	}
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		if s, ok := list.byID[id]; ok {
-			out = append(out, s)
+			visit = append(visit, s)
+		} else if _, changed := list.changed[id]; next && changed {
+			deleted = append(deleted, id)
 		}
 	}
-	return out
+	return visit, deleted
 }
 
 // removeIfDropped stops and removes this host's replica of a shard if the
@@ -177,15 +190,28 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 		c.listed.writes, c.listed.read = writes, time.Now()
 		return &c.listed, nil
 	}
-	shards, err := meta.DecodeShards(raw)
+	shards, records, err := meta.DecodeShards(raw)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[uint64]meta.Shard, len(shards))
-	for _, s := range shards {
-		byID[s.ID] = s
+	next := shardList{
+		raw: raw, shards: shards, gen: c.listed.gen + 1, writes: writes, read: time.Now(),
+		byID:    make(map[uint64]meta.Shard, len(shards)),
+		records: make(map[uint64][]byte, len(shards)),
+		changed: make(map[uint64]struct{}),
 	}
-	c.listed = shardList{raw: raw, shards: shards, byID: byID, gen: c.listed.gen + 1, writes: writes, read: time.Now()}
+	for i, s := range shards {
+		next.byID[s.ID], next.records[s.ID] = s, records[i]
+		if old, ok := c.listed.records[s.ID]; !ok || !bytes.Equal(old, records[i]) {
+			next.changed[s.ID] = struct{}{}
+		}
+	}
+	for id := range c.listed.records {
+		if _, ok := next.records[id]; !ok {
+			next.changed[id] = struct{}{}
+		}
+	}
+	c.listed = next
 	return &c.listed, nil
 }
 
@@ -194,16 +220,19 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 const relistAfter = 30 * time.Second
 
 // shardList is the catalogue's list of shards as the reconciler last read
-// it, decoded, and by id, and its generation: one more each time the list
-// changed; and the meta replica's count of shard writes, and the time,
-// when it was read.
+// it: decoded, and each shard's entry and record by id; its generation,
+// one more each time the list changed, and the shards whose record
+// changed (new, changed or deleted) since the generation before; and the
+// meta replica's count of shard writes, and the time, when it was read.
 type shardList struct {
-	raw    []byte
-	shards []meta.Shard
-	byID   map[uint64]meta.Shard
-	gen    uint64
-	writes uint64
-	read   time.Time
+	raw     []byte
+	shards  []meta.Shard
+	byID    map[uint64]meta.Shard
+	records map[uint64][]byte
+	gen     uint64
+	changed map[uint64]struct{}
+	writes  uint64
+	read    time.Time
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places

@@ -107,20 +107,21 @@ func listShards(r kv, prefix string) ([]Shard, error) {
 
 // DecodeShards decodes the catalogue's listing of every shard
 // (OpListShards of all namespaces), each record once while its bytes stay
-// the same (see decodeShard).
-func DecodeShards(listing []byte) ([]Shard, error) {
+// the same (see decodeShard). It returns each shard's record too, a slice
+// of listing: a shard whose record is the same bytes is the same.
+func DecodeShards(listing []byte) ([]Shard, []json.RawMessage, error) {
 	var records []json.RawMessage
 	if err := json.Unmarshal(listing, &records); err != nil {
-		return nil, fmt.Errorf("decode the list of shards: %w", err)
+		return nil, nil, fmt.Errorf("decode the list of shards: %w", err)
 	}
 	out := make([]Shard, 0, len(records))
 	for i, record := range records {
 		s, err := decodeShard(record)
 		if err != nil {
-			return nil, fmt.Errorf("decode shard %d of the list: %w", i, err)
+			return nil, nil, fmt.Errorf("decode shard %d of the list: %w", i, err)
 		}
 		out = append(out, s)
 	}
 	sweepDecodedShards()
-	return out, nil
+	return out, records, nil
 }

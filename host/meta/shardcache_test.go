@@ -7,8 +7,9 @@ import (
 )
 
 // TestDecodeShardsOnce checks that a record decoded again from the cache
-// is what decoding it afresh gives, and that what a caller does to the
-// shard it got does not reach the next caller.
+// is what decoding it afresh gives, that each shard comes with its
+// record's bytes, and that what a caller does to the shard it got does
+// not reach the next caller.
 func TestDecodeShardsOnce(t *testing.T) {
 	records := []Shard{
 		{Namespace: "ns", Name: "a", ID: 1025, Replicas: []Replica{{ReplicaID: 1, HostID: 1}, {ReplicaID: 2, HostID: 2, Learning: true}}, Leader: 1},
@@ -23,19 +24,24 @@ func TestDecodeShardsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := range 3 {
-		got, err := DecodeShards(listing)
+		got, raw, err := DecodeShards(listing)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round %d: decoded %+v, want %+v", round, got, want)
 		}
+		for i, r := range records {
+			if b, _ := json.Marshal(r); string(raw[i]) != string(b) {
+				t.Fatalf("round %d: shard %d comes with record %s, want %s", round, i, raw[i], b)
+			}
+		}
 		// What a caller changes stays its own.
 		got[0].Replicas[0].HostID = 99
 		got[0].Replicas = append(got[0].Replicas, Replica{ReplicaID: 4})
 		got[1].Leaving[0].Learning = true
 	}
-	if _, err := DecodeShards([]byte(`[{"id": "x"}]`)); err == nil {
+	if _, _, err := DecodeShards([]byte(`[{"id": "x"}]`)); err == nil {
 		t.Error("a record of the wrong shape decoded")
 	}
 }
@@ -64,13 +70,13 @@ func TestDecodedShardsSwept(t *testing.T) {
 		_, ok := decodedShards.byRecord[record(s)]
 		return ok
 	}
-	if _, err := DecodeShards(listing(a, b)); err != nil {
+	if _, _, err := DecodeShards(listing(a, b)); err != nil {
 		t.Fatal(err)
 	}
 	if !cached(a) || !cached(b) {
 		t.Fatal("the records of a listing are not kept")
 	}
-	if _, err := DecodeShards(listing(a, c)); err != nil {
+	if _, _, err := DecodeShards(listing(a, c)); err != nil {
 		t.Fatal(err)
 	}
 	if cached(b) {
