@@ -47,11 +47,11 @@ type Config struct {
 
 	// RTTMillisecond is the expected round trip between hosts; default 10.
 	RTTMillisecond uint64
-	// ElectionRTT is a data shard's election timeout in RTTs; default 20
-	// (200 ms). The meta shard's is five times longer.
+	// ElectionRTT is the election timeout in RTTs; default 20 (200 ms).
 	ElectionRTT uint64
 	// HeartbeatRTT is a data shard's heartbeat interval in RTTs; default
-	// 2 (20 ms). The meta shard's is five times longer.
+	// 2 (20 ms). The meta shard's leader heartbeats every fifth of an
+	// election timeout, if that is longer.
 	HeartbeatRTT uint64
 	// SnapshotEntries is how many entries a shard applies between
 	// snapshots; default 10000.
@@ -168,27 +168,20 @@ func (c Config) idFloor() uint64 {
 // tick returns the period of a replica's Raft clock: one RTT.
 func (c Config) tick() time.Duration { return time.Duration(c.RTTMillisecond) * time.Millisecond }
 
-// metaRaftSlowdown is how many times a data shard's the meta shard's
-// heartbeat interval and election timeout are: 100 ms and 1 s by
-// default, etcd's defaults. The meta shard never quiesces (hosts'
-// heartbeats keep it busy), and its leader's heartbeats, 50 a second to
-// each follower at a data shard's pace, were half of what an idle host
-// did. Data shards keep the short timeout: a call waits out their
-// elections; the meta shard's serve the control plane, which retries.
-const metaRaftSlowdown = 5
-
-// electionRTT returns a shard's election timeout in RTTs.
-func (c Config) electionRTT(shardID uint64) uint64 {
-	if shardID == meta.ShardID {
-		return metaRaftSlowdown * c.ElectionRTT
-	}
-	return c.ElectionRTT
-}
-
-// heartbeatRTT returns a shard's heartbeat interval in RTTs.
+// heartbeatRTT returns a shard's heartbeat interval in RTTs. The meta
+// shard's leader heartbeats every fifth of an election timeout (40 ms by
+// default), not every HeartbeatRTT (20 ms): it never quiesces (hosts'
+// heartbeats keep it busy), and its heartbeats, a write system call and
+// a wake-up on two hosts each, were half of what an idle host did. Its
+// followers still hear five heartbeats an election timeout (etcd's
+// defaults give ten, Dragonboat advises ten), and the election timeout is
+// a data shard's, so that a call waiting for the catalogue's leader (a
+// gateway looking for a shard's leader asks it) waits as long; PreVote
+// keeps a follower that missed them from deposing a leader the others
+// hear.
 func (c Config) heartbeatRTT(shardID uint64) uint64 {
 	if shardID == meta.ShardID {
-		return metaRaftSlowdown * c.HeartbeatRTT
+		return max(c.HeartbeatRTT, c.ElectionRTT/5)
 	}
 	return c.HeartbeatRTT
 }

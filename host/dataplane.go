@@ -400,7 +400,7 @@ func (d *dataPlane) await(ctx context.Context, shardID, term uint64, rs *dragonb
 			case err == nil && valid && leader == self && t == term:
 			case deposed.IsZero():
 				deposed = now
-			case now.Sub(deposed) >= d.deposedGrace(shardID):
+			case now.Sub(deposed) >= d.deposedGrace():
 				return dragonboat.RequestResult{}, fmt.Errorf("%w (it led term %d until %v ago)", errDeposed, term, now.Sub(deposed).Round(time.Millisecond))
 			}
 		}
@@ -419,8 +419,8 @@ const leadershipPoll = 100 * time.Millisecond
 // stopped leading: five election timeouts, at least a second, ample for
 // the next leader to commit the previous leader's entries and this
 // replica to apply them.
-func (d *dataPlane) deposedGrace(shardID uint64) time.Duration {
-	return max(time.Second, 5*time.Duration(d.cfg.electionRTT(shardID))*d.cfg.tick())
+func (d *dataPlane) deposedGrace() time.Duration {
+	return max(time.Second, 5*time.Duration(d.cfg.ElectionRTT)*d.cfg.tick())
 }
 
 // requestOutcome names how dragonboat ended a request that did not

@@ -20,13 +20,13 @@ import (
 // and leadership towards what the catalogue says. It also answers this
 // host's proof challenge and, on the meta leader, challenges hosts.
 //
-// A pass looks at every shard only at first, after a pass failed, and
-// every fullPassEvery; otherwise it looks only at the shards the last pass
-// did not find settled (see reconcileShard), at those whose replica here
-// woke since, and at those whose record changed: it has nothing to do for
-// a settled shard until its record changes or its replica wakes. An idle
-// host of ten thousand shards spent most of its time looking at them, and
-// a busy one, at each shard created.
+// A pass looks at every shard only now and then (see passState.whole);
+// otherwise it looks only at the shards the last pass did not find
+// settled (see reconcileShard), at those whose replica here woke since,
+// and at those whose record changed: it has nothing to do for a settled
+// shard until its record changes or its replica wakes. An idle host of ten
+// thousand shards spent most of its time looking at them, and a busy one,
+// at each shard created.
 func (c *controller) reconcile(ctx context.Context) error {
 	list, err := c.listShards(ctx)
 	if err != nil {
@@ -45,25 +45,28 @@ func (c *controller) reconcile(ctx context.Context) error {
 		// refused, and would then never hear of it otherwise.
 		c.markRemoved()
 	}
+	now := time.Now()
 	woken := c.replicas.takeWoken()
-	next := list.gen == c.pass.gen+1
-	whole := c.pass.at.IsZero() || c.pass.failed || time.Since(c.pass.at) >= fullPassEvery || list.gen != c.pass.gen && !next
+	whole := c.pass.whole(list.gen, now)
 	visit := list.shards
-	var errs []error
+	// drops are the removals of replicas whose shard a pass that is not
+	// whole might not look at again: if one fails, the next pass is whole.
+	var errs, drops []error
 	if whole {
-		c.pass.at = time.Now()
+		c.pass.at = now
 	} else {
 		var deleted []uint64
-		visit, deleted = c.pass.unsettled(list, woken, next)
+		visit, deleted = c.pass.unsettled(list, woken)
 		for _, id := range deleted {
 			if rid, ok := c.replicas.replicaOf(id); ok {
-				errs = append(errs, c.removeIfDropped(id, rid, list.byID))
+				drops = append(drops, c.removeIfDropped(id, rid, list))
 			}
 		}
 	}
 	c.pass.gen = list.gen
 	unsettled := make(map[uint64]struct{})
 	for _, s := range visit {
+		// A shard that fails stays unsettled: the next pass tries again.
 		settled, err := c.reconcileShard(ctx, s, byID)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("shard %s: %w", s.Name, err))
@@ -73,28 +76,30 @@ func (c *controller) reconcile(ctx context.Context) error {
 		}
 		if !whole {
 			if rid, ok := c.replicas.replicaOf(s.ID); ok {
-				errs = append(errs, c.removeIfDropped(s.ID, rid, list.byID))
+				errs = append(errs, c.removeIfDropped(s.ID, rid, list))
 			}
 		}
 	}
 	c.pass.unsettledIDs = unsettled
 	if whole {
 		for _, s := range c.replicas.list() {
-			errs = append(errs, c.removeIfDropped(s.ID, s.ReplicaOn(c.cfg.ID), list.byID))
+			drops = append(drops, c.removeIfDropped(s.ID, s.ReplicaOn(c.cfg.ID), list))
 		}
 	}
-	if c.stale.gen != list.gen && time.Since(c.stale.at) >= fullPassEvery {
+	dropped := errors.Join(drops...)
+	c.pass.failed = dropped != nil
+	errs = append(errs, dropped)
+	if c.stale.gen != list.gen && now.Sub(c.stale.at) >= fullPassEvery {
 		// A replica's mark goes stale only when its shard's entry changes;
 		// and the sweep lists every mark, one a replica: so at most once
 		// every fullPassEvery, not at each shard created.
-		if err := c.removeStale(list.byID); err != nil {
+		c.stale.at = now
+		if err := c.removeStale(list); err != nil {
 			errs = append(errs, err)
 		} else {
-			c.stale.gen, c.stale.at = list.gen, time.Now()
+			c.stale.gen = list.gen
 		}
 	}
-	err = errors.Join(errs...)
-	c.pass.failed = err != nil
 	if c.data.leads(meta.ShardID) {
 		if err := c.verifyNow(ctx, meta.ShardID); err != nil {
 			errs = append(errs, fmt.Errorf("verify meta shard: %w", err))
@@ -118,8 +123,8 @@ const fullPassEvery = 30 * time.Second
 
 // passState is what the reconciler keeps from one pass to the next: the
 // generation of the shard list the last pass looked at, when the last
-// whole pass was, whether the last pass failed, and the shards it did not
-// find settled (see reconcileShard).
+// whole pass was, whether the last pass failed to remove a replica, and
+// the shards it did not find settled (see reconcileShard).
 type passState struct {
 	gen          uint64
 	at           time.Time
@@ -127,12 +132,21 @@ type passState struct {
 	unsettledIDs map[uint64]struct{}
 }
 
+// whole reports whether a pass over the list of generation gen, at now,
+// looks at every shard: the first pass, a pass after one that failed to
+// remove a replica, one every fullPassEvery, and one that missed a
+// generation of the list (whose changed shards it does not know).
+func (p *passState) whole(gen uint64, now time.Time) bool {
+	return p.at.IsZero() || p.failed || now.Sub(p.at) >= fullPassEvery || gen != p.gen && gen != p.gen+1
+}
+
 // unsettled returns, in order of id, the shards of list that a pass that
 // is not whole looks at: those the last pass did not find settled, those
 // of the woken replicas and, if list is the generation after the last
-// pass's (next), those whose record changed; and the ids of the changed
-// shards that list no longer holds.
-func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}, next bool) (visit []meta.Shard, deleted []uint64) {
+// pass's, those whose record changed; and the ids of the changed shards
+// that list no longer holds.
+func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}) (visit []meta.Shard, deleted []uint64) {
+	next := list.gen == p.gen+1
 	ids := maps.Clone(p.unsettledIDs)
 	if ids == nil {
 		ids = make(map[uint64]struct{})
@@ -142,7 +156,7 @@ func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}, next b
 		maps.Copy(ids, list.changed)
 	}
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		if s, ok := list.byID[id]; ok {
+		if s, ok := list.shard(id); ok {
 			visit = append(visit, s)
 		} else if _, changed := list.changed[id]; next && changed {
 			deleted = append(deleted, id)
@@ -152,9 +166,9 @@ func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}, next b
 }
 
 // removeIfDropped stops and removes this host's replica of a shard if the
-// listed shards, by id, no longer keep it.
-func (c *controller) removeIfDropped(shardID, replicaID uint64, listed map[uint64]meta.Shard) error {
-	now, exists := listed[shardID]
+// listed shards no longer keep it.
+func (c *controller) removeIfDropped(shardID, replicaID uint64, list *shardList) error {
+	now, exists := list.shard(shardID)
 	if exists && now.Keeps(c.cfg.ID, replicaID) {
 		return nil
 	}
@@ -196,12 +210,12 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 	}
 	next := shardList{
 		raw: raw, shards: shards, gen: c.listed.gen + 1, writes: writes, read: time.Now(),
-		byID:    make(map[uint64]meta.Shard, len(shards)),
+		index:   make(map[uint64]int, len(shards)),
 		records: make(map[uint64][]byte, len(shards)),
 		changed: make(map[uint64]struct{}),
 	}
 	for i, s := range shards {
-		next.byID[s.ID], next.records[s.ID] = s, records[i]
+		next.index[s.ID], next.records[s.ID] = i, records[i]
 		if old, ok := c.listed.records[s.ID]; !ok || !bytes.Equal(old, records[i]) {
 			next.changed[s.ID] = struct{}{}
 		}
@@ -220,19 +234,29 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 const relistAfter = 30 * time.Second
 
 // shardList is the catalogue's list of shards as the reconciler last read
-// it: decoded, and each shard's entry and record by id; its generation,
-// one more each time the list changed, and the shards whose record
-// changed (new, changed or deleted) since the generation before; and the
-// meta replica's count of shard writes, and the time, when it was read.
+// it: decoded, with each shard's index in it and record by id; its
+// generation, one more each time the list changed, and the shards whose
+// record changed (new, changed or deleted) since the generation before;
+// and the meta replica's count of shard writes, and the time, when it was
+// read.
 type shardList struct {
 	raw     []byte
 	shards  []meta.Shard
-	byID    map[uint64]meta.Shard
+	index   map[uint64]int
 	records map[uint64][]byte
 	gen     uint64
 	changed map[uint64]struct{}
 	writes  uint64
 	read    time.Time
+}
+
+// shard returns the listed entry of a shard.
+func (l *shardList) shard(id uint64) (meta.Shard, bool) {
+	i, ok := l.index[id]
+	if !ok {
+		return meta.Shard{}, false
+	}
+	return l.shards[i], true
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places
@@ -350,11 +374,12 @@ type inLine struct {
 	until    time.Time
 }
 
-// removeStale deletes the data of replicas this host ran before it
-// restarted whose shard was deleted, or which left their group, meanwhile.
-// The local catalogue can be trusted for this: it had applied the shard's
-// creation before the replica first started, and it only moves forward.
-func (c *controller) removeStale(listed map[uint64]meta.Shard) error {
+// removeStale deletes the data of replicas this host does not run (it ran
+// them before it restarted, or they halted) whose shard was deleted, or
+// which left their group, meanwhile. The local catalogue can be trusted
+// for this: it had applied the shard's creation before the replica first
+// started, and it only moves forward.
+func (c *controller) removeStale(list *shardList) error {
 	marked, err := c.replicas.marks.list()
 	if err != nil {
 		return err
@@ -365,7 +390,7 @@ func (c *controller) removeStale(listed map[uint64]meta.Shard) error {
 		if c.replicas.has(shardID) {
 			continue
 		}
-		if s, ok := listed[shardID]; ok && s.Keeps(c.cfg.ID, replicaID) {
+		if s, ok := list.shard(shardID); ok && s.Keeps(c.cfg.ID, replicaID) {
 			continue
 		}
 		if err := c.replicas.remove(shardID, replicaID); err != nil {

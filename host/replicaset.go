@@ -175,12 +175,12 @@ func (rs *replicaSet) startOnDisk(members map[uint64]dragonboat.Target, join boo
 // host dead (see controller.wakeIfLeaderGone). An idle replica later
 // hibernates (see hibernate.go). The meta shard, busy with hosts'
 // heartbeats, never quiesces, and heartbeats less often (see
-// metaRaftSlowdown).
+// Config.heartbeatRTT).
 func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 	return config.Config{
 		ShardID:            shardID,
 		ReplicaID:          replicaID,
-		ElectionRTT:        rs.cfg.electionRTT(shardID),
+		ElectionRTT:        rs.cfg.ElectionRTT,
 		HeartbeatRTT:       rs.cfg.heartbeatRTT(shardID),
 		CheckQuorum:        true,
 		PreVote:            true,

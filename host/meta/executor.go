@@ -59,9 +59,9 @@ var (
 
 // NewExecutor returns the meta executor. onShardWrites, if not nil, is
 // called after an applied batch that wrote a shard's record, and after a
-// snapshot was recovered (from the apply goroutine; it must not block):
-// not after every batch, as hosts' heartbeats, which write only host
-// records, are most of them.
+// snapshot was recovered (from the goroutine that applied or recovered
+// it; it must not block): not after every batch, as hosts' heartbeats,
+// which write only host records, are most of them.
 func NewExecutor(onShardWrites func()) *Executor {
 	return &Executor{onShardWrites: onShardWrites}
 }
