@@ -45,11 +45,12 @@ var shardName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 
 // Executor is the meta shard's state machine logic.
 type Executor struct {
-	onShardWrites func()
+	onChange func()
 	// shardWrites counts the entries that wrote a shard's record, and the
-	// snapshots recovered (see ShardWrites); announced is its value when
-	// onShardWrites was last called.
-	shardWrites, announced atomic.Uint64
+	// snapshots recovered (see ShardWrites); notable counts those and the
+	// commands other than heartbeats, and announced is its value when
+	// onChange was last called.
+	shardWrites, notable, announced atomic.Uint64
 }
 
 var (
@@ -57,19 +58,20 @@ var (
 	_ fsm.Recoverer = (*Executor)(nil)
 )
 
-// NewExecutor returns the meta executor. onShardWrites, if not nil, is
-// called after an applied batch that wrote a shard's record, and after a
-// snapshot was recovered (from the goroutine that applied or recovered
-// it; it must not block): not after every batch, as hosts' heartbeats,
-// which write only host records, are most of them.
-func NewExecutor(onShardWrites func()) *Executor {
-	return &Executor{onShardWrites: onShardWrites}
+// NewExecutor returns the meta executor. onChange, if not nil, is called
+// after an applied batch with a command other than a heartbeat, or one
+// that wrote a shard's record, and after a snapshot was recovered (from
+// the goroutine that applied or recovered it; it must not block): not
+// after every batch, as hosts' heartbeats, which write only their own
+// records, are most of them.
+func NewExecutor(onChange func()) *Executor {
+	return &Executor{onChange: onChange}
 }
 
 // Committed implements fsm.Committer.
 func (x *Executor) Committed() {
-	if n := x.shardWrites.Load(); x.announced.Swap(n) != n && x.onShardWrites != nil {
-		x.onShardWrites()
+	if n := x.notable.Load(); x.announced.Swap(n) != n && x.onChange != nil {
+		x.onChange()
 	}
 }
 
@@ -81,11 +83,21 @@ type kv interface {
 
 // Update applies one catalogue command.
 func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *store.Txn) (fsm.Output, error) {
-	out, err := update(c, payload, txn)
-	if txn.WroteUnder([]byte(keyShard)) {
-		// Counted even if the command fails and its writes are rolled
-		// back: a reader then reads the same records once more.
+	var out []byte
+	req, err := decodeRequest(payload)
+	if err != nil {
+		err = fail(ErrInvalidArgument, "%v", err)
+	} else {
+		out, err = update(c, req, txn)
+	}
+	// Counted even if the command fails and its writes are rolled back: a
+	// reader then reads the same records once more.
+	wroteShards := txn.WroteUnder([]byte(keyShard))
+	if wroteShards {
 		x.shardWrites.Add(1)
+	}
+	if wroteShards || req.Op != OpHeartbeat {
+		x.notable.Add(1)
 	}
 	return fsm.Output{Data: out}, err
 }
@@ -93,6 +105,7 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 // Recovered implements fsm.Recoverer: a snapshot replaced every record.
 func (x *Executor) Recovered() {
 	x.shardWrites.Add(1)
+	x.notable.Add(1)
 	x.Committed()
 }
 
@@ -102,11 +115,7 @@ func (x *Executor) Recovered() {
 // is not replicated state; it starts at zero with the process.
 func (x *Executor) ShardWrites() uint64 { return x.shardWrites.Load() }
 
-func update(c fsm.Call, payload []byte, txn *store.Txn) ([]byte, error) {
-	req, err := decodeRequest(payload)
-	if err != nil {
-		return nil, fail(ErrInvalidArgument, "%v", err)
-	}
+func update(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	switch req.Op {
 	case OpCreateKey:
 		return createKey(c, req, txn)

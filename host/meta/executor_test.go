@@ -612,10 +612,10 @@ func TestRefusalCrossesTheLog(t *testing.T) {
 	}
 }
 
-// TestShardWritesCounted checks that the executor counts, and announces,
-// the entries that write a shard's record, which the reconciler reads the
-// list of shards again for, and not the heartbeats that every host makes
-// every two seconds.
+// TestShardWritesCounted checks that the executor counts the entries that
+// write a shard's record, which the reconciler reads the list of shards
+// again for, and announces them and other commands, but not the
+// heartbeats that every host makes every two seconds.
 func TestShardWritesCounted(t *testing.T) {
 	c := newCatalogue(t)
 	c.addHosts(1, 2, 3)
@@ -634,5 +634,12 @@ func TestShardWritesCounted(t *testing.T) {
 	c.must(meta.Request{Op: meta.OpDeleteShard, Name: "counted"}, nil)
 	if got := c.exec.ShardWrites(); got != before+2 || c.announced != announced+2 {
 		t.Fatalf("deleting a shard moved the count of shard writes to %d (want %d), announced %d times (want 2)", got, before+2, c.announced-announced)
+	}
+	// Other commands are announced too (a host removed, a challenge), but
+	// do not move the count of shard writes.
+	one := 1
+	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{Shards: &one}}, nil)
+	if got := c.exec.ShardWrites(); got != before+2 || c.announced != announced+3 {
+		t.Fatalf("setting a quota moved the count of shard writes to %d (want %d), announced %d times (want 3)", got, before+2, c.announced-announced)
 	}
 }
