@@ -147,10 +147,8 @@ func (p *passState) whole(gen uint64, now time.Time) bool {
 // that list no longer holds.
 func (p *passState) unsettled(list *shardList, woken map[uint64]struct{}) (visit []meta.Shard, deleted []uint64) {
 	next := list.gen == p.gen+1
-	ids := maps.Clone(p.unsettledIDs)
-	if ids == nil {
-		ids = make(map[uint64]struct{})
-	}
+	ids := make(map[uint64]struct{}, len(p.unsettledIDs)+len(woken))
+	maps.Copy(ids, p.unsettledIDs)
 	maps.Copy(ids, woken)
 	if next {
 		maps.Copy(ids, list.changed)
