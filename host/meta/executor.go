@@ -438,9 +438,9 @@ func list[T any](r kv, prefix string) ([]T, error) {
 
 // each calls fn with every key under prefix and its value, in order.
 func each(r kv, prefix string, fn func(key, value []byte) error) error {
-	start := []byte(prefix)
+	start, batch := []byte(prefix), scanBatch(prefix)
 	for {
-		kvs, err := r.Scan(start, prefixEnd(prefix), 1000)
+		kvs, err := r.Scan(start, prefixEnd(prefix), batch)
 		if err != nil {
 			return err
 		}
@@ -449,11 +449,27 @@ func each(r kv, prefix string, fn func(key, value []byte) error) error {
 				return err
 			}
 		}
-		if len(kvs) < 1000 {
+		if len(kvs) < batch {
 			return nil
 		}
 		start = append(kvs[len(kvs)-1].Key, 0)
 	}
+}
+
+// scanBatch is how many entries under prefix each reads with one scan.
+// Hosts' records are read one a scan. Each is rewritten at every
+// heartbeat of its host (every HeartbeatInterval), and pebble keeps every
+// version in its memtable until the memtable fills and flushes, hours
+// later on an idle host: stepping from one record to the next steps over
+// every older version of the first, while a scan that starts at the next
+// record seeks to it past them. Each host's reconciler reads the hosts
+// each second, and the heartbeat command at each heartbeat; read in one
+// scan, they cost an idle host more the longer it ran.
+func scanBatch(prefix string) int {
+	if prefix == keyHost {
+		return 1
+	}
+	return 1000
 }
 
 // listJSON returns the values under prefix as a JSON array. The values

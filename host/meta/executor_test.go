@@ -20,7 +20,7 @@ import (
 // catalogue drives the meta executor through the real state machine and
 // store, as the meta shard's replicas do.
 type catalogue struct {
-	t     *testing.T
+	t     testing.TB
 	sm    *fsm.StateMachine
 	exec  *meta.Executor
 	index uint64
@@ -31,7 +31,13 @@ type catalogue struct {
 
 func newCatalogue(t *testing.T) *catalogue {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{CacheBytes: 1 << 20, MemTableBytes: 1 << 20})
+	return newCatalogueWith(t, store.Options{CacheBytes: 1 << 20, MemTableBytes: 1 << 20})
+}
+
+// newCatalogueWith is newCatalogue on a store of the given sizes.
+func newCatalogueWith(t testing.TB, o store.Options) *catalogue {
+	t.Helper()
+	db, err := store.Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

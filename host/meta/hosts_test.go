@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synodhq/synod/host/internal/store"
 	"github.com/synodhq/synod/host/meta"
 )
 
@@ -324,5 +325,27 @@ func TestChangeReplicas(t *testing.T) {
 	}
 	if err := c.change(meta.OpRemoveReplica, "a", "h1", ""); !errors.Is(err, meta.ErrInvalidArgument) {
 		t.Errorf("removing the last replica: got %v, want ErrInvalidArgument", err)
+	}
+}
+
+// BenchmarkListHostsOfIdleHour lists the hosts of a cluster of three
+// that has heartbeated for an hour, with the memtable of a host's store
+// (16 MiB) not yet flushed: every version of each host's record is still
+// in it.
+func BenchmarkListHostsOfIdleHour(b *testing.B) {
+	c := newCatalogueWith(b, store.Options{})
+	c.addHosts(1, 2, 3)
+	for range time.Hour / meta.HeartbeatInterval {
+		c.addUnproven(1, 2, 3)
+	}
+	for b.Loop() {
+		out, err := c.query(meta.Request{Op: meta.OpListHosts})
+		var hosts []meta.Host
+		if err == nil {
+			err = meta.Decode(out, &hosts)
+		}
+		if err != nil || len(hosts) != 3 {
+			b.Fatalf("listed %d hosts, err %v; want 3", len(hosts), err)
+		}
 	}
 }

@@ -122,7 +122,10 @@ func scan(it iterable, shardID uint64, start, end []byte, limit int) ([]KV, erro
 	iter := it.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	var out []KV
 	prefix := len(userPrefix(shardID))
-	for ok := iter.First(); ok && len(out) < limit; ok = iter.Next() {
+	// Next only while more are wanted: a Next past the last entry wanted
+	// would step over every older version of its key that the memtable
+	// still holds.
+	for ok := limit > 0 && iter.First(); ok; ok = len(out) < limit && iter.Next() {
 		out = append(out, KV{
 			Key:   append([]byte(nil), iter.Key()[prefix:]...),
 			Value: append([]byte(nil), iter.Value()...),
