@@ -194,7 +194,7 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 	if c.listed.shards != nil && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
 		return &c.listed, nil
 	}
-	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShards, AllNamespaces: true})
+	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShardRecords})
 	if err != nil {
 		return nil, err
 	}

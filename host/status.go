@@ -86,12 +86,8 @@ func (h *Host) Status(_ context.Context, shardID uint64, wakeQuiesced bool) (Rep
 // voting reports whether this host's replica of a shard is a voting
 // member; false while it starts. The caller holds the host's lifetime.
 func (h *Host) voting(shardID uint64) bool {
-	for _, si := range h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true}).ShardInfoList {
-		if si.ShardID == shardID && !si.Pending {
-			return !si.IsNonVoting
-		}
-	}
-	return false
+	si, ok := h.nh.GetShardInfo(shardID)
+	return ok && !si.Pending && !si.IsNonVoting
 }
 
 // LogRange returns the first and last index of the Raft log this host's

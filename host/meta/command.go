@@ -66,8 +66,12 @@ const (
 	OpListModules Op = "list_modules"
 	OpGetShard    Op = "get_shard"
 	OpListShards  Op = "list_shards"
-	OpListHosts   Op = "list_hosts"
-	OpListKeys    Op = "list_keys"
+	// OpListShardRecords returns the record of every shard of every
+	// namespace, each as its length (a uvarint) then its bytes: what a
+	// host's reconciler reads, split without parsing (see [DecodeShards]).
+	OpListShardRecords Op = "list_shard_records"
+	OpListHosts        Op = "list_hosts"
+	OpListKeys         Op = "list_keys"
 	// OpGetNamespace returns a namespace's quota and usage.
 	OpGetNamespace Op = "get_namespace"
 	// OpGetQuota returns a namespace's quota, defaults filled in.

@@ -183,6 +183,8 @@ func query(payload []byte, view *store.View) ([]byte, error) {
 			return listJSON(view, keyShard)
 		}
 		return listJSON(view, keyShard+req.Namespace+"/")
+	case OpListShardRecords:
+		return listFramed(view, keyShard)
 	case OpListHosts:
 		return listJSON(view, keyHost)
 	case OpListKeys:
@@ -470,6 +472,18 @@ func scanBatch(prefix string) int {
 		return 1
 	}
 	return 1000
+}
+
+// listFramed returns the values under prefix, each as its length (a
+// uvarint) then its bytes.
+func listFramed(r kv, prefix string) ([]byte, error) {
+	var out []byte
+	err := each(r, prefix, func(_, value []byte) error {
+		out = binary.AppendUvarint(out, uint64(len(value)))
+		out = append(out, value...)
+		return nil
+	})
+	return out, err
 }
 
 // listJSON returns the values under prefix as a JSON array. The values

@@ -1,7 +1,9 @@
 package meta_test
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -647,5 +649,49 @@ func TestShardWritesCounted(t *testing.T) {
 	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{Shards: &one}}, nil)
 	if got := c.exec.ShardWrites(); got != before+2 || c.announced != announced+3 {
 		t.Fatalf("setting a quota moved the count of shard writes to %d (want %d), announced %d times (want 3)", got, before+2, c.announced-announced)
+	}
+}
+
+// TestListShardRecords checks that the framed listing a host's
+// reconciler reads holds what the JSON listing does: every shard's record,
+// in the same order, with the same bytes.
+func TestListShardRecords(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	c.addModule(m1)
+	for n := range 4 {
+		if n > 0 {
+			if _, err := c.createShard(fmt.Sprint("s", n), m1, 3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := c.query(meta.Request{Op: meta.OpListShards, AllNamespaces: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []json.RawMessage
+		if err := meta.Decode(list, &want); err != nil {
+			t.Fatal(err)
+		}
+		framed, err := c.query(meta.Request{Op: meta.OpListShardRecords})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards, records, err := meta.DecodeShards(framed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(records) != len(want) || len(shards) != n {
+			t.Fatalf("%d shards: the framed listing has %d records and %d shards, the JSON one %d records", n, len(records), len(shards), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(records[i], want[i]) {
+				t.Errorf("%d shards: record %d is %s framed, %s in JSON", n, i, records[i], want[i])
+			}
+			if shards[i].Name != fmt.Sprint("s", i+1) {
+				t.Errorf("%d shards: shard %d is %q, want s%d", n, i, shards[i].Name, i+1)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -105,22 +106,31 @@ func listShards(r kv, prefix string) ([]Shard, error) {
 	return out, err
 }
 
-// DecodeShards decodes the catalogue's listing of every shard
-// (OpListShards of all namespaces), each record once while its bytes stay
-// the same (see decodeShard). It returns each shard's record too, a slice
-// of listing: a shard whose record is the same bytes is the same.
-func DecodeShards(listing []byte) ([]Shard, []json.RawMessage, error) {
-	var records []json.RawMessage
-	if err := json.Unmarshal(listing, &records); err != nil {
-		return nil, nil, fmt.Errorf("decode the list of shards: %w", err)
-	}
-	out := make([]Shard, 0, len(records))
-	for i, record := range records {
+// DecodeShards decodes the catalogue's records of every shard
+// (OpListShardRecords), each record once while its bytes stay the same
+// (see decodeShard). It returns each shard's record too, a slice of
+// listing: a shard whose record is the same bytes is the same. The records
+// come framed, not as a JSON array: a host's reconciler reads them all at
+// each shard created, and splitting an array of thousands took it longer
+// than the rest of its pass (a CPU profile while creating the 1,500th
+// shard: json.Unmarshal into raw messages, 9% of a host's time).
+func DecodeShards(listing []byte) ([]Shard, [][]byte, error) {
+	var (
+		out     []Shard
+		records [][]byte
+	)
+	for rest := listing; len(rest) > 0; {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, nil, fmt.Errorf("decode the list of shards: the length of record %d, at byte %d, is malformed or runs past the end", len(records), len(listing)-len(rest))
+		}
+		record := rest[k : k+int(n) : k+int(n)]
+		rest = rest[k+int(n):]
 		s, err := decodeShard(record)
 		if err != nil {
-			return nil, nil, fmt.Errorf("decode shard %d of the list: %w", i, err)
+			return nil, nil, fmt.Errorf("decode shard %d of the list: %w", len(records), err)
 		}
-		out = append(out, s)
+		out, records = append(out, s), append(records, record)
 	}
 	sweepDecodedShards()
 	return out, records, nil

@@ -1,10 +1,26 @@
 package meta
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"testing"
 )
+
+// framed lists shards as OpListShardRecords does: each record, as
+// putJSON writes it, after its length.
+func framed(t *testing.T, shards ...Shard) []byte {
+	t.Helper()
+	var out []byte
+	for _, s := range shards {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(binary.AppendUvarint(out, uint64(len(b))), b...)
+	}
+	return out
+}
 
 // TestDecodeShardsOnce checks that a record decoded again from the cache
 // is what decoding it afresh gives, that each shard comes with its
@@ -15,12 +31,11 @@ func TestDecodeShardsOnce(t *testing.T) {
 		{Namespace: "ns", Name: "a", ID: 1025, Replicas: []Replica{{ReplicaID: 1, HostID: 1}, {ReplicaID: 2, HostID: 2, Learning: true}}, Leader: 1},
 		{Namespace: "ns", Name: "b", ID: 1026, Replicas: []Replica{}, Leaving: []Replica{{ReplicaID: 3, HostID: 3}}},
 	}
-	listing, err := json.Marshal(records)
-	if err != nil {
-		t.Fatal(err)
-	}
+	listing := framed(t, records...)
 	var want []Shard
-	if err := json.Unmarshal(listing, &want); err != nil {
+	if b, err := json.Marshal(records); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatal(err)
 	}
 	for round := range 3 {
@@ -41,8 +56,15 @@ func TestDecodeShardsOnce(t *testing.T) {
 		got[0].Replicas = append(got[0].Replicas, Replica{ReplicaID: 4})
 		got[1].Leaving[0].Learning = true
 	}
-	if _, _, err := DecodeShards([]byte(`[{"id": "x"}]`)); err == nil {
-		t.Error("a record of the wrong shape decoded")
+	for name, listing := range map[string][]byte{
+		"a record of the wrong shape":   append([]byte{10}, `{"id":"x"}`...),
+		"a record cut short":            append(append([]byte(nil), listing...), 200, 1, '{'),
+		"a length cut short":            append(append([]byte(nil), listing...), 0x80),
+		"a length of more than 64 bits": append(append([]byte(nil), listing...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+	} {
+		if _, _, err := DecodeShards(listing); err == nil {
+			t.Errorf("%s decoded", name)
+		}
 	}
 }
 
@@ -50,13 +72,7 @@ func TestDecodeShardsOnce(t *testing.T) {
 // leaves the cache at the next sweep, while those still listed stay.
 func TestDecodedShardsSwept(t *testing.T) {
 	a, b, c := Shard{Namespace: "ns", Name: "a", ID: 2001}, Shard{Namespace: "ns", Name: "b", ID: 2002}, Shard{Namespace: "ns", Name: "c", ID: 2003}
-	listing := func(shards ...Shard) []byte {
-		b, err := json.Marshal(shards)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	listing := func(shards ...Shard) []byte { return framed(t, shards...) }
 	record := func(s Shard) string {
 		b, err := json.Marshal(s)
 		if err != nil {

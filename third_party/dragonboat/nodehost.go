@@ -1408,6 +1408,20 @@ func (nh *NodeHost) GetNodeHostInfo(opt NodeHostInfoOption) *NodeHostInfo {
 	return nhi
 }
 
+// GetShardInfo returns the ShardInfo of this NodeHost's replica of the
+// specified shard, as GetNodeHostInfo lists it, and false if it runs no
+// replica of the shard.
+//
+// Synod: GetNodeHostInfo lists every replica this NodeHost runs, so that
+// asking it about one of many replicas cost as much as listing them all.
+func (nh *NodeHost) GetShardInfo(shardID uint64) (ShardInfo, bool) {
+	n, ok := nh.getShard(shardID)
+	if !ok {
+		return ShardInfo{}, false
+	}
+	return n.getShardInfo(), true
+}
+
 func (nh *NodeHost) getGossipInfo() GossipInfo {
 	if r, ok := nh.nodes.(*registry.GossipRegistry); ok {
 		return GossipInfo{

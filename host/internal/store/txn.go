@@ -381,7 +381,7 @@ func (t *Txn) Records(prefix []byte, limit int) ([]KV, error) {
 	iter := t.batch.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
 	var out []KV
 	n := len(recordKey(t.shardID, nil))
-	for ok := iter.First(); ok && len(out) < limit; ok = iter.Next() {
+	for ok := limit > 0 && iter.First(); ok; ok = len(out) < limit && iter.Next() {
 		out = append(out, KV{Key: append([]byte(nil), iter.Key()[n:]...), Value: append([]byte(nil), iter.Value()...)})
 	}
 	if err := iter.Close(); err != nil {
