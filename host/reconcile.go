@@ -191,14 +191,14 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 	// Read before the list, so that a write applied meanwhile is read
 	// again at the next pass.
 	writes := c.catalogue.ShardWrites()
-	if c.listed.shards != nil && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
+	if c.listed.gen > 0 && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
 		return &c.listed, nil
 	}
 	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShardRecords})
 	if err != nil {
 		return nil, err
 	}
-	if c.listed.shards != nil && bytes.Equal(raw, c.listed.raw) {
+	if c.listed.gen > 0 && bytes.Equal(raw, c.listed.raw) {
 		c.listed.writes, c.listed.read = writes, time.Now()
 		return &c.listed, nil
 	}

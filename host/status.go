@@ -86,7 +86,7 @@ func (h *Host) Status(_ context.Context, shardID uint64, wakeQuiesced bool) (Rep
 // voting reports whether this host's replica of a shard is a voting
 // member; false while it starts. The caller holds the host's lifetime.
 func (h *Host) voting(shardID uint64) bool {
-	si, ok := h.nh.GetShardInfo(shardID)
+	si, ok := h.nh.GetLocalShardInfo(shardID)
 	return ok && !si.Pending && !si.IsNonVoting
 }
 

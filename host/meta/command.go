@@ -67,8 +67,9 @@ const (
 	OpGetShard    Op = "get_shard"
 	OpListShards  Op = "list_shards"
 	// OpListShardRecords returns the record of every shard of every
-	// namespace, each as its length (a uvarint) then its bytes: what a
-	// host's reconciler reads, split without parsing (see [DecodeShards]).
+	// namespace (it ignores Namespace), each as its length (a uvarint)
+	// then its bytes, not JSON: what a host's own reconciler reads, split
+	// without parsing (see [DecodeShards]).
 	OpListShardRecords Op = "list_shard_records"
 	OpListHosts        Op = "list_hosts"
 	OpListKeys         Op = "list_keys"

@@ -438,7 +438,9 @@ func list[T any](r kv, prefix string) ([]T, error) {
 	return out, err
 }
 
-// each calls fn with every key under prefix and its value, in order.
+// each calls fn with every key under prefix and its value, in order. fn
+// must not write under prefix: a transaction's later scans would see it,
+// at a point that depends on scanBatch.
 func each(r kv, prefix string, fn func(key, value []byte) error) error {
 	start, batch := []byte(prefix), scanBatch(prefix)
 	for {

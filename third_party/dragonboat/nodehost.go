@@ -1408,13 +1408,16 @@ func (nh *NodeHost) GetNodeHostInfo(opt NodeHostInfoOption) *NodeHostInfo {
 	return nhi
 }
 
-// GetShardInfo returns the ShardInfo of this NodeHost's replica of the
-// specified shard, as GetNodeHostInfo lists it, and false if it runs no
-// replica of the shard.
+// GetLocalShardInfo returns the ShardInfo of this NodeHost's replica of
+// the specified shard, as GetNodeHostInfo lists it, and false if it runs
+// no replica of the shard or the NodeHost is closed.
 //
 // Synod: GetNodeHostInfo lists every replica this NodeHost runs, so that
 // asking it about one of many replicas cost as much as listing them all.
-func (nh *NodeHost) GetShardInfo(shardID uint64) (ShardInfo, bool) {
+func (nh *NodeHost) GetLocalShardInfo(shardID uint64) (ShardInfo, bool) {
+	if atomic.LoadInt32(&nh.closed) != 0 {
+		return ShardInfo{}, false
+	}
 	n, ok := nh.getShard(shardID)
 	if !ok {
 		return ShardInfo{}, false
