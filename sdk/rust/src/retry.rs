@@ -45,6 +45,12 @@ where
             return Err(e);
         }
         sleep_until(next).await;
+        if Instant::now() >= deadline {
+            // The timer fired late, past the deadline (a busy machine, or
+            // the timer's millisecond grain): no attempt would be sent, and
+            // the last one's error says more than "deadline exceeded".
+            return Err(e);
+        }
         wait = (2 * wait).min(MAX_BACKOFF);
     }
 }
