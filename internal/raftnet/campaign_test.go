@@ -41,6 +41,10 @@ func TestStepThenCampaign(t *testing.T) {
 
 	const candidate, rival = 2, 3
 	term := campaignUntilLeader(t, hosts[candidate-1], candidate)
+	// A follower that has voted but not yet heard from the new leader
+	// knows no leader, and grants a pre-vote (CI saw replica 1 elect the
+	// rival so): the rival campaigns once every replica knows the leader.
+	waitUntilAllSeeLeader(t, hosts, candidate, term, "after the election")
 
 	// The rival's pre-votes are refused: the leader's followers hear
 	// from it every heartbeat, far within the election timeout.
@@ -52,19 +56,27 @@ func TestStepThenCampaign(t *testing.T) {
 	}
 	// A replica forgets the leader while it seeks pre-votes, and learns
 	// it again from the next heartbeat.
+	waitUntilAllSeeLeader(t, hosts, candidate, term, "after the rival's campaigns")
+}
+
+// waitUntilAllSeeLeader waits until every host sees replica leader of
+// term lead the shard, and fails if one sees another, or none in 10 s.
+// when says at what point of the test, for the failure's message.
+func waitUntilAllSeeLeader(t *testing.T, hosts []*dragonboat.NodeHost, replica, term uint64, when string) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for i, nh := range hosts {
 		for {
 			leader, now, ok, err := nh.GetLeaderID(interopShard)
 			if err == nil && ok {
-				if leader != candidate || now != term {
-					t.Fatalf("host %d sees leader %d of term %d; want replica %d of term %d, undisturbed by replica %d's campaigns",
-						i+1, leader, now, candidate, term, rival)
+				if leader != replica || now != term {
+					t.Fatalf("host %d sees leader %d of term %d %s; want replica %d of term %d",
+						i+1, leader, now, when, replica, term)
 				}
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("host %d knows no leader 10 s after the campaigns (%v)", i+1, err)
+				t.Fatalf("host %d knows no leader 10 s %s (%v)", i+1, when, err)
 			}
 			time.Sleep(time.Millisecond)
 		}
