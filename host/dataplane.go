@@ -284,8 +284,7 @@ func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []by
 	if err != nil {
 		return sm.Result{}, err
 	}
-	deadline, _ := ctx.Deadline()
-	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), entry, time.Until(deadline))
+	rs, err := d.nh.Propose(d.nh.GetNoOPSession(shardID), entry, d.requestTimeout(ctx))
 	if err != nil {
 		return sm.Result{}, outcome.WithApplied(raftError(ctx, shardID, err), outcome.AppliedNo)
 	}
@@ -353,8 +352,7 @@ func (d *dataPlane) confirmRead(ctx context.Context, shardID uint64) (*dragonboa
 	if err != nil {
 		return nil, dragonboat.RequestResult{}, err
 	}
-	deadline, _ := ctx.Deadline()
-	rs, err := d.nh.ReadIndex(shardID, time.Until(deadline))
+	rs, err := d.nh.ReadIndex(shardID, d.requestTimeout(ctx))
 	if err != nil {
 		return nil, dragonboat.RequestResult{}, raftError(ctx, shardID, err)
 	}
@@ -368,6 +366,17 @@ func (d *dataPlane) confirmRead(ctx context.Context, shardID uint64) (*dragonboa
 		return nil, dragonboat.RequestResult{}, err
 	}
 	return rs, r, nil
+}
+
+// requestTimeout is the timeout to give dragonboat for a request made
+// within ctx, which has a deadline. Dragonboat counts a request's
+// timeout in whole ticks, rounded down, and refuses one under a tick: a
+// tick more than what is left lets the call's own deadline, which await
+// watches, end the request first, so that it fails as past its deadline
+// rather than as timed out within it.
+func (d *dataPlane) requestTimeout(ctx context.Context) time.Duration {
+	deadline, _ := ctx.Deadline()
+	return time.Until(deadline) + d.cfg.tick()
 }
 
 // await waits for the outcome of a request made through this host's

@@ -72,6 +72,9 @@ func raftError(ctx context.Context, shardID uint64, err error) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 		}
+	case errors.Is(err, dragonboat.ErrTimeoutTooSmall):
+		// The call's deadline has passed (see dataPlane.requestTimeout).
+		return fmt.Errorf("shard %d: %w", shardID, context.DeadlineExceeded)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		// A query's guest call stopped at its deadline.
 		return fmt.Errorf("shard %d: %w", shardID, err)
