@@ -16,6 +16,7 @@ package dragonboat
 
 import (
 	"reflect"
+	"runtime"
 	"sync"
 	"time"
 
@@ -1341,6 +1342,16 @@ func (e *engine) processSteps(workerID uint64,
 		node.processDroppedReadIndexes(ud)
 		node.processLogQuery(ud.LogQueryResult)
 		node.processLeaderUpdate(ud.LeaderUpdate)
+	}
+	if len(nodeUpdates) > 0 {
+		// Synod: let the goroutines readied above (the transport's senders
+		// of the Replicate messages, the apply workers given committed
+		// entries, requests' waiters) run before this one blocks in the
+		// fsync below. Readied, they wait on this goroutine's P, which a
+		// thread blocked in a system call keeps until another P takes its
+		// work or the runtime's monitor retakes it, and a leader's
+		// followers would receive its entries only after its own fsync.
+		runtime.Gosched()
 	}
 	if err := e.logdb.SaveRaftState(nodeUpdates, workerID); err != nil {
 		return err
