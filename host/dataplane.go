@@ -369,14 +369,25 @@ func (d *dataPlane) confirmRead(ctx context.Context, shardID uint64) (*dragonboa
 }
 
 // requestTimeout is the timeout to give dragonboat for a request made
-// within ctx, which has a deadline. Dragonboat counts a request's
-// timeout in whole ticks, rounded down, and refuses one under a tick: a
-// tick more than what is left lets the call's own deadline, which await
-// watches, end the request first, so that it fails as past its deadline
-// rather than as timed out within it.
+// within ctx, which has a deadline (see timeoutFor).
 func (d *dataPlane) requestTimeout(ctx context.Context) time.Duration {
 	deadline, _ := ctx.Deadline()
-	return time.Until(deadline) + d.cfg.tick()
+	return timeoutFor(time.Until(deadline), d.cfg.tick())
+}
+
+// timeoutFor is the timeout to give dragonboat for a request of a call
+// with left to run, on a Raft clock that ticks every tick. Dragonboat
+// counts a request's timeout in whole ticks, rounded down, and refuses
+// one under a tick (ErrTimeoutTooSmall): a tick more than what is left
+// lets the call's own deadline, which await watches, end the request
+// first, so that it fails as past its deadline rather than as timed out
+// within it. Once the deadline has passed it is 0, which dragonboat
+// refuses: a negative timeout would wrap around to one that never ends.
+func timeoutFor(left, tick time.Duration) time.Duration {
+	if left <= 0 {
+		return 0
+	}
+	return left + tick
 }
 
 // await waits for the outcome of a request made through this host's

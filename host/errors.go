@@ -73,7 +73,9 @@ func raftError(ctx context.Context, shardID uint64, err error) error {
 			return fmt.Errorf("shard %d: %w", shardID, ctx.Err())
 		}
 	case errors.Is(err, dragonboat.ErrTimeoutTooSmall):
-		// The call's deadline has passed (see dataPlane.requestTimeout).
+		// Under a tick was left of the call's time: for a Propose or a
+		// ReadIndex, its deadline had passed (see timeoutFor). Nothing
+		// was proposed.
 		return fmt.Errorf("shard %d: %w", shardID, context.DeadlineExceeded)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		// A query's guest call stopped at its deadline.

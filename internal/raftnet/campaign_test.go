@@ -2,28 +2,29 @@ package raftnet
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
+	"github.com/lni/dragonboat/v4/config"
 )
 
 // TestStepThenCampaign runs a shard whose election timeout (30 s or
 // more) outlasts the test. Step, given to every replica, elects nobody;
 // Campaign (of Synod's copy of Dragonboat, which host/hasten.go uses with
-// Step) elects the replica asked, at once; and a replica asked to
-// campaign while that leader lives does not depose it, its pre-vote
-// refused by peers that hear from the leader.
+// Step) elects the replica asked, at once; and a replica that restarted
+// and knows no leader, asked to campaign while that leader lives, does
+// not depose it, its pre-vote refused by peers that hear from the
+// leader.
 func TestStepThenCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three node hosts")
 	}
 	factories, hosts, members := startThree(t, 10*time.Millisecond)
 	for i, nh := range hosts {
-		cfg := shardConfig(uint64(i + 1))
-		cfg.ElectionRTT, cfg.PreVote = 3000, true // 30 s at 10 ms a tick
-		if err := nh.StartReplica(members, false, newCounter, cfg); err != nil {
+		if err := nh.StartReplica(members, false, newCounter, slowShardConfig(uint64(i+1))); err != nil {
 			t.Fatalf("start replica %d: %v", i+1, err)
 		}
 	}
@@ -42,21 +43,61 @@ func TestStepThenCampaign(t *testing.T) {
 	const candidate, rival = 2, 3
 	term := campaignUntilLeader(t, hosts[candidate-1], candidate)
 	// A follower that has voted but not yet heard from the new leader
-	// knows no leader, and grants a pre-vote (CI saw replica 1 elect the
-	// rival so): the rival campaigns once every replica knows the leader.
+	// knows no leader, and grants a pre-vote (in a CI run, replica 1 did
+	// so and elected the rival): the rival restarts once every replica
+	// knows the leader.
 	waitUntilAllSeeLeader(t, hosts, candidate, term, "after the election")
 
-	// The rival's pre-votes are refused: the leader's followers hear
-	// from it every heartbeat, far within the election timeout.
+	// A replica that knows a leader ignores Campaign: the rival
+	// restarts, and knows none until the leader's next heartbeat. Its
+	// pre-votes are refused: the leader's followers heard from it within
+	// the election timeout.
+	restart(t, hosts[rival-1], rival, members)
+	unaware := 0
 	for range 20 {
+		if _, _, ok, _ := hosts[rival-1].GetLeaderID(interopShard); !ok {
+			unaware++
+		}
 		if err := hosts[rival-1].Campaign(interopShard); err != nil {
 			t.Fatalf("campaign: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	if unaware == 0 {
+		t.Fatalf("the restarted rival knew the leader at each of its campaigns, which it then ignored: nothing was tested")
+	}
 	// A replica forgets the leader while it seeks pre-votes, and learns
 	// it again from the next heartbeat.
 	waitUntilAllSeeLeader(t, hosts, candidate, term, "after the rival's campaigns")
+}
+
+// slowShardConfig is the config of a replica of TestStepThenCampaign's
+// shard: a 30 s election timeout and a heartbeat every 5 s (at 10 ms a
+// tick), so that a replica that restarts knows no leader for seconds.
+func slowShardConfig(replica uint64) config.Config {
+	cfg := shardConfig(replica)
+	cfg.ElectionRTT, cfg.HeartbeatRTT, cfg.PreVote = 3000, 500, true
+	return cfg
+}
+
+// restart stops nh's replica of the shard and starts it again, once
+// dragonboat has let it go.
+func restart(t *testing.T, nh *dragonboat.NodeHost, replica uint64, members map[uint64]dragonboat.Target) {
+	t.Helper()
+	if err := nh.StopShard(interopShard); err != nil {
+		t.Fatalf("stop replica %d: %v", replica, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := nh.StartReplica(members, false, newCounter, slowShardConfig(replica))
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, dragonboat.ErrShardAlreadyExist) || time.Now().After(deadline) {
+			t.Fatalf("restart replica %d: %v", replica, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // waitUntilAllSeeLeader waits until every host sees replica leader of

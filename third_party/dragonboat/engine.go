@@ -1334,16 +1334,19 @@ func (e *engine) processSteps(workerID uint64,
 	}
 	// see raft thesis section 10.2.1 on details why we send Replicate message
 	// before those entries are persisted to disk
+	replicated := false
 	for _, ud := range nodeUpdates {
 		node := nodes[ud.ShardID]
-		node.sendReplicateMessages(ud)
+		if node.sendReplicateMessages(ud) {
+			replicated = true
+		}
 		node.processReadyToRead(ud)
 		node.processDroppedEntries(ud)
 		node.processDroppedReadIndexes(ud)
 		node.processLogQuery(ud.LogQueryResult)
 		node.processLeaderUpdate(ud.LeaderUpdate)
 	}
-	if len(nodeUpdates) > 0 {
+	if replicated {
 		// Synod: let the goroutines readied above (the transport's senders
 		// of the Replicate messages, the apply workers given committed
 		// entries, requests' waiters) run before this one blocks in the
@@ -1351,6 +1354,8 @@ func (e *engine) processSteps(workerID uint64,
 		// thread blocked in a system call keeps until another P takes its
 		// work or the runtime's monitor retakes it, and a leader's
 		// followers would receive its entries only after its own fsync.
+		// Only a leader sends before its fsync: a follower, whose answers
+		// go after it, does not yield.
 		runtime.Gosched()
 	}
 	if err := e.logdb.SaveRaftState(nodeUpdates, workerID); err != nil {

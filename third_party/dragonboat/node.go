@@ -1013,13 +1013,17 @@ func (n *node) sendMessages(msgs []pb.Message) {
 	}
 }
 
-func (n *node) sendReplicateMessages(ud pb.Update) {
+// sendReplicateMessages sends the update's messages that may go before
+// its entries are saved, and reports whether there were any (Synod).
+func (n *node) sendReplicateMessages(ud pb.Update) (sent bool) {
 	for _, msg := range ud.Messages {
 		if isFreeOrderMessage(msg) {
 			msg.ShardID = n.shardID
 			n.sendRaftMessage(msg)
+			sent = true
 		}
 	}
+	return sent
 }
 
 func (n *node) getUpdate() (pb.Update, bool, error) {
