@@ -326,7 +326,6 @@ func ExtractTarBz2(bz2fn string, toDir string, fs vfs.IFS) (err error) {
 // Copyright 2010 The Go Authors. All rights reserved.
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
-//
 var rand uint32
 var randmu sync.Mutex
 
