@@ -39,6 +39,10 @@ type Result struct {
 	Clients int `json:"clients"`
 	// Requests answered without error during the measurement.
 	Requests uint64 `json:"requests"`
+	// Answered counts the requests answered without error in the whole
+	// run, warm-up included: what a process's CPU time over the run is
+	// divided by, for the CPU a request costs.
+	Answered uint64 `json:"answered"`
 	// Errors during the measurement, and the first one's message.
 	Errors     uint64 `json:"errors"`
 	FirstError string `json:"first_error,omitempty"`
@@ -119,7 +123,9 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("loadgen: %w", err)
 	}
-	return summarize(cfg, latencies, errs, firstErr), nil
+	r := summarize(cfg, latencies, errs, firstErr)
+	r.Answered = done.Load()
+	return r, nil
 }
 
 // summarize merges the clients' measurements.

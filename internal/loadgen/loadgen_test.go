@@ -35,6 +35,9 @@ func TestRun(t *testing.T) {
 	if r.Requests+r.Errors > calls.Load() {
 		t.Errorf("%d measured, %d made: the warm-up's must not count", r.Requests+r.Errors, calls.Load())
 	}
+	if want := calls.Load() - calls.Load()/10; r.Answered != want || r.Answered <= r.Requests {
+		t.Errorf("%d answered in the whole run, %d measured; want the %d calls that did not fail, warm-up included", r.Answered, r.Requests, want)
+	}
 	if r.Seconds != 1.5 || r.PerSecond != float64(r.Requests)/1.5 {
 		t.Errorf("%v requests/s over %v s; want requests / 1.5", r.PerSecond, r.Seconds)
 	}

@@ -72,10 +72,10 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 	common := []string{"--duration", duration.String(), "--warmup", warmup.String(), "--json"}
 	synodRun := func(l load) (procs.Result, error) {
 		args := append([]string{"--addr", sc.URL, "bench", "bench", "--module", kv}, append(l.synod, common...)...)
-		return procs.Measure(ctx, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
+		return procs.Measure(ctx, sc.Procs, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
 	}
 	etcdRun := func(l load) (procs.Result, error) {
-		return procs.Measure(ctx, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
+		return procs.Measure(ctx, ec.Procs, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
 	}
 	synodRes := make([][]procs.Result, len(loads))
 	etcdRes := make([][]procs.Result, len(loads))
@@ -111,20 +111,31 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 
 // printTable prints each load's rounds, medians and ratios as Markdown.
 func printTable(w *os.File, rounds int, synodRes, etcdRes [][]procs.Result) {
-	fmt.Fprintf(w, "\n| load | etcd /s (each round) | Synod /s (each round) | Synod ÷ etcd, median /s | p50 ms, etcd / Synod | p99 ms, etcd / Synod |\n")
-	fmt.Fprintf(w, "| --- | --- | --- | ---: | --- | --- |\n")
+	fmt.Fprintf(w, "\n| load | etcd /s (each round) | Synod /s (each round) | Synod ÷ etcd, median /s | p50 ms, etcd / Synod | p99 ms, etcd / Synod | CPU µs a request, servers + generator, etcd / Synod |\n")
+	fmt.Fprintf(w, "| --- | --- | --- | ---: | --- | --- | --- |\n")
 	for i, l := range loads {
 		e, s := etcdRes[i], synodRes[i]
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %.2f / %.2f | %.1f / %.1f |\n", l.name,
+		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %.2f / %.2f | %.1f / %.1f | %.0f + %.0f / %.0f + %.0f |\n", l.name,
 			each(e), each(s), median(s, perSecond)/median(e, perSecond),
-			median(e, p50), median(s, p50), median(e, p99), median(s, p99))
+			median(e, p50), median(s, p50), median(e, p99), median(s, p99),
+			median(e, serverCPU), median(e, generatorCPU), median(s, serverCPU), median(s, generatorCPU))
 	}
-	fmt.Fprintf(w, "\nMedians of %d interleaved rounds. Errors: etcd %v, Synod %v.\n", rounds, errorsOf(etcdRes), errorsOf(synodRes))
+	fmt.Fprintf(w, "\nMedians of %d interleaved rounds. Errors: etcd %v, Synod %v. CPU: the user and system time of the servers' processes (etcd's members; Synod's hosts and gateway) and of the load generator's, over the generator's run, divided by the requests it had answered (warm-up included).\n", rounds, errorsOf(etcdRes), errorsOf(synodRes))
 }
 
 func perSecond(r procs.Result) float64 { return r.PerSecond }
 func p50(r procs.Result) float64       { return r.P50 }
 func p99(r procs.Result) float64       { return r.P99 }
+
+func serverCPU(r procs.Result) float64 {
+	s, _ := r.CPUPerRequest()
+	return s
+}
+
+func generatorCPU(r procs.Result) float64 {
+	_, g := r.CPUPerRequest()
+	return g
+}
 
 // median returns the median of f over rs.
 func median(rs []procs.Result, f func(procs.Result) float64) float64 {

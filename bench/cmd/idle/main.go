@@ -156,7 +156,7 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int, 
 	hosts := c.Procs[:3]
 	before := make([]time.Duration, len(hosts))
 	for i, p := range hosts {
-		if before[i], err = cpuTime(p.PID()); err != nil {
+		if before[i], err = p.CPUTime(); err != nil {
 			return result{}, err
 		}
 	}
@@ -164,7 +164,7 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int, 
 	time.Sleep(window)
 	elapsed := time.Since(t0)
 	for i, p := range hosts {
-		after, err := cpuTime(p.PID())
+		after, err := p.CPUTime()
 		if err != nil {
 			return result{}, err
 		}
@@ -301,27 +301,6 @@ func createShards(ctx context.Context, client *synod.Client, hash string, n, cre
 		err = errors.Join(err, e)
 	}
 	return err
-}
-
-// cpuTime returns the CPU time (user and system) a process has used.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command's name, which is in parentheses and may
-	// hold spaces: utime and stime are the 12th and 13th.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	utime, err1 := strconv.ParseUint(f[11], 10, 64)
-	stime, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	const ticksPerSecond = 100 // USER_HZ, 100 on Linux
-	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
 }
 
 // residentBytes returns a process's resident memory.

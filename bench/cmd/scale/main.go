@@ -125,7 +125,7 @@ func onCluster(ctx context.Context, synod, kv string, n int, loads []load, durat
 	}
 	for _, l := range loads {
 		fmt.Fprintf(os.Stderr, "%d hosts, %d shards, %d clients, %d-byte values\n", n, l.shards, l.clients, l.size)
-		r, err := procs.Measure(ctx, []string{"SYNOD_TOKEN=" + c.Token}, synod, "--addr", c.URL, "bench", "scale",
+		r, err := procs.Measure(ctx, c.Procs, []string{"SYNOD_TOKEN=" + c.Token}, synod, "--addr", c.URL, "bench", "scale",
 			"--module", kv, "--shards", strconv.Itoa(l.shards), "--clients", strconv.Itoa(l.clients), "--size", strconv.Itoa(l.size),
 			"--duration", duration.String(), "--warmup", warmup.String(), "--json")
 		if err != nil {
