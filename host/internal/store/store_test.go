@@ -628,3 +628,71 @@ func TestTxnWroteUnder(t *testing.T) {
 		t.Error("the entry before's writes counted in the next")
 	}
 }
+
+// TestTxnRecordRollback checks that rolling back an entry restores the
+// records it wrote, whether the transaction had read them, written them
+// in an earlier entry, or never seen them (held by the store, or absent).
+func TestTxnRecordRollback(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	const shard = 3
+	records := func(txn *store.Txn) map[string]string {
+		t.Helper()
+		got := map[string]string{}
+		for _, name := range []string{"seen", "unseen", "earlier", "new", "gone"} {
+			v, err := txn.Record([]byte(name))
+			if err != nil {
+				t.Fatalf("Record(%q): %v", name, err)
+			}
+			if v != nil {
+				got[name] = string(v)
+			}
+		}
+		return got
+	}
+	setRecords := func(txn *store.Txn, kvs ...string) {
+		t.Helper()
+		for i := 0; i+1 < len(kvs); i += 2 {
+			var err error
+			if kvs[i+1] == del {
+				err = txn.DeleteRecord([]byte(kvs[i]))
+			} else {
+				err = txn.SetRecord([]byte(kvs[i]), []byte(kvs[i+1]))
+			}
+			if err != nil {
+				t.Fatalf("write record %q: %v", kvs[i], err)
+			}
+		}
+	}
+
+	txn := db.Txn(shard)
+	setRecords(txn, "seen", "s0", "unseen", "u0", "gone", "g0")
+	if err := txn.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	txn.Close()
+
+	txn = db.Txn(shard)
+	defer txn.Close()
+	begin(t, txn, store.Limits{})
+	setRecords(txn, "earlier", "e1")
+	if v, err := txn.Record([]byte("seen")); err != nil || string(v) != "s0" {
+		t.Fatalf("Record(seen) = %q, %v", v, err)
+	}
+	want := map[string]string{"seen": "s0", "unseen": "u0", "gone": "g0", "earlier": "e1"}
+	begin(t, txn, store.Limits{})
+	setRecords(txn, "seen", "s2", "unseen", "u2", "unseen", "u3", "earlier", del, "earlier", "e2", "new", "n2", "gone", del)
+	if err := txn.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// Read nothing before checking the store: the rollback must put back
+	// the values of the records the transaction never read.
+	if err := txn.Commit(2); err != nil {
+		t.Fatal(err)
+	}
+	after := db.Txn(shard)
+	defer after.Close()
+	if got := records(after); !maps.Equal(got, want) {
+		t.Errorf("committed after the rollback: %q, want %q", got, want)
+	}
+}

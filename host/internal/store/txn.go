@@ -23,6 +23,7 @@ import (
 // them, and enforces the [Limits] of the entry being applied.
 type Txn struct {
 	batch   *pebble.Batch
+	db      *pebble.DB // what the shard's keys held when the Txn began
 	shardID uint64
 	undo    []undoRecord
 	writes  hash.Hash // digest of the current entry's writes, in order
@@ -53,16 +54,20 @@ type current struct {
 	absent bool
 }
 
-// undoRecord restores one key to the value it had before an entry wrote it.
+// undoRecord restores one key to the value it had before an entry wrote it:
+// value (or its absence), or, if stored, what the store holds, which is
+// what the key held before the transaction began (only the transaction
+// writes its shard's keys, and it has not been committed).
 type undoRecord struct {
 	key    []byte
 	value  []byte
 	absent bool
+	stored bool
 }
 
 // Txn starts a transaction on a shard.
 func (d *DB) Txn(shardID uint64) *Txn {
-	return &Txn{batch: d.pdb.NewIndexedBatch(), shardID: shardID, writes: sha256.New(), known: make(map[string]current)}
+	return &Txn{batch: d.pdb.NewIndexedBatch(), db: d.pdb, shardID: shardID, writes: sha256.New(), known: make(map[string]current)}
 }
 
 // Begin marks the start of one entry's writes, which l bounds.
@@ -164,6 +169,13 @@ func (t *Txn) Rollback() error {
 func (t *Txn) undoTo(n int) error {
 	for i := len(t.undo) - 1; i >= n; i-- {
 		u := t.undo[i]
+		if u.stored {
+			v, err := get(t.db, u.key)
+			if err != nil {
+				return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
+			}
+			u.value, u.absent = v, v == nil
+		}
 		if err := t.put(u.key, u.value, u.absent); err != nil {
 			return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
 		}
@@ -360,14 +372,17 @@ func (t *Txn) DeleteRecord(name []byte) error {
 	return nil
 }
 
-// writeRecord writes or deletes a record, with its undo record.
+// writeRecord writes or deletes a record, with its undo record. Records
+// are not counted, so their old value is needed only to undo the write:
+// one the transaction has not seen is read only if the write is undone
+// (most records written are new: a key's expiry record, for one).
 func (t *Txn) writeRecord(name, value []byte, absent bool) error {
 	k := recordKey(t.shardID, name)
-	old, err := t.read(k, true)
-	if err != nil {
-		return err
+	u := undoRecord{key: k, stored: true}
+	if c, ok := t.known[string(k)]; ok {
+		u = undoRecord{key: k, value: c.value, absent: c.absent}
 	}
-	t.undo = append(t.undo, undoRecord{key: k, value: old, absent: old == nil})
+	t.undo = append(t.undo, u)
 	if err := t.put(k, value, absent); err != nil {
 		return fmt.Errorf("write record of shard %d: %w", t.shardID, err)
 	}
