@@ -54,6 +54,11 @@ func userKey(shardID uint64, key []byte) []byte {
 	return append(userPrefix(shardID), key...)
 }
 
+// isUserKey reports whether a key of the store is a module's key.
+func isUserKey(k []byte) bool {
+	return len(k) > prefixSize-1 && k[0] == tagShard && k[prefixSize-1] == subUser
+}
+
 func sysKey(shardID uint64, name string) []byte {
 	return append(append(shardPrefix(shardID), subSystem), name...)
 }

@@ -15,12 +15,16 @@ type Options struct {
 	CacheBytes int64
 	// MemTableBytes is the size of one memtable; 0 means 16 MiB.
 	MemTableBytes int
+	// RowCacheBytes bounds the cache of hot user keys' values that
+	// transactions read before pebble; 0 means 8 MiB.
+	RowCacheBytes int
 }
 
 // DB is the state database of one host.
 type DB struct {
 	pdb   *pebble.DB
 	cache *pebble.Cache
+	rows  *rowCache
 }
 
 // Open opens (creating if needed) the state database in dir.
@@ -30,6 +34,9 @@ func Open(dir string, o Options) (*DB, error) {
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 16 << 20
+	}
+	if o.RowCacheBytes == 0 {
+		o.RowCacheBytes = 8 << 20
 	}
 	cache := pebble.NewCache(o.CacheBytes)
 	pdb, err := pebble.Open(dir, &pebble.Options{
@@ -42,7 +49,7 @@ func Open(dir string, o Options) (*DB, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("open state db %s: %w", dir, err)
 	}
-	return &DB{pdb: pdb, cache: cache}, nil
+	return &DB{pdb: pdb, cache: cache, rows: newRowCache(o.RowCacheBytes)}, nil
 }
 
 // Close closes the database.
@@ -77,6 +84,7 @@ func (d *DB) AppliedIndex(shardID uint64) (uint64, error) {
 // compactions next reach it.
 func (d *DB) DeleteShard(shardID uint64) error {
 	lo, hi := shardBounds(shardID)
+	defer d.rows.clear()
 	if err := d.pdb.DeleteRange(lo, hi, pebble.Sync); err != nil {
 		return fmt.Errorf("delete shard %d: %w", shardID, err)
 	}

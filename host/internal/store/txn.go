@@ -24,6 +24,7 @@ import (
 type Txn struct {
 	batch   *pebble.Batch
 	db      *pebble.DB // what the shard's keys held when the Txn began
+	rows    *rowCache  // the same, for hot user keys
 	shardID uint64
 	undo    []undoRecord
 	writes  hash.Hash // digest of the current entry's writes, in order
@@ -67,7 +68,7 @@ type undoRecord struct {
 
 // Txn starts a transaction on a shard.
 func (d *DB) Txn(shardID uint64) *Txn {
-	return &Txn{batch: d.pdb.NewIndexedBatch(), db: d.pdb, shardID: shardID, writes: sha256.New(), known: make(map[string]current)}
+	return &Txn{batch: d.pdb.NewIndexedBatch(), db: d.pdb, rows: d.rows, shardID: shardID, writes: sha256.New(), known: make(map[string]current)}
 }
 
 // Begin marks the start of one entry's writes, which l bounds.
@@ -208,11 +209,11 @@ func (t *Txn) Get(key []byte) (value []byte, ok bool, err error) {
 		}
 		return append([]byte{}, c.value...), true, nil
 	}
-	val, err := get(t.batch, k) // a copy
-	if err != nil {
-		return nil, false, fmt.Errorf("get from shard %d: %w", t.shardID, err)
+	val, err := t.read(k, false)
+	if err != nil || val == nil {
+		return nil, false, err
 	}
-	return val, val != nil, nil
+	return append([]byte{}, val...), true, nil
 }
 
 // Scan returns up to limit user entries in [start, end) as the transaction
@@ -284,9 +285,26 @@ func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
 		}
 		return c.value, nil
 	}
-	v, err := get(t.batch, k)
+	// Every key the transaction wrote is known: the rest hold what the
+	// store holds.
+	cached := isUserKey(k)
+	if cached {
+		if v, absent, ok := t.rows.get(k); ok {
+			if keep {
+				t.known[string(k)] = current{value: v, absent: absent}
+			}
+			if absent {
+				return nil, nil
+			}
+			return v, nil
+		}
+	}
+	v, err := get(t.db, k)
 	if err != nil {
 		return nil, fmt.Errorf("read shard %d: %w", t.shardID, err)
+	}
+	if cached {
+		t.rows.put(string(k), v, v == nil)
 	}
 	if keep {
 		t.known[string(k)] = current{value: v, absent: v == nil}
@@ -455,7 +473,13 @@ func (t *Txn) Commit(index uint64) error {
 		}
 	}
 	if err := t.batch.Commit(pebble.NoSync); err != nil {
+		t.rows.clear() // what the store now holds is not known
 		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)
+	}
+	for k, c := range t.known {
+		if isUserKey([]byte(k)) {
+			t.rows.put(k, c.value, c.absent)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"container/list"
+	"sync"
+)
+
+// rowOverhead is what a cached row costs beyond its key and value: the
+// map entry, the list element and the row itself, roughly.
+const rowOverhead = 128
+
+// rowCache keeps the committed value (or absence) of the keys and records
+// that transactions read and wrote last, across every shard of the host,
+// so that a transaction finds a hot key without searching pebble's
+// memtables and levels: under load, each point read cost a follower as
+// much as running the command's module. Least recently used rows go
+// first once the cache holds more than its bytes.
+//
+// A row is always what the store holds: only a shard's transaction writes
+// its keys, one at a time, and it puts what it wrote here once it has
+// committed (see [Txn.Commit]); what replaces a shard's state otherwise
+// ([DB.Recover], [DB.DeleteShard]) empties the cache. So whether a key is
+// found here or in pebble, a replica reads the same value.
+type rowCache struct {
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	rows     map[string]*list.Element // of *row
+	order    list.List                // most recently used first
+}
+
+// row is one cached key's value, or its absence.
+type row struct {
+	key    string
+	value  []byte
+	absent bool
+}
+
+func newRowCache(maxBytes int) *rowCache {
+	return &rowCache{maxBytes: maxBytes, rows: make(map[string]*list.Element)}
+}
+
+// get returns the cached value of key and whether the cache knows it. The
+// value must not be changed.
+func (c *rowCache) get(key []byte) (value []byte, absent, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.rows[string(key)]
+	if !ok {
+		return nil, false, false
+	}
+	c.order.MoveToFront(e)
+	r := e.Value.(*row)
+	return r.value, r.absent, true
+}
+
+// put records what key holds in the store. value is kept: the caller
+// must not change it. A row larger than a sixteenth of the cache is not
+// kept, and its older version is dropped.
+func (c *rowCache) put(key string, value []byte, absent bool) {
+	size := len(key) + len(value) + rowOverhead
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.rows[key]; ok {
+		c.remove(e)
+	}
+	if size > c.maxBytes/16 {
+		return
+	}
+	c.rows[key] = c.order.PushFront(&row{key: key, value: value, absent: absent})
+	c.bytes += size
+	for c.bytes > c.maxBytes {
+		c.remove(c.order.Back())
+	}
+}
+
+// remove drops one row; the caller holds mu.
+func (c *rowCache) remove(e *list.Element) {
+	r := c.order.Remove(e).(*row)
+	delete(c.rows, r.key)
+	c.bytes -= len(r.key) + len(r.value) + rowOverhead
+}
+
+// clear drops every row.
+func (c *rowCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.rows)
+	c.order.Init()
+	c.bytes = 0
+}
