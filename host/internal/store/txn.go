@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"slices"
 
 	"github.com/cockroachdb/pebble"
 
@@ -49,10 +50,12 @@ type Txn struct {
 	known map[string]current
 }
 
-// current is the value of a key the transaction wrote, or its absence.
+// current is the value of a key the transaction read or wrote, or its
+// absence, and whether it wrote it.
 type current struct {
-	value  []byte
-	absent bool
+	value   []byte
+	absent  bool
+	written bool
 }
 
 // undoRecord restores one key to the value it had before an entry wrote it:
@@ -327,7 +330,7 @@ func (t *Txn) put(k, value []byte, absent bool) error {
 	if value == nil && !absent {
 		value = []byte{} // present, but empty: not absent
 	}
-	t.known[string(k)] = current{value: value, absent: absent}
+	t.known[string(k)] = current{value: value, absent: absent, written: true}
 	return nil
 }
 
@@ -454,7 +457,7 @@ func (t *Txn) Checksum() ([]byte, error) {
 }
 
 func (t *Txn) setSys(name string, v []byte) error {
-	if err := t.batch.Set(sysKey(t.shardID, name), v, nil); err != nil {
+	if err := t.put(sysKey(t.shardID, name), v, false); err != nil {
 		return fmt.Errorf("set %s of shard %d: %w", name, t.shardID, err)
 	}
 	return nil
@@ -472,7 +475,7 @@ func (t *Txn) Commit(index uint64) error {
 			return err
 		}
 	}
-	if err := t.batch.Commit(pebble.NoSync); err != nil {
+	if err := t.commitWritten(); err != nil {
 		t.rows.clear() // what the store now holds is not known
 		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)
 	}
@@ -482,6 +485,39 @@ func (t *Txn) Commit(index uint64) error {
 		}
 	}
 	return nil
+}
+
+// commitWritten writes what the transaction's batch comes to: the last
+// value (or deletion) of each key written, in the order of keys. The
+// batch itself holds every write, rolled back ones and their undoing
+// included (a keyed command alone writes the key statistics again), in
+// the order made; pebble inserts a batch's writes into its memtable in
+// order, each insert searching the memtable's skiplist from the last: in
+// key order, from nearby. Under load, inserting a batch in the order
+// made was a sixth of a follower's CPU.
+func (t *Txn) commitWritten() error {
+	keys := make([]string, 0, len(t.known))
+	for k, c := range t.known {
+		if c.written {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	b := t.db.NewBatch()
+	defer b.Close()
+	for _, k := range keys {
+		c := t.known[k]
+		var err error
+		if c.absent {
+			err = b.Delete([]byte(k), nil)
+		} else {
+			err = b.Set([]byte(k), c.value, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return b.Commit(pebble.NoSync)
 }
 
 // Close releases the transaction; writes not committed are discarded.
