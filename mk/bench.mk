@@ -17,6 +17,15 @@ bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads,
 	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench \
 		--kv examples/kv/kv.wasm --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
 
+# make bench-floor: what Connect over HTTP/1.1 costs on this machine with
+# nothing behind it (bench/cmd/floor): the floor under the gateway's cost
+# in make bench-compare.
+.PHONY: bench-floor
+bench-floor: ## Measure a Connect server that does nothing, driven by synod bench: the floor under a gateway (DURATION=10s WARMUP=2s)
+	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/floor ./cmd/floor
+	$(BENCH_BIN)/floor --synod $(BENCH_BIN)/synod --duration $(DURATION) --warmup $(WARMUP)
+
 SHARDS ?= 0,100,1000
 # The hosts' --hibernate-after, and how long shards idle before the
 # measurement: by default long enough for them to hibernate.
