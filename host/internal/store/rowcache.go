@@ -2,15 +2,17 @@ package store
 
 import (
 	"container/list"
+	"strings"
 	"sync"
 )
 
 // rowOverhead is what a cached row costs beyond its key and value: the
-// map entry, the list element and the row itself, roughly.
-const rowOverhead = 128
+// map entry, the list element, the row itself and the rounding of each
+// allocation to its size class, roughly.
+const rowOverhead = 160
 
-// rowCache keeps the committed value (or absence) of the keys and records
-// that transactions read and wrote last, across every shard of the host,
+// rowCache keeps the committed value (or absence) of the user keys that
+// transactions read and wrote last, across every shard of the host,
 // so that a transaction finds a hot key without searching pebble's
 // memtables and levels: under load, each point read cost a follower as
 // much as running the command's module. Least recently used rows go
@@ -19,8 +21,10 @@ const rowOverhead = 128
 // A row is always what the store holds: only a shard's transaction writes
 // its keys, one at a time, and it puts what it wrote here once it has
 // committed (see [Txn.Commit]); what replaces a shard's state otherwise
-// ([DB.Recover], [DB.DeleteShard]) empties the cache. So whether a key is
-// found here or in pebble, a replica reads the same value.
+// ([DB.Recover], [DB.DeleteShard]) drops the shard's rows. So whether a
+// key is found here or in pebble, a replica reads the same value. Rows
+// hold copies: what a caller does with its slices later cannot change
+// them.
 type rowCache struct {
 	mu       sync.Mutex
 	maxBytes int
@@ -54,11 +58,14 @@ func (c *rowCache) get(key []byte) (value []byte, absent, ok bool) {
 	return r.value, r.absent, true
 }
 
-// put records what key holds in the store. value is kept: the caller
-// must not change it. A row larger than a sixteenth of the cache is not
-// kept, and its older version is dropped.
+// put records what key holds in the store, in a copy. A row larger than a
+// sixteenth of the cache is not kept, and its older version is dropped.
+// A cache of no bytes or fewer keeps nothing.
 func (c *rowCache) put(key string, value []byte, absent bool) {
 	size := len(key) + len(value) + rowOverhead
+	if !absent {
+		value = append([]byte{}, value...) // empty, but not nil: present
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.rows[key]; ok {
@@ -81,11 +88,14 @@ func (c *rowCache) remove(e *list.Element) {
 	c.bytes -= len(r.key) + len(r.value) + rowOverhead
 }
 
-// clear drops every row.
-func (c *rowCache) clear() {
+// dropShard drops the rows of a shard's keys, which begin with prefix
+// (see shardPrefix): the rows of other shards stay.
+func (c *rowCache) dropShard(prefix []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	clear(c.rows)
-	c.order.Init()
-	c.bytes = 0
+	for k, e := range c.rows {
+		if strings.HasPrefix(k, string(prefix)) {
+			c.remove(e)
+		}
+	}
 }

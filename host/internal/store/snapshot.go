@@ -93,7 +93,7 @@ func (s *Snapshot) Close() error {
 func (d *DB) Recover(shardID uint64, r io.Reader, stop <-chan struct{}) error {
 	lo, hi := shardBounds(shardID)
 	applied := sysKey(shardID, sysApplied)
-	defer d.rows.clear() // after the last of the shard's writes, committed or not
+	defer d.rows.dropShard(lo) // after the last of the shard's writes, committed or not
 	batch := d.pdb.NewBatch()
 	defer func() { _ = batch.Close() }()
 	if err := batch.DeleteRange(lo, hi, nil); err != nil {

@@ -16,7 +16,7 @@ type Options struct {
 	// MemTableBytes is the size of one memtable; 0 means 16 MiB.
 	MemTableBytes int
 	// RowCacheBytes bounds the cache of hot user keys' values that
-	// transactions read before pebble; 0 means 8 MiB.
+	// transactions read before pebble; 0 means 8 MiB, less than 0 none.
 	RowCacheBytes int
 }
 
@@ -84,7 +84,7 @@ func (d *DB) AppliedIndex(shardID uint64) (uint64, error) {
 // compactions next reach it.
 func (d *DB) DeleteShard(shardID uint64) error {
 	lo, hi := shardBounds(shardID)
-	defer d.rows.clear()
+	defer d.rows.dropShard(lo)
 	if err := d.pdb.DeleteRange(lo, hi, pebble.Sync); err != nil {
 		return fmt.Errorf("delete shard %d: %w", shardID, err)
 	}

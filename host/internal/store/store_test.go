@@ -696,3 +696,27 @@ func TestTxnRecordRollback(t *testing.T) {
 		t.Errorf("committed after the rollback: %q, want %q", got, want)
 	}
 }
+
+// TestTxnValueChangedAfterCommit checks that a caller changing the slice
+// it wrote, once the transaction has committed, changes nothing a later
+// transaction reads (the row cache keeps copies).
+func TestTxnValueChangedAfterCommit(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	const shard = 4
+	buf := []byte("one")
+	txn := db.Txn(shard)
+	if err := txn.Set([]byte("k"), buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	txn.Close()
+	copy(buf, "two")
+	txn = db.Txn(shard)
+	defer txn.Close()
+	if v, ok, err := txn.Get([]byte("k")); err != nil || !ok || string(v) != "one" {
+		t.Errorf("Get(k) = %q, %v, %v; the store holds \"one\"", v, ok, err)
+	}
+}

@@ -174,7 +174,9 @@ func (t *Txn) undoTo(n int) error {
 	for i := len(t.undo) - 1; i >= n; i-- {
 		u := t.undo[i]
 		if u.stored {
-			v, err := get(t.db, u.key)
+			// Failing here leaves the entry half undone; the caller
+			// fails the whole transaction, which is never committed.
+			v, err := t.committed(u.key)
 			if err != nil {
 				return fmt.Errorf("roll back shard %d: %w", t.shardID, err)
 			}
@@ -288,14 +290,24 @@ func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
 		}
 		return c.value, nil
 	}
-	// Every key the transaction wrote is known: the rest hold what the
-	// store holds.
+	v, err := t.committed(k)
+	if err != nil {
+		return nil, err
+	}
+	if keep {
+		t.known[string(k)] = current{value: v, absent: v == nil}
+	}
+	return v, nil
+}
+
+// committed returns what the store holds for k, nil if it is absent, from the
+// row cache for a user key it holds: for a key the transaction has not
+// written, what the key holds in the transaction too. The caller must not
+// change it.
+func (t *Txn) committed(k []byte) ([]byte, error) {
 	cached := isUserKey(k)
 	if cached {
 		if v, absent, ok := t.rows.get(k); ok {
-			if keep {
-				t.known[string(k)] = current{value: v, absent: absent}
-			}
 			if absent {
 				return nil, nil
 			}
@@ -308,9 +320,6 @@ func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
 	}
 	if cached {
 		t.rows.put(string(k), v, v == nil)
-	}
-	if keep {
-		t.known[string(k)] = current{value: v, absent: v == nil}
 	}
 	return v, nil
 }
@@ -476,7 +485,7 @@ func (t *Txn) Commit(index uint64) error {
 		}
 	}
 	if err := t.commitWritten(); err != nil {
-		t.rows.clear() // what the store now holds is not known
+		t.rows.dropShard(shardPrefix(t.shardID)) // what the store now holds is not known
 		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)
 	}
 	for k, c := range t.known {

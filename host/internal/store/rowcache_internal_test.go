@@ -1,0 +1,74 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestRowCache(t *testing.T) {
+	t.Parallel()
+	key := func(shard uint64, k string) string { return string(userKey(shard, []byte(k))) }
+	want := func(t *testing.T, c *rowCache, k, value string, absent, ok bool) {
+		t.Helper()
+		v, a, found := c.get([]byte(k))
+		if found != ok || a != absent || string(v) != value || (found && !a && v == nil) {
+			t.Errorf("get(%q) = %q (nil %v), absent %v, found %v; want %q, absent %v, found %v", k, v, v == nil, a, found, value, absent, ok)
+		}
+	}
+
+	t.Run("rows are copies", func(t *testing.T) {
+		c := newRowCache(1 << 20)
+		buf := []byte("one")
+		c.put(key(1, "a"), buf, false)
+		copy(buf, "two")
+		want(t, c, key(1, "a"), "one", false, true)
+		c.put(key(1, "e"), nil, false) // an empty value, not an absent key
+		want(t, c, key(1, "e"), "", false, true)
+		c.put(key(1, "x"), nil, true)
+		want(t, c, key(1, "x"), "", true, true)
+	})
+
+	t.Run("a row too large drops the one it replaces", func(t *testing.T) {
+		c := newRowCache(16 * (rowOverhead + 64))
+		c.put(key(1, "a"), []byte("small"), false)
+		c.put(key(1, "a"), make([]byte, 64), false)
+		want(t, c, key(1, "a"), "", false, false)
+		if c.bytes != 0 || c.order.Len() != 0 {
+			t.Errorf("%d bytes in %d rows left", c.bytes, c.order.Len())
+		}
+	})
+
+	t.Run("the least recently used go first, within the bytes", func(t *testing.T) {
+		c := newRowCache(100 * (rowOverhead + 16))
+		for i := range 1000 {
+			c.put(key(1, fmt.Sprintf("k%04d", i)), []byte("v"), false)
+			c.get([]byte(key(1, "k0000"))) // kept in use
+			if c.bytes > c.maxBytes || c.order.Len() != len(c.rows) {
+				t.Fatalf("after %d puts: %d bytes of %d, %d rows listed, %d mapped", i+1, c.bytes, c.maxBytes, c.order.Len(), len(c.rows))
+			}
+		}
+		want(t, c, key(1, "k0000"), "v", false, true)
+		want(t, c, key(1, "k0999"), "v", false, true)
+		want(t, c, key(1, "k0001"), "", false, false)
+	})
+
+	t.Run("dropping a shard keeps the others' rows", func(t *testing.T) {
+		c := newRowCache(1 << 20)
+		for _, shard := range []uint64{1, 2, 256} {
+			c.put(key(shard, "a"), []byte("v"), false)
+		}
+		c.dropShard(shardPrefix(2))
+		want(t, c, key(1, "a"), "v", false, true)
+		want(t, c, key(2, "a"), "", false, false)
+		want(t, c, key(256, "a"), "v", false, true)
+		if c.bytes != 2*(len(key(1, "a"))+1+rowOverhead) {
+			t.Errorf("%d bytes counted for two rows", c.bytes)
+		}
+	})
+
+	t.Run("a cache of no bytes keeps nothing", func(t *testing.T) {
+		c := newRowCache(-1)
+		c.put(key(1, "a"), []byte("v"), false)
+		want(t, c, key(1, "a"), "", false, false)
+	})
+}
