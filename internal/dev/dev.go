@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/synodhq/synod/gateway"
@@ -77,6 +78,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Audit receives the gateway's audit log; default Logger.
 	Audit *slog.Logger
+
+	// choosePorts chooses a new cluster's Raft ports; nil means
+	// PortRange.free. Tests take the ports it chose away.
+	choosePorts func(PortRange, int) ([]int, error)
 }
 
 // Validate reports the first field that is wrong.
@@ -164,13 +169,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	cfg.Limits = cfg.Limits.WithDefaults()
-	lay, err := loadLayout(cfg.DataDir, cfg.Hosts, cfg.RaftPorts)
+	c, err := startHosts(ctx, cfg, publicTLS)
 	if err != nil {
-		return nil, err
-	}
-	c := &Cluster{cfg: cfg, layout: lay, tls: publicTLS, hosts: make([]*running, len(lay.Hosts))}
-	if err := c.startHosts(ctx); err != nil {
-		c.closeHosts()
 		return nil, err
 	}
 	if err := c.register(ctx); err != nil {
@@ -188,7 +188,48 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-func loadLayout(dir string, n int, ports PortRange) (layout, error) {
+// startAttempts bounds how often a new cluster chooses its Raft ports.
+const startAttempts = 3
+
+// startHosts loads or chooses the cluster's layout and starts its hosts.
+// A new cluster's Raft ports are free when chosen, and let go until its
+// hosts listen on them: if another process (a client's connection, which
+// takes a port of the same range) took one in between, the new cluster
+// forgets its layout and chooses again.
+func startHosts(ctx context.Context, cfg Config, publicTLS *tls.Config) (*Cluster, error) {
+	choose := cfg.choosePorts
+	if choose == nil {
+		choose = PortRange.free
+	}
+	layoutPath := filepath.Join(cfg.DataDir, "cluster.json")
+	_, statErr := os.Stat(layoutPath)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	for attempt := 1; ; attempt++ {
+		lay, err := loadLayout(cfg.DataDir, cfg.Hosts, cfg.RaftPorts, choose)
+		if err != nil {
+			return nil, err
+		}
+		c := &Cluster{cfg: cfg, layout: lay, tls: publicTLS, hosts: make([]*running, len(lay.Hosts))}
+		err = c.startAll(ctx)
+		if err == nil {
+			return c, nil
+		}
+		c.closeHosts()
+		if !fresh || !errors.Is(err, syscall.EADDRINUSE) || attempt == startAttempts {
+			return nil, err
+		}
+		cfg.Logger.Warn("a Raft port chosen for the new cluster was taken before its host listened on it; choosing again", "err", err)
+		forget := []error{os.Remove(layoutPath)}
+		for i := range lay.Hosts {
+			forget = append(forget, os.RemoveAll(c.HostDataDir(i)))
+		}
+		if err := errors.Join(forget...); err != nil {
+			return nil, fmt.Errorf("forget the new cluster's layout to choose its ports again: %w", err)
+		}
+	}
+}
+
+func loadLayout(dir string, n int, ports PortRange, choose func(PortRange, int) ([]int, error)) (layout, error) {
 	path := filepath.Join(dir, "cluster.json")
 	var lay layout
 	b, err := os.ReadFile(path)
@@ -204,7 +245,7 @@ func loadLayout(dir string, n int, ports PortRange) (layout, error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return layout{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	free, err := ports.free(n)
+	free, err := choose(ports, n)
 	if err != nil {
 		return layout{}, err
 	}
@@ -262,7 +303,7 @@ func (c *Cluster) hostConfig(i int) host.Config {
 	return hc
 }
 
-func (c *Cluster) startHosts(ctx context.Context) error {
+func (c *Cluster) startAll(ctx context.Context) error {
 	errs := make([]error, len(c.hosts))
 	var wg sync.WaitGroup
 	for i := range c.hosts {

@@ -81,7 +81,7 @@ func TestLayoutRaftPorts(t *testing.T) {
 	defer busy.Close()
 
 	dir := t.TempDir()
-	lay, err := loadLayout(dir, 3, r)
+	lay, err := loadLayout(dir, 3, r, PortRange.free)
 	if err != nil {
 		t.Fatalf("loadLayout: %v", err)
 	}
@@ -91,17 +91,17 @@ func TestLayoutRaftPorts(t *testing.T) {
 			t.Errorf("host %d has Raft address %s, want port %d (the range's first is in use)", i, h.RaftAddr, want[i])
 		}
 	}
-	if again, err := loadLayout(dir, 3, r); err != nil || again.Hosts[2].RaftAddr != lay.Hosts[2].RaftAddr {
+	if again, err := loadLayout(dir, 3, r, PortRange.free); err != nil || again.Hosts[2].RaftAddr != lay.Hosts[2].RaftAddr {
 		t.Errorf("a restart in the same range: %v, %+v", err, again)
 	}
-	if _, err := loadLayout(dir, 3, PortRange{}); err != nil {
+	if _, err := loadLayout(dir, 3, PortRange{}, PortRange.free); err != nil {
 		t.Errorf("a restart without a range: %v", err)
 	}
 	other := PortRange{r.To + 1, r.To + 10}
-	if _, err := loadLayout(dir, 3, other); err == nil || !strings.Contains(err.Error(), "outside Raft ports "+other.String()) {
+	if _, err := loadLayout(dir, 3, other, PortRange.free); err == nil || !strings.Contains(err.Error(), "outside Raft ports "+other.String()) {
 		t.Errorf("a restart in another range: %v, want it refused", err)
 	}
-	if _, err := loadLayout(t.TempDir(), 3, PortRange{r.From, r.From + 2}); err == nil || !strings.Contains(err.Error(), "2 free on 127.0.0.1, and 3 hosts need 3") {
+	if _, err := loadLayout(t.TempDir(), 3, PortRange{r.From, r.From + 2}, PortRange.free); err == nil || !strings.Contains(err.Error(), "2 free on 127.0.0.1, and 3 hosts need 3") {
 		t.Errorf("a range with too few free ports: %v, want it refused", err)
 	}
 }
