@@ -207,14 +207,7 @@ func (t *Txn) Get(key []byte) (value []byte, ok bool, err error) {
 	if err := checkKey(key); err != nil {
 		return nil, false, err
 	}
-	k := userKey(t.shardID, key)
-	if c, ok := t.known[string(k)]; ok {
-		if c.absent {
-			return nil, false, nil
-		}
-		return append([]byte{}, c.value...), true, nil
-	}
-	val, err := t.read(k, false)
+	val, err := t.read(userKey(t.shardID, key), false)
 	if err != nil || val == nil {
 		return nil, false, err
 	}
