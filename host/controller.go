@@ -8,6 +8,7 @@ import (
 
 	"github.com/lni/dragonboat/v4"
 
+	"github.com/synodhq/synod/host/internal/fsm"
 	"github.com/synodhq/synod/host/internal/wasm"
 	"github.com/synodhq/synod/host/meta"
 )
@@ -159,4 +160,32 @@ func (c *controller) localCatalogue(ctx context.Context, req meta.Request, out a
 		return err
 	}
 	return meta.Decode(b, out)
+}
+
+// checkRemovedOnDisk marks this host removed if the catalogue its meta
+// replica last applied, read from the state DB rather than through the
+// replica, says so. It is for a host whose meta replica no longer runs:
+// the meta leader deletes a host's member only once the catalogue says the
+// host is removed (see steer.NextMeta), and a replica that applies its own
+// deletion stops. A removed host restarted before the deletion was applied
+// (it exits as soon as it learns of its removal) catches up to it from the
+// new leader, and may stop its meta replica before its controller has read
+// the catalogue through it.
+func (c *controller) checkRemovedOnDisk(ctx context.Context) {
+	view := c.replicas.db.View(meta.ShardID)
+	defer view.Close()
+	res, err := c.catalogue.Query(ctx, fsm.Call{ShardID: meta.ShardID}, meta.Request{Op: meta.OpListHosts}.Encode(), view)
+	var hosts []meta.Host
+	if err == nil {
+		err = meta.Decode(res.Data, &hosts)
+	}
+	if err != nil {
+		c.cfg.Logger.Warn("read the catalogue this host's meta replica last applied", "host", c.cfg.Name, "err", err)
+		return
+	}
+	for _, h := range hosts {
+		if h.ID == c.cfg.ID && h.State == meta.HostRemoved {
+			c.markRemoved()
+		}
+	}
 }

@@ -29,6 +29,9 @@ import (
 // at each shard created.
 func (c *controller) reconcile(ctx context.Context) error {
 	list, err := c.listShards(ctx)
+	if errors.Is(err, ErrNotReplica) {
+		c.checkRemovedOnDisk(ctx)
+	}
 	if err != nil {
 		return err
 	}
