@@ -167,10 +167,11 @@ func (c *controller) localCatalogue(ctx context.Context, req meta.Request, out a
 // replica, says so. It is for a host whose meta replica no longer runs:
 // the meta leader deletes a host's member only once the catalogue says the
 // host is removed (see steer.NextMeta), and a replica that applies its own
-// deletion stops. A removed host restarted before the deletion was applied
-// (it exits as soon as it learns of its removal) catches up to it from the
-// new leader, and may stop its meta replica before its controller has read
-// the catalogue through it.
+// deletion stops. A removed host exits as soon as it learns of its
+// removal, often before the leader deletes its member: started again, it
+// applies the deletion (from its own log, or as the leader catches it up)
+// and its meta replica may stop before its controller has read the
+// catalogue through it.
 func (c *controller) checkRemovedOnDisk(ctx context.Context) {
 	view := c.replicas.db.View(meta.ShardID)
 	defer view.Close()
