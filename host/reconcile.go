@@ -232,9 +232,10 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 
 // relistAfter is how long the reconciler goes on with the list of shards
 // it read, while no write to a shard's record was applied. The count of
-// writes (meta.Executor.ShardWrites) misses none, so the list read again
-// is the same: reading it is a backstop, rare because it reads every
-// shard's record (see docs/design.md).
+// writes (meta.Executor.ShardWrites) misses none and moves only once they
+// are committed, so the list read again is the same: reading it is a
+// backstop, rare because it reads every shard's record (see
+// docs/design.md).
 const relistAfter = 10 * time.Minute
 
 // shardList is the catalogue's list of shards as the reconciler last read

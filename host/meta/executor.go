@@ -51,6 +51,10 @@ type Executor struct {
 	// commands other than heartbeats, and announced is its value when
 	// onChange was last called.
 	shardWrites, notable, announced atomic.Uint64
+	// uncommitted counts the entries of the batch being applied that
+	// wrote a shard's record: they join shardWrites once the batch is
+	// committed (see Committed).
+	uncommitted atomic.Uint64
 }
 
 var (
@@ -68,8 +72,15 @@ func NewExecutor(onChange func()) *Executor {
 	return &Executor{onChange: onChange}
 }
 
-// Committed implements fsm.Committer.
+// Committed implements fsm.Committer. It counts the batch's writes to
+// shards' records only now: a reader that read the count before listing
+// the records then lists at least what the count says, which it could
+// not if the count ran ahead of the commit (a reconciler listing while a
+// batch was applied would keep the old list with the new count).
 func (x *Executor) Committed() {
+	if n := x.uncommitted.Swap(0); n > 0 {
+		x.shardWrites.Add(n)
+	}
 	if n := x.notable.Load(); x.announced.Swap(n) != n && x.onChange != nil {
 		x.onChange()
 	}
@@ -94,7 +105,7 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 	// reader then reads the same records once more.
 	wroteShards := txn.WroteUnder([]byte(keyShard))
 	if wroteShards {
-		x.shardWrites.Add(1)
+		x.uncommitted.Add(1)
 	}
 	if wroteShards || req.Op != OpHeartbeat {
 		x.notable.Add(1)
@@ -110,9 +121,11 @@ func (x *Executor) Recovered() {
 }
 
 // ShardWrites counts, in this process, the entries this executor applied
-// that wrote a shard's record, and the snapshots it recovered: while it
-// stays the same, the shards its replica lists stay the same. The count
-// is not replicated state; it starts at zero with the process.
+// that wrote a shard's record, once their batch was committed, and the
+// snapshots it recovered: while it stays the same, the shards its replica
+// lists stay the same, and a listing read after it holds every write it
+// counts. The count is not replicated state; it starts at zero with the
+// process.
 func (x *Executor) ShardWrites() uint64 { return x.shardWrites.Load() }
 
 func update(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {

@@ -23,6 +23,7 @@ import (
 // store, as the meta shard's replicas do.
 type catalogue struct {
 	t     testing.TB
+	db    *store.DB
 	sm    *fsm.StateMachine
 	exec  *meta.Executor
 	index uint64
@@ -44,7 +45,7 @@ func newCatalogueWith(t testing.TB, o store.Options) *catalogue {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	c := &catalogue{t: t, stamp: 1000}
+	c := &catalogue{t: t, db: db, stamp: 1000}
 	c.exec = meta.NewExecutor(func() { c.announced++ })
 	c.sm = fsm.New(meta.ShardID, db, c.exec)
 	return c
@@ -649,6 +650,38 @@ func TestShardWritesCounted(t *testing.T) {
 	c.must(meta.Request{Op: meta.OpSetQuota, Namespace: "a", QuotaChange: &meta.QuotaChange{Shards: &one}}, nil)
 	if got := c.exec.ShardWrites(); got != before+2 || c.announced != announced+3 {
 		t.Fatalf("setting a quota moved the count of shard writes to %d (want %d), announced %d times (want 3)", got, before+2, c.announced-announced)
+	}
+}
+
+// TestShardWritesCountedOnceCommitted checks that an entry's write to a
+// shard's record moves the count only once its batch is committed: a
+// reconciler that reads the count, then the records, while a batch is
+// applied must not pair the new count with the old records, which it
+// would keep until the next write.
+func TestShardWritesCountedOnceCommitted(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	c.addModule(m1)
+	before := c.exec.ShardWrites()
+	txn := c.db.Txn(meta.ShardID)
+	if err := txn.Begin(store.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	c.index++
+	c.stamp++
+	req := meta.Request{Op: meta.OpCreateShard, Name: "pending", Hash: m1, ShardSettings: meta.ShardSettings{Replicas: 3}}
+	if _, err := c.exec.Update(t.Context(), fsm.Call{ShardID: meta.ShardID, Index: c.index, TimeNanos: c.stamp}, req.Encode(), txn); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.exec.ShardWrites(); got != before {
+		t.Errorf("before its batch committed, a shard's creation moved the count of shard writes from %d to %d", before, got)
+	}
+	if err := txn.Commit(c.index); err != nil {
+		t.Fatal(err)
+	}
+	c.exec.Committed()
+	if got := c.exec.ShardWrites(); got != before+1 {
+		t.Errorf("after its batch committed, the count of shard writes is %d, want %d", got, before+1)
 	}
 }
 
