@@ -201,7 +201,7 @@ func startHosts(ctx context.Context, cfg Config, publicTLS *tls.Config) (*Cluste
 	if choose == nil {
 		choose = PortRange.free
 	}
-	layoutPath := filepath.Join(cfg.DataDir, "cluster.json")
+	layoutPath := layoutFile(cfg.DataDir)
 	_, statErr := os.Stat(layoutPath)
 	fresh := errors.Is(statErr, os.ErrNotExist)
 	for attempt := 1; ; attempt++ {
@@ -229,8 +229,11 @@ func startHosts(ctx context.Context, cfg Config, publicTLS *tls.Config) (*Cluste
 	}
 }
 
+// layoutFile is the file in a cluster's data dir that keeps its layout.
+func layoutFile(dir string) string { return filepath.Join(dir, "cluster.json") }
+
 func loadLayout(dir string, n int, ports PortRange, choose func(PortRange, int) ([]int, error)) (layout, error) {
-	path := filepath.Join(dir, "cluster.json")
+	path := layoutFile(dir)
 	var lay layout
 	b, err := os.ReadFile(path)
 	switch {

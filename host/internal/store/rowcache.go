@@ -91,10 +91,11 @@ func (c *rowCache) remove(e *list.Element) {
 // dropShard drops the rows of a shard's keys, which begin with prefix
 // (see shardPrefix): the rows of other shards stay.
 func (c *rowCache) dropShard(prefix []byte) {
+	p := string(prefix)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.rows {
-		if strings.HasPrefix(k, string(prefix)) {
+		if strings.HasPrefix(k, p) {
 			c.remove(e)
 		}
 	}
