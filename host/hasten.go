@@ -55,7 +55,11 @@ const (
 //
 // A woken replica reports its term (GetLeaderID) only once dragonboat
 // has stepped it; until then, the term it will report, which an
-// election moves, is not known.
+// election moves, is not known. A new one reports 0 until then, and
+// then the term it starts at, 1: with pre-votes, its term moves only
+// once a peer has answered, so a new shard's replica asks until one
+// has (its peers' hosts drop what comes for a replica they have not
+// started yet).
 func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) {
 	if !rs.life.tryAcquire() {
 		return // closing
@@ -90,7 +94,7 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 func campaignNow(how haste, term, from uint64, heard bool) bool {
 	switch how {
 	case campaignNew:
-		return term == 0 && !heard
+		return !heard
 	case campaignWoken:
 		return term != 0 && term == from && !heard
 	}

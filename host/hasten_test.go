@@ -11,7 +11,8 @@ func TestCampaignNow(t *testing.T) {
 		want       bool
 	}{
 		{"a new shard's replica, before any election", campaignNew, 0, 0, false, true},
-		{"a new shard's replica, an election begun", campaignNew, 1, 0, false, false},
+		{"a new shard's replica, stepped, before any election", campaignNew, 1, 0, false, true},
+		{"a new shard's replica, stepped, that heard from a peer", campaignNew, 1, 0, true, false},
 		{"a new shard's replica that heard from a peer", campaignNew, 0, 0, true, false},
 		{"a woken replica not stepped yet", campaignWoken, 0, 0, false, false},
 		{"a woken replica, stepped", campaignWoken, 4, 4, false, true},
