@@ -94,6 +94,50 @@ func TestAbandonedCompileIsCancelled(t *testing.T) {
 	}
 }
 
+// TestCloseWaitsForCompiles checks that closing a runtime cancels the
+// compile under way and returns only once it has ended (closing the
+// wazero runtime under a module being started freed its memory while
+// the start copied into it, and the process died), and that a load after
+// it fails.
+func TestCloseWaitsForCompiles(t *testing.T) {
+	t.Parallel()
+	rt, err := wasm.NewRuntime(t.Context(), wasm.Config{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var ended atomic.Bool
+	wasm.SetHooks(rt, func(ctx context.Context, _ string) {
+		close(started)
+		<-ctx.Done()
+		ended.Store(true)
+	}, func(string) {})
+	bin := guestModule(nil, nil, nil).bytes()
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := rt.Load(t.Context(), wasm.Hash(bin), bin)
+		loaded <- err
+	}()
+	waitFor(t, started, "the compile to start")
+	if err := rt.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !ended.Load() {
+		t.Error("Close returned while a compile was under way")
+	}
+	select {
+	case err := <-loaded:
+		if err == nil {
+			t.Error("the load under way when the runtime closed succeeded")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the load under way when the runtime closed never returned")
+	}
+	if _, err := rt.Load(t.Context(), wasm.Hash(bin), bin); !errors.Is(err, wasm.ErrClosed) {
+		t.Errorf("a load after Close: got %v, want ErrClosed", err)
+	}
+}
+
 // TestCompilesTakeTurns checks that a runtime compiles one module at a
 // time: loads of three modules start three compiles, of which one runs
 // while the others wait their turn, and all three load.

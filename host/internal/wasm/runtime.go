@@ -92,6 +92,12 @@ type Runtime struct {
 	flights map[string]*flight
 	// compileSlots holds a token for each compile under way.
 	compileSlots chan struct{}
+	// closed is set once Close began: no compile starts after it.
+	closed bool
+	// compiles counts the compiles' goroutines, which Close waits for:
+	// closing the wazero runtime frees the memory of a module that one
+	// may still be starting.
+	compiles sync.WaitGroup
 
 	hooks *testHooks // nil but in tests
 }
@@ -125,10 +131,21 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	}, nil
 }
 
-// Close releases every module and instance.
+// Close releases every module and instance. It cancels the compiles
+// under way and waits for them to end first.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	for _, f := range r.flights {
+		f.cancel()
+	}
+	r.mu.Unlock()
+	r.compiles.Wait()
 	return r.rt.Close(ctx)
 }
+
+// ErrClosed is the error of a load that came after [Runtime.Close].
+var ErrClosed = errors.New("the module runtime is closed")
 
 // Hash returns the content address of a module: its lowercase hex SHA-256.
 func Hash(wasm []byte) string {
@@ -240,6 +257,12 @@ func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 	}
 	compileCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f := &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
+	if r.closed {
+		cancel()
+		f.err, f.finished = fmt.Errorf("load module %s: %w", hash, ErrClosed), true
+		close(f.done)
+		return f
+	}
 	if m, ok := r.modules[hash]; ok { // loaded since Load looked
 		cancel()
 		m.refs++
@@ -248,7 +271,9 @@ func (r *Runtime) join(ctx context.Context, hash string, wasm []byte) *flight {
 		return f
 	}
 	r.flights[hash] = f
+	r.compiles.Add(1)
 	go func() {
+		defer r.compiles.Done()
 		defer cancel()
 		m, err := r.compileInTurn(compileCtx, hash, wasm)
 		r.mu.Lock()
