@@ -32,6 +32,8 @@ const (
 	keyIDFloor      = "host-id-floor"
 	keyBootstrapKey = "bootstrap-key"
 	keyChallenge    = "challenge/"
+	// keyPlacementLoad holds the placement load (see placementLoad).
+	keyPlacementLoad = "placement-load"
 )
 
 func moduleKey(ns, hash string) []byte { return []byte(keyModule + ns + "/" + hash) }
@@ -322,10 +324,15 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err := addUsage(txn, req.Namespace, reserve); err != nil {
 		return nil, err
 	}
-	cl, err := loadCluster(c, txn)
+	hosts, err := list[Host](txn, keyHost)
 	if err != nil {
 		return nil, err
 	}
+	counted, err := readLoad(txn)
+	if err != nil {
+		return nil, err
+	}
+	cl := &cluster{now: c.TimeNanos, hosts: hosts, counted: &counted}
 	n, err := replicaCount(req.Replicas, len(cl.placeable()), cl.proven())
 	if err != nil {
 		return nil, err
@@ -343,7 +350,7 @@ func createShard(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	s.NextReplicaID++
 	s.Initial = s.Replicas
 	s.Leader = cl.pickLeader(s)
-	return putJSON(txn, key, s)
+	return saveShard(txn, s)
 }
 
 // replicaCount returns how many replicas a new shard gets when asked for
@@ -396,7 +403,7 @@ func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
 	if err := addUsage(txn, req.Namespace, Usage{Shards: -1, StoredBytes: -int64(s.StoredBytes)}); err != nil {
 		return nil, err
 	}
-	return nil, txn.Delete(key)
+	return nil, dropShard(txn, s)
 }
 
 func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {

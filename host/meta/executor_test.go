@@ -70,6 +70,9 @@ func (c *catalogue) apply(reqs ...meta.Request) []result {
 	if err != nil {
 		c.t.Fatalf("Update: %v", err)
 	}
+	if err := meta.CheckPlacementLoad(c.db); err != nil {
+		c.t.Errorf("after entries %d to %d: %v", es[0].Index, c.index, err)
+	}
 	rs := make([]result, len(got))
 	for i, e := range got {
 		res, err := fsm.DecodeResult(e.Result)
@@ -310,7 +313,8 @@ func TestReplicaCounts(t *testing.T) {
 
 // TestPlacement checks placement against a model: each new shard's
 // replicas go to the least-loaded hosts, ties broken by the lower host id,
-// where a host's load is the replicas of the shards that exist.
+// where a host's load is the replicas of the shards that exist; and that
+// a catalogue without its placement load record places the same.
 func TestPlacement(t *testing.T) {
 	t.Parallel()
 	hostIDs := []uint64{50, 10, 40, 20, 30}
@@ -347,11 +351,18 @@ func TestPlacement(t *testing.T) {
 		return ids[:n]
 	}
 
-	run := func(c *catalogue) []meta.Shard {
+	// run applies the steps; with forget, each on a catalogue without its
+	// placement load, as one written before the load was kept.
+	run := func(c *catalogue, forget bool) []meta.Shard {
 		c.addHosts(hostIDs...)
 		c.addModule(m1)
 		var created []meta.Shard
 		for _, st := range steps {
+			if forget {
+				if err := meta.ForgetPlacementLoad(c.db, c.index); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if st.del != "" {
 				c.must(meta.Request{Op: meta.OpDeleteShard, Name: st.del}, nil)
 				continue
@@ -365,7 +376,7 @@ func TestPlacement(t *testing.T) {
 		return created
 	}
 	c := newCatalogue(t)
-	created := run(c)
+	created := run(c, false)
 	i := 0
 	for _, st := range steps {
 		if st.del != "" {
@@ -389,9 +400,15 @@ func TestPlacement(t *testing.T) {
 	}
 	// Another replica of the meta shard, applying the same log, decides
 	// the same.
-	again := run(newCatalogue(t))
+	again := run(newCatalogue(t), false)
 	if fmt.Sprint(again) != fmt.Sprint(created) {
 		t.Errorf("two runs placed differently:\n%+v\n%+v", created, again)
+	}
+	// So does one whose catalogue lacks the placement load (the harness
+	// checks that the load it writes then is what the shards count).
+	counted := run(newCatalogue(t), true)
+	if fmt.Sprint(counted) != fmt.Sprint(created) {
+		t.Errorf("without the placement load, placed differently:\n%+v\n%+v", created, counted)
 	}
 }
 

@@ -35,10 +35,10 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 				s.Replicas[j].Learning = false
 			}
 		}
-		return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
+		return saveShard(txn, *s)
 	case OpReplicaLeft:
 		s.Leaving = slices.DeleteFunc(s.Leaving, func(r Replica) bool { return r.ReplicaID == req.ReplicaID })
-		return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
+		return saveShard(txn, *s)
 	}
 	h, err := cl.host(req.HostName)
 	if err != nil {
@@ -65,7 +65,7 @@ func changeReplicas(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return putJSON(txn, shardKey(s.Namespace, s.Name), *s)
+	return saveShard(txn, *s)
 }
 
 func removeReplica(cl *cluster, s *Shard, h Host) error {
