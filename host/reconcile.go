@@ -51,7 +51,7 @@ func (c *controller) reconcile(ctx context.Context) error {
 	now := time.Now()
 	woken := c.replicas.takeWoken()
 	whole := c.pass.whole(list.gen, now)
-	visit := list.shards
+	visit := list.all()
 	// drops are the removals of replicas whose shard a pass that is not
 	// whole might not look at again: if one fails, the next pass is whole.
 	var errs, drops []error
@@ -183,19 +183,25 @@ func (c *controller) removeIfDropped(shardID, replicaID uint64, list *shardList)
 }
 
 // listShards returns every shard of the catalogue, from this host's meta
-// replica. It reads the list again only once the replica has applied a
-// write to a shard's record since it last read it (see
-// meta.Executor.ShardWrites), or relistAfter has passed, and decodes it
-// only when the replica's answer changed: reading and decoding every
-// shard's record was most of what an idle host did every second. The
-// list it returns is shared from one pass to the next, and must not be
-// changed.
+// replica. It reads again only the records written since it last read
+// (see meta.Executor.ShardWritesSince), and every record only when the
+// meta replica no longer knows which were written, or relistAfter has
+// passed: reading and decoding every shard's record was most of what an
+// idle host did every second, and, at each shard created, what made
+// creating n shards cost each host time that grew as n². The list it
+// returns is kept from one pass to the next, and must not be changed.
 func (c *controller) listShards(ctx context.Context) (*shardList, error) {
-	// Read before the list, so that a write applied meanwhile is read
+	// Read before the records, so that a write applied meanwhile is read
 	// again at the next pass.
 	writes := c.catalogue.ShardWrites()
-	if c.listed.gen > 0 && writes == c.listed.writes && time.Since(c.listed.read) < relistAfter {
+	fresh := c.listed.gen > 0 && time.Since(c.listed.read) < relistAfter
+	if fresh && writes == c.listed.writes {
 		return &c.listed, nil
+	}
+	if fresh {
+		if keys, now, ok := c.catalogue.ShardWritesSince(c.listed.writes); ok {
+			return &c.listed, c.relist(keys, now)
+		}
 	}
 	raw, err := c.data.localCatalogue(ctx, meta.Request{Op: meta.OpListShardRecords})
 	if err != nil {
@@ -210,28 +216,89 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 		return nil, err
 	}
 	next := shardList{
-		raw: raw, shards: shards, gen: c.listed.gen + 1, writes: writes, read: time.Now(),
-		index:   make(map[uint64]int, len(shards)),
-		records: make(map[uint64][]byte, len(shards)),
+		raw: raw, gen: c.listed.gen + 1, writes: writes, read: time.Now(),
+		byID:    make(map[uint64]listedShard, len(shards)),
+		ids:     make(map[string]uint64, len(shards)),
 		changed: make(map[uint64]struct{}),
 	}
 	for i, s := range shards {
-		next.index[s.ID], next.records[s.ID] = i, records[i]
-		if old, ok := c.listed.records[s.ID]; !ok || !bytes.Equal(old, records[i]) {
+		next.byID[s.ID], next.ids[meta.ShardRecordKey(s)] = listedShard{shard: s, record: records[i]}, s.ID
+		if old, ok := c.listed.byID[s.ID]; !ok || !bytes.Equal(old.record, records[i]) {
 			next.changed[s.ID] = struct{}{}
 		}
 	}
-	for id := range c.listed.records {
-		if _, ok := next.records[id]; !ok {
+	for id := range c.listed.byID {
+		if _, ok := next.byID[id]; !ok {
 			next.changed[id] = struct{}{}
 		}
+	}
+	if c.listed.gen > 0 && len(next.changed) == 0 {
+		c.listed.raw, c.listed.writes, c.listed.read = raw, writes, next.read
+		return &c.listed, nil
 	}
 	c.listed = next
 	return &c.listed, nil
 }
 
+// relist brings the list up to date with the records of keys, the shards
+// written since it was read, which the meta replica's count of shard
+// writes puts at now. The list's generation moves on if a record
+// changed.
+func (c *controller) relist(keys []string, now uint64) error {
+	type read struct {
+		key    string
+		record []byte
+		ok     bool
+	}
+	reads := make([]read, 0, len(keys))
+	view := c.replicas.db.View(meta.ShardID)
+	defer view.Close()
+	for _, k := range keys {
+		record, ok, err := meta.ShardRecord(view, k)
+		if err != nil {
+			return fmt.Errorf("read the record at %q: %w", k, err)
+		}
+		reads = append(reads, read{k, record, ok})
+	}
+	decoded := make([]meta.Shard, len(reads))
+	for i, r := range reads {
+		if !r.ok {
+			continue
+		}
+		s, err := meta.DecodeShard(r.record)
+		if err != nil {
+			return fmt.Errorf("decode the record at %q: %w", r.key, err)
+		}
+		decoded[i] = s
+	}
+	l := &c.listed
+	changed := make(map[uint64]struct{})
+	for i, r := range reads {
+		old, had := l.ids[r.key]
+		if had && r.ok && old == decoded[i].ID && bytes.Equal(l.byID[old].record, r.record) {
+			continue
+		}
+		if had {
+			delete(l.byID, old)
+			delete(l.ids, r.key)
+			changed[old] = struct{}{}
+		}
+		if r.ok {
+			s := decoded[i]
+			l.byID[s.ID], l.ids[r.key] = listedShard{shard: s, record: r.record}, s.ID
+			changed[s.ID] = struct{}{}
+		}
+	}
+	l.writes = now
+	if len(changed) > 0 {
+		l.raw, l.sorted, l.changed = nil, nil, changed
+		l.gen++
+	}
+	return nil
+}
+
 // relistAfter is how long the reconciler goes on with the list of shards
-// it read, while no write to a shard's record was applied. The count of
+// it read whole, updated with the records written since. The count of
 // writes (meta.Executor.ShardWrites) misses none and moves only once they
 // are committed, so the list read again is the same: reading it is a
 // backstop, rare because it reads every shard's record (see
@@ -239,29 +306,44 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 const relistAfter = 10 * time.Minute
 
 // shardList is the catalogue's list of shards as the reconciler last read
-// it: decoded, with each shard's index in it and record by id; its
-// generation, one more each time the list changed, and the shards whose
-// record changed (new, changed or deleted) since the generation before;
-// and the meta replica's count of shard writes, and the time, when it was
-// read.
+// it: each shard's entry and record by id, and its id by the record's
+// key; its generation, one more each time the list changed, and the
+// shards whose record changed (new, changed or deleted) since the
+// generation before; the meta replica's count of shard writes it holds,
+// and the time it was last read whole, and what it read then (raw, nil
+// once a record read since changed).
 type shardList struct {
 	raw     []byte
-	shards  []meta.Shard
-	index   map[uint64]int
-	records map[uint64][]byte
+	byID    map[uint64]listedShard
+	ids     map[string]uint64
+	sorted  []meta.Shard
 	gen     uint64
 	changed map[uint64]struct{}
 	writes  uint64
 	read    time.Time
 }
 
+// listedShard is a shard's entry in the list, and its record.
+type listedShard struct {
+	shard  meta.Shard
+	record []byte
+}
+
 // shard returns the listed entry of a shard.
 func (l *shardList) shard(id uint64) (meta.Shard, bool) {
-	i, ok := l.index[id]
-	if !ok {
-		return meta.Shard{}, false
+	e, ok := l.byID[id]
+	return e.shard, ok
+}
+
+// all returns every listed shard, in order of id.
+func (l *shardList) all() []meta.Shard {
+	if l.sorted == nil && len(l.byID) > 0 {
+		l.sorted = make([]meta.Shard, 0, len(l.byID))
+		for _, id := range slices.Sorted(maps.Keys(l.byID)) {
+			l.sorted = append(l.sorted, l.byID[id].shard)
+		}
 	}
-	return l.shards[i], true
+	return l.sorted
 }
 
 // reconcileShard starts this host's replica of s if the catalogue places

@@ -14,10 +14,9 @@ import (
 // changed, each once, in order of id; not the settled ones, nor a shard
 // no longer listed, whose id it returns apart if its record changed.
 func TestPassVisitsUnsettledWokenAndChanged(t *testing.T) {
-	list := &shardList{index: make(map[uint64]int), changed: map[uint64]struct{}{6: {}, 4: {}, 7: {}}}
+	list := &shardList{byID: make(map[uint64]listedShard), changed: map[uint64]struct{}{6: {}, 4: {}, 7: {}}}
 	for id := uint64(1); id <= 6; id++ {
-		list.index[id] = len(list.shards)
-		list.shards = append(list.shards, meta.Shard{ID: id})
+		list.byID[id] = listedShard{shard: meta.Shard{ID: id}}
 	}
 	woken := map[uint64]struct{}{5: {}, 2: {}}
 	for _, c := range []struct {

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +60,29 @@ type Executor struct {
 	// wrote a shard's record: they join shardWrites once the batch is
 	// committed (see Committed).
 	uncommitted atomic.Uint64
+
+	// mu guards the journal of shard writes (see ShardWritesSince), and
+	// the writes to shardWrites.
+	mu sync.Mutex
+	// journal holds the keys of the shard records that the entries
+	// counted in shardWrites from journalFrom on wrote, journalKeys of
+	// them; pending holds those of the batch being applied.
+	journal     []journalEntry
+	journalFrom uint64
+	journalKeys int
+	pending     [][]byte
 }
+
+// journalEntry is what one committed batch wrote to shards' records: the
+// keys, and the count of shard writes once it was committed.
+type journalEntry struct {
+	writes uint64
+	keys   [][]byte
+}
+
+// maxJournalKeys bounds the keys the journal of shard writes keeps: a
+// reader further behind reads every record.
+const maxJournalKeys = 4096
 
 var (
 	_ fsm.Executor  = (*Executor)(nil)
@@ -81,7 +106,14 @@ func NewExecutor(onChange func()) *Executor {
 // batch was applied would keep the old list with the new count).
 func (x *Executor) Committed() {
 	if n := x.uncommitted.Swap(0); n > 0 {
-		x.shardWrites.Add(n)
+		x.mu.Lock()
+		e := journalEntry{writes: x.shardWrites.Add(n), keys: x.pending}
+		x.journal, x.journalKeys, x.pending = append(x.journal, e), x.journalKeys+len(e.keys), nil
+		for x.journalKeys > maxJournalKeys {
+			x.journalFrom, x.journalKeys = x.journal[0].writes, x.journalKeys-len(x.journal[0].keys)
+			x.journal = slices.Delete(x.journal, 0, 1)
+		}
+		x.mu.Unlock()
 	}
 	if n := x.notable.Load(); x.announced.Swap(n) != n && x.onChange != nil {
 		x.onChange()
@@ -105,8 +137,12 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 	}
 	// Counted even if the command fails and its writes are rolled back: a
 	// reader then reads the same records once more.
-	wroteShards := txn.WroteUnder([]byte(keyShard))
+	written := txn.WrittenUnder([]byte(keyShard))
+	wroteShards := len(written) > 0
 	if wroteShards {
+		x.mu.Lock()
+		x.pending = append(x.pending, written...)
+		x.mu.Unlock()
 		x.uncommitted.Add(1)
 	}
 	if wroteShards || req.Op != OpHeartbeat {
@@ -117,7 +153,10 @@ func (x *Executor) Update(_ context.Context, c fsm.Call, payload []byte, txn *st
 
 // Recovered implements fsm.Recoverer: a snapshot replaced every record.
 func (x *Executor) Recovered() {
-	x.shardWrites.Add(1)
+	x.mu.Lock()
+	x.journalFrom = x.shardWrites.Add(1)
+	x.journal, x.journalKeys, x.pending = nil, 0, nil
+	x.mu.Unlock()
 	x.notable.Add(1)
 	x.Committed()
 }
@@ -129,6 +168,48 @@ func (x *Executor) Recovered() {
 // counts. The count is not replicated state; it starts at zero with the
 // process.
 func (x *Executor) ShardWrites() uint64 { return x.shardWrites.Load() }
+
+// ShardWritesSince returns the keys of the shard records written by the
+// entries that ShardWrites counted after it counted from, each once, and
+// the count now: a reader that read every record at count from, and
+// reads those records again now, holds what a listing read now would.
+// ok is false if the executor no longer knows them all (too many, or a
+// snapshot recovered since); the reader must then read every record.
+func (x *Executor) ShardWritesSince(from uint64) (keys []string, now uint64, ok bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now = x.shardWrites.Load()
+	if from < x.journalFrom || from > now {
+		return nil, now, false
+	}
+	seen := make(map[string]struct{})
+	for _, e := range x.journal {
+		if e.writes <= from {
+			continue
+		}
+		for _, k := range e.keys {
+			if _, dup := seen[string(k)]; !dup {
+				seen[string(k)] = struct{}{}
+				keys = append(keys, string(k))
+			}
+		}
+	}
+	return keys, now, true
+}
+
+// ShardRecord reads the record of the shard whose key ShardWritesSince
+// returned, from a view of the catalogue; ok is false if it has none
+// (the shard was deleted).
+func ShardRecord(v *store.View, key string) (record []byte, ok bool, err error) {
+	if !strings.HasPrefix(key, keyShard) {
+		return nil, false, fmt.Errorf("%q is not a shard's key", key)
+	}
+	return v.Get([]byte(key))
+}
+
+// ShardRecordKey returns the key of a shard's record, as ShardWritesSince
+// returns it.
+func ShardRecordKey(s Shard) string { return string(shardKey(s.Namespace, s.Name)) }
 
 func update(c fsm.Call, req Request, txn *store.Txn) ([]byte, error) {
 	switch req.Op {

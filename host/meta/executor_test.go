@@ -702,6 +702,80 @@ func TestShardWritesCountedOnceCommitted(t *testing.T) {
 	}
 }
 
+// TestShardWritesSince checks that the executor tells which shard
+// records the entries counted since a count wrote, each once, and that a
+// view reads them as they are now; and that it says when it no longer
+// knows (a snapshot recovered, or more writes than it keeps).
+func TestShardWritesSince(t *testing.T) {
+	c := newCatalogue(t)
+	c.addHosts(1, 2, 3)
+	c.addModule(m1)
+	from := c.exec.ShardWrites()
+	var created []meta.Shard
+	for _, name := range []string{"a", "b"} {
+		s, err := c.createShard(name, m1, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, s)
+	}
+	// One batch: a shard created, and one deleted.
+	for _, r := range c.apply(meta.Request{Op: meta.OpCreateShard, Name: "c", Hash: m1}, meta.Request{Op: meta.OpDeleteShard, Name: "a"}) {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	keyOf := func(name string) string { return meta.ShardRecordKey(meta.Shard{Namespace: created[0].Namespace, Name: name}) }
+	since := func(from uint64, want ...string) {
+		t.Helper()
+		keys, now, ok := c.exec.ShardWritesSince(from)
+		if !ok || now != c.exec.ShardWrites() || !slices.Equal(keys, want) {
+			t.Errorf("shard writes since %d: %q at %d, ok %v; want %q at %d", from, keys, now, ok, want, c.exec.ShardWrites())
+		}
+	}
+	since(from, keyOf("a"), keyOf("b"), keyOf("c"))
+	since(from+2, keyOf("c"), keyOf("a"))
+	since(c.exec.ShardWrites())
+
+	view := c.db.View(meta.ShardID)
+	for name, want := range map[string]bool{"a": false, "b": true, "c": true} {
+		record, ok, err := meta.ShardRecord(view, keyOf(name))
+		if err != nil || ok != want {
+			t.Errorf("record of %s: found %v, err %v; want found %v", name, ok, err, want)
+			continue
+		}
+		if s, err := meta.DecodeShard(record); ok && (err != nil || s.Name != name) {
+			t.Errorf("record of %s decodes to %q, err %v", name, s.Name, err)
+		}
+	}
+	if _, _, err := meta.ShardRecord(view, "host/1"); err == nil {
+		t.Error("ShardRecord read a key that is not a shard's")
+	}
+	view.Close()
+
+	c.exec.Recovered()
+	if _, _, ok := c.exec.ShardWritesSince(from); ok {
+		t.Error("after a snapshot was recovered, the executor still tells the writes before it")
+	}
+	since(c.exec.ShardWrites())
+
+	many, quota := 4097, 4099 // past what the executor keeps; and b and c
+	c.must(meta.Request{Op: meta.OpSetQuota, QuotaChange: &meta.QuotaChange{Shards: &quota}}, nil)
+	after := c.exec.ShardWrites()
+	var reqs []meta.Request
+	for i := range many {
+		reqs = append(reqs, meta.Request{Op: meta.OpCreateShard, Name: fmt.Sprint("m", i), Hash: m1, ShardSettings: meta.ShardSettings{StoredBytes: 1 << 20}})
+	}
+	for _, r := range c.apply(reqs...) {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if _, _, ok := c.exec.ShardWritesSince(after); ok {
+		t.Errorf("after %d shard writes, the executor still tells them all", many)
+	}
+}
+
 // TestListShardRecords checks that the framed listing a host's
 // reconciler reads holds what the JSON listing does: every shard's record,
 // in the same order, with the same bytes.

@@ -40,9 +40,9 @@ type decodedShard struct {
 	used  uint64
 }
 
-// decodeShard decodes a shard record, or returns a copy of what the same
-// bytes decoded to before.
-func decodeShard(record []byte) (Shard, error) {
+// DecodeShard decodes a shard's record, or returns a copy of what the
+// same bytes decoded to before.
+func DecodeShard(record []byte) (Shard, error) {
 	c := &decodedShards
 	c.Lock()
 	d, ok := c.byRecord[string(record)]
@@ -93,7 +93,7 @@ func (s Shard) clone() Shard {
 func listShards(r kv, prefix string) ([]Shard, error) {
 	var out []Shard
 	err := each(r, prefix, func(key, value []byte) error {
-		s, err := decodeShard(value)
+		s, err := DecodeShard(value)
 		if err != nil {
 			return fmt.Errorf("decode %s: %w", key, err)
 		}
@@ -108,7 +108,7 @@ func listShards(r kv, prefix string) ([]Shard, error) {
 
 // DecodeShards decodes the catalogue's records of every shard
 // (OpListShardRecords), each record once while its bytes stay the same
-// (see decodeShard). It returns each shard's record too, a slice of
+// (see DecodeShard). It returns each shard's record too, a slice of
 // listing: a shard whose record is the same bytes is the same. The records
 // come framed, not as a JSON array: a host's reconciler reads them all at
 // each shard created, and splitting an array of thousands was nearly half
@@ -126,7 +126,7 @@ func DecodeShards(listing []byte) ([]Shard, [][]byte, error) {
 		}
 		record := rest[k : k+int(n) : k+int(n)]
 		rest = rest[k+int(n):]
-		s, err := decodeShard(record)
+		s, err := DecodeShard(record)
 		if err != nil {
 			return nil, nil, fmt.Errorf("decode shard %d of the list: %w", len(records), err)
 		}

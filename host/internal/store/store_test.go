@@ -585,22 +585,30 @@ func TestStateDigest(t *testing.T) {
 	}
 }
 
-// TestTxnWroteUnder checks that a transaction tells whether the current
-// entry wrote under a prefix: sets and deletes count, from Begin on, and
-// writes rolled back do not.
-func TestTxnWroteUnder(t *testing.T) {
+// TestTxnWrittenUnder checks that a transaction tells which keys under a
+// prefix the current entry wrote: sets and deletes count, each key once,
+// from Begin on, and writes rolled back do not.
+func TestTxnWrittenUnder(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	txn := db.Txn(3)
 	defer txn.Close()
 	prefix := []byte("shard/")
+	written := func(want ...string) {
+		t.Helper()
+		var got []string
+		for _, k := range txn.WrittenUnder(prefix) {
+			got = append(got, string(k))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("written under %s: %q, want %q", prefix, got, want)
+		}
+	}
 	begin(t, txn, store.Limits{})
 	if err := txn.Set([]byte("host/1"), []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if txn.WroteUnder(prefix) {
-		t.Error("a write under another prefix counted")
-	}
+	written() // a write under another prefix
 	sp, err := txn.Savepoint()
 	if err != nil {
 		t.Fatal(err)
@@ -608,25 +616,19 @@ func TestTxnWroteUnder(t *testing.T) {
 	if err := txn.Delete([]byte("shard/a")); err != nil {
 		t.Fatal(err)
 	}
-	if !txn.WroteUnder(prefix) {
-		t.Error("a delete under the prefix did not count")
-	}
+	written("shard/a")
 	if err := txn.RollbackTo(sp); err != nil {
 		t.Fatal(err)
 	}
-	if txn.WroteUnder(prefix) {
-		t.Error("a write rolled back counted")
+	written() // rolled back
+	for _, k := range []string{"shard/b", "shard/c", "shard/b"} {
+		if err := txn.Set([]byte(k), []byte("y")); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := txn.Set([]byte("shard/b"), []byte("y")); err != nil {
-		t.Fatal(err)
-	}
-	if !txn.WroteUnder(prefix) {
-		t.Error("a set under the prefix did not count")
-	}
+	written("shard/b", "shard/c")
 	begin(t, txn, store.Limits{})
-	if txn.WroteUnder(prefix) {
-		t.Error("the entry before's writes counted in the next")
-	}
+	written() // the entry before's writes
 }
 
 // TestTxnRecordRollback checks that rolling back an entry restores the

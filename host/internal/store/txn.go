@@ -190,16 +190,22 @@ func (t *Txn) undoTo(n int) error {
 	return nil
 }
 
-// WroteUnder reports whether the current entry has written (set or
-// deleted) a user key that begins with prefix, and not rolled it back.
-func (t *Txn) WroteUnder(prefix []byte) bool {
+// WrittenUnder returns the user keys that begin with prefix which the
+// current entry has written (set or deleted) and not rolled back, each
+// once, in the order first written.
+func (t *Txn) WrittenUnder(prefix []byte) [][]byte {
 	p := userKey(t.shardID, prefix)
+	var keys [][]byte
 	for _, u := range t.undo {
-		if bytes.HasPrefix(u.key, p) {
-			return true
+		if !bytes.HasPrefix(u.key, p) {
+			continue
+		}
+		k := u.key[len(p)-len(prefix):]
+		if !slices.ContainsFunc(keys, func(w []byte) bool { return bytes.Equal(w, k) }) {
+			keys = append(keys, bytes.Clone(k))
 		}
 	}
-	return false
+	return keys
 }
 
 // Get returns the value of a user key as the transaction sees it.
