@@ -51,12 +51,15 @@ func (c *controller) reconcile(ctx context.Context) error {
 	now := time.Now()
 	woken := c.replicas.takeWoken()
 	whole := c.pass.whole(list.gen, now)
-	visit := list.all()
 	// drops are the removals of replicas whose shard a pass that is not
 	// whole might not look at again: if one fails, the next pass is whole.
-	var errs, drops []error
+	var (
+		visit       []meta.Shard
+		errs, drops []error
+	)
 	if whole {
 		c.pass.at = now
+		visit = list.all()
 	} else {
 		var deleted []uint64
 		visit, deleted = c.pass.unsettled(list, woken)
@@ -207,7 +210,7 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.listed.gen > 0 && bytes.Equal(raw, c.listed.raw) {
+	if c.listed.gen > 0 && c.listed.raw != nil && bytes.Equal(raw, c.listed.raw) {
 		c.listed.writes, c.listed.read = writes, time.Now()
 		return &c.listed, nil
 	}
@@ -265,7 +268,7 @@ func (c *controller) relist(keys []string, now uint64) error {
 		if !r.ok {
 			continue
 		}
-		s, err := meta.DecodeShard(r.record)
+		s, err := meta.DecodeShardRecord(r.record)
 		if err != nil {
 			return fmt.Errorf("decode the record at %q: %w", r.key, err)
 		}

@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -107,7 +108,10 @@ func NewExecutor(onChange func()) *Executor {
 func (x *Executor) Committed() {
 	if n := x.uncommitted.Swap(0); n > 0 {
 		x.mu.Lock()
-		e := journalEntry{writes: x.shardWrites.Add(n), keys: x.pending}
+		// The commands of one entry (a batch) each report the writes of
+		// those before them too.
+		slices.SortFunc(x.pending, bytes.Compare)
+		e := journalEntry{writes: x.shardWrites.Add(n), keys: slices.CompactFunc(x.pending, bytes.Equal)}
 		x.journal, x.journalKeys, x.pending = append(x.journal, e), x.journalKeys+len(e.keys), nil
 		for x.journalKeys > maxJournalKeys {
 			x.journalFrom, x.journalKeys = x.journal[0].writes, x.journalKeys-len(x.journal[0].keys)
@@ -156,6 +160,7 @@ func (x *Executor) Recovered() {
 	x.mu.Lock()
 	x.journalFrom = x.shardWrites.Add(1)
 	x.journal, x.journalKeys, x.pending = nil, 0, nil
+	x.uncommitted.Store(0)
 	x.mu.Unlock()
 	x.notable.Add(1)
 	x.Committed()
@@ -484,7 +489,7 @@ func deleteShard(req Request, txn *store.Txn) ([]byte, error) {
 	if err := addUsage(txn, req.Namespace, Usage{Shards: -1, StoredBytes: -int64(s.StoredBytes)}); err != nil {
 		return nil, err
 	}
-	return nil, dropShard(txn, s)
+	return nil, dropShard(txn, key, s)
 }
 
 func putJSON(txn *store.Txn, key []byte, v any) ([]byte, error) {

@@ -725,7 +725,9 @@ func TestShardWritesSince(t *testing.T) {
 			t.Fatal(r.err)
 		}
 	}
-	keyOf := func(name string) string { return meta.ShardRecordKey(meta.Shard{Namespace: created[0].Namespace, Name: name}) }
+	keyOf := func(name string) string {
+		return meta.ShardRecordKey(meta.Shard{Namespace: created[0].Namespace, Name: name})
+	}
 	since := func(from uint64, want ...string) {
 		t.Helper()
 		keys, now, ok := c.exec.ShardWritesSince(from)
@@ -734,7 +736,7 @@ func TestShardWritesSince(t *testing.T) {
 		}
 	}
 	since(from, keyOf("a"), keyOf("b"), keyOf("c"))
-	since(from+2, keyOf("c"), keyOf("a"))
+	since(from+2, keyOf("a"), keyOf("c"))
 	since(c.exec.ShardWrites())
 
 	view := c.db.View(meta.ShardID)
@@ -744,7 +746,7 @@ func TestShardWritesSince(t *testing.T) {
 			t.Errorf("record of %s: found %v, err %v; want found %v", name, ok, err, want)
 			continue
 		}
-		if s, err := meta.DecodeShard(record); ok && (err != nil || s.Name != name) {
+		if s, err := meta.DecodeShardRecord(record); ok && (err != nil || s.Name != name) {
 			t.Errorf("record of %s decodes to %q, err %v", name, s.Name, err)
 		}
 	}

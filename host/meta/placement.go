@@ -339,8 +339,9 @@ func saveShard(txn *store.Txn, s Shard) ([]byte, error) {
 	return putJSON(txn, key, s)
 }
 
-// dropShard deletes the record of s, and takes s from the placement load.
-func dropShard(txn *store.Txn, s Shard) error {
+// dropShard deletes the record of s at key, and takes s from the
+// placement load.
+func dropShard(txn *store.Txn, key []byte, s Shard) error {
 	l, err := readLoad(txn)
 	if err != nil {
 		return err
@@ -349,7 +350,7 @@ func dropShard(txn *store.Txn, s Shard) error {
 	if _, err := putJSON(txn, []byte(keyPlacementLoad), l); err != nil {
 		return err
 	}
-	return txn.Delete(shardKey(s.Namespace, s.Name))
+	return txn.Delete(key)
 }
 
 // hostsOf returns the hosts that run a replica of s, leaving ones included:

@@ -40,9 +40,9 @@ type decodedShard struct {
 	used  uint64
 }
 
-// DecodeShard decodes a shard's record, or returns a copy of what the
-// same bytes decoded to before.
-func DecodeShard(record []byte) (Shard, error) {
+// decodeShard decodes a shard record, or returns a copy of what the same
+// bytes decoded to before.
+func decodeShard(record []byte) (Shard, error) {
 	c := &decodedShards
 	c.Lock()
 	d, ok := c.byRecord[string(record)]
@@ -63,6 +63,17 @@ func DecodeShard(record []byte) (Shard, error) {
 	}
 	c.byRecord[string(record)] = &decodedShard{shard: s.clone(), used: c.sweeps}
 	c.Unlock()
+	return s, nil
+}
+
+// DecodeShardRecord decodes one shard's record, not through the process's
+// cache of decoded records: only a reading of every record sweeps the
+// cache, and a reader of a few records at a time would fill it.
+func DecodeShardRecord(record []byte) (Shard, error) {
+	var s Shard
+	if err := json.Unmarshal(record, &s); err != nil {
+		return Shard{}, err
+	}
 	return s, nil
 }
 
@@ -93,7 +104,7 @@ func (s Shard) clone() Shard {
 func listShards(r kv, prefix string) ([]Shard, error) {
 	var out []Shard
 	err := each(r, prefix, func(key, value []byte) error {
-		s, err := DecodeShard(value)
+		s, err := decodeShard(value)
 		if err != nil {
 			return fmt.Errorf("decode %s: %w", key, err)
 		}
@@ -108,7 +119,7 @@ func listShards(r kv, prefix string) ([]Shard, error) {
 
 // DecodeShards decodes the catalogue's records of every shard
 // (OpListShardRecords), each record once while its bytes stay the same
-// (see DecodeShard). It returns each shard's record too, a slice of
+// (see decodeShard). It returns each shard's record too, a slice of
 // listing: a shard whose record is the same bytes is the same. The records
 // come framed, not as a JSON array: a host's reconciler reads them all at
 // each shard created, and splitting an array of thousands was nearly half
@@ -126,7 +137,7 @@ func DecodeShards(listing []byte) ([]Shard, [][]byte, error) {
 		}
 		record := rest[k : k+int(n) : k+int(n)]
 		rest = rest[k+int(n):]
-		s, err := DecodeShard(record)
+		s, err := decodeShard(record)
 		if err != nil {
 			return nil, nil, fmt.Errorf("decode shard %d of the list: %w", len(records), err)
 		}

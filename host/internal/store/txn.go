@@ -196,12 +196,14 @@ func (t *Txn) undoTo(n int) error {
 func (t *Txn) WrittenUnder(prefix []byte) [][]byte {
 	p := userKey(t.shardID, prefix)
 	var keys [][]byte
+	seen := make(map[string]struct{})
 	for _, u := range t.undo {
 		if !bytes.HasPrefix(u.key, p) {
 			continue
 		}
 		k := u.key[len(p)-len(prefix):]
-		if !slices.ContainsFunc(keys, func(w []byte) bool { return bytes.Equal(w, k) }) {
+		if _, dup := seen[string(k)]; !dup {
+			seen[string(k)] = struct{}{}
 			keys = append(keys, bytes.Clone(k))
 		}
 	}
