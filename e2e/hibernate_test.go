@@ -118,3 +118,29 @@ func (c *cluster) waitAllHibernating(tb testing.TB, s *synodv1.Shard) {
 		return true
 	})
 }
+
+// TestUnwrittenShardsHibernateSoon creates two shards on hosts that let
+// replicas idle for 5 minutes before they hibernate, and writes to one:
+// the replicas of the other, which has never applied a command, hibernate
+// after 10 s without calls (host.freshHibernateAfter), while the written
+// shard's stay up. A write then wakes the sleeping shard.
+func TestUnwrittenShardsHibernateSoon(t *testing.T) {
+	c := startCluster(t, host.Config{HibernateAfter: 5 * time.Minute}, true)
+	fresh := c.kvShard(t, "fresh", 3)
+	written := c.kvShard(t, "written", 3)
+	c.mustPropose(t, "written", kvCmd{Op: "put", Key: "a", Value: "1"})
+
+	c.waitAllHibernating(t, fresh)
+	for i := range 3 {
+		if statusOf(c.Host(i), written.GetId()).Hibernating {
+			t.Errorf("host %d: a replica of the shard written to hibernated before 5 minutes without calls", c.Host(i).ID())
+		}
+	}
+	put := c.mustPropose(t, "fresh", kvCmd{Op: "put", Key: "b", Value: "2"})
+	c.waitApplied(t, fresh.GetId(), put.GetIndex())
+	for i := range 3 {
+		if got := localList(t, c.Host(i), fresh.GetId()); !slices.Equal(got, []kvItem{{Key: "b", Value: "2"}}) {
+			t.Fatalf("host %d holds %v after the write that woke it", c.Host(i).ID(), got)
+		}
+	}
+}

@@ -80,7 +80,9 @@ type Config struct {
 
 	// HibernateAfter is how long a replica of a data shard goes without a
 	// call or a Raft message before the host stops it, until the next
-	// one (see hibernate.go); default 5 min, and negative never.
+	// one (see hibernate.go); default 5 min, and negative never. A
+	// replica of a shard that has never applied a command waits at most
+	// 10 s.
 	HibernateAfter time.Duration
 
 	// Logger receives the host's logs; default slog.Default().

@@ -39,7 +39,7 @@ func runHost(fs *flag.FlagSet) runner {
 	h.audit = auditLogFlag(fs)
 	h.limits = limitsFlags(fs)
 	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances)
-	fs.DurationVar(&cfg.HibernateAfter, "hibernate-after", 0, "how long a replica goes without a call or a Raft message before it is stopped until the next one (0: 5m; negative: never)")
+	fs.DurationVar(&cfg.HibernateAfter, "hibernate-after", 0, "how long a replica goes without a call or a Raft message before it is stopped until the next one (0: 5m; negative: never); at most 10s for a shard never written to")
 	h.level = logLevelFlag(fs)
 	h.pprof = pprofFlag(fs)
 	return h.run
