@@ -65,6 +65,9 @@ type sleeper struct {
 	// last started (new, or after hibernating), and complained when a
 	// message last failed to wake it (see touch).
 	active, heard, woke, complained atomic.Int64
+	// written is set once the replica was seen to have applied a command
+	// (see replicaSet.written): its shard's clock never moves back.
+	written atomic.Bool
 
 	// Under mu: the catalogue entry the replica hibernated with and the
 	// generation of the reconciler's shard list that last held it (see
@@ -291,7 +294,7 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after 
 		return false, nil
 	}
 	if idle < after {
-		if rs.written(s.ID) {
+		if rs.written(sl, s.ID) {
 			return false, nil
 		}
 		after = freshHibernateAfter
@@ -312,14 +315,23 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after 
 // after 10 s without calls.
 const freshHibernateAfter = 10 * time.Second
 
-// written reports whether this host's replica of a data shard has
-// applied a command (its shard's clock has moved; see fsm), or whether
-// that cannot be read.
-func (rs *replicaSet) written(shardID uint64) bool {
+// written reports whether this host's replica of a data shard, whose
+// sleeper is sl, has applied a command (its shard's clock has moved; see
+// fsm), or whether that cannot be read.
+func (rs *replicaSet) written(sl *sleeper, shardID uint64) bool {
+	if sl.written.Load() {
+		return true
+	}
 	v := rs.db.View(shardID)
 	defer v.Close()
 	clock, err := v.Clock()
-	return err != nil || clock != 0
+	if err != nil {
+		return true
+	}
+	if clock != 0 {
+		sl.written.Store(true)
+	}
+	return clock != 0
 }
 
 // learning reports whether a replica of s is still catching up.
