@@ -263,11 +263,11 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 
 // rest lets this host's replica of a data shard hibernate once it has been
 // idle for after (or freshHibernateAfter, if shorter, while the replica
-// has applied no command), and wakes a hibernating one whose catalogue entry is no
-// longer s, which the reconciler's shard list of generation gen holds. It
-// reports whether the replica hibernates, which the reconciler then
-// leaves be. A shard with a replica still catching up never hibernates:
-// the reconciler has work to do for it.
+// has applied no command), and wakes a hibernating one whose catalogue
+// entry is no longer s, which the reconciler's shard list of generation
+// gen holds. It reports whether the replica hibernates, which the
+// reconciler then leaves be. A shard with a replica still catching up
+// never hibernates: the reconciler has work to do for it.
 func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after time.Duration) (bool, error) {
 	sl := rs.sleeperOf(s.ID)
 	if sl == nil || after <= 0 {

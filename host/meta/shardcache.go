@@ -8,14 +8,15 @@ import (
 	"sync"
 )
 
-// Placement reads every shard's record of the catalogue for each shard it
-// creates, and the reconciler of every host reads them all whenever one
-// changes: decoding them all, which grows with the number of shards, was
-// most of what creating a shard cost a cluster of a thousand. A record is
-// decoded once: decodedShards keeps what each record's bytes decoded to,
-// while the catalogue holds them, and hands out copies. Decoding is a pure function of the bytes, so what
-// the catalogue's state machine computes with a copy is what it would
-// compute with a fresh decoding, on every replica.
+// The commands that move replicas read every shard's record of the
+// catalogue, and the reconciler of every host reads them all now and then
+// (it once did for each shard created, as placement did: decoding them
+// all, which grows with the number of shards, was most of what creating a
+// shard cost a cluster of a thousand). A record is decoded once:
+// decodedShards keeps what each record's bytes decoded to, while the
+// catalogue holds them, and hands out copies. Decoding is a pure function
+// of the bytes, so what the catalogue's state machine computes with a copy
+// is what it would compute with a fresh decoding, on every replica.
 
 // maxDecodedShards bounds decodedShards between sweeps: past it, it
 // starts again empty.
