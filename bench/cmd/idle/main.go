@@ -3,8 +3,9 @@
 // synod host processes and a gateway, creates that many shards of the kv
 // example (timing it), lets them settle, and then measures, with no load,
 // each host's CPU (from /proc, so other work on the machine does not
-// count) and resident memory, and the first call on a shard that has been
-// idle all along. Then it restarts one host and measures its cold start:
+// count) and resident memory, and the first call on each of up to
+// firstCalls shards that have been idle all along (one call is one sample
+// of a wide spread). Then it restarts one host and measures its cold start:
 // how long until it answers a query, until every shard's replica on it is
 // ready (it runs the replica and knows a leader, or the replica sleeps
 // until called: see host/hibernate.go), and the first linearizable query
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,7 +58,7 @@ func main() {
 		ns = append(ns, n)
 	}
 	var restarts []string
-	fmt.Println("| shards | creation | idle CPU of each host, % of a core | resident memory of each host | memory per replica | first call on an idle shard |")
+	fmt.Println("| shards | creation | idle CPU of each host, % of a core | resident memory of each host | memory per replica | first call on an idle shard: median (range, calls) |")
 	fmt.Println("| ---: | ---: | --- | --- | ---: | ---: |")
 	var base uint64 // a host's memory with no shards, for the per-replica figure
 	for _, n := range ns {
@@ -74,7 +76,9 @@ func main() {
 		}
 		firstCall := "—"
 		if n > 0 {
-			firstCall = fmt.Sprintf("%.1f ms", float64(r.firstCall)/float64(time.Millisecond))
+			d := r.firstCalls
+			slices.Sort(d)
+			firstCall = fmt.Sprintf("%s (%s–%s, %d)", ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
 		}
 		fmt.Printf("| %d | %.1f s | %s | %s | %s | %s |\n", n, r.create.Seconds(), percents(r.cpu), mebibytes(r.rss), perReplica, firstCall)
 		if n > 0 {
@@ -95,13 +99,19 @@ func millis(d time.Duration) string {
 	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
 }
 
+// ms formats d in milliseconds, to a tenth.
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
 // result is one cluster's measurement.
 type result struct {
-	create    time.Duration
-	cpu       []float64 // each host's, percent of a core
-	rss       []uint64  // each host's, bytes
-	firstCall time.Duration
-	cold      coldStart
+	create time.Duration
+	cpu    []float64 // each host's, percent of a core
+	rss    []uint64  // each host's, bytes
+	// firstCalls are the first calls on idle shards, one each.
+	firstCalls []time.Duration
+	cold       coldStart
 }
 
 // coldStart is what a restarted host took, from the moment it was
@@ -119,6 +129,10 @@ func (r result) meanRSS() uint64 {
 	}
 	return sum / uint64(len(r.rss))
 }
+
+// firstCalls is how many idle shards a measurement makes its first call
+// on, one after another.
+const firstCalls = 20
 
 // measure starts a cluster, creates n shards, lets them settle and
 // measures.
@@ -175,12 +189,14 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int, 
 		}
 		r.rss = append(r.rss, rss)
 	}
-	if n > 0 {
+	for i := n - 1; i >= max(n-firstCalls, 0); i-- {
 		t := time.Now()
-		if _, err := client.Propose(ctx, shardName(n-1), []byte(`{"op":"put","key":"a","value":"1"}`)); err != nil {
-			return result{}, fmt.Errorf("first call: %w", err)
+		if _, err := client.Propose(ctx, shardName(i), []byte(`{"op":"put","key":"a","value":"1"}`)); err != nil {
+			return result{}, fmt.Errorf("first call on %s: %w", shardName(i), err)
 		}
-		r.firstCall = time.Since(t)
+		r.firstCalls = append(r.firstCalls, time.Since(t))
+	}
+	if n > 0 {
 		if r.cold, err = restartHost(ctx, c, client, n); err != nil {
 			return result{}, fmt.Errorf("cold start: %w", err)
 		}
