@@ -248,37 +248,34 @@ func (c *controller) listShards(ctx context.Context) (*shardList, error) {
 // writes puts at now. The list's generation moves on if a record
 // changed.
 func (c *controller) relist(keys []string, now uint64) error {
+	// Every record is read and decoded before the list changes: a
+	// failure leaves it as it was, to be read again at the next pass.
 	type read struct {
-		key    string
-		record []byte
-		ok     bool
+		key string
+		ok  bool // the record exists
+		listedShard
 	}
 	reads := make([]read, 0, len(keys))
 	view := c.replicas.db.View(meta.ShardID)
 	defer view.Close()
 	for _, k := range keys {
-		record, ok, err := meta.ShardRecord(view, k)
-		if err != nil {
+		r := read{key: k}
+		var err error
+		if r.record, r.ok, err = meta.ShardRecord(view, k); err != nil {
 			return fmt.Errorf("read the record at %q: %w", k, err)
 		}
-		reads = append(reads, read{k, record, ok})
-	}
-	decoded := make([]meta.Shard, len(reads))
-	for i, r := range reads {
-		if !r.ok {
-			continue
+		if r.ok {
+			if r.shard, err = meta.DecodeShardRecord(r.record); err != nil {
+				return fmt.Errorf("decode the record at %q: %w", k, err)
+			}
 		}
-		s, err := meta.DecodeShardRecord(r.record)
-		if err != nil {
-			return fmt.Errorf("decode the record at %q: %w", r.key, err)
-		}
-		decoded[i] = s
+		reads = append(reads, r)
 	}
 	l := &c.listed
 	changed := make(map[uint64]struct{})
-	for i, r := range reads {
+	for _, r := range reads {
 		old, had := l.ids[r.key]
-		if had && r.ok && old == decoded[i].ID && bytes.Equal(l.byID[old].record, r.record) {
+		if had && r.ok && old == r.shard.ID && bytes.Equal(l.byID[old].record, r.record) {
 			continue
 		}
 		if had {
@@ -287,9 +284,8 @@ func (c *controller) relist(keys []string, now uint64) error {
 			changed[old] = struct{}{}
 		}
 		if r.ok {
-			s := decoded[i]
-			l.byID[s.ID], l.ids[r.key] = listedShard{shard: s, record: r.record}, s.ID
-			changed[s.ID] = struct{}{}
+			l.byID[r.shard.ID], l.ids[r.key] = r.listedShard, r.shard.ID
+			changed[r.shard.ID] = struct{}{}
 		}
 	}
 	l.writes = now

@@ -214,7 +214,7 @@ func (cl *cluster) evacuate(txn *store.Txn, hostID uint64, strict bool) error {
 		if err := cl.moveReplica(s, hostID, 0, strict); err != nil {
 			return err
 		}
-		if err := putShard(txn, *s); err != nil {
+		if _, err := saveShard(txn, *s); err != nil {
 			return err
 		}
 	}
@@ -238,17 +238,12 @@ func (cl *cluster) repair(txn *store.Txn) error {
 			changed = true
 		}
 		if changed {
-			if err := putShard(txn, *s); err != nil {
+			if _, err := saveShard(txn, *s); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func putShard(txn *store.Txn, s Shard) error {
-	_, err := saveShard(txn, s)
-	return err
 }
 
 // placementLoad counts, per host id, the replicas the catalogue places on
