@@ -28,6 +28,7 @@ import (
 
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testport"
 	"github.com/synodhq/synod/internal/testtime"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -113,7 +114,7 @@ func startAttacked(t *testing.T) *attacked {
 // startDevProcess starts `synod dev` with one host and flags, under
 // wrapper (a command and its arguments) unless it is empty.
 func startDevProcess(t *testing.T, wrapper []string, flags ...string) *attacked {
-	listen, dataDir := freeAddr(t), t.TempDir()
+	listen, dataDir := testport.Addr(t), t.TempDir()
 	args := slices.Concat(wrapper, []string{synodBinary(t), "dev", "--data-dir", dataDir, "--listen", listen, "--hosts", "1"}, flags)
 	cmd := exec.Command(args[0], args[1:]...)
 	stderr := &syncBuffer{}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testport"
 	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 )
@@ -99,8 +100,9 @@ func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
 		tb.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	p := &devProcess{cmd: cmd, out: &bytes.Buffer{}, mu: &sync.Mutex{}, waitOnce: &sync.Once{}}
-	ready := make(chan string, 1)
+	ready, exited := make(chan string, 1), make(chan struct{})
 	go func() {
+		defer close(exited)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
@@ -118,6 +120,12 @@ func runSynod(tb testing.TB, cmd *exec.Cmd, marker string) *devProcess {
 	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = p.wait() })
 	select {
 	case p.addr = <-ready:
+	case <-exited:
+		select {
+		case p.addr = <-ready: // printed the line and then ended
+		default:
+			tb.Fatalf("%s ended before printing %q: %v", strings.Join(cmd.Args, " "), marker, p.wait())
+		}
 	case <-time.After(testtime.Scaled(60 * time.Second)):
 		tb.Fatalf("%s did not print %q within %v", strings.Join(cmd.Args, " "), marker, testtime.Scaled(60*time.Second))
 	}
@@ -191,26 +199,15 @@ func mustSynod(tb testing.TB, addr string, args ...string) string {
 	return out
 }
 
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // TestCLIAgainstDevProcess drives the built binary: synod dev as a real
 // process on the Raft ports it was given, every client command, global
 // flags before the command, hash prefixes, errors, a SIGINT shutdown, and
 // a restart that keeps the data.
 func TestCLIAgainstDevProcess(t *testing.T) {
 	dataDir := t.TempDir()
-	listen := freeAddr(t)
-	_, port, _ := net.SplitHostPort(freeAddr(t))
-	from, _ := strconv.Atoi(port)
-	raftPorts := fmt.Sprintf("%d-%d", from, min(from+50, 65535))
+	listen := testport.Addr(t)
+	from := testport.Block(t, 51)
+	raftPorts := fmt.Sprintf("%d-%d", from, from+50)
 	dev := startSynod(t, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen, "--raft-ports", raftPorts)
 	addr := dev.addr
 	for _, a := range raftAddrs(t, dataDir) {
@@ -292,7 +289,7 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 		{name: "unknown command", args: []string{"shrd", "list"}, want: `unknown command "shrd" (did you mean shard?); see 'synod --help'`},
 		{name: "missing argument", args: []string{"propose", "cli"}, want: "propose needs NAME DATA: missing DATA"},
 		{name: "unknown module", args: []string{"module", "get", "0000"}, want: "no module's hash begins 0000 in namespace default"},
-		{name: "nobody there", args: []string{"--addr", "http://" + freeAddr(t), "status"}, want: "connection refused; set --addr or SYNOD_ADDR"},
+		{name: "nobody there", args: []string{"--addr", "http://" + testport.Addr(t), "status"}, want: "connection refused; set --addr or SYNOD_ADDR"},
 		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable, stale or at-least-index"},
 		{name: "application error", args: []string{"propose", "cli", `{"op":"cas","key":"a","expect":"9","value":"2"}`}, want: "module error 409"},
 	}
@@ -323,7 +320,7 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 func TestCLIKeys(t *testing.T) {
 	dataDir := t.TempDir()
 	auditLog := filepath.Join(t.TempDir(), "audit.jsonl")
-	dev := startSynod(t, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", freeAddr(t), "--audit-log", auditLog)
+	dev := startSynod(t, nil, "serving on ", "dev", "--data-dir", dataDir, "--listen", testport.Addr(t), "--audit-log", auditLog)
 	if out := mustSynod(t, dev.addr, "key", "whoami"); !strings.Contains(out, "cluster-admin") {
 		t.Fatalf("key whoami with the saved dev key: %s", out)
 	}

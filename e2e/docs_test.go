@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synodhq/synod/internal/testport"
 	"github.com/synodhq/synod/internal/testtime"
 )
 
@@ -303,21 +304,11 @@ type docPorts map[string]string
 // p has one already.
 func (p docPorts) rewrite(t *testing.T, s string) string {
 	return docLoopback.ReplaceAllStringFunc(s, func(addr string) string {
-		for p[addr] == "" || p.taken(addr) {
-			p[addr] = freeAddr(t)
+		if p[addr] == "" {
+			p[addr] = testport.Addr(t)
 		}
 		return p[addr]
 	})
-}
-
-// taken reports whether another address is already replaced by addr's.
-func (p docPorts) taken(addr string) bool {
-	for a, to := range p {
-		if a != addr && to == p[addr] {
-			return true
-		}
-	}
-	return false
 }
 
 // runDoc runs the ```sh blocks of the document at path (relative to the
@@ -409,7 +400,7 @@ func TestDocs(t *testing.T) {
 		"PATH="+filepath.Dir(synodBinary(t))+string(filepath.ListSeparator)+os.Getenv("PATH"))
 
 	t.Run("README.md", func(t *testing.T) {
-		listen, dataDir := freeAddr(t), filepath.Join(work, ".synod")
+		listen, dataDir := testport.Addr(t), filepath.Join(work, ".synod")
 		dev := startSynod(t, env, "serving on ", "dev", "--data-dir", dataDir, "--listen", listen)
 		sh := startDocShell(t, work, append(slices.Clip(env), "SYNOD_ADDR="+dev.addr))
 		runDoc(t, root, "README.md", sh, docPorts{"127.0.0.1:7070": listen})

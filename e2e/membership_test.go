@@ -13,6 +13,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/internal/testport"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -100,7 +101,7 @@ func TestMembershipOfProcesses(t *testing.T) {
 	// A fourth host joins.
 	start := time.Now()
 	h4 := startSynod(t, nil, "internal API on ", "host", "--name", "h4", "--data-dir", filepath.Join(pc.dir, "h4"),
-		"--listen", freeAddr(t), "--raft-addr", freeAddr(t), "--join", pc.urls[1])
+		"--listen", testport.Addr(t), "--raft-addr", testport.Addr(t), "--join", pc.urls[1])
 	waitFor(t, 30*time.Second, func() bool {
 		h := hostNamed(status(), "h4")
 		return h != nil && h.GetAlive() && h.GetState() == "active" && h.GetMetaRole() == "non-voting" && h.GetProven()

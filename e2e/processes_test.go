@@ -14,6 +14,7 @@ import (
 	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testport"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -45,11 +46,11 @@ func startProcessClusterLogged(t *testing.T, n int, logged bool) *processCluster
 	}
 	var members []string
 	for i := 1; i <= n; i++ {
-		members = append(members, fmt.Sprintf("h%d=%s", i, freeAddr(t)))
+		members = append(members, fmt.Sprintf("h%d=%s", i, testport.Addr(t)))
 	}
 	pc.initial = strings.Join(members, ",")
 	for i := range n {
-		pc.apiAddrs[i] = freeAddr(t)
+		pc.apiAddrs[i] = testport.Addr(t)
 		pc.start(t, i)
 		pc.urls = append(pc.urls, pc.hosts[i].addr)
 	}
@@ -128,7 +129,7 @@ func (pc *processCluster) gateway(t *testing.T, seeds ...string) *devProcess {
 	if len(seeds) == 0 {
 		seeds = pc.urls
 	}
-	gw := startSynod(t, nil, "serving on ", "gateway", "--listen", freeAddr(t), "--hosts", strings.Join(seeds, ","))
+	gw := startSynod(t, nil, "serving on ", "gateway", "--listen", testport.Addr(t), "--hosts", strings.Join(seeds, ","))
 	token := pc.adminToken(t)
 	waitFor(t, 30*time.Second, func() bool {
 		_, _, ok := synod(t, gw.addr, token+"\n", "login")

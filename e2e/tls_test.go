@@ -12,6 +12,7 @@ import (
 
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/internal/testport"
 	"github.com/synodhq/synod/internal/testtime"
 )
 
@@ -32,16 +33,16 @@ func TestTLSProcesses(t *testing.T) {
 	public := []string{"--tls-cert", filepath.Join(dir, "public.crt"), "--tls-key", filepath.Join(dir, "public.key")}
 	data := t.TempDir()
 
-	h1API := freeAddr(t)
+	h1API := testport.Addr(t)
 	h1 := startSynod(t, nil, "serving on ", append(append([]string{"host", "--name", "h1",
-		"--data-dir", filepath.Join(data, "h1"), "--listen", h1API, "--initial-cluster", "h1=" + freeAddr(t),
-		"--gateway-listen", freeAddr(t)}, cluster("h1")...), public...)...)
+		"--data-dir", filepath.Join(data, "h1"), "--listen", h1API, "--initial-cluster", "h1=" + testport.Addr(t),
+		"--gateway-listen", testport.Addr(t)}, cluster("h1")...), public...)...)
 	// The second host takes its cluster files from the environment.
 	h2Env := []string{"SYNOD_CLUSTER_CA=" + filepath.Join(dir, "ca.crt"),
 		"SYNOD_CLUSTER_CERT=" + filepath.Join(dir, "h2.crt"), "SYNOD_CLUSTER_KEY=" + filepath.Join(dir, "h2.key")}
 	h2 := startSynod(t, h2Env, "internal API on ", "host", "--name", "h2", "--data-dir", filepath.Join(data, "h2"),
-		"--listen", freeAddr(t), "--raft-addr", freeAddr(t), "--join", "https://"+h1API)
-	gw := startSynod(t, nil, "serving on ", append(append([]string{"gateway", "--listen", freeAddr(t),
+		"--listen", testport.Addr(t), "--raft-addr", testport.Addr(t), "--join", "https://"+h1API)
+	gw := startSynod(t, nil, "serving on ", append(append([]string{"gateway", "--listen", testport.Addr(t),
 		"--hosts", "https://" + h1API}, cluster("gw")...), public...)...)
 	for _, p := range []*devProcess{h1, h2, gw} {
 		if !strings.HasPrefix(p.addr, "https://") {
@@ -86,7 +87,7 @@ func TestTLSProcesses(t *testing.T) {
 
 	// synod dev serves HTTPS with the same flags.
 	dev := startSynod(t, nil, "serving on ", append([]string{"dev", "--hosts", "1", "--data-dir", filepath.Join(data, "dev"),
-		"--listen", freeAddr(t)}, public...)...)
+		"--listen", testport.Addr(t)}, public...)...)
 	if !strings.HasPrefix(dev.addr, "https://") {
 		t.Fatalf("synod dev prints %s, want an https:// URL", dev.addr)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/lni/dragonboat/v4"
 	"github.com/lni/dragonboat/v4/config"
 	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/internal/testport"
 )
 
 // counter is a state machine that counts its entries.
@@ -57,17 +58,6 @@ func (c *counter) RecoverFromSnapshot(r io.Reader, _ []sm.SnapshotFile, _ <-chan
 
 func (c *counter) Close() error { return nil }
 
-// freeAddr returns a loopback address with a port that was free.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // startNodeHost starts a NodeHost with raftnet's transport, or with
 // dragonboat's own when f is nil.
 func startNodeHost(t *testing.T, f config.TransportFactory) *dragonboat.NodeHost {
@@ -82,7 +72,7 @@ func startNodeHostTicking(t *testing.T, f config.TransportFactory, rtt time.Dura
 	nh, err := dragonboat.NewNodeHost(config.NodeHostConfig{
 		NodeHostDir:    t.TempDir(),
 		RTTMillisecond: uint64(rtt / time.Millisecond),
-		RaftAddress:    freeAddr(t),
+		RaftAddress:    testport.Addr(t),
 		Expert:         config.ExpertConfig{LogDB: config.GetTinyMemLogDBConfig(), TransportFactory: f},
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/synodhq/synod/internal/testport"
 )
 
 // Cluster is a set of server processes and the URL clients call.
@@ -49,7 +51,7 @@ func (c *Cluster) Stop() {
 // docs/operations.md deploys them (every host in the initial cluster), and
 // waits until the first key works.
 func StartSynod(ctx context.Context, synod, dir string, n int, hostArgs ...string) (*Cluster, error) {
-	addrs, err := freeAddrs(2*n + 1) // n Raft, n internal API, the gateway
+	addrs, err := testport.Addrs(2*n + 1) // n Raft, n internal API, the gateway
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +103,7 @@ func StartSynod(ctx context.Context, synod, dir string, n int, hostArgs ...strin
 // StartEtcd starts a three-member etcd cluster, fsync on as by default,
 // and waits until every member is healthy.
 func StartEtcd(ctx context.Context, etcd, dir string) (*Cluster, error) {
-	addrs, err := freeAddrs(6) // 3 peer, 3 client
+	addrs, err := testport.Addrs(6) // 3 peer, 3 client
 	if err != nil {
 		return nil, err
 	}

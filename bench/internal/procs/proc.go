@@ -7,7 +7,6 @@ package procs
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -99,24 +98,4 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration, p *Proc) e
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// freeAddrs returns n loopback addresses with ports free right now.
-func freeAddrs(n int) ([]string, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			_ = l.Close()
-		}
-	}()
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	return out, nil
 }
