@@ -15,6 +15,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/synodhq/synod/internal/gctarget"
 	"github.com/synodhq/synod/internal/loadgen"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
@@ -41,6 +42,7 @@ func bench(fs *flag.FlagSet) action {
 	module := fs.String("module", "", "`FILE` of the kv module: create the shard from it if it does not exist")
 	shardCount := fs.Int("shards", 1, "spread the calls over `N` shards, SHARD-0 to SHARD-(N-1), each client's calls going round them (1: SHARD alone)")
 	return func(ctx context.Context, c clients, pos []string, _ io.Reader) (output, error) {
+		gctarget.Raise()
 		consistency, ok := consistencies[*level]
 		switch {
 		case *op != "propose" && *op != "query":

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/synodhq/synod/internal/gctarget"
 	"github.com/synodhq/synod/internal/server"
 )
 
@@ -98,6 +99,7 @@ func runGateway(fs *flag.FlagSet) runner {
 	level := logLevelFlag(fs)
 	profiles := pprofFlag(fs)
 	return func(ctx context.Context, s streams, _ []string) error {
+		gctarget.Raise()
 		cfg.Limits = *limits
 		if *hosts != "" {
 			cfg.Hosts = strings.Split(*hosts, ",")

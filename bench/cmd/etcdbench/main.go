@@ -17,6 +17,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/synodhq/synod/internal/gctarget"
 	"github.com/synodhq/synod/internal/loadgen"
 )
 
@@ -29,6 +30,7 @@ func main() {
 	var load loadgen.KVLoad
 	load.Bind(flag.CommandLine)
 	flag.Parse()
+	gctarget.Raise() // as synod bench does, so that both generators collect alike
 	if err := run(*endpoints, *op, *level, *conns, load, *asJSON); err != nil {
 		fmt.Fprintln(os.Stderr, "etcdbench:", err)
 		os.Exit(1)
