@@ -30,6 +30,7 @@ type Server struct {
 	maxInFlight int64
 	idle        time.Duration
 	log         func(msg string, args ...any)
+	workers     *workers
 
 	mu      sync.Mutex
 	conns   map[*serverConn]struct{}
@@ -81,7 +82,7 @@ func NewServer(h Handler, cfg ServerConfig) *Server {
 	}
 	return &Server{
 		handle: h, refuse: cfg.Refuse, maxBody: cfg.MaxBody, maxInFlight: max(cfg.MaxInFlight, int64(cfg.MaxBody)+callOverhead),
-		idle: cfg.Idle, log: cfg.Log, conns: make(map[*serverConn]struct{}),
+		idle: cfg.Idle, log: cfg.Log, workers: newWorkers(), conns: make(map[*serverConn]struct{}),
 	}
 }
 
@@ -130,6 +131,7 @@ func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader) {
 // which calls each will answer, waits for those until ctx ends, and
 // closes the connections.
 func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.workers.close()
 	s.mu.Lock()
 	s.closing = true
 	for sc := range s.conns {
@@ -228,7 +230,7 @@ func (sc *serverConn) readLoop(br *bufio.Reader) (last uint64, err error) {
 		last = h.id
 		sc.calls.Add(1)
 		sc.inFlight.Add(1)
-		go sc.run(h, body, cost)
+		sc.s.workers.run(func() { sc.run(h, body, cost) })
 	}
 }
 
