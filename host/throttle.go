@@ -30,8 +30,11 @@ const (
 // proposals to shards it leads, and queries. A call is admitted while its
 // shard's bucket is not empty, taking its shard's average fuel per call
 // on admission; the difference is charged when it returns. When the bucket
-// is empty, calls wait for it to refill, or fail at once with
-// [ErrOverFuelRate] if they would wait past their deadline.
+// is empty, a call takes its place in line: it takes its fuel at once and
+// waits, on one timer, until the bucket has refilled to pay for the calls
+// before it, or fails at once with [ErrOverFuelRate] if that would be past
+// its deadline. Waiting calls are admitted in the order they came, and a
+// shard held at its rate costs its host one wake-up per call.
 type throttle struct {
 	mu      sync.Mutex
 	buckets map[uint64]*bucket
@@ -53,32 +56,34 @@ func newThrottle() *throttle {
 // admit waits until a call to the shard may run and returns the fuel it
 // reserved, for charge.
 func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
-	for {
-		t.mu.Lock()
-		b := t.buckets[shardID]
-		if b == nil {
-			b = &bucket{tokens: fuelBurst, last: time.Now()}
-			t.buckets[shardID] = b
-		}
-		now := time.Now()
-		b.tokens = min(fuelBurst, b.tokens+now.Sub(b.last).Seconds()*fuelRate)
-		b.last = now
-		if b.tokens >= 0 {
-			b.tokens -= b.average
-			reserved := b.average
-			t.mu.Unlock()
-			return reserved, nil
-		}
-		wait := time.Duration(-b.tokens / fuelRate * float64(time.Second))
+	t.mu.Lock()
+	b := t.buckets[shardID]
+	now := time.Now()
+	if b == nil {
+		b = &bucket{tokens: fuelBurst, last: now}
+		t.buckets[shardID] = b
+	}
+	b.tokens = min(fuelBurst, b.tokens+now.Sub(b.last).Seconds()*fuelRate)
+	b.last = now
+	wait := time.Duration(max(0, -b.tokens) / fuelRate * float64(time.Second))
+	if deadline, ok := ctx.Deadline(); ok && wait > 0 && deadline.Sub(now) < wait {
 		t.mu.Unlock()
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, float64(fuelRate), wait.Round(time.Millisecond))
-		}
-		select {
-		case <-ctx.Done():
-			return 0, outcome.WithApplied(fmt.Errorf("shard %d: %w", shardID, ctx.Err()), outcome.AppliedNo)
-		case <-time.After(wait):
-		}
+		return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, float64(fuelRate), wait.Round(time.Millisecond))
+	}
+	reserved := b.average
+	b.tokens -= reserved
+	t.mu.Unlock()
+	if wait == 0 {
+		return reserved, nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return reserved, nil
+	case <-ctx.Done():
+		t.refund(shardID, reserved)
+		return 0, outcome.WithApplied(fmt.Errorf("shard %d: %w", shardID, ctx.Err()), outcome.AppliedNo)
 	}
 }
 
@@ -92,6 +97,16 @@ func (t *throttle) charge(shardID uint64, reserved float64, used uint64) {
 	}
 	b.tokens += reserved - float64(used)
 	b.average += averageWeight * (float64(used) - b.average)
+}
+
+// refund gives back the fuel a call reserved and did not use, having
+// given up waiting.
+func (t *throttle) refund(shardID uint64, reserved float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b := t.buckets[shardID]; b != nil {
+		b.tokens += reserved
+	}
 }
 
 // forget drops a shard's bucket, when this host stops its replica.

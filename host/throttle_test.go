@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,5 +41,64 @@ func TestThrottle(t *testing.T) {
 	}
 	if want := averageWeight * (fuelBurst + fuelRate/10); reserved != want {
 		t.Errorf("reserved %v, want the average call, %v", reserved, want)
+	}
+}
+
+// TestThrottleQueues checks that calls waiting together on a shard's
+// bucket are admitted no faster than its rate: each takes its place in
+// line, so the k-th is admitted no sooner than the debt and the k-1
+// calls before it take to refill. A call that gives up waiting gives its
+// place back.
+func TestThrottleQueues(t *testing.T) {
+	t.Parallel()
+	th := newThrottle()
+	ctx := context.Background()
+	reserved, err := th.admit(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bucket owes 50 ms of refill; the average call is then a tenth
+	// of what was used: 25 ms of refill.
+	const used = fuelBurst + fuelRate/20
+	th.charge(7, reserved, used)
+	average := averageWeight * used
+	perCall := time.Duration(average / fuelRate * float64(time.Second))
+
+	tokens := func() float64 {
+		th.mu.Lock()
+		defer th.mu.Unlock()
+		return th.buckets[7].tokens
+	}
+	before := tokens()
+	gaveUp, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := th.admit(gaveUp, 7); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a call whose context ended: got %v, want context.Canceled", err)
+	}
+	if after := tokens(); after < before {
+		t.Fatalf("the bucket held %.0f before a call gave up waiting and %.0f after: its fuel was not given back", before, after)
+	}
+
+	const n = 4
+	start := time.Now()
+	admitted := make(chan time.Duration, n)
+	for range n {
+		go func() {
+			if _, err := th.admit(ctx, 7); err != nil {
+				t.Error(err)
+			}
+			admitted <- time.Since(start)
+		}()
+	}
+	var times []time.Duration
+	for range n {
+		times = append(times, <-admitted)
+	}
+	slices.Sort(times)
+	for k, at := range times {
+		// Less a millisecond for the rounding of the waits.
+		if least := 50*time.Millisecond + time.Duration(k)*perCall - time.Millisecond; at < least {
+			t.Errorf("call %d of %d admitted after %s, want no sooner than %s", k+1, n, at, least)
+		}
 	}
 }
