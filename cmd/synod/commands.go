@@ -134,7 +134,8 @@ func gatewayCommand() *command {
 	return &command{name: "gateway", local: runGateway, settings: true,
 		summary: "Run a gateway: the public API, in front of a cluster's hosts",
 		doc: `A gateway needs the internal API URL of at least one host; it reads the
-rest of the cluster from the catalogue. It keeps no state.`,
+rest of the cluster from the catalogue. It keeps no state. It runs Go's
+garbage collector at GOGC=400 unless GOGC is set in its environment.`,
 		examples: []string{
 			"synod gateway --listen 0.0.0.0:7070 --tls-cert public.crt --tls-key public.key \\\n      --hosts https://10.0.0.1:7171,https://10.0.0.2:7171",
 		}}
