@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
@@ -161,5 +162,41 @@ func testFuelOnEveryResponse(t *testing.T, network bool) {
 	_, err = c.data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{Shard: "fuel", Query: kvCmd{Op: "put", Key: "k", Value: "w"}.bytes()}))
 	if !errors.As(err, &ce) || fuelOf(ce.Meta()) == 0 {
 		t.Errorf("a write sent as a query: got %v, want an error with the fuel it used", err)
+	}
+}
+
+// TestShardFuelRate checks that a host's --shard-fuel-rate bounds a
+// shard's calls: on hosts that let a shard burn 5,000 fuel a second (a
+// kv get burns some 20,000, which takes four seconds to refill), a run of
+// gets that may each wait 100 ms (scaled) is soon refused with resource_exhausted, naming the fuel rate; at the
+// default rate, none of the same run is. Other failures (a get over its
+// deadline on a loaded machine) are neither.
+func TestShardFuelRate(t *testing.T) {
+	for _, tc := range []struct {
+		rate    uint64
+		refused bool
+	}{{5_000, true}, {0, false}} {
+		t.Run(strconv.FormatUint(tc.rate, 10), func(t *testing.T) {
+			c := startCluster(t, host.Config{ShardFuelRate: tc.rate}, true)
+			c.kvShard(t, "metered", 3)
+			timeout := strconv.FormatInt(testtime.Scaled(100*time.Millisecond).Milliseconds(), 10)
+			var refusal error
+			for range 50 {
+				req := connect.NewRequest(&synodv1.QueryRequest{Shard: "metered", Query: kvCmd{Op: "get", Key: "k"}.bytes()})
+				req.Header().Set("Connect-Timeout-Ms", timeout)
+				if _, err := c.data.Query(t.Context(), req); err != nil && strings.Contains(err.Error(), "fuel rate") {
+					refusal = err
+					break
+				}
+			}
+			switch {
+			case tc.refused && refusal == nil:
+				t.Fatal("no get of 50 was refused at 5,000 fuel a second: the host's shard fuel rate did not apply")
+			case tc.refused && connectCode(t, refusal) != connect.CodeResourceExhausted:
+				t.Fatalf("refused with %v, want resource_exhausted", refusal)
+			case !tc.refused && refusal != nil:
+				t.Fatalf("at the default rate, a get was refused: %v", refusal)
+			}
+		})
 	}
 }

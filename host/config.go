@@ -77,6 +77,13 @@ type Config struct {
 	// all modules; default 64. A quarter of them is kept for updates:
 	// queries beyond the rest wait, updates never do.
 	MaxInstances int
+	// ShardFuelRate is the fuel a second one shard's calls may burn on
+	// this host, in bursts of a fifth of a second's worth; calls beyond
+	// it wait their turn (see throttle.go). Default 3e8, what 11,500 kv
+	// puts or 12,500 kv gets a second burn. It bounds what one shard may
+	// take of a host, and so one hot shard's throughput. Hosts may differ:
+	// it admits calls and changes no replicated state.
+	ShardFuelRate uint64
 
 	// HibernateAfter is how long a replica of a data shard goes without a
 	// call or a Raft message before the host stops it, until the next
@@ -127,6 +134,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HibernateAfter == 0 {
 		c.HibernateAfter = defaultHibernateAfter
+	}
+	if c.ShardFuelRate == 0 {
+		c.ShardFuelRate = defaultShardFuelRate
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

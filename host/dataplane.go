@@ -27,7 +27,7 @@ type dataPlane struct {
 }
 
 func newDataPlane(cfg Config, nh *dragonboat.NodeHost, replicas *replicaSet, life *lifetime) *dataPlane {
-	return &dataPlane{cfg: cfg, nh: nh, replicas: replicas, life: life, throttle: newThrottle()}
+	return &dataPlane{cfg: cfg, nh: nh, replicas: replicas, life: life, throttle: newThrottle(cfg.ShardFuelRate)}
 }
 
 // Result is the outcome of a successful Propose or Query.

@@ -9,22 +9,21 @@ import (
 	"github.com/synodhq/synod/internal/outcome"
 )
 
-// Fuel rates: how fast each shard may burn fuel on a host, on average.
-// Every replica runs every command, so a shard whose commands burn their
-// whole budget takes CPU from every other shard of its hosts; the rate
-// bounds that share. Fuel is calibrated to time (1 to 4 fuel per
-// nanosecond on the reference machine, docs/benchmarks.md), so 3e8 fuel a
-// second is 75 to 300 ms of CPU a second per replica, what 11,500 puts a
-// second of the kv example (26,000 fuel each) take: a shard that loops
-// gets no more CPU than a busy well-behaved one.
-const (
-	// fuelRate is the fuel per second a shard's calls may use on one host.
-	fuelRate = 3e8
-	// fuelBurst is how much fuel a shard can use at once after a quiet
-	// spell: a fifth of a second's worth, so that a burst cannot double
-	// a shard's share for long.
-	fuelBurst = 6e7
-)
+// defaultShardFuelRate is how fast each shard may burn fuel on a host, on
+// average, unless [Config.ShardFuelRate] says otherwise. Every replica
+// runs every command, so a shard whose commands burn their whole budget
+// takes CPU from every other shard of its hosts; the rate bounds that
+// share. Fuel is calibrated to time (1 to 4 fuel per nanosecond on the
+// reference machine, docs/benchmarks.md), so 3e8 fuel a second is 75 to
+// 300 ms of CPU a second per replica, what some 15,000 puts or 12,500
+// gets a second of the kv example burn: a shard that loops gets no more
+// CPU than a busy well-behaved one.
+const defaultShardFuelRate = 3e8
+
+// fuelBurstSeconds is how much fuel a shard can use at once after a quiet
+// spell, in seconds of its rate: a fifth of a second's worth, so that a
+// burst cannot double a shard's share for long.
+const fuelBurstSeconds = 0.2
 
 // throttle keeps a fuel bucket per shard for the calls this host admits:
 // proposals to shards it leads, and queries. A call is admitted while its
@@ -36,6 +35,9 @@ const (
 // its deadline. Waiting calls are admitted in the order they came, and a
 // shard held at its rate costs its host one wake-up per call.
 type throttle struct {
+	rate  float64 // fuel a second
+	burst float64 // fuel
+
 	mu      sync.Mutex
 	buckets map[uint64]*bucket
 }
@@ -49,8 +51,11 @@ type bucket struct {
 // averageWeight is the weight of the newest call in bucket.average.
 const averageWeight = 0.1
 
-func newThrottle() *throttle {
-	return &throttle{buckets: make(map[uint64]*bucket)}
+// newThrottle returns a throttle that lets each shard burn rate fuel a
+// second.
+func newThrottle(rate uint64) *throttle {
+	r := float64(rate)
+	return &throttle{rate: r, burst: r * fuelBurstSeconds, buckets: make(map[uint64]*bucket)}
 }
 
 // admit waits until a call to the shard may run and returns the fuel it
@@ -60,15 +65,15 @@ func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
 	b := t.buckets[shardID]
 	now := time.Now()
 	if b == nil {
-		b = &bucket{tokens: fuelBurst, last: now}
+		b = &bucket{tokens: t.burst, last: now}
 		t.buckets[shardID] = b
 	}
-	b.tokens = min(fuelBurst, b.tokens+now.Sub(b.last).Seconds()*fuelRate)
+	b.tokens = min(t.burst, b.tokens+now.Sub(b.last).Seconds()*t.rate)
 	b.last = now
-	wait := time.Duration(max(0, -b.tokens) / fuelRate * float64(time.Second))
+	wait := time.Duration(max(0, -b.tokens) / t.rate * float64(time.Second))
 	if deadline, ok := ctx.Deadline(); ok && wait > 0 && deadline.Sub(now) < wait {
 		t.mu.Unlock()
-		return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, float64(fuelRate), wait.Round(time.Millisecond))
+		return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, t.rate, wait.Round(time.Millisecond))
 	}
 	reserved := b.average
 	b.tokens -= reserved

@@ -3,44 +3,53 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 )
 
-// TestThrottle checks the fuel bucket: a shard that used more than its
-// burst waits for the bucket to refill, or is refused at once when it
-// cannot wait that long; reservations follow the shard's average call;
-// shards do not share buckets.
+// TestThrottle checks the fuel bucket, at the default rate and at a rate
+// a host set: a shard that used more than its burst waits for the bucket
+// to refill, or is refused at once when it cannot wait that long;
+// reservations follow the shard's average call; shards do not share
+// buckets.
 func TestThrottle(t *testing.T) {
 	t.Parallel()
-	th := newThrottle()
-	ctx := context.Background()
-	reserved, err := th.admit(ctx, 7)
-	if err != nil || reserved != 0 {
-		t.Fatalf("first call: got (%v, %v), want admitted with nothing reserved", reserved, err)
-	}
-	// A call that used the burst and a tenth of a second's worth more.
-	th.charge(7, reserved, fuelBurst+fuelRate/10)
+	for _, fuelRate := range []uint64{defaultShardFuelRate, 1e6} {
+		t.Run(fmt.Sprint(fuelRate), func(t *testing.T) {
+			t.Parallel()
+			rate := float64(fuelRate)
+			burst := rate * fuelBurstSeconds
+			th := newThrottle(fuelRate)
+			ctx := context.Background()
+			reserved, err := th.admit(ctx, 7)
+			if err != nil || reserved != 0 {
+				t.Fatalf("first call: got (%v, %v), want admitted with nothing reserved", reserved, err)
+			}
+			// A call that used the burst and a tenth of a second's worth more.
+			th.charge(7, reserved, uint64(burst+rate/10))
 
-	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
-	defer cancel()
-	if _, err := th.admit(short, 7); !errors.Is(err, ErrOverFuelRate) {
-		t.Errorf("a call that cannot wait for the refill: got %v, want ErrOverFuelRate", err)
-	}
-	if _, err := th.admit(short, 8); err != nil {
-		t.Errorf("another shard: got %v, want admitted", err)
-	}
-	start := time.Now()
-	reserved, err = th.admit(ctx, 7)
-	if err != nil {
-		t.Fatalf("a call that can wait: %v", err)
-	}
-	if waited := time.Since(start); waited < 50*time.Millisecond {
-		t.Errorf("admitted after %s, want after the bucket refilled (about 100 ms)", waited)
-	}
-	if want := averageWeight * (fuelBurst + fuelRate/10); reserved != want {
-		t.Errorf("reserved %v, want the average call, %v", reserved, want)
+			short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+			defer cancel()
+			if _, err := th.admit(short, 7); !errors.Is(err, ErrOverFuelRate) {
+				t.Errorf("a call that cannot wait for the refill: got %v, want ErrOverFuelRate", err)
+			}
+			if _, err := th.admit(short, 8); err != nil {
+				t.Errorf("another shard: got %v, want admitted", err)
+			}
+			start := time.Now()
+			reserved, err = th.admit(ctx, 7)
+			if err != nil {
+				t.Fatalf("a call that can wait: %v", err)
+			}
+			if waited := time.Since(start); waited < 50*time.Millisecond {
+				t.Errorf("admitted after %s, want after the bucket refilled (about 100 ms)", waited)
+			}
+			if want := averageWeight * (burst + rate/10); reserved != want {
+				t.Errorf("reserved %v, want the average call, %v", reserved, want)
+			}
+		})
 	}
 }
 
@@ -51,7 +60,8 @@ func TestThrottle(t *testing.T) {
 // place back.
 func TestThrottleQueues(t *testing.T) {
 	t.Parallel()
-	th := newThrottle()
+	const rate = defaultShardFuelRate
+	th := newThrottle(rate)
 	ctx := context.Background()
 	reserved, err := th.admit(ctx, 7)
 	if err != nil {
@@ -59,10 +69,10 @@ func TestThrottleQueues(t *testing.T) {
 	}
 	// The bucket owes 50 ms of refill; the average call is then a tenth
 	// of what was used: 25 ms of refill.
-	const used = fuelBurst + fuelRate/20
+	const used = rate*fuelBurstSeconds + rate/20
 	th.charge(7, reserved, used)
 	average := averageWeight * used
-	perCall := time.Duration(average / fuelRate * float64(time.Second))
+	perCall := time.Duration(average / rate * float64(time.Second))
 
 	tokens := func() float64 {
 		th.mu.Lock()

@@ -39,7 +39,7 @@ func runHost(fs *flag.FlagSet) runner {
 	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "`FILE` holding the token of the cluster's first admin key (default: the first host of --initial-cluster makes DATA_DIR/admin.token)")
 	h.audit = auditLogFlag(fs)
 	h.limits = limitsFlags(fs)
-	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances)
+	guestFlags(fs, &cfg.Watchdog, &cfg.GuestMemory, &cfg.MaxInstances, &cfg.ShardFuelRate)
 	fs.DurationVar(&cfg.HibernateAfter, "hibernate-after", 0, "how long a replica goes without a call or a Raft message before it is stopped until the next one (0: 5m; negative: never); at most 10s for a shard never written to")
 	h.level = logLevelFlag(fs)
 	h.pprof = pprofFlag(fs)

@@ -25,7 +25,7 @@ func runDev(fs *flag.FlagSet) runner {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:7070", "`ADDR` of the gateway; port 0 picks a free one")
 	fs.IntVar(&cfg.Hosts, "hosts", 3, fmt.Sprintf("number of hosts, 1 to %d; a restart must give the number the data dir was made with", dev.MaxHosts))
 	fs.Var(&cfg.RaftPorts, "raft-ports", "`FROM-TO` range of loopback ports to choose the hosts' Raft ports from, on the first start (default: any free ports)")
-	guestFlags(fs, &cfg.Host.Watchdog, &cfg.Host.GuestMemory, &cfg.Host.MaxInstances)
+	guestFlags(fs, &cfg.Host.Watchdog, &cfg.Host.GuestMemory, &cfg.Host.MaxInstances, &cfg.Host.ShardFuelRate)
 	publicTLSFlags(fs, &cfg.TLS)
 	corsFlag(fs, &cfg.CORSOrigins, " (default: any origin when --listen is loopback, else none)")
 	insecureFlag(fs, &cfg.Insecure)

@@ -26,12 +26,13 @@ func limitsFlags(fs *flag.FlagSet) *server.Limits {
 }
 
 // guestFlags adds the flags of what guests may spend on a host: the
-// watchdog and the budgets of guest memory and instances (see
-// host.Config).
-func guestFlags(fs *flag.FlagSet, watchdog *time.Duration, memory *uint64, instances *int) {
+// watchdog, the budgets of guest memory and instances, and each shard's
+// fuel rate (see host.Config).
+func guestFlags(fs *flag.FlagSet, watchdog *time.Duration, memory *uint64, instances *int, shardFuelRate *uint64) {
 	fs.DurationVar(watchdog, "watchdog", 30*time.Second, "how long a guest call may run by the wall clock before its replica halts and replays it later; fuel bounds calls far below it on a sound machine")
 	fs.Var((*uint64Size)(memory), "guest-memory", "guest memory a host keeps: a `SIZE` such as 4GiB; idle instances beyond it are closed, least recently used first (default 4GiB)")
 	fs.IntVar(instances, "max-instances", 0, "guest instances a host keeps, idle and busy; queries beyond it wait (0: 64)")
+	fs.Uint64Var(shardFuelRate, "shard-fuel-rate", 0, "`FUEL` a second each shard's calls may burn on a host; calls beyond it wait their turn, or fail at once if they would wait past their deadline (0: 300000000, some 15,000 kv puts a second)")
 }
 
 // uint64Size is a [byteSize] flag value of a uint64.

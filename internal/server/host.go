@@ -95,11 +95,12 @@ type HostConfig struct {
 	Insecure bool
 	// Limits bound the clients of each of the process's HTTP listeners.
 	Limits Limits
-	// Watchdog, GuestMemory and MaxInstances bound what guests may spend
-	// (see host.Config).
-	Watchdog     time.Duration
-	GuestMemory  uint64
-	MaxInstances int
+	// Watchdog, GuestMemory, MaxInstances and ShardFuelRate bound what
+	// guests may spend (see host.Config).
+	Watchdog      time.Duration
+	GuestMemory   uint64
+	MaxInstances  int
+	ShardFuelRate uint64
 	// HibernateAfter is how long an idle replica runs before it
 	// hibernates (see host.Config).
 	HibernateAfter time.Duration
@@ -220,7 +221,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	h, err := host.New(ctx, host.Config{
 		ID: id.ID, Name: cfg.Name, DataDir: cfg.DataDir, RaftAddr: id.RaftAddr, APIAddr: advertise,
 		MetaMembers: members, Join: id.Joined, RaftTLS: cfg.ClusterTLS, Watchdog: cfg.Watchdog, GuestMemory: cfg.GuestMemory, MaxInstances: cfg.MaxInstances,
-		HibernateAfter: cfg.HibernateAfter, Logger: cfg.Logger,
+		ShardFuelRate: cfg.ShardFuelRate, HibernateAfter: cfg.HibernateAfter, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err
