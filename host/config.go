@@ -79,8 +79,8 @@ type Config struct {
 	MaxInstances int
 	// ShardFuelRate is the fuel a second one shard's calls may burn on
 	// this host, in bursts of a fifth of a second's worth; calls beyond
-	// it wait their turn (see throttle.go). Default 3e8, what 11,500 kv
-	// puts or 12,500 kv gets a second burn. It bounds what one shard may
+	// it wait their turn (see throttle.go). Default 3e8, what some 15,000
+	// kv puts or 12,500 kv gets a second burn. It bounds what one shard may
 	// take of a host, and so one hot shard's throughput. Hosts may differ:
 	// it admits calls and changes no replicated state.
 	ShardFuelRate uint64

@@ -25,6 +25,11 @@ const defaultShardFuelRate = 3e8
 // burst cannot double a shard's share for long.
 const fuelBurstSeconds = 0.2
 
+// maxFuelWait bounds how long a call waits on its shard's bucket, however
+// deep in debt a tiny rate and a long line have put it, so that the wait
+// stays a valid duration.
+const maxFuelWait = time.Hour
+
 // throttle keeps a fuel bucket per shard for the calls this host admits:
 // proposals to shards it leads, and queries. A call is admitted while its
 // shard's bucket is not empty, taking its shard's average fuel per call
@@ -70,7 +75,7 @@ func (t *throttle) admit(ctx context.Context, shardID uint64) (float64, error) {
 	}
 	b.tokens = min(t.burst, b.tokens+now.Sub(b.last).Seconds()*t.rate)
 	b.last = now
-	wait := time.Duration(max(0, -b.tokens) / t.rate * float64(time.Second))
+	wait := time.Duration(min(max(0, -b.tokens)/t.rate, maxFuelWait.Seconds()) * float64(time.Second))
 	if deadline, ok := ctx.Deadline(); ok && wait > 0 && deadline.Sub(now) < wait {
 		t.mu.Unlock()
 		return 0, fmt.Errorf("shard %d: %w of %.0f per second: retry in %s", shardID, ErrOverFuelRate, t.rate, wait.Round(time.Millisecond))

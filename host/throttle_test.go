@@ -112,3 +112,21 @@ func TestThrottleQueues(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleDeepDebt checks that a bucket deeper in debt than a
+// duration can say (a rate of one fuel a second, owing 10¹⁰) still
+// refuses a call that cannot wait, rather than overflowing into none.
+func TestThrottleDeepDebt(t *testing.T) {
+	t.Parallel()
+	th := newThrottle(1)
+	reserved, err := th.admit(context.Background(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th.charge(7, reserved, 1e10)
+	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := th.admit(short, 7); !errors.Is(err, ErrOverFuelRate) {
+		t.Fatalf("a call on a bucket owing 10¹⁰ fuel at one a second: got %v, want ErrOverFuelRate", err)
+	}
+}
