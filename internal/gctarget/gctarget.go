@@ -18,13 +18,9 @@ import (
 const Percent = 400
 
 // Raise sets the collector's target to Percent unless GOGC is set in the
-// environment, which then stands, and returns the target in force.
-func Raise() int {
-	if _, set := os.LookupEnv("GOGC"); set {
-		old := debug.SetGCPercent(100)
-		debug.SetGCPercent(old)
-		return old
+// environment, which then stands.
+func Raise() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(Percent)
 	}
-	debug.SetGCPercent(Percent)
-	return Percent
 }
