@@ -14,7 +14,8 @@
 //
 // Adapted by the Synod authors from dragonboat v4's
 // internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
-// outbound connections write the same frames; dialing honours its context
+// outbound connections write the same frames, each in one write rather
+// than three; dialing honours its context
 // and closes the socket when the TLS handshake fails, and marshalling
 // returns errors rather than panicking.
 
@@ -32,20 +33,17 @@ import (
 
 // connection sends Raft message batches to one remote host.
 type connection struct {
-	conn      net.Conn
-	header    []byte
-	payload   []byte
+	conn net.Conn
+	// frame is the buffer batches are marshalled into, after the
+	// frame's prefix.
+	frame     []byte
 	encrypted bool
 }
 
 var _ raftio.IConnection = (*connection)(nil)
 
 func newConnection(conn net.Conn, encrypted bool) *connection {
-	return &connection{
-		conn:      conn,
-		header:    make([]byte, requestHeaderSize),
-		encrypted: encrypted,
-	}
+	return &connection{conn: conn, encrypted: encrypted}
 }
 
 // Close closes the connection.
@@ -55,35 +53,30 @@ func (c *connection) Close() { _ = c.conn.Close() }
 func (c *connection) SendMessageBatch(batch pb.MessageBatch) error {
 	// The buffer doubles as batches need, and is kept up to
 	// perConnBufSize: most batches are heartbeats of some bytes.
-	buf := c.payload
-	if sz := batch.SizeUpperLimit(); len(buf) < sz {
+	buf := c.frame
+	if sz := framePrefixSize + batch.SizeUpperLimit(); len(buf) < sz {
 		buf = make([]byte, max(sz, min(2*len(buf), perConnBufSize)))
 		if sz <= perConnBufSize {
-			c.payload = buf
+			c.frame = buf
 		}
 	}
-	n, err := batch.MarshalTo(buf)
+	n, err := batch.MarshalTo(buf[framePrefixSize:])
 	if err != nil {
 		return fmt.Errorf("marshal message batch: %w", err)
 	}
-	return writeMessage(c.conn, requestHeader{method: raftType}, buf[:n], c.header, c.encrypted)
+	return writeMessage(c.conn, raftType, buf[:framePrefixSize+n], c.encrypted)
 }
 
 // snapshotConnection sends snapshot chunks to one remote host.
 type snapshotConnection struct {
 	conn      net.Conn
-	header    []byte
 	encrypted bool
 }
 
 var _ raftio.ISnapshotConnection = (*snapshotConnection)(nil)
 
 func newSnapshotConnection(conn net.Conn, encrypted bool) *snapshotConnection {
-	return &snapshotConnection{
-		conn:      conn,
-		header:    make([]byte, requestHeaderSize),
-		encrypted: encrypted,
-	}
+	return &snapshotConnection{conn: conn, encrypted: encrypted}
 }
 
 // Close tells the peer that the snapshot is done (the poison number),
@@ -98,11 +91,12 @@ func (c *snapshotConnection) Close() {
 
 // SendChunk sends a snapshot chunk.
 func (c *snapshotConnection) SendChunk(chunk pb.Chunk) error {
-	buf, err := chunk.Marshal()
+	buf := make([]byte, framePrefixSize+chunk.Size())
+	n, err := chunk.MarshalTo(buf[framePrefixSize:])
 	if err != nil {
 		return fmt.Errorf("marshal snapshot chunk: %w", err)
 	}
-	return writeMessage(c.conn, requestHeader{method: snapshotType}, buf, c.header, c.encrypted)
+	return writeMessage(c.conn, snapshotType, buf[:framePrefixSize+n], c.encrypted)
 }
 
 // setTCPConn sets the options dragonboat sets on every Raft connection.

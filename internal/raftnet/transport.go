@@ -22,6 +22,7 @@
 package raftnet
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -351,6 +352,7 @@ func (t *transport) serveFrames(raw net.Conn) error {
 		}
 		conn = tc
 	}
+	conn = bufferedConn{conn, bufio.NewReaderSize(conn, frameReadBufSize)}
 	magic := make([]byte, len(magicNumber))
 	header := make([]byte, requestHeaderSize)
 	var rbuf []byte
@@ -374,6 +376,21 @@ func (t *transport) serveFrames(raw net.Conn) error {
 		}
 	}
 }
+
+// frameReadBufSize is the buffer an inbound connection reads through, so
+// that a small frame (a heartbeat, a replicate of a few commands, their
+// answers) costs one read rather than one each for its magic number, its
+// header and its payload.
+const frameReadBufSize = 16 << 10
+
+// bufferedConn is a connection read through a buffer; its deadlines are
+// the connection's.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // errHandshake: an inbound TLS handshake failed or took too long.
 var errHandshake = errors.New("raftnet: tls handshake")

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -55,15 +56,17 @@ func TestFrameRoundTrip(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			payload := make([]byte, tt.size)
+			buf := make([]byte, framePrefixSize+tt.size)
+			payload := buf[framePrefixSize:]
 			for i := range payload {
 				payload[i] = byte(i * 7)
 			}
+			payload = slices.Clone(payload)
 			client, server := net.Pipe()
 			defer client.Close()
 			defer server.Close()
 			go func() {
-				_ = writeMessage(client, requestHeader{method: raftType}, payload, make([]byte, requestHeaderSize), tt.encrypted)
+				_ = writeMessage(client, raftType, buf, tt.encrypted)
 			}()
 			magic := make([]byte, 2)
 			if err := readMagicNumber(server, magic, magicNumberDuration); err != nil {
@@ -120,5 +123,54 @@ func TestLargeFrameCostsWhatArrives(t *testing.T) {
 	// before, so the total is a small multiple of what arrived.
 	if got := after.TotalAlloc - before.TotalAlloc; got > 10*sent {
 		t.Fatalf("reading %d bytes of a %d-byte frame allocated %d bytes", sent, maxBatchFrame, got)
+	}
+}
+
+// writeCounter is a connection that records the size of each write.
+type writeCounter struct {
+	net.Conn
+	writes []int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, len(p))
+	return w.Conn.Write(p)
+}
+
+// TestFrameWrites checks that a frame goes out in one write while it fits
+// recvBufSize, and in writes of at most recvBufSize when it does not.
+func TestFrameWrites(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		payload int
+		writes  int
+	}{
+		{"heartbeat size", 40, 1},
+		{"just fits", recvBufSize - framePrefixSize, 1},
+		{"one byte over", recvBufSize - framePrefixSize + 1, 2},
+		{"several steps", 3*recvBufSize + 17, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			client, server := net.Pipe()
+			defer server.Close()
+			go func() { _, _ = io.Copy(io.Discard, server) }()
+			w := &writeCounter{Conn: client}
+			if err := writeMessage(w, raftType, make([]byte, framePrefixSize+tt.payload), false); err != nil {
+				t.Fatal(err)
+			}
+			client.Close()
+			total := 0
+			for _, n := range w.writes {
+				if n > recvBufSize {
+					t.Errorf("a write of %d bytes, more than %d", n, recvBufSize)
+				}
+				total += n
+			}
+			if len(w.writes) != tt.writes || total != framePrefixSize+tt.payload {
+				t.Fatalf("a frame of %d bytes went out in writes of %v, want %d writes", framePrefixSize+tt.payload, w.writes, tt.writes)
+			}
+		})
 	}
 }
