@@ -292,6 +292,7 @@ func TestCLIAgainstDevProcess(t *testing.T) {
 		{name: "nobody there", args: []string{"--addr", "http://" + testport.Addr(t), "status"}, want: "connection refused; set --addr or SYNOD_ADDR"},
 		{name: "bad consistency", args: []string{"query", "cli", "{}", "--consistency", "eventual"}, want: "--consistency must be linearizable, stale or at-least-index"},
 		{name: "application error", args: []string{"propose", "cli", `{"op":"cas","key":"a","expect":"9","value":"2"}`}, want: "module error 409"},
+		{name: "bench of an unknown shard", args: []string{"bench", "nope", "--clients", "1", "--warmup", "0s", "--duration", "1s"}, want: "no call succeeded: not_found"},
 	}
 	for _, tt := range errorCases {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,8 +26,9 @@ import (
 
 // benchDoc is the help of synod bench.
 const benchDoc = `Each client sends its next call as soon as its last is answered, over
-a keep-alive HTTP connection of its own, in Connect's binary protobuf: a
-kv put ({"op":"put"}) of --size bytes to one of --keys keys for propose, a
+a keep-alive HTTP/1.1 connection of its own, in Connect's binary protobuf
+(written and read on the client's goroutine, so that the generator costs
+the machine it may share with the servers little): a kv put ({"op":"put"}) of --size bytes to one of --keys keys for propose, a
 kv get of one of them for query (the keys are written first). After
 --warmup, it measures for --duration: calls a second and latency
 percentiles, with a progress line on standard error. The shard runs the kv
@@ -69,7 +73,7 @@ func bench(fs *flag.FlagSet) action {
 				return output{}, err
 			}
 		}
-		data, err := benchClient(c, load.Clients)
+		conns, err := benchConns(c, load.Clients)
 		if err != nil {
 			return output{}, err
 		}
@@ -82,26 +86,25 @@ func bench(fs *flag.FlagSet) action {
 		shardOf := func(client int, seq uint64) string {
 			return shards[(uint64(client)+seq)%uint64(len(shards))]
 		}
-		put := func(ctx context.Context, shard string, key int) error {
-			req := &synodv1.ProposeRequest{Shard: shard, Command: puts[key]}
+		put := func(ctx context.Context, client int, shard string, key int) error {
+			req := &synodv1.ProposeRequest{Shard: shard, Command: puts[key], Namespace: c.flags.namespace}
 			if !*noKeys {
 				req.IdempotencyKey = fmt.Sprintf("bench-%d-%s-%d", time.Now().UnixNano(), shard, key)
 			}
-			_, err := data.Propose(ctx, connect.NewRequest(req))
-			return err
+			return conns[client].call(ctx, synodv1connect.DataServiceProposeProcedure, req, &synodv1.ProposeResponse{})
 		}
 		call := func(ctx context.Context, client int, seq uint64) error {
-			return put(ctx, shardOf(client, seq), load.Index(client, seq))
+			return put(ctx, client, shardOf(client, seq), load.Index(client, seq))
 		}
 		if *op == "query" {
 			if err := writeKeys(ctx, load.Clients, shards, load.Keys, put); err != nil {
 				return output{}, err
 			}
 			call = func(ctx context.Context, client int, seq uint64) error {
-				_, err := data.Query(ctx, connect.NewRequest(&synodv1.QueryRequest{
-					Shard: shardOf(client, seq), Query: gets[load.Index(client, seq)], Consistency: consistency,
-				}))
-				return err
+				req := &synodv1.QueryRequest{
+					Shard: shardOf(client, seq), Query: gets[load.Index(client, seq)], Consistency: consistency, Namespace: c.flags.namespace,
+				}
+				return conns[client].call(ctx, synodv1connect.DataServiceQueryProcedure, req, &synodv1.QueryResponse{})
 			}
 		}
 		res, err := loadgen.Run(ctx, load.Config(os.Stderr), call)
@@ -126,17 +129,25 @@ func bench(fs *flag.FlagSet) action {
 	}
 }
 
-// benchClient returns a data client for n concurrent calls: its transport
-// keeps a connection for each.
-func benchClient(c clients, n int) (synodv1connect.DataServiceClient, error) {
-	t, err := newTransport(c.flags)
-	if err != nil {
-		return nil, err
+// benchConns returns a connection to the gateway for each of n clients.
+func benchConns(c clients, n int) ([]*benchConn, error) {
+	target, err := url.Parse(strings.TrimSuffix(c.flags.addr, "/"))
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return nil, usagef("--addr must be an http:// or https:// URL, not %q", c.flags.addr)
 	}
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = n, n
-	hc := &http.Client{Transport: t, Timeout: time.Minute}
-	return synodv1connect.NewDataServiceClient(hc, c.flags.addr,
-		connect.WithInterceptors(inNamespace(c.flags.namespace), withToken(c.token))), nil
+	var tlsConfig *tls.Config
+	if target.Scheme == "https" {
+		t, err := newTransport(c.flags)
+		if err != nil {
+			return nil, err
+		}
+		tlsConfig = cmp.Or(t.TLSClientConfig, &tls.Config{MinVersion: tls.VersionTLS12})
+	}
+	conns := make([]*benchConn, n)
+	for i := range conns {
+		conns[i] = newBenchConn(target, tlsConfig, c.token)
+	}
+	return conns, nil
 }
 
 // ensureShards creates each shard that does not exist from the module in
@@ -177,13 +188,13 @@ func ensureShards(ctx context.Context, c clients, shards []string, file string) 
 
 // writeKeys puts every key once in each of the shards, from n clients,
 // before a query load.
-func writeKeys(ctx context.Context, n int, shards []string, keys int, put func(ctx context.Context, shard string, key int) error) error {
+func writeKeys(ctx context.Context, n int, shards []string, keys int, put func(ctx context.Context, client int, shard string, key int) error) error {
 	errs := make(chan error, n)
 	for c := range n {
 		go func() {
 			var err error
 			for i := c; i < len(shards)*keys && err == nil; i += n {
-				err = put(ctx, shards[i/keys], i%keys)
+				err = put(ctx, c, shards[i/keys], i%keys)
 			}
 			errs <- err
 		}()
