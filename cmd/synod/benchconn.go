@@ -87,6 +87,10 @@ func (c *benchConn) roundTrip(ctx context.Context, procedure string, req, res pr
 	if err := c.conn.SetDeadline(deadline); err != nil {
 		return err
 	}
+	// A call ends when ctx does (the bench interrupted), as Go's client's
+	// would: the connection's reads and writes fail at once.
+	conn := c.conn
+	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })()
 	b := append(c.buf[:0], "POST "...)
 	b = append(append(b, procedure...), " HTTP/1.1\r\n"...)
 	b = append(b, c.header...)
@@ -104,10 +108,13 @@ func (c *benchConn) roundTrip(ctx context.Context, procedure string, req, res pr
 	if err != nil {
 		return fmt.Errorf("read the answer to %s: %w", procedure, err)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBenchResponse))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBenchResponse+1))
 	resp.Body.Close()
-	if err != nil {
+	switch {
+	case err != nil:
 		return fmt.Errorf("read the answer to %s: %w", procedure, err)
+	case len(body) > maxBenchResponse:
+		return fmt.Errorf("the answer to %s is larger than %d bytes", procedure, maxBenchResponse)
 	}
 	if resp.Close {
 		c.conn.Close()

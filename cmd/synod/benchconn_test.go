@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -23,11 +24,19 @@ import (
 type echoData struct {
 	synodv1connect.UnimplementedDataServiceHandler
 	token string
+	// arrived hears of each call to the shard "hang", which is
+	// answered once hang is closed.
+	arrived chan struct{}
+	hang    chan struct{}
 }
 
 func (d echoData) Propose(_ context.Context, req *connect.Request[synodv1.ProposeRequest]) (*connect.Response[synodv1.ProposeResponse], error) {
 	if got := req.Header().Get("Authorization"); got != "Bearer "+d.token {
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("wrong key "+got))
+	}
+	if req.Msg.Shard == "hang" {
+		d.arrived <- struct{}{}
+		<-d.hang
 	}
 	if req.Msg.Shard == "missing" {
 		return nil, connect.NewError(connect.CodeNotFound, errors.New("no shard missing"))
@@ -93,5 +102,43 @@ func TestBenchConn(t *testing.T) {
 	err = wrongKey.call(ctx, synodv1connect.DataServiceProposeProcedure, &synodv1.ProposeRequest{Shard: "a"}, &res)
 	if err == nil || !strings.HasPrefix(err.Error(), "unauthenticated: wrong key Bearer other") {
 		t.Fatalf("a call with another key: %v, want unauthenticated", err)
+	}
+}
+
+// TestBenchConnEndsWithItsContext cancels a call that the server does not
+// answer: the call returns then, not when the server answers.
+func TestBenchConnEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	arrived, hang := make(chan struct{}, 1), make(chan struct{})
+	path, h := synodv1connect.NewDataServiceHandler(echoData{token: "t0k", arrived: arrived, hang: hang})
+	mux := http.NewServeMux()
+	mux.Handle(path, h)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer close(hang)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newBenchConn(target, nil, "t0k")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.call(ctx, synodv1connect.DataServiceProposeProcedure, &synodv1.ProposeRequest{Shard: "hang"}, &synodv1.ProposeResponse{})
+	}()
+	<-arrived
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled call that the server never answered succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a cancelled call still waits for its answer after 30 s")
+	}
+	// The connection is dropped, and the next call dials anew.
+	var res synodv1.ProposeResponse
+	if err := c.call(context.Background(), synodv1connect.DataServiceProposeProcedure, &synodv1.ProposeRequest{Shard: "a", Command: []byte("next")}, &res); err != nil || string(res.Result) != "next" {
+		t.Fatalf("the call after a cancelled one: %q, %v", res.Result, err)
 	}
 }

@@ -15,9 +15,9 @@
 // Adapted by the Synod authors from dragonboat v4's
 // internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
 // outbound connections write the same frames, each in one write rather
-// than three; dialing honours its context
-// and closes the socket when the TLS handshake fails, and marshalling
-// returns errors rather than panicking.
+// than three; dialing honours its context and closes the socket when the
+// TLS handshake fails, and marshalling returns errors rather than
+// panicking.
 
 package raftnet
 

@@ -15,9 +15,9 @@
 // Adapted by the Synod authors from dragonboat v4's
 // internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
 // frame format and buffer sizes are unchanged; a frame is written in one
-// write, under the payload's timeout; reading a frame
-// now checks its size before allocating, grows the buffer of a large frame
-// as its bytes arrive, and reports why a frame is refused.
+// write, under the payload's timeout; reading a frame now checks its size
+// before allocating, grows the buffer of a large frame as its bytes
+// arrive, and reports why a frame is refused.
 
 package raftnet
 
