@@ -51,20 +51,24 @@ func (r *cache) setNodeInfo(shardID uint64, replicaID uint64) bool {
 	return !ok
 }
 
-func (r *cache) setState(shardID uint64, replicaID uint64, st pb.State) bool {
+// setState records st as the replica's state, and reports whether it
+// differs from the one recorded before (changed) and whether it differs
+// in more than its commit index (mustSync: its term or vote, or it is the
+// first; Synod).
+func (r *cache) setState(shardID uint64, replicaID uint64, st pb.State) (changed, mustSync bool) {
 	key := raftio.NodeInfo{ShardID: shardID, ReplicaID: replicaID}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v, ok := r.ps[key]
 	if !ok {
 		r.ps[key] = st
-		return true
+		return true, true
 	}
 	if pb.IsStateEqual(v, st) {
-		return false
+		return false, false
 	}
 	r.ps[key] = st
-	return true
+	return true, v.Term != st.Term || v.Vote != st.Vote
 }
 
 func (r *cache) setSnapshotIndex(shardID uint64, replicaID uint64, index uint64) {

@@ -178,8 +178,20 @@ func (r *db) getRange(shardID uint64,
 
 func (r *db) saveRaftState(updates []pb.Update, ctx IContext) error {
 	wb := r.getWriteBatch(ctx)
+	// Synod: the batch is synced if Raft needs it on disk before the
+	// replica acts on it: entries, a term or a vote, a snapshot. A state
+	// that only moves the commit index is written without a sync, as
+	// etcd's raft does (Ready.MustSync): the commit index may be learnt
+	// again from the leader, and a later sync of this store's log makes
+	// it durable with everything written before it.
+	sync := false
 	for _, ud := range updates {
-		r.saveState(ud.ShardID, ud.ReplicaID, ud.State, wb, ctx)
+		if r.saveState(ud.ShardID, ud.ReplicaID, ud.State, wb, ctx) {
+			sync = true
+		}
+		if len(ud.EntriesToSave) > 0 || !pb.IsEmptySnapshot(ud.Snapshot) {
+			sync = true
+		}
 		if !pb.IsEmptySnapshot(ud.Snapshot) &&
 			r.cs.trySaveSnapshot(ud.ShardID, ud.ReplicaID, ud.Snapshot.Index) {
 			if len(ud.EntriesToSave) > 0 {
@@ -197,10 +209,14 @@ func (r *db) saveRaftState(updates []pb.Update, ctx IContext) error {
 		}
 	}
 	r.saveEntries(updates, wb, ctx)
-	if wb.Count() > 0 {
+	switch {
+	case wb.Count() == 0:
+		return nil
+	case sync:
 		return r.kvs.CommitWriteBatch(wb)
+	default:
+		return r.kvs.CommitWriteBatchUnsynced(wb)
 	}
-	return nil
 }
 
 func (r *db) importSnapshot(ss pb.Snapshot, replicaID uint64) error {
@@ -304,19 +320,23 @@ func (r *db) saveStateAllocs(wb kv.IWriteBatch,
 	wb.Put(k.Key(), data)
 }
 
+// saveState adds st to wb if it changed, and reports whether the batch
+// must then be synced (Synod: see saveRaftState).
 func (r *db) saveState(shardID uint64,
-	replicaID uint64, st pb.State, wb kv.IWriteBatch, ctx IContext) {
+	replicaID uint64, st pb.State, wb kv.IWriteBatch, ctx IContext) (mustSync bool) {
 	if pb.IsEmptyState(st) {
-		return
+		return false
 	}
-	if !r.cs.setState(shardID, replicaID, st) {
-		return
+	changed, mustSync := r.cs.setState(shardID, replicaID, st)
+	if !changed {
+		return false
 	}
 	data := ctx.GetValueBuffer(uint64(st.Size()))
 	result := pb.MustMarshalTo(&st, data)
 	k := ctx.GetKey()
 	k.SetStateKey(shardID, replicaID)
 	wb.Put(k.Key(), result)
+	return mustSync
 }
 
 func (r *db) saveBootstrapInfo(shardID uint64,

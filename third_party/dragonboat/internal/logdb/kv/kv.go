@@ -68,6 +68,10 @@ type IKVStore interface {
 	// CommitWriteBatch atomically writes everything included in the write batch
 	// to the underlying key-value store.
 	CommitWriteBatch(wb IWriteBatch) error
+	// CommitWriteBatchUnsynced is CommitWriteBatch without waiting for the
+	// write to be durable: a later synced commit makes it durable with
+	// itself (Synod).
+	CommitWriteBatchUnsynced(wb IWriteBatch) error
 	// BulkRemoveEntries removes entries specified by the range [firstKey,
 	// lastKey). BulkRemoveEntries is called in the main execution thread of raft,
 	// it is supposed to immediately return without significant delay.
