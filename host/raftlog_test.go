@@ -115,17 +115,13 @@ func TestRaftLogSyncs(t *testing.T) {
 	for i := 1; i < proposals; i++ {
 		propose(hosts[0], []byte{byte(i)})
 	}
-	leader, _, _, err := hosts[0].GetLeaderID(1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := range syncs {
-		// Each entry is synced before the leader answers its proposal; a
-		// follower may sync several entries at once.
+		// A follower may sync several entries at once; that each entry
+		// is durable before its answer, the power cut below shows.
 		got := syncs[i].n.Load() - before[i]
 		t.Logf("replica %d synced its files %d times for %d proposals", i+1, got, proposals-1)
-		if got > 3*(proposals-1)/2 || (uint64(i+1) == leader && got < proposals-1) {
-			t.Errorf("%d proposals synced replica %d's files %d times (the leader is %d), want one each: each entry durable before its answer, no sync for the commit index alone", proposals-1, i+1, got, leader)
+		if got > 3*(proposals-1)/2 {
+			t.Errorf("%d proposals synced replica %d's files %d times, want at most one each: no sync for the commit index alone", proposals-1, i+1, got)
 		}
 	}
 
