@@ -28,7 +28,8 @@ import (
 const benchDoc = `Each client sends its next call as soon as its last is answered, over
 a keep-alive HTTP/1.1 connection of its own, in Connect's binary protobuf
 (written and read on the client's goroutine, so that the generator costs
-the machine it may share with the servers little): a kv put ({"op":"put"}) of --size bytes to one of --keys keys for propose, a
+the machine it may share with the servers little): a kv put
+({"op":"put"}) of --size bytes to one of --keys keys for propose, a
 kv get of one of them for query (the keys are written first). After
 --warmup, it measures for --duration: calls a second and latency
 percentiles, with a progress line on standard error. The shard runs the kv

@@ -23,8 +23,8 @@ import (
 // request to a writer goroutine and every response back from a reader
 // goroutine of the connection's: on a machine that the generator shares
 // with the servers, as make bench-compare's does, those hand-offs cost
-// the generator twice the CPU a call that etcd's gRPC client spends,
-// which the servers then lack. What goes over the wire is the same.
+// the generator about three times the CPU a call of etcd's gRPC client,
+// CPU the servers then lacked. What goes over the wire is the same.
 type benchConn struct {
 	target *url.URL
 	tls    *tls.Config // nil for http://
