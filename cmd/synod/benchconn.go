@@ -96,7 +96,7 @@ func (c *benchConn) roundTrip(ctx context.Context, procedure string, req, res pr
 	b = append(b, c.header...)
 	size := proto.Size(req)
 	b = append(strconv.AppendInt(append(b, "Content-Length: "...), int64(size), 10), "\r\n\r\n"...)
-	b, err := proto.MarshalOptions{}.MarshalAppend(b, req)
+	b, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(b, req) // sized just above
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", procedure, err)
 	}

@@ -339,18 +339,17 @@ func (r *KV) GetWriteBatch() kv.IWriteBatch {
 
 // CommitWriteBatch ...
 func (r *KV) CommitWriteBatch(wb kv.IWriteBatch) error {
-	pwb, ok := wb.(*pebbleWriteBatch)
-	if !ok {
-		panic("unknown type")
-	}
-	if pwb.db != r.db {
-		panic("pwb.db != r.db")
-	}
-	return r.db.Apply(pwb.wb, r.wo)
+	return r.commitWriteBatch(wb, r.wo)
 }
 
 // CommitWriteBatchUnsynced ...
 func (r *KV) CommitWriteBatchUnsynced(wb kv.IWriteBatch) error {
+	return r.commitWriteBatch(wb, pebble.NoSync)
+}
+
+// commitWriteBatch applies wb with wo (Synod: shared by the synced and
+// unsynced commits).
+func (r *KV) commitWriteBatch(wb kv.IWriteBatch, wo *pebble.WriteOptions) error {
 	pwb, ok := wb.(*pebbleWriteBatch)
 	if !ok {
 		panic("unknown type")
@@ -358,7 +357,7 @@ func (r *KV) CommitWriteBatchUnsynced(wb kv.IWriteBatch) error {
 	if pwb.db != r.db {
 		panic("pwb.db != r.db")
 	}
-	return r.db.Apply(pwb.wb, pebble.NoSync)
+	return r.db.Apply(pwb.wb, wo)
 }
 
 // BulkRemoveEntries ...
