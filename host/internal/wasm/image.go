@@ -83,13 +83,15 @@ func (m *Module) checkStartupMemory() error {
 
 // reset gives an instance that ran a call the image's state again. It
 // fails for an instance whose memory grew, which must be discarded:
-// memory cannot shrink.
-func (img *image) reset(inst *instance) error {
+// memory cannot shrink. noFaults says that nothing wrote to the
+// instance's protected pages since its last reset (see
+// dirtyTracker.restore).
+func (img *image) reset(inst *instance, noFaults bool) error {
 	mem := inst.mod.Memory()
 	if uint64(mem.Size()) != img.size {
 		return fmt.Errorf("memory grew from %d to %d bytes", img.size, mem.Size())
 	}
-	if err := img.memory.reset(mem, inst.lm); err != nil {
+	if err := img.memory.reset(mem, inst.lm, noFaults); err != nil {
 		return err
 	}
 	img.setGlobals(inst)

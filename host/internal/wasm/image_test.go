@@ -37,7 +37,7 @@ func testResetRestoresMemory(t *testing.T, cfg Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer m.put(inst, true)
+		defer m.put(inst, true, false)
 		b, _ := inst.mod.Memory().Read(0, inst.mod.Memory().Size())
 		var globals []uint64
 		for _, g := range inst.globals {

@@ -89,7 +89,7 @@ var tracking = sync.OnceValue(func() bool {
 	image := make([]byte, len(page))
 	image[0] = 1
 	page[0] = 2
-	return t.restore(image) == nil && page[0] == 1
+	return t.restore(image, false) == nil && page[0] == 1
 })
 
 func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
@@ -157,13 +157,15 @@ func (im *memoryImage) apply(mem api.Memory, lm *linearMemory) error {
 }
 
 // reset undoes what a call wrote to a memory the image was applied to.
-func (im *memoryImage) reset(mem api.Memory, lm *linearMemory) error {
+// noFaults says that nothing wrote to its protected pages since its last
+// reset (see dirtyTracker.restore).
+func (im *memoryImage) reset(mem api.Memory, lm *linearMemory, noFaults bool) error {
 	size := int(mem.Size())
 	if size == 0 {
 		return nil
 	}
 	if im.fd < 0 {
-		return lm.tracker.restore(im.b)
+		return lm.tracker.restore(im.b, noFaults)
 	}
 	if err := unix.Madvise(lm.region[:size], unix.MADV_DONTNEED); err != nil {
 		return fmt.Errorf("reset memory: %w", err)

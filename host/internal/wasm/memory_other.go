@@ -42,4 +42,6 @@ func (im *memoryImage) apply(mem api.Memory, _ *linearMemory) error {
 // free drops the contents, to Go's collector.
 func (im *memoryImage) free() { im.b = nil }
 
-func (im *memoryImage) reset(mem api.Memory, lm *linearMemory) error { return im.apply(mem, lm) }
+func (im *memoryImage) reset(mem api.Memory, lm *linearMemory, _ bool) error {
+	return im.apply(mem, lm)
+}

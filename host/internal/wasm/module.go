@@ -116,6 +116,14 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	if err != nil {
 		return nil, 0, fmt.Errorf("module %s: %w", m.hash, err)
 	}
+	// An update's instance is new or was reset after its last call (see
+	// pools): from here on, only this goroutine writes to its memory,
+	// and a write to a protected page faults on its thread.
+	var faults faultWatch
+	if entry == Update {
+		faults = watchFaults()
+		defer faults.stop()
+	}
 	budget := env.budget()
 	inst.env.set(env)
 	inst.stderr.reset()
@@ -150,7 +158,7 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 	// guest exited (which closed it). One that stopped midway (a trap, or
 	// a host failure) may have left its runtime's state half changed, so
 	// it goes back reset, even after a query.
-	m.put(inst, entry == Update || (err != nil && !isAppError(err)))
+	m.put(inst, entry == Update || (err != nil && !isAppError(err)), faults.none())
 	if err != nil {
 		return nil, fuel, err
 	}
@@ -237,8 +245,9 @@ func (m *Module) pools(entry Entry) []*[]*instance {
 // keeps it warm, for queries only. An instance beyond the pool's size or
 // the runtime's cap on instances (which updates may exceed) is closed; and
 // idle instances of any module, least recently used first, this one
-// included, while the guest memory is over the budget.
-func (m *Module) put(inst *instance, reset bool) {
+// included, while the guest memory is over the budget. noFaults is the
+// reset's (see image.reset).
+func (m *Module) put(inst *instance, reset, noFaults bool) {
 	defer m.rt.trim()
 	if inst.mod.IsClosed() {
 		m.drop(inst, false)
@@ -247,7 +256,7 @@ func (m *Module) put(inst *instance, reset bool) {
 	m.measure(inst)
 	pool := &m.warm
 	if reset {
-		if err := m.image.reset(inst); err != nil {
+		if err := m.image.reset(inst, noFaults); err != nil {
 			m.drop(inst, false)
 			return
 		}

@@ -434,7 +434,7 @@ func (r *Runtime) compile(ctx context.Context, hash string, wasm []byte) (*Modul
 		m.close()
 		return nil, fmt.Errorf("%w: instantiation failed: %s", ErrInvalidModule, firstLine(err))
 	}
-	defer m.put(inst, true)
+	defer m.put(inst, true, false)
 	inst.fuel.fill(startFuel)
 	res, err := inst.mod.ExportedFunction(exportABIVersion).Call(context.WithValue(ctx, callKey{}, inst.state(nil, false)))
 	if err != nil {

@@ -21,6 +21,9 @@
 //	             many it wrote
 //	grow         allocates and touches 64 MiB, which grows the memory, and
 //	             increments the counter
+//	scribble     changes a byte in each 4 KiB of a global array of 512 KiB,
+//	             which the memory holds from the start: more pages than a
+//	             reset leaves unprotected (see package wasm's dirtyTracker)
 //	stderr MSG   writes MSG to stderr and succeeds
 //	panic MSG    panics with MSG
 //	raw ARGS     calls a synod host function with raw integer arguments:
@@ -54,6 +57,9 @@ import (
 )
 
 var counter int
+
+// scratch is what scribble changes.
+var scratch [512 << 10]byte
 
 func init() {
 	guest.Register(guest.Handlers{Update: update, Query: query})
@@ -97,6 +103,11 @@ func update(in []byte) ([]byte, error) {
 		b[len(b)-1] = 1
 		counter++
 		return []byte{b[len(b)-1]}, nil
+	case "scribble":
+		for i := 0; i < len(scratch); i += 4 << 10 {
+			scratch[i]++
+		}
+		return nil, nil
 	case "stderr":
 		_, _ = os.Stderr.Write(append(arg, '\n'))
 		return nil, nil
