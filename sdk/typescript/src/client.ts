@@ -4,7 +4,7 @@ import { commandError, toSynodError } from "./errors.js";
 import { type Module, ModuleService } from "./gen/synod/v1/module_pb.js";
 import { type Shard, ShardService } from "./gen/synod/v1/shard_pb.js";
 import { Consistency as ConsistencyEnum, DataService } from "./gen/synod/v1/data_pb.js";
-import { Deadline, defaultRetryWindowMs, retryable, withRetries } from "./retry.js";
+import { Deadline, defaultRetryWindowMs, newKey, retryable, withRetries } from "./retry.js";
 import type {
   BatchCommand,
   BatchResult,
@@ -251,10 +251,6 @@ const encoder = new TextEncoder();
 
 function bytes(d: Data): Uint8Array {
   return typeof d === "string" ? encoder.encode(d) : d;
-}
-
-function newKey(): string {
-  return globalThis.crypto.randomUUID();
 }
 
 // env reads an environment variable where there is a process.env (Node);

@@ -7,6 +7,16 @@ import { hasProposeFailure, type SynodError } from "./errors.js";
  */
 export const defaultRetryWindowMs = 10_000;
 
+/**
+ * newKey returns an idempotency key: the time in Unix milliseconds (12 hex
+ * digits), then a random UUID. Keys that rise with time cost a shard less
+ * to look up and keep than random ones; the random part keeps them unique
+ * and unguessable.
+ */
+export function newKey(): string {
+  return Date.now().toString(16).padStart(12, "0") + globalThis.crypto.randomUUID();
+}
+
 const firstBackoffMs = 50;
 const maxBackoffMs = 1_000;
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
@@ -55,9 +56,12 @@ class Plan(Generic[Res, Out]):
 
 
 def new_key() -> str:
-    """Returns a random idempotency key of 128 bits: 26 base32 digits, as the
-    Go SDK's."""
-    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+    """Returns an idempotency key, as the Go SDK's: the time in Unix
+    milliseconds (12 hex digits), then 128 random bits (26 base32 digits).
+    Keys that rise with time cost a shard less to look up and keep than
+    random ones; the random part keeps them unique and unguessable."""
+    random = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+    return f"{time.time_ns() // 1_000_000:012x}{random}"
 
 
 def _nothing(_: object) -> None:
