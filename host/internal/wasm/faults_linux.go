@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,10 +15,12 @@ import (
 // not the kernel resolved it alone.
 //
 // A call's writes to the protected pages of its memory (see
-// dirtyTracker) fault on the calling goroutine, the only one that writes
-// the memory while it runs: with no fault, the call wrote none of them,
-// and a reset need not look for them. Any other fault (Go's heap growing,
-// say) only makes the reset look.
+// dirtyTracker) fault on the calling goroutine's thread, since that
+// goroutine is the only one that writes the memory while the call runs (a
+// write the kernel makes on a task's behalf, in a system call or by
+// pinning pages, is that task's fault): with no fault, the call wrote
+// none of them, and a reset need not look for them. Any other fault (Go's
+// heap growing, say) only makes the reset look.
 type faultWatch struct {
 	watching bool
 	ok       bool // the count at the start was read
@@ -25,8 +28,12 @@ type faultWatch struct {
 }
 
 // watchFaults starts a faultWatch on the calling goroutine, which must
-// stop it.
+// stop it. Where the kernel does not count a write to a protected page as
+// a fault of the writing thread, the watch sees nothing (none is false).
 func watchFaults() faultWatch {
+	if !countsWriteFaults() {
+		return faultWatch{}
+	}
 	runtime.LockOSThread()
 	n, ok := threadFaults()
 	return faultWatch{watching: true, ok: ok, start: n}
@@ -48,6 +55,32 @@ func (w faultWatch) stop() {
 		runtime.UnlockOSThread()
 	}
 }
+
+// countsWriteFaults reports whether the kernel counts a write to a page
+// that dirtyTracker protects among the writing thread's page faults,
+// trying it once on a scratch page.
+var countsWriteFaults = sync.OnceValue(func() bool {
+	if !tracking() {
+		return false
+	}
+	page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = unix.Munmap(page) }()
+	page[0] = 1
+	t, err := newDirtyTracker(page)
+	if err != nil {
+		return false
+	}
+	defer t.close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before, ok := threadFaults()
+	page[0] = 2
+	after, ok2 := threadFaults()
+	return ok && ok2 && after > before
+})
 
 // threadFaults returns the page faults the calling thread has taken.
 func threadFaults() (int64, bool) {

@@ -37,7 +37,11 @@ func capture(inst *instance, trackWrites bool) (*image, error) {
 	for _, g := range inst.globals {
 		img.globals = append(img.globals, g.Get())
 	}
-	return img, img.memory.apply(mem, inst.lm)
+	if err := img.memory.apply(mem, inst.lm); err != nil {
+		return nil, err
+	}
+	inst.restored = true
+	return img, nil
 }
 
 // apply gives a new instance the image's state.
@@ -55,6 +59,7 @@ func (img *image) apply(inst *instance) error {
 		return err
 	}
 	img.setGlobals(inst)
+	inst.restored = true
 	return nil
 }
 
@@ -95,6 +100,7 @@ func (img *image) reset(inst *instance, noFaults bool) error {
 		return err
 	}
 	img.setGlobals(inst)
+	inst.restored = true
 	return nil
 }
 

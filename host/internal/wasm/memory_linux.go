@@ -120,6 +120,10 @@ func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
 	return &memoryImage{fd: fd}, nil
 }
 
+// tracksWrites reports whether resets copy back the pages a call wrote
+// (see dirtyTracker), rather than map the image again.
+func (im *memoryImage) tracksWrites() bool { return im.fd < 0 }
+
 // free unmaps the image's contents or closes its file.
 func (im *memoryImage) free() {
 	if im.b != nil {

@@ -39,6 +39,9 @@ func (im *memoryImage) apply(mem api.Memory, _ *linearMemory) error {
 	return nil
 }
 
+// tracksWrites reports false: resets here copy the whole image back.
+func (*memoryImage) tracksWrites() bool { return false }
+
 // free drops the contents, to Go's collector.
 func (im *memoryImage) free() { im.b = nil }
 

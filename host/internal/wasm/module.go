@@ -117,13 +117,14 @@ func (m *Module) Call(ctx context.Context, entry Entry, input []byte, env Env, k
 		return nil, 0, fmt.Errorf("module %s: %w", m.hash, err)
 	}
 	// An update's instance is new or was reset after its last call (see
-	// pools): from here on, only this goroutine writes to its memory,
-	// and a write to a protected page faults on its thread.
+	// pools, and restored): from here on, only this goroutine writes to
+	// its memory, and a write to a protected page faults on its thread.
 	var faults faultWatch
-	if entry == Update {
+	if entry == Update && inst.restored && m.image.memory.tracksWrites() {
 		faults = watchFaults()
 		defer faults.stop()
 	}
+	inst.restored = false
 	budget := env.budget()
 	inst.env.set(env)
 	inst.stderr.reset()
@@ -408,6 +409,9 @@ type instance struct {
 	// used is when the instance was last returned to a pool, on the
 	// budget's clock.
 	used uint64
+	// restored says that the instance holds the image's state and ran
+	// nothing since: it is new, or was reset after its last call.
+	restored bool
 }
 
 // instantiate returns an instance in the module's image state. The first

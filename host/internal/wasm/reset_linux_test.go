@@ -13,8 +13,8 @@ import (
 // a protected page still is scanned for and undone.
 func TestResetWithoutFaultsCopiesHotPagesOnly(t *testing.T) {
 	t.Parallel()
-	if !tracking() {
-		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN: resets map the image again instead")
+	if !countsWriteFaults() {
+		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
 	}
 	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
 	if err != nil {
@@ -72,5 +72,46 @@ func TestResetWithoutFaultsCopiesHotPagesOnly(t *testing.T) {
 	}
 	if !bytes.Equal(memory(), image) {
 		t.Error("after an update that wrote protected pages: memory differs from the image")
+	}
+}
+
+// TestOnlyRestoredInstancesSkipTheScan checks the bookkeeping that keeps
+// the scan-free reset to instances nothing wrote since their last reset:
+// an instance a query ran on (kept warm, not reset) is not restored, one
+// an update ran on is once reset.
+func TestOnlyRestoredInstancesSkipTheScan(t *testing.T) {
+	t.Parallel()
+	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(t.Context())
+	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
+	m, err := rt.Load(t.Context(), Hash(bin), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pooled := func() (clean, warm []bool) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, inst := range m.clean {
+			clean = append(clean, inst.restored)
+		}
+		for _, inst := range m.warm {
+			warm = append(warm, inst.restored)
+		}
+		return clean, warm
+	}
+	if _, _, err := m.Call(t.Context(), Query, []byte("count"), Env{}, mapKV{}); err != nil {
+		t.Fatal(err)
+	}
+	if clean, warm := pooled(); len(clean) != 0 || len(warm) != 1 || warm[0] {
+		t.Fatalf("after a query: clean pool %v, warm pool %v (restored or not); want one warm instance, not restored", clean, warm)
+	}
+	if _, _, err := m.Call(t.Context(), Update, []byte("count k"), Env{TimeNanos: 7}, mapKV{}); err != nil {
+		t.Fatal(err)
+	}
+	if clean, _ := pooled(); len(clean) != 1 || !clean[0] {
+		t.Fatalf("after an update: clean pool %v (restored or not), want one restored instance", clean)
 	}
 }
