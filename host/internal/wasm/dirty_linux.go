@@ -25,13 +25,18 @@ type dirtyTracker struct {
 	// restore); hotList lists them.
 	hot     []bool
 	hotList []int
-	// scans counts the restores that scanned for written pages.
+	// scans counts the restores that scanned for written pages (see
+	// reformEvery).
 	scans int
 }
 
 // maxHotPages bounds the pages a tracker leaves unprotected, and so what
 // every restore copies whether or not the call wrote it: 256 KiB.
 const maxHotPages = 64
+
+// reformEvery is how many scans a set of hot pages lasts: then they are
+// protected again, and the set forms anew from the pages calls write.
+const reformEvery = 64
 
 // The kernel's ABI (include/uapi/linux/userfaultfd.h and fs.h).
 const (
@@ -137,6 +142,12 @@ func (t *dirtyTracker) protect(start, end uint64) error {
 // restore copies back the hot pages only. The scan is a system call that
 // walks the region's page table: under load, on a kv put, two thirds of
 // the reset.
+//
+// The first calls to write more than maxHotPages pages choose the hot
+// pages. So that a few unusual calls (one early update that wrote much)
+// do not leave the usual calls' pages protected for good, with a fault
+// and a scan every time, every reformEvery scans the hot pages are
+// protected again, and the next calls choose anew.
 func (t *dirtyTracker) restore(image []byte, noFaults bool) error {
 	if noFaults {
 		for _, p := range t.hotList {
@@ -160,6 +171,21 @@ func (t *dirtyTracker) restore(image []byte, noFaults bool) error {
 		}
 		from = walkEnd
 	}
+	if t.scans%reformEvery == 0 {
+		return t.coolDown()
+	}
+	return nil
+}
+
+// coolDown write-protects the hot pages, just restored, and forgets them.
+func (t *dirtyTracker) coolDown() error {
+	for _, p := range t.hotList {
+		t.hot[p] = false
+		if err := t.protect(uint64(t.start)+uint64(p)*pageSize, uint64(t.start)+uint64(p+1)*pageSize); err != nil {
+			return err
+		}
+	}
+	t.hotList = t.hotList[:0]
 	return nil
 }
 

@@ -115,3 +115,49 @@ func TestOnlyRestoredInstancesSkipTheScan(t *testing.T) {
 		t.Fatalf("after an update: clean pool %v (restored or not), want one restored instance", clean)
 	}
 }
+
+// TestHotPagesFollowTheCalls checks that the pages left unprotected are
+// chosen anew now and then: an update that writes many pages first (here
+// scribble, 128 of them) fills them, and the usual updates that follow
+// come to skip the scan all the same.
+func TestHotPagesFollowTheCalls(t *testing.T) {
+	t.Parallel()
+	if !countsWriteFaults() {
+		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
+	}
+	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(t.Context())
+	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
+	m, err := rt.Load(t.Context(), Hash(bin), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(in string) {
+		t.Helper()
+		if _, _, err := m.Call(t.Context(), Update, []byte(in), Env{TimeNanos: 7}, mapKV{}); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+	}
+	call("scribble")
+	for range 2 * reformEvery {
+		call("count k")
+	}
+	const calls = 20
+	before, _ := trackerScans(m)
+	for range calls {
+		call("count k")
+	}
+	after, _ := trackerScans(m)
+	if skipped := calls - (after - before); skipped < calls/2 {
+		t.Errorf("%d of %d resets after the usual updates skipped the scan, want most: the hot pages are still scribble's", skipped, calls)
+	}
+	m.mu.Lock()
+	b, _ := m.clean[0].mod.Memory().Read(0, m.clean[0].mod.Memory().Size())
+	m.mu.Unlock()
+	if !bytes.Equal(b, m.image.memory.b) {
+		t.Error("memory differs from the image")
+	}
+}
