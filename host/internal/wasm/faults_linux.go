@@ -2,7 +2,6 @@ package wasm
 
 import (
 	"runtime"
-	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,30 +56,11 @@ func (w faultWatch) stop() {
 }
 
 // countsWriteFaults reports whether the kernel counts a write to a page
-// that dirtyTracker protects among the writing thread's page faults,
-// trying it once on a scratch page.
-var countsWriteFaults = sync.OnceValue(func() bool {
-	if !tracking() {
-		return false
-	}
-	page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-	if err != nil {
-		return false
-	}
-	defer func() { _ = unix.Munmap(page) }()
-	page[0] = 1
-	t, err := newDirtyTracker(page)
-	if err != nil {
-		return false
-	}
-	defer t.close()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	before, ok := threadFaults()
-	page[0] = 2
-	after, ok2 := threadFaults()
-	return ok && ok2 && after > before
-})
+// that dirtyTracker protects among the writing thread's page faults.
+func countsWriteFaults() bool {
+	_, counts := trackingProbe()
+	return counts
+}
 
 // threadFaults returns the page faults the calling thread has taken.
 func threadFaults() (int64, bool) {

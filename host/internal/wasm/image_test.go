@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 
@@ -22,16 +23,7 @@ func TestResetRestoresMemory(t *testing.T) {
 }
 
 func testResetRestoresMemory(t *testing.T, cfg Config) {
-	rt, err := NewRuntime(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(t.Context())
-	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
-	m, err := rt.Load(t.Context(), Hash(bin), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadProbe(t, cfg)
 	state := func() ([]byte, []uint64) {
 		inst, err := m.get(t.Context(), Update)
 		if err != nil {
@@ -67,4 +59,21 @@ func testResetRestoresMemory(t *testing.T, cfg Config) {
 			}
 		}
 	}
+}
+
+// loadProbe loads the probe guest (testdata/probe) into a runtime of cfg
+// that lasts as long as the test.
+func loadProbe(t *testing.T, cfg Config) *Module {
+	t.Helper()
+	rt, err := NewRuntime(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
+	m, err := rt.Load(t.Context(), Hash(bin), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

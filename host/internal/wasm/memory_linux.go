@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -72,25 +73,39 @@ type memoryImage struct {
 	fd int // the memory file, when not
 }
 
-// tracking reports whether this kernel tracks writes as dirtyTracker
-// needs, trying it once on a scratch page.
-var tracking = sync.OnceValue(func() bool {
+// trackingProbe is what a scratch page, tried once, shows of this kernel:
+// whether it tracks writes as dirtyTracker needs, and whether it counts a
+// write to a protected page among the writing thread's page faults (as
+// faultWatch needs).
+var trackingProbe = sync.OnceValues(func() (tracks, countsFaults bool) {
 	page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer func() { _ = unix.Munmap(page) }()
 	page[0] = 1
 	t, err := newDirtyTracker(page)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer t.close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before, ok := threadFaults()
+	page[0] = 2
+	after, ok2 := threadFaults()
 	image := make([]byte, len(page))
 	image[0] = 1
-	page[0] = 2
-	return t.restore(image, false) == nil && page[0] == 1
+	tracks = t.restore(image, false) == nil && page[0] == 1
+	return tracks, tracks && ok && ok2 && after > before
 })
+
+// tracking reports whether this kernel tracks writes as dirtyTracker
+// needs.
+func tracking() bool {
+	tracks, _ := trackingProbe()
+	return tracks
+}
 
 func newMemoryImage(mem api.Memory, trackWrites bool) (*memoryImage, error) {
 	b, _ := mem.Read(0, mem.Size())

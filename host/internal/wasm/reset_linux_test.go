@@ -13,19 +13,8 @@ import (
 // a protected page still is scanned for and undone.
 func TestResetWithoutFaultsCopiesHotPagesOnly(t *testing.T) {
 	t.Parallel()
-	if !countsWriteFaults() {
-		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
-	}
-	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(t.Context())
-	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
-	m, err := rt.Load(t.Context(), Hash(bin), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipUnlessResetsWatchFaults(t)
+	m := loadProbe(t, Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
 	call := func(in string) error {
 		_, _, err := m.Call(t.Context(), Update, []byte(in), Env{TimeNanos: 7}, mapKV{})
 		return err
@@ -85,16 +74,7 @@ func TestResetWithoutFaultsCopiesHotPagesOnly(t *testing.T) {
 // an update ran on is once reset.
 func TestOnlyRestoredInstancesSkipTheScan(t *testing.T) {
 	t.Parallel()
-	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(t.Context())
-	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
-	m, err := rt.Load(t.Context(), Hash(bin), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadProbe(t, Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
 	pooled := func() (clean, warm []bool) {
 		m.mu.Lock()
 		defer m.mu.Unlock()
@@ -126,19 +106,8 @@ func TestOnlyRestoredInstancesSkipTheScan(t *testing.T) {
 // come to skip the scan all the same.
 func TestHotPagesFollowTheCalls(t *testing.T) {
 	t.Parallel()
-	if !countsWriteFaults() {
-		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
-	}
-	rt, err := NewRuntime(t.Context(), Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(t.Context())
-	bin := testwasm.Build(t, "github.com/synodhq/synod/host/internal/wasm/testdata/probe")
-	m, err := rt.Load(t.Context(), Hash(bin), bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipUnlessResetsWatchFaults(t)
+	m := loadProbe(t, Config{CacheDir: testwasm.CacheDir(t), PoolSize: 1})
 	call := func(in string) {
 		t.Helper()
 		if _, _, err := m.Call(t.Context(), Update, []byte(in), Env{TimeNanos: 7}, mapKV{}); err != nil {
@@ -165,5 +134,14 @@ func TestHotPagesFollowTheCalls(t *testing.T) {
 	m.mu.Unlock()
 	if !bytes.Equal(b, m.image.memory.b) {
 		t.Error("memory differs from the image")
+	}
+}
+
+// skipUnlessResetsWatchFaults skips a test of the scan-free reset on a
+// kernel where resets cannot use it.
+func skipUnlessResetsWatchFaults(t *testing.T) {
+	t.Helper()
+	if !countsWriteFaults() {
+		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
 	}
 }
