@@ -131,12 +131,53 @@ func expiryName(expiry int64, key []byte) []byte {
 
 func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPrefix...), key...) }
 
+// keyBound is a bound, kept in memory by a replica's state machine, above
+// every idempotency key its shard keeps: a key above it is not kept, and
+// is not looked up. A key the shard does not keep (nearly every key) is
+// otherwise looked up in the store, through every level of its tables;
+// keys that start with the time, as the SDKs' and synod bench's do, are
+// nearly always above the bound. Whether a key is looked up changes
+// nothing but the cost: every replica computes the same.
+type keyBound struct {
+	max   []byte
+	known bool // else max is to be read from the store
+}
+
+// above reports whether key is above every key the shard keeps.
+func (b *keyBound) above(txn *store.Txn, key []byte) (bool, error) {
+	if !b.known {
+		last, err := txn.LastRecordName(recordKeyPrefix)
+		if err != nil {
+			return false, err
+		}
+		if last != nil {
+			last = last[len(recordKeyPrefix):]
+		}
+		b.max, b.known = last, true
+	}
+	return bytes.Compare(key, b.max) > 0, nil
+}
+
+// kept raises the bound to a key the shard now keeps.
+func (b *keyBound) kept(key []byte) {
+	if b.known && bytes.Compare(key, b.max) > 0 {
+		b.max = append(b.max[:0], key...)
+	}
+}
+
+// forget drops the bound, to be read again from the store: the shard's
+// state was replaced.
+func (b *keyBound) forget() { b.max, b.known = nil, false }
+
 // replay returns the result of the entry that first ran a command with the
 // key, marked replayed, if the shard keeps it; the refusal [keyReused], as
 // the result of the entry at index, if that command was another; or ok
 // false if the shard keeps no such key. With ok false, old is the key's
 // expired record the shard still holds, if any, for [remember].
-func replay(txn *store.Txn, index uint64, cmd command, clock int64) (res sm.Result, ok bool, old []byte, err error) {
+func replay(txn *store.Txn, bound *keyBound, index uint64, cmd command, clock int64) (res sm.Result, ok bool, old []byte, err error) {
+	if above, err := bound.above(txn, cmd.key); above || err != nil {
+		return sm.Result{}, false, nil, err
+	}
 	b, err := txn.Record(keyName(cmd.key))
 	if err != nil || b == nil {
 		return sm.Result{}, false, nil, err
@@ -155,11 +196,11 @@ func replay(txn *store.Txn, index uint64, cmd command, clock int64) (res sm.Resu
 	return r.result, true, nil, nil
 }
 
-// remember keeps the result of the entry that ran a keyed command, or
-// returns a refusal if the shard may keep no more keys. old is the key's
-// expired record that [replay] found, if any: the command's run wrote no
-// records, so it is still the key's.
-func remember(txn *store.Txn, cmd command, clock int64, res sm.Result, old []byte) error {
+// remember keeps the result of the entry that ran a keyed command, and
+// raises bound to its key, or returns a refusal if the shard may keep no
+// more keys. old is the key's expired record that [replay] found, if any:
+// the command's run wrote no records, so it is still the key's.
+func remember(txn *store.Txn, bound *keyBound, cmd command, clock int64, res sm.Result, old []byte) error {
 	stats, err := readKeyStats(txn)
 	if err != nil {
 		return err
@@ -189,6 +230,7 @@ func remember(txn *store.Txn, cmd command, clock int64, res sm.Result, old []byt
 	if err := txn.SetRecord(name, rec); err != nil {
 		return err
 	}
+	bound.kept(cmd.key)
 	if err := txn.SetRecord(expiryName(r.expiry, cmd.key), nil); err != nil {
 		return err
 	}

@@ -205,6 +205,9 @@ func TestIdempotencyKeysInSnapshots(t *testing.T) {
 	}
 	dstDB := openDB(t)
 	dst := fsm.New(7, dstDB, &script{})
+	// The replica knew of a key below the snapshot's before it recovered:
+	// what it knew of the keys it kept must not outlive its state.
+	apply(t, dst, keyedEntries(1, aDay, keyed{5, "a", "set b 1"}))
 	if err := dst.RecoverFromSnapshot(&buf, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -214,5 +217,30 @@ func TestIdempotencyKeysInSnapshots(t *testing.T) {
 	}
 	if n := fsm.KeptKeys(t, dstDB, 7); n != 1 {
 		t.Errorf("the recovered replica keeps %d keys, want 1", n)
+	}
+}
+
+// TestIdempotencyKeysFoundInAnyOrder checks that a retry finds its key
+// whatever keys came after it, and after a restart, when the replica
+// knows nothing of the keys its shard keeps but what its store holds.
+func TestIdempotencyKeysFoundInAnyOrder(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	first := apply(t, s, keyedEntries(1, aDay, keyed{10, "b", "set a 1;call"}, keyed{11, "c", "set a 2;call"}))
+	retry := apply(t, s, keyedEntries(3, aDay, keyed{12, "b", "set a 1;call"}))[0]
+	if !retry.Replayed || retry.Index != first[0].Index {
+		t.Errorf("a retry of a key below the latest: %+v, want the first result %+v replayed", retry, first[0])
+	}
+	restarted := fsm.New(7, db, &script{})
+	if _, err := restarted.Open(nil); err != nil {
+		t.Fatal(err)
+	}
+	retry = apply(t, restarted, keyedEntries(4, aDay, keyed{13, "c", "set a 2;call"}))[0]
+	if !retry.Replayed || retry.Index != first[1].Index {
+		t.Errorf("a retry of the latest key after a restart: %+v, want the first result %+v replayed", retry, first[1])
+	}
+	if fresh := apply(t, restarted, keyedEntries(5, aDay, keyed{14, "d", "set a 3;call"}))[0]; fresh.Replayed || fresh.Index != 5 {
+		t.Errorf("a new key after a restart: %+v, want it run at index 5", fresh)
 	}
 }

@@ -119,6 +119,10 @@ type StateMachine struct {
 	// halted is set once the replica refused an entry's outcome (see
 	// halt).
 	halted atomic.Bool
+	// keys bounds the idempotency keys the shard keeps, for the apply
+	// goroutine; keysReplaced is set when a snapshot replaced them.
+	keys         keyBound
+	keysReplaced atomic.Bool
 
 	// applied is the index of the last entry the replica recorded, and
 	// advanced is closed when it moves (see WaitApplied).
@@ -238,6 +242,9 @@ func (s *StateMachine) Update(entries []sm.Entry) ([]sm.Entry, error) {
 // flushBytes or they run out, records them, and returns how many it
 // applied. After a halt it returns len(entries), having recorded none.
 func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
+	if s.keysReplaced.Swap(false) {
+		s.keys.forget()
+	}
 	txn := s.db.Txn(s.shardID)
 	defer txn.Close()
 	clock, err := txn.Clock()
@@ -318,7 +325,7 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 	clock := c.TimeNanos
 	var old []byte // the key's expired record
 	if len(cmd.key) > 0 {
-		res, ok, expired, err := replay(txn, c.Index, cmd, clock)
+		res, ok, expired, err := replay(txn, &s.keys, c.Index, cmd, clock)
 		if err != nil || ok {
 			return res, err
 		}
@@ -341,7 +348,7 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 	if len(cmd.key) == 0 {
 		return res, nil
 	}
-	if err := remember(txn, cmd, clock, res, old); isOutcome(err) {
+	if err := remember(txn, &s.keys, cmd, clock, res, old); isOutcome(err) {
 		// The shard keeps as many keys as it may: the command keeps
 		// nothing, so that a retry may run it.
 		if err := txn.RollbackTo(start); err != nil {
@@ -427,6 +434,7 @@ func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) er
 	if s.halted.Load() {
 		return fmt.Errorf("shard %d: %w: %w", s.shardID, ErrHalted, sm.ErrSnapshotStopped)
 	}
+	s.keysReplaced.Store(true)
 	if err := s.db.Recover(s.shardID, r, stop); err != nil {
 		return err
 	}

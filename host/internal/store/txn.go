@@ -436,6 +436,21 @@ func (t *Txn) Records(prefix []byte, limit int) ([]KV, error) {
 	return out, nil
 }
 
+// LastRecordName returns the greatest name of a record that starts with
+// prefix, nil if there is none.
+func (t *Txn) LastRecordName(prefix []byte) ([]byte, error) {
+	lo := recordKey(t.shardID, prefix)
+	iter := t.batch.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	var name []byte
+	if iter.Last() {
+		name = append([]byte(nil), iter.Key()[len(recordKey(t.shardID, nil)):]...)
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("find the last record of shard %d: %w", t.shardID, err)
+	}
+	return name, nil
+}
+
 // SetClock records the shard's clock: the timestamp of the last applied
 // command, in Unix nanoseconds.
 func (t *Txn) SetClock(ns int64) error {
