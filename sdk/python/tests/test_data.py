@@ -19,7 +19,7 @@ def test_propose(kv: KV, request: pytest.FixtureRequest) -> None:
     with kv.client() as c:
         auto = c.propose(kv.shard, put)
         assert (auto.result, auto.replayed) == (b'{"ok":true}', False)
-        assert len(auto.idempotency_key) == 26 and auto.index > 0 and auto.fuel_used > 0
+        assert len(auto.idempotency_key) == 12 + 26 and auto.index > 0 and auto.fuel_used > 0
         again = c.propose(kv.shard, put.encode())  # bytes or str alike
         assert again.idempotency_key != auto.idempotency_key and not again.replayed
 
@@ -90,7 +90,7 @@ def test_batch(kv: KV, request: pytest.FixtureRequest) -> None:
         assert (bogus.error.code, bogus.error.applied, bogus.error.application.code) == (
             synod.Code.FAILED_PRECONDITION, synod.Applied.YES, 400
         )
-        assert len(ok.idempotency_key) == 26 and res.fuel_used >= ok.fuel_used + got.fuel_used
+        assert len(ok.idempotency_key) == 12 + 26 and res.fuel_used >= ok.fuel_used + got.fuel_used
 
         # An atomic batch keeps the writes of every command or of none.
         atomic = c.propose_batch(kv.shard, [cmd("put", key=key, value="2"), cmd("bogus")], atomic=True)

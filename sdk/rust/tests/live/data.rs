@@ -22,7 +22,7 @@ async fn propose(env: Env) {
     assert_eq!(put.result, br#"{"ok":true}"#);
     assert!(put.index > 0 && put.fuel_used > 0 && !put.replayed, "{put:?}");
     let key = put.idempotency_key.expect("a generated key");
-    assert_eq!(key.len(), 32, "128 bits in hex: {key}");
+    assert_eq!(key.len(), 12 + 32, "the time and 128 bits, in hex: {key}");
 
     let again = c
         .propose_with("rs-propose", PUT_A, ProposeOptions::idempotency_key(key.clone()))
@@ -93,7 +93,7 @@ async fn batch(env: Env) {
     let results: Vec<_> = res.results.into_iter().map(Result::unwrap).collect();
     assert_eq!(results[0].result, br#"{"ok":true}"#);
     assert_eq!(results[1].result, br#"{"key":"c","value":"3","found":true}"#);
-    assert_eq!(results[0].idempotency_key.as_ref().map(String::len), Some(32));
+    assert_eq!(results[0].idempotency_key.as_ref().map(String::len), Some(12 + 32));
     assert_eq!(results[1].idempotency_key.as_deref(), Some("rs-batch-get"));
 
     let atomic = Batch {
