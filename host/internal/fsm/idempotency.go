@@ -138,6 +138,12 @@ func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPre
 // keys that start with the time, as the SDKs' and synod bench's do, are
 // nearly always above the bound. Whether a key is looked up changes
 // nothing but the cost: every replica computes the same.
+//
+// The bound is never below the greatest key record the state machine's
+// transaction sees: only remember writes key records, and it raises the
+// bound; expiry and rollbacks only leave it higher than it need be (one
+// key far above the others, "zzz" say, keeps every later lookup until the
+// replica restarts). A transaction that is not committed drops it.
 type keyBound struct {
 	max   []byte
 	known bool // else max is to be read from the store

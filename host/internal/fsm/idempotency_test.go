@@ -221,8 +221,9 @@ func TestIdempotencyKeysInSnapshots(t *testing.T) {
 }
 
 // TestIdempotencyKeysFoundInAnyOrder checks that a retry finds its key
-// whatever keys came after it, and after a restart, when the replica
-// knows nothing of the keys its shard keeps but what its store holds.
+// whatever keys came after it or before it, and after a restart, when the
+// replica knows nothing of the keys its shard keeps but what its store
+// holds.
 func TestIdempotencyKeysFoundInAnyOrder(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
@@ -242,5 +243,10 @@ func TestIdempotencyKeysFoundInAnyOrder(t *testing.T) {
 	}
 	if fresh := apply(t, restarted, keyedEntries(5, aDay, keyed{14, "d", "set a 3;call"}))[0]; fresh.Replayed || fresh.Index != 5 {
 		t.Errorf("a new key after a restart: %+v, want it run at index 5", fresh)
+	}
+	// A key below the latest, kept after it, leaves the latest found.
+	apply(t, restarted, keyedEntries(6, aDay, keyed{15, "a", "set a 4;call"}))
+	if retry := apply(t, restarted, keyedEntries(7, aDay, keyed{16, "d", "set a 3;call"}))[0]; !retry.Replayed || retry.Index != 5 {
+		t.Errorf("a retry of the latest key after a lower one was kept: %+v, want the result at index 5 replayed", retry)
 	}
 }

@@ -246,7 +246,13 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 		s.keys.forget()
 	}
 	txn := s.db.Txn(s.shardID)
-	defer txn.Close()
+	committed := false
+	defer func() {
+		txn.Close()
+		if !committed {
+			s.keys.forget() // it may have seen what is now discarded
+		}
+	}()
 	clock, err := txn.Clock()
 	if err != nil {
 		return 0, err
@@ -286,6 +292,7 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	if err := txn.Commit(entries[n-1].Index); err != nil {
 		return 0, err
 	}
+	committed = true
 	s.setApplied(entries[n-1].Index)
 	if c, ok := s.exec.(Committer); ok {
 		c.Committed()

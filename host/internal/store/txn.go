@@ -437,7 +437,8 @@ func (t *Txn) Records(prefix []byte, limit int) ([]KV, error) {
 }
 
 // LastRecordName returns the greatest name of a record that starts with
-// prefix, nil if there is none.
+// prefix, as the transaction sees them (its own writes included), nil if
+// there is none.
 func (t *Txn) LastRecordName(prefix []byte) ([]byte, error) {
 	lo := recordKey(t.shardID, prefix)
 	iter := t.batch.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
