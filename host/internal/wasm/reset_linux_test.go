@@ -20,13 +20,7 @@ func TestResetWithoutFaultsCopiesHotPagesOnly(t *testing.T) {
 		return err
 	}
 	image := m.image.memory.b
-	memory := func() []byte {
-		t.Helper()
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		b, _ := m.clean[0].mod.Memory().Read(0, m.clean[0].mod.Memory().Size())
-		return bytes.Clone(b)
-	}
+	memory := func() []byte { return pooledMemory(m) }
 	// The first calls find the pages an update writes and leave them
 	// unprotected.
 	for range 3 {
@@ -129,10 +123,7 @@ func TestHotPagesFollowTheCalls(t *testing.T) {
 	if skipped < calls/10 {
 		t.Errorf("%d of %d resets after the usual updates skipped the scan, want more: the hot pages are still scribble's", skipped, calls)
 	}
-	m.mu.Lock()
-	b, _ := m.clean[0].mod.Memory().Read(0, m.clean[0].mod.Memory().Size())
-	m.mu.Unlock()
-	if !bytes.Equal(b, m.image.memory.b) {
+	if !bytes.Equal(pooledMemory(m), m.image.memory.b) {
 		t.Error("memory differs from the image")
 	}
 }
@@ -144,4 +135,12 @@ func skipUnlessResetsWatchFaults(t *testing.T) {
 	if !countsWriteFaults() {
 		t.Skip("this kernel lacks asynchronous userfaultfd write protection or PAGEMAP_SCAN, or does not count its faults: every reset scans or maps the image again")
 	}
+}
+
+// pooledMemory returns a copy of the memory of m's one clean instance.
+func pooledMemory(m *Module) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, _ := m.clean[0].mod.Memory().Read(0, m.clean[0].mod.Memory().Size())
+	return bytes.Clone(b)
 }
