@@ -28,3 +28,7 @@ func KeptKeys(t *testing.T, db *store.DB, shardID uint64) uint64 {
 	}
 	return stats.keys
 }
+
+// KeyGeneration is how many keys a generation of what a replica knows of
+// its shard's keys holds.
+const KeyGeneration = keyGeneration

@@ -3,6 +3,8 @@ package fsm_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,52 @@ func TestIdempotencyKeysFoundInAnyOrder(t *testing.T) {
 	apply(t, restarted, keyedEntries(6, aDay, keyed{15, "a", "set a 4;call"}))
 	if retry := apply(t, restarted, keyedEntries(7, aDay, keyed{16, "d", "set a 3;call"}))[0]; !retry.Replayed || retry.Index != 5 {
 		t.Errorf("a retry of the latest key after a lower one was kept: %+v, want the result at index 5 replayed", retry)
+	}
+}
+
+// TestIdempotencyKeysFoundOutOfOrder checks that a retry finds its key
+// when keys reach the log out of order, as many clients' keys that start
+// with the time do, over several times the keys a replica holds in
+// memory: whether the key is among those it holds, older, or new.
+func TestIdempotencyKeysFoundOutOfOrder(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	const block = 200 // keys that rise block by block, shuffled within each
+	rng := rand.New(rand.NewPCG(1, 2))
+	var order []int
+	for b := 0; b < 4*fsm.KeyGeneration; b += block {
+		for _, i := range rng.Perm(block) {
+			order = append(order, b+i)
+		}
+	}
+	key := func(n int) string { return fmt.Sprintf("t%08d", n) }
+	indexOf := map[int]uint64{}
+	index := uint64(1)
+	for len(order) > 0 {
+		n := min(len(order), 64)
+		cmds := make([]keyed, n)
+		for i, k := range order[:n] {
+			cmds[i] = keyed{int64(index) + int64(i), key(k), "set a 1;call"}
+			indexOf[k] = index + uint64(i)
+		}
+		for i, r := range apply(t, s, keyedEntries(index, aDay, cmds...)) {
+			if r.Replayed {
+				t.Fatalf("key %s replayed on its first use: %+v", cmds[i].key, r)
+			}
+		}
+		index += uint64(n)
+		order = order[n:]
+	}
+	last := 4*fsm.KeyGeneration - 1
+	for _, k := range []int{0, block + 7, last - fsm.KeyGeneration - 3, last - fsm.KeyGeneration/2, last - 5, last} {
+		r := apply(t, s, keyedEntries(index, aDay, keyed{int64(index), key(k), "set a 1;call"}))[0]
+		if !r.Replayed || r.Index != indexOf[k] {
+			t.Errorf("a retry of key %s: %+v, want the result at index %d replayed", key(k), r, indexOf[k])
+		}
+		index++
+	}
+	if r := apply(t, s, keyedEntries(index, aDay, keyed{int64(index), key(last) + "x", "set a 2;call"}))[0]; r.Replayed || r.Index != index {
+		t.Errorf("a new key: %+v, want it run at index %d", r, index)
 	}
 }

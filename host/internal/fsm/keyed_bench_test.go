@@ -3,6 +3,7 @@ package fsm_test
 import (
 	"crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 // difference is what keeping keys costs: looking up a key the shard does
 // not have, and keeping it and its expiry.
 func BenchmarkKeyedBatches(b *testing.B) {
-	for _, keys := range []string{"none", "rising", "random", "timed"} {
+	for _, keys := range []string{"none", "rising", "interleaved", "random", "timed"} {
 		b.Run("keys="+keys, func(b *testing.B) {
 			db, err := store.Open(b.TempDir(), store.Options{MemTableBytes: 4 << 20})
 			if err != nil {
@@ -30,10 +31,19 @@ func BenchmarkKeyedBatches(b *testing.B) {
 			s := fsm.New(1, db, &script{})
 			budget := fsm.Budget{Idempotency: fsm.DefaultIdempotency()}
 			seq, index := 0, uint64(0)
+			var shuffled []int // the rest of this block of 256 keys
+			block := -256
 			key := func() []byte {
 				switch keys {
 				case "rising":
 					return fmt.Appendf(nil, "bench-%019d", seq)
+				case "interleaved":
+					if len(shuffled) == 0 {
+						shuffled, block = mrand.Perm(256), block+256
+					}
+					n := block + shuffled[0]
+					shuffled = shuffled[1:]
+					return fmt.Appendf(nil, "bench-%019d", n)
 				case "random":
 					return []byte(rand.Text())
 				case "timed":

@@ -119,9 +119,10 @@ type StateMachine struct {
 	// halted is set once the replica refused an entry's outcome (see
 	// halt).
 	halted atomic.Bool
-	// keys bounds the idempotency keys the shard keeps, for the apply
-	// goroutine; keysReplaced is set when a snapshot replaced them.
-	keys         keyBound
+	// keys is what the replica knows of the idempotency keys the shard
+	// keeps, for the apply goroutine; keysReplaced is set when a snapshot
+	// replaced them.
+	keys         keptKeys
 	keysReplaced atomic.Bool
 
 	// applied is the index of the last entry the replica recorded, and
