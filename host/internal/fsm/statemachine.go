@@ -125,6 +125,13 @@ type StateMachine struct {
 	keys         keptKeys
 	keysReplaced atomic.Bool
 
+	// commits counts the starts and ends of writes to the shard's state
+	// (odd while one is under way), and committed is the applied index and
+	// clock the last commit left, if the last write was one: a query reads
+	// them rather than the store's (see view).
+	commits   atomic.Uint64
+	committed atomic.Pointer[appliedState]
+
 	// applied is the index of the last entry the replica recorded, and
 	// advanced is closed when it moves (see WaitApplied).
 	appliedMu sync.Mutex
@@ -290,7 +297,7 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	if err := txn.SetChecksum(sum); err != nil {
 		return 0, err
 	}
-	if err := txn.Commit(entries[n-1].Index); err != nil {
+	if err := s.commit(txn, appliedState{entries[n-1].Index, clock}); err != nil {
 		return 0, err
 	}
 	committed = true
@@ -299,6 +306,47 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 		c.Committed()
 	}
 	return n, nil
+}
+
+// appliedState is the applied index and clock of a shard's state.
+type appliedState struct {
+	index uint64
+	clock int64
+}
+
+// commit commits txn, which leaves the state at applied.
+func (s *StateMachine) commit(txn *store.Txn, applied appliedState) error {
+	s.commits.Add(1)
+	defer s.commits.Add(1)
+	if err := txn.Commit(applied.index); err != nil {
+		s.committed.Store(nil)
+		return err
+	}
+	s.committed.Store(&applied)
+	return nil
+}
+
+// view opens a view of the shard's state and returns it with its applied
+// index and clock: those the last commit left, if no write ran while the
+// view was opened, else read from the view.
+func (s *StateMachine) view() (*store.View, appliedState, error) {
+	before := s.commits.Load()
+	last := s.committed.Load()
+	view := s.db.View(s.shardID)
+	if last != nil && before%2 == 0 && s.commits.Load() == before {
+		return view, *last, nil
+	}
+	index, err := view.AppliedIndex()
+	if err != nil {
+		view.Close()
+		return nil, appliedState{}, err
+	}
+	clock, err := view.Clock()
+	if err != nil {
+		view.Close()
+		return nil, appliedState{}, err
+	}
+	return view, appliedState{index, clock}, nil
 }
 
 // apply runs one command entry, rolling back its writes if it fails, and
@@ -394,25 +442,20 @@ func (s *StateMachine) Lookup(q any) (any, error) {
 	if s.halted.Load() {
 		return nil, fmt.Errorf("shard %d: %w", s.shardID, ErrHalted)
 	}
-	view := s.db.View(s.shardID)
+	view, at, err := s.view()
+	if err != nil {
+		return nil, err
+	}
 	defer view.Close()
-	index, err := view.AppliedIndex()
-	if err != nil {
-		return nil, err
-	}
-	clock, err := view.Clock()
-	if err != nil {
-		return nil, err
-	}
 	ctx := req.Ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	out, err := s.exec.Query(ctx, Call{ShardID: s.shardID, Index: index, TimeNanos: clock, Fuel: req.Fuel}, req.Payload, view)
+	out, err := s.exec.Query(ctx, Call{ShardID: s.shardID, Index: at.index, TimeNanos: at.clock, Fuel: req.Fuel}, req.Payload, view)
 	if err != nil && !isOutcome(err) {
 		return nil, fmt.Errorf("query shard %d: %w", s.shardID, err)
 	}
-	return &QueryResult{Output: out.Data, Fuel: out.Fuel, Err: err, Index: index}, nil
+	return &QueryResult{Output: out.Data, Fuel: out.Fuel, Err: err, Index: at.index}, nil
 }
 
 // Sync makes the applied state durable.
@@ -443,7 +486,11 @@ func (s *StateMachine) RecoverFromSnapshot(r io.Reader, stop <-chan struct{}) er
 		return fmt.Errorf("shard %d: %w: %w", s.shardID, ErrHalted, sm.ErrSnapshotStopped)
 	}
 	s.keysReplaced.Store(true)
-	if err := s.db.Recover(s.shardID, r, stop); err != nil {
+	s.commits.Add(1)
+	s.committed.Store(nil)
+	err := s.db.Recover(s.shardID, r, stop)
+	s.commits.Add(1)
+	if err != nil {
 		return err
 	}
 	index, err := s.db.AppliedIndex(s.shardID)

@@ -93,6 +93,9 @@ func query(c fsm.Call, payload []byte, view *store.View) ([]byte, error) {
 		return v, nil
 	case "call":
 		return fmt.Appendf(nil, "%d/%d/%d", c.ShardID, c.Index, c.TimeNanos), nil
+	case "at": // the key's value, then the applied index and clock
+		v, _, err := view.Get([]byte(f[1]))
+		return fmt.Appendf(nil, "%s %d %d", v, c.Index, c.TimeNanos), err
 	}
 	return nil, fmt.Errorf("script: unknown query %q", payload)
 }
@@ -465,6 +468,50 @@ func TestHalt(t *testing.T) {
 	update(t, restarted, entries(2, cmd{1, "set b 2"}, cmd{1, "set c 3"}, cmd{1, "set d 4"}))
 	if got, want := userState(t, db, 5), map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}; !mapsEqual(got, want) {
 		t.Errorf("state after the replay: got %q, want %q", got, want)
+	}
+}
+
+// TestLookupWhileApplying checks that a query's applied index and clock
+// are those of the state it reads, while entries are applied: each entry
+// writes its index as its stamp and as the value of one key.
+func TestLookupWhileApplying(t *testing.T) {
+	t.Parallel()
+	s := fsm.New(3, openDB(t), &script{})
+	const last = 2000
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := int64(1); i <= last; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Update(entries(uint64(i), cmd{i, fmt.Sprintf("set n %d", i)})); err != nil {
+				t.Errorf("Update: %v", err)
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if reads < 100 {
+				t.Logf("only %d queries ran while entries were applied", reads)
+			}
+			return
+		default:
+		}
+		q := lookup(t, s, "at n")
+		var value, index, clock uint64
+		if _, err := fmt.Sscanf(string(q.Output), "%d %d %d", &value, &index, &clock); q.Index == 0 || err != nil {
+			continue // before the first entry
+		}
+		if value != index || clock != index || q.Index != index {
+			t.Errorf("a query read the value of entry %d at applied index %d (reported %d) and clock %d", value, index, q.Index, clock)
+			return
+		}
 	}
 }
 
