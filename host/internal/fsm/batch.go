@@ -123,7 +123,7 @@ func (s *StateMachine) applyBatch(ctx context.Context, e *sm.Entry, clock int64,
 		}
 	}
 	if failed >= 0 {
-		if err := txn.RollbackTo(start); err != nil {
+		if err := s.rollBack(txn, start); err != nil {
 			return sm.Result{}, clock, err
 		}
 		for i := range results {
@@ -132,7 +132,7 @@ func (s *StateMachine) applyBatch(ctx context.Context, e *sm.Entry, clock int64,
 			}
 		}
 	}
-	return encodeBatchResult(e.Index, results), clock, expireKeys(txn, clock)
+	return encodeBatchResult(e.Index, results), clock, expireKeys(txn, &s.keys, clock)
 }
 
 // batchAborted is the outcome of command i of an atomic batch whose

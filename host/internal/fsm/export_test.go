@@ -1,6 +1,8 @@
 package fsm
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/synodhq/synod/host/internal/store"
@@ -32,3 +34,36 @@ func KeptKeys(t *testing.T, db *store.DB, shardID uint64) uint64 {
 // KeyGeneration is how many keys a generation of what a replica knows of
 // its shard's keys holds.
 const KeyGeneration = keyGeneration
+
+// AllRecords returns every record of a shard, one per line.
+func AllRecords(t *testing.T, db *store.DB, shardID uint64) string {
+	t.Helper()
+	txn := db.Txn(shardID)
+	defer txn.Close()
+	recs, err := txn.Records(nil, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, r := range recs {
+		fmt.Fprintf(&b, "%q %x\n", r.Key, r.Value)
+	}
+	return b.String()
+}
+
+// KeyFloor returns the floor above which s knows every key its shard
+// keeps.
+func KeyFloor(s *StateMachine) string { return string(s.keys.floor) }
+
+// KeyStats returns the count and bytes of the idempotency keys a shard
+// keeps, as its statistics record says.
+func KeyStats(t *testing.T, db *store.DB, shardID uint64) (keys, bytes uint64) {
+	t.Helper()
+	txn := db.Txn(shardID)
+	defer txn.Close()
+	stats, err := readKeyStats(txn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats.keys, stats.bytes
+}

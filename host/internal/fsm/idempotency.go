@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"time"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
@@ -149,13 +150,18 @@ func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPre
 // keys. Expiry and rollbacks leave hashes of keys no longer kept, which
 // only cost a lookup (as does a hash that two keys share), and one key
 // far above the others ("zzz", say) leaves every later key looked up
-// until the replica restarts. A transaction that is not committed drops
-// what it knows.
+// until the replica restarts. It also knows a time before which no kept
+// key expires, so that an entry need not read the oldest expiry record to
+// find nothing due. A transaction that is not committed drops what it
+// knows.
 type keptKeys struct {
 	floor        []byte
 	known        bool // else floor is to be read from the store
 	seed         maphash.Seed
 	newer, older keyHashes
+
+	due      int64 // no kept key expires before due, if dueKnown
+	dueKnown bool
 }
 
 // keyGeneration is how many keys a generation of [keptKeys] holds: 1,024
@@ -216,6 +222,11 @@ func (k *keptKeys) kept(key []byte) {
 	k.newer, k.older = k.older, k.newer
 }
 
+// expires lowers due to a kept key's expiry.
+func (k *keptKeys) expires(expiry int64) {
+	k.due = min(k.due, expiry)
+}
+
 // forget drops what it knows, to be read again from the store: the
 // shard's state was replaced, or the transaction it saw was not committed.
 func (k *keptKeys) forget() { *k = keptKeys{} }
@@ -269,7 +280,7 @@ func remember(txn *store.Txn, keys *keptKeys, cmd command, clock int64, res sm.R
 	limits := cmd.budget.Idempotency
 	full := func() bool { return stats.keys+1 > limits.MaxKeys || stats.bytes+size > limits.MaxBytes }
 	if full() {
-		if err := expire(txn, &stats, clock, expireWhenFull); err != nil {
+		if err := expire(txn, keys, &stats, clock, expireWhenFull); err != nil {
 			return err
 		}
 	}
@@ -285,37 +296,48 @@ func remember(txn *store.Txn, keys *keptKeys, cmd command, clock int64, res sm.R
 	if err := txn.SetRecord(expiryName(r.expiry, cmd.key), nil); err != nil {
 		return err
 	}
+	keys.expires(r.expiry)
 	stats.keys++
 	stats.bytes += size
 	return stats.write(txn)
 }
 
 // expireKeys removes up to expirePerEntry keys whose time is up.
-func expireKeys(txn *store.Txn, clock int64) error {
+func expireKeys(txn *store.Txn, keys *keptKeys, clock int64) error {
+	if keys.dueKnown && clock < keys.due {
+		return nil
+	}
 	stats, err := readKeyStats(txn)
 	if err != nil || stats.keys == 0 {
 		return err
 	}
-	return expire(txn, &stats, clock, expirePerEntry)
+	return expire(txn, keys, &stats, clock, expirePerEntry)
 }
 
 // expire removes up to limit keys whose time is up, oldest first, and
-// records the stats if it removed any. It reads the expiry records one at
-// a time, since the oldest is usually not due: reading limit of them for
-// every entry took a sixth of a follower's CPU under load.
-func expire(txn *store.Txn, stats *keyStats, clock int64, limit int) error {
+// records the stats if it removed any; when it finds the oldest not due,
+// keys learns when it is. It reads the expiry records one at a time,
+// since the oldest is usually not due: reading limit of them for every
+// entry took a sixth of a follower's CPU under load.
+func expire(txn *store.Txn, keys *keptKeys, stats *keyStats, clock int64, limit int) error {
 	removed := false
+	keys.dueKnown = false
 	for range limit {
 		oldest, err := txn.Records(recordExpiryPrefix, 1)
 		if err != nil {
 			return err
 		}
 		if len(oldest) == 0 {
+			keys.due, keys.dueKnown = math.MaxInt64, true
 			break
 		}
 		kv := oldest[0]
 		name := kv.Key[len(recordExpiryPrefix):]
-		if len(name) < 8 || int64(binary.BigEndian.Uint64(name)) > clock {
+		if len(name) < 8 {
+			break
+		}
+		if due := int64(binary.BigEndian.Uint64(name)); due > clock {
+			keys.due, keys.dueKnown = due, true
 			break
 		}
 		key := name[8:]

@@ -153,6 +153,42 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeysExpireAfterAnAbortedBatch checks that keys an
+// aborted atomic batch brings back (it removed them to make room) are
+// removed by the expiry that follows the batch, as on a replica that
+// restarted just before it: a replica knows when its oldest key is due,
+// and what a rollback restores may be due before that.
+func TestIdempotencyKeysExpireAfterAnAbortedBatch(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	two := fsm.Idempotency{Window: 100, MaxKeys: 2, MaxBytes: 1 << 20}
+	apply(t, s, keyedEntries(1, two, keyed{1000, "a", "call"}, keyed{1000, "b", "call"}))
+	batch := fsm.EncodeBatch(1200, fsm.Budget{Idempotency: two}, true, []fsm.BatchCommand{
+		{Key: []byte("c"), Payload: []byte("call")}, // expires a and b to be kept
+		{Key: []byte("d"), Payload: []byte("fail")}, // aborts the batch
+	})
+	apply(t, s, []sm.Entry{{Index: 3, Cmd: batch}})
+	if n := fsm.KeptKeys(t, db, 7); n != 0 {
+		t.Errorf("%d keys kept after the batch, past their window, want 0", n)
+	}
+}
+
+// TestIdempotencyKeyWithAShorterWindowExpires checks that a key kept for
+// a shorter window than the keys before it is removed when its own window
+// ends, before theirs.
+func TestIdempotencyKeyWithAShorterWindowExpires(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	apply(t, s, keyedEntries(1, fsm.Idempotency{Window: 1000, MaxKeys: 10, MaxBytes: 1 << 20}, keyed{1000, "long", "call"}))
+	apply(t, s, keyedEntries(2, fsm.Idempotency{Window: 10, MaxKeys: 10, MaxBytes: 1 << 20}, keyed{1001, "short", "call"}))
+	apply(t, s, keyedEntries(3, aDay, keyed{1100, "", "call"}))
+	if n := fsm.KeptKeys(t, db, 7); n != 1 {
+		t.Errorf("%d keys kept after the shorter window ended, want 1", n)
+	}
+}
+
 // TestIdempotencyKeysBound checks that a shard keeps at most its bound of
 // keys: a keyed command past it is refused with resource_exhausted and
 // keeps none of its writes, and once older keys expire it runs.

@@ -370,7 +370,7 @@ func (s *StateMachine) apply(ctx context.Context, e *sm.Entry, clock int64, txn 
 	if err != nil {
 		return sm.Result{}, clock, fmt.Errorf("apply entry %d of shard %d: %w", e.Index, s.shardID, err)
 	}
-	return res, clock, expireKeys(txn, clock)
+	return res, clock, expireKeys(txn, &s.keys, clock)
 }
 
 // run runs a command, or replays the result of the first command with its
@@ -396,7 +396,7 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 		return sm.Result{}, err
 	}
 	if err != nil {
-		if err := txn.RollbackTo(start); err != nil {
+		if err := s.rollBack(txn, start); err != nil {
 			return sm.Result{}, err
 		}
 	}
@@ -407,7 +407,7 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 	if err := remember(txn, &s.keys, cmd, clock, res, old); isOutcome(err) {
 		// The shard keeps as many keys as it may: the command keeps
 		// nothing, so that a retry may run it.
-		if err := txn.RollbackTo(start); err != nil {
+		if err := s.rollBack(txn, start); err != nil {
 			return sm.Result{}, err
 		}
 		return encodeResult(c.Index, out.Fuel, nil, err), nil
@@ -415,6 +415,14 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 		return sm.Result{}, err
 	}
 	return res, nil
+}
+
+// rollBack undoes txn's writes since start. What it restores may include
+// expiry records that are due before the time s.keys knew for the oldest,
+// which it therefore forgets.
+func (s *StateMachine) rollBack(txn *store.Txn, start store.Savepoint) error {
+	s.keys.dueKnown = false
+	return txn.RollbackTo(start)
 }
 
 // halt stops the replica from recording anything more; see Update.
