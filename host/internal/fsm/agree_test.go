@@ -101,18 +101,23 @@ func update1(t *testing.T, s *fsm.StateMachine, e sm.Entry) sm.Result {
 // recoverFrom replaces s's state with a snapshot of the same shard in db.
 func recoverFrom(t *testing.T, s *fsm.StateMachine, db *store.DB) {
 	t.Helper()
-	src := fsm.New(7, db, &script{})
-	ctx, err := src.PrepareSnapshot()
+	if err := s.RecoverFromSnapshot(snapshotOf(t, fsm.New(7, db, &script{})), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshotOf returns a snapshot of s's state.
+func snapshotOf(t *testing.T, s *fsm.StateMachine) *bytes.Buffer {
+	t.Helper()
+	ctx, err := s.PrepareSnapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := src.SaveSnapshot(ctx, &buf, nil); err != nil {
+	if err := s.SaveSnapshot(ctx, &buf, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecoverFromSnapshot(&buf, nil); err != nil {
-		t.Fatal(err)
-	}
+	return &buf
 }
 
 // randomLog makes a random log of commands for the script state machine.

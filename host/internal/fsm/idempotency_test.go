@@ -233,20 +233,13 @@ func TestIdempotencyKeysInSnapshots(t *testing.T) {
 	t.Parallel()
 	src := fsm.New(7, openDB(t), &script{})
 	first := apply(t, src, keyedEntries(1, aDay, keyed{10, "k", "set a 1;call"}))[0]
-	ctx, err := src.PrepareSnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := src.SaveSnapshot(ctx, &buf, nil); err != nil {
-		t.Fatal(err)
-	}
+	snap := snapshotOf(t, src)
 	dstDB := openDB(t)
 	dst := fsm.New(7, dstDB, &script{})
 	// The replica knew of a key below the snapshot's before it recovered:
 	// what it knew of the keys it kept must not outlive its state.
 	apply(t, dst, keyedEntries(1, aDay, keyed{5, "a", "set b 1"}))
-	if err := dst.RecoverFromSnapshot(&buf, nil); err != nil {
+	if err := dst.RecoverFromSnapshot(snap, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := apply(t, dst, keyedEntries(2, aDay, keyed{11, "k", "set a 1;call"}))[0]
