@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,59 +16,98 @@ import (
 
 // TestReplicasAgreeWhateverTheyKnow applies the same random log to two
 // replicas of a shard: one whose state machine keeps what it learns in
-// memory from entry to entry (the keys its shard keeps, when the oldest is
-// due, the last commit's index and clock), and one whose state machine is
-// new at every entry, knowing only its store. What a replica knows in
-// memory may only spare it reads: every result, every record and the state
-// must be the same. The log mixes keyed and unkeyed commands, retries,
-// reused keys, keys out of order and below the others, batches (atomic
-// ones that abort), windows that end and shards that run out of room for
-// keys, over more keys than the first replica holds in memory.
+// memory (the keys its shard keeps, when the oldest is due, the last
+// commit's index and clock), and one made blind, which reads all of it
+// from its store every time. What a replica knows in memory may only spare
+// it reads: every result, query, checksum, record and the state must be
+// the same. The log mixes keyed and unkeyed commands, retries, reused
+// keys, keys out of order and below the others, batches (atomic ones that
+// abort), windows that end and shards that run out of room for keys, in
+// runs of entries applied together (some of which fail on the host and
+// are not recorded), over more keys than the first replica holds in
+// memory, with a snapshot's recovery on the way.
 func TestReplicasAgreeWhateverTheyKnow(t *testing.T) {
 	t.Parallel()
 	for seed := range 2 {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Parallel()
 			l := &randomLog{rng: rand.New(rand.NewPCG(uint64(seed), 7)), clock: 1_000_000}
-			keeps, forgets := openDB(t), openDB(t)
-			s := fsm.New(7, keeps, &script{})
-			var floor string // after the recovery
-			for index := uint64(1); index <= 3000; index++ {
-				e := l.entry(index)
-				if index == 1000 {
-					recoverFrom(t, s, forgets) // the same state: s forgets what it knew
+			knows, blind := openDB(t), openDB(t)
+			s, ref := fsm.New(7, knows, &script{}), fsm.New(7, blind, &script{})
+			fsm.Blind(ref)
+			const recovery = 1000 // s recovers from ref's state before this entry
+			var floor string      // s's, after the recovery
+			for index := uint64(1); index <= 3000; {
+				es := make([]sm.Entry, 1+l.rng.IntN(4))
+				for i := range es {
+					es[i] = l.entry(index + uint64(i))
 				}
-				fresh := fsm.New(7, forgets, &script{})
-				if _, err := fresh.Open(nil); err != nil {
-					t.Fatal(err)
+				if index <= recovery && recovery < index+uint64(len(es)) {
+					recoverFrom(t, s, blind) // the same state: s forgets what it knew
 				}
-				got, want := update1(t, s, e), update1(t, fresh, e)
-				if got.Value != want.Value || !bytes.Equal(got.Data, want.Data) {
-					t.Fatalf("entry %d: result %v on the replica that remembers, %v on the one that does not", index, got, want)
+				got, errS := updateAll(s, es)
+				want, errRef := updateAll(ref, es)
+				if (errS == nil) != (errRef == nil) {
+					t.Fatalf("entries %d to %d: Update failed with %v on the replica that knows, %v on the blind one", index, index+uint64(len(es))-1, errS, errRef)
 				}
-				if q, w := lookup(t, s, "call"), lookup(t, fresh, "call"); !bytes.Equal(q.Output, w.Output) || q.Index != w.Index {
-					t.Fatalf("entry %d: query %q at %d, and %q at %d", index, q.Output, q.Index, w.Output, w.Index)
+				for i := range got {
+					if got[i].Value != want[i].Value || !bytes.Equal(got[i].Data, want[i].Data) {
+						t.Fatalf("entry %d: result %v on the replica that knows, %v on the blind one", es[i].Index, got[i], want[i])
+					}
 				}
-				k, b := fsm.KeyStats(t, keeps, 7)
-				if wk, wb := fsm.KeyStats(t, forgets, 7); k != wk || b != wb {
-					t.Fatalf("entry %d: %d keys of %d bytes kept on the replica that remembers, %d of %d on the one that does not", index, k, b, wk, wb)
+				index += uint64(len(es))
+				if q, w := lookup(t, s, "call"), lookup(t, ref, "call"); !bytes.Equal(q.Output, w.Output) || q.Index != w.Index {
+					t.Fatalf("before entry %d: query %q at %d, and %q at %d", index, q.Output, q.Index, w.Output, w.Index)
 				}
-				if index == 1000 {
+				k, b := fsm.KeyStats(t, knows, 7)
+				if wk, wb := fsm.KeyStats(t, blind, 7); k != wk || b != wb {
+					t.Fatalf("before entry %d: %d keys of %d bytes kept on the replica that knows, %d of %d on the blind one", index, k, b, wk, wb)
+				}
+				if a, b := checksum(t, knows), checksum(t, blind); !bytes.Equal(a, b) {
+					t.Fatalf("before entry %d: checksums %x and %x", index, a, b)
+				}
+				if floor == "" && index > recovery {
 					floor = fsm.KeyFloor(s)
 				}
 			}
 			if fsm.KeyFloor(s) <= floor {
 				t.Errorf("the replica's floor did not rise after the recovery (%q): the log did not fill a generation", floor)
 			}
-			a, b := strings.Split(fsm.AllRecords(t, keeps, 7), "\n"), strings.Split(fsm.AllRecords(t, forgets, 7), "\n")
+			a, b := strings.Split(fsm.AllRecords(t, knows, 7), "\n"), strings.Split(fsm.AllRecords(t, blind, 7), "\n")
 			if i := firstDifference(a, b); i >= 0 {
 				t.Errorf("%d and %d records; the first that differ, at %d: %q and %q", len(a), len(b), i, at(a, i), at(b, i))
 			}
-			if a, b := userState(t, keeps, 7), userState(t, forgets, 7); !mapsEqual(a, b) {
+			if a, b := userState(t, knows, 7), userState(t, blind, 7); !mapsEqual(a, b) {
 				t.Errorf("state differs: %q and %q", a, b)
 			}
 		})
 	}
+}
+
+// updateAll applies a copy of entries and returns their results, or the
+// error of a host failure (none of the entries is then recorded).
+func updateAll(s *fsm.StateMachine, entries []sm.Entry) ([]sm.Result, error) {
+	got, err := s.Update(slices.Clone(entries))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sm.Result, len(got))
+	for i, e := range got {
+		out[i] = e.Result
+	}
+	return out, nil
+}
+
+// checksum returns a shard's running checksum.
+func checksum(t *testing.T, db *store.DB) []byte {
+	t.Helper()
+	v := db.View(7)
+	defer v.Close()
+	sum, err := v.Checksum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }
 
 // firstDifference returns the first index at which a and b differ, or -1.
@@ -86,16 +126,6 @@ func at(s []string, i int) string {
 		return s[i]
 	}
 	return "(none)"
-}
-
-// update1 applies one entry and returns its result.
-func update1(t *testing.T, s *fsm.StateMachine, e sm.Entry) sm.Result {
-	t.Helper()
-	got, err := s.Update([]sm.Entry{e})
-	if err != nil {
-		t.Fatalf("Update: %v", err)
-	}
-	return got[0].Result
 }
 
 // recoverFrom replaces s's state with a snapshot of the same shard in db.
@@ -146,6 +176,9 @@ func (l *randomLog) idempotency() fsm.Idempotency {
 func (l *randomLog) command() keyed {
 	payloads := []string{"set a 1;call", "set b 2", "del a", "fail", "set c 3;call"}
 	c := keyed{payload: payloads[l.rng.IntN(len(payloads))]}
+	if l.rng.IntN(200) == 0 {
+		c.payload = "hostfail" // the whole Update fails: nothing is recorded
+	}
 	switch r := l.rng.IntN(20); {
 	case r < 3:
 		return c

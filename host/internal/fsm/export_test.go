@@ -64,3 +64,8 @@ func KeyStats(t *testing.T, db *store.DB, shardID uint64) (keys, bytes uint64) {
 	}
 	return stats.keys, stats.bytes
 }
+
+// Blind makes s keep nothing in memory of its shard's state: it looks up
+// every idempotency key, reads the oldest expiry at every entry, and reads
+// a query's applied index and clock from its view.
+func Blind(s *StateMachine) { s.keys.blind = true }

@@ -148,9 +148,10 @@ func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPre
 // The floor starts at the greatest key record the state machine's
 // transaction sees; only remember writes key records, and it adds their
 // keys. Expiry and rollbacks leave hashes of keys no longer kept, which
-// only cost a lookup (as does a hash that two keys share), and one key
-// far above the others ("zzz", say) leaves every later key looked up
-// until the replica restarts. It also knows a time before which no kept
+// only cost a lookup (as does a hash that two keys share). One key far
+// above the others ("zzz", say) becomes the floor once its generation is
+// dropped, and leaves every later key looked up until it has expired and
+// the replica reads its floor again (after a restart or a snapshot). It also knows a time before which no kept
 // key expires, so that an entry need not read the oldest expiry record to
 // find nothing due. A transaction that is not committed drops what it
 // knows.
@@ -162,6 +163,11 @@ type keptKeys struct {
 
 	due      int64 // no kept key expires before due, if dueKnown
 	dueKnown bool
+
+	// blind, for tests, makes the replica know nothing: every key is
+	// looked up, every entry reads the oldest expiry, and a query reads
+	// its applied index and clock from its view (StateMachine.view).
+	blind bool
 }
 
 // keyGeneration is how many keys a generation of [keptKeys] holds: 1,024
@@ -179,6 +185,9 @@ type keyHashes struct {
 
 // unkept reports whether the shard keeps no record of key.
 func (k *keptKeys) unkept(txn *store.Txn, key []byte) (bool, error) {
+	if k.blind {
+		return false, nil
+	}
 	if !k.known {
 		last, err := txn.LastRecordName(recordKeyPrefix)
 		if err != nil {
@@ -229,7 +238,7 @@ func (k *keptKeys) expires(expiry int64) {
 
 // forget drops what it knows, to be read again from the store: the
 // shard's state was replaced, or the transaction it saw was not committed.
-func (k *keptKeys) forget() { *k = keptKeys{} }
+func (k *keptKeys) forget() { *k = keptKeys{blind: k.blind} }
 
 // replay returns the result of the entry that first ran a command with the
 // key, marked replayed, if the shard keeps it; the refusal [keyReused], as
@@ -304,7 +313,7 @@ func remember(txn *store.Txn, keys *keptKeys, cmd command, clock int64, res sm.R
 
 // expireKeys removes up to expirePerEntry keys whose time is up.
 func expireKeys(txn *store.Txn, keys *keptKeys, clock int64) error {
-	if keys.dueKnown && clock < keys.due {
+	if keys.dueKnown && clock < keys.due && !keys.blind {
 		return nil
 	}
 	stats, err := readKeyStats(txn)

@@ -174,6 +174,28 @@ func TestIdempotencyKeysExpireAfterAnAbortedBatch(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeysExpireAfterAHostFailure checks that keys a
+// transaction expired are expired again when a host failure discarded it:
+// the replica must not keep what it learnt there of when its oldest key
+// is due.
+func TestIdempotencyKeysExpireAfterAHostFailure(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	s := fsm.New(7, db, &script{})
+	short := fsm.Idempotency{Window: 100, MaxKeys: 10, MaxBytes: 1 << 20}
+	apply(t, s, keyedEntries(1, short, keyed{1000, "a", "call"}, keyed{1000, "b", "call"}))
+	apply(t, s, keyedEntries(3, aDay, keyed{1000, "long", "call"}))
+	// Entry 4 expires a and b, then entry 5 fails on the host: neither is
+	// recorded.
+	if _, err := s.Update(keyedEntries(4, aDay, keyed{1200, "", "call"}, keyed{1200, "", "hostfail"})); !errors.Is(err, errDisk) {
+		t.Fatalf("Update with a host failure: %v, want %v", err, errDisk)
+	}
+	apply(t, s, keyedEntries(4, aDay, keyed{1200, "", "call"}))
+	if n := fsm.KeptKeys(t, db, 7); n != 1 {
+		t.Errorf("%d keys kept after their window, want 1", n)
+	}
+}
+
 // TestIdempotencyKeyWithAShorterWindowExpires checks that a key kept for
 // a shorter window than the keys before it is removed when its own window
 // ends, before theirs.

@@ -333,7 +333,7 @@ func (s *StateMachine) view() (*store.View, appliedState, error) {
 	before := s.commits.Load()
 	last := s.committed.Load()
 	view := s.db.View(s.shardID)
-	if last != nil && before%2 == 0 && s.commits.Load() == before {
+	if last != nil && before%2 == 0 && s.commits.Load() == before && !s.keys.blind {
 		return view, *last, nil
 	}
 	index, err := view.AppliedIndex()
@@ -419,7 +419,9 @@ func (s *StateMachine) run(ctx context.Context, c Call, cmd command, txn *store.
 
 // rollBack undoes txn's writes since start. What it restores may include
 // expiry records that are due before the time s.keys knew for the oldest,
-// which it therefore forgets.
+// which it therefore forgets: also when only a module's writes are undone
+// (they are never records), at the cost of one read on the next entry,
+// so that no rollback can be missed.
 func (s *StateMachine) rollBack(txn *store.Txn, start store.Savepoint) error {
 	s.keys.dueKnown = false
 	return txn.RollbackTo(start)
