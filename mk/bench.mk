@@ -8,14 +8,17 @@ BENCH_BIN := .bench
 ROUNDS ?= 3
 DURATION ?= 10s
 WARMUP ?= 2s
+# The kv module Synod runs in bench-compare: any kv example (they agree
+# byte for byte, make conformance), e.g. examples/kv-c/kv-c.wasm.
+KV ?= examples/kv/kv.wasm
 
 .PHONY: bench-compare
-bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads, interleaved (ROUNDS=3 DURATION=10s WARMUP=2s)
+bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads, interleaved (ROUNDS=3 DURATION=10s WARMUP=2s KV=examples/kv/kv.wasm)
 	@$(call apt_install,etcd,etcd-server)
 	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
 	cd bench && $(GO) build -o ../$(BENCH_BIN)/etcdbench ./cmd/etcdbench && $(GO) build -o ../$(BENCH_BIN)/compare ./cmd/compare
 	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench \
-		--kv examples/kv/kv.wasm --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
+		--kv $(KV) --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
 
 # make bench-floor: what Connect over HTTP/1.1 costs on this machine with
 # nothing behind it (bench/cmd/floor): the floor under the gateway's cost
