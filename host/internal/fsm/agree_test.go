@@ -139,15 +139,24 @@ func recoverFrom(t *testing.T, s *fsm.StateMachine, db *store.DB) {
 // snapshotOf returns a snapshot of s's state.
 func snapshotOf(t *testing.T, s *fsm.StateMachine) *bytes.Buffer {
 	t.Helper()
-	ctx, err := s.PrepareSnapshot()
+	buf, err := snapshot(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return buf
+}
+
+// snapshot returns a snapshot of s's state.
+func snapshot(s *fsm.StateMachine) (*bytes.Buffer, error) {
+	ctx, err := s.PrepareSnapshot()
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := s.SaveSnapshot(ctx, &buf, nil); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &buf
+	return &buf, nil
 }
 
 // randomLog makes a random log of commands for the script state machine.

@@ -165,8 +165,9 @@ type keptKeys struct {
 	dueKnown bool
 
 	// blind, for tests, makes the replica know nothing: every key is
-	// looked up, every entry reads the oldest expiry, and a query reads
-	// its applied index and clock from its view (StateMachine.view).
+	// looked up, every entry reads the oldest expiry, and no commit
+	// publishes its index and clock, so that a query reads them from its
+	// view (StateMachine.commit). Only the apply goroutine reads it.
 	blind bool
 }
 

@@ -314,11 +314,12 @@ type appliedState struct {
 	clock int64
 }
 
-// commit commits txn, which leaves the state at applied.
+// commit commits txn, which leaves the state at applied, and publishes
+// that for queries (unless the replica is blind, see keptKeys).
 func (s *StateMachine) commit(txn *store.Txn, applied appliedState) error {
 	s.commits.Add(1)
 	defer s.commits.Add(1)
-	if err := txn.Commit(applied.index); err != nil {
+	if err := txn.Commit(applied.index); err != nil || s.keys.blind {
 		s.committed.Store(nil)
 		return err
 	}
@@ -333,7 +334,7 @@ func (s *StateMachine) view() (*store.View, appliedState, error) {
 	before := s.commits.Load()
 	last := s.committed.Load()
 	view := s.db.View(s.shardID)
-	if last != nil && before%2 == 0 && s.commits.Load() == before && !s.keys.blind {
+	if last != nil && before%2 == 0 && s.commits.Load() == before {
 		return view, *last, nil
 	}
 	index, err := view.AppliedIndex()

@@ -491,6 +491,18 @@ func TestLookupWhileApplying(t *testing.T) {
 				t.Errorf("Update: %v", err)
 				return
 			}
+			if i == last/2 {
+				// A snapshot of the same state replaces it: the next
+				// entry forgets what the replica knew, while queries run.
+				snap, err := snapshot(s)
+				if err == nil {
+					err = s.RecoverFromSnapshot(snap, nil)
+				}
+				if err != nil {
+					t.Errorf("recover from a snapshot: %v", err)
+					return
+				}
+			}
 		}
 	}()
 	defer func() { close(stop); <-done }()
