@@ -151,10 +151,11 @@ func keyName(key []byte) []byte { return append(append([]byte(nil), recordKeyPre
 // only cost a lookup (as does a hash that two keys share). One key far
 // above the others ("zzz", say) becomes the floor once its generation is
 // dropped, and leaves every later key looked up until it has expired and
-// the replica reads its floor again (after a restart or a snapshot). It also knows a time before which no kept
-// key expires, so that an entry need not read the oldest expiry record to
-// find nothing due. A transaction that is not committed drops what it
-// knows.
+// the replica reads its floor again (after a restart or a snapshot).
+//
+// It also knows a time before which no kept key expires, so that an entry
+// need not read the oldest expiry record to find nothing due. A
+// transaction that is not committed drops what it knows.
 type keptKeys struct {
 	floor        []byte
 	known        bool // else floor is to be read from the store
