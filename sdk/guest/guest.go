@@ -22,8 +22,9 @@ const (
 // Both must be deterministic: the same input and the same state must give the
 // same result and the same writes (see the package documentation).
 //
-// The input slice belongs to the handler, which may keep or modify it. The
-// result slice is copied before the handler's call returns to the host.
+// The handler may modify the input slice and use it until it returns, not
+// after: the next call reuses its memory. The result slice is copied
+// before the handler's call returns to the host.
 type Handlers struct {
 	// Update applies one committed command. It may read and write keys.
 	Update func(cmd []byte) (result []byte, err error)
