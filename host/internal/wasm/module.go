@@ -560,7 +560,12 @@ func firstLine(err error) string {
 // reset before every call.
 type detEnv struct {
 	nanos int64
-	rng   *rand.ChaCha8
+	// seed is the call's; rng is seeded from it on the call's first read,
+	// which most calls never make, so that the rest skip seeding (a
+	// ChaCha8 block computed per call).
+	seed   [32]byte
+	seeded bool
+	rng    rand.ChaCha8
 }
 
 // startupNanos is what the clocks read while an instance starts: fixed, and
@@ -568,12 +573,22 @@ type detEnv struct {
 const startupNanos = 1
 
 func newDetEnv() *detEnv {
-	return &detEnv{nanos: startupNanos, rng: rand.NewChaCha8([32]byte{})}
+	return &detEnv{nanos: startupNanos}
 }
 
 func (e *detEnv) set(env Env) {
 	e.nanos = max(env.TimeNanos, startupNanos)
-	e.rng = rand.NewChaCha8(env.Seed)
+	e.seed, e.seeded = env.Seed, false
+}
+
+// read fills buf from the call's random stream: the same bytes as a
+// ChaCha8 seeded with the call's seed would give from its start.
+func (e *detEnv) read(buf []byte) {
+	if !e.seeded {
+		e.rng.Seed(e.seed)
+		e.seeded = true
+	}
+	_, _ = e.rng.Read(buf) // never fails
 }
 
 func (e *detEnv) walltime() (int64, int32) {

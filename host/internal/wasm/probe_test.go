@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,13 @@ func TestDeterministicEnvironment(t *testing.T) {
 	first := callEnv(t, replicaA, wasm.Update, env)
 	if first.timeNanos != now {
 		t.Errorf("time.Now: got %d, want %d", first.timeNanos, now)
+	}
+	// The stream is ChaCha8 from the seed, read from its start: what every
+	// host version must give, or replicas of mixed versions would differ.
+	want := make([]byte, len(first.crypto))
+	_, _ = rand.NewChaCha8(env.Seed).Read(want)
+	if !bytes.Equal(first.crypto, want) {
+		t.Errorf("random bytes %x, want the seed's ChaCha8 stream %x", first.crypto, want)
 	}
 	// B's instance has served other calls first.
 	callEnv(t, replicaB, wasm.Update, wasm.Env{TimeNanos: 5, Seed: wasm.Seed(1, 1)})
