@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -720,5 +721,86 @@ func TestTxnValueChangedAfterCommit(t *testing.T) {
 	defer txn.Close()
 	if v, ok, err := txn.Get([]byte("k")); err != nil || !ok || string(v) != "one" {
 		t.Errorf("Get(k) = %q, %v, %v; the store holds \"one\"", v, ok, err)
+	}
+}
+
+// TestTxnScansSeeEveryWrite runs random entries of user keys and records
+// through transactions whose first scan comes at a random point: a scan
+// (and a read of records) must see every write made before it and after
+// it, rolled back ones undone, whenever the transaction began indexing
+// its writes for iterators.
+func TestTxnScansSeeEveryWrite(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	const shard = 11
+	rng := rand.New(rand.NewPCG(3, 4))
+	model, records := state{}, state{}
+	key := func() string { return fmt.Sprintf("k%02d", rng.IntN(40)) }
+	for i := range 200 {
+		txn := db.Txn(shard)
+		scanAt := rng.IntN(12) // the write before which the first scan comes
+		writes := 0
+		scan := func(when string) {
+			t.Helper()
+			if got := dump(t, txn); !maps.Equal(got, model) {
+				t.Fatalf("transaction %d, %s: scan has %q, want %q", i, when, got, model)
+			}
+			got, err := txn.Records([]byte("r"), 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotRecords := state{}
+			for _, kv := range got {
+				gotRecords[string(kv.Key)] = string(kv.Value)
+			}
+			if !maps.Equal(gotRecords, records) {
+				t.Fatalf("transaction %d, %s: records %q, want %q", i, when, gotRecords, records)
+			}
+		}
+		for range 1 + rng.IntN(4) {
+			before, recordsBefore := maps.Clone(model), maps.Clone(records)
+			begin(t, txn, store.Limits{})
+			for range 1 + rng.IntN(4) {
+				if writes == scanAt || rng.IntN(8) == 0 {
+					scan(fmt.Sprintf("before write %d", writes))
+				}
+				writes++
+				k := key()
+				switch rng.IntN(4) {
+				case 0:
+					apply(t, txn, model, []op{{k, del}})
+				case 1:
+					name := "r" + k
+					if rng.IntN(2) == 0 {
+						if err := txn.DeleteRecord([]byte(name)); err != nil {
+							t.Fatal(err)
+						}
+						delete(records, name)
+						continue
+					}
+					v := fmt.Sprintf("rec%d", writes)
+					if err := txn.SetRecord([]byte(name), []byte(v)); err != nil {
+						t.Fatal(err)
+					}
+					records[name] = v
+				default:
+					apply(t, txn, model, []op{{k, fmt.Sprintf("v%d", writes)}})
+				}
+			}
+			if rng.IntN(3) == 0 {
+				if err := txn.Rollback(); err != nil {
+					t.Fatal(err)
+				}
+				model, records = before, recordsBefore
+			}
+		}
+		scan("at the end")
+		if err := txn.Commit(uint64(i + 1)); err != nil {
+			t.Fatal(err)
+		}
+		txn.Close()
+		if got := viewState(t, db, shard); !maps.Equal(got, model) {
+			t.Fatalf("transaction %d committed %q, want %q", i, got, model)
+		}
 	}
 }
