@@ -125,6 +125,7 @@ func (c *cluster) waitAllHibernating(tb testing.TB, s *synodv1.Shard) {
 // after 10 s without calls (host.freshHibernateAfter), while the written
 // shard's stay up. A write then wakes the sleeping shard.
 func TestUnwrittenShardsHibernateSoon(t *testing.T) {
+	t.Parallel() // it mostly waits: for timers, not for the CPU
 	c := startCluster(t, host.Config{HibernateAfter: 5 * time.Minute}, true)
 	fresh := c.kvShard(t, "fresh", 3)
 	written := c.kvShard(t, "written", 3)

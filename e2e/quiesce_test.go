@@ -16,6 +16,7 @@ import (
 // sees the leader's host dead; quiesced followers left alone never
 // would), and that the next write through the gateway succeeds.
 func TestQuiescedShardFailsOver(t *testing.T) {
+	t.Parallel() // it mostly waits: for timers, not for the CPU
 	pc := startProcessClusterLogged(t, 3, true)
 	gw := pc.gateway(t)
 	kv := testwasm.Path(t, testwasm.KV)
