@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -59,14 +60,22 @@ func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(api.CoreFeaturesV2&^api.CoreFeatureSIMD).
-		WithCompilationCache(cache))
+		WithCompilationCache(compilationCache(tb)))
 	tb.Cleanup(func() { _ = rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	if _, err := rt.NewHostModuleBuilder(meter.YieldModule).NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(inst.yield), nil, nil).Export(meter.YieldName).Instantiate(ctx); err != nil {
 		tb.Fatalf("instantiate the yield function: %v", err)
 	}
-	mod, err := rt.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions())
+	// One compilation at a time: a test that waits then finds the module
+	// in the cache, instead of compiling it alongside.
+	compiling.Lock()
+	compiled, err := rt.CompileModule(ctx, bin)
+	compiling.Unlock()
+	if err != nil {
+		tb.Fatalf("compile: %v", err)
+	}
+	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithStartFunctions())
 	if err != nil {
 		tb.Fatalf("instantiate: %v", err)
 	}
@@ -83,7 +92,31 @@ func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
 	return inst
 }
 
-var cache = wazero.NewCompilationCache()
+var (
+	compiling  sync.Mutex
+	cacheOnce  sync.Once
+	cache      wazero.CompilationCache
+	errNoCache error
+)
+
+// compilationCache returns the compilation cache every runtime of these
+// tests shares, on disk in testwasm's directory: compiling the Go guest
+// takes some 15 s of CPU under the race detector, and the tests that do it
+// ran for a minute each, compiling it side by side.
+func compilationCache(tb testing.TB) wazero.CompilationCache {
+	tb.Helper()
+	cacheOnce.Do(func() {
+		dir, err := testwasm.SharedCacheDir()
+		if err == nil {
+			cache, err = wazero.NewCompilationCacheWithDir(dir)
+		}
+		errNoCache = err
+	})
+	if errNoCache != nil {
+		tb.Fatalf("compilation cache: %v", errNoCache)
+	}
+	return cache
+}
 
 // call runs the export name with a budget and returns its results and
 // the fuel it used.
