@@ -348,6 +348,26 @@ func TestSetCopiesValue(t *testing.T) {
 	}
 }
 
+// TestInputIsTheHandlersUntilItReturns checks that a test shard, like a
+// module whose next call reuses the request's memory, does not leave a
+// handler its input once the handler has returned, while the result it
+// made from it stays.
+func TestInputIsTheHandlersUntilItReturns(t *testing.T) {
+	t.Parallel()
+	var kept []byte
+	shard := guest.NewTestShard(guest.Handlers{Query: func(q []byte) ([]byte, error) {
+		kept = q
+		return q, nil
+	}})
+	out, err := shard.Query([]byte("request"))
+	if err != nil || string(out) != "request" {
+		t.Fatalf("Query = %q, %v; want the request back", out, err)
+	}
+	if string(kept) == "request" {
+		t.Errorf("the input a handler kept still holds %q after it returned; want it overwritten, as the next call in a module does", kept)
+	}
+}
+
 func FuzzScan(f *testing.F) {
 	f.Add([]byte("a\x00b\x00ab\x00\xff\x00\xff\xff"))
 	f.Add([]byte("x"))

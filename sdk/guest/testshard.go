@@ -112,8 +112,13 @@ func (s *TestShard) call(entry string, h func([]byte) ([]byte, error), req []byt
 	active = c
 	defer func() { active = nil }()
 
+	// A module's next call reuses the request's memory, so a handler has
+	// its input only until it returns: here it is cleared then, so that a
+	// handler that keeps it fails its tests too.
+	in := bytes.Clone(req)
+	defer clear(in)
 	// dispatch calls set_error whenever it returns non-zero.
-	rc, err := c.enter(entry, h, bytes.Clone(req))
+	rc, err := c.enter(entry, h, in)
 	if err == nil && rc == 0 {
 		return c.output, nil
 	}

@@ -726,15 +726,17 @@ func TestTxnValueChangedAfterCommit(t *testing.T) {
 
 // TestTxnScansSeeEveryWrite runs random entries of user keys and records
 // through transactions whose first scan comes at a random point: a scan
-// (and a read of records) must see every write made before it and after
-// it, rolled back ones undone, whenever the transaction began indexing
-// its writes for iterators.
+// (and a read of records, the last record's name, the clock) must see
+// every write made before it and after it, rolled back ones undone
+// (whole entries, and back to savepoints), whenever the transaction began
+// indexing its writes for iterators.
 func TestTxnScansSeeEveryWrite(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	const shard = 11
 	rng := rand.New(rand.NewPCG(3, 4))
 	model, records := state{}, state{}
+	var clockNow int64 // not rolled back: the state machine sets it once a run ends
 	key := func() string { return fmt.Sprintf("k%02d", rng.IntN(40)) }
 	for i := range 200 {
 		txn := db.Txn(shard)
@@ -756,13 +758,45 @@ func TestTxnScansSeeEveryWrite(t *testing.T) {
 			if !maps.Equal(gotRecords, records) {
 				t.Fatalf("transaction %d, %s: records %q, want %q", i, when, gotRecords, records)
 			}
+			last, err := txn.LastRecordName([]byte("r"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := slices.Max(append(slices.Collect(maps.Keys(records)), "")); string(last) != want {
+				t.Fatalf("transaction %d, %s: last record %q, want %q", i, when, last, want)
+			}
+			if c, err := txn.Clock(); err != nil || c != clockNow {
+				t.Fatalf("transaction %d, %s: clock %d (%v), want %d", i, when, c, err, clockNow)
+			}
 		}
 		for range 1 + rng.IntN(4) {
 			before, recordsBefore := maps.Clone(model), maps.Clone(records)
 			begin(t, txn, store.Limits{})
+			var sp store.Savepoint
+			var atSavepoint, recordsAtSavepoint state
 			for range 1 + rng.IntN(4) {
 				if writes == scanAt || rng.IntN(8) == 0 {
 					scan(fmt.Sprintf("before write %d", writes))
+				}
+				switch {
+				case atSavepoint == nil && rng.IntN(4) == 0:
+					var err error
+					if sp, err = txn.Savepoint(); err != nil {
+						t.Fatal(err)
+					}
+					atSavepoint, recordsAtSavepoint = maps.Clone(model), maps.Clone(records)
+				case atSavepoint != nil && rng.IntN(3) == 0:
+					if err := txn.RollbackTo(sp); err != nil {
+						t.Fatal(err)
+					}
+					model, records = atSavepoint, recordsAtSavepoint
+					atSavepoint = nil
+				}
+				if rng.IntN(6) == 0 {
+					clockNow++
+					if err := txn.SetClock(clockNow); err != nil {
+						t.Fatal(err)
+					}
 				}
 				writes++
 				k := key()
