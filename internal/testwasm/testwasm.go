@@ -1,6 +1,9 @@
 // Package testwasm builds guest modules from Go source for tests, with the
 // real toolchain (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared). Builds are
 // cached by the Go build cache and, within one test process, by package.
+// They are built with -trimpath, so that a module's bytes do not depend on
+// where the checkout lies, and a fresh clone finds the modules compiled
+// for the one before it in the shared compilation cache (CacheDir).
 package testwasm
 
 import (
@@ -47,7 +50,7 @@ func Compile(pkg string) ([]byte, error) {
 		dir = d
 	}
 	out := filepath.Join(dir, strings.ReplaceAll(pkg, "/", "_")+".wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, pkg)
+	cmd := exec.Command(goTool(), "build", "-trimpath", "-buildmode=c-shared", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build %s: %w\n%s", pkg, err, msg)
