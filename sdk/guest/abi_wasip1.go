@@ -73,7 +73,7 @@ func synodABIVersion() int32 {
 // start-up, it is in the memory each update starts from, so it costs an
 // update nothing; a fresh allocation per call would fetch a span for its
 // size class in every update (docs/abi.md, "What a guest's fuel goes
-// to"): a kv put took 26,234 fuel that way, and takes 15,084 now.
+// to"; RATIONALE.md, "Memory").
 var requestBuffer = make([]byte, 16<<10)
 
 // request keeps the buffer synod_alloc handed out last reachable until the

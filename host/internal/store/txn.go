@@ -41,10 +41,10 @@ type Txn struct {
 	// known is the value, as it stands now, of each key the transaction
 	// wrote and of each record it read: what the transaction reads of
 	// its own writes, and what it commits (commitWritten). A record is
-	// read from the store once (a keyed command reads its key's record and the
-	// key statistics, then writes both, each write reading the old value
-	// for its undo record). User keys a module only reads are not kept:
-	// a module may read far more than it writes.
+	// read from the store once (a keyed command reads its key's record
+	// and the key statistics, then writes both, each write reading the
+	// old value for its undo record). User keys a module only reads are
+	// not kept: a module may read far more than it writes.
 	known map[string]current
 	// size and ops measure the writes made, the undoing writes of
 	// rollbacks included, as a batch of them would (see Txn.Size).
@@ -358,7 +358,8 @@ func (t *Txn) committed(k []byte) ([]byte, error) {
 }
 
 // put writes the user key or record k: it remembers what k now is, and
-// writes it to the indexed batch if there is one. value is the caller's, which must not change it.
+// writes it to the indexed batch if there is one. value is the caller's,
+// which must not change it.
 func (t *Txn) put(k, value []byte, absent bool) error {
 	if t.index != nil {
 		if err := write(t.index, k, value, absent); err != nil {
