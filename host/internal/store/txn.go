@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"math/bits"
 	"slices"
 
 	"github.com/cockroachdb/pebble"
@@ -166,8 +167,9 @@ func batchBytes(k, value []byte, absent bool) int {
 	return n
 }
 
+// uvarintLen is the length of n's uvarint encoding: 7 bits a byte.
 func uvarintLen(n int) int {
-	return len(binary.AppendUvarint(nil, uint64(n)))
+	return (bits.Len64(uint64(n)|1) + 6) / 7
 }
 
 // WritesDigest returns the SHA-256 of the writes since the last

@@ -92,28 +92,27 @@ func instantiate(tb testing.TB, bin []byte, metered bool) *instance {
 	return inst
 }
 
-var (
-	compiling  sync.Mutex
-	cacheOnce  sync.Once
-	cache      wazero.CompilationCache
-	errNoCache error
-)
+// compiling serialises the tests' compilations (see instantiate).
+var compiling sync.Mutex
 
-// compilationCache returns the compilation cache every runtime of these
-// tests shares, on disk in testwasm's directory: compiling the Go guest
-// takes some 15 s of CPU under the race detector, and the tests that do it
-// ran for a minute each, compiling it side by side.
+// sharedCache is the compilation cache every runtime of these tests
+// shares, on disk in testwasm's directory: compiling the Go guest takes
+// some 15 s of CPU under the race detector, and the tests that do it ran
+// for a minute each, compiling it side by side.
+var sharedCache = sync.OnceValues(func() (wazero.CompilationCache, error) {
+	dir, err := testwasm.SharedCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	return wazero.NewCompilationCacheWithDir(dir)
+})
+
+// compilationCache returns sharedCache, or fails tb.
 func compilationCache(tb testing.TB) wazero.CompilationCache {
 	tb.Helper()
-	cacheOnce.Do(func() {
-		dir, err := testwasm.SharedCacheDir()
-		if err == nil {
-			cache, err = wazero.NewCompilationCacheWithDir(dir)
-		}
-		errNoCache = err
-	})
-	if errNoCache != nil {
-		tb.Fatalf("compilation cache: %v", errNoCache)
+	cache, err := sharedCache()
+	if err != nil {
+		tb.Fatalf("compilation cache: %v", err)
 	}
 	return cache
 }
