@@ -54,9 +54,11 @@ func userKey(shardID uint64, key []byte) []byte {
 	return append(userPrefix(shardID), key...)
 }
 
-// isUserKey reports whether a key of the store is a module's key.
-func isUserKey(k []byte) bool {
-	return len(k) > prefixSize-1 && k[0] == tagShard && k[prefixSize-1] == subUser
+// isCachedKey reports whether the row cache keeps a key of the store: a
+// module's key, or a shard's system key (its clock, checksum and size,
+// which every transaction reads).
+func isCachedKey(k []byte) bool {
+	return len(k) > prefixSize-1 && k[0] == tagShard && (k[prefixSize-1] == subUser || k[prefixSize-1] == subSystem)
 }
 
 func sysKey(shardID uint64, name string) []byte {

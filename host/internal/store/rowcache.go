@@ -15,8 +15,12 @@ const rowOverhead = 160
 // transactions read and wrote last, across every shard of the host,
 // so that a transaction finds a hot key without searching pebble's
 // memtables and levels: under load, each point read cost a follower as
-// much as running the command's module. Least recently used rows go
-// first once the cache holds more than its bytes.
+// much as running the command's module. It keeps the shards' system
+// keys too (clock, checksum, stored bytes), which every transaction
+// reads, whatever its commands. Records (idempotency keys, each read
+// once and written once) are not kept: they would push the hot keys out.
+// Least recently used rows go first once the cache holds more than its
+// bytes.
 //
 // A row is always what the store holds: only a shard's transaction writes
 // its keys, one at a time, and it puts what it wrote here once it has
@@ -68,14 +72,24 @@ func (c *rowCache) put(key string, value []byte, absent bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.rows[key]; ok {
+	e, ok := c.rows[key]
+	switch {
+	case ok && size > c.maxBytes/16:
 		c.remove(e)
-	}
-	if size > c.maxBytes/16 {
 		return
+	case ok:
+		// The row changes in place (a value handed out by get stays
+		// as it was: the row takes the new copy).
+		r := e.Value.(*row)
+		c.bytes += len(value) - len(r.value)
+		r.value, r.absent = value, absent
+		c.order.MoveToFront(e)
+	case size > c.maxBytes/16:
+		return
+	default:
+		c.rows[key] = c.order.PushFront(&row{key: key, value: value, absent: absent})
+		c.bytes += size
 	}
-	c.rows[key] = c.order.PushFront(&row{key: key, value: value, absent: absent})
-	c.bytes += size
 	for c.bytes > c.maxBytes {
 		c.remove(c.order.Back())
 	}

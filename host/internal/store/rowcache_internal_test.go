@@ -28,6 +28,26 @@ func TestRowCache(t *testing.T) {
 		want(t, c, key(1, "x"), "", true, true)
 	})
 
+	t.Run("a row written again changes in place, and what get returned stays", func(t *testing.T) {
+		c := newRowCache(1 << 20)
+		k := key(1, "a")
+		c.put(k, []byte("one"), false)
+		before, _, _ := c.get([]byte(k))
+		for _, w := range []struct {
+			value  string
+			absent bool
+		}{{"three", false}, {"", true}, {"", false}} {
+			c.put(k, []byte(w.value), w.absent)
+			want(t, c, k, w.value, w.absent, true)
+			if size := len(k) + len(w.value) + rowOverhead; c.bytes != size || c.order.Len() != 1 || len(c.rows) != 1 {
+				t.Errorf("after putting %q (absent %v): %d bytes in %d rows listed, %d mapped; want %d bytes in one", w.value, w.absent, c.bytes, c.order.Len(), len(c.rows), size)
+			}
+		}
+		if string(before) != "one" {
+			t.Errorf("a value get returned changed to %q", before)
+		}
+	})
+
 	t.Run("a row too large drops the one it replaces", func(t *testing.T) {
 		c := newRowCache(16 * (rowOverhead + 64))
 		c.put(key(1, "a"), []byte("small"), false)

@@ -36,6 +36,8 @@ func testRowCache(t *testing.T, rowCacheBytes int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	models := map[uint64]state{1: {}, 2: {}}
 	index := map[uint64]uint64{}
+	clocks := map[uint64]int64{}
+	sums := map[uint64][]byte{}
 	key := func() string { return fmt.Sprintf("k%03d", rng.IntN(1000)) }
 
 	// run applies n transactions of random entries to shard, as a state
@@ -71,12 +73,21 @@ func testRowCache(t *testing.T, rowCacheBytes int) {
 					maps.Copy(model, before)
 				}
 			}
+			// As a state machine does, once an update's entries ran.
+			clocks[shard] = rng.Int64()
+			sums[shard] = fmt.Appendf(nil, "sum%d", rng.Int())
+			if err := txn.SetClock(clocks[shard]); err != nil {
+				t.Fatal(err)
+			}
+			if err := txn.SetChecksum(sums[shard]); err != nil {
+				t.Fatal(err)
+			}
 			index[shard]++
 			if err := txn.Commit(index[shard]); err != nil {
 				t.Fatal(err)
 			}
 			txn.Close()
-			check(t, db, shard, model)
+			check(t, db, shard, model, clocks[shard], sums[shard])
 		}
 	}
 
@@ -86,35 +97,42 @@ func testRowCache(t *testing.T, rowCacheBytes int) {
 	if err := db.Snapshot(1).WriteTo(&snap, nil); err != nil {
 		t.Fatal(err)
 	}
-	atSnapshot := maps.Clone(models[1])
+	atSnapshot, clockAt, sumAt := maps.Clone(models[1]), clocks[1], sums[1]
 	run(1, 100) // the cache now holds values the snapshot does not
 	if err := db.Recover(1, bytes.NewReader(snap.Bytes()), nil); err != nil {
 		t.Fatal(err)
 	}
-	models[1] = atSnapshot
+	models[1], clocks[1], sums[1] = atSnapshot, clockAt, sumAt
 	index[1] = 100
-	check(t, db, 1, models[1])
+	check(t, db, 1, models[1], clocks[1], sums[1])
 	run(1, 50)
-	check(t, db, 2, models[2])
+	check(t, db, 2, models[2], clocks[2], sums[2])
 	if err := db.DeleteShard(1); err != nil {
 		t.Fatal(err)
 	}
-	models[1] = state{}
+	models[1], clocks[1], sums[1] = state{}, 0, nil
 	index[1] = 0
-	check(t, db, 1, models[1])
+	check(t, db, 1, models[1], clocks[1], sums[1])
 	run(1, 20)
 	run(2, 20)
 }
 
 // check compares what a new transaction reads of every key, and the
-// shard's stored bytes, with model, which the committed state must hold.
-func check(t *testing.T, db *store.DB, shard uint64, model state) {
+// shard's stored bytes, clock and checksum, with model, clock and sum,
+// which the committed state must hold.
+func check(t *testing.T, db *store.DB, shard uint64, model state, clock int64, sum []byte) {
 	t.Helper()
 	if got := viewState(t, db, shard); !maps.Equal(got, model) {
 		t.Fatalf("shard %d: committed state differs from the model", shard)
 	}
 	txn := db.Txn(shard)
 	defer txn.Close()
+	if got, err := txn.Clock(); err != nil || got != clock {
+		t.Fatalf("shard %d: a transaction reads the clock %d, %v; the store holds %d", shard, got, err, clock)
+	}
+	if got, err := txn.Checksum(); err != nil || !bytes.Equal(got, sum) {
+		t.Fatalf("shard %d: a transaction reads the checksum %q, %v; the store holds %q", shard, got, err, sum)
+	}
 	for i := range 1000 {
 		k := fmt.Sprintf("k%03d", i)
 		v, ok, err := txn.Get([]byte(k))

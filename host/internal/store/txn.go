@@ -25,7 +25,7 @@ import (
 // them, and enforces the [Limits] of the entry being applied.
 type Txn struct {
 	db      *pebble.DB // what the shard's keys held when the Txn began
-	rows    *rowCache  // the same, for hot user keys
+	rows    *rowCache  // the same, for hot user and system keys
 	shardID uint64
 	undo    []undoRecord
 	writes  hash.Hash // digest of the current entry's writes, in order
@@ -336,11 +336,11 @@ func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
 }
 
 // committed returns what the store holds for k, nil if it is absent, from the
-// row cache for a user key it holds: for a key the transaction has not
+// row cache for a user or system key it holds: for a key the transaction has not
 // written, what the key holds in the transaction too. The caller must not
 // change it.
 func (t *Txn) committed(k []byte) ([]byte, error) {
-	cached := isUserKey(k)
+	cached := isCachedKey(k)
 	if cached {
 		if v, absent, ok := t.rows.get(k); ok {
 			if absent {
@@ -575,7 +575,7 @@ func (t *Txn) Commit(index uint64) error {
 		return fmt.Errorf("commit shard %d at index %d: %w", t.shardID, index, err)
 	}
 	for k, c := range t.known {
-		if isUserKey([]byte(k)) {
+		if isCachedKey([]byte(k)) {
 			t.rows.put(k, c.value, c.absent)
 		}
 	}
