@@ -2,9 +2,12 @@ package raftnet
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/lni/dragonboat/v4/config"
 	pb "github.com/lni/dragonboat/v4/raftpb"
+	"github.com/lni/goutils/stringutil"
 )
 
 func TestCheckBatch(t *testing.T) {
@@ -92,5 +95,59 @@ func TestCheckChunk(t *testing.T) {
 				t.Fatalf("checkChunk: %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestAddressCheckAsDragonboats checks that the address check every
+// received batch goes through (config.IsValidAddress, which the patched
+// dragonboat answers without regular expressions) gives the answer of
+// the expressions it replaced (stringutil.IsValidAddress), on the cases
+// at their edges and on random strings of the characters that matter.
+func TestAddressCheckAsDragonboats(t *testing.T) {
+	t.Parallel()
+	check := func(addr string) {
+		t.Helper()
+		if got, want := config.IsValidAddress(addr), stringutil.IsValidAddress(addr); got != want {
+			t.Fatalf("IsValidAddress(%q) = %v; the regular expressions say %v", addr, got, want)
+		}
+	}
+	valid := 0
+	count := func(addr string) {
+		if config.IsValidAddress(addr) {
+			valid++
+		}
+	}
+	for _, addr := range []string{
+		"127.0.0.1:27001", "h1:1", "host-1.example.com:65535", " a.b:80\t", "A-z.0-9:8080",
+		"", ":", "h:", ":80", "h:0", "h:65536", "h:-1", "h:+80", "h:8x", "h:80:1", "h::80",
+		"-h:80", "h-:80", "a..b:80", ".a:80", "a.:80", "a.-b:80", "a_b:80", "[::1]:80",
+		"256.1.1.1:80", "1.2.3:80", "1.2.3.4.5:80", "01.2.3.4:80", "ünï.com:80", "a\x00:80", "a b:80",
+	} {
+		check(addr)
+		count(addr)
+	}
+	if valid == 0 {
+		t.Fatal("no listed address was valid: the comparison is idle")
+	}
+	valid = 0
+	rng := rand.New(rand.NewPCG(1, 2))
+	piece := func(alphabet string, most int) string {
+		b := make([]byte, rng.IntN(most+1))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 200_000 {
+		b := []byte(piece("aZ9-.", 9) + piece(":", 2) + piece("01569+-", 6))
+		if rng.IntN(4) == 0 { // a stray character anywhere
+			i := rng.IntN(len(b) + 1)
+			b = append(b[:i], append([]byte(piece(" \t\x00é_:.-", 1)), b[i:]...)...)
+		}
+		check(string(b))
+		count(string(b))
+	}
+	if valid < 1000 {
+		t.Fatalf("%d random addresses were valid: too few to compare", valid)
 	}
 }
