@@ -263,6 +263,11 @@ func (t *Trap) Error() string {
 // a context error's command may or may not have been applied; anything
 // else is Internal, its command's fate unknown.
 func classify(err error) (Kind, Applied) {
+	if err == nil {
+		// What the cases below come to, without the allocation of the
+		// targets errors.As takes (every successful call asks).
+		return Internal, AppliedUnknown
+	}
 	var (
 		e    *Error
 		ae   *AppError
@@ -331,6 +336,9 @@ func WithFuel(err error, fuel uint64) error {
 // FuelOf returns the fuel the call that failed with err used, as
 // [WithFuel] recorded it, or 0.
 func FuelOf(err error) uint64 {
+	if err == nil {
+		return 0 // without the allocation of errors.As's target
+	}
 	var f *fueled
 	if errors.As(err, &f) {
 		return f.fuel

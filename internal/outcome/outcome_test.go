@@ -30,6 +30,7 @@ func TestKindAndApplied(t *testing.T) {
 		{name: "deadline, not sent", err: outcome.WithApplied(context.DeadlineExceeded, outcome.AppliedNo), kind: outcome.DeadlineExceeded, applied: outcome.AppliedNo},
 		{name: "canceled", err: context.Canceled, kind: outcome.Canceled, applied: outcome.AppliedUnknown},
 		{name: "unclassified", err: errors.New("disk on fire"), kind: outcome.Internal, applied: outcome.AppliedUnknown},
+		{name: "nil", err: nil, kind: outcome.Internal, applied: outcome.AppliedUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +42,19 @@ func TestKindAndApplied(t *testing.T) {
 				t.Errorf("AppliedOf = %v, want %v", got, tt.applied)
 			}
 		})
+	}
+}
+
+// TestNoErrorCostsNothing checks that asking what a nil error is (as the
+// gateway does of every call that succeeded) allocates nothing.
+func TestNoErrorCostsNothing(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		if outcome.KindOf(nil) != outcome.Internal || outcome.AppliedOf(nil) != outcome.AppliedUnknown || outcome.FuelOf(nil) != 0 {
+			t.Fatal("a nil error is classified differently")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("classifying a nil error allocated %.0f times", allocs)
 	}
 }
 
