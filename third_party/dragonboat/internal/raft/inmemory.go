@@ -183,18 +183,23 @@ func (im *inMemory) tryResize() {
 }
 
 func (im *inMemory) resizeEntrySlice() {
-	// Synod: with no entry left, the array (and the applied entries it
-	// holds) is dropped without allocating its replacement: the next
-	// merge's append allocates what its entries need. A new slice of
-	// entrySliceSize entries is about 45 KB, zeroed, and under one
-	// client's proposals every applied entry emptied the log.
-	if im.shrunk && len(im.entries) == 0 {
-		im.shrunk = false
-		im.entries = nil
+	// Synod: with no entry left, or one, the array (and the applied
+	// entries it holds) is dropped for one just large enough: appends
+	// grow it as they need. A new slice of entrySliceSize entries is
+	// about 45 KB, zeroed, and under one client's proposals every applied
+	// entry left the log empty, or holding the next entry on a follower
+	// that lags by one.
+	if !im.shrunk {
 		return
 	}
-	toResize := cap(im.entries)-len(im.entries) < int(minEntrySliceSize)
-	if im.shrunk && (len(im.entries) <= 1 || toResize) {
+	switch n := len(im.entries); {
+	case n == 0:
+		im.shrunk = false
+		im.entries = nil
+	case n == 1:
+		im.shrunk = false
+		im.entries = append([]pb.Entry(nil), im.entries[0])
+	case cap(im.entries)-n < int(minEntrySliceSize):
 		im.resize()
 	}
 }
