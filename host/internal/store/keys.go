@@ -55,10 +55,20 @@ func userKey(shardID uint64, key []byte) []byte {
 }
 
 // isCachedKey reports whether the row cache keeps a key of the store: a
-// module's key, or a shard's system key (its clock, checksum and size,
-// which every transaction reads).
+// module's key, or a shard's system key that every transaction reads (its
+// clock, checksum and stored bytes; not the applied index, which
+// transactions only write).
 func isCachedKey(k []byte) bool {
-	return len(k) > prefixSize-1 && k[0] == tagShard && (k[prefixSize-1] == subUser || k[prefixSize-1] == subSystem)
+	if len(k) < prefixSize || k[0] != tagShard {
+		return false
+	}
+	switch k[prefixSize-1] {
+	case subUser:
+		return true
+	case subSystem:
+		return string(k[prefixSize:]) != sysApplied
+	}
+	return false
 }
 
 func sysKey(shardID uint64, name string) []byte {

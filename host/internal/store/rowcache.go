@@ -15,9 +15,9 @@ const rowOverhead = 160
 // transactions read and wrote last, across every shard of the host,
 // so that a transaction finds a hot key without searching pebble's
 // memtables and levels: under load, each point read cost a follower as
-// much as running the command's module. It keeps the shards' system
-// keys too (clock, checksum, stored bytes), which every transaction
-// reads, whatever its commands. Records (idempotency keys, each read
+// much as running the command's module. The shards' system keys that
+// every transaction reads, whatever its commands (clock, checksum,
+// stored bytes), are kept too. Records (idempotency keys, each read
 // once and written once) are not kept: they would push the hot keys out.
 // Least recently used rows go first once the cache holds more than its
 // bytes.

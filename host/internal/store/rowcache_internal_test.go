@@ -34,18 +34,37 @@ func TestRowCache(t *testing.T) {
 		c.put(k, []byte("one"), false)
 		before, _, _ := c.get([]byte(k))
 		for _, w := range []struct {
+			name   string
 			value  string
 			absent bool
-		}{{"three", false}, {"", true}, {"", false}} {
+		}{
+			{"longer", "three", false},
+			{"absent", "", true},
+			{"empty", "", false},
+		} {
 			c.put(k, []byte(w.value), w.absent)
 			want(t, c, k, w.value, w.absent, true)
 			if size := len(k) + len(w.value) + rowOverhead; c.bytes != size || c.order.Len() != 1 || len(c.rows) != 1 {
-				t.Errorf("after putting %q (absent %v): %d bytes in %d rows listed, %d mapped; want %d bytes in one", w.value, w.absent, c.bytes, c.order.Len(), len(c.rows), size)
+				t.Errorf("%s: %d bytes in %d rows listed, %d mapped; want %d bytes in one", w.name, c.bytes, c.order.Len(), len(c.rows), size)
 			}
 		}
 		if string(before) != "one" {
 			t.Errorf("a value get returned changed to %q", before)
 		}
+	})
+
+	t.Run("a row written again is the most recently used", func(t *testing.T) {
+		size := len(key(1, "k00")) + 1 + rowOverhead
+		c := newRowCache(16 * size) // sixteen rows, no more
+		c.put(key(1, "k00"), []byte("1"), false)
+		c.put(key(1, "k01"), []byte("1"), false)
+		c.put(key(1, "k00"), []byte("2"), false)
+		for i := 2; i <= 16; i++ { // one row too many
+			c.put(key(1, fmt.Sprintf("k%02d", i)), []byte("1"), false)
+		}
+		want(t, c, key(1, "k00"), "2", false, true)
+		want(t, c, key(1, "k01"), "", false, false)
+		want(t, c, key(1, "k16"), "1", false, true)
 	})
 
 	t.Run("a row too large drops the one it replaces", func(t *testing.T) {
@@ -91,4 +110,25 @@ func TestRowCache(t *testing.T) {
 		c.put(key(1, "a"), []byte("v"), false)
 		want(t, c, key(1, "a"), "", false, false)
 	})
+}
+
+func TestIsCachedKey(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		key  []byte
+		want bool
+	}{
+		{"user key", userKey(7, []byte("k")), true},
+		{"clock", sysKey(7, sysClock), true},
+		{"checksum", sysKey(7, sysChecksum), true},
+		{"stored bytes", sysKey(7, sysStored), true},
+		{"applied index, only written", sysKey(7, sysApplied), false},
+		{"record", recordKey(7, []byte("r")), false},
+		{"shard prefix alone", shardPrefix(7), false},
+	} {
+		if got := isCachedKey(tt.key); got != tt.want {
+			t.Errorf("%s: isCachedKey(%q) = %v, want %v", tt.name, tt.key, got, tt.want)
+		}
+	}
 }

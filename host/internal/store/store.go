@@ -15,8 +15,9 @@ type Options struct {
 	CacheBytes int64
 	// MemTableBytes is the size of one memtable; 0 means 16 MiB.
 	MemTableBytes int
-	// RowCacheBytes bounds the cache of hot user keys' values that
-	// transactions read before pebble; 0 means 8 MiB, less than 0 none.
+	// RowCacheBytes bounds the cache of hot user keys' values (and of
+	// the shards' system keys) that transactions read before pebble; 0
+	// means 8 MiB, less than 0 none.
 	RowCacheBytes int
 }
 
