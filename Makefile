@@ -37,13 +37,19 @@ dev: ## Run a three-host cluster and the gateway in one process (synod dev); LIS
 # minutes, and conformance, which needs every example and SDK built.
 UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v -e '/e2e$$' -e '/conformance$$')
 
+# The packages of the patched dragonboat (its own module) that hold
+# Synod's tests of its changes (third_party/dragonboat/README.synod.md).
+DRAGONBOAT_TESTED = ./internal/raft/
+
 .PHONY: check
 check: checkgenerate lint ## The fast subset to run before each commit: lint, checkgenerate and go test -short of all but e2e
 	$(GO) test -short -count=1 $(UNIT_PACKAGES)
+	cd third_party/dragonboat && $(GO) test -short -count=1 $(DRAGONBOAT_TESTED)
 
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	$(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
+	cd third_party/dragonboat && $(GO) test -race -count=1 $(DRAGONBOAT_TESTED)
 	SYNOD_TEST_TIME_SCALE=3 $(GO) test -count=1 -timeout 15m ./e2e/
 	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@$(MAKE) --no-print-directory conformance
