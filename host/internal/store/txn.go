@@ -335,10 +335,10 @@ func (t *Txn) read(k []byte, keep bool) ([]byte, error) {
 	return v, nil
 }
 
-// committed returns what the store holds for k, nil if it is absent, from the
-// row cache for a user or system key it holds: for a key the transaction has not
-// written, what the key holds in the transaction too. The caller must not
-// change it.
+// committed returns what the store holds for k, nil if it is absent, from
+// the row cache for a user or system key it holds: for a key the
+// transaction has not written, what the key holds in the transaction too.
+// The caller must not change it.
 func (t *Txn) committed(k []byte) ([]byte, error) {
 	cached := isCachedKey(k)
 	if cached {
