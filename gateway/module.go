@@ -20,7 +20,9 @@ func (s *moduleService) UploadModule(ctx context.Context, req *connect.Request[s
 		return nil, invalid("wasm is empty: send the module's bytes")
 	}
 	var m host.ModuleInfo
-	err := s.g.router.catalogue(ctx, write, func(h Host) error {
+	// Uploading the same bytes again returns the entry the first upload
+	// made, so an upload whose outcome is unknown is sent again.
+	err := s.g.router.catalogue(ctx, connect.IdempotencyIdempotent, func(h Host) error {
 		var err error
 		m, err = h.UploadModule(ctx, callerOf(ctx).ns, req.Msg.GetWasm())
 		return err

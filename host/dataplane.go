@@ -224,16 +224,25 @@ const electionPoll = time.Millisecond
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.
 func (d *dataPlane) propose(ctx context.Context, shardID uint64, cmd Command) (Result, error) {
+	return d.proposeAgainable(ctx, shardID, cmd, cmd.IdempotencyKey != "")
+}
+
+// proposeAgainable is propose, with again true for a command safe to make
+// again: one with an idempotency key, or one whose second run changes
+// nothing. A deposed leader's pending proposal of such a command fails as
+// of unknown fate once await gives up on it, for its caller to make
+// again, rather than at the call's deadline.
+func (d *dataPlane) proposeAgainable(ctx context.Context, shardID uint64, cmd Command, again bool) (Result, error) {
 	return d.call(ctx, shardID, true, func(ctx context.Context) (Result, error) {
-		return d.proposeOnLeader(ctx, shardID, cmd)
+		return d.proposeOnLeader(ctx, shardID, cmd, again)
 	})
 }
 
 // proposeOnLeader proposes a command through this host's replica, which
-// leads, and waits for its result.
-func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Command) (Result, error) {
+// leads, and waits for its result (see proposeAgainable for again).
+func (d *dataPlane) proposeOnLeader(ctx context.Context, shardID uint64, c Command, again bool) (Result, error) {
 	entry := fsm.EncodeCommand(time.Now().UnixNano(), d.replicas.budget(shardID), []byte(c.IdempotencyKey), c.Payload)
-	r, err := d.proposeEntry(ctx, shardID, entry, c.IdempotencyKey != "")
+	r, err := d.proposeEntry(ctx, shardID, entry, again)
 	if err != nil {
 		return Result{}, err
 	}
