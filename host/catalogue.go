@@ -28,10 +28,10 @@ func (h *Host) RunCatalogue(ctx context.Context, req meta.Request, write bool) (
 	var res Result
 	var err error
 	if write {
-		// Recording a module again (the same bytes) returns the entry
-		// the first made: the gateway sends an upload of unknown fate
-		// again. Other catalogue writes wait for their outcome.
-		res, err = h.data.proposeAgainable(ctx, meta.ShardID, Command{Payload: req.Encode()}, req.Op == meta.OpPutModule)
+		// A repeatable write of unknown fate is sent again by the
+		// gateway (an upload); other catalogue writes wait for their
+		// outcome.
+		res, err = h.data.proposeAgainable(ctx, meta.ShardID, Command{Payload: req.Encode()}, req.Repeatable())
 	} else {
 		res, err = h.data.query(ctx, meta.ShardID, Read{Payload: req.Encode()})
 	}

@@ -143,6 +143,11 @@ type Request struct {
 	Nonce string `json:"nonce,omitempty"`
 }
 
+// Repeatable reports whether running the request a second time changes
+// nothing: recording a module's bytes again returns the entry the first
+// recording made (see putModule).
+func (r Request) Repeatable() bool { return r.Op == OpPutModule }
+
 // Encode returns the request's wire form.
 func (r Request) Encode() []byte {
 	b, err := json.Marshal(r)

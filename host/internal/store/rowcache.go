@@ -73,20 +73,20 @@ func (c *rowCache) put(key string, value []byte, absent bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.rows[key]
-	switch {
-	case ok && size > c.maxBytes/16:
-		c.remove(e)
+	if size > c.maxBytes/16 {
+		if ok {
+			c.remove(e)
+		}
 		return
-	case ok:
+	}
+	if ok {
 		// The row changes in place (a value handed out by get stays
 		// as it was: the row takes the new copy).
 		r := e.Value.(*row)
 		c.bytes += len(value) - len(r.value)
 		r.value, r.absent = value, absent
 		c.order.MoveToFront(e)
-	case size > c.maxBytes/16:
-		return
-	default:
+	} else {
 		c.rows[key] = c.order.PushFront(&row{key: key, value: value, absent: absent})
 		c.bytes += size
 	}
