@@ -785,6 +785,12 @@ func makeMetadataEntries(entries []pb.Entry) []pb.Entry {
 }
 
 func (r *raft) sendReplicateMessage(to uint64) {
+	r.sendReplicate(to, false)
+}
+
+// sendReplicate is sendReplicateMessage; afterCommit (Synod) says that the
+// leader sends it because its commit index moved (see noReplicateResp).
+func (r *raft) sendReplicate(to uint64, afterCommit bool) {
 	var rp *remote
 	if v, ok := r.remotes[to]; ok {
 		rp = v
@@ -814,11 +820,40 @@ func (r *raft) sendReplicateMessage(to uint64) {
 	} else if len(m.Entries) > 0 {
 		lastIndex := m.Entries[len(m.Entries)-1].Index
 		rp.progress(lastIndex)
+	} else if rp.match == m.LogIndex || (afterCommit && rp.state == remoteReplicate) {
+		// Synod: see noReplicateResp.
+		m.Hint = noReplicateResp
 	}
 	r.send(m)
 }
 
+// noReplicateResp in a Replicate message's Hint (Synod) asks its receiver
+// not to answer it if it accepts it, as the answer would tell the leader
+// nothing it knows or will learn otherwise. A leader sets it on a
+// Replicate that carries no entries, only the commit index, and
+//   - either to a remote whose match is the message's LogIndex: the
+//     answer would repeat the match (handleLeaderReplicateResp ignores an
+//     index at or below it);
+//   - or, when the commit index moved, to a remote in remoteReplicate: it
+//     was sent every entry up to LogIndex and answers each such message.
+//     If that answer is lost, the next heartbeat's answer finds match
+//     behind the log and sends a Replicate that is answered (neither
+//     case applies to it).
+//
+// A follower that does not hold the entry at LogIndex rejects the message
+// and answers as before. Under one client, each commit was such a
+// broadcast to each follower, and their answers half the messages a
+// leader received. A receiver without this change answers as before; a
+// leader without it never sets the Hint of a Replicate.
+const noReplicateResp = 1
+
 func (r *raft) broadcastReplicateMessage() {
+	r.broadcastReplicate(false)
+}
+
+// broadcastReplicate is broadcastReplicateMessage; afterCommit is as for
+// sendReplicate.
+func (r *raft) broadcastReplicate(afterCommit bool) {
 	r.mustBeLeader()
 	for nid := range r.nonVotings {
 		if nid == r.replicaID {
@@ -827,7 +862,7 @@ func (r *raft) broadcastReplicateMessage() {
 	}
 	for _, nid := range r.nodes() {
 		if nid != r.replicaID {
-			r.sendReplicateMessage(nid)
+			r.sendReplicate(nid, afterCommit)
 		}
 	}
 }
@@ -1293,7 +1328,7 @@ func (r *raft) removeNode(replicaID uint64) {
 	}
 	if r.isLeader() && r.numVotingMembers() > 0 {
 		if ok := r.tryCommit(); ok {
-			r.broadcastReplicateMessage()
+			r.broadcastReplicate(true)
 		}
 	}
 }
@@ -1461,6 +1496,10 @@ func (r *raft) handleReplicateMessage(m pb.Message) error {
 		}
 		lastIdx := m.LogIndex + uint64(len(m.Entries))
 		r.log.commitTo(min(lastIdx, m.Commit))
+		if len(m.Entries) == 0 && m.Hint == noReplicateResp {
+			// Synod: see noReplicateResp.
+			return nil
+		}
 		resp.LogIndex = lastIdx
 	} else {
 		plog.Debugf("%s rejected Replicate index %d term %d from %s",
@@ -1883,7 +1922,7 @@ func (r *raft) handleLeaderReplicateResp(m pb.Message, rp *remote) error {
 		if rp.tryUpdate(m.LogIndex) {
 			rp.respondedTo()
 			if ok := r.tryCommit(); ok {
-				r.broadcastReplicateMessage()
+				r.broadcastReplicate(true)
 			} else if paused {
 				r.sendReplicateMessage(m.From)
 			}
