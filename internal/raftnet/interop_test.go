@@ -13,6 +13,7 @@ import (
 	"github.com/lni/dragonboat/v4"
 	"github.com/lni/dragonboat/v4/config"
 	sm "github.com/lni/dragonboat/v4/statemachine"
+	"github.com/lni/vfs"
 
 	"github.com/synodhq/synod/internal/testport"
 )
@@ -69,11 +70,18 @@ func startNodeHost(t *testing.T, f config.TransportFactory) *dragonboat.NodeHost
 // every rtt.
 func startNodeHostTicking(t *testing.T, f config.TransportFactory, rtt time.Duration) *dragonboat.NodeHost {
 	t.Helper()
+	return startNodeHostOn(t, f, rtt, nil)
+}
+
+// startNodeHostOn is startNodeHostTicking with its files on fs (nil: the
+// real file system).
+func startNodeHostOn(t *testing.T, f config.TransportFactory, rtt time.Duration, fs vfs.FS) *dragonboat.NodeHost {
+	t.Helper()
 	nh, err := dragonboat.NewNodeHost(config.NodeHostConfig{
 		NodeHostDir:    t.TempDir(),
 		RTTMillisecond: uint64(rtt / time.Millisecond),
 		RaftAddress:    testport.Addr(t),
-		Expert:         config.ExpertConfig{LogDB: config.GetTinyMemLogDBConfig(), TransportFactory: f},
+		Expert:         config.ExpertConfig{LogDB: config.GetTinyMemLogDBConfig(), TransportFactory: f, FS: fs},
 	})
 	if err != nil {
 		t.Fatalf("start node host: %v", err)

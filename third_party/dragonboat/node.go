@@ -1355,6 +1355,13 @@ func (n *node) handleReceivedMessages() (bool, error) {
 	for _, m := range msgs {
 		if m.Type == pb.LocalTick {
 			count++
+			if count > 1 {
+				// Synod: one Raft tick a batch, see node.tick.
+				if err := n.tick(m.Hint, false); err != nil {
+					return false, err
+				}
+				continue
+			}
 		} else if m.Type == pb.Replicate && busy {
 			continue
 		}
@@ -1383,7 +1390,7 @@ func (n *node) handleReceivedMessages() (bool, error) {
 func (n *node) handleMessage(m pb.Message) (bool, error) {
 	switch m.Type {
 	case pb.LocalTick:
-		if err := n.tick(m.Hint); err != nil {
+		if err := n.tick(m.Hint, true); err != nil {
 			return false, err
 		}
 	case pb.Quiesce:
@@ -1568,10 +1575,24 @@ func (n *node) processStreamStatus() bool {
 	return false
 }
 
-func (n *node) tick(tick uint64) error {
+// tick counts a tick of the host's clock, numbered tick, and, if raft, of
+// the replica's Raft clock. (Synod: the step worker gives the Raft clock
+// one tick of each batch of messages it handles, however many the batch
+// holds. Ticks queue up while the worker is stalled, as it is while it
+// syncs a large entry to disk or while the machine is starved of CPU;
+// counted in full, the time a replica could not run counted as time it
+// did not hear from its leader, so the followers of a leader that
+// stalled with them, on the same entry, stood for election when they
+// woke: a 2.7 MB module upload on a loaded machine deposed the meta
+// shard's leader again and again. etcd's raft loses such ticks too: its
+// ticker channel holds one. The other clocks here, the requests'
+// deadlines, quiescence and the periodic sync, count every tick.)
+func (n *node) tick(tick uint64, raft bool) error {
 	n.currentTick++
 	n.qs.tick()
-	if n.qs.quiesced() {
+	if !raft {
+		// Raft's clock stands still.
+	} else if n.qs.quiesced() {
 		if err := n.p.QuiescedTick(); err != nil {
 			return err
 		}
