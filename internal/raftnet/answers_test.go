@@ -19,8 +19,8 @@ import (
 // host receives, and loses every lose-th of them (none while lose is 0).
 type tap struct {
 	*Factory
-	answers atomic.Int64
-	lose    atomic.Int64
+	answers, lost atomic.Int64
+	lose          atomic.Int64
 }
 
 func (tp *tap) Create(nh config.NodeHostConfig, handle raftio.MessageHandler, chunks raftio.ChunkHandler) raftio.ITransport {
@@ -30,6 +30,7 @@ func (tp *tap) Create(nh config.NodeHostConfig, handle raftio.MessageHandler, ch
 			if m.Type == pb.ReplicateResp {
 				n := tp.answers.Add(1)
 				if every := tp.lose.Load(); every > 0 && n%every == 0 {
+					tp.lost.Add(1)
 					continue
 				}
 			}
@@ -84,8 +85,8 @@ func TestCommitsAreNotAnswered(t *testing.T) {
 	t.Logf("the leader received %d answers for %d proposals", answers, proposals)
 	// 2 a proposal, one from each follower; 4 without the change, 3 if
 	// only a follower known to hold the entry were spared.
-	if answers > 5*proposals/2 {
-		t.Errorf("the leader received %d answers for %d proposals, want at most %d", answers, proposals, 5*proposals/2)
+	if answers < proposals || answers > 5*proposals/2 {
+		t.Errorf("the leader received %d answers for %d proposals, want %d to %d", answers, proposals, proposals, 5*proposals/2)
 	}
 	waitApplied(t, hosts, last)
 
@@ -95,8 +96,15 @@ func TestCommitsAreNotAnswered(t *testing.T) {
 	if err := hosts[2].StopReplica(interopShard, 3); err != nil {
 		t.Fatalf("stop replica 3: %v", err)
 	}
+	// Each proposal now needs replica 2's answer.
 	last = proposeEach(t, hosts[0], 30)
 	waitApplied(t, hosts[:2], last)
+	if lost := taps[0].lost.Load(); lost < 10 {
+		t.Errorf("the leader lost %d answers, want 10 or more: the test lost too few to show anything", lost)
+	}
+	if leader, _, ok, err := hosts[0].GetLeaderID(interopShard); err != nil || !ok || leader != 1 {
+		t.Errorf("leader %d (known %v, %v), want 1: the answers above were not all the leader's", leader, ok, err)
+	}
 }
 
 // proposeEach commits n entries through nh, one at a time, each within

@@ -62,10 +62,15 @@ func TestStallsKeepTheLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	const stall, stalled = 5 * electionRTT * rtt, 3
 	for i := range stalls {
-		stalls[i].delay.Store(int64(5 * electionRTT * rtt))
+		stalls[i].delay.Store(int64(stall))
 	}
-	last := proposeEach(t, hosts[0], 3)
+	began := time.Now()
+	last := proposeEach(t, hosts[0], stalled)
+	if took := time.Since(began); took < stalled*stall {
+		t.Fatalf("%d proposals took %v, want %v or more: their syncs did not stall", stalled, took, stalled*stall)
+	}
 	for i := range stalls {
 		stalls[i].delay.Store(0)
 	}

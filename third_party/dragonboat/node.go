@@ -1355,8 +1355,8 @@ func (n *node) handleReceivedMessages() (bool, error) {
 	for _, m := range msgs {
 		if m.Type == pb.LocalTick {
 			count++
-			if count > 1 {
-				// Synod: one Raft tick a batch, see node.tick.
+			if count > n.config.HeartbeatRTT {
+				// Synod: see node.tick.
 				if err := n.tick(m.Hint, false); err != nil {
 					return false, err
 				}
@@ -1577,15 +1577,19 @@ func (n *node) processStreamStatus() bool {
 
 // tick counts a tick of the host's clock, numbered tick, and, if raft, of
 // the replica's Raft clock. (Synod: the step worker gives the Raft clock
-// one tick of each batch of messages it handles, however many the batch
-// holds. Ticks queue up while the worker is stalled, as it is while it
-// syncs a large entry to disk or while the machine is starved of CPU;
-// counted in full, the time a replica could not run counted as time it
-// did not hear from its leader, so the followers of a leader that
-// stalled with them, on the same entry, stood for election when they
-// woke: a 2.7 MB module upload on a loaded machine deposed the meta
-// shard's leader again and again. etcd's raft loses such ticks too: its
-// ticker channel holds one. The other clocks here, the requests'
+// at most HeartbeatRTT ticks of each batch of messages it handles,
+// however many the batch holds. Ticks queue up while the worker is
+// stalled, as it is while it syncs a large entry to disk or while the
+// machine is starved of CPU; counted in full, the time a replica could
+// not run counted as time it did not hear from its leader, so the
+// followers of a leader that stalled with them, on the same entry, stood
+// for election when they woke: a 2.7 MB module upload on a loaded
+// machine deposed the meta shard's leader again and again. etcd's raft
+// loses such ticks too: its ticker channel holds one. HeartbeatRTT, not
+// one, so that a leader whose every batch is slow still heartbeats at
+// each (the meta shard's heartbeat interval is two ticks); an election
+// timeout is more than twice that (config.Config.Validate), so one
+// stall cannot run it out. The other clocks here, the requests'
 // deadlines, quiescence and the periodic sync, count every tick.)
 func (n *node) tick(tick uint64, raft bool) error {
 	n.currentTick++

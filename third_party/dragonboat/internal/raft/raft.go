@@ -835,10 +835,12 @@ func (r *raft) sendReplicate(to uint64, afterCommit bool) {
 //     answer would repeat the match (handleLeaderReplicateResp ignores an
 //     index at or below it);
 //   - or, when the commit index moved, to a remote in remoteReplicate: it
-//     was sent every entry up to LogIndex and answers each such message.
-//     If that answer is lost, the next heartbeat's answer finds match
-//     behind the log and sends a Replicate that is answered (neither
-//     case applies to it).
+//     was sent every entry up to LogIndex, and answers each message of
+//     them that it took (one it dropped, say while busy with a snapshot,
+//     leaves it without the entry at LogIndex: see below). If that
+//     answer is lost, the next heartbeat's answer finds match behind the
+//     log and sends a Replicate that is answered (neither case applies
+//     to it).
 //
 // A follower that does not hold the entry at LogIndex rejects the message
 // and answers as before. Under one client, each commit was such a
