@@ -416,11 +416,20 @@ func (c *Cluster) RestartHost(ctx context.Context, i int) error {
 
 // Close stops the gateway and every host.
 func (c *Cluster) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
 	defer cancel()
 	err := c.srv.Shutdown(ctx)
 	return errors.Join(err, c.closeHosts())
 }
+
+// closeGrace bounds how long Close waits for the gateway's connections to
+// go idle. net/http's Shutdown counts a connection on which no request
+// has begun as busy until it is 5 to 6 seconds old (its clock counts
+// whole seconds; golang.org/issue/22682), so that its client may still
+// use it: an HTTP client leaves such a connection when it dials for a
+// request that another connection then carries. Waiting less made Close
+// fail whenever one was younger than that.
+const closeGrace = 10 * time.Second
 
 // closeHosts stops every host at once, so that none spends its shutdown
 // reaching for peers that are already gone.
