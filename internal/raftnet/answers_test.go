@@ -2,7 +2,6 @@ package raftnet
 
 import (
 	"context"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,17 +53,10 @@ func TestCommitsAreNotAnswered(t *testing.T) {
 		t.Skip("starts three node hosts")
 	}
 	taps := make([]*tap, 3)
-	hosts := make([]*dragonboat.NodeHost, 3)
-	members := make(map[uint64]dragonboat.Target)
-	for i := range hosts {
-		f, err := NewFactory(Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
+	_, hosts, members := startThreeWith(t, func(i int, f *Factory) *dragonboat.NodeHost {
 		taps[i] = &tap{Factory: f}
-		hosts[i] = startNodeHostTicking(t, taps[i], 10*time.Millisecond)
-		members[uint64(i+1)] = hosts[i].RaftAddress()
-	}
+		return startNodeHostTicking(t, taps[i], 10*time.Millisecond)
+	})
 	for i, nh := range hosts {
 		cfg := shardConfig(uint64(i + 1))
 		// Rare heartbeats: a heartbeat's answer that finds a follower

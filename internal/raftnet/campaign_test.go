@@ -213,6 +213,13 @@ func TestFirstRequestKeepsItsDeadline(t *testing.T) {
 // members of a shard with replica i+1 on host i.
 func startThree(t *testing.T, rtt time.Duration) ([]*Factory, []*dragonboat.NodeHost, map[uint64]dragonboat.Target) {
 	t.Helper()
+	return startThreeWith(t, func(_ int, f *Factory) *dragonboat.NodeHost { return startNodeHostTicking(t, f, rtt) })
+}
+
+// startThreeWith is startThree with host i started by start, given a
+// raftnet transport of its own.
+func startThreeWith(t *testing.T, start func(i int, f *Factory) *dragonboat.NodeHost) ([]*Factory, []*dragonboat.NodeHost, map[uint64]dragonboat.Target) {
+	t.Helper()
 	factories := make([]*Factory, 3)
 	hosts := make([]*dragonboat.NodeHost, 3)
 	members := make(map[uint64]dragonboat.Target)
@@ -221,7 +228,7 @@ func startThree(t *testing.T, rtt time.Duration) ([]*Factory, []*dragonboat.Node
 		if err != nil {
 			t.Fatal(err)
 		}
-		factories[i], hosts[i] = f, startNodeHostTicking(t, f, rtt)
+		factories[i], hosts[i] = f, start(i, f)
 		members[uint64(i+1)] = hosts[i].RaftAddress()
 	}
 	return factories, hosts, members

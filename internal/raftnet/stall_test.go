@@ -1,7 +1,6 @@
 package raftnet
 
 import (
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,16 +35,9 @@ func TestStallsKeepTheLeader(t *testing.T) {
 	}
 	const rtt, electionRTT = 10 * time.Millisecond, 20
 	stalls := make([]slowSyncs, 3)
-	hosts := make([]*dragonboat.NodeHost, 3)
-	members := make(map[uint64]dragonboat.Target)
-	for i := range hosts {
-		f, err := NewFactory(Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts[i] = startNodeHostOn(t, f, rtt, vfs.Wrap(vfs.Default, &stalls[i]))
-		members[uint64(i+1)] = hosts[i].RaftAddress()
-	}
+	_, hosts, members := startThreeWith(t, func(i int, f *Factory) *dragonboat.NodeHost {
+		return startNodeHostOn(t, f, rtt, vfs.Wrap(vfs.Default, &stalls[i]))
+	})
 	for i, nh := range hosts {
 		cfg := config.Config{
 			ShardID: interopShard, ReplicaID: uint64(i + 1),
