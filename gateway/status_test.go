@@ -26,6 +26,38 @@ type hostList []gateway.Host
 
 func (l hostList) Hosts() []gateway.Host { return l }
 
+// startDev starts an in-process cluster of n hosts, closed when the test
+// ends.
+func startDev(t *testing.T, n int) *dev.Cluster {
+	t.Helper()
+	c, err := dev.Start(t.Context(), dev.Config{
+		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: n,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("start dev cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("close dev cluster: %v", err)
+		}
+	})
+	return c
+}
+
+// serveGateway serves a gateway under test over dir, and returns its URL
+// and a client that calls it as c's admin.
+func serveGateway(t *testing.T, c *dev.Cluster, dir gateway.Directory) (string, *http.Client) {
+	t.Helper()
+	gw, err := gateway.New(gateway.Config{Hosts: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL, &http.Client{Transport: access.Bearer(c.AdminToken(), srv.Client().Transport)}
+}
+
 // TestDeadHostCostsOneWait checks that a host the gateway cannot reach
 // costs a status request one gateway.StatusWait, however many questions
 // the request has for it. A 4-host cluster runs in process; the gateway
@@ -37,18 +69,7 @@ func TestDeadHostCostsOneWait(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long (starts four hosts and waits out a hung one): make test runs it")
 	}
-	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := dev.Start(t.Context(), dev.Config{
-		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 4, Logger: discard,
-	})
-	if err != nil {
-		t.Fatalf("start dev cluster: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Errorf("close dev cluster: %v", err)
-		}
-	})
+	c := startDev(t, 4)
 	// Placement takes the least loaded hosts, so the second shard has a
 	// replica on host 4.
 	shards := []string{"a", "b"}
@@ -61,15 +82,9 @@ func TestDeadHostCostsOneWait(t *testing.T) {
 	t.Cleanup(func() { _ = hole.Close() })
 	const dead = 4
 	dir := hostList{c.Host(0), c.Host(1), c.Host(2), hostapi.NewClient(dead, "http://"+hole.Addr().String(), &http.Client{})}
-	gw, err := gateway.New(gateway.Config{Hosts: dir, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(srv.Close)
-	hc := &http.Client{Transport: access.Bearer(c.AdminToken(), srv.Client().Transport)}
-	clusterAPI := synodv1connect.NewClusterServiceClient(hc, srv.URL)
-	shardAPI := synodv1connect.NewShardServiceClient(hc, srv.URL)
+	url, hc := serveGateway(t, c, dir)
+	clusterAPI := synodv1connect.NewClusterServiceClient(hc, url)
+	shardAPI := synodv1connect.NewShardServiceClient(hc, url)
 	// Warm the gateway's catalogue routing, so that what follows times
 	// the hosts' status only.
 	if _, err := shardAPI.ListShards(t.Context(), connect.NewRequest(&synodv1.ListShardsRequest{})); err != nil {
