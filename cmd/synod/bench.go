@@ -152,23 +152,44 @@ func benchConns(c clients, n int) ([]*benchConn, error) {
 }
 
 // ensureShards creates each shard that does not exist from the module in
-// file, uploading it, 8 at a time.
+// file, which it uploads only then: a run on shards that exist sends no
+// module (a kv module is some megabytes through the catalogue).
 func ensureShards(ctx context.Context, c clients, shards []string, file string) error {
+	var mu sync.Mutex
+	var missing []string
+	err := eachShard(shards, func(shard string) error {
+		_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: shard}))
+		if connect.CodeOf(err) == connect.CodeNotFound {
+			mu.Lock()
+			missing = append(missing, shard)
+			mu.Unlock()
+			return nil
+		}
+		return err
+	})
+	if err != nil || len(missing) == 0 {
+		return err
+	}
 	hash, err := moduleHash(ctx, c, file)
 	if err != nil {
 		return err
 	}
+	return eachShard(missing, func(shard string) error {
+		_, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: shard, ModuleHash: hash}))
+		return err
+	})
+}
+
+// eachShard runs fn for each shard, 8 at a time, and returns their errors
+// joined, each naming its shard.
+func eachShard(shards []string, fn func(shard string) error) error {
 	next := make(chan string)
 	errs := make(chan error, len(shards))
 	var wg sync.WaitGroup
 	for range min(8, len(shards)) {
 		wg.Go(func() {
 			for shard := range next {
-				_, err := c.shards.GetShard(ctx, connect.NewRequest(&synodv1.GetShardRequest{Name: shard}))
-				if connect.CodeOf(err) == connect.CodeNotFound {
-					_, err = c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{Name: shard, ModuleHash: hash}))
-				}
-				if err != nil {
+				if err := fn(shard); err != nil {
 					errs <- fmt.Errorf("shard %s: %w", shard, err)
 				}
 			}
