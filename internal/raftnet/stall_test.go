@@ -24,11 +24,11 @@ func (s *slowSyncs) MaybeError(op vfs.Op) error {
 // TestStallsKeepTheLeader (change 11 of Synod's copy of Dragonboat): while
 // every replica's Raft log takes five election timeouts to sync, as a
 // large entry on a starved machine does, proposals commit and nobody
-// stands for election: a replica's Raft clock counts one tick for the
-// time its step worker could not run, not every tick that queued up
-// meanwhile, so the followers, stalled with their leader on the same
-// entry, do not wake to find that they have not heard from it for an
-// election timeout.
+// stands for election: a replica's Raft clock counts at most a heartbeat
+// interval for the time its step worker could not run, not every tick
+// that queued up meanwhile, so the followers, stalled with their leader
+// on the same entry, do not wake to find that they have not heard from
+// it for an election timeout.
 func TestStallsKeepTheLeader(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three node hosts and stalls them")
