@@ -1,9 +1,10 @@
 # make bench-compare: Synod as users deploy it (3 synod host processes and
 # a synod gateway process) beside a 3-member etcd cluster (Debian's
 # etcd-server), under the same loads from separate load-generator
-# processes, interleaved round by round (bench/cmd/compare). The etcd side
-# lives in the bench/ module, so that etcd's client stays out of Synod's
-# go.mod.
+# processes, interleaved round by round (bench/cmd/compare), and a Connect
+# server that does nothing (bench/cmd/floor), the most any gateway could
+# serve the same hour. The etcd side lives in the bench/ module, so that
+# etcd's client stays out of Synod's go.mod.
 BENCH_BIN := .bench
 ROUNDS ?= 3
 DURATION ?= 10s
@@ -16,8 +17,9 @@ KV ?= examples/kv/kv.wasm
 bench-compare: examples ## Compare Synod's deployed shape with etcd, same loads, interleaved (ROUNDS=3 DURATION=10s WARMUP=2s KV=examples/kv/kv.wasm)
 	@$(call apt_install,etcd,etcd-server)
 	$(GO) build -o $(BENCH_BIN)/synod ./cmd/synod
-	cd bench && $(GO) build -o ../$(BENCH_BIN)/etcdbench ./cmd/etcdbench && $(GO) build -o ../$(BENCH_BIN)/compare ./cmd/compare
-	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench \
+	cd bench && $(GO) build -o ../$(BENCH_BIN)/etcdbench ./cmd/etcdbench && $(GO) build -o ../$(BENCH_BIN)/compare ./cmd/compare \
+		&& $(GO) build -o ../$(BENCH_BIN)/floor ./cmd/floor
+	$(BENCH_BIN)/compare --synod $(BENCH_BIN)/synod --etcd $$(command -v etcd) --etcdbench $(BENCH_BIN)/etcdbench --floor $(BENCH_BIN)/floor \
 		--kv $(KV) --rounds $(ROUNDS) --duration $(DURATION) --warmup $(WARMUP)
 
 # make bench-floor: what Connect over HTTP/1.1 costs on this machine with

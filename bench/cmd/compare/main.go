@@ -3,9 +3,13 @@
 // three-member etcd cluster on this machine, drives both with the same
 // loads from separate load-generator processes (synod bench, and
 // etcdbench, which measure with the same code), interleaved round by
-// round, and prints a table of the medians and their ratios.
+// round, and prints a table of the medians and their ratios. Beside them
+// it runs the same loads against floor's server (a Connect DataService
+// that answers at once, in a process of its own): the rate any gateway of
+// this shape could reach on this machine in the same hour, whatever stood
+// behind it.
 //
-//	compare --synod bin/synod --etcdbench bin/etcdbench --kv examples/kv/kv.wasm
+//	compare --synod bin/synod --etcdbench bin/etcdbench --floor bin/floor --kv examples/kv/kv.wasm
 package main
 
 import (
@@ -40,18 +44,27 @@ func main() {
 	synod := flag.String("synod", "synod", "`PATH` of the synod binary")
 	etcd := flag.String("etcd", "etcd", "`PATH` of the etcd server binary")
 	etcdbench := flag.String("etcdbench", "etcdbench", "`PATH` of the etcdbench binary")
+	floor := flag.String("floor", "floor", "`PATH` of the floor binary (bench/cmd/floor)")
 	kv := flag.String("kv", "examples/kv/kv.wasm", "`FILE` of the kv example module")
-	rounds := flag.Int("rounds", 3, "`N` rounds of every load on both")
+	rounds := flag.Int("rounds", 3, "`N` rounds of every load on each side")
 	duration := flag.Duration("duration", 10*time.Second, "how long each load is measured")
 	warmup := flag.Duration("warmup", 2*time.Second, "how long each load runs before it is measured")
 	flag.Parse()
-	if err := run(*synod, *etcd, *etcdbench, *kv, *rounds, *duration, *warmup); err != nil {
+	if err := run(*synod, *etcd, *etcdbench, *floor, *kv, *rounds, *duration, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Duration) error {
+// side is one of the systems the comparison drives, and what each load
+// measured on it, round by round.
+type side struct {
+	name string
+	run  func(load) (procs.Result, error)
+	res  [][]procs.Result // by load, then round
+}
+
+func run(synod, etcd, etcdbench, floor, kv string, rounds int, duration, warmup time.Duration) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "synod-bench-compare-")
 	if err != nil {
@@ -69,58 +82,68 @@ func run(synod, etcd, etcdbench, kv string, rounds int, duration, warmup time.Du
 		return fmt.Errorf("etcd: %w", err)
 	}
 	defer ec.Stop()
+	fc, err := procs.StartFloor(ctx, floor, dir)
+	if err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	defer fc.Stop()
 	common := []string{"--duration", duration.String(), "--warmup", warmup.String(), "--json"}
-	synodRun := func(l load) (procs.Result, error) {
+	etcdSide := &side{name: "etcd", run: func(l load) (procs.Result, error) {
+		return procs.Measure(ctx, ec.Procs, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
+	}}
+	synodSide := &side{name: "synod", run: func(l load) (procs.Result, error) {
 		args := append([]string{"--addr", sc.URL, "bench", "bench", "--module", kv}, append(l.synod, common...)...)
 		return procs.Measure(ctx, sc.Procs, []string{"SYNOD_TOKEN=" + sc.Token}, synod, args...)
+	}}
+	floorSide := &side{name: "floor", run: func(l load) (procs.Result, error) {
+		args := append([]string{"--addr", fc.URL, "bench", "floor"}, append(l.synod, common...)...)
+		return procs.Measure(ctx, fc.Procs, nil, synod, args...)
+	}}
+	sides := []*side{etcdSide, synodSide, floorSide}
+	for _, s := range sides {
+		s.res = make([][]procs.Result, len(loads))
 	}
-	etcdRun := func(l load) (procs.Result, error) {
-		return procs.Measure(ctx, ec.Procs, nil, etcdbench, append([]string{"--endpoints", ec.URL}, append(l.etcd, common...)...)...)
-	}
-	synodRes := make([][]procs.Result, len(loads))
-	etcdRes := make([][]procs.Result, len(loads))
 	for r := range rounds {
 		for i, l := range loads {
-			// Alternate which goes first, so that neither always runs on
-			// the machine the other just warmed or loaded.
-			order := []string{"etcd", "synod"}
-			if r%2 == 1 {
-				slices.Reverse(order)
-			}
-			for _, who := range order {
-				fmt.Fprintf(os.Stderr, "round %d/%d, %s, %s\n", r+1, rounds, l.name, who)
-				if who == "synod" {
-					res, err := synodRun(l)
-					if err != nil {
-						return fmt.Errorf("synod, %s: %w", l.name, err)
-					}
-					synodRes[i] = append(synodRes[i], res)
-				} else {
-					res, err := etcdRun(l)
-					if err != nil {
-						return fmt.Errorf("etcd, %s: %w", l.name, err)
-					}
-					etcdRes[i] = append(etcdRes[i], res)
+			// Rotate which goes first, so that none always runs on the
+			// machine another just warmed or loaded.
+			for k := range sides {
+				s := sides[(r+k)%len(sides)]
+				fmt.Fprintf(os.Stderr, "round %d/%d, %s, %s\n", r+1, rounds, l.name, s.name)
+				res, err := s.run(l)
+				if err != nil {
+					return fmt.Errorf("%s, %s: %w", s.name, l.name, err)
 				}
+				s.res[i] = append(s.res[i], res)
 			}
 		}
 	}
-	printTable(os.Stdout, rounds, synodRes, etcdRes)
+	printTables(os.Stdout, rounds, etcdSide.res, synodSide.res, floorSide.res)
 	return nil
 }
 
-// printTable prints each load's rounds, medians and ratios as Markdown.
-func printTable(w *os.File, rounds int, synodRes, etcdRes [][]procs.Result) {
-	fmt.Fprintf(w, "\n| load | etcd /s (each round) | Synod /s (each round) | Synod ÷ etcd, median /s | p50 ms, etcd / Synod | p99 ms, etcd / Synod | CPU µs a request, servers + generator, etcd / Synod |\n")
-	fmt.Fprintf(w, "| --- | --- | --- | ---: | --- | --- | --- |\n")
+// printTables prints each load's rounds, medians and ratios, then where
+// each side's CPU went, as Markdown.
+func printTables(w *os.File, rounds int, etcdRes, synodRes, floorRes [][]procs.Result) {
+	fmt.Fprintf(w, "\n| load | etcd /s (each round) | Synod /s (each round) | Synod ÷ etcd, median /s | floor ÷ etcd | p50 ms, etcd / Synod | p99 ms, etcd / Synod |\n")
+	fmt.Fprintf(w, "| --- | --- | --- | ---: | ---: | --- | --- |\n")
 	for i, l := range loads {
-		e, s := etcdRes[i], synodRes[i]
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %.2f / %.2f | %.1f / %.1f | %.0f + %.0f / %.0f + %.0f |\n", l.name,
-			each(e), each(s), median(s, perSecond)/median(e, perSecond),
-			median(e, p50), median(s, p50), median(e, p99), median(s, p99),
-			median(e, serverCPU), median(e, generatorCPU), median(s, serverCPU), median(s, generatorCPU))
+		e, s, f := etcdRes[i], synodRes[i], floorRes[i]
+		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %.2f | %.2f / %.2f | %.1f / %.1f |\n", l.name,
+			each(e), each(s), median(s, perSecond)/median(e, perSecond), median(f, perSecond)/median(e, perSecond),
+			median(e, p50), median(s, p50), median(e, p99), median(s, p99))
 	}
-	fmt.Fprintf(w, "\nMedians of %d interleaved rounds. Errors: etcd %v, Synod %v. CPU: the user and system time of the servers' processes (etcd's members; Synod's hosts and gateway) and of the load generator's, over the generator's run, divided by the requests it had answered (warm-up included).\n", rounds, errorsOf(etcdRes), errorsOf(synodRes))
+	fmt.Fprintf(w, "\n| load | etcd: members + generator | Synod: hosts + gateway + generator | floor: server + generator |\n")
+	fmt.Fprintf(w, "| --- | --- | --- | --- |\n")
+	for i, l := range loads {
+		e, s, f := etcdRes[i], synodRes[i], floorRes[i]
+		fmt.Fprintf(w, "| %s | %.0f + %.0f | %.0f + %.0f + %.0f | %.0f + %.0f |\n", l.name,
+			median(e, serverCPU), median(e, generatorCPU),
+			median(s, hostsCPU), median(s, gatewayCPU), median(s, generatorCPU),
+			median(f, serverCPU), median(f, generatorCPU))
+	}
+	fmt.Fprintf(w, "\nMedians of %d interleaved rounds. Errors: etcd %v, Synod %v, floor %v. floor is a Connect server that answers every call at once, driven as Synod's gateway is: floor ÷ etcd is the most any gateway of this shape could reach this hour. CPU: µs a request, the user and system time of each side's processes over the generator's run, divided by the requests it had answered (warm-up included).\n",
+		rounds, errorsOf(etcdRes), errorsOf(synodRes), errorsOf(floorRes))
 }
 
 func perSecond(r procs.Result) float64 { return r.PerSecond }
@@ -135,6 +158,17 @@ func serverCPU(r procs.Result) float64 {
 func generatorCPU(r procs.Result) float64 {
 	_, g := r.CPUPerRequest()
 	return g
+}
+
+// gatewayCPU is Synod's gateway's CPU a request: the last of its
+// processes (procs.StartSynod).
+func gatewayCPU(r procs.Result) float64 {
+	return r.PerRequest(r.ServerCPUs[len(r.ServerCPUs)-1])
+}
+
+// hostsCPU is Synod's hosts' CPU a request, together.
+func hostsCPU(r procs.Result) float64 {
+	return r.PerRequest(r.ServerCPU - r.ServerCPUs[len(r.ServerCPUs)-1])
 }
 
 // median returns the median of f over rs.

@@ -26,18 +26,26 @@ type Result struct {
 	Answered float64 `json:"answered"`
 
 	// GeneratorCPU is the CPU time of the generator's process, and
-	// ServerCPU the servers' processes' over the generator's run.
-	GeneratorCPU, ServerCPU time.Duration `json:"-"`
+	// ServerCPU the servers' processes' over the generator's run;
+	// ServerCPUs is each server process's, in the order Measure was
+	// given them.
+	GeneratorCPU, ServerCPU time.Duration   `json:"-"`
+	ServerCPUs              []time.Duration `json:"-"`
 }
 
 // CPUPerRequest returns the servers' and the generator's CPU time per
 // request answered in the run, in microseconds.
 func (r Result) CPUPerRequest() (servers, generator float64) {
+	return r.PerRequest(r.ServerCPU), r.PerRequest(r.GeneratorCPU)
+}
+
+// PerRequest returns d, a CPU time of the run, per request answered in
+// it, in microseconds.
+func (r Result) PerRequest(d time.Duration) float64 {
 	if r.Answered == 0 {
-		return 0, 0
+		return 0
 	}
-	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / r.Answered }
-	return us(r.ServerCPU), us(r.GeneratorCPU)
+	return float64(d.Microseconds()) / r.Answered
 }
 
 // Measure runs a load generator in a process of its own, with env added
@@ -48,14 +56,14 @@ func Measure(ctx context.Context, servers []*Proc, env []string, bin string, arg
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	before, err := cpuTime(servers)
+	before, err := cpuTimes(servers)
 	if err != nil {
 		return Result{}, err
 	}
 	if err := cmd.Run(); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", bin, err)
 	}
-	after, err := cpuTime(servers)
+	after, err := cpuTimes(servers)
 	if err != nil {
 		return Result{}, err
 	}
@@ -64,21 +72,25 @@ func Measure(ctx context.Context, servers []*Proc, env []string, bin string, arg
 		return Result{}, fmt.Errorf("%s printed %q: %w", bin, out.Bytes(), err)
 	}
 	r.GeneratorCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	r.ServerCPU = after - before
+	for i := range servers {
+		used := after[i] - before[i]
+		r.ServerCPUs = append(r.ServerCPUs, used)
+		r.ServerCPU += used
+	}
 	return r, nil
 }
 
-// cpuTime returns the CPU time the processes have used, together.
-func cpuTime(ps []*Proc) (time.Duration, error) {
-	var sum time.Duration
-	for _, p := range ps {
+// cpuTimes returns the CPU time each process has used.
+func cpuTimes(ps []*Proc) ([]time.Duration, error) {
+	ts := make([]time.Duration, len(ps))
+	for i, p := range ps {
 		t, err := p.CPUTime()
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		sum += t
+		ts[i] = t
 	}
-	return sum, nil
+	return ts, nil
 }
 
 // CPUTime returns the CPU time (user and system) the process has used,
