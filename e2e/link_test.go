@@ -13,13 +13,15 @@ import (
 	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/server"
+	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
 
 // TestHostLink calls a shard's leader over a link (a host API that serves
-// the link and nothing else: no Connect Propose or Query to fall back on)
-// and over Connect alone (a host API without the link, as an older host's
-// would be), and checks that both give the same results and the same
-// failures.
+// the link and nothing else: no Connect Propose or Query to fall back on),
+// over Connect alone (a host API without the link, as an older host's
+// would be), and over Connect to a host API without QueryBatch (as a host
+// of a build before it), and checks that all give the same results and the
+// same failures.
 func TestHostLink(t *testing.T) {
 	c := startCluster(t, host.Config{}, false)
 	s := c.kvShard(t, "linked", 3)
@@ -37,9 +39,16 @@ func TestHostLink(t *testing.T) {
 	connectOnly := httptest.NewServer(mux)
 	t.Cleanup(connectOnly.Close)
 
+	mux = http.NewServeMux()
+	mux.Handle(hostapi.NewHandler(leader, 0))
+	mux.Handle(hostv1connect.HostServiceQueryBatchProcedure, http.NotFoundHandler())
+	noQueryBatch := httptest.NewServer(mux)
+	t.Cleanup(noQueryBatch.Close)
+
 	clients := map[string]*hostapi.Client{
-		"link":    hostapi.NewLinkedClient(leader.ID(), overLink.URL, server.APIClient),
-		"connect": hostapi.NewLinkedClient(leader.ID(), connectOnly.URL, server.APIClient),
+		"link":          hostapi.NewLinkedClient(leader.ID(), overLink.URL, server.APIClient),
+		"connect":       hostapi.NewLinkedClient(leader.ID(), connectOnly.URL, server.APIClient),
+		"no QueryBatch": hostapi.NewLinkedClient(leader.ID(), noQueryBatch.URL, server.APIClient),
 	}
 	for name, hc := range clients {
 		t.Cleanup(hc.Close)
@@ -62,6 +71,29 @@ func TestHostLink(t *testing.T) {
 				if r := decodeKV(t, got.Output); !r.Found || r.Value != "v" {
 					t.Errorf("query at level %d: %+v, want the value put", level, r)
 				}
+				// A batch answers each query as Query would.
+				results, errs, err := hc.QueryBatch(ctx, s.GetId(), level, [][]byte{
+					kvCmd{Op: "get", Key: key}.bytes(), []byte("not json"), kvCmd{Op: "get", Key: "absent-" + key}.bytes(),
+				})
+				if err != nil || len(results) != 3 || len(errs) != 3 {
+					t.Fatalf("query batch at level %d: %d results, %d failures, %v", level, len(results), len(errs), err)
+				}
+				if r := decodeKV(t, results[0].Output); errs[0] != nil || !r.Found || r.Value != "v" || results[0].Index < put.Index {
+					t.Errorf("query batch at level %d, first: %+v (index %d), %v; want the value put, at index %d or later", level, r, results[0].Index, errs[0], put.Index)
+				}
+				if ae := new(outcome.AppError); !errors.As(errs[1], &ae) || outcome.FuelOf(errs[1]) == 0 {
+					t.Errorf("query batch at level %d, bad query: %v, want the module's error with the fuel it used", level, errs[1])
+				}
+				if r := decodeKV(t, results[2].Output); errs[2] != nil || r.Found {
+					t.Errorf("query batch at level %d, absent key: %+v, %v; want not found", level, r, errs[2])
+				}
+			}
+			_, errs, err := hc.QueryBatch(ctx, 1<<40, host.Stale, [][]byte{kvCmd{Op: "get", Key: key}.bytes()})
+			if name == "no QueryBatch" && err == nil {
+				err = errs[0] // run alone, the query failed
+			}
+			if outcome.KindOf(err) != outcome.NotReplica {
+				t.Errorf("query batch of an unknown shard: %v, want not a replica", err)
 			}
 			// Failures keep their outcome across the link.
 			_, err = hc.Propose(ctx, s.GetId(), host.Command{Payload: []byte("not json")})

@@ -12,37 +12,50 @@ import (
 	"github.com/synodhq/synod/internal/outcome"
 )
 
-// coalescer commits the Proposes that reach one shard through one host at
-// the same time together, group commit: up to maxFlights calls to the
-// shard are in flight at once, and a Propose that finds them all taken
-// waits in the shard's queue, which the first call to return sends as one
-// batch that is not atomic: its commands succeed or fail each on its
-// own, as entries of their own would, and each caller gets its command's
-// result. A batch costs one call to the host, one Raft entry and one
-// state commit, where its commands alone would cost one each.
+// coalescer sends the calls of one kind (Proposes, or queries at one
+// consistency) that reach one shard through one host at the same time
+// together: up to maxFlights calls to the shard are in flight at once,
+// and a call that finds them all taken waits in the shard's queue, which
+// the first call to return sends as one batch. A batch's calls succeed or
+// fail each on its own, and each caller gets its own call's result.
 //
-// A Propose that finds a flight free goes at once, alone, with its own
-// context: under light load nothing waits. Commands share their batch's
-// log index and timestamp; each still has its own fuel, limits,
-// idempotency key and random stream.
-type coalescer struct {
+// For Proposes this is group commit: a batch (not atomic) costs one call
+// to the host, one Raft entry and one state commit, where its commands
+// alone would cost one each; its commands share its log index and
+// timestamp, and each still has its own fuel, limits, idempotency key and
+// random stream. A batch of queries costs one call to the host, and a
+// linearizable one a single read index, confirmed after every query in it
+// was sent.
+//
+// A call that finds a flight free goes at once, alone, with its own
+// context: under light load nothing waits.
+type coalescer[In any] struct {
 	mu    sync.Mutex
-	lanes map[laneKey]*lane
+	lanes map[laneKey]*lane[In]
+	// size is the bytes a call adds to a batch; batchable reports
+	// whether the host takes it in one (a call it would refuse there
+	// could fail the batch's other calls: it goes alone).
+	size      func(In) int
+	batchable func(In) bool
+	// one sends a call alone; many sends a batch, and returns each
+	// call's result and failure, in order, or the batch's failure.
+	one  func(ctx context.Context, h Host, shardID uint64, in In) (host.Result, error)
+	many func(ctx context.Context, h Host, shardID uint64, ins []In) ([]host.Result, []error, error)
 }
 
-// laneKey names the proposals to one shard through one host.
+// laneKey names the calls to one shard through one host.
 type laneKey struct{ host, shard uint64 }
 
 // lane is what a coalescer keeps for one shard and host while calls to it
 // are in flight.
-type lane struct {
-	flying int         // calls in flight: lone proposals or batches
-	queue  []*proposal // proposals waiting for a flight, oldest first
+type lane[In any] struct {
+	flying int         // calls in flight: lone calls or batches
+	queue  []*call[In] // calls waiting for a flight, oldest first
 }
 
-// proposal is one Propose in a lane, answered when done is closed.
-type proposal struct {
-	cmd      host.Command
+// call is one call in a lane, answered when done is closed.
+type call[In any] struct {
+	in       In
 	deadline time.Time // zero: none
 	done     chan struct{}
 	res      host.Result
@@ -51,50 +64,81 @@ type proposal struct {
 
 const (
 	// maxFlights bounds the calls in flight per shard and host: enough
-	// to keep Raft's pipeline busy, few enough that concurrent Proposes
+	// to keep Raft's pipeline busy, few enough that concurrent calls
 	// queue and go in batches.
 	maxFlights = 4
-	// maxQueued bounds a lane's queue: the Proposes past it go alone.
+	// maxQueued bounds a lane's queue: the calls past it go alone.
 	maxQueued = 4 * host.MaxBatchCommands
 )
 
-func newCoalescer() *coalescer {
-	return &coalescer{lanes: make(map[laneKey]*lane)}
+// newProposals returns the coalescer of Proposes: batches go as
+// ProposeBatch, not atomic.
+func newProposals() *coalescer[host.Command] {
+	return &coalescer[host.Command]{
+		lanes: make(map[laneKey]*lane[host.Command]),
+		size:  func(cmd host.Command) int { return len(cmd.Payload) + len(cmd.IdempotencyKey) },
+		batchable: func(cmd host.Command) bool {
+			return len(cmd.IdempotencyKey) <= host.MaxIdempotencyKeyBytes && len(cmd.Payload)+len(cmd.IdempotencyKey) <= host.MaxPayloadBytes
+		},
+		one: func(ctx context.Context, h Host, shardID uint64, cmd host.Command) (host.Result, error) {
+			return h.Propose(ctx, shardID, cmd)
+		},
+		many: func(ctx context.Context, h Host, shardID uint64, cmds []host.Command) ([]host.Result, []error, error) {
+			res, err := h.ProposeBatch(ctx, shardID, false, cmds)
+			return res.Results, res.Errs, err
+		},
+	}
 }
 
-// propose commits cmd to a shard through h, alone or in a batch with the
-// Proposes that reach the same shard and host at the same time.
-func (c *coalescer) propose(ctx context.Context, h Host, shardID uint64, cmd host.Command) (host.Result, error) {
-	if !batchable(cmd) {
+// newQueries returns the coalescer of queries at consistency c
+// (host.Linearizable or host.Stale): batches go as QueryBatch.
+func newQueries(c host.Consistency) *coalescer[[]byte] {
+	return &coalescer[[]byte]{
+		lanes:     make(map[laneKey]*lane[[]byte]),
+		size:      func(payload []byte) int { return len(payload) },
+		batchable: func(payload []byte) bool { return len(payload) <= host.MaxPayloadBytes },
+		one: func(ctx context.Context, h Host, shardID uint64, payload []byte) (host.Result, error) {
+			return h.Query(ctx, shardID, host.Read{Payload: payload, Consistency: c})
+		},
+		many: func(ctx context.Context, h Host, shardID uint64, payloads [][]byte) ([]host.Result, []error, error) {
+			return h.QueryBatch(ctx, shardID, c, payloads)
+		},
+	}
+}
+
+// do runs in on a shard through h, alone or in a batch with the calls
+// that reach the same shard and host at the same time.
+func (c *coalescer[In]) do(ctx context.Context, h Host, shardID uint64, in In) (host.Result, error) {
+	if !c.batchable(in) {
 		// It would fail the whole batch: alone, it fails with its own
 		// error.
-		return h.Propose(ctx, shardID, cmd)
+		return c.one(ctx, h, shardID, in)
 	}
-	p := &proposal{cmd: cmd, done: make(chan struct{})}
+	p := &call[In]{in: in, done: make(chan struct{})}
 	p.deadline, _ = ctx.Deadline()
 	key := laneKey{h.ID(), shardID}
 	c.mu.Lock()
 	l := c.lanes[key]
 	if l == nil {
-		l = &lane{}
+		l = &lane[In]{}
 		c.lanes[key] = l
 	}
 	if len(l.queue) >= maxQueued {
 		// The queue is as long as a lane keeps: this one goes alone, as
-		// every Propose did before coalescing.
+		// every call did before coalescing.
 		c.mu.Unlock()
-		return h.Propose(ctx, shardID, cmd)
+		return c.one(ctx, h, shardID, in)
 	}
 	l.queue = append(l.queue, p)
-	var batch []*proposal
+	var batch []*call[In]
 	if l.flying < maxFlights {
 		l.flying++
-		batch = l.take()
+		batch = c.take(l)
 	}
 	c.mu.Unlock()
 	switch {
 	case len(batch) == 1 && batch[0] == p:
-		return c.lone(ctx, h, key, cmd)
+		return c.lone(ctx, h, key, in)
 	case batch != nil:
 		// Others queued first: the batch goes on its own goroutine, so
 		// that this caller can still give up at its own deadline.
@@ -116,30 +160,23 @@ func (c *coalescer) propose(ctx context.Context, h Host, shardID uint64, cmd hos
 	}
 }
 
-// lone sends cmd, whose Propose found a flight free and the queue empty,
+// lone sends in, whose call found a flight free and the queue empty,
 // alone with its caller's context, and then sends what queued meanwhile.
-func (c *coalescer) lone(ctx context.Context, h Host, key laneKey, cmd host.Command) (host.Result, error) {
+func (c *coalescer[In]) lone(ctx context.Context, h Host, key laneKey, in In) (host.Result, error) {
 	defer func() {
 		if next := c.next(key); next != nil {
 			go c.fly(h, key, next)
 		}
 	}()
-	return h.Propose(ctx, key.shard, cmd)
+	return c.one(ctx, h, key.shard, in)
 }
 
-// batchable reports whether a command may go in a batch: whether the
-// host takes it in one, so that it cannot fail the batch's other
-// commands.
-func batchable(cmd host.Command) bool {
-	return len(cmd.IdempotencyKey) <= host.MaxIdempotencyKeyBytes && len(cmd.Payload)+len(cmd.IdempotencyKey) <= host.MaxPayloadBytes
-}
-
-// take removes from the queue, and returns, the oldest proposals that fit
-// in one batch.
-func (l *lane) take() []*proposal {
+// take removes from the lane's queue, and returns, the oldest calls that
+// fit in one batch.
+func (c *coalescer[In]) take(l *lane[In]) []*call[In] {
 	n, size := 0, 0
 	for n < len(l.queue) && n < host.MaxBatchCommands {
-		size += len(l.queue[n].cmd.Payload) + len(l.queue[n].cmd.IdempotencyKey)
+		size += c.size(l.queue[n].in)
 		if n > 0 && size > host.MaxPayloadBytes {
 			break
 		}
@@ -152,12 +189,12 @@ func (l *lane) take() []*proposal {
 
 // next ends a flight on the lane key: it returns the batch the flight
 // takes next, or nil if the queue is empty, the flight then landed.
-func (c *coalescer) next(key laneKey) []*proposal {
+func (c *coalescer[In]) next(key laneKey) []*call[In] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l := c.lanes[key]
 	if len(l.queue) > 0 {
-		return l.take()
+		return c.take(l)
 	}
 	l.flying--
 	if l.flying == 0 {
@@ -167,7 +204,7 @@ func (c *coalescer) next(key laneKey) []*proposal {
 }
 
 // fly sends batches from the lane key until its queue is empty.
-func (c *coalescer) fly(h Host, key laneKey, batch []*proposal) {
+func (c *coalescer[In]) fly(h Host, key laneKey, batch []*call[In]) {
 	for ; batch != nil; batch = c.next(key) {
 		c.send(h, key, batch)
 	}
@@ -175,7 +212,7 @@ func (c *coalescer) fly(h Host, key laneKey, batch []*proposal) {
 
 // withdraw removes p from its lane's queue, and reports whether it was
 // still there: not sent.
-func (c *coalescer) withdraw(key laneKey, p *proposal) bool {
+func (c *coalescer[In]) withdraw(key laneKey, p *call[In]) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l := c.lanes[key]
@@ -190,16 +227,17 @@ func (c *coalescer) withdraw(key laneKey, p *proposal) bool {
 	return true
 }
 
-// send commits a batch of proposals through h, within the earliest of
-// their deadlines, and answers each, whatever the host's answer: one that
-// does not fit the batch is every caller's internal error.
-func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
-	var res host.BatchResult
+// send sends a batch of calls through h, within the earliest of their
+// deadlines, and answers each, whatever the host's answer: one that does
+// not fit the batch is every caller's internal error.
+func (c *coalescer[In]) send(h Host, key laneKey, batch []*call[In]) {
+	var results []host.Result
+	var errs []error
 	var deadline time.Time
 	var err error
 	defer func() {
-		if err == nil && (len(res.Results) != len(batch) || len(res.Errs) != len(batch)) {
-			err = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: a batch of %d commands answered with %d results", key.shard, len(batch), len(res.Results))
+		if err == nil && (len(results) != len(batch) || len(errs) != len(batch)) {
+			err = outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "shard %d: a batch of %d calls answered with %d results", key.shard, len(batch), len(results))
 		}
 		for i, p := range batch {
 			if err != nil {
@@ -209,7 +247,7 @@ func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
 					// this one it is a failure that may pass.
 					p.err = outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "shard %d: %w: its batch ended at the deadline of another call in it: %w", key.shard, host.ErrUnavailable, err)
 				}
-			} else if p.res, p.err = res.Results[i], res.Errs[i]; p.err != nil {
+			} else if p.res, p.err = results[i], errs[i]; p.err != nil {
 				p.err = outcome.WithFuel(p.err, p.res.Fuel)
 			}
 			close(p.done)
@@ -219,24 +257,24 @@ func (c *coalescer) send(h Host, key laneKey, batch []*proposal) {
 	defer cancel()
 	deadline, _ = ctx.Deadline()
 	if len(batch) == 1 {
-		r, perr := h.Propose(ctx, key.shard, batch[0].cmd)
-		res, err = host.BatchResult{Results: []host.Result{r}, Errs: []error{perr}}, nil
+		r, perr := c.one(ctx, h, key.shard, batch[0].in)
+		results, errs = []host.Result{r}, []error{perr}
 		return
 	}
-	cmds := make([]host.Command, len(batch))
+	ins := make([]In, len(batch))
 	for i, p := range batch {
-		cmds[i] = p.cmd
+		ins[i] = p.in
 	}
-	res, err = h.ProposeBatch(ctx, key.shard, false, cmds)
+	results, errs, err = c.many(ctx, h, key.shard, ins)
 }
 
 // batchContext returns the context of a batch: the earliest of its
-// proposals' deadlines, so that the host gives up (on a shard over its
-// fuel rate, say) when the first of its callers does, and no command is
-// committed long after its caller stopped waiting; none if no proposal
-// has one (the host then sets its own). It is not canceled with any
-// proposal's: the others still wait for the batch.
-func batchContext(batch []*proposal) (context.Context, context.CancelFunc) {
+// calls' deadlines, so that the host gives up (on a shard over its fuel
+// rate, say) when the first of its callers does, and no command is
+// committed long after its caller stopped waiting; none if no call has
+// one (the host then sets its own). It is not canceled with any call's:
+// the others still wait for the batch.
+func batchContext[In any](batch []*call[In]) (context.Context, context.CancelFunc) {
 	var earliest time.Time
 	for _, p := range batch {
 		if !p.deadline.IsZero() && (earliest.IsZero() || p.deadline.Before(earliest)) {

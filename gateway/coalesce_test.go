@@ -12,8 +12,9 @@ import (
 	"github.com/synodhq/synod/internal/outcome"
 )
 
-// gatedHost is a host whose Proposes and ProposeBatches wait, each, until
-// the test answers them; only those and ID are called.
+// gatedHost is a host whose Proposes, ProposeBatches, Queries and
+// QueryBatches wait, each, until the test answers them; only those and ID
+// are called.
 type gatedHost struct {
 	Host
 	calls chan *gatedCall
@@ -22,9 +23,14 @@ type gatedHost struct {
 // gatedCall is one call to a gatedHost, answered on reply.
 type gatedCall struct {
 	batch bool
-	cmds  []host.Command
+	// kind is "propose", or "query" and its consistency.
+	kind  string
+	cmds  []host.Command // a query's payload is its command's
 	reply chan gatedReply
 }
+
+// queryKind is the kind of a call that queries at c.
+func queryKind(c host.Consistency) string { return fmt.Sprint("query ", c) }
 
 type gatedReply struct {
 	res host.BatchResult
@@ -34,25 +40,43 @@ type gatedReply struct {
 func (h *gatedHost) ID() uint64 { return 1 }
 
 func (h *gatedHost) Propose(_ context.Context, _ uint64, cmd host.Command) (host.Result, error) {
-	r := h.call(false, []host.Command{cmd})
-	if r.err != nil {
-		return host.Result{}, r.err
-	}
-	return r.res.Results[0], r.res.Errs[0]
+	return h.call(&gatedCall{kind: "propose", cmds: []host.Command{cmd}}).first()
 }
 
 func (h *gatedHost) ProposeBatch(_ context.Context, _ uint64, atomic bool, cmds []host.Command) (host.BatchResult, error) {
 	if atomic {
 		return host.BatchResult{}, errors.New("the coalescer sent an atomic batch")
 	}
-	r := h.call(true, cmds)
+	r := h.call(&gatedCall{batch: true, kind: "propose", cmds: cmds})
 	return r.res, r.err
 }
 
-func (h *gatedHost) call(batch bool, cmds []host.Command) gatedReply {
-	c := &gatedCall{batch: batch, cmds: cmds, reply: make(chan gatedReply)}
+func (h *gatedHost) Query(_ context.Context, _ uint64, read host.Read) (host.Result, error) {
+	return h.call(&gatedCall{kind: queryKind(read.Consistency), cmds: []host.Command{{Payload: read.Payload}}}).first()
+}
+
+func (h *gatedHost) QueryBatch(_ context.Context, _ uint64, c host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
+	call := &gatedCall{batch: true, kind: queryKind(c)}
+	for _, p := range payloads {
+		call.cmds = append(call.cmds, host.Command{Payload: p})
+	}
+	r := h.call(call)
+	return r.res.Results, r.res.Errs, r.err
+}
+
+// call hands c to the test and waits for its answer.
+func (h *gatedHost) call(c *gatedCall) gatedReply {
+	c.reply = make(chan gatedReply)
 	h.calls <- c
 	return <-c.reply
+}
+
+// first is the outcome of a lone call: its failure, or its one command's.
+func (r gatedReply) first() (host.Result, error) {
+	if r.err != nil {
+		return host.Result{}, r.err
+	}
+	return r.res.Results[0], r.res.Errs[0]
 }
 
 // answerOK answers each command of the call with its payload in capitals.
@@ -74,13 +98,46 @@ func (c *gatedCall) payloads() string {
 	return strings.Join(p, ",")
 }
 
+// nextCall returns the host's next call, which must be of kind and carry
+// the payloads want, joined by commas, as a batch or not.
+func nextCall(t *testing.T, h *gatedHost, kind, want string, batch bool) *gatedCall {
+	t.Helper()
+	select {
+	case call := <-h.calls:
+		if call.kind != kind || call.batch != batch || call.payloads() != want {
+			t.Fatalf("the host got %s %s (batch %v), want %s %s (batch %v)", call.kind, call.payloads(), call.batch, kind, want, batch)
+		}
+		return call
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the host got no call; want %s", want)
+		return nil
+	}
+}
+
+// waitQueued waits until n calls queue in c's lane of shard 7 through
+// host 1.
+func waitQueued[In any](t *testing.T, c *coalescer[In], n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		got := len(c.lanes[laneKey{1, 7}].queue)
+		c.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls queue, want %d", got, n)
+		}
+	}
+}
+
 // TestCoalescer checks how concurrent Proposes to one shard through one
 // host are sent: alone while a flight is free, then in batches that
 // answer each caller with its own command's outcome.
 func TestCoalescer(t *testing.T) {
 	t.Parallel()
 	h := &gatedHost{calls: make(chan *gatedCall)}
-	c := newCoalescer()
+	c := newProposals()
 	type answer struct {
 		res host.Result
 		err error
@@ -88,37 +145,18 @@ func TestCoalescer(t *testing.T) {
 	propose := func(ctx context.Context, payload, key string) <-chan answer {
 		ch := make(chan answer, 1)
 		go func() {
-			res, err := c.propose(ctx, h, 7, host.Command{Payload: []byte(payload), IdempotencyKey: key})
+			res, err := c.do(ctx, h, 7, host.Command{Payload: []byte(payload), IdempotencyKey: key})
 			ch <- answer{res, err}
 		}()
 		return ch
 	}
 	next := func(want string, batch bool) *gatedCall {
 		t.Helper()
-		select {
-		case call := <-h.calls:
-			if call.batch != batch || call.payloads() != want {
-				t.Fatalf("the host got %s (batch %v), want %s (batch %v)", call.payloads(), call.batch, want, batch)
-			}
-			return call
-		case <-time.After(10 * time.Second):
-			t.Fatalf("the host got no call; want %s", want)
-			return nil
-		}
+		return nextCall(t, h, "propose", want, batch)
 	}
 	queued := func(n int) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-			c.mu.Lock()
-			got := len(c.lanes[laneKey{1, 7}].queue)
-			c.mu.Unlock()
-			if got == n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d proposals queue, want %d", got, n)
-			}
-		}
+		waitQueued(t, c, n)
 	}
 	ctx := t.Context()
 
@@ -224,7 +262,7 @@ func (panickyHost) Propose(context.Context, uint64, host.Command) (host.Result, 
 // flights taken would hold every later Propose of its shard.
 func TestCoalescerSurvivesAPanic(t *testing.T) {
 	t.Parallel()
-	c := newCoalescer()
+	c := newProposals()
 	for i := range maxFlights + 1 {
 		func() {
 			defer func() {
@@ -232,12 +270,65 @@ func TestCoalescerSurvivesAPanic(t *testing.T) {
 					t.Fatalf("call %d: the host's panic did not reach the caller", i)
 				}
 			}()
-			_, _ = c.propose(t.Context(), panickyHost{}, 7, host.Command{Payload: []byte("x")})
+			_, _ = c.do(t.Context(), panickyHost{}, 7, host.Command{Payload: []byte("x")})
 		}()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.lanes) != 0 {
 		t.Errorf("%d lanes kept after every call panicked, want none", len(c.lanes))
+	}
+}
+
+// TestQueriesCoalesce checks that queries are sent as Proposes are, by
+// consistency: alone while a flight is free, then the queries that queued
+// meanwhile in one QueryBatch at their consistency, each caller answered
+// with its own query's outcome.
+func TestQueriesCoalesce(t *testing.T) {
+	t.Parallel()
+	for _, consistency := range []host.Consistency{host.Linearizable, host.Stale} {
+		h := &gatedHost{calls: make(chan *gatedCall)}
+		c := newQueries(consistency)
+		type answer struct {
+			res host.Result
+			err error
+		}
+		query := func(payload string) <-chan answer {
+			ch := make(chan answer, 1)
+			go func() {
+				res, err := c.do(t.Context(), h, 7, []byte(payload))
+				ch <- answer{res, err}
+			}()
+			return ch
+		}
+		var flights []*gatedCall
+		var lone []<-chan answer
+		for i := range maxFlights {
+			lone = append(lone, query(fmt.Sprint("lone", i)))
+			flights = append(flights, nextCall(t, h, queryKind(consistency), fmt.Sprint("lone", i), false))
+		}
+		a := query("a")
+		waitQueued(t, c, 1)
+		b := query("b")
+		waitQueued(t, c, 2)
+		flights[0].answerOK()
+		nextCall(t, h, queryKind(consistency), "a,b", true).reply <- gatedReply{res: host.BatchResult{
+			Results: []host.Result{{Output: []byte("A")}, {Fuel: 3}},
+			Errs:    []error{nil, &outcome.AppError{Code: 404}},
+		}}
+		if got := <-a; got.err != nil || string(got.res.Output) != "A" {
+			t.Errorf("%v query a: got %q, %v", consistency, got.res.Output, got.err)
+		}
+		if got := <-b; !errors.As(got.err, new(*outcome.AppError)) || outcome.FuelOf(got.err) != 3 {
+			t.Errorf("%v query b: got %v (fuel %d), want its application error with its fuel", consistency, got.err, outcome.FuelOf(got.err))
+		}
+		for _, fl := range flights[1:] {
+			fl.answerOK()
+		}
+		for i, ch := range lone {
+			if got := <-ch; got.err != nil || string(got.res.Output) != fmt.Sprint("LONE", i) {
+				t.Errorf("%v lone query %d: got %q, %v", consistency, i, got.res.Output, got.err)
+			}
+		}
 	}
 }

@@ -60,7 +60,7 @@ func (s *dataService) propose(ctx context.Context, req connect.AnyRequest, shard
 	r := s.g.router
 	res, err := r.onShard(ctx, shardName{ns, shard}, level, r.leader,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
-			return s.g.coalescer.propose(ctx, h, sh.ID, cmd)
+			return s.g.proposals.do(ctx, h, sh.ID, cmd)
 		})
 	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))
 	if err != nil {
@@ -186,6 +186,13 @@ func (s *dataService) query(ctx context.Context, req connect.AnyRequest, shard s
 	}
 	res, err := r.onShard(ctx, shardName{ns, shard}, req.Spec().IdempotencyLevel, pick,
 		func(h Host, sh host.ShardInfo) (host.Result, error) {
+			switch read.Consistency {
+			case host.Linearizable:
+				return s.g.linearReads.do(ctx, h, sh.ID, read.Payload)
+			case host.Stale:
+				return s.g.staleReads.do(ctx, h, sh.ID, read.Payload)
+			}
+			// Each at-least-index query waits for an index of its own.
 			return h.Query(ctx, sh.ID, read)
 		})
 	s.g.quotas.charge(ns, max(res.Fuel, outcome.FuelOf(err)))

@@ -11,6 +11,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/bodylimit"
 	"github.com/synodhq/synod/internal/outcome"
 	"github.com/synodhq/synod/internal/strictjson"
@@ -89,11 +90,14 @@ func (c Config) withDefaults() Config {
 
 // Gateway serves the public API.
 type Gateway struct {
-	cfg       Config
-	router    *router
-	coalescer *coalescer
-	keys      *keyring
-	quotas    *quotas
+	cfg    Config
+	router *router
+	// proposals, linearReads and staleReads send the calls that reach a
+	// shard through a host at the same time in batches.
+	proposals               *coalescer[host.Command]
+	linearReads, staleReads *coalescer[[]byte]
+	keys                    *keyring
+	quotas                  *quotas
 
 	// Warnings any caller can repeat, logged a few times a minute at
 	// most: a scan for keys shows in the log without filling it.
@@ -107,7 +111,8 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts), coalescer: newCoalescer()}
+	g := &Gateway{cfg: cfg, router: newRouter(cfg.Hosts), proposals: newProposals(),
+		linearReads: newQueries(host.Linearizable), staleReads: newQueries(host.Stale)}
 	g.keys = &keyring{load: g.listKeys}
 	g.quotas = &quotas{load: g.loadQuota, nss: make(map[string]*nsLimits), keys: make(map[string]*bucket)}
 	g.badKeys = &sampled{msg: "refused a request whose API key is malformed, revoked or was never issued"}

@@ -21,6 +21,11 @@ type Host interface {
 	ProposeBatch(ctx context.Context, shardID uint64, atomic bool, cmds []host.Command) (host.BatchResult, error)
 	// Query runs a read-only query on a shard through the host's replica.
 	Query(ctx context.Context, shardID uint64, r host.Read) (host.Result, error)
+	// QueryBatch runs several read-only queries of a shard at one
+	// consistency (host.Linearizable or host.Stale) through the host's
+	// replica, and returns each one's result and failure, in order, or
+	// the batch's failure.
+	QueryBatch(ctx context.Context, shardID uint64, c host.Consistency, payloads [][]byte) ([]host.Result, []error, error)
 	// Status reports what the host knows of a shard: its leader, and the
 	// host's replica, if it runs one. It waits no longer than ctx allows.
 	// An error means the host could not be asked (unreachable, closed, or

@@ -159,6 +159,30 @@ func (h *Host) Query(ctx context.Context, shardID uint64, r Read) (Result, error
 	return h.data.query(ctx, shardID, r)
 }
 
+// QueryBatch runs several read-only queries of a shard, each as Query
+// would at c (Linearizable or Stale), through this host's replica: a
+// linearizable batch waits for one read index, which the leader confirms
+// after the call began, so that each query reads a state at least as new
+// as any committed before it was sent. It returns each query's result and
+// failure (nil if it succeeded), in order, or the batch's failure, which
+// ran none.
+func (h *Host) QueryBatch(ctx context.Context, shardID uint64, c Consistency, payloads [][]byte) ([]Result, []error, error) {
+	switch {
+	case c != Linearizable && c != Stale:
+		return nil, nil, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of queries is linearizable or stale (consistency %d is neither)", c)
+	case len(payloads) > MaxBatchCommands:
+		return nil, nil, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of %d queries: the limit is %d", len(payloads), MaxBatchCommands)
+	}
+	size := 0
+	for _, p := range payloads {
+		size += len(p)
+	}
+	if size > MaxPayloadBytes {
+		return nil, nil, fmt.Errorf("a batch of %d bytes of queries: %w (limit %d)", size, ErrTooLarge, MaxPayloadBytes)
+	}
+	return h.data.queryBatch(ctx, shardID, c, payloads)
+}
+
 // call runs one call of a shard's data plane: it holds the host's
 // lifetime, gives the call a deadline, wakes this host's replica if it
 // hibernates, checks that the replica leads if the call needs its leader,
@@ -318,15 +342,16 @@ func (d *dataPlane) proposeEntry(ctx context.Context, shardID uint64, entry []by
 	return r.GetResult(), nil
 }
 
-// readIndex runs a linearizable read through this host's replica, which
-// leads: once the shard's leader has confirmed the read's index and the
-// replica has applied it, the query runs on the replica.
+// readIndex has this host's replica, which leads, confirm a read index,
+// and returns the request once the replica has applied it: queries then
+// read linearizably on the replica ([dragonboat.NodeHost.ReadLocalNode]),
+// until the caller releases it.
 //
 // A leader drops a read index until it has committed an entry of its own
 // term, which it does within a round trip of its election (Raft's
 // ReadIndex protocol, dissertation section 6.4): a read dropped so is
 // made again, within the call's deadline, while the replica leads.
-func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
+func (d *dataPlane) readIndex(ctx context.Context, shardID uint64) (*dragonboat.RequestState, error) {
 	for pause := time.Millisecond; ; pause = min(2*pause, maxReadRetryPause) {
 		rs, r, err := d.confirmRead(ctx, shardID)
 		if err != nil {
@@ -341,12 +366,11 @@ func (d *dataPlane) readIndex(ctx context.Context, shardID uint64, req *fsm.Quer
 			}
 			continue
 		}
-		defer rs.Release()
 		if !r.Completed() {
+			rs.Release()
 			return nil, outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: read index %s", shardID, ErrUnavailable, requestOutcome(r))
 		}
-		v, err := d.nh.ReadLocalNode(rs, req)
-		return v, raftError(ctx, shardID, err)
+		return rs, nil
 	}
 }
 
@@ -493,37 +517,80 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 // query runs a read-only query through this host's replica.
 func (d *dataPlane) query(ctx context.Context, shardID uint64, r Read) (Result, error) {
 	return d.call(ctx, shardID, r.Consistency == Linearizable, func(ctx context.Context) (Result, error) {
-		return d.read(ctx, shardID, r)
+		results, errs, err := d.read(ctx, shardID, r, [][]byte{r.Payload})
+		if err != nil {
+			return Result{}, err
+		}
+		return results[0], errs[0]
 	})
 }
 
-// read reads through this host's replica: a linearizable read on the
-// leader, or a local one, once the replica has applied the read's least
-// index.
-func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read) (Result, error) {
-	req := &fsm.QueryRequest{Ctx: ctx, Payload: r.Payload, Fuel: d.replicas.budget(shardID).Fuel}
-	var v any
-	var err error
+// queryBatch is [Host.QueryBatch]: one call of the shard's data plane,
+// charged with the fuel of all its queries; a query's failure says what
+// fuel it used, as a Query's does.
+func (d *dataPlane) queryBatch(ctx context.Context, shardID uint64, c Consistency, payloads [][]byte) ([]Result, []error, error) {
+	var results []Result
+	var errs []error
+	_, err := d.call(ctx, shardID, c == Linearizable, func(ctx context.Context) (Result, error) {
+		var err error
+		results, errs, err = d.read(ctx, shardID, Read{Consistency: c}, payloads)
+		var fuel uint64
+		for i, res := range results {
+			fuel += res.Fuel
+			errs[i] = outcome.WithFuel(errs[i], res.Fuel) // as call does a Query's
+		}
+		return Result{Fuel: fuel}, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return results, errs, nil
+}
+
+// read runs queries through this host's replica, each with the shard's
+// fuel budget: once the leader, this replica, has confirmed a read index
+// for a linearizable read; once the replica has applied the least index of
+// an at-least-index one; at once for a stale one. It returns each query's
+// result and failure (the module's), or the replica's failure, which is
+// every query's.
+func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read, payloads [][]byte) ([]Result, []error, error) {
+	var confirmed *dragonboat.RequestState
 	switch r.Consistency {
 	case Linearizable:
-		v, err = d.readIndex(ctx, shardID, req)
+		rs, err := d.readIndex(ctx, shardID)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer rs.Release()
+		confirmed = rs
 	case AtLeastIndex:
 		if err := d.replicas.waitApplied(ctx, shardID, r.MinIndex); err != nil {
-			return Result{}, err
+			return nil, nil, err
 		}
-		fallthrough
-	default:
-		v, err = d.nh.StaleRead(shardID, req)
-		err = raftError(ctx, shardID, err)
 	}
-	if err != nil {
-		return Result{}, err
+	fuel := d.replicas.budget(shardID).Fuel
+	results, errs := make([]Result, len(payloads)), make([]error, len(payloads))
+	for i, p := range payloads {
+		req := &fsm.QueryRequest{Ctx: ctx, Payload: p, Fuel: fuel}
+		var v any
+		var err error
+		if confirmed != nil {
+			v, err = d.nh.ReadLocalNode(confirmed, req)
+		} else {
+			v, err = d.nh.StaleRead(shardID, req)
+		}
+		if err != nil {
+			// The replica's, not the query's: a batch's queries are
+			// read-only, and those that ran are dropped with it.
+			return nil, nil, raftError(ctx, shardID, err)
+		}
+		qr, ok := v.(*fsm.QueryResult)
+		if !ok {
+			return nil, nil, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
+		}
+		results[i], errs[i] = Result{Index: qr.Index, Fuel: qr.Fuel, Output: qr.Output}, qr.Err
 	}
-	qr, ok := v.(*fsm.QueryResult)
-	if !ok {
-		return Result{}, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
-	}
-	return Result{Index: qr.Index, Fuel: qr.Fuel, Output: qr.Output}, qr.Err
+	return results, errs, nil
 }
 
 // admit waits until this host may run a call to a shard (see throttle)

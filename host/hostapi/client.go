@@ -2,14 +2,17 @@ package hostapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/meta"
+	"github.com/synodhq/synod/internal/outcome"
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 	"github.com/synodhq/synod/proto/synod/host/v1/hostv1connect"
 )
@@ -96,6 +99,55 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 		return host.Result{}, err
 	}
 	return host.Result{Output: res.GetOutput(), Index: res.GetIndex(), Fuel: res.GetFuel()}, nil
+}
+
+// QueryBatch runs several read-only queries of a shard at one
+// consistency (host.Linearizable or host.Stale) through the host's replica
+// (see [host.Host.QueryBatch]). A host of a build without the call runs
+// them one by one.
+func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
+	req := &hostv1.QueryBatchRequest{ShardId: shardID, Payloads: payloads, Stale: consistency == host.Stale}
+	res, err := callHost(ctx, c, linkQueryBatch, req, c.api.QueryBatch)
+	switch {
+	case lacksCall(err):
+		return c.queryEach(ctx, shardID, consistency, payloads)
+	case err != nil:
+		return nil, nil, err
+	case len(res.GetOutcomes()) != len(payloads):
+		return nil, nil, outcome.Errorf(outcome.Internal, outcome.AppliedNo, "host %d answered a batch of %d queries with %d outcomes", c.id, len(payloads), len(res.GetOutcomes()))
+	}
+	results, errs := make([]host.Result, len(payloads)), make([]error, len(payloads))
+	for i, o := range res.GetOutcomes() {
+		r := o.GetResult()
+		results[i] = host.Result{Output: r.GetOutput(), Index: r.GetIndex(), Fuel: r.GetFuel()}
+		if he := o.GetError(); he != nil {
+			errs[i] = outcome.WithFuel(fromDetail(he), he.GetFuel())
+		}
+	}
+	return results, errs, nil
+}
+
+// lacksCall reports whether err is a host's answer to a call its build
+// does not serve: over a link, an unknown method (Invalid: a batch's
+// request is never otherwise invalid as a whole, whatever its queries
+// hold); over Connect, an unimplemented procedure.
+func lacksCall(err error) bool {
+	var ce *connect.Error
+	return outcome.KindOf(err) == outcome.Invalid || errors.As(err, &ce) && ce.Code() == connect.CodeUnimplemented
+}
+
+// queryEach runs queries one by one, at once, for a host without
+// QueryBatch.
+func (c *Client) queryEach(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
+	results, errs := make([]host.Result, len(payloads)), make([]error, len(payloads))
+	var wg sync.WaitGroup
+	for i, p := range payloads {
+		wg.Go(func() {
+			results[i], errs[i] = c.Query(ctx, shardID, host.Read{Payload: p, Consistency: consistency})
+		})
+	}
+	wg.Wait()
+	return results, errs, nil
 }
 
 // Status asks the host, in one call bounded by ctx, what it knows of a

@@ -33,8 +33,9 @@ const (
 
 // The link's methods.
 const (
-	linkPropose uint8 = 1
-	linkQuery   uint8 = 2
+	linkPropose    uint8 = 1
+	linkQuery      uint8 = 2
+	linkQueryBatch uint8 = 3
 )
 
 // The link's response statuses.
@@ -141,6 +142,11 @@ func (s *server) serveLink(ctx context.Context, method uint8, body []byte) (uint
 		req := new(hostv1.QueryRequest)
 		if err = unmarshalRequest(body, req); err == nil {
 			res, err = s.query(ctx, req)
+		}
+	case linkQueryBatch:
+		req := new(hostv1.QueryBatchRequest)
+		if err = unmarshalRequest(body, req); err == nil {
+			res, err = s.queryBatch(ctx, req)
 		}
 	default:
 		err = outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "unknown link method %d", method)

@@ -92,6 +92,35 @@ func (s *server) Query(ctx context.Context, req *connect.Request[hostv1.QueryReq
 	return connect.NewResponse(res), nil
 }
 
+func (s *server) QueryBatch(ctx context.Context, req *connect.Request[hostv1.QueryBatchRequest]) (*connect.Response[hostv1.QueryBatchResponse], error) {
+	res, err := s.queryBatch(ctx, req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// queryBatch serves a QueryBatch, over Connect or the link.
+func (s *server) queryBatch(ctx context.Context, req *hostv1.QueryBatchRequest) (*hostv1.QueryBatchResponse, error) {
+	c := host.Linearizable
+	if req.GetStale() {
+		c = host.Stale
+	}
+	results, errs, err := s.h.QueryBatch(ctx, req.GetShardId(), c, req.GetPayloads())
+	if err != nil {
+		return nil, err
+	}
+	out := &hostv1.QueryBatchResponse{Outcomes: make([]*hostv1.QueryOutcome, len(results))}
+	for i, r := range results {
+		o := &hostv1.QueryOutcome{Result: &hostv1.QueryResponse{Output: r.Output, Index: r.Index, Fuel: r.Fuel}}
+		if errs[i] != nil {
+			o.Error = detailOf(errs[i])
+		}
+		out.Outcomes[i] = o
+	}
+	return out, nil
+}
+
 // query serves a Query, over Connect or the link.
 func (s *server) query(ctx context.Context, req *hostv1.QueryRequest) (*hostv1.QueryResponse, error) {
 	r := host.Read{Payload: req.GetPayload(), Consistency: host.Linearizable}

@@ -485,6 +485,171 @@ func (x *QueryResponse) GetFuel() uint64 {
 	return 0
 }
 
+// QueryBatchRequest carries several queries of one shard.
+type QueryBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard's Raft id.
+	ShardId uint64 `protobuf:"varint,1,opt,name=shard_id,json=shardId,proto3" json:"shard_id,omitempty"`
+	// The queries for the shard's module, in order.
+	Payloads [][]byte `protobuf:"bytes,2,rep,name=payloads,proto3" json:"payloads,omitempty"`
+	// Whether a stale read (local, no round trip) is enough; else the reads
+	// are linearizable.
+	Stale         bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryBatchRequest) Reset() {
+	*x = QueryBatchRequest{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBatchRequest) ProtoMessage() {}
+
+func (x *QueryBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBatchRequest.ProtoReflect.Descriptor instead.
+func (*QueryBatchRequest) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *QueryBatchRequest) GetShardId() uint64 {
+	if x != nil {
+		return x.ShardId
+	}
+	return 0
+}
+
+func (x *QueryBatchRequest) GetPayloads() [][]byte {
+	if x != nil {
+		return x.Payloads
+	}
+	return nil
+}
+
+func (x *QueryBatchRequest) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
+}
+
+// QueryBatchResponse carries each query's outcome, in the request's order.
+type QueryBatchResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Outcomes      []*QueryOutcome        `protobuf:"bytes,1,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryBatchResponse) Reset() {
+	*x = QueryBatchResponse{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryBatchResponse) ProtoMessage() {}
+
+func (x *QueryBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryBatchResponse.ProtoReflect.Descriptor instead.
+func (*QueryBatchResponse) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *QueryBatchResponse) GetOutcomes() []*QueryOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+// QueryOutcome is one query's result or failure.
+type QueryOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The query's result, when it succeeded.
+	Result *QueryResponse `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The query's failure, if it failed.
+	Error         *HostError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryOutcome) Reset() {
+	*x = QueryOutcome{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryOutcome) ProtoMessage() {}
+
+func (x *QueryOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryOutcome.ProtoReflect.Descriptor instead.
+func (*QueryOutcome) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *QueryOutcome) GetResult() *QueryResponse {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *QueryOutcome) GetError() *HostError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 // ShardStatusRequest names a shard.
 type ShardStatusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -503,7 +668,7 @@ type ShardStatusRequest struct {
 
 func (x *ShardStatusRequest) Reset() {
 	*x = ShardStatusRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +680,7 @@ func (x *ShardStatusRequest) String() string {
 func (*ShardStatusRequest) ProtoMessage() {}
 
 func (x *ShardStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[7]
+	mi := &file_synod_host_v1_host_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +693,7 @@ func (x *ShardStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStatusRequest.ProtoReflect.Descriptor instead.
 func (*ShardStatusRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{7}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ShardStatusRequest) GetShardId() uint64 {
@@ -578,7 +743,7 @@ type ShardStatusResponse struct {
 
 func (x *ShardStatusResponse) Reset() {
 	*x = ShardStatusResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +755,7 @@ func (x *ShardStatusResponse) String() string {
 func (*ShardStatusResponse) ProtoMessage() {}
 
 func (x *ShardStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[8]
+	mi := &file_synod_host_v1_host_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +768,7 @@ func (x *ShardStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStatusResponse.ProtoReflect.Descriptor instead.
 func (*ShardStatusResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{8}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ShardStatusResponse) GetHasLeader() bool {
@@ -702,7 +867,7 @@ type Halt struct {
 
 func (x *Halt) Reset() {
 	*x = Halt{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -714,7 +879,7 @@ func (x *Halt) String() string {
 func (*Halt) ProtoMessage() {}
 
 func (x *Halt) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[9]
+	mi := &file_synod_host_v1_host_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -727,7 +892,7 @@ func (x *Halt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Halt.ProtoReflect.Descriptor instead.
 func (*Halt) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{9}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Halt) GetIndex() uint64 {
@@ -771,7 +936,7 @@ type UploadModuleRequest struct {
 
 func (x *UploadModuleRequest) Reset() {
 	*x = UploadModuleRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -783,7 +948,7 @@ func (x *UploadModuleRequest) String() string {
 func (*UploadModuleRequest) ProtoMessage() {}
 
 func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[10]
+	mi := &file_synod_host_v1_host_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -796,7 +961,7 @@ func (x *UploadModuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleRequest.ProtoReflect.Descriptor instead.
 func (*UploadModuleRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{10}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UploadModuleRequest) GetWasm() []byte {
@@ -824,7 +989,7 @@ type UploadModuleResponse struct {
 
 func (x *UploadModuleResponse) Reset() {
 	*x = UploadModuleResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1001,7 @@ func (x *UploadModuleResponse) String() string {
 func (*UploadModuleResponse) ProtoMessage() {}
 
 func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[11]
+	mi := &file_synod_host_v1_host_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1014,7 @@ func (x *UploadModuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadModuleResponse.ProtoReflect.Descriptor instead.
 func (*UploadModuleResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{11}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UploadModuleResponse) GetModule() []byte {
@@ -877,7 +1042,7 @@ type RunCatalogueRequest struct {
 
 func (x *RunCatalogueRequest) Reset() {
 	*x = RunCatalogueRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +1054,7 @@ func (x *RunCatalogueRequest) String() string {
 func (*RunCatalogueRequest) ProtoMessage() {}
 
 func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[12]
+	mi := &file_synod_host_v1_host_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +1067,7 @@ func (x *RunCatalogueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueRequest.ProtoReflect.Descriptor instead.
 func (*RunCatalogueRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{12}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RunCatalogueRequest) GetRequest() []byte {
@@ -937,7 +1102,7 @@ type RunCatalogueResponse struct {
 
 func (x *RunCatalogueResponse) Reset() {
 	*x = RunCatalogueResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1114,7 @@ func (x *RunCatalogueResponse) String() string {
 func (*RunCatalogueResponse) ProtoMessage() {}
 
 func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[13]
+	mi := &file_synod_host_v1_host_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1127,7 @@ func (x *RunCatalogueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunCatalogueResponse.ProtoReflect.Descriptor instead.
 func (*RunCatalogueResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{13}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RunCatalogueResponse) GetResult() []byte {
@@ -983,7 +1148,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1160,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[14]
+	mi := &file_synod_host_v1_host_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1173,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{14}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *VerifyRequest) GetShardId() uint64 {
@@ -1029,7 +1194,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[15]
+	mi := &file_synod_host_v1_host_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1206,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[15]
+	mi := &file_synod_host_v1_host_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1219,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{15}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *VerifyResponse) GetIndex() uint64 {
@@ -1080,7 +1245,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[16]
+	mi := &file_synod_host_v1_host_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1257,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[16]
+	mi := &file_synod_host_v1_host_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1270,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{16}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *JoinRequest) GetName() string {
@@ -1140,7 +1305,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[17]
+	mi := &file_synod_host_v1_host_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1317,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[17]
+	mi := &file_synod_host_v1_host_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1330,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{17}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *JoinResponse) GetHostId() uint64 {
@@ -1198,7 +1363,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[18]
+	mi := &file_synod_host_v1_host_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1210,7 +1375,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[18]
+	mi := &file_synod_host_v1_host_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1223,7 +1388,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{18}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HostError) GetKind() uint32 {
@@ -1294,7 +1459,16 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\rQueryResponse\x12\x16\n" +
 	"\x06output\x18\x01 \x01(\fR\x06output\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"L\n" +
+	"\x04fuel\x18\x03 \x01(\x04R\x04fuel\"`\n" +
+	"\x11QueryBatchRequest\x12\x19\n" +
+	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x1a\n" +
+	"\bpayloads\x18\x02 \x03(\fR\bpayloads\x12\x14\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\"M\n" +
+	"\x12QueryBatchResponse\x127\n" +
+	"\boutcomes\x18\x01 \x03(\v2\x1b.synod.host.v1.QueryOutcomeR\boutcomes\"t\n" +
+	"\fQueryOutcome\x124\n" +
+	"\x06result\x18\x01 \x01(\v2\x1c.synod.host.v1.QueryResponseR\x06result\x12.\n" +
+	"\x05error\x18\x02 \x01(\v2\x18.synod.host.v1.HostErrorR\x05error\"L\n" +
 	"\x12ShardStatusRequest\x12\x19\n" +
 	"\bshard_id\x18\x01 \x01(\x04R\ashardId\x12\x1b\n" +
 	"\tlook_only\x18\x02 \x01(\bR\blookOnly\"\x9a\x03\n" +
@@ -1345,11 +1519,13 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\aapplied\x18\x05 \x01(\rR\aapplied\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x12\n" +
-	"\x04fuel\x18\x06 \x01(\x04R\x04fuelJ\x04\b\x01\x10\x02R\x05kinds2\x9d\x05\n" +
+	"\x04fuel\x18\x06 \x01(\x04R\x04fuelJ\x04\b\x01\x10\x02R\x05kinds2\xf5\x05\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12Y\n" +
 	"\fProposeBatch\x12\".synod.host.v1.ProposeBatchRequest\x1a#.synod.host.v1.ProposeBatchResponse\"\x00\x12G\n" +
-	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12Y\n" +
+	"\x05Query\x12\x1b.synod.host.v1.QueryRequest\x1a\x1c.synod.host.v1.QueryResponse\"\x03\x90\x02\x01\x12V\n" +
+	"\n" +
+	"QueryBatch\x12 .synod.host.v1.QueryBatchRequest\x1a!.synod.host.v1.QueryBatchResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\vShardStatus\x12!.synod.host.v1.ShardStatusRequest\x1a\".synod.host.v1.ShardStatusResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\fUploadModule\x12\".synod.host.v1.UploadModuleRequest\x1a#.synod.host.v1.UploadModuleResponse\"\x00\x12Y\n" +
 	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00\x12J\n" +
@@ -1368,7 +1544,7 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 	return file_synod_host_v1_host_proto_rawDescData
 }
 
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(*ProposeRequest)(nil),       // 0: synod.host.v1.ProposeRequest
 	(*ProposeResponse)(nil),      // 1: synod.host.v1.ProposeResponse
@@ -1377,46 +1553,54 @@ var file_synod_host_v1_host_proto_goTypes = []any{
 	(*CommandOutcome)(nil),       // 4: synod.host.v1.CommandOutcome
 	(*QueryRequest)(nil),         // 5: synod.host.v1.QueryRequest
 	(*QueryResponse)(nil),        // 6: synod.host.v1.QueryResponse
-	(*ShardStatusRequest)(nil),   // 7: synod.host.v1.ShardStatusRequest
-	(*ShardStatusResponse)(nil),  // 8: synod.host.v1.ShardStatusResponse
-	(*Halt)(nil),                 // 9: synod.host.v1.Halt
-	(*UploadModuleRequest)(nil),  // 10: synod.host.v1.UploadModuleRequest
-	(*UploadModuleResponse)(nil), // 11: synod.host.v1.UploadModuleResponse
-	(*RunCatalogueRequest)(nil),  // 12: synod.host.v1.RunCatalogueRequest
-	(*RunCatalogueResponse)(nil), // 13: synod.host.v1.RunCatalogueResponse
-	(*VerifyRequest)(nil),        // 14: synod.host.v1.VerifyRequest
-	(*VerifyResponse)(nil),       // 15: synod.host.v1.VerifyResponse
-	(*JoinRequest)(nil),          // 16: synod.host.v1.JoinRequest
-	(*JoinResponse)(nil),         // 17: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 18: synod.host.v1.HostError
+	(*QueryBatchRequest)(nil),    // 7: synod.host.v1.QueryBatchRequest
+	(*QueryBatchResponse)(nil),   // 8: synod.host.v1.QueryBatchResponse
+	(*QueryOutcome)(nil),         // 9: synod.host.v1.QueryOutcome
+	(*ShardStatusRequest)(nil),   // 10: synod.host.v1.ShardStatusRequest
+	(*ShardStatusResponse)(nil),  // 11: synod.host.v1.ShardStatusResponse
+	(*Halt)(nil),                 // 12: synod.host.v1.Halt
+	(*UploadModuleRequest)(nil),  // 13: synod.host.v1.UploadModuleRequest
+	(*UploadModuleResponse)(nil), // 14: synod.host.v1.UploadModuleResponse
+	(*RunCatalogueRequest)(nil),  // 15: synod.host.v1.RunCatalogueRequest
+	(*RunCatalogueResponse)(nil), // 16: synod.host.v1.RunCatalogueResponse
+	(*VerifyRequest)(nil),        // 17: synod.host.v1.VerifyRequest
+	(*VerifyResponse)(nil),       // 18: synod.host.v1.VerifyResponse
+	(*JoinRequest)(nil),          // 19: synod.host.v1.JoinRequest
+	(*JoinResponse)(nil),         // 20: synod.host.v1.JoinResponse
+	(*HostError)(nil),            // 21: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
 	0,  // 0: synod.host.v1.ProposeBatchRequest.commands:type_name -> synod.host.v1.ProposeRequest
 	4,  // 1: synod.host.v1.ProposeBatchResponse.outcomes:type_name -> synod.host.v1.CommandOutcome
 	1,  // 2: synod.host.v1.CommandOutcome.result:type_name -> synod.host.v1.ProposeResponse
-	18, // 3: synod.host.v1.CommandOutcome.error:type_name -> synod.host.v1.HostError
-	9,  // 4: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
-	0,  // 5: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
-	2,  // 6: synod.host.v1.HostService.ProposeBatch:input_type -> synod.host.v1.ProposeBatchRequest
-	5,  // 7: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
-	7,  // 8: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
-	10, // 9: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
-	12, // 10: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
-	14, // 11: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
-	16, // 12: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	1,  // 13: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	3,  // 14: synod.host.v1.HostService.ProposeBatch:output_type -> synod.host.v1.ProposeBatchResponse
-	6,  // 15: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	8,  // 16: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	11, // 17: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	13, // 18: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	15, // 19: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
-	17, // 20: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	13, // [13:21] is the sub-list for method output_type
-	5,  // [5:13] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	21, // 3: synod.host.v1.CommandOutcome.error:type_name -> synod.host.v1.HostError
+	9,  // 4: synod.host.v1.QueryBatchResponse.outcomes:type_name -> synod.host.v1.QueryOutcome
+	6,  // 5: synod.host.v1.QueryOutcome.result:type_name -> synod.host.v1.QueryResponse
+	21, // 6: synod.host.v1.QueryOutcome.error:type_name -> synod.host.v1.HostError
+	12, // 7: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
+	0,  // 8: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
+	2,  // 9: synod.host.v1.HostService.ProposeBatch:input_type -> synod.host.v1.ProposeBatchRequest
+	5,  // 10: synod.host.v1.HostService.Query:input_type -> synod.host.v1.QueryRequest
+	7,  // 11: synod.host.v1.HostService.QueryBatch:input_type -> synod.host.v1.QueryBatchRequest
+	10, // 12: synod.host.v1.HostService.ShardStatus:input_type -> synod.host.v1.ShardStatusRequest
+	13, // 13: synod.host.v1.HostService.UploadModule:input_type -> synod.host.v1.UploadModuleRequest
+	15, // 14: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
+	17, // 15: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
+	19, // 16: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
+	1,  // 17: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	3,  // 18: synod.host.v1.HostService.ProposeBatch:output_type -> synod.host.v1.ProposeBatchResponse
+	6,  // 19: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	8,  // 20: synod.host.v1.HostService.QueryBatch:output_type -> synod.host.v1.QueryBatchResponse
+	11, // 21: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	14, // 22: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	16, // 23: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	18, // 24: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	20, // 25: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	17, // [17:26] is the sub-list for method output_type
+	8,  // [8:17] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_synod_host_v1_host_proto_init() }
@@ -1430,7 +1614,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

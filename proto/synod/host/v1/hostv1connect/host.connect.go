@@ -43,6 +43,8 @@ const (
 	HostServiceProposeBatchProcedure = "/synod.host.v1.HostService/ProposeBatch"
 	// HostServiceQueryProcedure is the fully-qualified name of the HostService's Query RPC.
 	HostServiceQueryProcedure = "/synod.host.v1.HostService/Query"
+	// HostServiceQueryBatchProcedure is the fully-qualified name of the HostService's QueryBatch RPC.
+	HostServiceQueryBatchProcedure = "/synod.host.v1.HostService/QueryBatch"
 	// HostServiceShardStatusProcedure is the fully-qualified name of the HostService's ShardStatus RPC.
 	HostServiceShardStatusProcedure = "/synod.host.v1.HostService/ShardStatus"
 	// HostServiceUploadModuleProcedure is the fully-qualified name of the HostService's UploadModule
@@ -67,6 +69,10 @@ type HostServiceClient interface {
 	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query through the host's replica.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
+	// QueryBatch runs several read-only queries of one shard, at one
+	// consistency, through the host's replica: a linearizable batch waits
+	// for one read index, confirmed after every query in it was sent.
+	QueryBatch(context.Context, *connect.Request[v1.QueryBatchRequest]) (*connect.Response[v1.QueryBatchResponse], error)
 	// ShardStatus reports what the host knows of one shard.
 	ShardStatus(context.Context, *connect.Request[v1.ShardStatusRequest]) (*connect.Response[v1.ShardStatusResponse], error)
 	// UploadModule validates a module on the host and records it.
@@ -111,6 +117,13 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		queryBatch: connect.NewClient[v1.QueryBatchRequest, v1.QueryBatchResponse](
+			httpClient,
+			baseURL+HostServiceQueryBatchProcedure,
+			connect.WithSchema(hostServiceMethods.ByName("QueryBatch")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		shardStatus: connect.NewClient[v1.ShardStatusRequest, v1.ShardStatusResponse](
 			httpClient,
 			baseURL+HostServiceShardStatusProcedure,
@@ -151,6 +164,7 @@ type hostServiceClient struct {
 	propose      *connect.Client[v1.ProposeRequest, v1.ProposeResponse]
 	proposeBatch *connect.Client[v1.ProposeBatchRequest, v1.ProposeBatchResponse]
 	query        *connect.Client[v1.QueryRequest, v1.QueryResponse]
+	queryBatch   *connect.Client[v1.QueryBatchRequest, v1.QueryBatchResponse]
 	shardStatus  *connect.Client[v1.ShardStatusRequest, v1.ShardStatusResponse]
 	uploadModule *connect.Client[v1.UploadModuleRequest, v1.UploadModuleResponse]
 	runCatalogue *connect.Client[v1.RunCatalogueRequest, v1.RunCatalogueResponse]
@@ -171,6 +185,11 @@ func (c *hostServiceClient) ProposeBatch(ctx context.Context, req *connect.Reque
 // Query calls synod.host.v1.HostService.Query.
 func (c *hostServiceClient) Query(ctx context.Context, req *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {
 	return c.query.CallUnary(ctx, req)
+}
+
+// QueryBatch calls synod.host.v1.HostService.QueryBatch.
+func (c *hostServiceClient) QueryBatch(ctx context.Context, req *connect.Request[v1.QueryBatchRequest]) (*connect.Response[v1.QueryBatchResponse], error) {
+	return c.queryBatch.CallUnary(ctx, req)
 }
 
 // ShardStatus calls synod.host.v1.HostService.ShardStatus.
@@ -208,6 +227,10 @@ type HostServiceHandler interface {
 	ProposeBatch(context.Context, *connect.Request[v1.ProposeBatchRequest]) (*connect.Response[v1.ProposeBatchResponse], error)
 	// Query runs a read-only query through the host's replica.
 	Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error)
+	// QueryBatch runs several read-only queries of one shard, at one
+	// consistency, through the host's replica: a linearizable batch waits
+	// for one read index, confirmed after every query in it was sent.
+	QueryBatch(context.Context, *connect.Request[v1.QueryBatchRequest]) (*connect.Response[v1.QueryBatchResponse], error)
 	// ShardStatus reports what the host knows of one shard.
 	ShardStatus(context.Context, *connect.Request[v1.ShardStatusRequest]) (*connect.Response[v1.ShardStatusResponse], error)
 	// UploadModule validates a module on the host and records it.
@@ -245,6 +268,13 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		HostServiceQueryProcedure,
 		svc.Query,
 		connect.WithSchema(hostServiceMethods.ByName("Query")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	hostServiceQueryBatchHandler := connect.NewUnaryHandler(
+		HostServiceQueryBatchProcedure,
+		svc.QueryBatch,
+		connect.WithSchema(hostServiceMethods.ByName("QueryBatch")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -288,6 +318,8 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 			hostServiceProposeBatchHandler.ServeHTTP(w, r)
 		case HostServiceQueryProcedure:
 			hostServiceQueryHandler.ServeHTTP(w, r)
+		case HostServiceQueryBatchProcedure:
+			hostServiceQueryBatchHandler.ServeHTTP(w, r)
 		case HostServiceShardStatusProcedure:
 			hostServiceShardStatusHandler.ServeHTTP(w, r)
 		case HostServiceUploadModuleProcedure:
@@ -317,6 +349,10 @@ func (UnimplementedHostServiceHandler) ProposeBatch(context.Context, *connect.Re
 
 func (UnimplementedHostServiceHandler) Query(context.Context, *connect.Request[v1.QueryRequest]) (*connect.Response[v1.QueryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Query is not implemented"))
+}
+
+func (UnimplementedHostServiceHandler) QueryBatch(context.Context, *connect.Request[v1.QueryBatchRequest]) (*connect.Response[v1.QueryBatchResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.QueryBatch is not implemented"))
 }
 
 func (UnimplementedHostServiceHandler) ShardStatus(context.Context, *connect.Request[v1.ShardStatusRequest]) (*connect.Response[v1.ShardStatusResponse], error) {
