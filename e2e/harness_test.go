@@ -82,6 +82,13 @@ func forEachTransport(t *testing.T, test func(t *testing.T, network bool)) {
 // far longer under the race detector on a loaded machine.
 func (c *cluster) kvShard(tb testing.TB, name string, replicas uint32) *synodv1.Shard {
 	tb.Helper()
+	return c.kvShardFueled(tb, name, replicas, 0)
+}
+
+// kvShardFueled is kvShard with a fuel budget for each call (0: the
+// default).
+func (c *cluster) kvShardFueled(tb testing.TB, name string, replicas uint32, fuel uint64) *synodv1.Shard {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(2*time.Minute))
 	defer cancel()
 	up, err := c.modules.UploadModule(ctx, connect.NewRequest(&synodv1.UploadModuleRequest{Wasm: testwasm.Build(tb, testwasm.KV)}))
@@ -89,7 +96,7 @@ func (c *cluster) kvShard(tb testing.TB, name string, replicas uint32) *synodv1.
 		tb.Fatalf("upload kv: %v", err)
 	}
 	res, err := c.shards.CreateShard(ctx, connect.NewRequest(&synodv1.CreateShardRequest{
-		Name: name, ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: replicas,
+		Name: name, ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: replicas, FuelLimit: fuel,
 	}))
 	if err != nil {
 		tb.Fatalf("create shard %s: %v", name, err)

@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/synodhq/synod/host"
@@ -21,10 +23,10 @@ import (
 // over Connect alone (a host API without the link, as an older host's
 // would be), and over Connect to a host API without QueryBatch (as a host
 // of a build before it), and checks that all give the same results and the
-// same failures.
+// same failures; then a batch of queries' limits, over the link.
 func TestHostLink(t *testing.T) {
 	c := startCluster(t, host.Config{}, false)
-	s := c.kvShard(t, "linked", 3)
+	s := c.kvShardFueled(t, "linked", 3, 1_000_000_000) // the most: lists of a few MiB
 	leader := c.Host(c.leaderIndex(t, s))
 
 	linkOnly := hostapi.NewLink(leader, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -111,6 +113,54 @@ func TestHostLink(t *testing.T) {
 				t.Errorf("query past its deadline: %v, want deadline exceeded", err)
 			}
 		})
+	}
+
+	// A batch's limits: its queries' count and bytes, and its answers'
+	// bytes, past which the rest of its queries fail, to be sent again,
+	// and the link carries on.
+	hc, ctx := clients["link"], t.Context()
+	tooMany := make([][]byte, host.MaxBatchCommands+1)
+	for i := range tooMany {
+		tooMany[i] = kvCmd{Op: "get", Key: "k-link"}.bytes()
+	}
+	if _, _, err := hc.QueryBatch(ctx, s.GetId(), host.Stale, tooMany); outcome.KindOf(err) != outcome.OverLimit {
+		t.Errorf("a batch of %d queries: %v, want over the limit", len(tooMany), err)
+	}
+	if _, _, err := hc.QueryBatch(ctx, s.GetId(), host.Stale, [][]byte{make([]byte, host.MaxPayloadBytes/2+1), make([]byte, host.MaxPayloadBytes/2)}); !errors.Is(err, host.ErrTooLarge) {
+		t.Errorf("a batch of %d bytes of queries: %v, want too large", host.MaxPayloadBytes+1, err)
+	}
+	// Three values of 1 MiB (the kv example's limit): each list of them
+	// answers some 3 MiB.
+	value := strings.Repeat("b", 1<<20)
+	for i := range 3 {
+		if _, err := hc.Propose(ctx, s.GetId(), host.Command{Payload: kvCmd{Op: "put", Key: fmt.Sprint("big", i), Value: value}.bytes()}); err != nil {
+			t.Fatalf("put a 1 MiB value: %v", err)
+		}
+	}
+	gets := make([][]byte, 4)
+	for i := range gets {
+		gets[i] = kvCmd{Op: "list", Prefix: "big"}.bytes()
+	}
+	for _, level := range []host.Consistency{host.Linearizable, host.Stale} {
+		results, errs, err := hc.QueryBatch(ctx, s.GetId(), level, gets)
+		if err != nil {
+			t.Fatalf("a batch of 4 lists of 3 MiB at level %d: %v", level, err)
+		}
+		answered := 0
+		for i := range gets {
+			switch {
+			case errs[i] == nil && len(decodeKV(t, results[i].Output).Items) == 3:
+				answered++
+			case outcome.KindOf(errs[i]) != outcome.Unavailable || outcome.AppliedOf(errs[i]) != outcome.AppliedNo:
+				t.Errorf("a list of 3 MiB at level %d: %v, want its items or unavailable (not applied)", level, errs[i])
+			}
+		}
+		if answered != 2 {
+			t.Errorf("a batch of 4 lists of 3 MiB at level %d answered %d, want the 2 that fit in 8 MiB", level, answered)
+		}
+	}
+	if _, err := hc.Query(ctx, s.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: "k-link"}.bytes()}); err != nil {
+		t.Errorf("a query after the large batches: %v", err)
 	}
 
 	res, err := http.Get(overLink.URL + hostapi.LinkPath)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -164,14 +167,16 @@ func (h *Host) Query(ctx context.Context, shardID uint64, r Read) (Result, error
 // linearizable batch waits for one read index, which the leader confirms
 // after the call began, so that each query reads a state at least as new
 // as any committed before it was sent. It returns each query's result and
-// failure (nil if it succeeded), in order, or the batch's failure, which
-// ran none.
+// failure (nil if it succeeded), in order, or the replica's failure, which
+// is every query's. Its answers are bounded (maxAnswersBytes): a query
+// whose output would pass the bound fails as unavailable, not run, to be
+// sent again.
 func (h *Host) QueryBatch(ctx context.Context, shardID uint64, c Consistency, payloads [][]byte) ([]Result, []error, error) {
 	switch {
 	case c != Linearizable && c != Stale:
 		return nil, nil, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of queries is linearizable or stale (consistency %d is neither)", c)
 	case len(payloads) > MaxBatchCommands:
-		return nil, nil, outcome.Errorf(outcome.Invalid, outcome.AppliedNo, "a batch of %d queries: the limit is %d", len(payloads), MaxBatchCommands)
+		return nil, nil, outcome.Errorf(outcome.OverLimit, outcome.AppliedNo, "a batch of %d queries: the limit is %d", len(payloads), MaxBatchCommands)
 	}
 	size := 0
 	for _, p := range payloads {
@@ -517,7 +522,7 @@ func (d *dataPlane) proposeForwarded(ctx context.Context, req meta.Request) ([]b
 // query runs a read-only query through this host's replica.
 func (d *dataPlane) query(ctx context.Context, shardID uint64, r Read) (Result, error) {
 	return d.call(ctx, shardID, r.Consistency == Linearizable, func(ctx context.Context) (Result, error) {
-		results, errs, err := d.read(ctx, shardID, r, [][]byte{r.Payload})
+		results, errs, err := d.read(ctx, shardID, r.Consistency, r.MinIndex, [][]byte{r.Payload})
 		if err != nil {
 			return Result{}, err
 		}
@@ -526,14 +531,14 @@ func (d *dataPlane) query(ctx context.Context, shardID uint64, r Read) (Result, 
 }
 
 // queryBatch is [Host.QueryBatch]: one call of the shard's data plane,
-// charged with the fuel of all its queries; a query's failure says what
-// fuel it used, as a Query's does.
+// charged with the fuel of every query that ran, the batch failed or not;
+// a query's failure says what fuel it used, as a Query's does.
 func (d *dataPlane) queryBatch(ctx context.Context, shardID uint64, c Consistency, payloads [][]byte) ([]Result, []error, error) {
 	var results []Result
 	var errs []error
 	_, err := d.call(ctx, shardID, c == Linearizable, func(ctx context.Context) (Result, error) {
 		var err error
-		results, errs, err = d.read(ctx, shardID, Read{Consistency: c}, payloads)
+		results, errs, err = d.read(ctx, shardID, c, 0, payloads)
 		var fuel uint64
 		for i, res := range results {
 			fuel += res.Fuel
@@ -547,15 +552,23 @@ func (d *dataPlane) queryBatch(ctx context.Context, shardID uint64, c Consistenc
 	return results, errs, nil
 }
 
-// read runs queries through this host's replica, each with the shard's
-// fuel budget: once the leader, this replica, has confirmed a read index
-// for a linearizable read; once the replica has applied the least index of
-// an at-least-index one; at once for a stale one. It returns each query's
-// result and failure (the module's), or the replica's failure, which is
-// every query's.
-func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read, payloads [][]byte) ([]Result, []error, error) {
+// maxAnswersBytes bounds the outputs of one batch of queries, well under
+// what a link frame carries: past it, the rest of the batch's queries fail
+// as unavailable, for the gateway to send again. Each query's output is at
+// most wasm.MaxOutputBytes, under it, so a batch always answers one.
+const maxAnswersBytes = 8 << 20
+
+// read runs queries through this host's replica at consistency c, each
+// with the shard's fuel budget: once the leader, this replica, has
+// confirmed a read index for a linearizable read; once the replica has
+// applied minIndex for an at-least-index one; at once for a stale one.
+// Queries run side by side, as many at once as the process has Ps. It
+// returns each query's result and failure (the module's, or its answer's
+// not fitting the batch's), and the replica's failure, which is every
+// query's; with it, the results of the queries that ran, for their fuel.
+func (d *dataPlane) read(ctx context.Context, shardID uint64, c Consistency, minIndex uint64, payloads [][]byte) ([]Result, []error, error) {
 	var confirmed *dragonboat.RequestState
-	switch r.Consistency {
+	switch c {
 	case Linearizable:
 		rs, err := d.readIndex(ctx, shardID)
 		if err != nil {
@@ -564,14 +577,24 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read, payloads [
 		defer rs.Release()
 		confirmed = rs
 	case AtLeastIndex:
-		if err := d.replicas.waitApplied(ctx, shardID, r.MinIndex); err != nil {
+		if err := d.replicas.waitApplied(ctx, shardID, minIndex); err != nil {
 			return nil, nil, err
 		}
 	}
 	fuel := d.replicas.budget(shardID).Fuel
 	results, errs := make([]Result, len(payloads)), make([]error, len(payloads))
-	for i, p := range payloads {
-		req := &fsm.QueryRequest{Ctx: ctx, Payload: p, Fuel: fuel}
+	var (
+		answered atomic.Int64 // bytes of output kept
+		mu       sync.Mutex
+		failed   error // the replica's first failure
+		stop     atomic.Bool
+	)
+	// run runs the i-th query, and reports whether the batch goes on.
+	run := func(i int) bool {
+		if stop.Load() {
+			return false
+		}
+		req := &fsm.QueryRequest{Ctx: ctx, Payload: payloads[i], Fuel: fuel}
 		var v any
 		var err error
 		if confirmed != nil {
@@ -579,18 +602,52 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, r Read, payloads [
 		} else {
 			v, err = d.nh.StaleRead(shardID, req)
 		}
-		if err != nil {
-			// The replica's, not the query's: a batch's queries are
-			// read-only, and those that ran are dropped with it.
-			return nil, nil, raftError(ctx, shardID, err)
-		}
 		qr, ok := v.(*fsm.QueryResult)
-		if !ok {
-			return nil, nil, fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
+		switch {
+		case err == nil && !ok:
+			err = fmt.Errorf("shard %d: unexpected query result %T", shardID, v)
+		case err != nil:
+			err = raftError(ctx, shardID, err)
+		}
+		if err != nil {
+			mu.Lock()
+			if failed == nil {
+				failed = err
+			}
+			mu.Unlock()
+			stop.Store(true)
+			return false
 		}
 		results[i], errs[i] = Result{Index: qr.Index, Fuel: qr.Fuel, Output: qr.Output}, qr.Err
+		// The first answer is kept whatever its size.
+		if n := int64(len(qr.Output)); n > 0 {
+			if total := answered.Add(n); total > maxAnswersBytes && total != n {
+				answered.Add(-n)
+				results[i].Output = nil
+				errs[i] = outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "shard %d: %w: the other answers of its batch of queries took the %d bytes a batch answers", shardID, ErrUnavailable, maxAnswersBytes)
+			}
+		}
+		return true
 	}
-	return results, errs, nil
+	workers := min(len(payloads), runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range payloads {
+			if !run(i) {
+				break
+			}
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(payloads) && run(i); i = int(next.Add(1) - 1) {
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return results, errs, failed
 }
 
 // admit waits until this host may run a call to a shard (see throttle)

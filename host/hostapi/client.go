@@ -128,27 +128,34 @@ func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency hos
 }
 
 // lacksCall reports whether err is a host's answer to a call its build
-// does not serve: over a link, an unknown method (Invalid: a batch's
-// request is never otherwise invalid as a whole, whatever its queries
-// hold); over Connect, an unimplemented procedure.
+// does not serve: over a link, an unknown method (Invalid: a batch this
+// client encodes is never otherwise invalid as a whole, whatever its
+// queries hold; its limits are OverLimit); over Connect, an unimplemented
+// procedure.
 func lacksCall(err error) bool {
 	var ce *connect.Error
 	return outcome.KindOf(err) == outcome.Invalid || errors.As(err, &ce) && ce.Code() == connect.CodeUnimplemented
 }
 
-// queryEach runs queries one by one, at once, for a host without
-// QueryBatch.
+// queryEach runs queries one by one, up to eachAtOnce at a time, for a
+// host without QueryBatch.
 func (c *Client) queryEach(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
 	results, errs := make([]host.Result, len(payloads)), make([]error, len(payloads))
+	slots := make(chan struct{}, eachAtOnce)
 	var wg sync.WaitGroup
 	for i, p := range payloads {
+		slots <- struct{}{}
 		wg.Go(func() {
+			defer func() { <-slots }()
 			results[i], errs[i] = c.Query(ctx, shardID, host.Read{Payload: p, Consistency: consistency})
 		})
 	}
 	wg.Wait()
 	return results, errs, nil
 }
+
+// eachAtOnce bounds the queries of a batch that queryEach runs at once.
+const eachAtOnce = 16
 
 // Status asks the host, in one call bounded by ctx, what it knows of a
 // shard (see [host.Host.Status]). An error means the host could not be
