@@ -53,6 +53,7 @@ test: checkgenerate lint ## Run every check and test, and each fuzz target brief
 	SYNOD_TEST_TIME_SCALE=3 $(GO) test -count=1 -timeout 15m ./e2e/
 	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@$(MAKE) --no-print-directory conformance
+	@$(MAKE) --no-print-directory bench-smoke
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # make test runs the unit packages under the race detector, then e2e

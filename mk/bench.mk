@@ -31,6 +31,14 @@ bench-floor: ## Measure a Connect server that does nothing, driven by synod benc
 	cd bench && $(GO) build -o ../$(BENCH_BIN)/floor ./cmd/floor
 	$(BENCH_BIN)/floor --synod $(BENCH_BIN)/synod --duration $(DURATION) --warmup $(WARMUP)
 
+# make bench-smoke: bench-compare and bench-floor in a short mode (one
+# round of 1 s a load): what make test runs, so that the tools keep
+# working end to end. Its figures mean nothing.
+.PHONY: bench-smoke
+bench-smoke: ## Run bench-compare and bench-floor briefly, as CI does (the figures mean nothing)
+	@$(MAKE) --no-print-directory bench-compare ROUNDS=1 DURATION=1s WARMUP=0s
+	@$(MAKE) --no-print-directory bench-floor DURATION=1s WARMUP=0s
+
 SHARDS ?= 0,100,1000
 # The hosts' --hibernate-after, and how long shards idle before the
 # measurement: by default long enough for them to hibernate.
