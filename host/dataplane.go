@@ -584,14 +584,13 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, c Consistency, min
 	fuel := d.replicas.budget(shardID).Fuel
 	results, errs := make([]Result, len(payloads)), make([]error, len(payloads))
 	var (
-		answered atomic.Int64 // bytes of output kept
-		mu       sync.Mutex
-		failed   error // the replica's first failure
-		stop     atomic.Bool
+		answered atomic.Int64          // bytes of output kept
+		failed   atomic.Pointer[error] // the replica's first failure
+		next     atomic.Int64          // the next query to run
 	)
 	// run runs the i-th query, and reports whether the batch goes on.
 	run := func(i int) bool {
-		if stop.Load() {
+		if failed.Load() != nil {
 			return false
 		}
 		req := &fsm.QueryRequest{Ctx: ctx, Payload: payloads[i], Fuel: fuel}
@@ -610,12 +609,7 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, c Consistency, min
 			err = raftError(ctx, shardID, err)
 		}
 		if err != nil {
-			mu.Lock()
-			if failed == nil {
-				failed = err
-			}
-			mu.Unlock()
-			stop.Store(true)
+			failed.CompareAndSwap(nil, &err)
 			return false
 		}
 		results[i], errs[i] = Result{Index: qr.Index, Fuel: qr.Fuel, Output: qr.Output}, qr.Err
@@ -629,25 +623,25 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, c Consistency, min
 		}
 		return true
 	}
-	workers := min(len(payloads), runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := range payloads {
-			if !run(i) {
-				break
-			}
+	// work runs queries, each the next not taken, until none is left or
+	// the replica fails.
+	work := func() {
+		for i := int(next.Add(1) - 1); i < len(payloads) && run(i); i = int(next.Add(1) - 1) {
 		}
+	}
+	if len(payloads) == 1 {
+		work()
 	} else {
-		var next atomic.Int64
 		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for i := int(next.Add(1) - 1); i < len(payloads) && run(i); i = int(next.Add(1) - 1) {
-				}
-			})
+		for range min(len(payloads), runtime.GOMAXPROCS(0)) {
+			wg.Go(work)
 		}
 		wg.Wait()
 	}
-	return results, errs, failed
+	if err := failed.Load(); err != nil {
+		return results, errs, *err
+	}
+	return results, errs, nil
 }
 
 // admit waits until this host may run a call to a shard (see throttle)

@@ -121,7 +121,7 @@ func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency hos
 		r := o.GetResult()
 		results[i] = host.Result{Output: r.GetOutput(), Index: r.GetIndex(), Fuel: r.GetFuel()}
 		if he := o.GetError(); he != nil {
-			errs[i] = outcome.WithFuel(fromDetail(he), he.GetFuel())
+			errs[i] = withFuel(he)
 		}
 	}
 	return results, errs, nil

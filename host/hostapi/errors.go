@@ -60,7 +60,7 @@ func decodeError(err error) error {
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if he, ok := v.(*hostv1.HostError); derr == nil && ok {
-			return outcome.WithFuel(fromDetail(he), he.GetFuel())
+			return withFuel(he)
 		}
 	}
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
@@ -79,6 +79,11 @@ func decodeError(err error) error {
 		return outcome.Errorf(outcome.Unavailable, outcome.AppliedNo, "host unreachable: %w", err)
 	}
 	return outcome.Errorf(outcome.Unavailable, outcome.AppliedUnknown, "call to host failed: %w", err)
+}
+
+// withFuel is fromDetail's error, saying what fuel its call used.
+func withFuel(he *hostv1.HostError) error {
+	return outcome.WithFuel(fromDetail(he), he.GetFuel())
 }
 
 // fromDetail rebuilds a host's error from its HostError detail.

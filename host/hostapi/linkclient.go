@@ -221,7 +221,7 @@ func linkResult[Res any, PRes interface {
 		if err := proto.Unmarshal(body, he); err != nil {
 			return nil, outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "host %d sent an undecodable error: %v", c.id, err)
 		}
-		return nil, outcome.WithFuel(fromDetail(he), he.GetFuel())
+		return nil, withFuel(he)
 	case status != linkOK:
 		return nil, outcome.Errorf(outcome.Internal, outcome.AppliedUnknown, "host %d answered with unknown link status %d", c.id, status)
 	}
