@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -24,7 +25,17 @@ type Client struct {
 	url  string
 	api  hostv1connect.HostServiceClient
 	link *linker // nil: every call over Connect
+	// batchlessAt is when the host last answered a QueryBatch as a build
+	// without it does (Unix nanoseconds; 0: never): for
+	// [batchlessRecheck] after, the client runs batches one by one
+	// without asking.
+	batchlessAt atomic.Int64
 }
+
+// batchlessRecheck is how long a client runs a host's query batches one
+// by one after the host showed it lacks QueryBatch, before it asks again
+// (the host may have been upgraded since).
+const batchlessRecheck = time.Minute
 
 // NewClient returns a client of the host with the given id, whose internal
 // API is served at baseURL (e.g. "http://10.0.0.1:7171").
@@ -103,13 +114,17 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 
 // QueryBatch runs several read-only queries of a shard at one
 // consistency (host.Linearizable or host.Stale) through the host's replica
-// (see [host.Host.QueryBatch]). A host of a build without the call runs
-// them one by one.
+// (see [host.Host.QueryBatch]). To a host of a build without the call the
+// client sends them one by one.
 func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
+	if at := c.batchlessAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < batchlessRecheck {
+		return c.queryEach(ctx, shardID, consistency, payloads)
+	}
 	req := &hostv1.QueryBatchRequest{ShardId: shardID, Payloads: payloads, Stale: consistency == host.Stale}
 	res, err := callHost(ctx, c, linkQueryBatch, req, c.api.QueryBatch)
 	switch {
 	case lacksCall(err):
+		c.batchlessAt.Store(time.Now().UnixNano())
 		return c.queryEach(ctx, shardID, consistency, payloads)
 	case err != nil:
 		return nil, nil, err
