@@ -163,7 +163,7 @@ func TestCoalescer(t *testing.T) {
 	// As many as there are flights go at once, alone.
 	var flights []*gatedCall
 	var lone []<-chan answer
-	for i := range maxFlights {
+	for i := range c.flights {
 		lone = append(lone, propose(ctx, fmt.Sprint("lone", i), ""))
 		flights = append(flights, next(fmt.Sprint("lone", i), false))
 	}
@@ -263,7 +263,7 @@ func (panickyHost) Propose(context.Context, uint64, host.Command) (host.Result, 
 func TestCoalescerSurvivesAPanic(t *testing.T) {
 	t.Parallel()
 	c := newProposals()
-	for i := range maxFlights + 1 {
+	for i := range c.flights + 1 {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -303,7 +303,7 @@ func TestQueriesCoalesce(t *testing.T) {
 		}
 		var flights []*gatedCall
 		var lone []<-chan answer
-		for i := range maxFlights {
+		for i := range c.flights {
 			lone = append(lone, query(fmt.Sprint("lone", i)))
 			flights = append(flights, nextCall(t, h, queryKind(consistency), fmt.Sprint("lone", i), false))
 		}
