@@ -65,17 +65,19 @@ type call[In any] struct {
 }
 
 const (
-	// proposeFlights bounds the Proposes (and stale queries) in flight
-	// per shard and host: enough to keep Raft's pipeline busy, few
-	// enough that concurrent calls queue and go in batches.
-	proposeFlights = 4
+	// maxFlights bounds the Proposes and stale queries in flight per
+	// shard and host: enough to keep Raft's pipeline busy, few enough
+	// that concurrent calls queue and go in batches.
+	maxFlights = 4
 	// linearFlights bounds the linearizable queries in flight per shard
-	// and host. Each flight costs a read index, a round of messages
-	// between the leader and every follower, on top of its call: fewer
-	// flights, larger batches, fewer rounds. Not one: callers would fall
-	// into two groups that take turns, each waiting out the other's
-	// round, which halves what a shard serves wherever rounds, not CPU,
-	// are the limit; two flights keep both groups in the air.
+	// and host. Each flight costs a call and a read index, a round of
+	// messages between the leader and every follower (flights that
+	// reach the leader within one step of its Raft node share one):
+	// fewer flights, larger batches, fewer calls and rounds. Not one:
+	// callers would fall into two groups that take turns, each waiting
+	// out the other's round, which would halve what a shard serves
+	// wherever rounds, not CPU, are the limit; two keep both groups in
+	// the air.
 	linearFlights = 2
 	// maxQueued bounds a lane's queue: the calls past it go alone.
 	maxQueued = 4 * host.MaxBatchCommands
@@ -86,7 +88,7 @@ const (
 func newProposals() *coalescer[host.Command] {
 	return &coalescer[host.Command]{
 		lanes:   make(map[laneKey]*lane[host.Command]),
-		flights: proposeFlights,
+		flights: maxFlights,
 		size:    func(cmd host.Command) int { return len(cmd.Payload) + len(cmd.IdempotencyKey) },
 		batchable: func(cmd host.Command) bool {
 			return len(cmd.IdempotencyKey) <= host.MaxIdempotencyKeyBytes && len(cmd.Payload)+len(cmd.IdempotencyKey) <= host.MaxPayloadBytes
@@ -104,7 +106,7 @@ func newProposals() *coalescer[host.Command] {
 // newQueries returns the coalescer of queries at consistency c
 // (host.Linearizable or host.Stale): batches go as QueryBatch.
 func newQueries(c host.Consistency) *coalescer[[]byte] {
-	flights := proposeFlights
+	flights := maxFlights
 	if c == host.Linearizable {
 		flights = linearFlights
 	}

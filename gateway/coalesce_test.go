@@ -281,14 +281,19 @@ func TestCoalescerSurvivesAPanic(t *testing.T) {
 }
 
 // TestQueriesCoalesce checks that queries are sent as Proposes are, by
-// consistency: alone while a flight is free, then the queries that queued
-// meanwhile in one QueryBatch at their consistency, each caller answered
-// with its own query's outcome.
+// consistency: alone while a flight is free (two for linearizable
+// queries, four for stale ones), then the queries that queued meanwhile
+// in one QueryBatch at their consistency, each caller answered with its
+// own query's outcome.
 func TestQueriesCoalesce(t *testing.T) {
 	t.Parallel()
+	flights := map[host.Consistency]int{host.Linearizable: 2, host.Stale: 4}
 	for _, consistency := range []host.Consistency{host.Linearizable, host.Stale} {
 		h := &gatedHost{calls: make(chan *gatedCall)}
 		c := newQueries(consistency)
+		if c.flights != flights[consistency] {
+			t.Errorf("%v queries: %d flights, want %d", consistency, c.flights, flights[consistency])
+		}
 		type answer struct {
 			res host.Result
 			err error

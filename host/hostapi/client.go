@@ -26,15 +26,14 @@ type Client struct {
 	api  hostv1connect.HostServiceClient
 	link *linker // nil: every call over Connect
 	// batchlessAt is when the host last answered a QueryBatch as a build
-	// without it does (Unix nanoseconds; 0: never): for
-	// [batchlessRecheck] after, the client runs batches one by one
-	// without asking.
-	batchlessAt atomic.Int64
+	// without it does (nil: never): for [batchlessRecheck] after, the
+	// client sends that host's batches one by one without asking.
+	batchlessAt atomic.Pointer[time.Time]
 }
 
-// batchlessRecheck is how long a client runs a host's query batches one
-// by one after the host showed it lacks QueryBatch, before it asks again
-// (the host may have been upgraded since).
+// batchlessRecheck is how long a client sends a host's query batches one
+// by one after the host showed it lacks QueryBatch; the batches after it
+// ask again (the host may have been upgraded since).
 const batchlessRecheck = time.Minute
 
 // NewClient returns a client of the host with the given id, whose internal
@@ -44,9 +43,9 @@ func NewClient(id uint64, baseURL string, hc *http.Client) *Client {
 }
 
 // NewLinkedClient is [NewClient] for a client that makes many calls: it
-// sends Propose and Query over a link to the host (see [LinkPath]),
-// dialled on first use as hc's transport dials, and over Connect while the
-// host serves none. Close it when done.
+// sends Propose, Query and QueryBatch over a link to the host (see
+// [LinkPath]), dialled on first use as hc's transport dials, and over
+// Connect while the host serves none. Close it when done.
 func NewLinkedClient(id uint64, baseURL string, hc *http.Client) *Client {
 	c := NewClient(id, baseURL, hc)
 	c.link = newLinker(baseURL, hc)
@@ -117,14 +116,15 @@ func (c *Client) Query(ctx context.Context, shardID uint64, r host.Read) (host.R
 // (see [host.Host.QueryBatch]). To a host of a build without the call the
 // client sends them one by one.
 func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
-	if at := c.batchlessAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < batchlessRecheck {
+	if at := c.batchlessAt.Load(); at != nil && time.Since(*at) < batchlessRecheck {
 		return c.queryEach(ctx, shardID, consistency, payloads)
 	}
 	req := &hostv1.QueryBatchRequest{ShardId: shardID, Payloads: payloads, Stale: consistency == host.Stale}
 	res, err := callHost(ctx, c, linkQueryBatch, req, c.api.QueryBatch)
 	switch {
 	case lacksCall(err):
-		c.batchlessAt.Store(time.Now().UnixNano())
+		now := time.Now()
+		c.batchlessAt.Store(&now)
 		return c.queryEach(ctx, shardID, consistency, payloads)
 	case err != nil:
 		return nil, nil, err
@@ -143,29 +143,40 @@ func (c *Client) QueryBatch(ctx context.Context, shardID uint64, consistency hos
 }
 
 // lacksCall reports whether err is a host's answer to a call its build
-// does not serve: over a link, an unknown method (Invalid: a batch this
-// client encodes is never otherwise invalid as a whole, whatever its
-// queries hold; its limits are OverLimit); over Connect, an unimplemented
-// procedure.
+// does not serve: over a link, an unknown method (Invalid, not applied:
+// a batch this client encodes is never otherwise invalid as a whole,
+// whatever its queries hold; its limits are OverLimit); over Connect, an
+// unimplemented procedure.
 func lacksCall(err error) bool {
 	var ce *connect.Error
-	return outcome.KindOf(err) == outcome.Invalid || errors.As(err, &ce) && ce.Code() == connect.CodeUnimplemented
+	return outcome.KindOf(err) == outcome.Invalid && outcome.AppliedOf(err) == outcome.AppliedNo ||
+		errors.As(err, &ce) && ce.Code() == connect.CodeUnimplemented
 }
 
 // queryEach runs queries one by one, up to eachAtOnce at a time, for a
-// host without QueryBatch.
+// host without QueryBatch. Once ctx ends it starts no more, and the batch
+// fails with ctx's error.
 func (c *Client) queryEach(ctx context.Context, shardID uint64, consistency host.Consistency, payloads [][]byte) ([]host.Result, []error, error) {
 	results, errs := make([]host.Result, len(payloads)), make([]error, len(payloads))
 	slots := make(chan struct{}, eachAtOnce)
 	var wg sync.WaitGroup
 	for i, p := range payloads {
-		slots <- struct{}{}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			results[i], errs[i] = c.Query(ctx, shardID, host.Read{Payload: p, Consistency: consistency})
 		})
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, nil, fmt.Errorf("queries of shard %d on host %d, one by one: %w", shardID, c.id, ctx.Err())
+	}
 	return results, errs, nil
 }
 

@@ -17,12 +17,12 @@ import (
 	hostv1 "github.com/synodhq/synod/proto/synod/host/v1"
 )
 
-// The data plane's hot calls, Propose and Query, also travel over a link
-// (package link): one connection per gateway and host that carries many
-// calls at once, opened by an HTTP/1.1 upgrade on the internal API's
-// listener, so that it shares the listener's TLS, client certificates and
-// connection cap. Requests and responses are the Connect API's messages;
-// a failure's body is its HostError.
+// The data plane's hot calls, Propose, Query and QueryBatch, also travel
+// over a link (package link): one connection per gateway and host that
+// carries many calls at once, opened by an HTTP/1.1 upgrade on the
+// internal API's listener, so that it shares the listener's TLS, client
+// certificates and connection cap. Requests and responses are the
+// Connect API's messages; a failure's body is its HostError.
 const (
 	// LinkPath is where the internal API's listener upgrades a
 	// connection to a link.
@@ -57,11 +57,15 @@ type Link struct {
 // NewLink returns the link server of h, which accepts requests of up to
 // maxRequestBytes (0: 20 MiB), as [NewHandler] does.
 func NewLink(h *host.Host, maxRequestBytes int, log *slog.Logger) *Link {
+	return newLink((&server{h: h}).serveLink, maxRequestBytes, log)
+}
+
+// newLink returns a link server whose calls serve runs.
+func newLink(serve link.Handler, maxRequestBytes int, log *slog.Logger) *Link {
 	if maxRequestBytes == 0 {
 		maxRequestBytes = bodylimit.DefaultMaxBytes
 	}
-	s := &server{h: h}
-	return &Link{srv: link.NewServer(s.serveLink, link.ServerConfig{
+	return &Link{srv: link.NewServer(serve, link.ServerConfig{
 		MaxBody: maxRequestBytes, Idle: linkIdle,
 		Log:    func(msg string, args ...any) { log.Info(msg, args...) },
 		Refuse: refuseLink,
