@@ -143,3 +143,22 @@ func TestQueryBatchRefusedIsNotMissing(t *testing.T) {
 		t.Errorf("the host was asked %d batches and ran %d queries alone, want 2 and 0", b, q)
 	}
 }
+
+// TestLinkOutlivesAnEndedCall checks that a call whose context had ended
+// before its link was open does not send the calls after it over Connect
+// for linkRetryAfter: the next call opens the link (the host serves no
+// Connect API, so a call over it fails).
+func TestLinkOutlivesAnEndedCall(t *testing.T) {
+	t.Parallel()
+	s := &standIn{batchAnswer: olderBuild}
+	c := linkedTo(t, s)
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := c.Query(ended, 1, host.Read{Payload: []byte("ab"), Consistency: host.Stale}); err == nil {
+		t.Fatal("a query whose context had ended succeeded")
+	}
+	res, err := c.Query(t.Context(), 1, host.Read{Payload: []byte("ab"), Consistency: host.Stale})
+	if err != nil || string(res.Output) != "ba" {
+		t.Errorf("the next query: %q, %v; want %q over the link", res.Output, err, "ba")
+	}
+}

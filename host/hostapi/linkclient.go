@@ -104,7 +104,11 @@ func (l *linker) client(ctx context.Context) *link.Client {
 	}
 	c, err := l.open(ctx)
 	if err != nil {
-		l.noLinkAt = time.Now()
+		if ctx.Err() == nil {
+			// The host failed or refused it, not the caller's context
+			// ending before it was open.
+			l.noLinkAt = time.Now()
+		}
 		return nil
 	}
 	l.c = c
