@@ -14,9 +14,9 @@ import (
 
 // coalescer sends the calls of one kind (Proposes, or queries at one
 // consistency) that reach one shard through one host at the same time
-// together: up to flights calls to the shard are in flight at once, and
-// a call that finds them all taken waits in the shard's queue, which the
-// first call to return sends as one batch. A batch's calls succeed or
+// together: up to maxFlights calls to the shard are in flight at once,
+// and a call that finds them all taken waits in the shard's queue, which
+// the first call to return sends as one batch. A batch's calls succeed or
 // fail each on its own, and each caller gets its own call's result.
 //
 // For Proposes this is group commit: a batch (not atomic) costs one call
@@ -32,8 +32,6 @@ import (
 type coalescer[In any] struct {
 	mu    sync.Mutex
 	lanes map[laneKey]*lane[In]
-	// flights bounds the calls in flight per shard and host.
-	flights int
 	// size is the bytes a call adds to a batch; batchable reports
 	// whether the host takes it in one (a call it would refuse there
 	// could fail the batch's other calls: it goes alone).
@@ -65,20 +63,10 @@ type call[In any] struct {
 }
 
 const (
-	// maxFlights bounds the Proposes and stale queries in flight per
-	// shard and host: enough to keep Raft's pipeline busy, few enough
-	// that concurrent calls queue and go in batches.
+	// maxFlights bounds the calls in flight per shard and host: enough
+	// to keep Raft's pipeline busy, few enough that concurrent calls
+	// queue and go in batches.
 	maxFlights = 4
-	// linearFlights bounds the linearizable queries in flight per shard
-	// and host. Each flight costs a call and a read index, a round of
-	// messages between the leader and every follower (flights that
-	// reach the leader within one step of its Raft node share one):
-	// fewer flights, larger batches, fewer calls and rounds. Not one:
-	// callers would fall into two groups that take turns, each waiting
-	// out the other's round, which would halve what a shard serves
-	// wherever rounds, not CPU, are the limit; two keep both groups in
-	// the air.
-	linearFlights = 2
 	// maxQueued bounds a lane's queue: the calls past it go alone.
 	maxQueued = 4 * host.MaxBatchCommands
 )
@@ -87,9 +75,8 @@ const (
 // ProposeBatch, not atomic.
 func newProposals() *coalescer[host.Command] {
 	return &coalescer[host.Command]{
-		lanes:   make(map[laneKey]*lane[host.Command]),
-		flights: maxFlights,
-		size:    func(cmd host.Command) int { return len(cmd.Payload) + len(cmd.IdempotencyKey) },
+		lanes: make(map[laneKey]*lane[host.Command]),
+		size:  func(cmd host.Command) int { return len(cmd.Payload) + len(cmd.IdempotencyKey) },
 		batchable: func(cmd host.Command) bool {
 			return len(cmd.IdempotencyKey) <= host.MaxIdempotencyKeyBytes && len(cmd.Payload)+len(cmd.IdempotencyKey) <= host.MaxPayloadBytes
 		},
@@ -106,13 +93,8 @@ func newProposals() *coalescer[host.Command] {
 // newQueries returns the coalescer of queries at consistency c
 // (host.Linearizable or host.Stale): batches go as QueryBatch.
 func newQueries(c host.Consistency) *coalescer[[]byte] {
-	flights := maxFlights
-	if c == host.Linearizable {
-		flights = linearFlights
-	}
 	return &coalescer[[]byte]{
 		lanes:     make(map[laneKey]*lane[[]byte]),
-		flights:   flights,
 		size:      func(payload []byte) int { return len(payload) },
 		batchable: func(payload []byte) bool { return len(payload) <= host.MaxPayloadBytes },
 		one: func(ctx context.Context, h Host, shardID uint64, payload []byte) (host.Result, error) {
@@ -149,7 +131,7 @@ func (c *coalescer[In]) do(ctx context.Context, h Host, shardID uint64, in In) (
 	}
 	l.queue = append(l.queue, p)
 	var batch []*call[In]
-	if l.flying < c.flights {
+	if l.flying < maxFlights {
 		l.flying++
 		batch = c.take(l)
 	}
