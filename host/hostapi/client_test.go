@@ -150,8 +150,7 @@ func TestQueryBatchRefusedIsNotMissing(t *testing.T) {
 // Connect API, so a call over it fails).
 func TestLinkOutlivesAnEndedCall(t *testing.T) {
 	t.Parallel()
-	s := &standIn{batchAnswer: olderBuild}
-	c := linkedTo(t, s)
+	c := linkedTo(t, &standIn{})
 	ended, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := c.Query(ended, 1, host.Read{Payload: []byte("ab"), Consistency: host.Stale}); err == nil {

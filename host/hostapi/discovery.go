@@ -16,8 +16,8 @@ import (
 // API address, and refreshes that list periodically. It keeps no state
 // that a restart would miss. Its clients are what a gateway's directory
 // of hosts in other processes lists: each makes its Propose, Query and
-// QueryBatch calls over a link (see [NewLinkedClient]), kept while its host stays
-// listed at the same address.
+// QueryBatch calls over a link (see [NewLinkedClient]), kept while its
+// host stays listed at the same address.
 type Discovery struct {
 	seeds  []string
 	scheme string
