@@ -15,17 +15,19 @@
 // Adapted by the Synod authors from dragonboat v4's
 // internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
 // outbound connections write the same frames, each in one write rather
-// than three; dialing honours its context and closes the socket when the
-// TLS handshake fails, and marshalling returns errors rather than
-// panicking.
+// than three, and dial once more when the peer had reset the connection;
+// dialing honours its context and closes the socket when the TLS
+// handshake fails, and marshalling returns errors rather than panicking.
 
 package raftnet
 
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"syscall"
 
 	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
@@ -34,6 +36,8 @@ import (
 // connection sends Raft message batches to one remote host.
 type connection struct {
 	conn net.Conn
+	// redial connects to the remote host again.
+	redial func() (net.Conn, error)
 	// frame is the buffer batches are marshalled into, after the
 	// frame's prefix.
 	frame     []byte
@@ -42,8 +46,8 @@ type connection struct {
 
 var _ raftio.IConnection = (*connection)(nil)
 
-func newConnection(conn net.Conn, encrypted bool) *connection {
-	return &connection{conn: conn, encrypted: encrypted}
+func newConnection(conn net.Conn, redial func() (net.Conn, error), encrypted bool) *connection {
+	return &connection{conn: conn, redial: redial, encrypted: encrypted}
 }
 
 // Close closes the connection.
@@ -64,7 +68,33 @@ func (c *connection) SendMessageBatch(batch pb.MessageBatch) error {
 	if err != nil {
 		return fmt.Errorf("marshal message batch: %w", err)
 	}
-	return writeMessage(c.conn, raftType, buf[:framePrefixSize+n], c.encrypted)
+	frame := buf[:framePrefixSize+n]
+	err = writeMessage(c.conn, raftType, frame, c.encrypted)
+	if !droppedByPeer(err) {
+		return err
+	}
+	// The peer had reset the connection before this batch: it restarted,
+	// or closed the connection as idle, while nothing was sent on it.
+	// Dragonboat would drop the batch and trip its breaker for that
+	// host, refusing every message to it for 250 ms or more, and each
+	// connection to the host (one per stream) would fail this way once:
+	// a shard whose leader must be elected on the restarted host, a
+	// hibernating one woken by a call, waited seconds. One new
+	// connection instead, and the batch goes on it; a peer that is down
+	// fails the dial, and the batch, as before.
+	conn, derr := c.redial()
+	if derr != nil {
+		return errors.Join(err, derr)
+	}
+	_ = c.conn.Close()
+	c.conn = conn
+	return writeMessage(c.conn, raftType, frame, c.encrypted)
+}
+
+// droppedByPeer reports whether a write failed because the peer had
+// reset or closed the connection.
+func droppedByPeer(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // snapshotConnection sends snapshot chunks to one remote host.

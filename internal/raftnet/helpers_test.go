@@ -70,8 +70,8 @@ type endpoint struct {
 	log     *recorder
 }
 
-// startEndpoint starts a transport on a free loopback port; nh may set
-// TLS. It is closed when the test ends.
+// startEndpoint starts a transport on nh's RaftAddress, else on a free
+// loopback port; nh may set TLS. It is closed when the test ends.
 func startEndpoint(t *testing.T, nh config.NodeHostConfig, cfg Config) *endpoint {
 	t.Helper()
 	rec := &recorder{}
@@ -80,7 +80,9 @@ func startEndpoint(t *testing.T, nh config.NodeHostConfig, cfg Config) *endpoint
 	if err != nil {
 		t.Fatal(err)
 	}
-	nh.RaftAddress = "127.0.0.1:0"
+	if nh.RaftAddress == "" {
+		nh.RaftAddress = "127.0.0.1:0"
+	}
 	e := &endpoint{batches: make(chan pb.MessageBatch, 16), chunks: make(chan pb.Chunk, 16), log: rec}
 	tr := f.Create(nh, func(b pb.MessageBatch) { e.batches <- b }, func(c pb.Chunk) bool { e.chunks <- c; return true })
 	if err := tr.Start(); err != nil {

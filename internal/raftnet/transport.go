@@ -235,7 +235,8 @@ func (t *transport) GetConnection(ctx context.Context, target string) (raftio.IC
 	if err != nil {
 		return nil, err
 	}
-	return newConnection(conn, t.encrypted), nil
+	redial := func() (net.Conn, error) { return t.dial(ctx, target) }
+	return newConnection(conn, redial, t.encrypted), nil
 }
 
 // GetSnapshotConnection returns a connection for sending snapshot chunks

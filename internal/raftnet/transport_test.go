@@ -61,6 +61,55 @@ func TestSendAndReceive(t *testing.T) {
 	sendBatchAndChunk(t, b, a)
 }
 
+// A peer that restarted while a connection to it idled gets the next
+// batch on a new connection: the sender neither fails it (dragonboat
+// would then drop it and refuse every message to the peer for 250 ms or
+// more) nor loses it.
+func TestBatchAfterThePeerRestarted(t *testing.T) {
+	t.Parallel()
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		batchAfterRestart(t, func() config.NodeHostConfig { return config.NodeHostConfig{} })
+	})
+	t.Run("tls", func(t *testing.T) {
+		t.Parallel()
+		ca := newTestCA(t)
+		batchAfterRestart(t, func() config.NodeHostConfig { return ca.hostConfig(t) })
+	})
+}
+
+// batchAfterRestart is TestBatchAfterThePeerRestarted with the hosts'
+// configurations that nh returns.
+func batchAfterRestart(t *testing.T, nh func() config.NodeHostConfig) {
+	a := startEndpoint(t, nh(), Config{})
+	b := startEndpoint(t, nh(), Config{})
+	conn, err := a.GetConnection(t.Context(), b.addr)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.SendMessageBatch(heartbeat()); err != nil {
+		t.Fatalf("send batch: %v", err)
+	}
+	receive(t, b.batches)
+	// The peer's process ends (its connections reset, as a host's
+	// are: linger 0), and a new one listens on the same address.
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := nh()
+	again.RaftAddress = b.addr
+	restarted := startEndpoint(t, again, Config{})
+	for i := range 3 {
+		if err := conn.SendMessageBatch(heartbeat()); err != nil {
+			t.Fatalf("batch %d after the peer restarted: %v", i, err)
+		}
+		if got := receive(t, restarted.batches); got.Requests[0].Commit != 10 {
+			t.Fatalf("restarted peer received %+v, want %+v", got, heartbeat())
+		}
+	}
+}
+
 // expectClosed checks that the peer closes conn within a few seconds,
 // having sent nothing.
 func expectClosed(t *testing.T, conn net.Conn) {
