@@ -48,7 +48,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/lni/goutils/logutil"
-	"github.com/lni/goutils/netutil"
+	"github.com/lni/goutils/netutil/cenk/backoff"
 	circuit "github.com/lni/goutils/netutil/rubyist/circuitbreaker"
 	"github.com/lni/goutils/syncutil"
 
@@ -294,13 +294,42 @@ func (t *Transport) GetCircuitBreaker(key string) *circuit.Breaker {
 	t.mu.Lock()
 	breaker, ok := t.mu.breakers[key]
 	if !ok {
-		breaker = netutil.NewBreaker()
+		breaker = newBreaker()
 		t.mu.breakers[key] = breaker
 	}
 	t.mu.Unlock()
 
 	return breaker
 }
+
+// Synod: newBreaker is netutil.NewBreaker with a back-off an election
+// timeout outlasts (Synod's is 200 ms). netutil's, 500 ms growing to
+// 1 s (randomized by half either way), kept every message to a host
+// that had been down from going out for up to 1.5 s once it was back:
+// a replica that restarted with it, or woke from hibernation on it,
+// heard from no leader, and a call there waited that long.
+func newBreaker() *circuit.Breaker {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     breakerInitialInterval,
+		RandomizationFactor: 0.5,
+		Multiplier:          1.5,
+		MaxInterval:         breakerMaxInterval,
+		Clock:               backoff.SystemClock,
+	}
+	b.Reset()
+	return circuit.NewBreakerWithOptions(&circuit.Options{
+		BackOff:    b,
+		ShouldTrip: circuit.ThresholdTripFunc(1),
+	})
+}
+
+// Synod: the first and the longest pause of a breaker, each randomized
+// by half either way; the longest, 150 ms, stays under an election
+// timeout.
+const (
+	breakerInitialInterval = 10 * time.Millisecond
+	breakerMaxInterval     = 100 * time.Millisecond
+)
 
 func (t *Transport) handleRequest(req pb.MessageBatch) {
 	did := t.nhConfig.GetDeploymentID()
