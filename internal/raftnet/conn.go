@@ -15,9 +15,10 @@
 // Adapted by the Synod authors from dragonboat v4's
 // internal/transport/tcp.go (v4.0.0-20250723143628-076c7f6497dc): the
 // outbound connections write the same frames, each in one write rather
-// than three, and dial once more when the peer had reset the connection;
-// dialing honours its context and closes the socket when the TLS
-// handshake fails, and marshalling returns errors rather than panicking.
+// than three, and dial once more when the peer had reset a connection
+// that had lived a while; dialing honours its context and closes the
+// socket when the TLS handshake fails, and marshalling returns errors
+// rather than panicking.
 
 package raftnet
 
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
@@ -38,6 +40,8 @@ type connection struct {
 	conn net.Conn
 	// redial connects to the remote host again.
 	redial func() (net.Conn, error)
+	// dialed is when conn was dialled.
+	dialed time.Time
 	// frame is the buffer batches are marshalled into, after the
 	// frame's prefix.
 	frame     []byte
@@ -47,8 +51,12 @@ type connection struct {
 var _ raftio.IConnection = (*connection)(nil)
 
 func newConnection(conn net.Conn, redial func() (net.Conn, error), encrypted bool) *connection {
-	return &connection{conn: conn, redial: redial, encrypted: encrypted}
+	return &connection{conn: conn, redial: redial, dialed: time.Now(), encrypted: encrypted}
 }
+
+// redialAge is how long a connection must have lived for a reset to be
+// taken as the peer's restart, and answered with a new connection.
+const redialAge = time.Second
 
 // Close closes the connection.
 func (c *connection) Close() { _ = c.conn.Close() }
@@ -70,24 +78,26 @@ func (c *connection) SendMessageBatch(batch pb.MessageBatch) error {
 	}
 	frame := buf[:framePrefixSize+n]
 	err = writeMessage(c.conn, raftType, frame, c.encrypted)
-	if !droppedByPeer(err) {
+	if !droppedByPeer(err) || time.Since(c.dialed) < redialAge {
 		return err
 	}
 	// The peer had reset the connection before this batch: it restarted,
 	// or closed the connection as idle, while nothing was sent on it.
 	// Dragonboat would drop the batch and trip its breaker for that
-	// host, refusing every message to it for 250 ms or more, and each
-	// connection to the host (one per stream) would fail this way once:
-	// a shard whose leader must be elected on the restarted host, a
-	// hibernating one woken by a call, waited seconds. One new
-	// connection instead, and the batch goes on it; a peer that is down
-	// fails the dial, and the batch, as before.
+	// host, refusing every message to it for a while, and each
+	// connection to the host (one per stream) would fail this way once,
+	// losing a message. One new connection instead, and the batch goes
+	// on it; a peer that is down fails the dial, and the batch, as
+	// before. A connection younger than redialAge is not dialled again:
+	// a peer that resets every connection (it refuses what comes on it,
+	// or holds its most) fails each batch, and dragonboat backs off,
+	// rather than taking a new connection a batch.
 	conn, derr := c.redial()
 	if derr != nil {
 		return errors.Join(err, derr)
 	}
 	_ = c.conn.Close()
-	c.conn = conn
+	c.conn, c.dialed = conn, time.Now()
 	return writeMessage(c.conn, raftType, frame, c.encrypted)
 }
 

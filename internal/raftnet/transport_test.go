@@ -63,8 +63,8 @@ func TestSendAndReceive(t *testing.T) {
 
 // A peer that restarted while a connection to it idled gets the next
 // batch on a new connection: the sender neither fails it (dragonboat
-// would then drop it and refuse every message to the peer for 250 ms or
-// more) nor loses it.
+// would then drop it and refuse every message to the peer for a while)
+// nor loses it.
 func TestBatchAfterThePeerRestarted(t *testing.T) {
 	t.Parallel()
 	t.Run("plain", func(t *testing.T) {
@@ -92,6 +92,9 @@ func batchAfterRestart(t *testing.T, nh func() config.NodeHostConfig) {
 		t.Fatalf("send batch: %v", err)
 	}
 	receive(t, b.batches)
+	// The connection has idled as long as it must for a reset to be
+	// answered with a new one.
+	conn.(*connection).dialed = time.Now().Add(-redialAge)
 	// The peer's process ends (its connections reset, as a host's
 	// are: linger 0), and a new one listens on the same address.
 	if err := b.Close(); err != nil {
@@ -107,6 +110,49 @@ func batchAfterRestart(t *testing.T, nh func() config.NodeHostConfig) {
 		if got := receive(t, restarted.batches); got.Requests[0].Commit != 10 {
 			t.Fatalf("restarted peer received %+v, want %+v", got, heartbeat())
 		}
+	}
+}
+
+// A peer that resets every connection at once (it refuses what comes on
+// them, or holds its most) fails the batches: the sender does not take a
+// new connection for each.
+func TestBatchToAPeerThatResetsFails(t *testing.T) {
+	t.Parallel()
+	a := startEndpoint(t, config.NodeHostConfig{}, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	conn, err := a.GetConnection(t.Context(), ln.Addr().String())
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close()
+	// Reset, once the sender has set its connection up.
+	c := receive(t, accepted)
+	_ = c.(*net.TCPConn).SetLinger(0)
+	_ = c.Close()
+	for i := range 3 {
+		if err := conn.SendMessageBatch(heartbeat()); err == nil {
+			t.Fatalf("batch %d to a peer that reset the connection: sent", i)
+		}
+	}
+	select {
+	case c := <-accepted:
+		_ = c.Close()
+		t.Fatal("the sender dialled the peer again")
+	default:
 	}
 }
 
