@@ -302,18 +302,25 @@ func (t *Transport) GetCircuitBreaker(key string) *circuit.Breaker {
 	return breaker
 }
 
-// Synod: newBreaker is netutil.NewBreaker with a back-off an election
-// timeout outlasts (Synod's is 200 ms). netutil's, 500 ms growing to
-// 1 s (randomized by half either way), kept every message to a host
-// that had been down from going out for up to 1.5 s once it was back:
-// a replica that restarted with it, or woke from hibernation on it,
-// heard from no leader, and a call there waited that long.
+// Synod: newBreaker is netutil.NewBreaker with pauses an election
+// timeout outlasts (Synod's default is 200 ms). netutil's, 500 ms growing
+// to 1 s (each randomized by half either way), kept every message to a
+// host that had been down from going out for up to 1.5 s once it was
+// back: a replica that restarted with it, or woke from hibernation on
+// it, heard from no leader, and a call there waited that long. Each
+// pause is now breakerPause, randomized by half either way: etcd's
+// peers dial a lost stream again at most every 100 ms
+// (rafthttp.Transport.DialRetryFrequency). The pause does not grow: it
+// is also the one that follows a connection made and then lost (made,
+// the breaker's back-off starts over), and a shorter first pause would
+// let a peer that drops what it accepts, or a snapshot it keeps
+// rejecting, cost a connection every few milliseconds.
 func newBreaker() *circuit.Breaker {
 	b := &backoff.ExponentialBackOff{
-		InitialInterval:     breakerInitialInterval,
+		InitialInterval:     breakerPause,
 		RandomizationFactor: 0.5,
-		Multiplier:          1.5,
-		MaxInterval:         breakerMaxInterval,
+		Multiplier:          1,
+		MaxInterval:         breakerPause,
 		Clock:               backoff.SystemClock,
 	}
 	b.Reset()
@@ -323,13 +330,9 @@ func newBreaker() *circuit.Breaker {
 	})
 }
 
-// Synod: the first and the longest pause of a breaker, each randomized
-// by half either way; the longest, 150 ms, stays under an election
-// timeout.
-const (
-	breakerInitialInterval = 10 * time.Millisecond
-	breakerMaxInterval     = 100 * time.Millisecond
-)
+// Synod: breakerPause is how long a breaker refuses messages to a peer
+// after a failure to reach it, randomized to 50–150 ms.
+const breakerPause = 100 * time.Millisecond
 
 func (t *Transport) handleRequest(req pb.MessageBatch) {
 	did := t.nhConfig.GetDeploymentID()
