@@ -1134,10 +1134,13 @@ func (n *node) hasEntryToApply() bool {
 	return n.p.HasEntryToApply()
 }
 
-func (n *node) updateAppliedIndex() uint64 {
+func (n *node) updateAppliedIndex() (uint64, error) {
 	n.appliedIndex = n.sm.GetLastApplied()
-	n.p.NotifyRaftLastApplied(n.appliedIndex)
-	return n.appliedIndex
+	// Synod: it may campaign (see raft.campaignForTransfer).
+	if err := n.p.NotifyRaftLastApplied(n.appliedIndex); err != nil {
+		return 0, err
+	}
+	return n.appliedIndex, nil
 }
 
 func (n *node) stepNode() (pb.Update, bool, error) {
@@ -1164,7 +1167,10 @@ func (n *node) stepNode() (pb.Update, bool, error) {
 
 func (n *node) handleEvents() (bool, error) {
 	hasEvent := false
-	lastApplied := n.updateAppliedIndex()
+	lastApplied, err := n.updateAppliedIndex()
+	if err != nil {
+		return false, err
+	}
 	if lastApplied != n.confirmedIndex {
 		hasEvent = true
 	}

@@ -329,8 +329,12 @@ func (p *Peer) ReadIndex(ctx pb.SystemCtx) error {
 
 // NotifyRaftLastApplied passes on the lastApplied index confirmed by the RSM to
 // the raft state machine.
-func (p *Peer) NotifyRaftLastApplied(lastApplied uint64) {
+//
+// Synod: and makes the campaign of a leader transfer that was waiting for
+// it (see raft.campaignForTransfer).
+func (p *Peer) NotifyRaftLastApplied(lastApplied uint64) error {
 	p.raft.setApplied(lastApplied)
+	return p.raft.campaignForTransfer()
 }
 
 // HasEntryToApply returns a boolean flag indicating whether there are more

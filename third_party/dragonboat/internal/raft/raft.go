@@ -236,6 +236,10 @@ type raft struct {
 	isLeaderTransferTarget    bool
 	pendingConfigChange       bool
 	preVote                   bool
+	// Synod: the term and tick of a leader transfer's TimeoutNow that
+	// came while committed entries were not applied yet (see
+	// campaignForTransfer); 0 for none.
+	transferTerm, transferTick uint64
 }
 
 func newRaft(c config.Config, logdb ILogDB) *raft {
@@ -2211,6 +2215,16 @@ func (r *raft) handleFollowerInstallSnapshot(m pb.Message) error {
 }
 
 func (r *raft) handleFollowerTimeoutNow(m pb.Message) error {
+	// Synod: a replica campaigns only once it has applied every committed
+	// entry (handleNodeElection), which a follower under load seldom has
+	// at the moment the leader's TimeoutNow comes: the campaign was
+	// skipped, and the transfer waited out an election timeout before the
+	// leader gave it up. It is made once they are applied instead (see
+	// campaignForTransfer).
+	if r.hasConfigChangeToApply() {
+		r.transferTerm, r.transferTick = r.term, r.tickCount
+		return nil
+	}
 	// the last paragraph, p29 of the raft thesis mentions that this is nothing
 	// different from the clock moving forward quickly
 	plog.Debugf("%s TimeoutNow received", r.describe())
@@ -2223,6 +2237,24 @@ func (r *raft) handleFollowerTimeoutNow(m pb.Message) error {
 		r.isLeaderTransferTarget = false
 	}
 	return nil
+}
+
+// Synod: campaignForTransfer makes the campaign a leader transfer asked
+// of this replica (TimeoutNow) once the replica has applied every
+// committed entry, if it is still a follower in the term of the request
+// and half an election timeout has not passed since: the leader gives a
+// transfer an election timeout before it takes proposals again, and a
+// campaign after that would depose it for nothing.
+func (r *raft) campaignForTransfer() error {
+	if r.transferTerm == 0 || r.hasConfigChangeToApply() && r.tickCount-r.transferTick <= r.electionTimeout/2 {
+		return nil
+	}
+	term, tick := r.transferTerm, r.transferTick
+	r.transferTerm, r.transferTick = 0, 0
+	if r.term != term || r.state != follower || r.tickCount-tick > r.electionTimeout/2 || r.hasConfigChangeToApply() {
+		return nil
+	}
+	return r.handleFollowerTimeoutNow(pb.Message{})
 }
 
 //
