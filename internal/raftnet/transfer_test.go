@@ -47,8 +47,12 @@ func TestTransferUnderLoad(t *testing.T) {
 			for ctx.Err() == nil {
 				for _, nh := range hosts {
 					callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-					_, _ = nh.SyncPropose(callCtx, nh.GetNoOPSession(interopShard), []byte("x"))
+					_, err := nh.SyncPropose(callCtx, nh.GetNoOPSession(interopShard), []byte("x"))
 					cancel()
+					if err != nil {
+						// Dropped at once while a transfer is under way.
+						time.Sleep(time.Millisecond)
+					}
 				}
 			}
 		})

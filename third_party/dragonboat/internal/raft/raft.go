@@ -236,10 +236,10 @@ type raft struct {
 	isLeaderTransferTarget    bool
 	pendingConfigChange       bool
 	preVote                   bool
-	// Synod: the term and tick of a leader transfer's TimeoutNow that
-	// came while committed entries were not applied yet (see
-	// campaignForTransfer); 0 for none.
-	transferTerm, transferTick uint64
+	// Synod: the term, tick and last log index of a leader transfer's
+	// TimeoutNow that came while committed entries were not applied yet
+	// (see campaignForTransfer); a term of 0 for none.
+	transferTerm, transferTick, transferIndex uint64
 }
 
 func newRaft(c config.Config, logdb ILogDB) *raft {
@@ -2222,7 +2222,8 @@ func (r *raft) handleFollowerTimeoutNow(m pb.Message) error {
 	// leader gave it up. It is made once they are applied instead (see
 	// campaignForTransfer).
 	if r.hasConfigChangeToApply() {
-		r.transferTerm, r.transferTick = r.term, r.tickCount
+		r.transferTerm, r.transferTick, r.transferIndex = r.term, r.tickCount, r.log.lastIndex()
+		plog.Debugf("%s TimeoutNow deferred until committed entries are applied", r.describe())
 		return nil
 	}
 	// the last paragraph, p29 of the raft thesis mentions that this is nothing
@@ -2241,17 +2242,25 @@ func (r *raft) handleFollowerTimeoutNow(m pb.Message) error {
 
 // Synod: campaignForTransfer makes the campaign a leader transfer asked
 // of this replica (TimeoutNow) once the replica has applied every
-// committed entry, if it is still a follower in the term of the request
-// and half an election timeout has not passed since: the leader gives a
-// transfer an election timeout before it takes proposals again, and a
-// campaign after that would depose it for nothing.
+// committed entry, if it is still a follower in the term of the request,
+// its log has not grown since, and half an election timeout has not
+// passed. A leader that is transferring appends nothing (it drops
+// proposals), so a longer log means it gave the transfer up and took
+// proposals again, as it does an election timeout after the request,
+// on its own clock: a campaign then would depose it for nothing. The
+// window bounds the wait where no entry shows it.
 func (r *raft) campaignForTransfer() error {
-	if r.transferTerm == 0 || r.hasConfigChangeToApply() && r.tickCount-r.transferTick <= r.electionTimeout/2 {
+	if r.transferTerm == 0 {
 		return nil
 	}
-	term, tick := r.transferTerm, r.transferTick
-	r.transferTerm, r.transferTick = 0, 0
-	if r.term != term || r.state != follower || r.tickCount-tick > r.electionTimeout/2 || r.hasConfigChangeToApply() {
+	expired := r.tickCount-r.transferTick > r.electionTimeout/2
+	if r.hasConfigChangeToApply() && !expired && r.term == r.transferTerm && r.log.lastIndex() == r.transferIndex {
+		return nil // not yet
+	}
+	term, index := r.transferTerm, r.transferIndex
+	r.transferTerm, r.transferTick, r.transferIndex = 0, 0, 0
+	if expired || r.term != term || r.state != follower || r.log.lastIndex() != index || r.hasConfigChangeToApply() {
+		plog.Debugf("%s deferred TimeoutNow dropped", r.describe())
 		return nil
 	}
 	return r.handleFollowerTimeoutNow(pb.Message{})
