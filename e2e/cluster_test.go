@@ -223,39 +223,6 @@ func testLeaderFailover(t *testing.T, network bool) {
 	}
 }
 
-// TestHandOffBeforeStopping hands the leadership of a shard over before
-// its leader's host stops, as synod host does when asked to stop: when
-// HandOff returns, the shard's leader is on another host, so that the
-// stop costs no election.
-func TestHandOffBeforeStopping(t *testing.T) {
-	c := startCluster(t, host.Config{}, false)
-	s := c.kvShard(t, "handoff", 3)
-	c.mustPropose(t, "handoff", kvCmd{Op: "put", Key: "a", Value: "1"})
-	leader := c.leaderIndex(t, s)
-	h := c.Host(leader)
-	ctx, cancel := context.WithTimeout(t.Context(), testtime.Scaled(10*time.Second))
-	defer cancel()
-	if n := h.HandOff(ctx); n < 1 {
-		t.Fatalf("host %d handed over %d shards, want the one it led at least", leader+1, n)
-	}
-	st := statusOf(h, s.GetId())
-	if !st.HasLeader {
-		t.Fatalf("host %d knows no leader of the shard after handing it over", leader+1)
-	}
-	for _, r := range s.GetReplicas() {
-		if r.GetReplicaId() == st.LeaderReplicaID && r.GetHostId() == h.ID() {
-			t.Fatalf("host %d still leads the shard after handing it over", leader+1)
-		}
-	}
-	if err := c.StopHost(leader); err != nil {
-		t.Fatalf("stop host %d: %v", leader+1, err)
-	}
-	c.mustPropose(t, "handoff", kvCmd{Op: "put", Key: "b", Value: "2"})
-	if got := c.mustQuery(t, "handoff", kvCmd{Op: "get", Key: "a"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Value != "1" {
-		t.Fatalf("a = %q after the hand-off, want 1", got.Value)
-	}
-}
-
 // TestRestartCatchesUpBySnapshot stops a follower, writes far past the
 // point where the log is compacted, restarts it, and checks that it catches
 // up (which then needs a snapshot) to the same state as the others.

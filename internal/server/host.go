@@ -255,14 +255,6 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	ready(apiURL, gatewayURL)
 	select {
 	case <-ctx.Done():
-		// Asked to stop: the shards this host leads get a leader
-		// elsewhere first, while its API still serves, so that none waits
-		// out an election timeout once it is gone.
-		handCtx, cancel := context.WithTimeout(context.Background(), handOffGrace)
-		defer cancel()
-		start := time.Now()
-		n := h.HandOff(handCtx)
-		cfg.Logger.Info("handed leaderships over before stopping", "shards", n, "took", time.Since(start))
 	case <-h.Removed():
 		// A removed host has nothing left to do: it ends, as a removed
 		// etcd member does, with status 0, so that a supervisor that
@@ -276,10 +268,6 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	return nil
 }
-
-// handOffGrace bounds how long a host asked to stop hands its
-// leaderships over (see host.Host.HandOff): some election timeouts.
-const handOffGrace = 2 * time.Second
 
 // removedGrace bounds how long a removed host waits for the internal API
 // calls in flight, the one that removed it among them, before it ends.
