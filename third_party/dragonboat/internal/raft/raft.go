@@ -2253,13 +2253,13 @@ func (r *raft) campaignForTransfer() error {
 	if r.transferTerm == 0 {
 		return nil
 	}
-	expired := r.tickCount-r.transferTick > r.electionTimeout/2
-	if r.hasConfigChangeToApply() && !expired && r.term == r.transferTerm && r.log.lastIndex() == r.transferIndex {
+	stale := r.tickCount-r.transferTick > r.electionTimeout/2 || r.term != r.transferTerm ||
+		r.state != follower || r.log.lastIndex() != r.transferIndex
+	if !stale && r.hasConfigChangeToApply() {
 		return nil // not yet
 	}
-	term, index := r.transferTerm, r.transferIndex
 	r.transferTerm, r.transferTick, r.transferIndex = 0, 0, 0
-	if expired || r.term != term || r.state != follower || r.log.lastIndex() != index || r.hasConfigChangeToApply() {
+	if stale {
 		plog.Debugf("%s deferred TimeoutNow dropped", r.describe())
 		return nil
 	}
