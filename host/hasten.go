@@ -25,7 +25,8 @@ const (
 	// stepOnly steps the replica.
 	stepOnly haste = iota
 	// campaignWoken asks a replica woken by a call to campaign, once it
-	// has reported its term, unless a Raft message came for it.
+	// has reported its term, unless a Raft message came for it since it
+	// started (see wakeCause).
 	campaignWoken
 	// campaignNew asks a new shard's replica to campaign, unless a Raft
 	// message came for it.
@@ -85,6 +86,17 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 		} else {
 			rs.raft.Step(shardID, replicaID)
 		}
+	}
+}
+
+// hastenRunning hastens this host's running replica of a shard, as how
+// says, if the host holds one.
+func (rs *replicaSet) hastenRunning(sl *sleeper, shardID uint64, how haste) {
+	rs.mu.Lock()
+	s, placed := rs.running[shardID]
+	rs.mu.Unlock()
+	if replicaID := s.ReplicaOn(rs.cfg.ID); placed && replicaID != 0 {
+		go rs.hasten(sl, shardID, replicaID, how)
 	}
 }
 

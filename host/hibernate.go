@@ -32,7 +32,11 @@ import (
 // at once (see hasten), rather than after an election timeout, with a
 // pre-vote that a live leader's followers refuse, and wakes the others
 // with its vote requests: the call waits some milliseconds, not some
-// hundreds. A host also wakes a hibernating
+// hundreds. One woken otherwise than by a Raft message (a call that does
+// not need the leader, or the reconciler) does the same on the first
+// call that does, if its shard has not elected a leader by then: its
+// peers may all be asleep. One woken by a Raft message leaves the
+// campaign to the message's sender. A host also wakes a hibernating
 // replica whose catalogue entry changed (a replica added, moved or
 // removed), so that its leader acts on it.
 //
@@ -65,6 +69,10 @@ type sleeper struct {
 	// last started (new, or after hibernating), and complained when a
 	// message last failed to wake it (see touch).
 	active, heard, woke, complained atomic.Int64
+	// unasked is the start (see woke) at which the replica was last woken
+	// to serve (see wakeCause), until a call asks it to campaign: a call
+	// asks only while it is woke.
+	unasked atomic.Int64
 	// written is set once the replica was seen to have applied a command
 	// (see replicaSet.written): its shard's clock never moves back.
 	written atomic.Bool
@@ -101,6 +109,23 @@ func (sl *sleeper) touch() int64 {
 func (sl *sleeper) started(at int64) {
 	sl.woke.Store(at)
 	sl.active.Store(max(sl.active.Load(), at))
+}
+
+// wokeBy records that the replica started from hibernation at a time
+// clock returned as the start began (see started), woken by cause.
+func (sl *sleeper) wokeBy(at int64, cause wakeCause) {
+	sl.started(at)
+	if cause == wokenToServe {
+		sl.unasked.Store(at)
+	}
+}
+
+// askCampaign reports whether a call that needs the leader is to ask the
+// replica to campaign: true once after it was woken to serve, and never
+// otherwise.
+func (sl *sleeper) askCampaign() bool {
+	at := sl.woke.Load()
+	return at != 0 && sl.unasked.CompareAndSwap(at, 0)
 }
 
 // sinceStart returns how long ago the replica last started.
@@ -157,7 +182,8 @@ func (rs *replicaSet) sleeperOf(shardID uint64) *sleeper {
 
 // use marks a call on a shard under way, starting this host's replica if
 // it hibernates (to campaign, if the call needsLeader: see wake), and
-// returns the function that marks the call done.
+// returns the function that marks the call done. A call that needsLeader
+// of a replica woken to serve, not yet asked to campaign, asks it now.
 // waking is the replica's sleeper if the replica started so recently, for
 // this call or another, that its shard may have no leader yet; else nil.
 func (rs *replicaSet) use(ctx context.Context, shardID uint64, needsLeader bool) (done func(), waking *sleeper, err error) {
@@ -171,13 +197,20 @@ func (rs *replicaSet) use(ctx context.Context, shardID uint64, needsLeader bool)
 		sl.inflight.Add(-1)
 	}
 	if sl.dormant.Load() {
-		if err = rs.wake(ctx, sl, shardID, needsLeader); err != nil {
+		cause := wokenToServe
+		if needsLeader {
+			cause = wokenToLead
+		}
+		if err = rs.wake(ctx, sl, shardID, cause); err != nil {
 			done()
 			return nil, nil, err
 		}
 	}
 	if !sl.waking() {
 		return done, nil, nil
+	}
+	if needsLeader && sl.askCampaign() {
+		rs.hastenRunning(sl, shardID, campaignWoken)
 	}
 	return done, sl, nil
 }
@@ -200,7 +233,7 @@ func (rs *replicaSet) arrive(shardID uint64) {
 	defer rs.life.release()
 	ctx, cancel := context.WithTimeout(context.Background(), wakeWait)
 	defer cancel()
-	if err := rs.wake(ctx, sl, shardID, false); err != nil {
+	if err := rs.wake(ctx, sl, shardID, wokenByMessage); err != nil {
 		// Once a minute at most: a leader's heartbeats come every few
 		// tens of milliseconds.
 		now := int64(time.Since(epoch))
@@ -214,10 +247,26 @@ func (rs *replicaSet) arrive(shardID uint64) {
 // the replica it wakes.
 const wakeWait = 5 * time.Second
 
+// wakeCause says what wakes a replica, and so whether it campaigns (see
+// hasten).
+type wakeCause int
+
+const (
+	// wokenByMessage: a Raft message, whose sender leads the shard or
+	// campaigns. The replica leaves the campaign to it.
+	wokenByMessage wakeCause = iota
+	// wokenToServe: a call that does not need the leader, or the
+	// reconciler. The replica campaigns on the first call that does,
+	// within electionWait, if no leader is known by then (see use).
+	wokenToServe
+	// wokenToLead: a call that needs the leader. The replica campaigns
+	// at once.
+	wokenToLead
+)
+
 // wake starts this host's hibernating replica of a shard again, if it
-// still sleeps, and hastens it to its shard's leader; a replica woken for
-// a call that needs the leader campaigns (see hasten).
-func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, forCall bool) error {
+// still sleeps, and hastens it to its shard's leader, as cause says.
+func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, cause wakeCause) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	switch {
@@ -247,13 +296,13 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, for
 		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
 	sl.closed = nil
-	sl.started(at)
+	sl.wokeBy(at, cause)
 	sl.dormant.Store(false)
 	rs.mu.Lock()
 	rs.woken[shardID] = struct{}{}
 	rs.mu.Unlock()
 	how := stepOnly
-	if forCall {
+	if cause == wokenToLead {
 		how = campaignWoken
 	}
 	go rs.hasten(sl, shardID, r.ReplicaID, how)
@@ -287,7 +336,7 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after 
 		}
 		ctx, cancel := context.WithTimeout(ctx, wakeWait)
 		defer cancel()
-		return false, rs.wake(ctx, sl, s.ID, false)
+		return false, rs.wake(ctx, sl, s.ID, wokenToServe)
 	}
 	idle := sl.idle()
 	if learning(s) || idle < min(after, freshHibernateAfter) {
