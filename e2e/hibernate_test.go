@@ -17,11 +17,12 @@ import (
 // written to all along, stays up; asking hosts about the sleeping shard
 // does not wake it, and its replicas still report what they hold. A
 // linearizable read on one host then wakes it, and a write through the
-// gateway follows, with nothing lost. Once it sleeps again, a write to
-// one host wakes the others through Raft. Each call made of a host
-// directly, where no gateway retries, succeeds at the first try: the
-// woken replica campaigns at once, and the call waits for its Raft clock
-// to tick (see host/hibernate.go).
+// gateway follows, with nothing lost. A stale read on one host wakes it
+// first, alone: the linearizable read that follows there has it campaign.
+// Once it sleeps again, a write to one host wakes the others through
+// Raft. Each call made of a host directly, where no gateway retries,
+// succeeds at the first try: the woken replica campaigns at once, and the
+// call waits for its Raft clock to tick (see host/hibernate.go).
 // Once it sleeps again, one host is stopped: the next write wakes the
 // other two, which elect a leader without it, and the stopped host
 // catches up when it comes back.
@@ -62,6 +63,16 @@ func TestIdleReplicasHibernate(t *testing.T) {
 	// of these must succeed at the first try.
 	callCtx, callCancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer callCancel()
+	stale, err := c.Host(1).Query(callCtx, sleepy.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: "a"}.bytes(), Consistency: host.Stale})
+	if err != nil {
+		t.Fatalf("host %d, first stale read of its hibernating replica: %v", c.Host(1).ID(), err)
+	}
+	if got := decodeKV(t, stale.Output); got.Value != "1" {
+		t.Fatalf("after waking for a stale read, a = %q, want 1", got.Value)
+	}
+	if !statusOf(c.Host(0), sleepy.GetId()).Hibernating || !statusOf(c.Host(2), sleepy.GetId()).Hibernating {
+		t.Fatal("a stale read on one host woke another's replica")
+	}
 	read, err := c.Host(1).Query(callCtx, sleepy.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: "a"}.bytes(), Consistency: host.Linearizable})
 	if err != nil {
 		t.Fatalf("host %d, first linearizable read of its hibernating replica: %v", c.Host(1).ID(), err)

@@ -247,8 +247,31 @@ func (d *dataPlane) awaken(ctx context.Context, shardID uint64, needsLeader bool
 }
 
 // electionPoll is how often a call that woke a replica looks for the
-// leader its shard elects.
+// leader its shard elects, or for the replica to be initialized.
 const electionPoll = time.Millisecond
+
+// staleRead runs a query on this host's replica as it stands, as
+// dragonboat's StaleRead does. A replica that has just started (see
+// sleeper.waking), woken for this call or another, refuses queries
+// until dragonboat has initialized it, some milliseconds: staleRead asks
+// again every electionPoll until then, within ctx, rather than fail the
+// call.
+func (d *dataPlane) staleRead(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
+	for {
+		v, err := d.nh.StaleRead(shardID, req)
+		if !errors.Is(err, dragonboat.ErrShardNotInitialized) {
+			return v, err
+		}
+		if sl := d.replicas.sleeperOf(shardID); sl == nil || !sl.waking() {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(electionPoll):
+		}
+	}
+}
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.
@@ -599,7 +622,7 @@ func (d *dataPlane) read(ctx context.Context, shardID uint64, c Consistency, min
 		if confirmed != nil {
 			v, err = d.nh.ReadLocalNode(confirmed, req)
 		} else {
-			v, err = d.nh.StaleRead(shardID, req)
+			v, err = d.staleRead(ctx, shardID, req)
 		}
 		qr, ok := v.(*fsm.QueryResult)
 		switch {
