@@ -254,10 +254,10 @@ const electionPoll = time.Millisecond
 // dragonboat's StaleRead does. A replica that has just started (see
 // sleeper.waking), woken for this call or another, refuses queries
 // until dragonboat has initialized it, some milliseconds: staleRead asks
-// again every electionPoll until then, within ctx, rather than fail the
-// call.
+// again until then, within ctx, rather than fail the call, first after
+// electionPoll and then twice as long each time, up to maxInitPoll.
 func (d *dataPlane) staleRead(ctx context.Context, shardID uint64, req *fsm.QueryRequest) (any, error) {
-	for {
+	for wait := electionPoll; ; wait = min(2*wait, maxInitPoll) {
 		v, err := d.nh.StaleRead(shardID, req)
 		if !errors.Is(err, dragonboat.ErrShardNotInitialized) {
 			return v, err
@@ -268,10 +268,15 @@ func (d *dataPlane) staleRead(ctx context.Context, shardID uint64, req *fsm.Quer
 		select {
 		case <-ctx.Done():
 			return v, err
-		case <-time.After(electionPoll):
+		case <-time.After(wait):
 		}
 	}
 }
+
+// maxInitPoll bounds how long staleRead waits between two asks: a Raft
+// tick (Config.RTTMillisecond's default), after which a replica that is
+// slow to initialize is asked 50 times a second per call at most.
+const maxInitPoll = 20 * time.Millisecond
 
 // propose is Propose without the payload limit, which catalogue commands
 // (carrying whole modules) are not subject to.

@@ -24,17 +24,18 @@ type haste int
 const (
 	// stepOnly steps the replica.
 	stepOnly haste = iota
-	// campaignWoken asks a replica woken by a call to campaign, once it
-	// has reported its term, unless a Raft message came for it since it
-	// started (see wakeCause).
+	// campaignWoken asks a woken replica to campaign, once it has
+	// reported its term, unless a Raft message came for it since it
+	// started: a replica woken by a call that needs the leader, at once,
+	// or one woken to serve, on the first such call (see wakeCause).
 	campaignWoken
 	// campaignNew asks a new shard's replica to campaign, unless a Raft
 	// message came for it.
 	campaignNew
 )
 
-// hasten helps this host's replica of a shard, which has just started
-// (see sl), to a leader. Until the shard has a leader, for at most
+// hasten helps this host's replica of a shard, which has started (see
+// sl) at most electionWait ago, to a leader. Until the shard has a leader, for at most
 // hastenFor, it steps the replica every hastenPoll, or, as how says,
 // asks it to campaign, at most every campaignEvery, until an election
 // has begun (its term moved) or a peer answered.
