@@ -49,7 +49,9 @@
 //     [RebalanceAfter] whose preferred host is alive (no host has failed
 //     it yet), else only once the preferred host has been up for
 //     [RebalanceAfter], so that a host that flaps does not drag leadership,
-//     and the pause each move costs, around with it.
+//     and the pause each move costs, around with it. Never to a host that
+//     said it is about to stop ([Input.Leaving]): it has just handed its
+//     leaderships over.
 //
 // # The meta shard
 //

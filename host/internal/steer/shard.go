@@ -26,6 +26,9 @@ type Input struct {
 	Self uint64
 	// Now is the time, in Unix nanoseconds, to judge host liveness by.
 	Now int64
+	// Leaving holds the hosts that said they are about to stop: no
+	// leadership moves to them.
+	Leaving map[uint64]bool
 }
 
 // Next returns the next step that brings a user shard, led by in.Self,
@@ -115,7 +118,7 @@ func removeDropped(in Input) (Step, bool) {
 
 // moveLeadership hands leadership to the preferred replica once its host
 // can take it: at once for a new shard, else once the host has been up
-// for RebalanceAfter.
+// for RebalanceAfter; never while the host is leaving.
 func moveLeadership(in Input) Step {
 	s := in.Shard
 	preferred, ok := s.Replica(s.Leader)
@@ -126,6 +129,8 @@ func moveLeadership(in Input) Step {
 	fresh := in.Now-s.CreateNanos < int64(RebalanceAfter)
 	var why string
 	switch {
+	case in.Leaving[preferred.HostID]:
+		return Step{Kind: Nothing, Shard: s.Name}
 	case fresh && h.Alive(in.Now):
 		why = "preferred leader of a new shard"
 	case h.UpFor(in.Now, RebalanceAfter):

@@ -53,12 +53,13 @@ var three = []meta.Replica{replica(1, 1), replica(2, 2), replica(3, 3)}
 func TestNext(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		shard meta.Shard
-		hosts map[uint64]meta.Host
-		m     steer.Membership
-		self  uint64
-		want  string
+		name    string
+		shard   meta.Shard
+		hosts   map[uint64]meta.Host
+		leaving map[uint64]bool
+		m       steer.Membership
+		self    uint64
+		want    string
 	}{
 		{
 			name:  "in line, the preferred replica leads",
@@ -279,6 +280,33 @@ func TestNext(t *testing.T) {
 			want:  "s: nothing to do",
 		},
 		{
+			name:    "a new shard whose preferred host is leaving: leadership stays",
+			shard:   createdAgo(shard(three...), time.Second),
+			hosts:   with(upHosts(3), up(1, time.Second)),
+			leaving: map[uint64]bool{1: true},
+			m:       members(ids(1, 2, 3)),
+			self:    2,
+			want:    "s: nothing to do",
+		},
+		{
+			name:    "the preferred replica's host, up long enough, is leaving: leadership stays",
+			shard:   shard(three...),
+			hosts:   with(upHosts(3), up(1, steer.RebalanceAfter)),
+			leaving: map[uint64]bool{1: true},
+			m:       members(ids(1, 2, 3)),
+			self:    2,
+			want:    "s: nothing to do",
+		},
+		{
+			name:    "another host is leaving: leadership moves back",
+			shard:   shard(three...),
+			hosts:   with(upHosts(3), up(1, steer.RebalanceAfter)),
+			leaving: map[uint64]bool{3: true},
+			m:       members(ids(1, 2, 3)),
+			self:    2,
+			want:    "s: transfer leadership to replica 1 of host 1: preferred leader, its host up for 30s",
+		},
+		{
 			name:  "a shard just past new: the preferred host must have been up long enough",
 			shard: createdAgo(shard(three...), steer.RebalanceAfter),
 			hosts: with(upHosts(3), up(1, time.Second)),
@@ -299,7 +327,7 @@ func TestNext(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			voters, nonVoting := maps.Clone(tt.m.Voters), maps.Clone(tt.m.NonVoting)
-			got := steer.Next(steer.Input{Shard: tt.shard, Hosts: tt.hosts, Members: tt.m, Self: tt.self, Now: now})
+			got := steer.Next(steer.Input{Shard: tt.shard, Hosts: tt.hosts, Members: tt.m, Self: tt.self, Now: now, Leaving: tt.leaving})
 			if got.String() != tt.want {
 				t.Errorf("Next = %q, want %q", got, tt.want)
 			}
