@@ -50,6 +50,7 @@ type controller struct {
 	challenged    map[uint64]time.Time // on the meta leader: when it last challenged each host
 	answered      string               // the last challenge nonce this host answered
 	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
+	leaving       map[uint64]time.Time // hosts that said they are about to stop, and when (see Host.PeerLeaving)
 
 	// The reconcile loop's alone: the shard list it last read, what it
 	// keeps from one pass to the next, and the generation of the list its
@@ -74,6 +75,7 @@ func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *
 		lastVerify:    make(map[uint64]verified),
 		challenged:    make(map[uint64]time.Time),
 		badModules:    make(map[string]bool),
+		leaving:       make(map[uint64]time.Time),
 	}
 }
 

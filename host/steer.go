@@ -28,7 +28,7 @@ func (c *controller) steer(ctx context.Context, s meta.Shard, self uint64, hosts
 	if err != nil {
 		return false, err
 	}
-	st := steer.Next(steer.Input{Shard: s, Hosts: hosts, Members: m, Self: self, Now: time.Now().UnixNano()})
+	st := steer.Next(steer.Input{Shard: s, Hosts: hosts, Members: m, Self: self, Now: time.Now().UnixNano(), Leaving: c.leavingHosts()})
 	return st.Kind != steer.Nothing, c.take(ctx, s.ID, m.ConfigChangeID, st)
 }
 

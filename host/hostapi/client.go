@@ -240,6 +240,15 @@ func (c *Client) Join(ctx context.Context, name, raftAddr, apiAddr string) (uint
 	return res.Msg.GetHostId(), nil
 }
 
+// Leaving tells the host that the host with the given id is about to
+// stop (see host.Host.PeerLeaving).
+func (c *Client) Leaving(ctx context.Context, hostID uint64) error {
+	if _, err := c.api.Leaving(ctx, connect.NewRequest(&hostv1.LeavingRequest{HostId: hostID})); err != nil {
+		return decodeError(err)
+	}
+	return nil
+}
+
 // LocalHosts lists the registered hosts as the host's own meta replica
 // knows them: any host with a meta replica answers, without a round trip.
 func (c *Client) LocalHosts(ctx context.Context) ([]meta.Host, error) {

@@ -196,6 +196,13 @@ func (s *server) Verify(ctx context.Context, req *connect.Request[hostv1.VerifyR
 	return connect.NewResponse(&hostv1.VerifyResponse{Index: index}), nil
 }
 
+func (s *server) Leaving(_ context.Context, req *connect.Request[hostv1.LeavingRequest]) (*connect.Response[hostv1.LeavingResponse], error) {
+	if err := s.h.PeerLeaving(req.Msg.GetHostId()); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&hostv1.LeavingResponse{}), nil
+}
+
 // haltProto encodes a replica's halt, if any.
 func haltProto(h *host.Halt) *hostv1.Halt {
 	if h == nil {

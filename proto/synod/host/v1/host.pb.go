@@ -1340,6 +1340,89 @@ func (x *JoinResponse) GetHostId() uint64 {
 	return 0
 }
 
+// LeavingRequest names the host about to stop.
+type LeavingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stopping host's id.
+	HostId        uint64 `protobuf:"varint,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeavingRequest) Reset() {
+	*x = LeavingRequest{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeavingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeavingRequest) ProtoMessage() {}
+
+func (x *LeavingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeavingRequest.ProtoReflect.Descriptor instead.
+func (*LeavingRequest) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *LeavingRequest) GetHostId() uint64 {
+	if x != nil {
+		return x.HostId
+	}
+	return 0
+}
+
+// LeavingResponse is empty: the host has noted the other's leaving.
+type LeavingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeavingResponse) Reset() {
+	*x = LeavingResponse{}
+	mi := &file_synod_host_v1_host_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeavingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeavingResponse) ProtoMessage() {}
+
+func (x *LeavingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_synod_host_v1_host_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeavingResponse.ProtoReflect.Descriptor instead.
+func (*LeavingResponse) Descriptor() ([]byte, []int) {
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{22}
+}
+
 // HostError is attached to every error a host returns: the error's
 // outcome, in the terms of the server's internal/outcome package, so that
 // a gateway reads what kind of failure it was and whether a command was
@@ -1363,7 +1446,7 @@ type HostError struct {
 
 func (x *HostError) Reset() {
 	*x = HostError{}
-	mi := &file_synod_host_v1_host_proto_msgTypes[21]
+	mi := &file_synod_host_v1_host_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1375,7 +1458,7 @@ func (x *HostError) String() string {
 func (*HostError) ProtoMessage() {}
 
 func (x *HostError) ProtoReflect() protoreflect.Message {
-	mi := &file_synod_host_v1_host_proto_msgTypes[21]
+	mi := &file_synod_host_v1_host_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1388,7 +1471,7 @@ func (x *HostError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostError.ProtoReflect.Descriptor instead.
 func (*HostError) Descriptor() ([]byte, []int) {
-	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{21}
+	return file_synod_host_v1_host_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HostError) GetKind() uint32 {
@@ -1513,13 +1596,16 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\vapi_address\x18\x03 \x01(\tR\n" +
 	"apiAddress\"'\n" +
 	"\fJoinResponse\x12\x17\n" +
-	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"\x88\x01\n" +
+	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\")\n" +
+	"\x0eLeavingRequest\x12\x17\n" +
+	"\ahost_id\x18\x01 \x01(\x04R\x06hostId\"\x11\n" +
+	"\x0fLeavingResponse\"\x88\x01\n" +
 	"\tHostError\x12\x12\n" +
 	"\x04kind\x18\x04 \x01(\rR\x04kind\x12\x18\n" +
 	"\aapplied\x18\x05 \x01(\rR\aapplied\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x12\n" +
-	"\x04fuel\x18\x06 \x01(\x04R\x04fuelJ\x04\b\x01\x10\x02R\x05kinds2\xf5\x05\n" +
+	"\x04fuel\x18\x06 \x01(\x04R\x04fuelJ\x04\b\x01\x10\x02R\x05kinds2\xc4\x06\n" +
 	"\vHostService\x12J\n" +
 	"\aPropose\x12\x1d.synod.host.v1.ProposeRequest\x1a\x1e.synod.host.v1.ProposeResponse\"\x00\x12Y\n" +
 	"\fProposeBatch\x12\".synod.host.v1.ProposeBatchRequest\x1a#.synod.host.v1.ProposeBatchResponse\"\x00\x12G\n" +
@@ -1530,7 +1616,8 @@ const file_synod_host_v1_host_proto_rawDesc = "" +
 	"\fUploadModule\x12\".synod.host.v1.UploadModuleRequest\x1a#.synod.host.v1.UploadModuleResponse\"\x00\x12Y\n" +
 	"\fRunCatalogue\x12\".synod.host.v1.RunCatalogueRequest\x1a#.synod.host.v1.RunCatalogueResponse\"\x00\x12J\n" +
 	"\x06Verify\x12\x1c.synod.host.v1.VerifyRequest\x1a\x1d.synod.host.v1.VerifyResponse\"\x03\x90\x02\x02\x12A\n" +
-	"\x04Join\x12\x1a.synod.host.v1.JoinRequest\x1a\x1b.synod.host.v1.JoinResponse\"\x00B5Z3github.com/synodhq/synod/proto/synod/host/v1;hostv1b\x06proto3"
+	"\x04Join\x12\x1a.synod.host.v1.JoinRequest\x1a\x1b.synod.host.v1.JoinResponse\"\x00\x12M\n" +
+	"\aLeaving\x12\x1d.synod.host.v1.LeavingRequest\x1a\x1e.synod.host.v1.LeavingResponse\"\x03\x90\x02\x02B5Z3github.com/synodhq/synod/proto/synod/host/v1;hostv1b\x06proto3"
 
 var (
 	file_synod_host_v1_host_proto_rawDescOnce sync.Once
@@ -1544,7 +1631,7 @@ func file_synod_host_v1_host_proto_rawDescGZIP() []byte {
 	return file_synod_host_v1_host_proto_rawDescData
 }
 
-var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_synod_host_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_synod_host_v1_host_proto_goTypes = []any{
 	(*ProposeRequest)(nil),       // 0: synod.host.v1.ProposeRequest
 	(*ProposeResponse)(nil),      // 1: synod.host.v1.ProposeResponse
@@ -1567,16 +1654,18 @@ var file_synod_host_v1_host_proto_goTypes = []any{
 	(*VerifyResponse)(nil),       // 18: synod.host.v1.VerifyResponse
 	(*JoinRequest)(nil),          // 19: synod.host.v1.JoinRequest
 	(*JoinResponse)(nil),         // 20: synod.host.v1.JoinResponse
-	(*HostError)(nil),            // 21: synod.host.v1.HostError
+	(*LeavingRequest)(nil),       // 21: synod.host.v1.LeavingRequest
+	(*LeavingResponse)(nil),      // 22: synod.host.v1.LeavingResponse
+	(*HostError)(nil),            // 23: synod.host.v1.HostError
 }
 var file_synod_host_v1_host_proto_depIdxs = []int32{
 	0,  // 0: synod.host.v1.ProposeBatchRequest.commands:type_name -> synod.host.v1.ProposeRequest
 	4,  // 1: synod.host.v1.ProposeBatchResponse.outcomes:type_name -> synod.host.v1.CommandOutcome
 	1,  // 2: synod.host.v1.CommandOutcome.result:type_name -> synod.host.v1.ProposeResponse
-	21, // 3: synod.host.v1.CommandOutcome.error:type_name -> synod.host.v1.HostError
+	23, // 3: synod.host.v1.CommandOutcome.error:type_name -> synod.host.v1.HostError
 	9,  // 4: synod.host.v1.QueryBatchResponse.outcomes:type_name -> synod.host.v1.QueryOutcome
 	6,  // 5: synod.host.v1.QueryOutcome.result:type_name -> synod.host.v1.QueryResponse
-	21, // 6: synod.host.v1.QueryOutcome.error:type_name -> synod.host.v1.HostError
+	23, // 6: synod.host.v1.QueryOutcome.error:type_name -> synod.host.v1.HostError
 	12, // 7: synod.host.v1.ShardStatusResponse.halted:type_name -> synod.host.v1.Halt
 	0,  // 8: synod.host.v1.HostService.Propose:input_type -> synod.host.v1.ProposeRequest
 	2,  // 9: synod.host.v1.HostService.ProposeBatch:input_type -> synod.host.v1.ProposeBatchRequest
@@ -1587,17 +1676,19 @@ var file_synod_host_v1_host_proto_depIdxs = []int32{
 	15, // 14: synod.host.v1.HostService.RunCatalogue:input_type -> synod.host.v1.RunCatalogueRequest
 	17, // 15: synod.host.v1.HostService.Verify:input_type -> synod.host.v1.VerifyRequest
 	19, // 16: synod.host.v1.HostService.Join:input_type -> synod.host.v1.JoinRequest
-	1,  // 17: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
-	3,  // 18: synod.host.v1.HostService.ProposeBatch:output_type -> synod.host.v1.ProposeBatchResponse
-	6,  // 19: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
-	8,  // 20: synod.host.v1.HostService.QueryBatch:output_type -> synod.host.v1.QueryBatchResponse
-	11, // 21: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
-	14, // 22: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
-	16, // 23: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
-	18, // 24: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
-	20, // 25: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
-	17, // [17:26] is the sub-list for method output_type
-	8,  // [8:17] is the sub-list for method input_type
+	21, // 17: synod.host.v1.HostService.Leaving:input_type -> synod.host.v1.LeavingRequest
+	1,  // 18: synod.host.v1.HostService.Propose:output_type -> synod.host.v1.ProposeResponse
+	3,  // 19: synod.host.v1.HostService.ProposeBatch:output_type -> synod.host.v1.ProposeBatchResponse
+	6,  // 20: synod.host.v1.HostService.Query:output_type -> synod.host.v1.QueryResponse
+	8,  // 21: synod.host.v1.HostService.QueryBatch:output_type -> synod.host.v1.QueryBatchResponse
+	11, // 22: synod.host.v1.HostService.ShardStatus:output_type -> synod.host.v1.ShardStatusResponse
+	14, // 23: synod.host.v1.HostService.UploadModule:output_type -> synod.host.v1.UploadModuleResponse
+	16, // 24: synod.host.v1.HostService.RunCatalogue:output_type -> synod.host.v1.RunCatalogueResponse
+	18, // 25: synod.host.v1.HostService.Verify:output_type -> synod.host.v1.VerifyResponse
+	20, // 26: synod.host.v1.HostService.Join:output_type -> synod.host.v1.JoinResponse
+	22, // 27: synod.host.v1.HostService.Leaving:output_type -> synod.host.v1.LeavingResponse
+	18, // [18:28] is the sub-list for method output_type
+	8,  // [8:18] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -1614,7 +1705,7 @@ func file_synod_host_v1_host_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_synod_host_v1_host_proto_rawDesc), len(file_synod_host_v1_host_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

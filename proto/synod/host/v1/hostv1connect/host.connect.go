@@ -57,6 +57,8 @@ const (
 	HostServiceVerifyProcedure = "/synod.host.v1.HostService/Verify"
 	// HostServiceJoinProcedure is the fully-qualified name of the HostService's Join RPC.
 	HostServiceJoinProcedure = "/synod.host.v1.HostService/Join"
+	// HostServiceLeavingProcedure is the fully-qualified name of the HostService's Leaving RPC.
+	HostServiceLeavingProcedure = "/synod.host.v1.HostService/Leaving"
 )
 
 // HostServiceClient is a client for the synod.host.v1.HostService service.
@@ -85,6 +87,11 @@ type HostServiceClient interface {
 	// Join admits a new host to the cluster and gives it its id. Any host
 	// answers: it forwards the command to the meta leader.
 	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
+	// Leaving tells a host that another host is about to stop: for a while
+	// the shards this host leads move no leadership to it (see
+	// host.Host.PeerLeaving). A host that is asked to stop says so to its
+	// peers before it hands its own leaderships over.
+	Leaving(context.Context, *connect.Request[v1.LeavingRequest]) (*connect.Response[v1.LeavingResponse], error)
 }
 
 // NewHostServiceClient constructs a client for the synod.host.v1.HostService service. By default,
@@ -156,6 +163,13 @@ func NewHostServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(hostServiceMethods.ByName("Join")),
 			connect.WithClientOptions(opts...),
 		),
+		leaving: connect.NewClient[v1.LeavingRequest, v1.LeavingResponse](
+			httpClient,
+			baseURL+HostServiceLeavingProcedure,
+			connect.WithSchema(hostServiceMethods.ByName("Leaving")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -170,6 +184,7 @@ type hostServiceClient struct {
 	runCatalogue *connect.Client[v1.RunCatalogueRequest, v1.RunCatalogueResponse]
 	verify       *connect.Client[v1.VerifyRequest, v1.VerifyResponse]
 	join         *connect.Client[v1.JoinRequest, v1.JoinResponse]
+	leaving      *connect.Client[v1.LeavingRequest, v1.LeavingResponse]
 }
 
 // Propose calls synod.host.v1.HostService.Propose.
@@ -217,6 +232,11 @@ func (c *hostServiceClient) Join(ctx context.Context, req *connect.Request[v1.Jo
 	return c.join.CallUnary(ctx, req)
 }
 
+// Leaving calls synod.host.v1.HostService.Leaving.
+func (c *hostServiceClient) Leaving(ctx context.Context, req *connect.Request[v1.LeavingRequest]) (*connect.Response[v1.LeavingResponse], error) {
+	return c.leaving.CallUnary(ctx, req)
+}
+
 // HostServiceHandler is an implementation of the synod.host.v1.HostService service.
 type HostServiceHandler interface {
 	// Propose commits a command through the host's replica, which must lead
@@ -243,6 +263,11 @@ type HostServiceHandler interface {
 	// Join admits a new host to the cluster and gives it its id. Any host
 	// answers: it forwards the command to the meta leader.
 	Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error)
+	// Leaving tells a host that another host is about to stop: for a while
+	// the shards this host leads move no leadership to it (see
+	// host.Host.PeerLeaving). A host that is asked to stop says so to its
+	// peers before it hands its own leaderships over.
+	Leaving(context.Context, *connect.Request[v1.LeavingRequest]) (*connect.Response[v1.LeavingResponse], error)
 }
 
 // NewHostServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -310,6 +335,13 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(hostServiceMethods.ByName("Join")),
 		connect.WithHandlerOptions(opts...),
 	)
+	hostServiceLeavingHandler := connect.NewUnaryHandler(
+		HostServiceLeavingProcedure,
+		svc.Leaving,
+		connect.WithSchema(hostServiceMethods.ByName("Leaving")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/synod.host.v1.HostService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case HostServiceProposeProcedure:
@@ -330,6 +362,8 @@ func NewHostServiceHandler(svc HostServiceHandler, opts ...connect.HandlerOption
 			hostServiceVerifyHandler.ServeHTTP(w, r)
 		case HostServiceJoinProcedure:
 			hostServiceJoinHandler.ServeHTTP(w, r)
+		case HostServiceLeavingProcedure:
+			hostServiceLeavingHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -373,4 +407,8 @@ func (UnimplementedHostServiceHandler) Verify(context.Context, *connect.Request[
 
 func (UnimplementedHostServiceHandler) Join(context.Context, *connect.Request[v1.JoinRequest]) (*connect.Response[v1.JoinResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Join is not implemented"))
+}
+
+func (UnimplementedHostServiceHandler) Leaving(context.Context, *connect.Request[v1.LeavingRequest]) (*connect.Response[v1.LeavingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("synod.host.v1.HostService.Leaving is not implemented"))
 }
