@@ -255,6 +255,17 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	ready(apiURL, gatewayURL)
 	select {
 	case <-ctx.Done():
+		// Asked to stop: the shards this host leads get a leader
+		// elsewhere first, while its API still serves, so that none waits
+		// out an election timeout once it is gone.
+		leaveCtx, cancel := context.WithTimeout(context.Background(), leaveGrace)
+		defer cancel()
+		start := time.Now()
+		n, err := hostapi.Leave(leaveCtx, h, creds.scheme(), creds.client())
+		if err != nil {
+			cfg.Logger.Warn("leaving: not every peer heard it; they may hand leaderships back to this host before it stops", "err", err)
+		}
+		cfg.Logger.Info("handed leaderships over before stopping", "shards", n, "took", time.Since(start))
 	case <-h.Removed():
 		// A removed host has nothing left to do: it ends, as a removed
 		// etcd member does, with status 0, so that a supervisor that
@@ -268,6 +279,11 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 	}
 	return nil
 }
+
+// leaveGrace bounds how long a host asked to stop takes to tell its peers
+// and hand its leaderships over (see hostapi.Leave): some election
+// timeouts.
+const leaveGrace = 2 * time.Second
 
 // removedGrace bounds how long a removed host waits for the internal API
 // calls in flight, the one that removed it among them, before it ends.
