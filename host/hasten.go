@@ -67,6 +67,9 @@ func (rs *replicaSet) hasten(sl *sleeper, shardID, replicaID uint64, how haste) 
 		return // closing
 	}
 	defer rs.life.release()
+	if rs.handingOff.Load() {
+		how = stepOnly // leaving: its leaderships go to others
+	}
 	// from is the term an election begins from: 0 for a new shard, else
 	// the first term the replica reports.
 	var from uint64

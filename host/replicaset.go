@@ -37,6 +37,9 @@ type replicaSet struct {
 	// raft steps this host's replicas when they have just started (see
 	// hasten).
 	raft stepper
+	// handingOff is set once the host hands its leaderships over (see
+	// Host.HandOff): hasten then asks no replica to campaign.
+	handingOff atomic.Bool
 
 	// onStop is called, without the lock held, whenever a replica stops
 	// (removed, or halted for a while), so that the host's other parts

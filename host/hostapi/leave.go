@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"connectrpc.com/connect"
+
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/host/meta"
 )
@@ -45,7 +47,11 @@ func tellPeers(ctx context.Context, h *host.Host, scheme string, hc *http.Client
 			continue
 		}
 		wg.Go(func() {
-			if err := NewClient(p.ID, scheme+"://"+p.APIAddr, hc).Leaving(ctx, h.ID()); err != nil {
+			err := NewClient(p.ID, scheme+"://"+p.APIAddr, hc).Leaving(ctx, h.ID())
+			if connect.CodeOf(err) == connect.CodeUnimplemented {
+				err = fmt.Errorf("%w (the host runs an older version of Synod)", err)
+			}
+			if err != nil {
 				errs[i] = fmt.Errorf("tell host %s that this one is leaving: %w", p.Name, err)
 			}
 		})
@@ -54,5 +60,6 @@ func tellPeers(ctx context.Context, h *host.Host, scheme string, hc *http.Client
 	return errors.Join(errs...)
 }
 
-// tellTimeout bounds how long Leave waits for its peers to hear it.
-const tellTimeout = 500 * time.Millisecond
+// tellTimeout bounds how long Leave waits for its peers to hear it, half
+// of what internal/server gives Leave in all.
+const tellTimeout = time.Second

@@ -196,8 +196,8 @@ func (s *server) Verify(ctx context.Context, req *connect.Request[hostv1.VerifyR
 	return connect.NewResponse(&hostv1.VerifyResponse{Index: index}), nil
 }
 
-func (s *server) Leaving(_ context.Context, req *connect.Request[hostv1.LeavingRequest]) (*connect.Response[hostv1.LeavingResponse], error) {
-	if err := s.h.PeerLeaving(req.Msg.GetHostId()); err != nil {
+func (s *server) Leaving(ctx context.Context, req *connect.Request[hostv1.LeavingRequest]) (*connect.Response[hostv1.LeavingResponse], error) {
+	if err := s.h.PeerLeaving(ctx, req.Msg.GetHostId()); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&hostv1.LeavingResponse{}), nil

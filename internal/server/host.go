@@ -263,7 +263,7 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		start := time.Now()
 		n, err := hostapi.Leave(leaveCtx, h, creds.scheme(), creds.client())
 		if err != nil {
-			cfg.Logger.Warn("leaving: not every peer heard it; they may hand leaderships back to this host before it stops", "err", err)
+			cfg.Logger.Warn("leaving: could not tell every peer; those that did not hear may hand leaderships back to this host before it stops", "err", err)
 		}
 		cfg.Logger.Info("handed leaderships over before stopping", "shards", n, "took", time.Since(start))
 	case <-h.Removed():
