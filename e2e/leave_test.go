@@ -1,34 +1,45 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/host/hostapi"
+	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/testtime"
-	"github.com/synodhq/synod/internal/testwasm"
+	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
 // TestStoppedHostHandsLeadershipOver sends SIGTERM to the `synod host`
-// process that leads a new shard: before it exits, it tells its peers
-// that it is leaving, and hands the leadership over, so that the shard
-// has a leader when it goes. The new leader's steerer, which would move
-// a new shard's leadership straight back to its preferred replica on a
-// host the catalogue still counts as up, leaves it be.
+// process that leads a new shard, its preferred leader: before it exits,
+// it tells its peers that it is leaving and hands the shard's leadership
+// over. The new leader's steerer, which would move a new shard's
+// leadership straight back to its preferred replica on a host the
+// catalogue still counts as up, leaves it be.
 func TestStoppedHostHandsLeadershipOver(t *testing.T) {
 	pc := startProcessClusterLogged(t, 3, true)
 	gw := pc.gateway(t)
-	kv := testwasm.Path(t, testwasm.KV)
-	waitFor(t, 30*time.Second, func() bool {
-		_, _, ok := synod(t, gw.addr, "", "shard", "create", "leave", "--module", kv, "--replicas", "3")
-		return ok
-	})
+	createKVShard(t, gw, "leave")
 	mustSynod(t, gw.addr, "propose", "leave", `{"op":"put","key":"a","value":"1"}`)
-	p := shardOf(t, gw, "leave")
+	var p placement
+	waitFor(t, 30*time.Second, func() bool {
+		p = shardOf(t, gw, "leave")
+		return uint64(p.leaderHost) == preferredHost(t, pc, "leave")
+	})
 	leader := p.leaderHost
 	stopping := pc.hosts[leader-1]
+	// What the peers log from now on: before, a peer that led the new
+	// shard first moved its leadership to the preferred host.
+	logged := make([]int, 3)
+	for i := range 3 {
+		logged[i] = len(pc.logs[i].String())
+	}
 
 	if err := stopping.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM host h%d: %v", leader, err)
@@ -44,21 +55,16 @@ func TestStoppedHostHandsLeadershipOver(t *testing.T) {
 		t.Fatalf("host h%d still runs 30 s after SIGTERM", leader)
 	}
 	log := pc.logs[leader-1].String()
-	if strings.Contains(log, "not every peer heard it") {
-		t.Errorf("host h%d could not tell every peer it was leaving; its log:\n%s", leader, log)
-	}
-	if !strings.Contains(log, "handed leaderships over before stopping") || strings.Contains(log, `"handed leaderships over before stopping" shards=0`) {
-		t.Fatalf("host h%d did not hand the shard's leadership over; its log:\n%s", leader, log)
+	if handed := fmt.Sprintf("handed leadership over\" host=h%d shard=%d", leader, p.id); !strings.Contains(log, handed) {
+		t.Fatalf("host h%d did not hand the shard's leadership over (no %q in its log):\n%s", leader, handed, log)
 	}
 	for i := range 3 {
 		if i == leader-1 {
 			continue
 		}
-		waitFor(t, 10*time.Second, func() bool {
-			return strings.Contains(pc.logs[i].String(), fmt.Sprintf("a peer is leaving: no leadership moves to it for a while\" host=h%d peer=%d", i+1, leader))
-		})
+		heard := fmt.Sprintf("a peer is leaving: no leadership moves to it for a while\" host=h%d peer=%d", i+1, leader)
+		waitFor(t, 10*time.Second, func() bool { return strings.Contains(pc.logs[i].String(), heard) })
 	}
-	// The shard answers at once, led elsewhere.
 	mustSynod(t, gw.addr, "propose", "leave", `{"op":"put","key":"b","value":"2"}`)
 	if p := shardOf(t, gw, "leave"); p.leaderHost == leader {
 		t.Fatalf("the stopped host h%d still leads the shard", leader)
@@ -69,9 +75,63 @@ func TestStoppedHostHandsLeadershipOver(t *testing.T) {
 	back := fmt.Sprintf("transfer leadership to replica %d of host %d", p.replicaOn[leader], leader)
 	for end := time.Now().Add(testtime.Scaled(3 * time.Second)); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		for i := range 3 {
-			if i != leader-1 && strings.Contains(pc.logs[i].String(), back) {
-				t.Fatalf("host h%d asked to move the leadership back to the stopped host h%d; its log:\n%s", i+1, leader, pc.logs[i].String())
+			if since := pc.logs[i].String()[logged[i]:]; i != leader-1 && strings.Contains(since, back) {
+				t.Fatalf("host h%d asked to move the leadership back to the stopped host h%d; its log since the SIGTERM:\n%s", i+1, leader, since)
 			}
 		}
+	}
+}
+
+// preferredHost returns the host of a shard's preferred leader, as the
+// meta leader's catalogue says (the other hosts refuse the read), or 0.
+func preferredHost(t *testing.T, pc *processCluster, name string) uint64 {
+	for i, url := range pc.urls {
+		s, err := meta.Catalogue{Runner: hostapi.NewClient(uint64(i+1), url, http.DefaultClient)}.GetShard(t.Context(), "", name)
+		if err == nil {
+			return s.HostOf(s.Leader)
+		}
+	}
+	return 0
+}
+
+// TestHandOffBeforeStopping hands the leadership of a shard over, as a
+// stopping synod host does: when HandOff returns, the shard's leader is
+// on another host, so that stopping the host costs no election timeout.
+// A host notes only another host of the cluster as leaving.
+func TestHandOffBeforeStopping(t *testing.T) {
+	c := startCluster(t, host.Config{}, false)
+	s := c.kvShard(t, "handoff", 3)
+	c.mustPropose(t, "handoff", kvCmd{Op: "put", Key: "a", Value: "1"})
+	leader := c.leaderIndex(t, s)
+	h := c.Host(leader)
+	other := c.Host((leader + 1) % 3)
+	ctx, cancel := context.WithTimeout(t.Context(), testtime.Scaled(10*time.Second))
+	defer cancel()
+	for _, id := range []uint64{0, other.ID(), 99} {
+		if err := other.PeerLeaving(ctx, id); err == nil {
+			t.Errorf("host %d noted host %d as leaving, not another host of the cluster", other.ID(), id)
+		}
+	}
+	if err := other.PeerLeaving(ctx, h.ID()); err != nil {
+		t.Fatalf("host %d, noting host %d as leaving: %v", other.ID(), h.ID(), err)
+	}
+	if n := h.HandOff(ctx); n < 1 {
+		t.Fatalf("host %d handed over %d shards, want the one it led at least", h.ID(), n)
+	}
+	st := statusOf(h, s.GetId())
+	if !st.HasLeader {
+		t.Fatalf("host %d knows no leader of the shard after handing it over", h.ID())
+	}
+	for _, r := range s.GetReplicas() {
+		if r.GetReplicaId() == st.LeaderReplicaID && r.GetHostId() == h.ID() {
+			t.Fatalf("host %d still leads the shard after handing it over", h.ID())
+		}
+	}
+	if err := c.StopHost(leader); err != nil {
+		t.Fatalf("stop host %d: %v", h.ID(), err)
+	}
+	c.mustPropose(t, "handoff", kvCmd{Op: "put", Key: "b", Value: "2"})
+	if got := c.mustQuery(t, "handoff", kvCmd{Op: "get", Key: "a"}, synodv1.Consistency_CONSISTENCY_LINEARIZABLE); got.Value != "1" {
+		t.Fatalf("a = %q after the hand-off, want 1", got.Value)
 	}
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/synodhq/synod/host/hostapi"
 	"github.com/synodhq/synod/internal/testtime"
-	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -31,11 +30,7 @@ import (
 func TestCallsOutliveAPausedLeader(t *testing.T) {
 	pc := startProcessCluster(t, 3)
 	gw := pc.gateway(t)
-	kv := testwasm.Path(t, testwasm.KV)
-	waitFor(t, 30*time.Second, func() bool {
-		_, _, ok := synod(t, gw.addr, "", "shard", "create", "paused", "--module", kv, "--replicas", "3")
-		return ok
-	})
+	createKVShard(t, gw, "paused")
 	mustSynod(t, gw.addr, "propose", "paused", `{"op":"put","key":"k","value":"v"}`)
 	data := synodv1connect.NewDataServiceClient(pc.client(t), gw.addr)
 

@@ -156,6 +156,17 @@ func (pc *processCluster) client(t *testing.T) *http.Client {
 	return &http.Client{Transport: access.Bearer(pc.adminToken(t), &http.Transport{MaxIdleConnsPerHost: 64})}
 }
 
+// createKVShard creates a kv shard of 3 replicas through gw, retrying
+// while the hosts, which register in the background, cannot place it yet.
+func createKVShard(t *testing.T, gw *devProcess, name string) {
+	t.Helper()
+	kv := testwasm.Path(t, testwasm.KV)
+	waitFor(t, 30*time.Second, func() bool {
+		_, _, ok := synod(t, gw.addr, "", "shard", "create", name, "--module", kv, "--replicas", "3")
+		return ok
+	})
+}
+
 // TestClusterOfProcesses runs three `synod host` processes and a `synod
 // gateway` process on loopback, kills the host that leads a shard with
 // SIGKILL while writing, and restarts it.
@@ -165,12 +176,7 @@ func TestClusterOfProcesses(t *testing.T) {
 	hosts, urls := pc.hosts, pc.urls
 	gw := pc.gateway(t)
 
-	// Hosts register in the background: retry until the shard can be placed.
-	kv := testwasm.Path(t, testwasm.KV)
-	waitFor(t, 30*time.Second, func() bool {
-		_, _, ok := synod(t, gw.addr, "", "shard", "create", "proc", "--module", kv, "--replicas", "3")
-		return ok
-	})
+	createKVShard(t, gw, "proc")
 	acked := map[string]bool{}
 	put := func(key string) bool {
 		_, _, ok := synod(t, gw.addr, "", "propose", "proc", fmt.Sprintf(`{"op":"put","key":%q,"value":"v"}`, key))

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/synodhq/synod/internal/testwasm"
 )
 
 // TestQuiescedShardFailsOver kills, with SIGKILL, the leader's host of a
@@ -19,11 +17,7 @@ func TestQuiescedShardFailsOver(t *testing.T) {
 	t.Parallel() // it mostly waits: for timers, not for the CPU
 	pc := startProcessClusterLogged(t, 3, true)
 	gw := pc.gateway(t)
-	kv := testwasm.Path(t, testwasm.KV)
-	waitFor(t, 30*time.Second, func() bool {
-		_, _, ok := synod(t, gw.addr, "", "shard", "create", "quiet", "--module", kv, "--replicas", "3")
-		return ok
-	})
+	createKVShard(t, gw, "quiet")
 	put := func(key string) bool {
 		_, _, ok := synod(t, gw.addr, "", "propose", "quiet", fmt.Sprintf(`{"op":"put","key":%q,"value":"v"}`, key))
 		return ok
