@@ -184,19 +184,34 @@ func (h *Host) handedOver(asked map[uint64]int) int {
 // catalogue counts alive and that did not say they are leaving; nil if
 // the catalogue cannot be read.
 func (c *controller) liveVoters(ctx context.Context) map[string]bool {
-	var hosts []meta.Host
-	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListHosts}, &hosts); err != nil {
+	peers, err := c.livePeers(ctx)
+	if err != nil {
 		return nil
 	}
 	leaving := c.leavingHosts()
-	now := time.Now().UnixNano()
-	live := make(map[string]bool, len(hosts))
-	for _, m := range hosts {
-		if m.ID != c.cfg.ID && m.Alive(now) && !leaving[m.ID] {
+	live := make(map[string]bool, len(peers))
+	for _, m := range peers {
+		if !leaving[m.ID] {
 			live[m.RaftAddr] = true
 		}
 	}
 	return live
+}
+
+// LivePeers returns the other hosts that this host's meta replica counts
+// alive.
+func (h *Host) LivePeers(ctx context.Context) ([]meta.Host, error) {
+	return h.ctl.livePeers(ctx)
+}
+
+// livePeers is [Host.LivePeers].
+func (c *controller) livePeers(ctx context.Context) ([]meta.Host, error) {
+	var hosts []meta.Host
+	if err := c.localCatalogue(ctx, meta.Request{Op: meta.OpListHosts}, &hosts); err != nil {
+		return nil, fmt.Errorf("list hosts: %w", err)
+	}
+	now := time.Now().UnixNano()
+	return slices.DeleteFunc(hosts, func(m meta.Host) bool { return m.ID == c.cfg.ID || !m.Alive(now) }), nil
 }
 
 // votersToAsk returns a shard's voters other than this host's replica,

@@ -11,7 +11,6 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/synodhq/synod/host"
-	"github.com/synodhq/synod/host/meta"
 )
 
 // Leave is what a host asked to stop does before it closes: it tells each
@@ -29,21 +28,16 @@ func Leave(ctx context.Context, h *host.Host, scheme string, hc *http.Client) (h
 // tellPeers tells every other live host that h is leaving, at once,
 // waiting at most tellTimeout for their answers.
 func tellPeers(ctx context.Context, h *host.Host, scheme string, hc *http.Client) error {
-	b, err := h.LocalCatalogue(ctx, meta.Request{Op: meta.OpListHosts})
+	peers, err := h.LivePeers(ctx)
 	if err != nil {
-		return fmt.Errorf("list hosts to tell them this one is leaving: %w", err)
-	}
-	var hosts []meta.Host
-	if err := meta.Decode(b, &hosts); err != nil {
-		return fmt.Errorf("list hosts to tell them this one is leaving: %w", err)
+		return fmt.Errorf("tell the other hosts this one is leaving: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, tellTimeout)
 	defer cancel()
-	now := time.Now().UnixNano()
-	errs := make([]error, len(hosts))
+	errs := make([]error, len(peers))
 	var wg sync.WaitGroup
-	for i, p := range hosts {
-		if p.ID == h.ID() || p.APIAddr == "" || !p.Alive(now) {
+	for i, p := range peers {
+		if p.APIAddr == "" {
 			continue
 		}
 		wg.Go(func() {
