@@ -27,8 +27,10 @@ import (
 // succeeds at the first try: the woken replica campaigns at once, and the
 // call waits for its Raft clock to tick (see host/hibernate.go).
 // Once it sleeps again, one host is stopped: the next write wakes the
-// other two, which elect a leader without it, and the stopped host
-// catches up when it comes back.
+// other two, which elect a leader without it. Once they sleep again, the
+// stopped host comes back, and a read there of at least that write's
+// index, which its replica lacks, wakes the shard and answers at the
+// first try.
 func TestIdleReplicasHibernate(t *testing.T) {
 	c := startCluster(t, host.Config{HibernateAfter: time.Second}, true)
 	sleepy := c.kvShard(t, "sleepy", 3)
@@ -105,9 +107,28 @@ func TestIdleReplicasHibernate(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "c", Value: "3"})
+	c.waitHibernating(t, sleepy, 0, 1)
 	if err := c.RestartHost(context.Background(), stopped); err != nil {
 		t.Fatal(err)
 	}
+	// The restarted host's replica lacks the third write, which only its
+	// sleeping peers hold: a read there of at least its index wakes it,
+	// and it wakes them by campaigning.
+	waitFor(t, time.Minute, func() bool { return statusOf(c.Host(stopped), sleepy.GetId()).HasReplica })
+	if st := statusOf(c.Host(stopped), sleepy.GetId()); st.AppliedIndex >= third.GetIndex() {
+		t.Fatalf("host %d, back: its replica has applied %d, which it was down for", c.Host(stopped).ID(), st.AppliedIndex)
+	}
+	readCtx, readCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer readCancel()
+	start := time.Now()
+	caughtUp, err := c.Host(stopped).Query(readCtx, sleepy.GetId(), host.Read{Payload: kvCmd{Op: "get", Key: "c"}.bytes(), Consistency: host.AtLeastIndex, MinIndex: third.GetIndex()})
+	if err != nil {
+		t.Fatalf("host %d, back with its replica behind, first read of at least index %d: %v", c.Host(stopped).ID(), third.GetIndex(), err)
+	}
+	if got := decodeKV(t, caughtUp.Output); got.Value != "3" {
+		t.Fatalf("host %d, back, read c = %q at least at index %d, want 3", c.Host(stopped).ID(), got.Value, third.GetIndex())
+	}
+	t.Logf("host %d, back with its replica behind and its peers asleep, read at least index %d in %v", c.Host(stopped).ID(), third.GetIndex(), time.Since(start))
 	c.waitApplied(t, sleepy.GetId(), third.GetIndex())
 	want = append(want, kvItem{Key: "c", Value: "3"})
 	for i := range 3 {
@@ -120,8 +141,15 @@ func TestIdleReplicasHibernate(t *testing.T) {
 // waitAllHibernating waits until every host's replica of s hibernates.
 func (c *cluster) waitAllHibernating(tb testing.TB, s *synodv1.Shard) {
 	tb.Helper()
+	c.waitHibernating(tb, s, 0, 1, 2)
+}
+
+// waitHibernating waits until the replicas of s on the hosts of these
+// indexes hibernate.
+func (c *cluster) waitHibernating(tb testing.TB, s *synodv1.Shard, hosts ...int) {
+	tb.Helper()
 	waitFor(tb, time.Minute, func() bool {
-		for i := range 3 {
+		for _, i := range hosts {
 			if !statusOf(c.Host(i), s.GetId()).Hibernating {
 				return false
 			}

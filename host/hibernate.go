@@ -209,10 +209,20 @@ func (rs *replicaSet) use(ctx context.Context, shardID uint64, needsLeader bool)
 	if !sl.waking() {
 		return done, nil, nil
 	}
-	if needsLeader && sl.askCampaign() {
-		rs.hastenRunning(sl, shardID, campaignWoken)
+	if needsLeader {
+		rs.wantLeader(sl, shardID)
 	}
 	return done, sl, nil
+}
+
+// wantLeader asks this host's replica of a shard to campaign if it was
+// woken to serve, not long ago, and has not been asked yet (see
+// sleeper.askCampaign): a call needs its shard's leader, for itself or
+// for the entries the replica has yet to apply, and its peers sleep.
+func (rs *replicaSet) wantLeader(sl *sleeper, shardID uint64) {
+	if sl.waking() && sl.askCampaign() {
+		rs.hastenRunning(sl, shardID, campaignWoken)
+	}
 }
 
 // arrive notes a Raft message (or snapshot chunk) for a shard, on the
@@ -257,7 +267,9 @@ const (
 	wokenByMessage wakeCause = iota
 	// wokenToServe: a call that does not need the leader, or the
 	// reconciler. The replica campaigns on the first call that does,
-	// within electionWait, if no leader is known by then (see use).
+	// within electionWait, if no leader is known by then (see use), or
+	// on the first at-least-index read of an index it has not applied
+	// (see replicaSet.waitApplied).
 	wokenToServe
 	// wokenToLead: a call that needs the leader. The replica campaigns
 	// at once.

@@ -312,13 +312,19 @@ func (rs *replicaSet) appliedIndex(shardID uint64) uint64 {
 }
 
 // waitApplied waits until this host's replica of a shard has applied at
-// least index, or ctx ends.
+// least index, or ctx ends. A replica that has not, and was just woken to
+// serve, learns the entries it lacks from a leader, which its sleeping
+// peers would elect only after an election timeout: it is asked to
+// campaign (see wantLeader), which wakes them.
 func (rs *replicaSet) waitApplied(ctx context.Context, shardID, index uint64) error {
 	rs.mu.Lock()
 	m, ok := rs.machines[shardID]
 	rs.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("shard %d: %w", shardID, ErrNotReplica)
+	}
+	if sl := rs.sleeperOf(shardID); sl != nil && m.Applied() < index {
+		rs.wantLeader(sl, shardID)
 	}
 	return m.WaitApplied(ctx, index)
 }
