@@ -47,6 +47,13 @@ func (h *Host) PeerLeaving(ctx context.Context, hostID uint64) error {
 	return nil
 }
 
+// SaidLeaving reports whether another host told this one, within
+// steer.RebalanceAfter, that it is about to stop (see PeerLeaving). It
+// may since have come back.
+func (h *Host) SaidLeaving(hostID uint64) bool {
+	return h.ctl.leavingHosts()[hostID]
+}
+
 // forgetLeft forgets the hosts that said they were leaving longer than
 // steer.RebalanceAfter ago. The caller holds c.mu.
 func (c *controller) forgetLeft() {

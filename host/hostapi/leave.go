@@ -19,7 +19,10 @@ import (
 // shards it leads over (host.Host.HandOff), all within ctx. It returns
 // how many shards it handed over, and which peers it could not tell:
 // their shards' leaders may hand some leaderships straight back, which
-// its stop then costs an election each.
+// its stop then costs an election each. A peer that said it was leaving
+// itself and does not hear is not named: when a whole cluster is stopped
+// host after host, the last ones cannot tell those already gone, which
+// the catalogue counts alive for seconds.
 func Leave(ctx context.Context, h *host.Host, scheme string, hc *http.Client) (handed int, err error) {
 	err = tellPeers(ctx, h, scheme, hc)
 	return h.HandOff(ctx), err
@@ -45,7 +48,7 @@ func tellPeers(ctx context.Context, h *host.Host, scheme string, hc *http.Client
 			if connect.CodeOf(err) == connect.CodeUnimplemented {
 				err = fmt.Errorf("%w (the host runs an older version of Synod)", err)
 			}
-			if err != nil {
+			if err != nil && !h.SaidLeaving(p.ID) {
 				errs[i] = fmt.Errorf("tell host %s that this one is leaving: %w", p.Name, err)
 			}
 		})
