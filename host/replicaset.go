@@ -315,7 +315,9 @@ func (rs *replicaSet) appliedIndex(shardID uint64) uint64 {
 // least index, or ctx ends. A replica that has not, and was just woken to
 // serve, learns the entries it lacks from a leader, which its sleeping
 // peers would elect only after an election timeout: it is asked to
-// campaign (see wantLeader), which wakes them.
+// campaign (see wantLeader), which wakes them. So is one whose machine
+// Dragonboat has not opened yet (it reports 0 until then): the campaign
+// only wakes its peers sooner than its own election timeout would.
 func (rs *replicaSet) waitApplied(ctx context.Context, shardID, index uint64) error {
 	rs.mu.Lock()
 	m, ok := rs.machines[shardID]
