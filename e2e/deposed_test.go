@@ -84,14 +84,15 @@ func TestUploadLeftPendingByADeposedLeader(t *testing.T) {
 }
 
 // metaLeader returns the id of the host whose replica leads the meta shard
-// (its replica id), as the first host that knows says.
+// (its replica id), once that host says so itself.
 func metaLeader(t *testing.T, pc *processCluster) uint64 {
 	t.Helper()
 	var leader uint64
 	waitFor(t, 30*time.Second, func() bool {
 		for i, url := range pc.urls {
-			if st := statusOf(hostapi.NewClient(uint64(i+1), url, http.DefaultClient), meta.ShardID); st.HasLeader {
-				leader = st.LeaderReplicaID
+			id := uint64(i + 1)
+			if st := statusOf(hostapi.NewClient(id, url, http.DefaultClient), meta.ShardID); st.HasLeader && st.LeaderReplicaID == id {
+				leader = id
 				return true
 			}
 		}

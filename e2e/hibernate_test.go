@@ -30,7 +30,8 @@ import (
 // other two, which elect a leader without it. Once they sleep again, the
 // stopped host comes back, and a read there of at least that write's
 // index, which its replica lacks, wakes the shard and answers at the
-// first try.
+// first try (host.TestWaitAppliedAsksCampaign checks that its replica
+// asks for a campaign; this test logs how long the read took).
 func TestIdleReplicasHibernate(t *testing.T) {
 	c := startCluster(t, host.Config{HibernateAfter: time.Second}, true)
 	sleepy := c.kvShard(t, "sleepy", 3)

@@ -27,7 +27,10 @@ const (
 	// campaignWoken asks a woken replica to campaign, once it has
 	// reported its term, unless a Raft message came for it since it
 	// started: a replica woken by a call that needs the leader, at once,
-	// or one woken to serve, on the first such call (see wakeCause).
+	// or one woken to serve, on the first such call or at-least-index
+	// read of an index it lacks (see wakeCause). A replica that takes
+	// longer than hastenFor to report its term is not asked: its own
+	// election timeout then starts the election.
 	campaignWoken
 	// campaignNew asks a new shard's replica to campaign, unless a Raft
 	// message came for it.

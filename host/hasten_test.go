@@ -1,6 +1,11 @@
 package host
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/synodhq/synod/host/internal/fsm"
+)
 
 func TestCampaignNow(t *testing.T) {
 	cases := []struct {
@@ -63,5 +68,41 @@ func TestAskCampaign(t *testing.T) {
 	sl.started(200) // started new again: a replica removed and added back
 	if sl.askCampaign() {
 		t.Error("a replica woken to serve, then started new, was asked to campaign")
+	}
+}
+
+// TestWaitAppliedAsksCampaign: an at-least-index read that waits for an
+// index a replica woken to serve has not applied uses the replica's one
+// ask for a campaign (its leader must send the entries, and its peers may
+// sleep); one of an index it has applied, or of a replica woken by a Raft
+// message, does not.
+func TestWaitAppliedAsksCampaign(t *testing.T) {
+	const shardID = 1024
+	rs := newReplicaSet(Config{}, nil, nil, nil, nil)
+	rs.machines[shardID] = fsm.New(shardID, nil, nil) // applied 0: never opened
+	sl := rs.track(shardID, clock())
+	done, cancel := context.WithCancel(t.Context())
+	cancel() // the wait for an index not applied returns at once
+
+	sl.wokeBy(clock(), wokenByMessage)
+	if err := rs.waitApplied(done, shardID, 1); err == nil {
+		t.Fatal("waitApplied of index 1 returned no error at applied index 0")
+	}
+	if sl.unasked.Load() != 0 || sl.askCampaign() {
+		t.Error("a replica woken by a Raft message was asked to campaign")
+	}
+
+	sl.wokeBy(clock(), wokenToServe)
+	if err := rs.waitApplied(t.Context(), shardID, 0); err != nil {
+		t.Fatalf("waitApplied of the applied index: %v", err)
+	}
+	if sl.unasked.Load() == 0 {
+		t.Error("a read of an index the replica applied used its ask for a campaign")
+	}
+	if err := rs.waitApplied(done, shardID, 1); err == nil {
+		t.Fatal("waitApplied of index 1 returned no error at applied index 0")
+	}
+	if sl.unasked.Load() != 0 {
+		t.Error("a read of an index the replica woken to serve lacks did not ask it to campaign")
 	}
 }

@@ -34,8 +34,9 @@ import (
 // with its vote requests: the call waits some milliseconds, not some
 // hundreds. One woken otherwise than by a Raft message (a call that does
 // not need the leader, or the reconciler) does the same on the first
-// call that does, if its shard has not elected a leader by then: its
-// peers may all be asleep. One woken by a Raft message leaves the
+// call that does, or on the first at-least-index read of an index it has
+// not applied, if its shard has not elected a leader by then: its peers
+// may all be asleep. One woken by a Raft message leaves the
 // campaign to the message's sender. A host also wakes a hibernating
 // replica whose catalogue entry changed (a replica added, moved or
 // removed), so that its leader acts on it.

@@ -51,7 +51,11 @@ func (h *Host) PeerLeaving(ctx context.Context, hostID uint64) error {
 // steer.RebalanceAfter, that it is about to stop (see PeerLeaving). It
 // may since have come back.
 func (h *Host) SaidLeaving(hostID uint64) bool {
-	return h.ctl.leavingHosts()[hostID]
+	c := h.ctl
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.leaving[hostID]
+	return ok && time.Since(at) < steer.RebalanceAfter
 }
 
 // forgetLeft forgets the hosts that said they were leaving longer than

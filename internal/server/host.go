@@ -261,11 +261,14 @@ func RunHost(ctx context.Context, cfg HostConfig, ready func(apiURL, gatewayURL 
 		leaveCtx, cancel := context.WithTimeout(context.Background(), leaveGrace)
 		defer cancel()
 		start := time.Now()
-		n, err := hostapi.Leave(leaveCtx, h, creds.scheme(), creds.client())
+		left, err := hostapi.Leave(leaveCtx, h, creds.scheme(), creds.client())
 		if err != nil {
 			cfg.Logger.Warn("leaving: could not tell every peer; those that did not hear may hand leaderships back to this host before it stops", "err", err)
 		}
-		cfg.Logger.Info("handed leaderships over before stopping", "shards", n, "took", time.Since(start))
+		if len(left.Gone) > 0 {
+			cfg.Logger.Debug("leaving: peers that said they were leaving are gone, not told", "peers", left.Gone)
+		}
+		cfg.Logger.Info("handed leaderships over before stopping", "shards", left.Handed, "took", time.Since(start))
 	case <-h.Removed():
 		// A removed host has nothing left to do: it ends, as a removed
 		// etcd member does, with status 0, so that a supervisor that
