@@ -38,10 +38,10 @@ const (
 )
 
 // hasten helps this host's replica of a shard, which has started (see
-// sl) at most electionWait ago, to a leader. Until the shard has a leader, for at most
-// hastenFor, it steps the replica every hastenPoll, or, as how says,
-// asks it to campaign, at most every campaignEvery, until an election
-// has begun (its term moved) or a peer answered.
+// sl) at most electionWait ago, to a leader. Until the shard has a
+// leader, for at most hastenFor, it steps the replica every hastenPoll,
+// or, as how says, asks it to campaign, at most every campaignEvery,
+// until an election has begun (its term moved) or a peer answered.
 //
 // A campaign asked for this way is what an election timeout would
 // start (dragonboat.NodeHost.Campaign, of Synod's copy of Dragonboat):

@@ -54,8 +54,9 @@ func (h *Host) SaidLeaving(hostID uint64) bool {
 	c := h.ctl
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	at, ok := c.leaving[hostID]
-	return ok && time.Since(at) < steer.RebalanceAfter
+	c.forgetLeft()
+	_, ok := c.leaving[hostID]
+	return ok
 }
 
 // forgetLeft forgets the hosts that said they were leaving longer than
