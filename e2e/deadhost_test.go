@@ -17,6 +17,7 @@ import (
 // down: once the catalogue sees the host dead, a call fails at once with
 // unavailable naming the host, instead of retrying until its deadline.
 func TestDeadReplicaFailsFast(t *testing.T) {
+	t.Parallel() // it mostly waits: for the host's death to be seen
 	c := startCluster(t, host.Config{}, true)
 	s := c.kvShard(t, "lonely", 1)
 	c.mustPropose(t, "lonely", kvCmd{Op: "put", Key: "k", Value: "v"})

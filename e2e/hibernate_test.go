@@ -33,6 +33,7 @@ import (
 // first try (host.TestWaitAppliedAsksCampaign checks that its replica
 // asks for a campaign; this test logs how long the read took).
 func TestIdleReplicasHibernate(t *testing.T) {
+	t.Parallel() // it mostly waits: for timers, not for the CPU
 	c := startCluster(t, host.Config{HibernateAfter: time.Second}, true)
 	sleepy := c.kvShard(t, "sleepy", 3)
 	busy := c.kvShard(t, "busy", 3)

@@ -61,6 +61,7 @@ func TestMetaVoters(t *testing.T) {
 // TestRemoveDeadHost: removing a dead host moves its replicas to a live
 // host, where they catch up from their peers.
 func TestRemoveDeadHost(t *testing.T) {
+	t.Parallel() // it mostly waits: for the host's death to be seen
 	c, ops := startHosts(t, 4)
 	s := c.kvShard(t, "orphan", 3)
 	c.mustPropose(t, "orphan", kvCmd{Op: "put", Key: "k", Value: "v"})
