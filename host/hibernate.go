@@ -37,7 +37,9 @@ import (
 // call that does, or on the first at-least-index read of an index it has
 // not applied, if its shard has not elected a leader by then: its peers
 // may all be asleep. One woken by a Raft message leaves the
-// campaign to the message's sender. A host also wakes a hibernating
+// campaign to the message's sender; if the sender cannot win (its log or
+// its term is behind), Raft brings the woken replica's own election near
+// (Synod's copy of Dragonboat, change 14). A host also wakes a hibernating
 // replica whose catalogue entry changed (a replica added, moved or
 // removed), so that its leader acts on it.
 //

@@ -1625,6 +1625,9 @@ func (r *raft) onMessageTermNotMatched(m pb.Message) bool {
 			(isLeaderMessage(m.Type) && (r.checkQuorum || r.preVote)) {
 			// see test TestFreeStuckCandidateWithCheckQuorum for details
 			r.send(pb.Message{To: m.From, Type: pb.NoOP})
+			if m.Type == pb.RequestPreVote {
+				r.nearElection(m.From)
+			}
 		} else {
 			plog.Infof("%s ignored %s with lower term (%d) from %s",
 				r.describe(), m.Type, m.Term, ReplicaID(m.From))
@@ -1734,9 +1737,29 @@ func (r *raft) handleNodeRequestPreVote(m pb.Message) error {
 			r.describe(), ReplicaID(m.From), m.LogIndex, m.Term, m.LogTerm, isUpToDate)
 		resp.Term = r.term
 		resp.Reject = true
+		r.nearElection(m.From)
 	}
 	r.send(resp)
 	return nil
+}
+
+// nearElection brings the election of a follower that knows no leader,
+// and has just refused the pre-vote of voter from (a term or a log behind
+// its own: the pre-vote cannot succeed), to within 1 to
+// electionTimeout/2+1 of its ticks. Synod (README.synod.md, change 14):
+// such a candidate is otherwise the only one to campaign, once its own
+// election timeout has run out again, while the others wait out theirs;
+// a follower that knows a leader, or hears from one before its election
+// comes, is not moved (a leader's message resets the count), nor one
+// refusing a replica that is not a voter of its shard.
+func (r *raft) nearElection(from uint64) {
+	if _, voter := r.remotes[from]; !voter || r.state != follower || r.leaderID != NoLeader {
+		return
+	}
+	ahead := 1 + random.LockGuardedRand.Uint64()%(r.electionTimeout/2+1)
+	if r.randomizedElectionTimeout > ahead {
+		r.electionTick = max(r.electionTick, r.randomizedElectionTimeout-ahead)
+	}
 }
 
 func (r *raft) handleNodeRequestVote(m pb.Message) error {
