@@ -182,14 +182,26 @@ func createShards(t *testing.T, hc *http.Client, gateway string, wasm []byte, re
 	shardAPI := synodv1connect.NewShardServiceClient(hc, gateway)
 	ids := make([]uint64, n)
 	for i := range n {
+		tried := false
 		waitFor(t, 30*time.Second, func() bool { // hosts register in the background
 			res, err := shardAPI.CreateShard(t.Context(), connect.NewRequest(&synodv1.CreateShardRequest{
 				Name: name(i), ModuleHash: up.Msg.GetModule().GetHash(), ReplicaCount: replicas,
 			}))
 			if err == nil {
 				ids[i] = res.Msg.GetShard().GetId()
+				return true
 			}
-			return err == nil
+			if tried && connect.CodeOf(err) == connect.CodeAlreadyExists {
+				// A try that failed as unavailable created it: the
+				// cluster is the test's own, so the shard is this test's.
+				got, err := shardAPI.GetShard(t.Context(), connect.NewRequest(&synodv1.GetShardRequest{Name: name(i)}))
+				if err == nil {
+					ids[i] = got.Msg.GetShard().GetId()
+				}
+				return err == nil
+			}
+			tried = true
+			return false
 		})
 	}
 	return ids
