@@ -82,7 +82,7 @@ func main() {
 		}
 		fmt.Printf("| %d | %.1f s | %s | %s | %s | %s |\n", n, r.create.Seconds(), percents(r.cpu), mebibytes(r.rss), perReplica, firstCall)
 		if n > 0 {
-			restarts = append(restarts, fmt.Sprintf("| %d | %s | %s | %s |", n, millis(r.cold.firstAnswer), millis(r.cold.allServing), spread(r.cold.firstQueries)))
+			restarts = append(restarts, fmt.Sprintf("| %d | %s | %s | %s |", n, ms(r.cold.firstAnswer, 0), ms(r.cold.allServing, 0), spread(r.cold.firstQueries)))
 		}
 	}
 	if len(restarts) > 0 {
@@ -95,20 +95,16 @@ func main() {
 	}
 }
 
-func millis(d time.Duration) string {
-	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
-}
-
-// ms formats d in milliseconds, to a tenth.
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+// ms formats d in milliseconds, with prec digits after the point.
+func ms(d time.Duration, prec int) string {
+	return fmt.Sprintf("%.*f ms", prec, float64(d)/float64(time.Millisecond))
 }
 
 // spread formats durations as their median, their range and their
 // count; it sorts d.
 func spread(d []time.Duration) string {
 	slices.Sort(d)
-	return fmt.Sprintf("%s (%s–%s, %d)", ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
+	return fmt.Sprintf("%s (%s–%s, %d)", ms(d[len(d)/2], 1), ms(d[0], 1), ms(d[len(d)-1], 1), len(d))
 }
 
 // result is one cluster's measurement.
