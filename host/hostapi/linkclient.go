@@ -41,6 +41,7 @@ type linker struct {
 	mu       sync.Mutex
 	c        *link.Client
 	noLinkAt time.Time // when the host last refused or failed a link
+	dialling bool      // a call is opening the link
 	closed   bool
 }
 
@@ -85,15 +86,18 @@ func newLinker(baseURL string, hc *http.Client) *linker {
 }
 
 // client returns the link to the host, dialling it if need be; nil if
-// calls should go over Connect for now.
+// calls should go over Connect for now. Only one call dials: the others
+// go over Connect meanwhile rather than wait for it (a dial to a host
+// that does not answer takes up to linkDialTimeout, past their deadlines).
 func (l *linker) client(ctx context.Context) *link.Client {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed || time.Since(l.noLinkAt) < linkRetryAfter {
+	if l.closed || l.dialling || time.Since(l.noLinkAt) < linkRetryAfter {
+		l.mu.Unlock()
 		return nil
 	}
-	if l.c != nil && l.c.Usable() {
-		return l.c
+	if c := l.c; c != nil && c.Usable() {
+		l.mu.Unlock()
+		return c
 	}
 	if l.c != nil {
 		// A link that failed has failed its calls; one the host is
@@ -102,13 +106,23 @@ func (l *linker) client(ctx context.Context) *link.Client {
 		go closeAfter(l.c, maxDrain)
 		l.c = nil
 	}
+	l.dialling = true
+	l.mu.Unlock()
+
 	c, err := l.open(ctx)
-	if err != nil {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.dialling = false
+	switch {
+	case err != nil:
 		if ctx.Err() == nil {
 			// The host failed or refused it, not the caller's context
 			// ending before it was open.
 			l.noLinkAt = time.Now()
 		}
+		return nil
+	case l.closed:
+		_ = c.Close()
 		return nil
 	}
 	l.c = c
