@@ -40,8 +40,8 @@ type linker struct {
 
 	mu       sync.Mutex
 	c        *link.Client
-	noLinkAt time.Time // when the host last refused or failed a link
-	dialling bool      // a call is opening the link
+	noLinkAt time.Time     // when the host last refused or failed a link
+	dialled  chan struct{} // while a call opens the link: closed once it has
 	closed   bool
 }
 
@@ -86,12 +86,23 @@ func newLinker(baseURL string, hc *http.Client) *linker {
 }
 
 // client returns the link to the host, dialling it if need be; nil if
-// calls should go over Connect for now. Only one call dials: the others
-// go over Connect meanwhile rather than wait for it (a dial to a host
-// that does not answer takes up to linkDialTimeout, past their deadlines).
+// calls should go over Connect for now, or ctx ended. One call dials; the
+// others wait for its dial within their own contexts (a dial to a host
+// that does not answer takes up to linkDialTimeout, which may be past
+// their deadlines).
 func (l *linker) client(ctx context.Context) *link.Client {
 	l.mu.Lock()
-	if l.closed || l.dialling || time.Since(l.noLinkAt) < linkRetryAfter {
+	for l.dialled != nil {
+		dialled := l.dialled
+		l.mu.Unlock()
+		select {
+		case <-dialled:
+		case <-ctx.Done():
+			return nil
+		}
+		l.mu.Lock()
+	}
+	if l.closed || time.Since(l.noLinkAt) < linkRetryAfter {
 		l.mu.Unlock()
 		return nil
 	}
@@ -106,13 +117,15 @@ func (l *linker) client(ctx context.Context) *link.Client {
 		go closeAfter(l.c, maxDrain)
 		l.c = nil
 	}
-	l.dialling = true
+	dialled := make(chan struct{})
+	l.dialled = dialled
 	l.mu.Unlock()
 
 	c, err := l.open(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.dialling = false
+	l.dialled = nil
+	close(dialled)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {

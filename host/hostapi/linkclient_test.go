@@ -14,11 +14,12 @@ import (
 	"github.com/synodhq/synod/internal/link"
 )
 
-// TestCallsDoNotWaitForADial: while one call dials a host's link, the
-// others go over Connect at once (their client is nil) instead of waiting
-// for the dial, which may take linkDialTimeout, past their deadlines; once
-// the link is open, calls use it.
-func TestCallsDoNotWaitForADial(t *testing.T) {
+// TestCallsWaitForADialWithinTheirDeadlines: while one call dials a
+// host's link, the others wait for the dial within their own contexts:
+// one whose context ends first gives up then (no link: its call fails at
+// its deadline, not at the dial's, which may be linkDialTimeout away),
+// and one that outlasts the dial gets the link.
+func TestCallsWaitForADialWithinTheirDeadlines(t *testing.T) {
 	t.Parallel()
 	l := newLink((&standIn{}).serve, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(l.Close)
@@ -41,21 +42,25 @@ func TestCallsDoNotWaitForADial(t *testing.T) {
 	first := make(chan *link.Client, 1)
 	go func() { first <- lk.client(t.Context()) }()
 	<-dialling
-	other := make(chan *link.Client, 1)
-	go func() { other <- lk.client(t.Context()) }()
+	patient := make(chan *link.Client, 1)
+	go func() { patient <- lk.client(t.Context()) }()
+	hastyCtx, cancel := context.WithCancel(t.Context())
+	hasty := make(chan *link.Client, 1)
+	go func() { hasty <- lk.client(hastyCtx) }()
+	cancel()
 	select {
-	case c := <-other:
+	case c := <-hasty:
 		if c != nil {
-			t.Fatal("a call got a link while another dialled it")
+			t.Fatal("a call whose context ended during another's dial got a link")
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("a call waited for another call's dial")
+		t.Fatal("a call whose context ended waited on for another call's dial")
 	}
 	releaseDial()
 	if <-first == nil {
 		t.Fatal("the call that dialled got no link")
 	}
-	if lk.client(t.Context()) == nil {
-		t.Fatal("a call after the dial got no link")
+	if <-patient == nil {
+		t.Fatal("a call that waited out another's dial got no link")
 	}
 }
