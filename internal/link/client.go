@@ -80,6 +80,9 @@ func (c *Client) Call(ctx context.Context, method uint8, body []byte) (uint8, []
 	if int64(len(body)) > 1<<32-1 {
 		return 0, nil, fmt.Errorf("a request of %d bytes: %w", len(body), ErrNotSent)
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
 	deadline, hasDeadline := ctx.Deadline()
 	cl := &call{done: make(chan struct{})}
 	c.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -116,6 +117,29 @@ func TestRequestCarriesDeadline(t *testing.T) {
 	}
 	if d := <-got; d != -1 {
 		t.Errorf("a call without a deadline reached the handler with %v left", d)
+	}
+}
+
+// TestEndedContextSendsNothing: a call whose context has already ended is
+// not sent (the server would run it on a deadline already past), and says
+// so, with its context's error.
+func TestEndedContextSendsNothing(t *testing.T) {
+	var calls atomic.Int64
+	_, addr := serve(t, func(_ context.Context, m uint8, b []byte) (uint8, []byte) {
+		calls.Add(1)
+		return m, b
+	}, ServerConfig{})
+	c := dial(t, addr)
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, _, err := c.Call(ended, 1, []byte("late")); !errors.Is(err, ErrNotSent) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("call with an ended context: %v, want ErrNotSent and context.Canceled", err)
+	}
+	if status, resp, err := c.Call(t.Context(), 2, []byte("next")); err != nil || status != 2 || string(resp) != "next" {
+		t.Fatalf("next call: %d %q %v", status, resp, err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the server ran %d calls, want 1: the next one alone", n)
 	}
 }
 
