@@ -41,7 +41,7 @@ type linker struct {
 	mu       sync.Mutex
 	c        *link.Client
 	noLinkAt time.Time     // when the host last refused or failed a link
-	dialled  chan struct{} // while a call opens the link: closed once it has
+	dialled  chan struct{} // while the link is being dialled: closed after
 	closed   bool
 }
 
@@ -86,13 +86,35 @@ func newLinker(baseURL string, hc *http.Client) *linker {
 }
 
 // client returns the link to the host, dialling it if need be; nil if
-// calls should go over Connect for now, or ctx ended. One call dials; the
-// others wait for its dial within their own contexts (a dial to a host
-// that does not answer takes up to linkDialTimeout, which may be past
-// their deadlines).
+// calls should go over Connect for now, or if ctx ends while a dial is
+// under way. The dial is the linker's, not a call's: it runs on a
+// goroutine of its own for up to linkDialTimeout (a host that does not
+// answer takes that long, which may be past the calls' deadlines), and
+// every call that needs it waits for it within its own context; a call
+// that gives up does not end it for the others.
 func (l *linker) client(ctx context.Context) *link.Client {
 	l.mu.Lock()
-	for l.dialled != nil {
+	for {
+		if l.closed || time.Since(l.noLinkAt) < linkRetryAfter {
+			l.mu.Unlock()
+			return nil
+		}
+		if c := l.c; c != nil && c.Usable() {
+			l.mu.Unlock()
+			return c
+		}
+		if l.dialled == nil {
+			if l.c != nil {
+				// A link that failed has failed its calls; one the host
+				// is closing (a go-away) still owes answers to some: it
+				// closes once they are in, or after the longest a call
+				// may wait.
+				go closeAfter(l.c, maxDrain)
+				l.c = nil
+			}
+			l.dialled = make(chan struct{})
+			go l.dialLink(l.dialled)
+		}
 		dialled := l.dialled
 		l.mu.Unlock()
 		select {
@@ -102,44 +124,24 @@ func (l *linker) client(ctx context.Context) *link.Client {
 		}
 		l.mu.Lock()
 	}
-	if l.closed || time.Since(l.noLinkAt) < linkRetryAfter {
-		l.mu.Unlock()
-		return nil
-	}
-	if c := l.c; c != nil && c.Usable() {
-		l.mu.Unlock()
-		return c
-	}
-	if l.c != nil {
-		// A link that failed has failed its calls; one the host is
-		// closing (a go-away) still owes answers to some: it closes once
-		// they are in, or after the longest a call may wait.
-		go closeAfter(l.c, maxDrain)
-		l.c = nil
-	}
-	dialled := make(chan struct{})
-	l.dialled = dialled
-	l.mu.Unlock()
+}
 
-	c, err := l.open(ctx)
+// dialLink opens the link for client, and closes dialled once it is open
+// or has failed.
+func (l *linker) dialLink(dialled chan struct{}) {
+	c, err := l.open(context.Background())
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer close(dialled)
 	l.dialled = nil
-	close(dialled)
 	switch {
 	case err != nil:
-		if ctx.Err() == nil {
-			// The host failed or refused it, not the caller's context
-			// ending before it was open.
-			l.noLinkAt = time.Now()
-		}
-		return nil
+		l.noLinkAt = time.Now() // the host failed or refused it
 	case l.closed:
 		_ = c.Close()
-		return nil
+	default:
+		l.c = c
 	}
-	l.c = c
-	return c
 }
 
 // open dials the host and upgrades the connection to a link.

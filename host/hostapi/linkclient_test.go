@@ -8,59 +8,141 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/synodhq/synod/internal/link"
 )
 
-// TestCallsWaitForADialWithinTheirDeadlines: while one call dials a
-// host's link, the others wait for the dial within their own contexts:
-// one whose context ends first gives up then (no link: its call fails at
-// its deadline, not at the dial's, which may be linkDialTimeout away),
-// and one that outlasts the dial gets the link.
-func TestCallsWaitForADialWithinTheirDeadlines(t *testing.T) {
-	t.Parallel()
+// gatedLinker is a linker of a host that serves a stand-in's link, whose
+// dials wait until released.
+type gatedLinker struct {
+	*linker
+	dialling chan struct{} // closed once the first dial has begun
+	release  func()        // lets the dials through; idempotent
+	dials    atomic.Int64
+}
+
+// newGatedLinker returns a gatedLinker; the test releases its dials and
+// closes it when it ends.
+func newGatedLinker(t *testing.T) *gatedLinker {
+	t.Helper()
 	l := newLink((&standIn{}).serve, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(l.Close)
 	mux := http.NewServeMux()
 	mux.Handle(LinkPath, l)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	lk := newLinker(srv.URL, &http.Client{})
-	t.Cleanup(lk.close)
-
-	dial, dialling, release := lk.dial, make(chan struct{}), make(chan struct{})
-	var released sync.Once
-	releaseDial := func() { released.Do(func() { close(release) }) }
-	t.Cleanup(releaseDial) // before lk.close, which a dial under way would block
-	lk.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		close(dialling)
-		<-release
+	g := &gatedLinker{linker: newLinker(srv.URL, &http.Client{}), dialling: make(chan struct{})}
+	t.Cleanup(g.close)
+	released := make(chan struct{})
+	var began, once sync.Once
+	g.release = func() { once.Do(func() { close(released) }) }
+	t.Cleanup(g.release)
+	dial := g.dial
+	g.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		g.dials.Add(1)
+		began.Do(func() { close(g.dialling) })
+		<-released
 		return dial(ctx, network, addr)
 	}
-	first := make(chan *link.Client, 1)
-	go func() { first <- lk.client(t.Context()) }()
-	<-dialling
-	patient := make(chan *link.Client, 1)
-	go func() { patient <- lk.client(t.Context()) }()
-	hastyCtx, cancel := context.WithCancel(t.Context())
-	hasty := make(chan *link.Client, 1)
-	go func() { hasty <- lk.client(hastyCtx) }()
-	cancel()
+	return g
+}
+
+// within returns what ch yields, failing the test if it yields nothing
+// within a minute.
+func within(t *testing.T, ch <-chan *link.Client, what string) *link.Client {
+	t.Helper()
 	select {
-	case c := <-hasty:
-		if c != nil {
-			t.Fatal("a call whose context ended during another's dial got a link")
-		}
+	case c := <-ch:
+		return c
 	case <-time.After(time.Minute):
-		t.Fatal("a call whose context ended waited on for another call's dial")
+		t.Fatalf("%s: no answer within a minute", what)
+		return nil
 	}
-	releaseDial()
-	if <-first == nil {
-		t.Fatal("the call that dialled got no link")
+}
+
+// call asks g for its link with ctx, on a goroutine, and returns where
+// the answer comes.
+func (g *gatedLinker) call(ctx context.Context) <-chan *link.Client {
+	ch := make(chan *link.Client, 1)
+	go func() { ch <- g.client(ctx) }()
+	return ch
+}
+
+// TestCallsWaitForADialWithinTheirDeadlines: while a host's link is being
+// dialled, the calls that need it wait for the dial within their own
+// contexts: one whose context ends first gives up then (no link: its call
+// fails at its deadline, not at the dial's, which may be linkDialTimeout
+// away), and the others get the link once it is open, from one dial.
+func TestCallsWaitForADialWithinTheirDeadlines(t *testing.T) {
+	t.Parallel()
+	g := newGatedLinker(t)
+	first := g.call(t.Context())
+	<-g.dialling
+	patient := g.call(t.Context())
+	hastyCtx, cancel := context.WithCancel(t.Context())
+	hasty := g.call(hastyCtx)
+	cancel()
+	if within(t, hasty, "a call whose context ended during a dial") != nil {
+		t.Fatal("a call whose context ended during a dial got a link")
 	}
-	if <-patient == nil {
-		t.Fatal("a call that waited out another's dial got no link")
+	g.release()
+	if within(t, first, "the call that began the dial") == nil {
+		t.Fatal("the call that began the dial got no link")
+	}
+	if within(t, patient, "a call that waited for the dial") == nil {
+		t.Fatal("a call that waited for the dial got no link")
+	}
+	if n := g.dials.Load(); n != 1 {
+		t.Errorf("%d dials, want 1", n)
+	}
+}
+
+// TestDialOutlivesTheCallThatBeganIt: a call that began a dial and gave
+// up does not end the dial: the next call gets the link it opened.
+func TestDialOutlivesTheCallThatBeganIt(t *testing.T) {
+	t.Parallel()
+	g := newGatedLinker(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	first := g.call(ctx)
+	<-g.dialling
+	cancel()
+	if within(t, first, "the call that began the dial, its context ended") != nil {
+		t.Fatal("a call whose context ended got a link")
+	}
+	g.release()
+	if within(t, g.call(t.Context()), "the next call") == nil {
+		t.Fatal("the next call got no link")
+	}
+	if n := g.dials.Load(); n != 1 {
+		t.Errorf("%d dials, want 1", n)
+	}
+}
+
+// TestCloseDuringADial: a linker closed while it dials does not wait for
+// the dial; the link the dial opens is closed, and no call gets it.
+func TestCloseDuringADial(t *testing.T) {
+	t.Parallel()
+	g := newGatedLinker(t)
+	first := g.call(t.Context())
+	<-g.dialling
+	closed := make(chan struct{})
+	go func() { g.close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("closing the linker waited for its dial")
+	}
+	g.release()
+	if within(t, first, "a call during the dial of a closed linker") != nil {
+		t.Fatal("a call got a link from a closed linker")
+	}
+	g.mu.Lock()
+	c := g.c
+	g.mu.Unlock()
+	if c != nil {
+		t.Fatal("a closed linker keeps the link its dial opened")
 	}
 }
