@@ -63,6 +63,32 @@ func within(t *testing.T, ch <-chan *link.Client, what string) *link.Client {
 	}
 }
 
+// wantLink fails the test unless ch yields a link within a minute; who
+// says whose call it answers.
+func wantLink(t *testing.T, ch <-chan *link.Client, who string) {
+	t.Helper()
+	if within(t, ch, who) == nil {
+		t.Fatalf("%s got no link", who)
+	}
+}
+
+// wantNoLink fails the test unless ch yields no link (nil) within a
+// minute.
+func wantNoLink(t *testing.T, ch <-chan *link.Client, who string) {
+	t.Helper()
+	if within(t, ch, who) != nil {
+		t.Fatalf("%s got a link", who)
+	}
+}
+
+// wantDials checks that g dialled n times.
+func (g *gatedLinker) wantDials(t *testing.T, n int64) {
+	t.Helper()
+	if got := g.dials.Load(); got != n {
+		t.Errorf("%d dials, want %d", got, n)
+	}
+}
+
 // call asks g for its link with ctx, on a goroutine, and returns where
 // the answer comes.
 func (g *gatedLinker) call(ctx context.Context) <-chan *link.Client {
@@ -85,19 +111,11 @@ func TestCallsWaitForADialWithinTheirDeadlines(t *testing.T) {
 	hastyCtx, cancel := context.WithCancel(t.Context())
 	hasty := g.call(hastyCtx)
 	cancel()
-	if within(t, hasty, "a call whose context ended during a dial") != nil {
-		t.Fatal("a call whose context ended during a dial got a link")
-	}
+	wantNoLink(t, hasty, "a call whose context ended during a dial")
 	g.release()
-	if within(t, first, "the call that began the dial") == nil {
-		t.Fatal("the call that began the dial got no link")
-	}
-	if within(t, patient, "a call that waited for the dial") == nil {
-		t.Fatal("a call that waited for the dial got no link")
-	}
-	if n := g.dials.Load(); n != 1 {
-		t.Errorf("%d dials, want 1", n)
-	}
+	wantLink(t, first, "the call that began the dial")
+	wantLink(t, patient, "a call that waited for the dial")
+	g.wantDials(t, 1)
 }
 
 // TestDialOutlivesTheCallThatBeganIt: a call that began a dial and gave
@@ -109,16 +127,10 @@ func TestDialOutlivesTheCallThatBeganIt(t *testing.T) {
 	first := g.call(ctx)
 	<-g.dialling
 	cancel()
-	if within(t, first, "the call that began the dial, its context ended") != nil {
-		t.Fatal("a call whose context ended got a link")
-	}
+	wantNoLink(t, first, "the call that began the dial, its context ended")
 	g.release()
-	if within(t, g.call(t.Context()), "the next call") == nil {
-		t.Fatal("the next call got no link")
-	}
-	if n := g.dials.Load(); n != 1 {
-		t.Errorf("%d dials, want 1", n)
-	}
+	wantLink(t, g.call(t.Context()), "the next call")
+	g.wantDials(t, 1)
 }
 
 // TestCloseDuringADial: a linker closed while it dials does not wait for
@@ -136,9 +148,7 @@ func TestCloseDuringADial(t *testing.T) {
 		t.Fatal("closing the linker waited for its dial")
 	}
 	g.release()
-	if within(t, first, "a call during the dial of a closed linker") != nil {
-		t.Fatal("a call got a link from a closed linker")
-	}
+	wantNoLink(t, first, "a call during the dial of a closed linker")
 	g.mu.Lock()
 	c := g.c
 	g.mu.Unlock()
