@@ -64,9 +64,9 @@ func reversed(b []byte) []byte {
 	return out
 }
 
-// linkedTo returns a client of a host API that serves s's link and
-// nothing else, so that no call can fall back to Connect unseen.
-func linkedTo(t *testing.T, s *standIn) *Client {
+// serveLinkOf serves s's link, and nothing else, until the test ends,
+// and returns the server's URL.
+func serveLinkOf(t *testing.T, s *standIn) string {
 	t.Helper()
 	l := newLink(s.serve, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(l.Close)
@@ -74,7 +74,14 @@ func linkedTo(t *testing.T, s *standIn) *Client {
 	mux.Handle(LinkPath, l)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	c := NewLinkedClient(1, srv.URL, &http.Client{})
+	return srv.URL
+}
+
+// linkedTo returns a client of a host API that serves s's link and
+// nothing else, so that no call can fall back to Connect unseen.
+func linkedTo(t *testing.T, s *standIn) *Client {
+	t.Helper()
+	c := NewLinkedClient(1, serveLinkOf(t, s), &http.Client{})
 	t.Cleanup(c.Close)
 	return c
 }

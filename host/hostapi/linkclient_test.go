@@ -2,11 +2,8 @@ package hostapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,13 +25,7 @@ type gatedLinker struct {
 // closes it when it ends.
 func newGatedLinker(t *testing.T) *gatedLinker {
 	t.Helper()
-	l := newLink((&standIn{}).serve, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(l.Close)
-	mux := http.NewServeMux()
-	mux.Handle(LinkPath, l)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	g := &gatedLinker{linker: newLinker(srv.URL, &http.Client{}), dialling: make(chan struct{})}
+	g := &gatedLinker{linker: newLinker(serveLinkOf(t, &standIn{}), &http.Client{}), dialling: make(chan struct{})}
 	t.Cleanup(g.close)
 	released := make(chan struct{})
 	var began, once sync.Once
