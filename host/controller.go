@@ -46,7 +46,7 @@ type controller struct {
 	mu            sync.Mutex
 	lastTransfers map[uint64]time.Time // when a shard's leadership was last asked to move
 	inLine        map[uint64]inLine    // shards found in line with the catalogue
-	lastVerify    map[uint64]verified
+	lastVerify    map[uint64]time.Time // when this host last had each shard verified (see verifyDue)
 	challenged    map[uint64]time.Time // on the meta leader: when it last challenged each host
 	answered      string               // the last challenge nonce this host answered
 	badModules    map[string]bool      // module hashes whose bytes were found not to match, already logged
@@ -72,7 +72,7 @@ func newController(cfg Config, nh *dragonboat.NodeHost, rt *wasm.Runtime, data *
 		done:          make(chan struct{}),
 		lastTransfers: make(map[uint64]time.Time),
 		inLine:        make(map[uint64]inLine),
-		lastVerify:    make(map[uint64]verified),
+		lastVerify:    make(map[uint64]time.Time),
 		challenged:    make(map[uint64]time.Time),
 		badModules:    make(map[string]bool),
 		leaving:       make(map[uint64]time.Time),

@@ -307,7 +307,7 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, cau
 	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
 	start := time.Now()
 	at := clock()
-	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
+	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy), sl.health), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
 		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
 	sl.closed = nil

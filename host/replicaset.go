@@ -86,7 +86,7 @@ func newReplicaSet(cfg Config, nh *dragonboat.NodeHost, db *store.DB, life *life
 // startMeta starts this host's meta replica: as a voter bootstrapping
 // from voters, or, with join, as a non-voting member the meta leader adds.
 func (rs *replicaSet) startMeta(voters map[uint64]dragonboat.Target, join bool, exec fsm.Executor) error {
-	return rs.startOnDisk(voters, join, rs.factory(exec), rs.raftConfig(meta.ShardID, rs.cfg.ID))
+	return rs.startOnDisk(voters, join, rs.factory(exec, fsm.Health{}), rs.raftConfig(meta.ShardID, rs.cfg.ID))
 }
 
 // start starts this host's replica of a user shard, running mod: from its
@@ -122,7 +122,7 @@ func (rs *replicaSet) start(s meta.Shard, mod *wasm.Module, hosts map[uint64]met
 		rs.trackAsleep(s)
 	} else {
 		at := clock()
-		err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy)), rs.raftConfig(s.ID, r.ReplicaID))
+		err := rs.startOnDisk(members, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy), fsm.Health{}), rs.raftConfig(s.ID, r.ReplicaID))
 		if err != nil && !errors.Is(err, dragonboat.ErrShardAlreadyExist) {
 			return err
 		}
@@ -195,9 +195,12 @@ func (rs *replicaSet) raftConfig(shardID, replicaID uint64) config.Config {
 
 // factory returns a state machine factory for a shard's executor that
 // registers the machine in the set, logs a divergence and handles a halt.
-func (rs *replicaSet) factory(exec fsm.Executor) sm.CreateOnDiskStateMachineFunc {
+// The machine resumes from resume, the health of the replica's machine
+// before it (a hibernating replica's), or the zero Health.
+func (rs *replicaSet) factory(exec fsm.Executor, resume fsm.Health) sm.CreateOnDiskStateMachineFunc {
 	return func(shardID, _ uint64) sm.IOnDiskStateMachine {
 		m := fsm.New(shardID, rs.db, exec)
+		m.Resume(resume)
 		m.OnDivergence = func(index uint64, leader, replica []byte) {
 			rs.divergences.Add(1)
 			rs.cfg.Logger.Error("replica diverged from the leader: its state is not the leader's",
@@ -362,5 +365,5 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	if err != nil {
 		return Health{}, false
 	}
-	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex, StoredBytes: stored}, true
+	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex, CheckedSum: fh.CheckedSum, StoredBytes: stored}, true
 }

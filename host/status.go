@@ -41,6 +41,10 @@ type Health struct {
 	// VerifiedIndex is the last index at which its checksum matched the
 	// leader's, and DivergedIndex the first at which it did not (or 0).
 	VerifiedIndex, DivergedIndex uint64
+	// CheckedSum is the checksum the last verify entry it applied
+	// carried, or nil: while Checksum equals it, the replica has applied
+	// nothing that a verify entry has not covered.
+	CheckedSum []byte
 	// StoredBytes is the size of its keys and values at AppliedIndex.
 	StoredBytes uint64
 }

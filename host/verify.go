@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -8,9 +9,9 @@ import (
 	"github.com/synodhq/synod/host/internal/fsm"
 )
 
-// verifyInterval is how often the leader of a shard that has applied new
-// entries proposes a verify entry (see fsm's checksum), so that every
-// replica compares its state with the leader's.
+// verifyInterval is how often the leader of a shard that has applied
+// entries no verify entry covers proposes one (see fsm's checksum), so
+// that every replica compares its state with the leader's.
 const verifyInterval = 10 * time.Second
 
 // Verify proposes a verify entry for a shard this host leads, carrying its
@@ -49,8 +50,9 @@ func (d *dataPlane) verify(ctx context.Context, shardID uint64) (uint64, error) 
 	return health.AppliedIndex, nil
 }
 
-// verifyNow has a led shard verified if it applied entries since it last
-// was and verifyInterval has passed.
+// verifyNow has a led shard verified if it applied entries that no verify
+// entry covers and verifyInterval has passed since this host last had it
+// verified.
 func (c *controller) verifyNow(ctx context.Context, shardID uint64) error {
 	if !c.verifyDue(shardID) {
 		return nil
@@ -64,25 +66,26 @@ func (c *controller) verifyNow(ctx context.Context, shardID uint64) error {
 }
 
 // verifyDue reports whether a shard is due for verification, and if so
-// records that it is being verified now.
+// records that it is being verified now. A shard whose checksum is the one
+// its last verify entry carried has applied nothing since (verify entries
+// leave the checksum as it was), whichever host proposed that entry and
+// however often its replicas stopped since (see fsm.StateMachine.Resume):
+// a shard woken only to be read, or whose leadership moved, is not
+// verified again.
 func (c *controller) verifyDue(shardID uint64) bool {
 	if c.life.acquire() != nil {
 		return false
 	}
 	health, ok := c.replicas.health(shardID)
 	c.life.release()
+	if !ok || health.Checksum == nil || bytes.Equal(health.Checksum, health.CheckedSum) {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	last := c.lastVerify[shardID]
-	due := ok && health.AppliedIndex > last.index+1 && time.Since(last.at) >= verifyInterval
-	if due {
-		c.lastVerify[shardID] = verified{index: health.AppliedIndex, at: time.Now()}
+	if time.Since(c.lastVerify[shardID]) < verifyInterval {
+		return false
 	}
-	return due
-}
-
-// verified is when and at which index a shard was last verified.
-type verified struct {
-	index uint64
-	at    time.Time
+	c.lastVerify[shardID] = time.Now()
+	return true
 }

@@ -110,9 +110,18 @@ type Health struct {
 	VerifiedIndex uint64
 	// DivergedIndex is the first index at which it did not, or 0.
 	DivergedIndex uint64
+	// CheckedSum is the checksum the last verify entry it applied carried,
+	// whatever its verdict, or nil. Verify entries leave the checksum as
+	// it was, so while the replica's checksum equals CheckedSum it has
+	// applied no entry since that no verify entry has covered.
+	CheckedSum []byte
 }
 
 // Health reports the replica's verification state.
 func (s *StateMachine) Health() Health {
-	return Health{VerifiedIndex: s.verified.Load(), DivergedIndex: s.diverged.Load()}
+	h := Health{VerifiedIndex: s.verified.Load(), DivergedIndex: s.diverged.Load()}
+	if p := s.checked.Load(); p != nil {
+		h.CheckedSum = *p
+	}
+	return h
 }

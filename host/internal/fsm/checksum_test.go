@@ -115,3 +115,58 @@ func TestChecksumDetectsDivergence(t *testing.T) {
 		t.Errorf("verify of an unknown index: %q, want unknown", got)
 	}
 }
+
+// TestVerificationOutlivesAStop follows one replica's machine through
+// stops, as hibernation and restarts stop it: the checksum its last verify
+// entry carried says whether anything applied since is unverified, and a
+// machine that resumes from its predecessor's health knows it too; a
+// machine that opens the store can judge a verify entry at the index it
+// opened at, which a restarted replica could not.
+func TestVerificationOutlivesAStop(t *testing.T) {
+	t.Parallel()
+	cmd := func(s string) []byte { return fsm.EncodeCommand(1, fsm.Budget{}, nil, []byte(s)) }
+	r := newChecked(t)
+	r.run(t, cmd("set k 1"), cmd("set j 2"))
+	if h := r.sm.Health(); h.CheckedSum != nil {
+		t.Fatalf("before any verify entry, the checked sum is %x, want none", h.CheckedSum)
+	}
+	sum := r.checksum(t)
+	r.run(t, fsm.EncodeVerify(2, sum))
+	h := r.sm.Health()
+	if !bytes.Equal(h.CheckedSum, sum) || h.VerifiedIndex != 2 {
+		t.Fatalf("after a verify entry at index 2: %+v, want verified at 2 with the checked sum %x", h, sum)
+	}
+
+	// Stopped and started again, resuming from the stopped machine.
+	next := fsm.New(1024, r.db, &script{})
+	next.Resume(h)
+	if _, err := next.Open(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := next.Health(); !bytes.Equal(got.CheckedSum, sum) || got.VerifiedIndex != 2 {
+		t.Errorf("resumed machine's health %+v, want its predecessor's %+v", got, h)
+	}
+	r.sm = next
+	r.run(t, cmd("set k 3"))
+	if got := r.sm.Health(); bytes.Equal(r.checksum(t), got.CheckedSum) {
+		t.Errorf("after a command, the checksum is still the checked one: the command would go unverified")
+	}
+
+	// Started again from the store alone, as after a restart: a verify
+	// entry at the index it opened at finds its checksum.
+	fresh := fsm.New(1024, r.db, &script{})
+	index, err := fresh.Open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if index != r.lastIndex {
+		t.Fatalf("opened at index %d, want %d", index, r.lastIndex)
+	}
+	r.sm = fresh
+	if got := verdict(t, r.run(t, fsm.EncodeVerify(index, r.checksum(t)))[0]); got != fsm.VerifyOK {
+		t.Errorf("verify at the index the machine opened at: %q, want ok", got)
+	}
+	if got := verdict(t, r.run(t, fsm.EncodeVerify(index-1, sum))[0]); got != fsm.VerifyUnknown {
+		t.Errorf("verify at an index before the one it opened at: %q, want unknown", got)
+	}
+}

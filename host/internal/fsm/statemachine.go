@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -116,6 +117,9 @@ type StateMachine struct {
 	recent   recentSums
 	verified atomic.Uint64
 	diverged atomic.Uint64
+	// checked is the checksum the last verify entry the replica applied
+	// carried (see Health.CheckedSum).
+	checked atomic.Pointer[[]byte]
 	// halted is set once the replica refused an entry's outcome (see
 	// halt).
 	halted atomic.Bool
@@ -159,13 +163,37 @@ func New(shardID uint64, db *store.DB, exec Executor) *StateMachine {
 	return &StateMachine{shardID: shardID, db: db, exec: exec, flushBytes: flushBytes, advanced: make(chan struct{}), closed: make(chan struct{})}
 }
 
-// Open returns the applied index recorded in the store.
-func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
-	index, err := s.db.AppliedIndex(s.shardID)
-	if err == nil {
-		s.setApplied(index)
+// Resume carries what an earlier machine of the same replica knew of its
+// agreement with the leader (its [StateMachine.Health] when it stopped,
+// as when a replica hibernates) into this one, which starts knowing
+// nothing of it. Call it before the machine is opened.
+func (s *StateMachine) Resume(h Health) {
+	s.verified.Store(h.VerifiedIndex)
+	s.diverged.Store(h.DivergedIndex)
+	if h.CheckedSum != nil {
+		s.checked.Store(&h.CheckedSum)
 	}
-	return index, err
+}
+
+// Open returns the applied index recorded in the store, and remembers the
+// checksum recorded with it, so that a verify entry at that index finds it
+// (every other checksum of recentSums is of an entry applied since).
+func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
+	view := s.db.View(s.shardID)
+	defer view.Close()
+	index, err := view.AppliedIndex()
+	if err != nil {
+		return 0, err
+	}
+	sum, err := view.Checksum()
+	if err != nil {
+		return 0, err
+	}
+	if sum != nil {
+		s.recent.put(index, sum)
+	}
+	s.setApplied(index)
+	return index, nil
 }
 
 // setApplied records that the replica's state is at index, waking those
@@ -276,6 +304,8 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 		n++
 		if index, want, ok := decodeVerify(e.Cmd); ok {
 			e.Result = encodeResult(e.Index, 0, []byte(s.verify(index, want)), nil)
+			checked := bytes.Clone(want)
+			s.checked.Store(&checked)
 			s.recent.put(e.Index, sum) // unchanged, but the state at this index
 			continue
 		}
