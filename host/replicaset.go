@@ -361,9 +361,14 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 	if err != nil {
 		return Health{}, false
 	}
+	cov, err := view.Coverage()
+	if err != nil {
+		return Health{}, false
+	}
 	stored, err := view.StoredBytes()
 	if err != nil {
 		return Health{}, false
 	}
-	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex, CheckedSum: fh.CheckedSum, StoredBytes: stored}, true
+	return Health{AppliedIndex: applied, Checksum: sum, VerifiedIndex: fh.VerifiedIndex, DivergedIndex: fh.DivergedIndex,
+		Covered: fsm.Covered(sum, cov, applied), StoredBytes: stored}, true
 }

@@ -41,10 +41,10 @@ type Health struct {
 	// VerifiedIndex is the last index at which its checksum matched the
 	// leader's, and DivergedIndex the first at which it did not (or 0).
 	VerifiedIndex, DivergedIndex uint64
-	// CheckedSum is the checksum the last verify entry it applied
-	// carried, or nil: while Checksum equals it, the replica has applied
-	// nothing that a verify entry has not covered.
-	CheckedSum []byte
+	// Covered is set once a verify entry has asked every replica about
+	// the state as it stands: no entry changed it after the index the
+	// last one asked about (see verifyDue).
+	Covered bool
 	// StoredBytes is the size of its keys and values at AppliedIndex.
 	StoredBytes uint64
 }

@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -66,19 +65,19 @@ func (c *controller) verifyNow(ctx context.Context, shardID uint64) error {
 }
 
 // verifyDue reports whether a shard is due for verification, and if so
-// records that it is being verified now. A shard whose checksum is the one
-// its last verify entry carried has applied nothing since (verify entries
-// leave the checksum as it was), whichever host proposed that entry and
-// however often its replicas stopped since (see fsm.StateMachine.Resume):
-// a shard woken only to be read, or whose leadership moved, is not
-// verified again.
+// records that it is being verified now. A shard whose state a verify
+// entry has covered (see Health.Covered, recorded in the store as the
+// entries are applied) is not verified again until it changes, whichever
+// host proposed that entry and however often its replicas stopped or
+// restarted since: a shard woken only to be read, or whose leadership
+// moved, adds no entry.
 func (c *controller) verifyDue(shardID uint64) bool {
 	if c.life.acquire() != nil {
 		return false
 	}
 	health, ok := c.replicas.health(shardID)
 	c.life.release()
-	if !ok || health.Checksum == nil || bytes.Equal(health.Checksum, health.CheckedSum) {
+	if !ok || health.Covered {
 		return false
 	}
 	c.mu.Lock()

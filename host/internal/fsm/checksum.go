@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/synodhq/synod/host/internal/store"
 )
 
 // Every replica folds each entry it applies into a running checksum: the
@@ -87,9 +89,16 @@ func (r *recentSums) get(index uint64) ([]byte, bool) {
 	return s.sum, s.index == index && s.sum != nil
 }
 
-// verify compares this replica's checksum at index with the leader's.
-func (s *StateMachine) verify(index uint64, want []byte) string {
+// verify compares this replica's checksum at index with the leader's
+// want, for a verify entry at the index at: the one it remembers, or its
+// current sum if no entry changed that since changedAt (its state at every
+// index from changedAt to at is the current one, however long ago it was
+// applied, and across restarts: see store.Coverage).
+func (s *StateMachine) verify(index uint64, want, sum []byte, changedAt, at uint64) string {
 	got, ok := s.recent.get(index)
+	if !ok && sum != nil && changedAt <= index && index < at {
+		got, ok = sum, true
+	}
 	switch {
 	case !ok:
 		return VerifyUnknown
@@ -110,18 +119,32 @@ type Health struct {
 	VerifiedIndex uint64
 	// DivergedIndex is the first index at which it did not, or 0.
 	DivergedIndex uint64
-	// CheckedSum is the checksum the last verify entry it applied carried,
-	// whatever its verdict, or nil. Verify entries leave the checksum as
-	// it was, so while the replica's checksum equals CheckedSum it has
-	// applied no entry since that no verify entry has covered.
-	CheckedSum []byte
 }
 
 // Health reports the replica's verification state.
 func (s *StateMachine) Health() Health {
-	h := Health{VerifiedIndex: s.verified.Load(), DivergedIndex: s.diverged.Load()}
-	if p := s.checked.Load(); p != nil {
-		h.CheckedSum = *p
+	return Health{VerifiedIndex: s.verified.Load(), DivergedIndex: s.diverged.Load()}
+}
+
+// lastChange returns the index of the last entry that changed a shard's
+// checksum, from its coverage as last recorded and its applied index: a
+// machine records the coverage in every update that applies a verify
+// entry, so an update since that did not ended with an entry that changed
+// the checksum (every entry but a verify entry does). A store written
+// before coverage was recorded counts its applied index as the last
+// change.
+func lastChange(c store.Coverage, applied uint64) uint64 {
+	if c.At == applied {
+		return c.ChangedAt
 	}
-	return h
+	return applied
+}
+
+// Covered reports whether a verify entry has asked every replica about a
+// shard's state as it stands, given its checksum, coverage and applied
+// index as a replica stored them: whether no entry changed the state
+// after the index the last one asked about. A shard that applied nothing
+// has nothing to cover.
+func Covered(sum []byte, c store.Coverage, applied uint64) bool {
+	return sum == nil || c.AskedThrough >= lastChange(c, applied)
 }

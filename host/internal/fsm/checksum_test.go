@@ -116,57 +116,142 @@ func TestChecksumDetectsDivergence(t *testing.T) {
 	}
 }
 
-// TestVerificationOutlivesAStop follows one replica's machine through
-// stops, as hibernation and restarts stop it: the checksum its last verify
-// entry carried says whether anything applied since is unverified, and a
-// machine that resumes from its predecessor's health knows it too; a
-// machine that opens the store can judge a verify entry at the index it
-// opened at, which a restarted replica could not.
-func TestVerificationOutlivesAStop(t *testing.T) {
-	t.Parallel()
-	cmd := func(s string) []byte { return fsm.EncodeCommand(1, fsm.Budget{}, nil, []byte(s)) }
-	r := newChecked(t)
-	r.run(t, cmd("set k 1"), cmd("set j 2"))
-	if h := r.sm.Health(); h.CheckedSum != nil {
-		t.Fatalf("before any verify entry, the checked sum is %x, want none", h.CheckedSum)
-	}
-	sum := r.checksum(t)
-	r.run(t, fsm.EncodeVerify(2, sum))
-	h := r.sm.Health()
-	if !bytes.Equal(h.CheckedSum, sum) || h.VerifiedIndex != 2 {
-		t.Fatalf("after a verify entry at index 2: %+v, want verified at 2 with the checked sum %x", h, sum)
-	}
-
-	// Stopped and started again, resuming from the stopped machine.
-	next := fsm.New(1024, r.db, &script{})
-	next.Resume(h)
-	if _, err := next.Open(nil); err != nil {
+// covered reports whether r's stored state counts as covered by verify
+// entries (fsm.Covered over what its store holds).
+func (r *checked) covered(t *testing.T) bool {
+	t.Helper()
+	v := r.db.View(1024)
+	defer v.Close()
+	cov, err := v.Coverage()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := next.Health(); !bytes.Equal(got.CheckedSum, sum) || got.VerifiedIndex != 2 {
-		t.Errorf("resumed machine's health %+v, want its predecessor's %+v", got, h)
+	applied, err := v.AppliedIndex()
+	if err != nil {
+		t.Fatal(err)
 	}
-	r.sm = next
-	r.run(t, cmd("set k 3"))
-	if got := r.sm.Health(); bytes.Equal(r.checksum(t), got.CheckedSum) {
-		t.Errorf("after a command, the checksum is still the checked one: the command would go unverified")
-	}
+	return fsm.Covered(r.checksum(t), cov, applied)
+}
 
-	// Started again from the store alone, as after a restart: a verify
-	// entry at the index it opened at finds its checksum.
-	fresh := fsm.New(1024, r.db, &script{})
-	index, err := fresh.Open(nil)
+// restart replaces r's machine with a new one over the same store, as a
+// restarted host starts it: knowing only what the store holds.
+func (r *checked) restart(t *testing.T) {
+	t.Helper()
+	next := fsm.New(1024, r.db, &script{})
+	next.OnDivergence = r.sm.OnDivergence
+	index, err := next.Open(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if index != r.lastIndex {
-		t.Fatalf("opened at index %d, want %d", index, r.lastIndex)
+		t.Fatalf("restarted at index %d, want %d", index, r.lastIndex)
 	}
-	r.sm = fresh
-	if got := verdict(t, r.run(t, fsm.EncodeVerify(index, r.checksum(t)))[0]); got != fsm.VerifyOK {
-		t.Errorf("verify at the index the machine opened at: %q, want ok", got)
+	r.sm = next
+}
+
+// TestVerificationOutlivesAStop follows replicas through restarts, as
+// hibernation and host restarts stop them: a replica judges a verify entry
+// of an index it applied before it restarted, as long as nothing changed
+// its state since, so that a divergence is found whenever a verify entry
+// was applied; and the store says whether the state as it stands has been
+// covered by one, which decides whether the leader proposes another.
+func TestVerificationOutlivesAStop(t *testing.T) {
+	t.Parallel()
+	cmd := func(s string) []byte { return fsm.EncodeCommand(1, fsm.Budget{}, nil, []byte(s)) }
+	leader, agrees, differs := newChecked(t), newChecked(t), newChecked(t)
+	for _, r := range []*checked{leader, agrees, differs} {
+		r.run(t, cmd("set k 1"))
 	}
-	if got := verdict(t, r.run(t, fsm.EncodeVerify(index-1, sum))[0]); got != fsm.VerifyUnknown {
-		t.Errorf("verify at an index before the one it opened at: %q, want unknown", got)
+	leader.run(t, cmd("set j 2"))
+	agrees.run(t, cmd("set j 2"))
+	differs.run(t, cmd("set j 3")) // its module misbehaves at index 2
+	if leader.covered(t) {
+		t.Fatal("a shard that applied entries no verify entry asked about counts as covered")
 	}
+	// A verify entry of index 1, proposed before the write at 2 applied;
+	// then each replica stops and starts again.
+	verifyOne := fsm.EncodeVerify(1, sumAfter(t, cmd("set k 1")))
+	for _, r := range []*checked{leader, agrees, differs} {
+		r.run(t, verifyOne)
+		if r.covered(t) {
+			t.Fatal("a verify entry of an index before the last change counts as covering the state")
+		}
+		r.restart(t)
+	}
+	// The leader proposes again (it is not covered): a verify entry of
+	// index 2, which the restarted replicas applied before they stopped.
+	verifyTwo := fsm.EncodeVerify(2, leader.checksum(t))
+	if got := verdict(t, agrees.run(t, verifyTwo)[0]); got != fsm.VerifyOK {
+		t.Errorf("an agreeing replica restarted since index 2: %q, want ok", got)
+	}
+	if got := verdict(t, differs.run(t, verifyTwo)[0]); got != fsm.VerifyDiverged {
+		t.Errorf("a replica that diverged at index 2, restarted since: %q, want diverged", got)
+	}
+	if len(differs.diverged) != 1 || differs.diverged[0] != 2 {
+		t.Errorf("the diverged replica reported %v, want a divergence at 2", differs.diverged)
+	}
+	if got := verdict(t, leader.run(t, verifyTwo)[0]); got != fsm.VerifyOK {
+		t.Errorf("the leader's own verify entry: %q, want ok", got)
+	}
+	if !leader.covered(t) || !agrees.covered(t) {
+		t.Error("after a verify entry of the index of the last change, the state does not count as covered")
+	}
+
+	// A machine resumes from its predecessor's health.
+	h := agrees.sm.Health()
+	next := fsm.New(1024, agrees.db, &script{})
+	next.Resume(h)
+	if got := next.Health(); got != h || got.VerifiedIndex != 2 {
+		t.Errorf("a resumed machine's health %+v, want its predecessor's %+v, verified at 2", got, h)
+	}
+
+	// Restarted again, the state still counts as covered (the leader adds
+	// no entry); a command uncovers it.
+	agrees.restart(t)
+	if !agrees.covered(t) {
+		t.Error("a restart uncovered the state")
+	}
+	leader.run(t, cmd("set k 5"))
+	agrees.run(t, cmd("set k 5"))
+	if agrees.covered(t) {
+		t.Error("a command's change counts as covered")
+	}
+	// In one batch: a command and a verify entry of its index cover it; a
+	// verify entry and a command after it do not.
+	leader.run(t, cmd("set k 6"))
+	verifySix := fsm.EncodeVerify(leader.lastIndex, leader.checksum(t))
+	if got := verdict(t, agrees.run(t, cmd("set k 6"), verifySix)[1]); got != fsm.VerifyOK || !agrees.covered(t) {
+		t.Errorf("a command and a verify entry of its index in one batch: %q, covered %v; want ok, covered", got, agrees.covered(t))
+	}
+	agrees.run(t, verifySix, cmd("set k 7"))
+	if agrees.covered(t) {
+		t.Error("a verify entry followed by a command in one batch counts as covered")
+	}
+
+	// A replica recovered from a snapshot judges a verify entry of the
+	// index of the last change before the snapshot (here the index it was
+	// taken at), but not of one before it.
+	var snap bytes.Buffer
+	if err := leader.db.Snapshot(1024).WriteTo(&snap, nil); err != nil {
+		t.Fatal(err)
+	}
+	fresh := newChecked(t)
+	if err := fresh.sm.RecoverFromSnapshot(&snap, nil); err != nil {
+		t.Fatal(err)
+	}
+	fresh.lastIndex = leader.lastIndex
+	if got := verdict(t, fresh.run(t, fsm.EncodeVerify(leader.lastIndex, leader.checksum(t)))[0]); got != fsm.VerifyOK {
+		t.Errorf("a replica recovered from a snapshot, of the snapshot's index: %q, want ok", got)
+	}
+	if got := verdict(t, fresh.run(t, fsm.EncodeVerify(1, sumAfter(t, cmd("set k 1"))))[0]); got != fsm.VerifyUnknown {
+		t.Errorf("a replica recovered from a snapshot, of an index before the snapshot's last change: %q, want unknown", got)
+	}
+}
+
+// sumAfter returns the checksum of a shard that applied cmds, from index 1.
+func sumAfter(t *testing.T, cmds ...[]byte) []byte {
+	t.Helper()
+	r := newChecked(t)
+	r.run(t, cmds...)
+	return r.checksum(t)
 }

@@ -1,7 +1,6 @@
 package fsm
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -117,9 +116,6 @@ type StateMachine struct {
 	recent   recentSums
 	verified atomic.Uint64
 	diverged atomic.Uint64
-	// checked is the checksum the last verify entry the replica applied
-	// carried (see Health.CheckedSum).
-	checked atomic.Pointer[[]byte]
 	// halted is set once the replica refused an entry's outcome (see
 	// halt).
 	halted atomic.Bool
@@ -170,30 +166,15 @@ func New(shardID uint64, db *store.DB, exec Executor) *StateMachine {
 func (s *StateMachine) Resume(h Health) {
 	s.verified.Store(h.VerifiedIndex)
 	s.diverged.Store(h.DivergedIndex)
-	if h.CheckedSum != nil {
-		s.checked.Store(&h.CheckedSum)
-	}
 }
 
-// Open returns the applied index recorded in the store, and remembers the
-// checksum recorded with it, so that a verify entry at that index finds it
-// (every other checksum of recentSums is of an entry applied since).
+// Open returns the applied index recorded in the store.
 func (s *StateMachine) Open(<-chan struct{}) (uint64, error) {
-	view := s.db.View(s.shardID)
-	defer view.Close()
-	index, err := view.AppliedIndex()
-	if err != nil {
-		return 0, err
+	index, err := s.db.AppliedIndex(s.shardID)
+	if err == nil {
+		s.setApplied(index)
 	}
-	sum, err := view.Checksum()
-	if err != nil {
-		return 0, err
-	}
-	if sum != nil {
-		s.recent.put(index, sum)
-	}
-	s.setApplied(index)
-	return index, nil
+	return index, err
 }
 
 // setApplied records that the replica's state is at index, waking those
@@ -297,15 +278,35 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The shard's coverage (see store.Coverage), read at the first verify
+	// entry and recorded after it; changed is the index of the last entry
+	// of this batch that changed the checksum, or 0.
+	var (
+		cov     store.Coverage
+		covRead bool
+		changed uint64
+	)
+	start := s.Applied()
 	ctx := context.Background()
 	n := 0
 	for n < len(entries) && (n == 0 || txn.Size() < s.flushBytes && txn.Ops() < flushOps) {
 		e := &entries[n]
 		n++
 		if index, want, ok := decodeVerify(e.Cmd); ok {
-			e.Result = encodeResult(e.Index, 0, []byte(s.verify(index, want)), nil)
-			checked := bytes.Clone(want)
-			s.checked.Store(&checked)
+			if !covRead {
+				if cov, err = txn.Coverage(); err != nil {
+					return 0, err
+				}
+				cov.ChangedAt, covRead = lastChange(cov, start), true
+			}
+			if changed != 0 {
+				cov.ChangedAt = changed
+			}
+			verdict := s.verify(index, want, sum, cov.ChangedAt, e.Index)
+			e.Result = encodeResult(e.Index, 0, []byte(verdict), nil)
+			if index < e.Index {
+				cov.AskedThrough = max(cov.AskedThrough, index)
+			}
 			s.recent.put(e.Index, sum) // unchanged, but the state at this index
 			continue
 		}
@@ -319,6 +320,7 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 			return 0, err
 		}
 		sum = fold(sum, e.Index, txn.WritesDigest(), e.Result)
+		changed = e.Index
 		s.recent.put(e.Index, sum)
 	}
 	if err := txn.SetClock(clock); err != nil {
@@ -326,6 +328,15 @@ func (s *StateMachine) updateBatch(entries []sm.Entry) (int, error) {
 	}
 	if err := txn.SetChecksum(sum); err != nil {
 		return 0, err
+	}
+	if covRead {
+		if changed != 0 {
+			cov.ChangedAt = changed
+		}
+		cov.At = entries[n-1].Index
+		if err := txn.SetCoverage(cov); err != nil {
+			return 0, err
+		}
 	}
 	if err := s.commit(txn, appliedState{entries[n-1].Index, clock}); err != nil {
 		return 0, err

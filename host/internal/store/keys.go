@@ -21,6 +21,9 @@ const (
 	sysClock   = "clock"
 	// sysChecksum is the running checksum of the shard's applied entries.
 	sysChecksum = "checksum"
+	// sysCoverage is what verify entries have covered of the checksum
+	// (see [Coverage]).
+	sysCoverage = "coverage"
 	// sysStored is the size of the shard's user keys and values (see
 	// [Txn.StoredBytes]).
 	sysStored = "stored"

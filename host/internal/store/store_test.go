@@ -487,6 +487,45 @@ func TestAppliedIndexAndClock(t *testing.T) {
 	}
 }
 
+func TestCoverage(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	const shard = 4
+	view := func() store.Coverage {
+		t.Helper()
+		v := db.View(shard)
+		defer v.Close()
+		c, err := v.Coverage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := view(); c != (store.Coverage{}) {
+		t.Errorf("new shard: coverage %+v, want none", c)
+	}
+	want := store.Coverage{At: 8, ChangedAt: 7, AskedThrough: maxShard}
+	txn := db.Txn(shard)
+	if err := txn.SetCoverage(want); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := txn.Coverage(); err != nil || c != want {
+		t.Errorf("txn coverage: got (%+v, %v), want %+v", c, err, want)
+	}
+	if err := txn.Commit(8); err != nil {
+		t.Fatal(err)
+	}
+	txn.Close()
+	if c := view(); c != want {
+		t.Errorf("view coverage %+v, want %+v", c, want)
+	}
+	txn = db.Txn(shard)
+	defer txn.Close()
+	if c, err := txn.Coverage(); err != nil || c != want {
+		t.Errorf("coverage in the next txn: got (%+v, %v), want %+v", c, err, want)
+	}
+}
+
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -551,6 +551,55 @@ func (t *Txn) Checksum() ([]byte, error) {
 	return bytes.Clone(b), nil
 }
 
+// Coverage is what a shard's verify entries had covered of its running
+// checksum (see fsm) when it was last recorded. Its indexes are log
+// indexes, the same on every replica that recorded it at the same applied
+// index. The store keeps it; what it means is fsm's.
+type Coverage struct {
+	// At is the applied index it was recorded at, or 0 if none was.
+	At uint64
+	// ChangedAt is the index of the last entry that had changed the
+	// checksum, at At.
+	ChangedAt uint64
+	// AskedThrough is the highest index a verify entry applied by At had
+	// asked about.
+	AskedThrough uint64
+}
+
+// coverageSize is the size of a stored Coverage.
+const coverageSize = 3 * 8
+
+// SetCoverage records what verify entries have covered of the shard's
+// running checksum.
+func (t *Txn) SetCoverage(c Coverage) error {
+	b := make([]byte, 0, coverageSize)
+	b = binary.BigEndian.AppendUint64(b, c.At)
+	b = binary.BigEndian.AppendUint64(b, c.ChangedAt)
+	b = binary.BigEndian.AppendUint64(b, c.AskedThrough)
+	return t.setSys(sysCoverage, b)
+}
+
+// Coverage returns the shard's last recorded Coverage as the transaction
+// sees it, or the zero Coverage.
+func (t *Txn) Coverage() (Coverage, error) {
+	b, err := t.read(sysKey(t.shardID, sysCoverage), false)
+	if err != nil {
+		return Coverage{}, fmt.Errorf("read checksum coverage of shard %d: %w", t.shardID, err)
+	}
+	return decodeCoverage(t.shardID, b)
+}
+
+// decodeCoverage decodes a stored Coverage; nil is the zero one.
+func decodeCoverage(shardID uint64, b []byte) (Coverage, error) {
+	switch len(b) {
+	case 0:
+		return Coverage{}, nil
+	case coverageSize:
+		return Coverage{At: binary.BigEndian.Uint64(b), ChangedAt: binary.BigEndian.Uint64(b[8:]), AskedThrough: binary.BigEndian.Uint64(b[16:])}, nil
+	}
+	return Coverage{}, fmt.Errorf("checksum coverage of shard %d: %d bytes, want %d", shardID, len(b), coverageSize)
+}
+
 func (t *Txn) setSys(name string, v []byte) error {
 	if err := t.put(sysKey(t.shardID, name), v, false); err != nil {
 		return fmt.Errorf("set %s of shard %d: %w", name, t.shardID, err)

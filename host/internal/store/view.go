@@ -74,6 +74,16 @@ func (v *View) Checksum() ([]byte, error) {
 	return b, nil
 }
 
+// Coverage returns the shard's last recorded Coverage as of the view, or
+// the zero Coverage.
+func (v *View) Coverage() (Coverage, error) {
+	b, err := get(v.snap, sysKey(v.shardID, sysCoverage))
+	if err != nil {
+		return Coverage{}, fmt.Errorf("read checksum coverage of shard %d: %w", v.shardID, err)
+	}
+	return decodeCoverage(v.shardID, b)
+}
+
 // Close releases the view.
 func (v *View) Close() error {
 	if err := v.snap.Close(); err != nil {
