@@ -48,9 +48,9 @@ check: checkgenerate lint ## The fast subset to run before each commit: lint, ch
 
 .PHONY: test
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
-	$(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
+	mk/gotest.sh $(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
 	cd third_party/dragonboat && $(GO) test -race -count=1 $(DRAGONBOAT_TESTED)
-	SYNOD_TEST_TIME_SCALE=3 $(GO) test -count=1 -parallel 4 -timeout 15m ./e2e/
+	SYNOD_TEST_TIME_SCALE=3 mk/gotest.sh $(GO) test -count=1 -parallel 4 -timeout 15m ./e2e/
 	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@$(MAKE) --no-print-directory conformance
 	@$(MAKE) --no-print-directory bench-smoke
