@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +16,6 @@ import (
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
 	"github.com/synodhq/synod/internal/testtime"
-	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -145,7 +142,10 @@ func testRollbackOnEveryReplica(t *testing.T, network bool) {
 // TestLeaderFailover stops the host that leads a shard while writers run:
 // a new leader is elected, writes succeed again within seconds, and every
 // acknowledged write is still readable.
-func TestLeaderFailover(t *testing.T) { forEachTransport(t, testLeaderFailover) }
+func TestLeaderFailover(t *testing.T) {
+	t.Parallel() // it mostly waits: for an election
+	forEachTransport(t, testLeaderFailover)
+}
 
 func testLeaderFailover(t *testing.T, network bool) {
 	c := startCluster(t, host.Config{}, network)
@@ -327,14 +327,7 @@ func TestDeleteShardAndModule(t *testing.T) {
 // deleted finds its replica of it after restarting, and deletes its data.
 func TestShardDeletedWhileHostDown(t *testing.T) {
 	dir := t.TempDir()
-	dc, err := dev.Start(t.Context(), dev.Config{
-		DataDir: dir, CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 3,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start dev cluster: %v", err)
-	}
-	t.Cleanup(func() { _ = dc.Close() })
+	dc := startInProcess(t, dev.Config{DataDir: dir, Hosts: 3})
 	c := newClients(dc)
 	s := c.kvShard(t, "gone", 3)
 	c.mustPropose(t, "gone", kvCmd{Op: "put", Key: "k", Value: "v"})

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,25 +37,83 @@ type cluster struct {
 // internal API over loopback HTTP, as separate processes would.
 func startCluster(tb testing.TB, hc host.Config, network bool) *cluster {
 	tb.Helper()
-	cfg := dev.Config{
-		Network:  network,
-		DataDir:  tb.TempDir(),
-		CacheDir: testwasm.CacheDir(tb),
-		Listen:   "127.0.0.1:0",
-		Hosts:    3,
-		Host:     hc,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	return newClients(startInProcess(tb, dev.Config{Network: network, Hosts: 3, Host: hc}))
+}
+
+// startInProcess starts an in-process dev cluster of cfg, closed when the
+// test ends (see closeWithin). What cfg leaves empty of its data dir,
+// module cache, listen address and logger, startInProcess fills in: a
+// temp dir, the tests' shared cache, a loopback port and no logs.
+func startInProcess(tb testing.TB, cfg dev.Config) *dev.Cluster {
+	tb.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = tb.TempDir()
+	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = testwasm.CacheDir(tb)
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	c, err := dev.Start(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("start dev cluster: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := c.Close(); err != nil {
+		if err := closeWithin(testtime.Scaled(time.Minute), c.Close); err != nil {
 			tb.Errorf("close dev cluster: %v", err)
 		}
 	})
-	return newClients(c)
+	return c
+}
+
+// closeWithin runs close, and waits for it for up to d. A close still
+// under way then is left to itself, and the error carries the stacks of
+// Synod's and Dragonboat's goroutines: a host that cannot stop fails the
+// test that started it, and says where it stands, rather than stalling
+// the whole run until its timeout with no clue of which test it was.
+func closeWithin(d time.Duration, close func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		return fmt.Errorf("still closing after %v; where Synod's and Dragonboat's goroutines stand:\n%s", d, ownStacks())
+	}
+}
+
+// ownStacks returns the stacks of the goroutines that run Synod's or
+// Dragonboat's code, their calls alone (no file lines), at most 60 of
+// them.
+func ownStacks() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out strings.Builder
+	kept := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if kept == 60 || !strings.Contains(g, "synodhq/synod/") && !strings.Contains(g, "lni/dragonboat") {
+			continue
+		}
+		kept++
+		for line := range strings.SplitSeq(g, "\n") {
+			if !strings.HasPrefix(line, "\t") {
+				out.WriteString(line + "\n")
+			}
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
 }
 
 func newClients(c *dev.Cluster) *cluster {
@@ -263,3 +324,24 @@ func connectCode(tb testing.TB, err error) connect.Code {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCloseWithin: a close that returns in time returns its error; one
+// that does not is left running, and the error names where it blocks.
+func TestCloseWithin(t *testing.T) {
+	failed := errors.New("failed")
+	if err := closeWithin(time.Minute, func() error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("a close that failed at once: %v, want %v", err, failed)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	err := closeWithin(10*time.Millisecond, func() error { return blockedClose(release) })
+	if err == nil || !strings.Contains(err.Error(), "still closing") || !strings.Contains(err.Error(), "e2e.blockedClose") {
+		t.Fatalf("a close that never returned: %v; want it said to be still closing, with the stack where it blocks", err)
+	}
+}
+
+// blockedClose waits for release, as a host that cannot stop would.
+func blockedClose(release <-chan struct{}) error {
+	<-release
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/synodhq/synod/host"
+	"github.com/synodhq/synod/internal/testtime"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 )
 
@@ -41,10 +42,10 @@ func TestIdleReplicasHibernate(t *testing.T) {
 	first := c.mustPropose(t, "sleepy", kvCmd{Op: "put", Key: "a", Value: "1"})
 	// A verify entry covers the write (the leader would propose one soon
 	// anyway), so that the reads below find nothing left to verify.
-	verifyCtx, verifyCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer verifyCancel()
 	waitFor(t, time.Minute, func() bool {
-		_, err := c.Host(c.leaderIndex(t, sleepy)).Verify(verifyCtx, sleepy.GetId())
+		ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(5*time.Second))
+		defer cancel()
+		_, err := c.Host(c.leaderIndex(t, sleepy)).Verify(ctx, sleepy.GetId())
 		return err == nil
 	})
 

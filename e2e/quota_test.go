@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -130,14 +127,7 @@ func TestNamespaceQuotas(t *testing.T) {
 // of 20 calls at once by one key, most are refused, naming the key and
 // the limit, while another key is not held back.
 func TestCallsPerKey(t *testing.T) {
-	c, err := dev.Start(context.Background(), dev.Config{
-		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 1,
-		Limits: server.Limits{CallsPerKey: 3}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
+	c := startInProcess(t, dev.Config{Hosts: 1, Limits: server.Limits{CallsPerKey: 3}})
 	admin := clientsWith(c.URL(), c.AdminToken())
 	other := clientsWith(c.URL(), makeKey(t, admin, "other", false, role("default", synodv1.Role_ROLE_READER)))
 	id, err := access.ParseToken(c.AdminToken())

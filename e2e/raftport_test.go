@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"hash/crc32"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,7 +15,6 @@ import (
 	pb "github.com/lni/dragonboat/v4/raftpb"
 
 	"github.com/synodhq/synod/internal/dev"
-	"github.com/synodhq/synod/internal/testwasm"
 )
 
 // raftFrame encodes a frame of dragonboat's TCP transport: the magic
@@ -60,15 +56,7 @@ func hostileBatch(tb testing.TB, m pb.Message) []byte {
 // the host keeps applying.
 func TestHostileRaftBytes(t *testing.T) {
 	dir := t.TempDir()
-	d, err := dev.Start(context.Background(), dev.Config{
-		DataDir: dir, CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 3,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start dev cluster: %v", err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	c := newClients(d)
+	c := newClients(startInProcess(t, dev.Config{DataDir: dir, Hosts: 3}))
 	s := c.kvShard(t, "target", 3)
 	c.mustPropose(t, "target", kvCmd{Op: "put", Key: "before", Value: "1"})
 	leader := c.leaderIndex(t, s)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -22,7 +20,6 @@ import (
 
 	"github.com/synodhq/synod/host"
 	"github.com/synodhq/synod/internal/dev"
-	"github.com/synodhq/synod/internal/testwasm"
 )
 
 // raftTLSFiles writes a CA and a certificate for 127.0.0.1 that it
@@ -85,16 +82,7 @@ func raftTLSFiles(tb testing.TB) host.TLSFiles {
 // ports speak TLS, and that a plain TCP frame is refused.
 func TestRaftMutualTLS(t *testing.T) {
 	dir, files := t.TempDir(), raftTLSFiles(t)
-	d, err := dev.Start(context.Background(), dev.Config{
-		DataDir: dir, CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: 3,
-		Host:   host.Config{RaftTLS: files},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start dev cluster: %v", err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	c := newClients(d)
+	c := newClients(startInProcess(t, dev.Config{DataDir: dir, Hosts: 3, Host: host.Config{RaftTLS: files}}))
 	s := c.kvShard(t, "tls", 3)
 	last := c.mustPropose(t, "tls", kvCmd{Op: "put", Key: "k", Value: "v"}).GetIndex()
 	c.waitApplied(t, s.GetId(), last)

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -13,7 +10,6 @@ import (
 
 	"github.com/synodhq/synod/host/meta"
 	"github.com/synodhq/synod/internal/dev"
-	"github.com/synodhq/synod/internal/testwasm"
 	synodv1 "github.com/synodhq/synod/proto/synod/v1"
 	"github.com/synodhq/synod/proto/synod/v1/synodv1connect"
 )
@@ -21,14 +17,7 @@ import (
 // startHosts starts an in-process dev cluster of n hosts.
 func startHosts(t *testing.T, n int) (*cluster, synodv1connect.ClusterServiceClient) {
 	t.Helper()
-	dc, err := dev.Start(context.Background(), dev.Config{
-		DataDir: t.TempDir(), CacheDir: testwasm.CacheDir(t), Listen: "127.0.0.1:0", Hosts: n,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("start dev cluster: %v", err)
-	}
-	t.Cleanup(func() { _ = dc.Close() })
+	dc := startInProcess(t, dev.Config{Hosts: n})
 	return newClients(dc), synodv1connect.NewClusterServiceClient(dc.Client(), dc.URL())
 }
 
