@@ -50,11 +50,11 @@ check: checkgenerate lint ## The fast subset to run before each commit: lint, ch
 test: checkgenerate lint ## Run every check and test, and each fuzz target briefly (what CI runs)
 	mk/gotest.sh $(GO) test -race -count=1 -timeout 15m $(UNIT_PACKAGES)
 	cd third_party/dragonboat && $(GO) test -race -count=1 $(DRAGONBOAT_TESTED)
-	SYNOD_TEST_TIME_SCALE=3 mk/gotest.sh $(GO) test -count=1 -parallel 4 -timeout 15m ./e2e/
+	@mk/alongside.sh "SYNOD_TEST_TIME_SCALE=3 mk/gotest.sh $(GO) test -count=1 -parallel 4 -timeout 15m ./e2e/" \
+		"$(MAKE) --no-print-directory fuzz FUZZTIME=3s"
 	@for t in $(SDK_TEST_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@$(MAKE) --no-print-directory conformance
 	@$(MAKE) --no-print-directory bench-smoke
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # make test runs the unit packages under the race detector, then e2e
 # without it, its deadlines tripled (internal/testtime) for busy machines:
@@ -62,7 +62,9 @@ test: checkgenerate lint ## Run every check and test, and each fuzz target brief
 # cores, past CI's budget, and its hosts' code runs under the detector in
 # the unit packages. make e2e-race runs e2e under it too. The e2e tests
 # that mostly wait for timers (t.Parallel) run four at a time, not two
-# (one a core): they wait together.
+# (one a core): they wait together. The fuzz targets run beside e2e,
+# which leaves some 45% of the two cores idle as it waits for elections,
+# processes and hibernation; they share no files with it.
 .PHONY: e2e-race
 e2e-race: ## Run the end-to-end tests under the race detector (about 17 minutes on 2 cores)
 	$(GO) test -race -count=1 -timeout 25m ./e2e/

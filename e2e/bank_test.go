@@ -48,6 +48,7 @@ const (
 // succeed is in the ledger exactly once and no other transfer is, and each
 // account's balance is what the acknowledged transfers make it.
 func TestBankUnderLeaderKills(t *testing.T) {
+	t.Parallel() // it mostly waits: for elections and restarts
 	pc := startProcessCluster(t, 3)
 	gw, gw2 := pc.gateway(t), pc.gateway(t)
 	hc := pc.client(t)

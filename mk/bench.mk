@@ -34,13 +34,13 @@ bench-floor: ## Measure a Connect server that does nothing, driven by synod benc
 # make bench-smoke: every bench target in a short mode (one round of 1 s
 # a load; ten idle shards; one step of each of bench-scale's sweeps): what
 # make test runs, so that the tools keep working end to end. Its figures
-# mean nothing.
+# mean nothing. One make runs them all, so that the examples are built
+# once.
 .PHONY: bench-smoke
 bench-smoke: ## Run bench-compare, bench-floor, bench-idle and bench-scale briefly, as CI does (the figures mean nothing)
-	@$(MAKE) --no-print-directory bench-compare ROUNDS=1 DURATION=1s WARMUP=0s
-	@$(MAKE) --no-print-directory bench-floor DURATION=1s WARMUP=0s
-	@$(MAKE) --no-print-directory bench-idle SHARDS=0,10 HIBERNATE_AFTER=1s SETTLE=3s WINDOW=2s
-	@$(MAKE) --no-print-directory bench-scale CLIENTS=2 SIZES=1024 SCALE_SHARDS=3 HOSTS=3,5 DURATION=1s WARMUP=0s
+	@$(MAKE) --no-print-directory bench-compare bench-floor bench-idle bench-scale \
+		ROUNDS=1 DURATION=1s WARMUP=0s SHARDS=0,10 HIBERNATE_AFTER=1s SETTLE=3s WINDOW=2s \
+		CLIENTS=2 SIZES=1024 SCALE_SHARDS=3 HOSTS=3,5
 
 SHARDS ?= 0,100,1000
 # The hosts' --hibernate-after, and how long shards idle before the
