@@ -142,10 +142,7 @@ func testRollbackOnEveryReplica(t *testing.T, network bool) {
 // TestLeaderFailover stops the host that leads a shard while writers run:
 // a new leader is elected, writes succeed again within seconds, and every
 // acknowledged write is still readable.
-func TestLeaderFailover(t *testing.T) {
-	t.Parallel() // it mostly waits: for an election
-	forEachTransport(t, testLeaderFailover)
-}
+func TestLeaderFailover(t *testing.T) { forEachTransport(t, testLeaderFailover) }
 
 func testLeaderFailover(t *testing.T, network bool) {
 	c := startCluster(t, host.Config{}, network)

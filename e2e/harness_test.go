@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,38 +59,40 @@ func startInProcess(tb testing.TB, cfg dev.Config) *dev.Cluster {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c, err := dev.Start(context.Background(), cfg)
+	c, err := dev.Start(tb.Context(), cfg)
 	if err != nil {
 		tb.Fatalf("start dev cluster: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := closeWithin(testtime.Scaled(time.Minute), c.Close); err != nil {
+		if err := closeWithin(time.After(testtime.Scaled(time.Minute)), c.Close); err != nil {
 			tb.Errorf("close dev cluster: %v", err)
 		}
 	})
 	return c
 }
 
-// closeWithin runs close, and waits for it for up to d. A close still
-// under way then is left to itself, and the error carries the stacks of
-// Synod's and Dragonboat's goroutines: a host that cannot stop fails the
-// test that started it, and says where it stands, rather than stalling
-// the whole run until its timeout with no clue of which test it was.
-func closeWithin(d time.Duration, close func() error) error {
+// closeWithin runs stop, and waits for it until timeout. A stop still
+// under way then is left to itself (its data dir may go from under it as
+// the test's cleanup goes on), and the error carries the stacks of
+// Synod's and Dragonboat's goroutines, the stop's own first: a host that
+// cannot stop fails the test that started it, and says where it stands,
+// rather than stalling the whole run until its timeout with no clue of
+// which test it was.
+func closeWithin(timeout <-chan time.Time, stop func() error) error {
 	done := make(chan error, 1)
-	go func() { done <- close() }()
+	go func() { done <- stop() }()
 	select {
 	case err := <-done:
 		return err
-	case <-time.After(d):
-		return fmt.Errorf("still closing after %v; where Synod's and Dragonboat's goroutines stand:\n%s", d, ownStacks())
+	case <-timeout:
+		return fmt.Errorf("still closing; where Synod's and Dragonboat's goroutines stand:\n%s", ownStacks("closeWithin", "(*Cluster).Close", "(*Cluster).StopHost"))
 	}
 }
 
 // ownStacks returns the stacks of the goroutines that run Synod's or
-// Dragonboat's code, their calls alone (no file lines), at most 60 of
-// them.
-func ownStacks() string {
+// Dragonboat's code, their calls alone (no file lines): those that call
+// any of first before the others, at most 60 in all.
+func ownStacks(first ...string) string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -99,21 +102,30 @@ func ownStacks() string {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	var out strings.Builder
-	kept := 0
+	var firsts, others []string
 	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if kept == 60 || !strings.Contains(g, "synodhq/synod/") && !strings.Contains(g, "lni/dragonboat") {
+		if !strings.Contains(g, "synodhq/synod/") && !strings.Contains(g, "lni/dragonboat") {
 			continue
 		}
-		kept++
+		var calls strings.Builder
 		for line := range strings.SplitSeq(g, "\n") {
 			if !strings.HasPrefix(line, "\t") {
-				out.WriteString(line + "\n")
+				calls.WriteString(line + "\n")
 			}
 		}
-		out.WriteString("\n")
+		if slices.ContainsFunc(first, func(f string) bool { return strings.Contains(g, f) }) {
+			firsts = append(firsts, calls.String())
+		} else {
+			others = append(others, calls.String())
+		}
 	}
-	return out.String()
+	all := append(firsts, others...)
+	const most = 60
+	out := strings.Join(all[:min(len(all), most)], "\n")
+	if len(all) > most {
+		out += fmt.Sprintf("\n(%d more not shown)\n", len(all)-most)
+	}
+	return out
 }
 
 func newClients(c *dev.Cluster) *cluster {
@@ -325,23 +337,30 @@ func connectCode(tb testing.TB, err error) connect.Code {
 
 func ptr[T any](v T) *T { return &v }
 
-// TestCloseWithin: a close that returns in time returns its error; one
-// that does not is left running, and the error names where it blocks.
+// TestCloseWithin checks that a close that returns in time returns its
+// error, and that one that does not is left running, the error naming
+// where it blocks.
 func TestCloseWithin(t *testing.T) {
 	failed := errors.New("failed")
-	if err := closeWithin(time.Minute, func() error { return failed }); !errors.Is(err, failed) {
+	if err := closeWithin(nil, func() error { return failed }); !errors.Is(err, failed) {
 		t.Fatalf("a close that failed at once: %v, want %v", err, failed)
 	}
-	release := make(chan struct{})
+	blocked, release, timeout := make(chan struct{}), make(chan struct{}), make(chan time.Time)
 	defer close(release)
-	err := closeWithin(10*time.Millisecond, func() error { return blockedClose(release) })
+	go func() {
+		<-blocked
+		close(timeout)
+	}()
+	err := closeWithin(timeout, func() error { return blockedClose(blocked, release) })
 	if err == nil || !strings.Contains(err.Error(), "still closing") || !strings.Contains(err.Error(), "e2e.blockedClose") {
 		t.Fatalf("a close that never returned: %v; want it said to be still closing, with the stack where it blocks", err)
 	}
 }
 
-// blockedClose waits for release, as a host that cannot stop would.
-func blockedClose(release <-chan struct{}) error {
+// blockedClose says it has blocked, and waits for release, as a host that
+// cannot stop would.
+func blockedClose(blocked chan<- struct{}, release <-chan struct{}) error {
+	close(blocked)
 	<-release
 	return nil
 }

@@ -43,7 +43,7 @@ func TestIdleReplicasHibernate(t *testing.T) {
 	// A verify entry covers the write (the leader would propose one soon
 	// anyway), so that the reads below find nothing left to verify.
 	waitFor(t, time.Minute, func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), testtime.Scaled(5*time.Second))
+		ctx, cancel := context.WithTimeout(t.Context(), testtime.Scaled(5*time.Second))
 		defer cancel()
 		_, err := c.Host(c.leaderIndex(t, sleepy)).Verify(ctx, sleepy.GetId())
 		return err == nil

@@ -24,7 +24,6 @@ import (
 // catalogue still counts as up, leaves it be. A second host stopped
 // after it finds it gone, and does not warn that it did not hear.
 func TestStoppedHostHandsLeadershipOver(t *testing.T) {
-	t.Parallel() // it mostly waits: for processes to start and stop
 	pc := startProcessClusterLogged(t, 3, true)
 	gw := pc.gateway(t)
 	createKVShard(t, gw, "leave")

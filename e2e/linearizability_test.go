@@ -67,10 +67,7 @@ var kvModel = porcupine.Model{
 // TestLinearizableUnderFailover runs concurrent puts and linearizable gets
 // on a few keys while the shard's leader is stopped and restarted, and
 // checks the recorded history against the model with porcupine.
-func TestLinearizableUnderFailover(t *testing.T) {
-	t.Parallel() // it mostly waits: for an election and a restart
-	forEachTransport(t, testLinearizableUnderFailover)
-}
+func TestLinearizableUnderFailover(t *testing.T) { forEachTransport(t, testLinearizableUnderFailover) }
 
 func testLinearizableUnderFailover(t *testing.T, network bool) {
 	c := startCluster(t, host.Config{}, network)

@@ -40,7 +40,6 @@ func (a *attacked) adminClients() adminClients {
 // the process's resident memory must come back to within 20% of what it
 // was before.
 func TestMemoryReturnsOnDevProcess(t *testing.T) {
-	t.Parallel() // it mostly waits: for the process to return memory
 	// The default timeouts: the queries take seconds on a busy machine.
 	a := startDevProcess(t, nil)
 	a.mustServe(t)

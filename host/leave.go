@@ -104,6 +104,7 @@ func (c *controller) leavingHosts() map[uint64]bool {
 // that a leadership taken meanwhile is handed over too. A crash cannot
 // hand anything off, and the shards then wait as before.
 func (h *Host) HandOff(ctx context.Context) int {
+	h.replicas.handingOff.Store(true)
 	// Listing the live voters holds the lifetime for a call of its own:
 	// a second hold, taken while this one is held, would wait behind a
 	// Close begun in between (sync.RWMutex), and Close for this one.
@@ -112,7 +113,6 @@ func (h *Host) HandOff(ctx context.Context) int {
 		return 0 // closing
 	}
 	defer h.life.release()
-	h.replicas.handingOff.Store(true)
 	// Dragonboat gives a transfer an election timeout to complete.
 	retry := 3 * time.Duration(h.cfg.ElectionRTT*h.cfg.RTTMillisecond) * time.Millisecond / 2
 	asked := make(map[uint64]int) // transfers asked, by shard
