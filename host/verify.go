@@ -72,7 +72,11 @@ func (c *controller) verifyNow(ctx context.Context, shardID uint64) error {
 // restarted since: a shard woken only to be read, or whose leadership
 // moved, adds no entry.
 func (c *controller) verifyDue(shardID uint64) bool {
-	if c.life.acquire() != nil {
+	// The interval first: it costs no read of the store.
+	c.mu.Lock()
+	recent := time.Since(c.lastVerify[shardID]) < verifyInterval
+	c.mu.Unlock()
+	if recent || c.life.acquire() != nil {
 		return false
 	}
 	health, ok := c.replicas.health(shardID)
@@ -81,10 +85,7 @@ func (c *controller) verifyDue(shardID uint64) bool {
 		return false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.lastVerify[shardID]) < verifyInterval {
-		return false
-	}
 	c.lastVerify[shardID] = time.Now()
+	c.mu.Unlock()
 	return true
 }

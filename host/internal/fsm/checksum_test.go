@@ -130,7 +130,11 @@ func (r *checked) covered(t *testing.T) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fsm.Covered(r.checksum(t), cov, applied)
+	sum, err := v.Checksum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsm.Covered(sum, cov, applied)
 }
 
 // restart replaces r's machine with a new one over the same store, as a
