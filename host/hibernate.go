@@ -80,15 +80,20 @@ type sleeper struct {
 	// (see replicaSet.written): its shard's clock never moves back.
 	written atomic.Bool
 
+	// health is the health of the machine the replica last stopped to
+	// hibernate (nil: none since the host started, the zero Health). It
+	// is read without mu (see hibernated), so that a status call never
+	// waits for a wake.
+	health atomic.Pointer[fsm.Health]
+
 	// Under mu: the catalogue entry the replica hibernated with and the
 	// generation of the reconciler's shard list that last held it (see
-	// rest), the health of the machine it stopped, closed once that
-	// machine is, and whether the replica was removed.
-	entry  meta.Shard
-	seen   uint64
-	health fsm.Health
-	closed <-chan struct{}
-	gone   bool
+	// rest), the machine it stopped until that machine has closed (see
+	// settle), and whether the replica was removed.
+	entry   meta.Shard
+	seen    uint64
+	stopped *fsm.StateMachine
+	gone    bool
 }
 
 // epoch is the origin of sleepers' activity times: read from the monotonic
@@ -290,9 +295,10 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, cau
 	case !sl.dormant.Load():
 		return nil
 	}
-	if sl.closed != nil { // set while dormant
+	if sl.stopped != nil {
 		select {
-		case <-sl.closed:
+		case <-sl.stopped.Closed():
+			sl.settle()
 		case <-ctx.Done():
 			return fmt.Errorf("wake replica of shard %d: its stopped state machine is still closing: %w", shardID, ctx.Err())
 		}
@@ -307,10 +313,9 @@ func (rs *replicaSet) wake(ctx context.Context, sl *sleeper, shardID uint64, cau
 	r, _ := s.Replica(s.ReplicaOn(rs.cfg.ID))
 	start := time.Now()
 	at := clock()
-	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy), sl.health), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
+	if err := rs.startOnDisk(nil, r.Joined, rs.factory(fsm.NewWasmExecutor(mod, rs.heavy), sl.lastHealth()), rs.raftConfig(shardID, r.ReplicaID)); err != nil {
 		return fmt.Errorf("wake replica of shard %d: %w", shardID, err)
 	}
-	sl.closed = nil
 	sl.wokeBy(at, cause)
 	sl.dormant.Store(false)
 	rs.mu.Lock()
@@ -339,6 +344,7 @@ func (rs *replicaSet) rest(ctx context.Context, s meta.Shard, gen uint64, after 
 	}
 	if sl.dormant.Load() {
 		sl.mu.Lock()
+		sl.settle()
 		// An unchanged list holds the same entries: compare only once
 		// per generation.
 		same := sl.dormant.Load() && (sl.seen == gen || reflect.DeepEqual(sl.entry, s))
@@ -438,10 +444,16 @@ func (rs *replicaSet) hibernate(sl *sleeper, s meta.Shard, gen uint64, after tim
 		sl.dormant.Store(false)
 		return false, fmt.Errorf("hibernate replica: %w", err)
 	}
+	// The health is recorded before the machine leaves the set, so that
+	// a status call finds one or the other (see replicaSet.health); it is
+	// recorded again once the machine has closed, having applied all it
+	// will (see settle).
+	h := m.Health()
+	sl.health.Store(&h)
+	sl.entry, sl.seen, sl.stopped = s, gen, m
 	rs.mu.Lock()
 	delete(rs.machines, s.ID)
 	rs.mu.Unlock()
-	sl.entry, sl.seen, sl.health, sl.closed = s, gen, m.Health(), m.Closed()
 	// What the replica held (Dragonboat's queues and caches, its machine)
 	// is garbage now: without this, Go would keep it resident for
 	// minutes, and idle shards would cost their hosts what they used
@@ -467,14 +479,38 @@ func (rs *replicaSet) hibernating(shardID uint64) bool {
 	return sl != nil && sl.dormant.Load()
 }
 
+// settle records the health of the machine the replica stopped to
+// hibernate once that machine has closed, and forgets the machine. The
+// caller holds sl.mu.
+func (sl *sleeper) settle() {
+	if sl.stopped == nil {
+		return
+	}
+	select {
+	case <-sl.stopped.Closed():
+		h := sl.stopped.Health()
+		sl.health.Store(&h)
+		sl.stopped = nil
+	default:
+	}
+}
+
+// lastHealth returns the health of the machine the replica last stopped
+// to hibernate, or the zero Health.
+func (sl *sleeper) lastHealth() fsm.Health {
+	if h := sl.health.Load(); h != nil {
+		return *h
+	}
+	return fsm.Health{}
+}
+
 // hibernated returns the health of the machine this host's hibernating
-// replica of a shard stopped; ok is false if the replica is awake.
+// replica of a shard stopped; ok is false if the replica is awake. It
+// does not wait for a wake or a hibernation under way.
 func (rs *replicaSet) hibernated(shardID uint64) (h fsm.Health, ok bool) {
 	sl := rs.sleeperOf(shardID)
 	if sl == nil || !sl.dormant.Load() {
 		return fsm.Health{}, false
 	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.health, sl.dormant.Load()
+	return sl.lastHealth(), true
 }

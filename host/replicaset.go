@@ -344,12 +344,22 @@ func (rs *replicaSet) health(shardID uint64) (Health, bool) {
 		return Health{}, false
 	}
 	var fh fsm.Health
+	if m == nil {
+		asleep, ok := rs.hibernated(shardID)
+		if !ok {
+			// A wake may have ended since the set was read: it registers
+			// the machine before the replica stops being dormant.
+			rs.mu.Lock()
+			m = rs.machines[shardID]
+			rs.mu.Unlock()
+		}
+		if !ok && m == nil {
+			return Health{}, false
+		}
+		fh = asleep
+	}
 	if m != nil {
 		fh = m.Health()
-	} else if asleep, ok := rs.hibernated(shardID); ok {
-		fh = asleep
-	} else {
-		return Health{}, false
 	}
 	view := rs.db.View(shardID)
 	defer view.Close()
