@@ -10,6 +10,17 @@ CARGO ?= cargo
 # Cargo.lock.
 RUST_PLUGIN_CRATES := protoc-gen-buffa@0.9.2 protoc-gen-buffa-packaging@0.9.2 connectrpc-codegen@0.9.0
 
+# Cargo's target directory lives outside the clone, as Go's build cache
+# does, and sdk/rust/target links to it: a fresh clone on a machine that
+# built the SDK before (CI's) compiles only what changed, not every crate
+# again. RUST_TARGET names another place; a clone whose sdk/rust/target
+# is already a directory keeps it. Cargo locks the directory, so clones
+# that build at once take turns.
+RUST_TARGET ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/synod/rust-target
+
+$(RUST_SDK)/target:
+	mkdir -p $(RUST_TARGET) && ln -s $(RUST_TARGET) $@
+
 GENERATE_TARGETS += generate-rust
 CHECKGENERATE_TARGETS += checkgenerate-rust
 SDK_TEST_TARGETS += sdk-rust-test
@@ -20,7 +31,7 @@ SDK_TEST_TARGETS += sdk-rust-test
 # target directory (and its .cargo/config.toml: no debug info), so a crate
 # both need at the same version and features builds once.
 # sdk/rust/README.md has the figures.
-$(RUST_PLUGINS)/.stamp: mk/rust.mk
+$(RUST_PLUGINS)/.stamp: mk/rust.mk | $(RUST_SDK)/target
 	cd $(RUST_SDK) && CARGO_TARGET_DIR=target $(CARGO) install --quiet --locked --debug --force --root target/plugins $(RUST_PLUGIN_CRATES)
 	touch $@
 
@@ -49,6 +60,7 @@ checkgenerate-rust:
 		{ echo "generated code is stale: $(RUST_GEN) does not match $(RUST_GEN_SUM) (run make generate)"; exit 1; }
 
 .PHONY: sdk-rust-test
+sdk-rust-test: | $(RUST_SDK)/target
 sdk-rust-test: ## Run the Rust SDK's tests against a live synod dev (and build its conformance runner)
 	cd $(RUST_SDK) && $(CARGO) test --locked
 
@@ -58,5 +70,5 @@ CONFORMANCE_RUNNERS += conformance-runner-rust
 # conformance, at $(RUST_SDK)/target/debug/examples/conformance (already
 # built, so fresh, when sdk-rust-test ran first).
 .PHONY: conformance-runner-rust
-conformance-runner-rust:
+conformance-runner-rust: | $(RUST_SDK)/target
 	cd $(RUST_SDK) && $(CARGO) build --locked --example conformance
