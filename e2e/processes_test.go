@@ -15,6 +15,7 @@ import (
 	"github.com/synodhq/synod/internal/access"
 	"github.com/synodhq/synod/internal/server"
 	"github.com/synodhq/synod/internal/testport"
+	"github.com/synodhq/synod/internal/testtime"
 	"github.com/synodhq/synod/internal/testwasm"
 )
 
@@ -89,8 +90,28 @@ type placement struct {
 	replicaOn  map[int]uint64 // host → replica id
 }
 
-// shardOf returns where a shard's replicas are.
+// shardOf returns where a shard's replicas are, once the gateway reports a
+// leader for it: while an election runs (a new shard's first, a leadership
+// transfer by the steerer, a leader's loss) it reports none.
 func shardOf(t *testing.T, gw *devProcess, name string) placement {
+	t.Helper()
+	d := testtime.Scaled(30 * time.Second)
+	deadline := time.Now().Add(d)
+	for {
+		p, got := placementOf(t, gw, name)
+		if p.leaderHost >= 1 {
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader host for shard %s within %v: the gateway last said %s", name, d, got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// placementOf returns where a shard's replicas are as the gateway reports
+// it now (leaderHost -1 when it knows no leader), and the report.
+func placementOf(t *testing.T, gw *devProcess, name string) (placement, string) {
 	t.Helper()
 	var shard struct {
 		Shard struct {
@@ -102,7 +123,8 @@ func shardOf(t *testing.T, gw *devProcess, name string) placement {
 			} `json:"replicas"`
 		} `json:"shard"`
 	}
-	if err := json.Unmarshal([]byte(mustSynod(t, gw.addr, "shard", "get", name, "--json")), &shard); err != nil {
+	out := mustSynod(t, gw.addr, "shard", "get", name, "--json")
+	if err := json.Unmarshal([]byte(out), &shard); err != nil {
 		t.Fatalf("shard get: %v", err)
 	}
 	p := placement{leaderHost: -1, replicaOn: make(map[int]uint64)}
@@ -117,10 +139,7 @@ func shardOf(t *testing.T, gw *devProcess, name string) placement {
 			p.leaderHost = host
 		}
 	}
-	if p.leaderHost < 1 || p.leaderHost > len(shard.Shard.Replicas) {
-		t.Fatalf("no leader host in %+v", shard)
-	}
-	return p
+	return p, out
 }
 
 // gateway starts a gateway process seeded with the given hosts' URLs, and
