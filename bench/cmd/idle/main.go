@@ -12,6 +12,9 @@
 // queries through the gateway after that, one on each of up to firstCalls
 // shards (with more than twice that many, shards the first calls left
 // asleep), about a third of which had their leader on the restarted host.
+// Last, it makes the first call on up to burstCalls shards that have been
+// idle all along at once, as a fleet of functions waking together would:
+// how long each waited, and the hosts' CPU a shard woken.
 //
 //	idle --synod bin/synod --kv examples/kv/kv.wasm --shards 0,100,1000
 package main
@@ -59,7 +62,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	var restarts []string
+	var restarts, bursts []string
 	fmt.Println("| shards | creation | idle CPU of each host, % of a core | resident memory of each host | memory per replica | first call on an idle shard: median (range, calls) |")
 	fmt.Println("| ---: | ---: | --- | --- | ---: | ---: |")
 	var base uint64 // a host's memory with no shards, for the per-replica figure
@@ -84,12 +87,23 @@ func main() {
 		if n > 0 {
 			restarts = append(restarts, fmt.Sprintf("| %d | %s | %s | %s |", n, ms(r.cold.firstAnswer, 0), ms(r.cold.allServing, 0), spread(r.cold.firstQueries)))
 		}
+		if k := len(r.burst.calls); k > 0 {
+			bursts = append(bursts, fmt.Sprintf("| %d | %d | %s | %s | %s |", n, k, percentile(r.burst.calls, 90), spread(r.burst.calls), ms(r.burst.cpu/time.Duration(k), 1)))
+		}
 	}
 	if len(restarts) > 0 {
 		fmt.Println()
 		fmt.Println("| shards | restart to first answer | restart to every replica ready (serving, or asleep until called) | first linearizable query on a shard after that, through the gateway: median (range, shards) |")
 		fmt.Println("| ---: | ---: | ---: | ---: |")
 		for _, row := range restarts {
+			fmt.Println(row)
+		}
+	}
+	if len(bursts) > 0 {
+		fmt.Println()
+		fmt.Println("| shards | idle shards called at once | p90 | first call on each: median (range, calls) | the hosts' CPU a shard woken |")
+		fmt.Println("| ---: | ---: | ---: | ---: | ---: |")
+		for _, row := range bursts {
 			fmt.Println(row)
 		}
 	}
@@ -107,6 +121,12 @@ func spread(d []time.Duration) string {
 	return fmt.Sprintf("%s (%s–%s, %d)", ms(d[len(d)/2], 1), ms(d[0], 1), ms(d[len(d)-1], 1), len(d))
 }
 
+// percentile formats the p-th percentile of d; it sorts d.
+func percentile(d []time.Duration, p int) string {
+	slices.Sort(d)
+	return ms(d[(len(d)-1)*p/100], 1)
+}
+
 // result is one cluster's measurement.
 type result struct {
 	create time.Duration
@@ -115,6 +135,13 @@ type result struct {
 	// firstCalls are the first calls on idle shards, one each.
 	firstCalls []time.Duration
 	cold       coldStart
+	burst      burst
+}
+
+// burst is the first calls on idle shards made all at once.
+type burst struct {
+	calls []time.Duration // each call's, by shard
+	cpu   time.Duration   // the hosts' CPU in all, until the last answer
 }
 
 // coldStart is what a restarted host took, from the moment it was
@@ -138,6 +165,12 @@ func (r result) meanRSS() uint64 {
 // firstCalls is how many idle shards a measurement makes its first call
 // on, one after another.
 const firstCalls = 20
+
+// burstCalls is how many idle shards, at most, a measurement makes its
+// first call on at once: those after the first firstCalls (which the
+// cold start queries) and before the last firstCalls (which the first
+// calls woke).
+const burstCalls = 200
 
 // measure starts a cluster, creates n shards, lets them settle and
 // measures.
@@ -206,7 +239,50 @@ func measure(bin, kv string, n int, settle, window time.Duration, creators int, 
 			return result{}, fmt.Errorf("cold start: %w", err)
 		}
 	}
+	if r.burst, err = wakeAtOnce(ctx, c.Procs[:3], client, firstCalls, min(n-firstCalls, firstCalls+burstCalls)); err != nil {
+		return result{}, fmt.Errorf("first calls at once: %w", err)
+	}
 	return r, nil
+}
+
+// wakeAtOnce makes the first call on shards from to to-1 (none if to <=
+// from) all at once, and measures each call and the hosts' CPU until the
+// last answered.
+func wakeAtOnce(ctx context.Context, hosts []*procs.Proc, client *synod.Client, from, to int) (burst, error) {
+	if to <= from {
+		return burst{}, nil
+	}
+	var before time.Duration
+	for _, p := range hosts {
+		t, err := p.CPUTime()
+		if err != nil {
+			return burst{}, err
+		}
+		before += t
+	}
+	b := burst{calls: make([]time.Duration, to-from)}
+	errs := make([]error, to-from)
+	var wg sync.WaitGroup
+	for i := from; i < to; i++ {
+		wg.Go(func() {
+			t := time.Now()
+			_, errs[i-from] = client.Propose(ctx, shardName(i), []byte(`{"op":"put","key":"a","value":"1"}`))
+			b.calls[i-from] = time.Since(t)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return burst{}, err
+	}
+	for _, p := range hosts {
+		t, err := p.CPUTime()
+		if err != nil {
+			return burst{}, err
+		}
+		b.cpu += t
+	}
+	b.cpu -= before
+	return b, nil
 }
 
 // restartHost restarts the first host, then waits for it to answer a
