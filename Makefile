@@ -39,7 +39,7 @@ UNIT_PACKAGES = $(shell $(GO) list ./... | grep -v -e '/e2e$$' -e '/conformance$
 
 # The packages of the patched dragonboat (its own module) that hold
 # Synod's tests of its changes (third_party/dragonboat/README.synod.md).
-DRAGONBOAT_TESTED = ./internal/raft/ ./internal/transport/
+DRAGONBOAT_TESTED = . ./internal/raft/ ./internal/server/ ./internal/transport/
 
 .PHONY: check
 check: checkgenerate lint ## The fast subset to run before each commit: lint, checkgenerate and go test -short of all but e2e

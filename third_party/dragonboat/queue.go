@@ -17,6 +17,7 @@ package dragonboat
 import (
 	"sync"
 
+	"github.com/lni/dragonboat/v4/internal/server"
 	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
 )
@@ -35,12 +36,13 @@ type entryQueue struct {
 	mu            sync.Mutex
 }
 
+// Synod: the queues of a replica start empty and grow with what they
+// hold, up to their size, rather than holding size of everything from the
+// start (README.synod.md, change 15).
 func newEntryQueue(size uint64, lazyFreeCycle uint64) *entryQueue {
 	return &entryQueue{
 		size:          size,
 		lazyFreeCycle: lazyFreeCycle,
-		left:          make([]pb.Entry, size),
-		right:         make([]pb.Entry, size),
 	}
 }
 
@@ -66,8 +68,11 @@ func (q *entryQueue) add(ent pb.Entry) (bool, bool) {
 	if q.stopped {
 		return false, true
 	}
-	w := q.targetQueue()
-	w[q.idx] = ent
+	if q.leftInWrite {
+		q.left = server.Put(q.left, q.idx, ent)
+	} else {
+		q.right = server.Put(q.right, q.idx, ent)
+	}
 	q.idx++
 	return true, false
 }
@@ -80,7 +85,7 @@ func (q *entryQueue) gc() {
 				oldq[i].Cmd = nil
 			}
 		} else if q.cycle%q.lazyFreeCycle == 0 {
-			for i := uint64(0); i < q.size; i++ {
+			for i := range oldq {
 				oldq[i].Cmd = nil
 			}
 		}
@@ -112,11 +117,7 @@ type readIndexQueue struct {
 }
 
 func newReadIndexQueue(size uint64) *readIndexQueue {
-	return &readIndexQueue{
-		size:  size,
-		left:  make([]*RequestState, size),
-		right: make([]*RequestState, size),
-	}
+	return &readIndexQueue{size: size}
 }
 
 func (q *readIndexQueue) pendingSize() uint64 {
@@ -147,8 +148,11 @@ func (q *readIndexQueue) add(rs *RequestState) (bool, bool) {
 	if q.stopped {
 		return false, true
 	}
-	w := q.targetQueue()
-	w[q.idx] = rs
+	if q.leftInWrite {
+		q.left = server.Put(q.left, q.idx, rs)
+	} else {
+		q.right = server.Put(q.right, q.idx, rs)
+	}
 	q.idx++
 	return true, false
 }

@@ -52,8 +52,6 @@ func NewMessageQueue(size uint64,
 		rl:            NewRateLimiter(maxMemorySize),
 		size:          size,
 		lazyFreeCycle: lazyFreeCycle,
-		left:          make([]pb.Message, size),
-		right:         make([]pb.Message, size),
 		nodrop:        make([]pb.Message, 0),
 		delayed:       make([]delayed, 0),
 	}
@@ -114,10 +112,27 @@ func (q *MessageQueue) Add(msg pb.Message) (bool, bool) {
 	if !q.tryAdd(msg) {
 		return false, false
 	}
-	w := q.targetQueue()
-	w[q.idx] = msg
+	// Synod: the queue starts empty and grows with what it holds, up to
+	// size (README.synod.md, change 15).
+	if q.leftInWrite {
+		q.left = Put(q.left, q.idx, msg)
+	} else {
+		q.right = Put(q.right, q.idx, msg)
+	}
 	q.idx++
 	return true, false
+}
+
+// Put sets q[idx] to v, appending it if idx is q's length, and returns
+// q: a queue that grows with what it holds (Synod, README.synod.md,
+// change 15) is filled from its start, one at a time, so idx is never
+// past its length.
+func Put[T any](q []T, idx uint64, v T) []T {
+	if idx < uint64(len(q)) {
+		q[idx] = v
+		return q
+	}
+	return append(q, v)
 }
 
 // AddDelayed adds the specified message to the queue and makes sure that the
@@ -170,7 +185,7 @@ func (q *MessageQueue) gc() {
 				oldq[i].Entries = nil
 			}
 		} else if q.cycle%q.lazyFreeCycle == 0 {
-			for i := uint64(0); i < q.size; i++ {
+			for i := range oldq {
 				oldq[i].Entries = nil
 			}
 		}
