@@ -91,21 +91,23 @@ func main() {
 			bursts = append(bursts, fmt.Sprintf("| %d | %d | %s | %s | %s |", n, k, percentile(r.burst.calls, 90), spread(r.burst.calls), ms(r.burst.cpu/time.Duration(k), 1)))
 		}
 	}
-	if len(restarts) > 0 {
-		fmt.Println()
-		fmt.Println("| shards | restart to first answer | restart to every replica ready (serving, or asleep until called) | first linearizable query on a shard after that, through the gateway: median (range, shards) |")
-		fmt.Println("| ---: | ---: | ---: | ---: |")
-		for _, row := range restarts {
-			fmt.Println(row)
-		}
+	printTable("| shards | restart to first answer | restart to every replica ready (serving, or asleep until called) | first linearizable query on a shard after that, through the gateway: median (range, shards) |",
+		"| ---: | ---: | ---: | ---: |", restarts)
+	printTable("| shards | idle shards called at once | p90 | first call on each: median (range, calls) | the hosts' CPU a shard woken |",
+		"| ---: | ---: | ---: | ---: | ---: |", bursts)
+}
+
+// printTable prints a table of rows under header and its alignment line,
+// after a blank line; nothing if there are no rows.
+func printTable(header, align string, rows []string) {
+	if len(rows) == 0 {
+		return
 	}
-	if len(bursts) > 0 {
-		fmt.Println()
-		fmt.Println("| shards | idle shards called at once | p90 | first call on each: median (range, calls) | the hosts' CPU a shard woken |")
-		fmt.Println("| ---: | ---: | ---: | ---: | ---: |")
-		for _, row := range bursts {
-			fmt.Println(row)
-		}
+	fmt.Println()
+	fmt.Println(header)
+	fmt.Println(align)
+	for _, row := range rows {
+		fmt.Println(row)
 	}
 }
 
