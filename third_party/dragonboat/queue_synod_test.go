@@ -52,6 +52,13 @@ func TestEntryQueueGrowsUpToItsSize(t *testing.T) {
 	if got := keys(q.get(false)); len(got) != 2 || got[0] != 6 || got[1] != 7 {
 		t.Fatalf("third get = %v, want [6 7]", got)
 	}
+	// The buffer that held one entry takes two: one written over, one
+	// appended.
+	add(8, true)
+	add(9, true)
+	if got := keys(q.get(false)); len(got) != 2 || got[0] != 8 || got[1] != 9 {
+		t.Fatalf("fourth get = %v, want [8 9]", got)
+	}
 	if got := q.get(false); len(got) != 0 {
 		t.Fatalf("get of an empty queue = %v", keys(got))
 	}

@@ -985,8 +985,9 @@ func (p *pendingReadIndex) gc(now uint64) {
 // random source (16 bytes, seeded at once), not a math/rand source seeded
 // from a hash of the process, time and replica (4.9 KB, ~16 µs to seed):
 // every replica that starts makes pendingProposalShards of them
-// (README.synod.md, change 15). Keys need only differ between the
-// replica's pending proposals.
+// (README.synod.md, change 15). Keys are matched only against pending
+// proposals, with their client and series IDs, so 64 random bits from
+// any replica's generator serve as before.
 func getRng() *keyGenerator {
 	return &keyGenerator{rand: rand.NewPCG(rand.Uint64(), rand.Uint64())}
 }

@@ -126,13 +126,17 @@ func (q *MessageQueue) Add(msg pb.Message) (bool, bool) {
 // Put sets q[idx] to v, appending it if idx is q's length, and returns
 // q: a queue that grows with what it holds (Synod, README.synod.md,
 // change 15) is filled from its start, one at a time, so idx is never
-// past its length.
+// past its length. It panics if it is, as indexing the queue's fixed
+// array did.
 func Put[T any](q []T, idx uint64, v T) []T {
-	if idx < uint64(len(q)) {
+	switch {
+	case idx < uint64(len(q)):
 		q[idx] = v
 		return q
+	case idx == uint64(len(q)):
+		return append(q, v)
 	}
-	return append(q, v)
+	panic("queue index past its length")
 }
 
 // AddDelayed adds the specified message to the queue and makes sure that the
