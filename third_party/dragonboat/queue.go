@@ -17,7 +17,6 @@ package dragonboat
 import (
 	"sync"
 
-	"github.com/lni/dragonboat/v4/internal/server"
 	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
 )
@@ -69,9 +68,9 @@ func (q *entryQueue) add(ent pb.Entry) (bool, bool) {
 		return false, true
 	}
 	if q.leftInWrite {
-		q.left = server.Put(q.left, q.idx, ent)
+		q.left = append(q.left[:q.idx], ent)
 	} else {
-		q.right = server.Put(q.right, q.idx, ent)
+		q.right = append(q.right[:q.idx], ent)
 	}
 	q.idx++
 	return true, false
@@ -85,8 +84,11 @@ func (q *entryQueue) gc() {
 				oldq[i].Cmd = nil
 			}
 		} else if q.cycle%q.lazyFreeCycle == 0 {
-			for i := range oldq {
-				oldq[i].Cmd = nil
+			// Synod: all that was ever written, past the length of
+			// the last round too (change 15).
+			all := oldq[:cap(oldq)]
+			for i := range all {
+				all[i].Cmd = nil
 			}
 		}
 	}
@@ -149,9 +151,9 @@ func (q *readIndexQueue) add(rs *RequestState) (bool, bool) {
 		return false, true
 	}
 	if q.leftInWrite {
-		q.left = server.Put(q.left, q.idx, rs)
+		q.left = append(q.left[:q.idx], rs)
 	} else {
-		q.right = server.Put(q.right, q.idx, rs)
+		q.right = append(q.right[:q.idx], rs)
 	}
 	q.idx++
 	return true, false

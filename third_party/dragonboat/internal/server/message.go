@@ -113,30 +113,15 @@ func (q *MessageQueue) Add(msg pb.Message) (bool, bool) {
 		return false, false
 	}
 	// Synod: the queue starts empty and grows with what it holds, up to
-	// size (README.synod.md, change 15).
+	// size (README.synod.md, change 15); idx is the length of what was
+	// written since the last Get.
 	if q.leftInWrite {
-		q.left = Put(q.left, q.idx, msg)
+		q.left = append(q.left[:q.idx], msg)
 	} else {
-		q.right = Put(q.right, q.idx, msg)
+		q.right = append(q.right[:q.idx], msg)
 	}
 	q.idx++
 	return true, false
-}
-
-// Put sets q[idx] to v, appending it if idx is q's length, and returns
-// q: a queue that grows with what it holds (Synod, README.synod.md,
-// change 15) is filled from its start, one at a time, so idx is never
-// past its length. It panics if it is, as indexing the queue's fixed
-// array did.
-func Put[T any](q []T, idx uint64, v T) []T {
-	switch {
-	case idx < uint64(len(q)):
-		q[idx] = v
-		return q
-	case idx == uint64(len(q)):
-		return append(q, v)
-	}
-	panic("queue index past its length")
 }
 
 // AddDelayed adds the specified message to the queue and makes sure that the
@@ -189,8 +174,11 @@ func (q *MessageQueue) gc() {
 				oldq[i].Entries = nil
 			}
 		} else if q.cycle%q.lazyFreeCycle == 0 {
-			for i := range oldq {
-				oldq[i].Entries = nil
+			// Synod: all that was ever written, past the length of
+			// the last round too (change 15).
+			all := oldq[:cap(oldq)]
+			for i := range all {
+				all[i].Entries = nil
 			}
 		}
 	}

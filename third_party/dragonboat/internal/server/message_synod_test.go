@@ -58,12 +58,3 @@ func TestMessageQueueGrowsUpToItsSize(t *testing.T) {
 		t.Fatalf("Get with a must-add message = %v, want [7 8]", got)
 	}
 }
-
-func TestPutPanicsPastTheLength(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Fatal("Put at an index past the length did not panic")
-		}
-	}()
-	Put([]int{1}, 2, 3)
-}
